@@ -1,0 +1,53 @@
+/**
+ * Stable error codes. Clients switch on these, never on messages; the web app maps each to words.
+ * A code is never renamed or reused once released.
+ */
+export const ErrorCode = {
+  /** Any HTTP body, query, param or socket payload that fails its shared schema. */
+  Invalid: 'request/invalid',
+  /** An HTTP route that does not exist. */
+  RouteNotFound: 'request/not_found',
+  /** Login, registration or socket flood limits (HTTP 429 or a socket ack). */
+  RateLimited: 'request/rate_limited',
+  /** A request body or socket frame larger than the server accepts (HTTP 413). */
+  PayloadTooLarge: 'request/too_large',
+  /** Registration with a username someone already has (HTTP 409). */
+  UsernameTaken: 'auth/username_taken',
+  /** Login with an unknown username or a wrong password; never says which (HTTP 401). */
+  InvalidCredentials: 'auth/invalid_credentials',
+  /** No valid session: HTTP 401, or the socket handshake's connect_error. */
+  Unauthenticated: 'auth/unauthenticated',
+  /** The account was deactivated by an admin: login and handshake refuse it. */
+  AccountDeactivated: 'auth/deactivated',
+  /** Socket handshake from an Origin outside ALLOWED_ORIGINS (connect_error). */
+  OriginNotAllowed: 'auth/origin_not_allowed',
+  /** A conversation that does not exist, or that the caller may not know exists. */
+  ConversationNotFound: 'conversation/not_found',
+  /** Sending to or reading a conversation the caller is not a member of. */
+  NotMember: 'conversation/not_member',
+  /** Group creation naming usernames that do not exist or are deactivated. */
+  UnknownMembers: 'conversation/unknown_members',
+  /** A dependency (database, Redis) failed; the request may be retried as is. */
+  Unavailable: 'server/unavailable',
+  /** Anything unexpected; logged on the server with the request id. */
+  Internal: 'server/internal',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface ErrorIssue {
+  /** Dotted path of the offending field, '' for the whole payload. */
+  path: string;
+  message: string;
+}
+
+export interface ApiError {
+  code: ErrorCode;
+  message: string;
+  issues?: ErrorIssue[];
+}
+
+/** Body of every HTTP error response. */
+export interface ErrorResponse {
+  error: ApiError;
+}

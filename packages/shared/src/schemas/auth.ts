@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { PASSWORD_MAX, PASSWORD_MIN, currentUserSchema, displayNameSchema, usernameSchema } from './users.js';
+
+export const registerBodySchema = z.strictObject({
+  username: usernameSchema,
+  displayName: displayNameSchema,
+  password: z
+    .string()
+    .min(PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
+    .max(PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`),
+});
+export type RegisterBody = z.infer<typeof registerBodySchema>;
+
+/** Login does not re-check the registration rules: a wrong shape is simply wrong credentials. */
+export const loginBodySchema = z.strictObject({
+  username: z.string().trim().toLowerCase().min(1).max(64),
+  password: z.string().min(1).max(PASSWORD_MAX),
+});
+export type LoginBody = z.infer<typeof loginBodySchema>;
+
+export const sessionResponseSchema = z.object({ user: currentUserSchema });
+export type SessionResponse = z.infer<typeof sessionResponseSchema>;

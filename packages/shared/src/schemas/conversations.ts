@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { idSchema, isoDateSchema } from './common.js';
+import { messageSchema } from './messages.js';
+import { userSummarySchema, usernameSchema } from './users.js';
+
+export const GROUP_NAME_MAX = 80;
+export const GROUP_MEMBERS_MAX = 256;
+
+export const conversationKindSchema = z.enum(['direct', 'group']);
+export type ConversationKind = z.infer<typeof conversationKindSchema>;
+
+export const memberRoleSchema = z.enum(['owner', 'admin', 'member']);
+export type MemberRole = z.infer<typeof memberRoleSchema>;
+
+export const createGroupBodySchema = z.strictObject({
+  name: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(GROUP_NAME_MAX, `must be at most ${GROUP_NAME_MAX} characters`),
+  /** Everyone but the creator, who is always added as owner. */
+  memberUsernames: z
+    .array(usernameSchema)
+    .max(GROUP_MEMBERS_MAX, `at most ${GROUP_MEMBERS_MAX} members`),
+});
+export type CreateGroupBody = z.infer<typeof createGroupBodySchema>;
+
+export const memberSchema = userSummarySchema.extend({ role: memberRoleSchema });
+export type Member = z.infer<typeof memberSchema>;
+
+export const conversationSchema = z.object({
+  id: idSchema,
+  kind: conversationKindSchema,
+  /** Null for direct conversations: clients show the other member's name. */
+  name: z.string().nullable(),
+  createdAt: isoDateSchema,
+  members: z.array(memberSchema),
+  lastMessage: messageSchema.nullable(),
+  /** seq of the newest message, 0 when empty. */
+  lastSeq: z.number().int().nonnegative(),
+  /** seq of the newest message the caller has read. */
+  lastReadSeq: z.number().int().nonnegative(),
+  /** Messages after lastReadSeq that others sent. */
+  unreadCount: z.number().int().nonnegative(),
+});
+export type Conversation = z.infer<typeof conversationSchema>;
+
+export const conversationListResponseSchema = z.object({ conversations: z.array(conversationSchema) });
+export type ConversationListResponse = z.infer<typeof conversationListResponseSchema>;
+
+export const conversationResponseSchema = z.object({ conversation: conversationSchema });
+export type ConversationResponse = z.infer<typeof conversationResponseSchema>;

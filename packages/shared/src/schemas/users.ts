@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { idSchema, isoDateSchema } from './common.js';
+
+export const USERNAME_MIN = 3;
+export const USERNAME_MAX = 32;
+export const DISPLAY_NAME_MAX = 64;
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 256;
+
+/** Usernames are case-insensitive: stored and compared in lower case. */
+export const usernameSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(USERNAME_MIN, `must be at least ${USERNAME_MIN} characters`)
+  .max(USERNAME_MAX, `must be at most ${USERNAME_MAX} characters`)
+  .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'may contain letters, digits, "_", "." and "-", starting with a letter or digit');
+
+export const displayNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(DISPLAY_NAME_MAX, `must be at most ${DISPLAY_NAME_MAX} characters`);
+
+export const userRoleSchema = z.enum(['user', 'admin']);
+export type UserRole = z.infer<typeof userRoleSchema>;
+
+/** What every client may know about any user. */
+export const userSummarySchema = z.object({
+  id: idSchema,
+  username: z.string(),
+  displayName: z.string(),
+});
+export type UserSummary = z.infer<typeof userSummarySchema>;
+
+/** The signed-in user, as "who am I" returns it. */
+export const currentUserSchema = userSummarySchema.extend({
+  role: userRoleSchema,
+  createdAt: isoDateSchema,
+});
+export type CurrentUser = z.infer<typeof currentUserSchema>;
+
+export const userSearchQuerySchema = z.strictObject({
+  q: z.string().trim().max(USERNAME_MAX).default(''),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
+export type UserSearchQuery = z.infer<typeof userSearchQuerySchema>;
+
+export const userSearchResponseSchema = z.object({ users: z.array(userSummarySchema) });
+export type UserSearchResponse = z.infer<typeof userSearchResponseSchema>;

@@ -22,7 +22,7 @@ CREATE TABLE `conversations` (
     `createdById` INTEGER NOT NULL,
     `createdAt` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     `lastSeq` INTEGER NOT NULL DEFAULT 0,
-    `lastMessageAt` DATETIME(3) NULL,
+    `lastActivityAt` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
 
     UNIQUE INDEX `conversations_directKey_key`(`directKey`),
     INDEX `conversations_createdById_idx`(`createdById`),

@@ -50,3 +50,18 @@ export type ConversationListResponse = z.infer<typeof conversationListResponseSc
 
 export const conversationResponseSchema = z.object({ conversation: conversationSchema });
 export type ConversationResponse = z.infer<typeof conversationResponseSchema>;
+
+/** `conversation:read`: the caller has read everything up to and including `seq`. */
+export const markReadPayloadSchema = z.strictObject({
+  conversationId: idSchema,
+  seq: z.number().int().nonnegative().max(2_147_483_647),
+});
+export type MarkReadPayload = z.infer<typeof markReadPayloadSchema>;
+
+/** A member's read position after `conversation:read`; positions only move forward. */
+export const readStateSchema = z.object({
+  conversationId: idSchema,
+  lastReadSeq: z.number().int().nonnegative(),
+  unreadCount: z.number().int().nonnegative(),
+});
+export type ReadState = z.infer<typeof readStateSchema>;

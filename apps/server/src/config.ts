@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+
+const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/parley';
+const SESSION_SECRET_MIN = 32;
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(mysql|mariadb):\/\/[^/]+\/[A-Za-z0-9_]+(\?.*)?$/, 'must look like mysql://user:password@host:3306/database')
+    .default(DEFAULT_DATABASE_URL),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must look like redis://host:6379/0')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  REDIS_KEY_PREFIX: z.string().min(1).max(64).default('parley:'),
+  SESSION_SECRET: z
+    .string()
+    .min(SESSION_SECRET_MIN, `must be at least ${SESSION_SECRET_MIN} characters`)
+    .optional(),
+  SESSION_SECRET_FILE: z.string().min(1).default('.parley/session-secret'),
+  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24 * 30),
+  ALLOWED_ORIGINS: z.string().optional(),
+  TRUST_PROXY: booleanString.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WEB_DIST_DIR: z.string().min(1).optional(),
+  AUTH_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(30),
+  AUTH_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  databaseUrl: string;
+  redis: { url: string; keyPrefix: string } | null;
+  sessionSecret: string;
+  sessionTtlMs: number;
+  /** Origins allowed to open a socket (cross-site WebSocket hijacking defence). */
+  allowedOrigins: string[];
+  trustProxy: boolean;
+  logLevel: string;
+  /** The built web app to serve, if any. */
+  webDistDir: string | null;
+  authRateLimit: { perIpPerMinute: number; perAccountPer15Minutes: number };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the environment once; a bad variable stops start-up with a message naming it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const vars = parsed.data;
+
+  const allowedOrigins = parseOrigins(vars.ALLOWED_ORIGINS, vars.PORT);
+
+  return {
+    env: vars.NODE_ENV,
+    host: vars.HOST,
+    port: vars.PORT,
+    databaseUrl: vars.DATABASE_URL,
+    redis: vars.REDIS_URL ? { url: vars.REDIS_URL, keyPrefix: vars.REDIS_KEY_PREFIX } : null,
+    sessionSecret: resolveSessionSecret(vars.SESSION_SECRET, vars.NODE_ENV, resolve(cwd, vars.SESSION_SECRET_FILE)),
+    sessionTtlMs: vars.SESSION_TTL_HOURS * 3_600_000,
+    allowedOrigins,
+    trustProxy: vars.TRUST_PROXY,
+    logLevel: vars.LOG_LEVEL,
+    webDistDir: vars.WEB_DIST_DIR ? resolve(cwd, vars.WEB_DIST_DIR) : null,
+    authRateLimit: {
+      perIpPerMinute: vars.AUTH_RATE_LIMIT_PER_IP,
+      perAccountPer15Minutes: vars.AUTH_RATE_LIMIT_PER_ACCOUNT,
+    },
+  };
+}
+
+function parseOrigins(raw: string | undefined, port: number): string[] {
+  if (raw === undefined || raw.trim() === '') {
+    // Parley itself, and the Vite dev server that proxies to it.
+    return [`http://localhost:${port}`, `http://127.0.0.1:${port}`, 'http://localhost:5173', 'http://127.0.0.1:5173'];
+  }
+  const origins = raw.split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError(`Invalid configuration:\n  ALLOWED_ORIGINS: "${origin}" is not a URL`);
+    }
+    if (url.origin !== origin) {
+      throw new ConfigError(
+        `Invalid configuration:\n  ALLOWED_ORIGINS: "${origin}" must be a bare origin such as ${url.origin}`,
+      );
+    }
+  }
+  return origins;
+}
+
+/**
+ * Production must be given a secret. Elsewhere one is generated on first start and kept in a local
+ * file, so sessions survive restarts without anyone having to invent a secret.
+ */
+function resolveSessionSecret(given: string | undefined, env: Config['env'], file: string): string {
+  if (given) return given;
+  if (env === 'production') {
+    throw new ConfigError(
+      `Invalid configuration:\n  SESSION_SECRET: required in production (at least ${SESSION_SECRET_MIN} characters)`,
+    );
+  }
+  try {
+    const stored = readFileSync(file, 'utf8').trim();
+    if (stored.length >= SESSION_SECRET_MIN) return stored;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const secret = randomBytes(48).toString('base64url');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,59 @@
+import { ErrorCode, type CurrentUser, type LoginBody, type RegisterBody } from '@parley/shared';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
+import { AppError } from '../../lib/app-error.js';
+import { toCurrentUser } from '../users/user-dto.js';
+import type { PasswordHasher } from './passwords.js';
+
+export interface AuthServiceDeps {
+  prisma: PrismaClient;
+  hasher: PasswordHasher;
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+export function createAuthService({ prisma, hasher }: AuthServiceDeps) {
+  // Verified against when the username is unknown, so both failures cost the same time.
+  const decoyHash = hasher.hash('parley-decoy-password');
+
+  return {
+    async register(body: RegisterBody): Promise<CurrentUser> {
+      const passwordHash = await hasher.hash(body.password);
+      let user;
+      try {
+        user = await prisma.user.create({
+          data: { username: body.username, displayName: body.displayName, passwordHash },
+        });
+      } catch (error) {
+        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+          throw new AppError(ErrorCode.UsernameTaken, `The username "${body.username}" is taken`);
+        }
+        throw error;
+      }
+      // The first account is the site admin. Deciding by lowest id is race-free: of two
+      // simultaneous first registrations exactly one holds the lowest id.
+      const first = await prisma.user.findFirst({ orderBy: { id: 'asc' }, select: { id: true } });
+      if (first?.id === user.id) {
+        user = await prisma.user.update({ where: { id: user.id }, data: { role: 'admin' } });
+      }
+      return toCurrentUser(user);
+    },
+
+    async login(body: LoginBody): Promise<CurrentUser> {
+      const user = await prisma.user.findUnique({ where: { username: body.username } });
+      const valid = await hasher.verify(user?.passwordHash ?? (await decoyHash), body.password);
+      if (!user || !valid) {
+        throw new AppError(ErrorCode.InvalidCredentials, 'Wrong username or password');
+      }
+      if (user.deactivatedAt) {
+        throw new AppError(ErrorCode.AccountDeactivated, 'This account has been deactivated');
+      }
+      const updated = await prisma.user.update({ where: { id: user.id }, data: { lastSeenAt: new Date() } });
+      return toCurrentUser(updated);
+    },
+
+    async currentUser(userId: number): Promise<CurrentUser | null> {
+      const user = await prisma.user.findUnique({ where: { id: userId } });
+      return user && !user.deactivatedAt ? toCurrentUser(user) : null;
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import type { Conversation as ConversationDto } from '@parley/shared';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
+import { messageInclude, toMessage, type MessageRow } from '../messages/message-dto.js';
+import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
+
+const conversationInclude = {
+  memberships: { include: { user: { select: userSummarySelect } }, orderBy: { joinedAt: 'asc' } },
+} as const;
+
+type ConversationRow = Prisma.ConversationGetPayload<{ include: typeof conversationInclude }>;
+
+export type ConversationsRepository = ReturnType<typeof createConversationsRepository>;
+
+export function createConversationsRepository(prisma: PrismaClient) {
+  /** Builds the caller's view of each conversation with three queries, however many there are. */
+  async function assemble(userId: number, rows: ConversationRow[]): Promise<ConversationDto[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((row) => row.id);
+    const [lastMessages, unreadRows] = await Promise.all([
+      prisma.message.findMany({
+        where: { OR: rows.filter((row) => row.lastSeq > 0).map((row) => ({ conversationId: row.id, seq: row.lastSeq })) },
+        include: messageInclude,
+      }),
+      prisma.$queryRaw<{ conversationId: number; unread: bigint }[]>`
+        SELECT m.conversationId, COUNT(*) AS unread
+        FROM messages m
+        JOIN memberships ms ON ms.conversationId = m.conversationId AND ms.userId = ${userId}
+        WHERE m.conversationId IN (${Prisma.join(ids)}) AND m.seq > ms.lastReadSeq AND m.senderId <> ${userId}
+        GROUP BY m.conversationId`,
+    ]);
+    const lastById = new Map<number, MessageRow>(lastMessages.map((message) => [message.conversationId, message]));
+    const unreadById = new Map(unreadRows.map((row) => [Number(row.conversationId), Number(row.unread)]));
+    return rows.map((row) => {
+      const own = row.memberships.find((membership) => membership.userId === userId);
+      const last = lastById.get(row.id);
+      return {
+        id: row.id,
+        kind: row.kind,
+        name: row.name,
+        createdAt: row.createdAt.toISOString(),
+        members: row.memberships.map((membership) => ({ ...toUserSummary(membership.user), role: membership.role })),
+        lastMessage: last ? toMessage(last) : null,
+        lastSeq: row.lastSeq,
+        lastReadSeq: own?.lastReadSeq ?? 0,
+        unreadCount: unreadById.get(row.id) ?? 0,
+      };
+    });
+  }
+
+  return {
+    /** The user's conversations, most recently active first. */
+    async listForUser(userId: number): Promise<ConversationDto[]> {
+      const rows = await prisma.conversation.findMany({
+        where: { memberships: { some: { userId } } },
+        include: conversationInclude,
+        orderBy: [{ lastActivityAt: 'desc' }, { id: 'desc' }],
+      });
+      return assemble(userId, rows);
+    },
+
+    async findForUser(conversationId: number, userId: number): Promise<ConversationDto | null> {
+      const row = await prisma.conversation.findFirst({
+        where: { id: conversationId, memberships: { some: { userId } } },
+        include: conversationInclude,
+      });
+      return row ? ((await assemble(userId, [row]))[0] ?? null) : null;
+    },
+
+    async exists(conversationId: number): Promise<boolean> {
+      return (await prisma.conversation.count({ where: { id: conversationId } })) > 0;
+    },
+
+    async lastSeqOf(conversationId: number): Promise<number> {
+      const row = await prisma.conversation.findUnique({ where: { id: conversationId }, select: { lastSeq: true } });
+      return row?.lastSeq ?? 0;
+    },
+
+    async findMembership(conversationId: number, userId: number) {
+      return prisma.membership.findUnique({ where: { conversationId_userId: { conversationId, userId } } });
+    },
+
+    async conversationIdsOf(userId: number): Promise<number[]> {
+      const memberships = await prisma.membership.findMany({ where: { userId }, select: { conversationId: true } });
+      return memberships.map((membership) => membership.conversationId);
+    },
+
+    async findActiveUsersByUsername(usernames: string[]) {
+      return prisma.user.findMany({ where: { username: { in: usernames }, deactivatedAt: null }, select: { id: true, username: true } });
+    },
+
+    async createGroup(input: { name: string; creatorId: number; memberIds: number[] }): Promise<number> {
+      const conversation = await prisma.conversation.create({
+        data: {
+          kind: 'group',
+          name: input.name,
+          createdById: input.creatorId,
+          memberships: {
+            create: [
+              { userId: input.creatorId, role: 'owner' },
+              ...input.memberIds.map((userId) => ({ userId, role: 'member' as const })),
+            ],
+          },
+        },
+        select: { id: true },
+      });
+      return conversation.id;
+    },
+
+    /** Moves the read position forward only; returns the position it ends at. */
+    async markRead(conversationId: number, userId: number, seq: number): Promise<number> {
+      await prisma.membership.updateMany({
+        where: { conversationId, userId, lastReadSeq: { lt: seq } },
+        data: { lastReadSeq: seq },
+      });
+      const membership = await prisma.membership.findUnique({
+        where: { conversationId_userId: { conversationId, userId } },
+        select: { lastReadSeq: true },
+      });
+      return membership?.lastReadSeq ?? 0;
+    },
+
+    async unreadCount(conversationId: number, userId: number, afterSeq: number): Promise<number> {
+      return prisma.message.count({ where: { conversationId, seq: { gt: afterSeq }, senderId: { not: userId } } });
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import {
+  conversationListResponseSchema,
+  conversationResponseSchema,
+  createGroupBodySchema,
+  idParamSchema,
+} from '@parley/shared';
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { rooms } from '../../plugins/socket-io.js';
+import { requireUserId } from '../auth/require-user.js';
+import type { ConversationsService } from './conversations.service.js';
+
+const conversationsRoutes: FastifyPluginAsync<{ conversations: ConversationsService }> = async (
+  fastify,
+  { conversations },
+) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  app.get('/api/conversations', { schema: { response: { 200: conversationListResponseSchema } } }, async (request) => ({
+    conversations: await conversations.list(requireUserId(request)),
+  }));
+
+  app.get(
+    '/api/conversations/:id',
+    { schema: { params: z.strictObject({ id: idParamSchema }), response: { 200: conversationResponseSchema } } },
+    async (request) => ({ conversation: await conversations.get(request.params.id, requireUserId(request)) }),
+  );
+
+  app.post(
+    '/api/conversations',
+    { schema: { body: createGroupBodySchema, response: { 201: conversationResponseSchema } } },
+    async (request, reply) => {
+      const conversation = await conversations.createGroup(requireUserId(request), request.body);
+      request.log.info({ conversationId: conversation.id, members: conversation.members.length }, 'group created');
+      // Every tab of every member joins the room on whichever process holds it, then learns of it.
+      for (const member of conversation.members) {
+        fastify.io.in(rooms.user(member.id)).socketsJoin(rooms.conversation(conversation.id));
+        fastify.io.to(rooms.user(member.id)).emit('conversation:new', conversation);
+      }
+      return reply.status(201).send({ conversation });
+    },
+  );
+};
+
+export default conversationsRoutes;

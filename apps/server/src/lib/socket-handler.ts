@@ -1,0 +1,58 @@
+import type { Ack, ClientToServerEvents } from '@parley/shared';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ZodType } from 'zod';
+import { invalid, toAppError } from './app-error.js';
+import type { ParleySocket } from '../plugins/socket-io.js';
+
+type AckData<E extends keyof ClientToServerEvents> =
+  Parameters<ClientToServerEvents[E]>[1] extends (response: Ack<infer T>) => void ? T : never;
+
+export interface SocketHandlerContext {
+  socket: ParleySocket;
+  userId: number;
+}
+
+export interface SocketHandlerOptions {
+  log: FastifyBaseLogger;
+  /** Called before the payload is even parsed, so a flood costs the server as little as possible. */
+  beforeEach?: (context: SocketHandlerContext) => Promise<void>;
+}
+
+/**
+ * Binds a client event: validates the payload with its shared schema first, runs the handler and
+ * answers the acknowledgement with `{ ok, data }` or `{ ok: false, error }`. Nothing a client sends
+ * can throw past this point; an event without an acknowledgement callback is ignored.
+ */
+export function onClientEvent<E extends keyof ClientToServerEvents, S extends ZodType>(
+  socket: ParleySocket,
+  event: E,
+  schema: S,
+  handler: (payload: S['_output'], context: SocketHandlerContext) => Promise<AckData<E>>,
+  options: SocketHandlerOptions,
+): void {
+  const listener = async (...args: unknown[]): Promise<void> => {
+    const ack = args[args.length - 1];
+    if (typeof ack !== 'function') {
+      options.log.debug({ event }, 'socket event without acknowledgement ignored');
+      return;
+    }
+    const reply = ack as (response: Ack<AckData<E>>) => void;
+    const context = { socket, userId: socket.data.userId };
+    try {
+      await options.beforeEach?.(context);
+      const parsed = schema.safeParse(args.length > 1 ? args[0] : undefined);
+      if (!parsed.success) throw invalid(parsed.error);
+      reply({ ok: true, data: await handler(parsed.data, context) });
+    } catch (error) {
+      const appError = toAppError(error);
+      if (appError.statusCode >= 500) {
+        options.log.error({ err: error, event, userId: context.userId }, 'socket event failed');
+      }
+      reply({ ok: false, error: appError.toJSON() });
+    }
+  };
+  // The typed `on` wants the exact listener signature; the payload is untrusted until parsed above.
+  (socket.on as (event: string, listener: (...args: unknown[]) => void) => void)(event, (...args) => {
+    void listener(...args);
+  });
+}

@@ -1,0 +1,68 @@
+import cookie, { Signer } from '@fastify/cookie';
+import session from '@fastify/session';
+import fp from 'fastify-plugin';
+import { PrismaSessionStore, RedisSessionStore, type ParleySessionStore } from './session-stores.js';
+
+export const SESSION_COOKIE = 'parley.sid';
+
+declare module 'fastify' {
+  interface Session {
+    userId?: number;
+  }
+  interface FastifyInstance {
+    sessions: {
+      store: ParleySessionStore;
+      /** The signed-in user of a raw Cookie header, as the socket handshake needs it. */
+      resolve(cookieHeader: string | undefined): Promise<{ sessionId: string; userId: number } | null>;
+    };
+  }
+}
+
+export interface SessionPluginOptions {
+  secret: string;
+  ttlMs: number;
+  redisKeyPrefix: string;
+}
+
+export default fp<SessionPluginOptions>(
+  async (fastify, options) => {
+    const store: ParleySessionStore = fastify.redis
+      ? new RedisSessionStore(fastify.redis, options.redisKeyPrefix, options.ttlMs)
+      : new PrismaSessionStore(fastify.prisma, options.ttlMs);
+    const signer = new Signer(options.secret);
+
+    await fastify.register(cookie);
+    await fastify.register(session, {
+      secret: signer,
+      cookieName: SESSION_COOKIE,
+      store,
+      saveUninitialized: false,
+      rolling: false,
+      cookie: {
+        httpOnly: true,
+        sameSite: 'lax',
+        // Secure whenever the request came over TLS (directly, or via a trusted proxy).
+        secure: 'auto',
+        path: '/',
+        maxAge: options.ttlMs,
+      },
+    });
+
+    fastify.decorate('sessions', {
+      store,
+      async resolve(cookieHeader) {
+        if (!cookieHeader) return null;
+        const signed = fastify.parseCookie(cookieHeader)[SESSION_COOKIE];
+        if (!signed) return null;
+        const unsigned = signer.unsign(signed);
+        if (!unsigned.valid || !unsigned.value) return null;
+        const data = await store.load(unsigned.value);
+        const expires = data?.cookie?.expires;
+        if (!data?.userId || (expires && new Date(expires).getTime() <= Date.now())) return null;
+        return { sessionId: unsigned.value, userId: data.userId };
+      },
+    });
+    fastify.addHook('onClose', async () => store.close());
+  },
+  { name: 'session', dependencies: ['prisma', 'redis'] },
+);

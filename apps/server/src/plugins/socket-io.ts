@@ -1,0 +1,104 @@
+import { createAdapter } from '@socket.io/redis-adapter';
+import {
+  ErrorCode,
+  SOCKET_MAX_FRAME_BYTES,
+  type ClientToServerEvents,
+  type ConnectErrorData,
+  type ServerToClientEvents,
+  type SocketData,
+} from '@parley/shared';
+import fp from 'fastify-plugin';
+import { Server, type Socket } from 'socket.io';
+import { createRedis } from './redis.js';
+
+export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    io: ParleyServer;
+  }
+}
+
+export interface SocketIoPluginOptions {
+  allowedOrigins: string[];
+  redis: { url: string; keyPrefix: string } | null;
+}
+
+/** Socket.IO rooms. A user's room reaches each of their tabs on every server process. */
+export const rooms = {
+  user: (userId: number) => `user:${userId}`,
+  session: (sessionId: string) => `session:${sessionId}`,
+  conversation: (conversationId: number) => `conversation:${conversationId}`,
+};
+
+export function connectError(code: ConnectErrorData['code'], message: string): Error {
+  const error = new Error(message) as Error & { data: ConnectErrorData };
+  error.data = { code };
+  return error;
+}
+
+export default fp<SocketIoPluginOptions>(
+  async (fastify, options) => {
+    const io: ParleyServer = new Server(fastify.server, {
+      maxHttpBufferSize: SOCKET_MAX_FRAME_BYTES,
+      pingInterval: 20_000,
+      pingTimeout: 20_000,
+      cors: { origin: options.allowedOrigins, credentials: true },
+      serveClient: false,
+    });
+
+    const adapterClients = options.redis ? [createRedis(options.redis.url), createRedis(options.redis.url)] : [];
+    if (options.redis) {
+      const [pub, sub] = adapterClients as [ReturnType<typeof createRedis>, ReturnType<typeof createRedis>];
+      for (const client of adapterClients) {
+        client.on('error', (error) => fastify.log.warn({ err: error }, 'socket.io redis adapter error'));
+      }
+      await Promise.all(adapterClients.map((client) => client.connect()));
+      io.adapter(createAdapter(pub, sub, { key: `${options.redis.keyPrefix}socket.io` }));
+    }
+
+    // Cross-site WebSocket hijacking: a browser always sends Origin, and a page on another site must
+    // not ride on the user's cookie. Clients that send no Origin are not browsers and hold no cookie jar
+    // of the user's, so they still have to present a session cookie below.
+    io.use((socket, next) => {
+      const origin = socket.handshake.headers.origin;
+      if (origin && !options.allowedOrigins.includes(origin)) {
+        fastify.log.warn({ origin }, 'socket refused: origin not allowed');
+        return next(connectError(ErrorCode.OriginNotAllowed, 'This origin may not connect'));
+      }
+      next();
+    });
+
+    io.use((socket, next) => {
+      fastify.sessions.resolve(socket.handshake.headers.cookie).then(
+        (session) => {
+          if (!session) return next(connectError(ErrorCode.Unauthenticated, 'Sign in first'));
+          socket.data.userId = session.userId;
+          socket.data.sessionId = session.sessionId;
+          socket.join([rooms.user(session.userId), rooms.session(session.sessionId)]);
+          next();
+        },
+        (error: unknown) => {
+          fastify.log.error({ err: error }, 'socket session lookup failed');
+          next(connectError(ErrorCode.Unavailable, 'Could not check the session; retrying'));
+        },
+      );
+    });
+
+    fastify.decorate('io', io);
+
+    // Before the HTTP server stops: end every socket so its client reconnects elsewhere.
+    fastify.addHook('preClose', async () => {
+      io.local.disconnectSockets(true);
+      io.engine.close();
+    });
+    fastify.addHook('onClose', async () => {
+      await Promise.allSettled([...io._nsps.values()].map((namespace) => namespace.adapter.close()));
+      for (const client of adapterClients) client.disconnect();
+    });
+  },
+  { name: 'socket-io', dependencies: ['session'] },
+);
+
+export type { Socket };

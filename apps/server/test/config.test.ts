@@ -1,0 +1,42 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('configuration', () => {
+  const dir = () => mkdtempSync(join(tmpdir(), 'parley-config-'));
+
+  it('applies documented defaults', () => {
+    const config = loadConfig({}, dir());
+    expect(config).toMatchObject({
+      env: 'development',
+      port: 3000,
+      databaseUrl: 'mysql://root@127.0.0.1:3306/parley',
+      redis: null,
+    });
+    expect(config.allowedOrigins).toContain('http://localhost:3000');
+  });
+
+  it.each([
+    ['PORT', { PORT: 'eighty' }],
+    ['PORT', { PORT: '70000' }],
+    ['DATABASE_URL', { DATABASE_URL: 'postgres://localhost/parley' }],
+    ['REDIS_URL', { REDIS_URL: 'localhost:6379' }],
+    ['SESSION_SECRET', { SESSION_SECRET: 'too short' }],
+    ['SESSION_SECRET', { NODE_ENV: 'production' }],
+    ['ALLOWED_ORIGINS', { ALLOWED_ORIGINS: 'https://chat.example.com/path' }],
+    ['NODE_ENV', { NODE_ENV: 'staging' }],
+  ])('stops with a message naming %s when it is bad', (name, env) => {
+    expect(() => loadConfig(env, dir())).toThrow(ConfigError);
+    expect(() => loadConfig(env, dir())).toThrow(name);
+  });
+
+  it('generates a development session secret once and keeps it', () => {
+    const cwd = dir();
+    const first = loadConfig({}, cwd).sessionSecret;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({}, cwd).sessionSecret).toBe(first);
+    expect(readFileSync(join(cwd, '.parley/session-secret'), 'utf8').trim()).toBe(first);
+  });
+});

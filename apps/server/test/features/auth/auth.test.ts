@@ -1,0 +1,199 @@
+import { ErrorCode } from '@parley/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../../../src/app.js';
+import { startTestServer, uniqueName, createHttpClient, type TestServer } from '../../helpers/server.js';
+
+const password = 'correct horse battery';
+
+describe('accounts', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ env: { AUTH_RATE_LIMIT_PER_ACCOUNT: '3', AUTH_RATE_LIMIT_PER_IP: '1000' } });
+  });
+  afterAll(async () => t.close());
+
+  it('registers the first account as admin and later ones as users, signed in with a safe cookie', async () => {
+    const first = await t.http<{ user: { role: string; username: string } }>('POST', '/api/auth/register', {
+      body: { username: 'Founder', displayName: 'The Founder', password },
+    });
+    expect(first.status).toBe(201);
+    expect(first.body.user).toMatchObject({ username: 'founder', role: 'admin' });
+    const setCookie = first.headers.getSetCookie().join('\n');
+    expect(setCookie).toMatch(/parley\.sid=/);
+    expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/SameSite=Lax/i);
+    expect(setCookie).not.toMatch(/Secure/i);
+
+    const second = await t.signUp();
+    const me = await t.http<{ user: { role: string; id: number } }>('GET', '/api/auth/me', { cookie: second.cookie });
+    expect(me.status).toBe(200);
+    expect(me.body.user).toMatchObject({ id: second.id, role: 'user' });
+  });
+
+  it('marks the cookie Secure behind a TLS-terminating proxy when TRUST_PROXY is set', async () => {
+    const behindProxy = await startTestServer({ env: { TRUST_PROXY: 'true' } });
+    try {
+      const response = await behindProxy.http('POST', '/api/auth/register', {
+        body: { username: uniqueName(), displayName: 'Proxied', password },
+        headers: { 'x-forwarded-proto': 'https' },
+      });
+      expect(response.status).toBe(201);
+      expect(response.headers.getSetCookie().join('\n')).toMatch(/Secure/i);
+    } finally {
+      await behindProxy.close();
+    }
+  });
+
+  it('refuses a taken username with 409, whatever its case', async () => {
+    const user = await t.signUp();
+    const response = await t.http<{ error: { code: string } }>('POST', '/api/auth/register', {
+      body: { username: user.username.toUpperCase(), displayName: 'Copycat', password },
+    });
+    expect(response.status).toBe(409);
+    expect(response.body.error.code).toBe(ErrorCode.UsernameTaken);
+  });
+
+  it.each([
+    ['a short password', { username: 'valid_name', displayName: 'V', password: 'short' }, 'password'],
+    ['a username with spaces', { username: 'two words', displayName: 'V', password }, 'username'],
+    ['an empty display name', { username: 'valid_name2', displayName: '   ', password }, 'displayName'],
+    ['a missing field', { username: 'valid_name3', password }, 'displayName'],
+    ['a number for a string', { username: 12345, displayName: 'V', password }, 'username'],
+    ['an unknown field', { username: 'valid_name4', displayName: 'V', password, role: 'admin' }, ''],
+  ])('refuses registration with %s (400 request/invalid naming the field)', async (_case, body, field) => {
+    const response = await t.http<{ error: { code: string; issues: { path: string }[] } }>(
+      'POST',
+      '/api/auth/register',
+      { body },
+    );
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe(ErrorCode.Invalid);
+    expect(response.body.error.issues.map((issue) => issue.path).join(' ')).toContain(`body${field ? `.${field}` : ''}`);
+    expect(response.cookie).toBeNull();
+  });
+
+  it('answers malformed JSON and oversized bodies with clear errors, not a crash', async () => {
+    const malformed = await t.http<{ error: { code: string } }>('POST', '/api/auth/login', {
+      rawBody: '{"username": ',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe(ErrorCode.Invalid);
+
+    const huge = await t.http<{ error: { code: string } }>('POST', '/api/auth/register', {
+      body: { username: 'big', displayName: 'x'.repeat(2 * 1024 * 1024), password },
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe(ErrorCode.PayloadTooLarge);
+
+    const health = await t.http('GET', '/healthz');
+    expect(health.status).toBe(200);
+  });
+
+  it('logs in with the right password and refuses a wrong one or an unknown user alike', async () => {
+    const user = await t.signUp();
+    const ok = await t.http<{ user: { id: number } }>('POST', '/api/auth/login', {
+      body: { username: user.username, password },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.user.id).toBe(user.id);
+
+    const wrong = await t.http<{ error: { code: string; message: string } }>('POST', '/api/auth/login', {
+      body: { username: user.username, password: 'not the password' },
+    });
+    const unknown = await t.http<{ error: { code: string; message: string } }>('POST', '/api/auth/login', {
+      body: { username: uniqueName('ghost'), password: 'not the password' },
+    });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.body.error).toEqual(unknown.body.error);
+    expect(wrong.body.error.code).toBe(ErrorCode.InvalidCredentials);
+  });
+
+  it('gives a new session id at login and destroys the old one', async () => {
+    const user = await t.signUp();
+    const login = await t.http('POST', '/api/auth/login', {
+      body: { username: user.username, password },
+      cookie: user.cookie,
+    });
+    expect(login.cookie).not.toBeNull();
+    expect(login.cookie).not.toBe(user.cookie);
+    expect((await t.http('GET', '/api/auth/me', { cookie: user.cookie })).status).toBe(401);
+    expect((await t.http('GET', '/api/auth/me', { cookie: login.cookie })).status).toBe(200);
+  });
+
+  it('answers "who am I" with 401 auth/unauthenticated without a session or with a forged cookie', async () => {
+    const none = await t.http<{ error: { code: string } }>('GET', '/api/auth/me');
+    expect(none.status).toBe(401);
+    expect(none.body.error.code).toBe(ErrorCode.Unauthenticated);
+    const forged = await t.http('GET', '/api/auth/me', { cookie: 'parley.sid=abc.def' });
+    expect(forged.status).toBe(401);
+  });
+
+  it('logs out: the session stops working and its sockets are disconnected', async () => {
+    const user = await t.signUp();
+    const socket = await t.connectSocket(user.cookie);
+    const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    const logout = await t.http('POST', '/api/auth/logout', { cookie: user.cookie });
+    expect(logout.status).toBe(204);
+    expect(await disconnected).toBe('io server disconnect');
+    expect((await t.http('GET', '/api/auth/me', { cookie: user.cookie })).status).toBe(401);
+  });
+
+  it('limits login attempts per account with a 429 and Retry-After', async () => {
+    const user = await t.signUp();
+    const attempt = () =>
+      t.http<{ error: { code: string } }>('POST', '/api/auth/login', {
+        body: { username: user.username, password: 'wrong password!' },
+      });
+    for (let i = 0; i < 3; i += 1) expect((await attempt()).status).toBe(401);
+    const limited = await attempt();
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe(ErrorCode.RateLimited);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
+describe('rate limits per IP', () => {
+  it('limits registrations and logins from one address', async () => {
+    const t = await startTestServer({ env: { AUTH_RATE_LIMIT_PER_IP: '2' } });
+    try {
+      await t.signUp();
+      await t.signUp();
+      const third = await t.http<{ error: { code: string } }>('POST', '/api/auth/register', {
+        body: { username: uniqueName(), displayName: 'Third', password },
+      });
+      expect(third.status).toBe(429);
+      expect(third.body.error.code).toBe(ErrorCode.RateLimited);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe.each([
+  ['MySQL', false],
+  ['Redis', true],
+])('sessions stored in %s', (_store, redis) => {
+  it('survive a server restart and are shared by several server processes', async () => {
+    const t = await startTestServer({ redis });
+    try {
+      const user = await t.signUp();
+      // A second process with the same configuration: same database, same Redis, same secret.
+      const other = await buildServer({ config: t.config });
+      await other.listen({ host: '127.0.0.1', port: 0 });
+      try {
+        const address = other.server.address();
+        if (!address || typeof address === 'string') throw new Error('no port');
+        const otherHttp = createHttpClient(`http://127.0.0.1:${address.port}`);
+        const me = await otherHttp<{ user: { id: number } }>('GET', '/api/auth/me', { cookie: user.cookie });
+        expect(me.status).toBe(200);
+        expect(me.body.user.id).toBe(user.id);
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});

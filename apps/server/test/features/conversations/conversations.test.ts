@@ -1,0 +1,170 @@
+import { ErrorCode, type Conversation } from '@parley/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nextEvent, startTestServer, uniqueName, type TestServer } from '../../helpers/server.js';
+
+describe('groups', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => t.close());
+
+  it('creates a group with members found by username; members learn of it live and join its room', async () => {
+    const [alice, bob, carol] = [await t.signUp(), await t.signUp(), await t.signUp()];
+    const bobSocket = await t.connectSocket(bob.cookie);
+    const announced = nextEvent(bobSocket, 'conversation:new');
+
+    const created = await t.http<{ conversation: Conversation }>('POST', '/api/conversations', {
+      cookie: alice.cookie,
+      body: { name: '  Weekend plans ', memberUsernames: [bob.username, carol.username.toUpperCase(), alice.username] },
+    });
+    expect(created.status).toBe(201);
+    const conversation = created.body.conversation;
+    expect(conversation).toMatchObject({ kind: 'group', name: 'Weekend plans', lastSeq: 0, unreadCount: 0 });
+    expect(conversation.members.map((member) => [member.id, member.role])).toEqual([
+      [alice.id, 'owner'],
+      [bob.id, 'member'],
+      [carol.id, 'member'],
+    ]);
+    expect((await announced).id).toBe(conversation.id);
+
+    // Bob's already-open socket is now in the room: a message reaches him without reconnecting.
+    const aliceSocket = await t.connectSocket(alice.cookie);
+    const delivered = nextEvent(bobSocket, 'message:new');
+    await aliceSocket.emitWithAck('message:send', {
+      conversationId: conversation.id,
+      clientMsgId: crypto.randomUUID(),
+      text: 'Hi both',
+    });
+    expect((await delivered).text).toBe('Hi both');
+
+    const list = await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', { cookie: carol.cookie });
+    expect(list.body.conversations.map((c) => c.id)).toEqual([conversation.id]);
+    expect(list.body.conversations[0]).toMatchObject({ unreadCount: 1, lastMessage: { text: 'Hi both' } });
+  });
+
+  it('refuses unknown usernames, naming them, and creates nothing', async () => {
+    const alice = await t.signUp();
+    const ghost = uniqueName('ghost');
+    const response = await t.http<{ error: { code: string; message: string } }>('POST', '/api/conversations', {
+      cookie: alice.cookie,
+      body: { name: 'Haunted', memberUsernames: [ghost] },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe(ErrorCode.UnknownMembers);
+    expect(response.body.error.message).toContain(ghost);
+    const list = await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', { cookie: alice.cookie });
+    expect(list.body.conversations).toEqual([]);
+  });
+
+  it.each([
+    ['an empty name', { name: '   ', memberUsernames: [] }],
+    ['a name over 80 characters', { name: 'x'.repeat(81), memberUsernames: [] }],
+    ['members that are not a list', { name: 'Group', memberUsernames: 'bob' }],
+    ['an unknown field', { name: 'Group', memberUsernames: [], kind: 'direct' }],
+  ])('refuses a group with %s', async (_case, body) => {
+    const alice = await t.signUp();
+    const response = await t.http<{ error: { code: string } }>('POST', '/api/conversations', {
+      cookie: alice.cookie,
+      body,
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe(ErrorCode.Invalid);
+  });
+
+  it('requires a session for every conversation route', async () => {
+    for (const [method, path] of [
+      ['GET', '/api/conversations'],
+      ['POST', '/api/conversations'],
+      ['GET', '/api/conversations/1'],
+      ['GET', '/api/conversations/1/messages'],
+      ['GET', '/api/users'],
+    ] as const) {
+      const response = await t.http<{ error: { code: string } }>(method, path, {
+        body: method === 'POST' ? { name: 'x', memberUsernames: [] } : undefined,
+      });
+      expect(response.status, `${method} ${path}`).toBe(401);
+      expect(response.body.error.code).toBe(ErrorCode.Unauthenticated);
+    }
+  });
+
+  it('keeps conversations private: 403 for non-members, 404 for unknown or malformed ids', async () => {
+    const [alice, mallory] = [await t.signUp(), await t.signUp()];
+    const { body } = await t.http<{ conversation: Conversation }>('POST', '/api/conversations', {
+      cookie: alice.cookie,
+      body: { name: 'Private', memberUsernames: [] },
+    });
+    const forbidden = await t.http<{ error: { code: string } }>('GET', `/api/conversations/${body.conversation.id}`, {
+      cookie: mallory.cookie,
+    });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.error.code).toBe(ErrorCode.NotMember);
+    const history = await t.http<{ error: { code: string } }>(
+      'GET',
+      `/api/conversations/${body.conversation.id}/messages`,
+      { cookie: mallory.cookie },
+    );
+    expect(history.status).toBe(403);
+    const unknown = await t.http<{ error: { code: string } }>('GET', '/api/conversations/999999', {
+      cookie: mallory.cookie,
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe(ErrorCode.ConversationNotFound);
+    const malformed = await t.http<{ error: { code: string } }>('GET', '/api/conversations/1e3', {
+      cookie: mallory.cookie,
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe(ErrorCode.Invalid);
+  });
+
+  it('marks a conversation read: the position moves forward only and the other tabs are told', async () => {
+    const [alice, bob] = [await t.signUp(), await t.signUp()];
+    const { body } = await t.http<{ conversation: Conversation }>('POST', '/api/conversations', {
+      cookie: alice.cookie,
+      body: { name: 'Reading', memberUsernames: [bob.username] },
+    });
+    const id = body.conversation.id;
+    const aliceSocket = await t.connectSocket(alice.cookie);
+    for (const text of ['one', 'two', 'three']) {
+      await aliceSocket.emitWithAck('message:send', { conversationId: id, clientMsgId: crypto.randomUUID(), text });
+    }
+    const bobTab1 = await t.connectSocket(bob.cookie);
+    const bobTab2 = await t.connectSocket(bob.cookie);
+    const told = nextEvent(bobTab2, 'conversation:read');
+
+    const read = await bobTab1.emitWithAck('conversation:read', { conversationId: id, seq: 2 });
+    expect(read).toEqual({ ok: true, data: { conversationId: id, lastReadSeq: 2, unreadCount: 1 } });
+    expect(await told).toEqual({ conversationId: id, lastReadSeq: 2, unreadCount: 1 });
+
+    const backwards = await bobTab1.emitWithAck('conversation:read', { conversationId: id, seq: 1 });
+    expect(backwards).toMatchObject({ ok: true, data: { lastReadSeq: 2 } });
+
+    const future = await bobTab1.emitWithAck('conversation:read', { conversationId: id, seq: 99 });
+    expect(future).toMatchObject({ ok: false, error: { code: ErrorCode.Invalid } });
+
+    const outsider = await t.signUp();
+    const outsiderSocket = await t.connectSocket(outsider.cookie);
+    const denied = await outsiderSocket.emitWithAck('conversation:read', { conversationId: id, seq: 1 });
+    expect(denied).toMatchObject({ ok: false, error: { code: ErrorCode.NotMember } });
+  });
+});
+
+describe('user directory', () => {
+  it('finds active users by username or display name prefix, excluding the caller', async () => {
+    const t = await startTestServer();
+    try {
+      const me = await t.signUp('searcher');
+      await t.signUp('zoe_a', 'Zoe Adams');
+      await t.signUp('zed', 'Zed Zulu');
+      await t.signUp('amy', 'Zoey Brown');
+      const response = await t.http<{ users: { username: string }[] }>('GET', '/api/users?q=Zo', { cookie: me.cookie });
+      expect(response.status).toBe(200);
+      expect(response.body.users.map((u) => u.username)).toEqual(['amy', 'zoe_a']);
+      const bad = await t.http<{ error: { code: string } }>('GET', '/api/users?limit=500', { cookie: me.cookie });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.code).toBe(ErrorCode.Invalid);
+    } finally {
+      await t.close();
+    }
+  });
+});

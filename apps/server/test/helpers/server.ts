@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import type { ClientToServerEvents, ConnectErrorData, ServerToClientEvents } from '@parley/shared';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { io as connect, type Socket } from 'socket.io-client';
+import { buildServer } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createTestDatabase } from './database.js';
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+
+export interface TestServerOptions {
+  /** Share sessions, limits and socket rooms through Redis (default: single process, no Redis). */
+  redis?: boolean;
+  env?: Record<string, string>;
+}
+
+export interface TestServer {
+  server: FastifyInstance;
+  config: Config;
+  url: string;
+  origin: string;
+  http: HttpClient;
+  /** Register (and so sign in) a new user; returns their cookie and profile. */
+  signUp(username?: string, displayName?: string): Promise<TestUser>;
+  connectSocket(cookie: string | null, options?: { origin?: string }): Promise<ClientSocket>;
+  close(): Promise<void>;
+}
+
+export interface TestUser {
+  id: number;
+  username: string;
+  cookie: string;
+}
+
+export interface HttpResponse<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+  cookie: string | null;
+}
+
+export type HttpClient = <T = unknown>(
+  method: string,
+  path: string,
+  options?: { body?: unknown; cookie?: string | null; rawBody?: string; headers?: Record<string, string> },
+) => Promise<HttpResponse<T>>;
+
+let counter = 0;
+export function uniqueName(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}${counter}_${randomBytes(3).toString('hex')}`;
+}
+
+export function createHttpClient(baseUrl: string): HttpClient {
+  return async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.cookie) headers.cookie = options.cookie;
+    let body: string | undefined;
+    if (options.rawBody !== undefined) body = options.rawBody;
+    else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    // A sign-in may clear the old cookie and set the new one in one response: the last one wins.
+    const setCookie = response.headers
+      .getSetCookie()
+      .filter((value) => value.startsWith('parley.sid='))
+      .at(-1);
+    return {
+      status: response.status,
+      body: (text ? JSON.parse(text) : null) as never,
+      headers: response.headers,
+      cookie: setCookie ? setCookie.split(';')[0]! : null,
+    };
+  };
+}
+
+export function connectSocketTo(url: string, cookie: string | null, origin?: string): Promise<ClientSocket> {
+  const socket: ClientSocket = connect(url, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    extraHeaders: { ...(cookie ? { cookie } : {}), ...(origin ? { origin } : {}) },
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (error: Error & { data?: ConnectErrorData }) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+/** Builds Parley on a fresh database (and its own Redis key prefix), listening on a free port. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const keyPrefix = `parley-test:${database.name}:`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: database.url,
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ALLOWED_ORIGINS: 'http://parley.test',
+    ...(options.redis ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: keyPrefix } : {}),
+    ...options.env,
+  });
+  const server = await buildServer({ config });
+  await server.listen({ host: config.host, port: 0 });
+  const address = server.server.address();
+  if (!address || typeof address === 'string') throw new Error('server has no port');
+  const url = `http://127.0.0.1:${address.port}`;
+  const http = createHttpClient(url);
+  const openSockets = new Set<ClientSocket>();
+
+  return {
+    server,
+    config,
+    url,
+    origin: 'http://parley.test',
+    http,
+    async signUp(username = uniqueName(), displayName = `${username} display`) {
+      const response = await http<{ user: { id: number; username: string } }>('POST', '/api/auth/register', {
+        body: { username, displayName, password: 'correct horse battery' },
+      });
+      if (response.status !== 201 || !response.cookie) {
+        throw new Error(`sign-up failed: ${response.status} ${JSON.stringify(response.body)}`);
+      }
+      return { id: response.body.user.id, username: response.body.user.username, cookie: response.cookie };
+    },
+    async connectSocket(cookie, socketOptions = {}) {
+      const socket = await connectSocketTo(url, cookie, socketOptions.origin);
+      openSockets.add(socket);
+      return socket;
+    },
+    async close() {
+      for (const socket of openSockets) socket.close();
+      await server.close();
+      await database.drop();
+      if (options.redis) await deleteRedisKeys(keyPrefix);
+    },
+  };
+}
+
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Resolves with the next `event` the socket receives, or rejects after `timeoutMs`. */
+export function nextEvent<E extends keyof ServerToClientEvents>(
+  socket: ClientSocket,
+  event: E,
+  timeoutMs = 5_000,
+): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, listener as never);
+      reject(new Error(`no ${event} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const listener = (payload: Parameters<ServerToClientEvents[E]>[0]) => {
+      clearTimeout(timer);
+      resolve(payload);
+    };
+    socket.once(event, listener as never);
+  });
+}
+
+/** Collects every `event` the socket receives, for asserting that something did not arrive. */
+export function collectEvents<E extends keyof ServerToClientEvents>(
+  socket: ClientSocket,
+  event: E,
+): Array<Parameters<ServerToClientEvents[E]>[0]> {
+  const received: Array<Parameters<ServerToClientEvents[E]>[0]> = [];
+  socket.on(event, ((payload: Parameters<ServerToClientEvents[E]>[0]) => received.push(payload)) as never);
+  return received;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -14,10 +14,14 @@ import { createMessagesRepository } from './features/messages/messages.repositor
 import messagesRoutes from './features/messages/messages.routes.js';
 import { createMessagesService } from './features/messages/messages.service.js';
 import messagesSocket from './features/messages/messages.socket.js';
+import { createPresenceService } from './features/presence/presence.service.js';
+import presenceSocket from './features/presence/presence.socket.js';
+import { RedisPresenceStore } from './features/presence/presence.store.js';
 import usersRoutes from './features/users/users.routes.js';
+import type { SocketHandlerOptions } from './lib/socket-handler.js';
 import errors from './plugins/errors.js';
 import prisma from './plugins/prisma.js';
-import rateLimits from './plugins/rate-limits.js';
+import rateLimits, { RateLimitedError } from './plugins/rate-limits.js';
 import redis from './plugins/redis.js';
 import session from './plugins/session.js';
 import socketIo from './plugins/socket-io.js';
@@ -56,14 +60,49 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, hasher = a
   });
   const auth = createAuthService({ prisma: fastify.prisma, hasher });
   const isActiveUser = async (userId: number) => (await auth.currentUser(userId)) !== null;
+  const presence = createPresenceService({
+    io: fastify.io,
+    prisma: fastify.prisma,
+    conversations: conversationsRepository,
+    shared: fastify.redis ? new RedisPresenceStore(fastify.redis, config.redis?.keyPrefix ?? 'parley:', 60_000) : null,
+    log: fastify.log,
+    batchMs: config.presenceBatchMs,
+    leaseRefreshMs: 20_000,
+  });
+
+  // One budget per user for all socket events, all tabs together: a flooding client is told so
+  // and refused, and nobody else shares its budget.
+  const socketBudget = fastify.createLimiter('socket-events', {
+    points: config.socketEventsPer10Seconds,
+    durationSeconds: 10,
+  });
+  const handlerOptions: SocketHandlerOptions = {
+    log: fastify.log,
+    beforeEach: async ({ socket, userId, event }) => {
+      try {
+        await socketBudget.consume(String(userId));
+      } catch (error) {
+        if (error instanceof RateLimitedError) {
+          socket.emit('rate:limited', { event, retryAfterMs: error.retryAfterSeconds * 1000 });
+        }
+        throw error;
+      }
+    },
+  };
 
   await fastify.register(healthRoutes);
   await fastify.register(authRoutes, { auth, rateLimit: config.authRateLimit });
   await fastify.register(usersRoutes, { prisma: fastify.prisma });
   await fastify.register(conversationsRoutes, { conversations });
-  await fastify.register(conversationsSocket, { conversations, repository: conversationsRepository, isActiveUser });
+  await fastify.register(conversationsSocket, {
+    conversations,
+    repository: conversationsRepository,
+    isActiveUser,
+    handlerOptions,
+  });
   await fastify.register(messagesRoutes, { messages });
-  await fastify.register(messagesSocket, { messages });
+  await fastify.register(messagesSocket, { messages, handlerOptions });
+  await fastify.register(presenceSocket, { presence, conversations, handlerOptions });
   await fastify.register(webApp, { root: config.webDistDir ?? DEFAULT_WEB_DIST });
 };
 

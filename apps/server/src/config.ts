@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { PRESENCE_BATCH_MS } from '@parley/shared';
 import { z } from 'zod';
 
 const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/parley';
@@ -36,6 +37,8 @@ const envSchema = z.object({
   WEB_DIST_DIR: z.string().min(1).optional(),
   AUTH_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(30),
   AUTH_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  SOCKET_RATE_LIMIT: z.coerce.number().int().min(1).default(150),
+  PRESENCE_BATCH_MS: z.coerce.number().int().min(10).max(60_000).default(PRESENCE_BATCH_MS),
 });
 
 export interface Config {
@@ -53,6 +56,9 @@ export interface Config {
   /** The built web app to serve, if any. */
   webDistDir: string | null;
   authRateLimit: { perIpPerMinute: number; perAccountPer15Minutes: number };
+  /** Socket events one user may send per 10 seconds, all tabs together. */
+  socketEventsPer10Seconds: number;
+  presenceBatchMs: number;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       perIpPerMinute: vars.AUTH_RATE_LIMIT_PER_IP,
       perAccountPer15Minutes: vars.AUTH_RATE_LIMIT_PER_ACCOUNT,
     },
+    socketEventsPer10Seconds: vars.SOCKET_RATE_LIMIT,
+    presenceBatchMs: vars.PRESENCE_BATCH_MS,
   };
 }
 

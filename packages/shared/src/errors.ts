@@ -27,6 +27,14 @@ export const ErrorCode = {
   NotMember: 'conversation/not_member',
   /** Group creation naming usernames that do not exist or are deactivated. */
   UnknownMembers: 'conversation/unknown_members',
+  /** Editing, deleting, reacting to or replying to a message that is not in that conversation. */
+  MessageNotFound: 'message/not_found',
+  /** Editing or deleting someone else's message. */
+  NotAuthor: 'message/not_author',
+  /** Editing a deleted message, or reacting to one. */
+  MessageDeleted: 'message/deleted',
+  /** Opening a direct conversation with a username that does not exist or is deactivated. */
+  UserNotFound: 'user/not_found',
   /** A dependency (database, Redis) failed; the request may be retried as is. */
   Unavailable: 'server/unavailable',
   /** Anything unexpected; logged on the server with the request id. */

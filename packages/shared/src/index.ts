@@ -5,3 +5,4 @@ export * from './schemas/users.js';
 export * from './schemas/auth.js';
 export * from './schemas/messages.js';
 export * from './schemas/conversations.js';
+export * from './schemas/presence.js';

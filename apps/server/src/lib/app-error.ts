@@ -14,6 +14,10 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.ConversationNotFound]: 404,
   [ErrorCode.NotMember]: 403,
   [ErrorCode.UnknownMembers]: 400,
+  [ErrorCode.MessageNotFound]: 404,
+  [ErrorCode.NotAuthor]: 403,
+  [ErrorCode.MessageDeleted]: 409,
+  [ErrorCode.UserNotFound]: 404,
   [ErrorCode.Unavailable]: 503,
   [ErrorCode.Internal]: 500,
 };

@@ -10,6 +10,7 @@ type AckData<E extends keyof ClientToServerEvents> =
 export interface SocketHandlerContext {
   socket: ParleySocket;
   userId: number;
+  event: keyof ClientToServerEvents;
 }
 
 export interface SocketHandlerOptions {
@@ -37,7 +38,7 @@ export function onClientEvent<E extends keyof ClientToServerEvents, S extends Zo
       return;
     }
     const reply = ack as (response: Ack<AckData<E>>) => void;
-    const context = { socket, userId: socket.data.userId };
+    const context = { socket, userId: socket.data.userId, event };
     try {
       await options.beforeEach?.(context);
       const parsed = schema.safeParse(args.length > 1 ? args[0] : undefined);

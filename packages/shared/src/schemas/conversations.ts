@@ -25,8 +25,21 @@ export const createGroupBodySchema = z.strictObject({
 });
 export type CreateGroupBody = z.infer<typeof createGroupBodySchema>;
 
+/** `POST /api/conversations/direct`: opens the one conversation between the caller and this user. */
+export const openDirectBodySchema = z.strictObject({ username: usernameSchema });
+export type OpenDirectBody = z.infer<typeof openDirectBodySchema>;
+
 export const memberSchema = userSummarySchema.extend({ role: memberRoleSchema });
 export type Member = z.infer<typeof memberSchema>;
+
+/** How far one member has got: delivered to one of their devices, and read. */
+export const receiptSchema = z.object({
+  conversationId: idSchema,
+  userId: idSchema,
+  lastDeliveredSeq: z.number().int().nonnegative(),
+  lastReadSeq: z.number().int().nonnegative(),
+});
+export type Receipt = z.infer<typeof receiptSchema>;
 
 export const conversationSchema = z.object({
   id: idSchema,
@@ -38,6 +51,10 @@ export const conversationSchema = z.object({
   lastMessage: messageSchema.nullable(),
   /** seq of the newest message, 0 when empty. */
   lastSeq: z.number().int().nonnegative(),
+  /** The conversation's change counter (see Message.changeSeq). */
+  changeSeq: z.number().int().nonnegative(),
+  /** Every member's delivery and read position, for ticks and "read by". */
+  receipts: z.array(receiptSchema),
   /** seq of the newest message the caller has read. */
   lastReadSeq: z.number().int().nonnegative(),
   /** Messages after lastReadSeq that others sent. */
@@ -51,7 +68,7 @@ export type ConversationListResponse = z.infer<typeof conversationListResponseSc
 export const conversationResponseSchema = z.object({ conversation: conversationSchema });
 export type ConversationResponse = z.infer<typeof conversationResponseSchema>;
 
-/** `conversation:read`: the caller has read everything up to and including `seq`. */
+/** `conversation:read` / `conversation:delivered`: the caller has read (or received) everything up to `seq`. */
 export const markReadPayloadSchema = z.strictObject({
   conversationId: idSchema,
   seq: z.number().int().nonnegative().max(2_147_483_647),

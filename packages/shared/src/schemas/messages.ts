@@ -4,6 +4,13 @@ import { userSummarySchema } from './users.js';
 
 export const MESSAGE_TEXT_MAX = 4000;
 export const HISTORY_PAGE_MAX = 100;
+/** Characters of the quoted message a reply carries. */
+export const REPLY_EXCERPT_MAX = 200;
+export const REACTION_EMOJI_MAX = 32;
+/** Distinct emoji one user may put on one message. */
+export const REACTIONS_PER_USER_MAX = 20;
+
+const seqSchema = z.number().int().nonnegative().max(2_147_483_647);
 
 /** Trimmed; refuses empty, whitespace-only and over-long text. */
 export const messageTextSchema = z
@@ -11,6 +18,17 @@ export const messageTextSchema = z
   .trim()
   .min(1, 'must not be empty')
   .max(MESSAGE_TEXT_MAX, `must be at most ${MESSAGE_TEXT_MAX} characters`);
+
+/**
+ * One emoji (possibly several code points: skin tones, ZWJ sequences, flags). Refuses text,
+ * digits and whitespace, so reactions cannot smuggle messages.
+ */
+export const reactionEmojiSchema = z
+  .string()
+  .min(1)
+  .max(REACTION_EMOJI_MAX)
+  .regex(/^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}|\p{Emoji_Component}|\u200d|\ufe0f)+$/u, 'must be an emoji')
+  .refine((value) => /\p{Extended_Pictographic}|\p{Regional_Indicator}/u.test(value), 'must be an emoji');
 
 export const messageTypeSchema = z.enum(['text']);
 export type MessageType = z.infer<typeof messageTypeSchema>;
@@ -20,33 +38,120 @@ export const sendMessagePayloadSchema = z.strictObject({
   conversationId: idSchema,
   clientMsgId: z.uuid(),
   text: messageTextSchema,
+  /** A message of the same conversation this one quotes. */
+  replyToId: idSchema.optional(),
 });
 export type SendMessagePayload = z.infer<typeof sendMessagePayloadSchema>;
+
+/** `message:edit`: only the sender, only while not deleted. */
+export const editMessagePayloadSchema = z.strictObject({
+  conversationId: idSchema,
+  messageId: idSchema,
+  text: messageTextSchema,
+});
+export type EditMessagePayload = z.infer<typeof editMessagePayloadSchema>;
+
+/** `message:delete`: only the sender. The text is erased from the database; the message stays as a tombstone. */
+export const deleteMessagePayloadSchema = z.strictObject({
+  conversationId: idSchema,
+  messageId: idSchema,
+});
+export type DeleteMessagePayload = z.infer<typeof deleteMessagePayloadSchema>;
+
+/** `message:react`: sets (on: true) or clears (on: false) one reaction; idempotent, so safe to retry. */
+export const reactPayloadSchema = z.strictObject({
+  conversationId: idSchema,
+  messageId: idSchema,
+  emoji: reactionEmojiSchema,
+  on: z.boolean(),
+});
+export type ReactPayload = z.infer<typeof reactPayloadSchema>;
+
+export const replyPreviewSchema = z.object({
+  id: idSchema,
+  seq: z.number().int().positive(),
+  sender: userSummarySchema,
+  /** The quoted text, cut to REPLY_EXCERPT_MAX; empty when deleted. */
+  excerpt: z.string(),
+  deleted: z.boolean(),
+});
+export type ReplyPreview = z.infer<typeof replyPreviewSchema>;
+
+export const reactionSchema = z.object({
+  emoji: z.string(),
+  /** In the order they reacted. */
+  userIds: z.array(idSchema),
+});
+export type Reaction = z.infer<typeof reactionSchema>;
 
 export const messageSchema = z.object({
   id: idSchema,
   conversationId: idSchema,
   /** Position in the conversation: 1, 2, 3… with no gaps, the same for every member. */
   seq: z.number().int().positive(),
+  /**
+   * The conversation's change counter when this message last changed (sent, edited, deleted,
+   * reacted to). Catch-up asks for everything after the highest changeSeq a client holds.
+   */
+  changeSeq: z.number().int().positive(),
   clientMsgId: z.string(),
   sender: userSummarySchema,
   type: messageTypeSchema,
+  /** Empty when deleted. */
   text: z.string(),
   createdAt: isoDateSchema,
+  editedAt: isoDateSchema.nullable(),
+  deletedAt: isoDateSchema.nullable(),
+  replyTo: replyPreviewSchema.nullable(),
+  reactions: z.array(reactionSchema),
 });
 export type Message = z.infer<typeof messageSchema>;
 
-/** GET /api/conversations/:id/messages. `before` is a seq: returns the page just older than it. */
-export const historyQuerySchema = z.strictObject({
-  before: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(HISTORY_PAGE_MAX).default(50),
-});
+/** GET /api/conversations/:id/messages: `before` or `after` a seq (not both); neither gives the newest page. */
+export const historyQuerySchema = z
+  .strictObject({
+    before: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+    after: z.coerce.number().int().nonnegative().max(2_147_483_647).optional(),
+    limit: z.coerce.number().int().min(1).max(HISTORY_PAGE_MAX).default(50),
+  })
+  .refine((query) => query.before === undefined || query.after === undefined, {
+    message: 'give before or after, not both',
+    path: ['after'],
+  });
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
 export const historyResponseSchema = z.object({
   /** Oldest first. */
   messages: z.array(messageSchema),
-  /** True when older messages exist before the first one returned. */
+  /** True when more messages exist beyond the page in the direction asked (older for before/newest, newer for after). */
   hasMore: z.boolean(),
 });
 export type HistoryResponse = z.infer<typeof historyResponseSchema>;
+
+export const SYNC_CONVERSATIONS_MAX = 500;
+export const SYNC_PAGE_MAX = 200;
+
+/**
+ * `conversation:sync`, sent on every (re)connect: for each conversation, the highest changeSeq
+ * the client holds (0 for none). The server answers with what changed after it.
+ */
+export const syncPayloadSchema = z.strictObject({
+  conversations: z
+    .array(z.strictObject({ conversationId: idSchema, changeSeq: seqSchema }))
+    .max(SYNC_CONVERSATIONS_MAX),
+});
+export type SyncPayload = z.infer<typeof syncPayloadSchema>;
+
+export const syncResultSchema = z.object({
+  conversationId: idSchema,
+  /** Changed and new messages after the client's changeSeq, in changeSeq order, at most SYNC_PAGE_MAX. */
+  messages: z.array(messageSchema),
+  /** The changeSeq to ask from next time. */
+  changeSeq: z.number().int().nonnegative(),
+  /** More changes than one page: ask again from changeSeq, or reload the newest history page. */
+  hasMore: z.boolean(),
+});
+export type SyncResult = z.infer<typeof syncResultSchema>;
+
+export const syncResponseSchema = z.object({ results: z.array(syncResultSchema) });
+export type SyncResponse = z.infer<typeof syncResponseSchema>;

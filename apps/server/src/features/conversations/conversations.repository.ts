@@ -41,6 +41,13 @@ export function createConversationsRepository(prisma: PrismaClient) {
         members: row.memberships.map((membership) => ({ ...toUserSummary(membership.user), role: membership.role })),
         lastMessage: last ? toMessage(last) : null,
         lastSeq: row.lastSeq,
+        changeSeq: row.lastChangeSeq,
+        receipts: row.memberships.map((membership) => ({
+          conversationId: row.id,
+          userId: membership.userId,
+          lastDeliveredSeq: membership.lastDeliveredSeq,
+          lastReadSeq: membership.lastReadSeq,
+        })),
         lastReadSeq: own?.lastReadSeq ?? 0,
         unreadCount: unreadById.get(row.id) ?? 0,
       };
@@ -79,9 +86,55 @@ export function createConversationsRepository(prisma: PrismaClient) {
       return prisma.membership.findUnique({ where: { conversationId_userId: { conversationId, userId } } });
     },
 
-    async conversationIdsOf(userId: number): Promise<number[]> {
-      const memberships = await prisma.membership.findMany({ where: { userId }, select: { conversationId: true } });
+    /** The user's conversations, or those of `among` the user belongs to. */
+    async conversationIdsOf(userId: number, among?: number[]): Promise<number[]> {
+      const memberships = await prisma.membership.findMany({
+        where: { userId, ...(among ? { conversationId: { in: among } } : {}) },
+        select: { conversationId: true },
+      });
       return memberships.map((membership) => membership.conversationId);
+    },
+
+    /** Everyone who shares at least one conversation with the user (the user included). */
+    async contactIdsOf(userId: number): Promise<number[]> {
+      const rows = await prisma.$queryRaw<{ userId: number }[]>`
+        SELECT DISTINCT other.userId
+        FROM memberships mine
+        JOIN memberships other ON other.conversationId = mine.conversationId
+        WHERE mine.userId = ${userId}`;
+      return rows.map((row) => Number(row.userId));
+    },
+
+    /** For each user, the conversations they belong to. */
+    async conversationIdsByUser(userIds: number[]): Promise<Map<number, number[]>> {
+      const rows = await prisma.membership.findMany({
+        where: { userId: { in: userIds } },
+        select: { userId: true, conversationId: true },
+      });
+      const byUser = new Map<number, number[]>();
+      for (const row of rows) byUser.set(row.userId, [...(byUser.get(row.userId) ?? []), row.conversationId]);
+      return byUser;
+    },
+
+    findActiveUserByUsername(username: string) {
+      return prisma.user.findFirst({ where: { username, deactivatedAt: null }, select: { id: true } });
+    },
+
+    findDirect(directKey: string) {
+      return prisma.conversation.findUnique({ where: { directKey }, select: { id: true } });
+    },
+
+    async createDirect(input: { directKey: string; creatorId: number; otherId: number }): Promise<number> {
+      const conversation = await prisma.conversation.create({
+        data: {
+          kind: 'direct',
+          directKey: input.directKey,
+          createdById: input.creatorId,
+          memberships: { create: [{ userId: input.creatorId }, { userId: input.otherId }] },
+        },
+        select: { id: true },
+      });
+      return conversation.id;
     },
 
     async findActiveUsersByUsername(usernames: string[]) {
@@ -106,17 +159,21 @@ export function createConversationsRepository(prisma: PrismaClient) {
       return conversation.id;
     },
 
-    /** Moves the read position forward only; returns the position it ends at. */
-    async markRead(conversationId: number, userId: number, seq: number): Promise<number> {
-      await prisma.membership.updateMany({
-        where: { conversationId, userId, lastReadSeq: { lt: seq } },
-        data: { lastReadSeq: seq },
-      });
+    /**
+     * Moves the delivery (and, when reading, the read) position forward only, in one statement so
+     * concurrent tabs cannot move it back; returns where both end up.
+     */
+    async advance(conversationId: number, userId: number, seq: number, read: boolean) {
+      await prisma.$executeRaw`
+        UPDATE memberships
+        SET lastDeliveredSeq = GREATEST(lastDeliveredSeq, ${seq}),
+            lastReadSeq = IF(${read}, GREATEST(lastReadSeq, ${seq}), lastReadSeq)
+        WHERE conversationId = ${conversationId} AND userId = ${userId}`;
       const membership = await prisma.membership.findUnique({
         where: { conversationId_userId: { conversationId, userId } },
-        select: { lastReadSeq: true },
+        select: { lastReadSeq: true, lastDeliveredSeq: true },
       });
-      return membership?.lastReadSeq ?? 0;
+      return { lastReadSeq: membership?.lastReadSeq ?? 0, lastDeliveredSeq: membership?.lastDeliveredSeq ?? 0 };
     },
 
     async unreadCount(conversationId: number, userId: number, afterSeq: number): Promise<number> {

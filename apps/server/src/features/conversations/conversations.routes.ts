@@ -3,6 +3,8 @@ import {
   conversationResponseSchema,
   createGroupBodySchema,
   idParamSchema,
+  openDirectBodySchema,
+  type Conversation,
 } from '@parley/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -16,6 +18,14 @@ const conversationsRoutes: FastifyPluginAsync<{ conversations: ConversationsServ
   { conversations },
 ) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  /** Every tab of every member joins the room on whichever process holds it, then learns of it. */
+  function announce(conversation: Conversation): void {
+    for (const member of conversation.members) {
+      fastify.io.in(rooms.user(member.id)).socketsJoin(rooms.conversation(conversation.id));
+      fastify.io.to(rooms.user(member.id)).emit('conversation:new', conversation);
+    }
+  }
 
   app.get('/api/conversations', { schema: { response: { 200: conversationListResponseSchema } } }, async (request) => ({
     conversations: await conversations.list(requireUserId(request)),
@@ -33,12 +43,19 @@ const conversationsRoutes: FastifyPluginAsync<{ conversations: ConversationsServ
     async (request, reply) => {
       const conversation = await conversations.createGroup(requireUserId(request), request.body);
       request.log.info({ conversationId: conversation.id, members: conversation.members.length }, 'group created');
-      // Every tab of every member joins the room on whichever process holds it, then learns of it.
-      for (const member of conversation.members) {
-        fastify.io.in(rooms.user(member.id)).socketsJoin(rooms.conversation(conversation.id));
-        fastify.io.to(rooms.user(member.id)).emit('conversation:new', conversation);
-      }
+      announce(conversation);
       return reply.status(201).send({ conversation });
+    },
+  );
+
+  /** 201 the first time a pair talks, 200 with the same conversation after that. */
+  app.post(
+    '/api/conversations/direct',
+    { schema: { body: openDirectBodySchema, response: { 200: conversationResponseSchema, 201: conversationResponseSchema } } },
+    async (request, reply) => {
+      const { conversation, created } = await conversations.openDirect(requireUserId(request), request.body.username);
+      if (created) announce(conversation);
+      return reply.status(created ? 201 : 200).send({ conversation });
     },
   );
 };

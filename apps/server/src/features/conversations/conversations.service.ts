@@ -1,4 +1,5 @@
-import { ErrorCode, type Conversation, type CreateGroupBody, type ReadState } from '@parley/shared';
+import { ErrorCode, type Conversation, type CreateGroupBody, type ReadState, type Receipt } from '@parley/shared';
+import { Prisma } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
 import type { ConversationsRepository } from './conversations.repository.js';
 
@@ -42,7 +43,37 @@ export function createConversationsService({ repository }: { repository: Convers
       return get(conversationId, creatorId);
     },
 
-    async markRead(userId: number, conversationId: number, seq: number): Promise<ReadState> {
+    memberConversationIds: (userId: number, among: number[]) => repository.conversationIdsOf(userId, among),
+
+    /**
+     * Opens the one direct conversation of a pair, creating it the first time. `created` tells the
+     * caller whether members must be told about it.
+     */
+    async openDirect(userId: number, username: string): Promise<{ conversation: Conversation; created: boolean }> {
+      const other = await repository.findActiveUserByUsername(username);
+      if (!other) throw new AppError(ErrorCode.UserNotFound, `No user "${username}"`);
+      if (other.id === userId) {
+        throw new AppError(ErrorCode.Invalid, 'A direct conversation needs another person', [
+          { path: 'username', message: 'is you' },
+        ]);
+      }
+      const directKey = [userId, other.id].sort((a, b) => a - b).join(':');
+      const existing = await repository.findDirect(directKey);
+      if (existing) return { conversation: await get(existing.id, userId), created: false };
+      try {
+        const id = await repository.createDirect({ directKey, creatorId: userId, otherId: other.id });
+        return { conversation: await get(id, userId), created: true };
+      } catch (error) {
+        // Both people opened it at the same moment: the other request created it.
+        if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) throw error;
+        const winner = await repository.findDirect(directKey);
+        if (!winner) throw error;
+        return { conversation: await get(winner.id, userId), created: false };
+      }
+    },
+
+    /** `conversation:delivered` (read: false) and `conversation:read` (read: true). */
+    async advance(userId: number, conversationId: number, seq: number, read: boolean): Promise<ReadState & Receipt> {
       await assertMember(conversationId, userId);
       const lastSeq = await repository.lastSeqOf(conversationId);
       if (seq > lastSeq) {
@@ -50,9 +81,9 @@ export function createConversationsService({ repository }: { repository: Convers
           { path: 'seq', message: 'is past the newest message' },
         ]);
       }
-      const lastReadSeq = await repository.markRead(conversationId, userId, seq);
-      const unreadCount = await repository.unreadCount(conversationId, userId, lastReadSeq);
-      return { conversationId, lastReadSeq, unreadCount };
+      const position = await repository.advance(conversationId, userId, seq, read);
+      const unreadCount = await repository.unreadCount(conversationId, userId, position.lastReadSeq);
+      return { conversationId, userId, ...position, unreadCount };
     },
   };
 }

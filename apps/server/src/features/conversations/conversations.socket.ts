@@ -1,20 +1,25 @@
 import { ErrorCode, markReadPayloadSchema } from '@parley/shared';
 import type { FastifyPluginAsync } from 'fastify';
-import { onClientEvent } from '../../lib/socket-handler.js';
+import { onClientEvent, type SocketHandlerOptions } from '../../lib/socket-handler.js';
 import { connectError, rooms } from '../../plugins/socket-io.js';
 import type { ConversationsRepository } from './conversations.repository.js';
 import type { ConversationsService } from './conversations.service.js';
+import { createReceiptBroadcaster } from './receipt-broadcaster.js';
 
 export interface ConversationsSocketOptions {
   conversations: ConversationsService;
   repository: ConversationsRepository;
   isActiveUser: (userId: number) => Promise<boolean>;
+  handlerOptions: SocketHandlerOptions;
 }
 
 const conversationsSocket: FastifyPluginAsync<ConversationsSocketOptions> = async (
   fastify,
-  { conversations, repository, isActiveUser },
+  { conversations, repository, isActiveUser, handlerOptions },
 ) => {
+  const receipts = createReceiptBroadcaster(fastify.io);
+  fastify.addHook('preClose', async () => receipts.close());
+
   // After authentication: a socket is in the room of every conversation of its user before it
   // counts as connected, so nothing sent after the client's `connect` can pass it by.
   fastify.io.use((socket, next) => {
@@ -38,11 +43,26 @@ const conversationsSocket: FastifyPluginAsync<ConversationsSocketOptions> = asyn
       'conversation:read',
       markReadPayloadSchema,
       async ({ conversationId, seq }, { userId }) => {
-        const state = await conversations.markRead(userId, conversationId, seq);
+        const { lastReadSeq, lastDeliveredSeq, unreadCount } = await conversations.advance(userId, conversationId, seq, true);
+        const state = { conversationId, lastReadSeq, unreadCount };
         socket.to(rooms.user(userId)).emit('conversation:read', state);
+        receipts.push({ conversationId, userId, lastReadSeq, lastDeliveredSeq });
         return state;
       },
-      { log: fastify.log },
+      handlerOptions,
+    );
+
+    onClientEvent(
+      socket,
+      'conversation:delivered',
+      markReadPayloadSchema,
+      async ({ conversationId, seq }, { userId }) => {
+        const { lastReadSeq, lastDeliveredSeq } = await conversations.advance(userId, conversationId, seq, false);
+        const receipt = { conversationId, userId, lastReadSeq, lastDeliveredSeq };
+        receipts.push(receipt);
+        return receipt;
+      },
+      handlerOptions,
     );
   });
 };

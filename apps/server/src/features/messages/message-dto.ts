@@ -1,20 +1,48 @@
-import type { Message } from '@parley/shared';
+import { REPLY_EXCERPT_MAX, type Message, type Reaction } from '@parley/shared';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
 
-export const messageInclude = { sender: { select: userSummarySelect } } as const;
+export const messageInclude = {
+  sender: { select: userSummarySelect },
+  replyTo: { include: { sender: { select: userSummarySelect } } },
+  reactions: { orderBy: [{ createdAt: 'asc' }, { userId: 'asc' }] },
+} as const satisfies Prisma.MessageInclude;
 
 export type MessageRow = Prisma.MessageGetPayload<{ include: typeof messageInclude }>;
 
+function groupReactions(rows: MessageRow['reactions']): Reaction[] {
+  const byEmoji = new Map<string, number[]>();
+  for (const row of rows) {
+    const userIds = byEmoji.get(row.emoji) ?? [];
+    userIds.push(row.userId);
+    byEmoji.set(row.emoji, userIds);
+  }
+  return [...byEmoji].map(([emoji, userIds]) => ({ emoji, userIds }));
+}
+
 export function toMessage(row: MessageRow): Message {
+  const reply = row.replyTo;
   return {
     id: row.id,
     conversationId: row.conversationId,
     seq: row.seq,
+    changeSeq: row.changeSeq,
     clientMsgId: row.clientMsgId,
     sender: toUserSummary(row.sender),
     type: row.type,
     text: row.text,
     createdAt: row.createdAt.toISOString(),
+    editedAt: row.editedAt?.toISOString() ?? null,
+    deletedAt: row.deletedAt?.toISOString() ?? null,
+    replyTo: reply
+      ? {
+          id: reply.id,
+          seq: reply.seq,
+          sender: toUserSummary(reply.sender),
+          excerpt: [...reply.text].slice(0, REPLY_EXCERPT_MAX).join(''),
+          deleted: reply.deletedAt !== null,
+        }
+      : null,
+    reactions: groupReactions(row.reactions),
   };
 }

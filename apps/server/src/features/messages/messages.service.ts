@@ -1,4 +1,17 @@
-import { ErrorCode, type HistoryQuery, type HistoryResponse, type Message, type SendMessagePayload } from '@parley/shared';
+import {
+  ErrorCode,
+  REACTIONS_PER_USER_MAX,
+  SYNC_PAGE_MAX,
+  type DeleteMessagePayload,
+  type EditMessagePayload,
+  type HistoryQuery,
+  type HistoryResponse,
+  type Message,
+  type ReactPayload,
+  type SendMessagePayload,
+  type SyncPayload,
+  type SyncResponse,
+} from '@parley/shared';
 import { Prisma } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
@@ -7,7 +20,7 @@ import type { MessagesRepository } from './messages.repository.js';
 
 export interface MessagesServiceDeps {
   repository: MessagesRepository;
-  conversations: Pick<ConversationsService, 'assertMember'>;
+  conversations: Pick<ConversationsService, 'assertMember' | 'memberConversationIds'>;
 }
 
 export type MessagesService = ReturnType<typeof createMessagesService>;
@@ -27,6 +40,20 @@ export function createMessagesService({ repository, conversations }: MessagesSer
     return toMessage(row);
   }
 
+  async function findTarget(conversationId: number, messageId: number) {
+    const target = await repository.findInConversation(conversationId, messageId);
+    if (!target) throw new AppError(ErrorCode.MessageNotFound, 'No such message in this conversation');
+    return target;
+  }
+
+  /** Edit and delete: members only, the author only; a deleted message stays deleted. */
+  async function findOwnMessage(userId: number, conversationId: number, messageId: number) {
+    await conversations.assertMember(conversationId, userId);
+    const target = await findTarget(conversationId, messageId);
+    if (target.senderId !== userId) throw new AppError(ErrorCode.NotAuthor, 'Only its sender can change a message');
+    return target;
+  }
+
   return {
     /**
      * Stores a message exactly once per (sender, clientMsgId): a retry, or a concurrent duplicate,
@@ -36,6 +63,7 @@ export function createMessagesService({ repository, conversations }: MessagesSer
       await conversations.assertMember(payload.conversationId, senderId);
       const existing = await repository.findByClientMsgId(senderId, payload.clientMsgId);
       if (existing) return sameMessage(existing, payload);
+      if (payload.replyToId !== undefined) await findTarget(payload.conversationId, payload.replyToId);
       try {
         const row = await repository.store({
           conversationId: payload.conversationId,
@@ -43,6 +71,7 @@ export function createMessagesService({ repository, conversations }: MessagesSer
           clientMsgId: payload.clientMsgId,
           type: 'text',
           text: payload.text,
+          replyToId: payload.replyToId ?? null,
         });
         return toMessage(row);
       } catch (error) {
@@ -53,10 +82,78 @@ export function createMessagesService({ repository, conversations }: MessagesSer
       }
     },
 
+    async edit(userId: number, payload: EditMessagePayload): Promise<Message> {
+      const target = await findOwnMessage(userId, payload.conversationId, payload.messageId);
+      if (target.deletedAt) throw new AppError(ErrorCode.MessageDeleted, 'A deleted message cannot be edited');
+      return toMessage(
+        await repository.change(payload.conversationId, payload.messageId, { kind: 'edit', text: payload.text }),
+      );
+    },
+
+    /** Deleting twice is harmless: the second delete answers with the tombstone. */
+    async delete(userId: number, payload: DeleteMessagePayload): Promise<{ message: Message; changed: boolean }> {
+      const target = await findOwnMessage(userId, payload.conversationId, payload.messageId);
+      if (target.deletedAt) {
+        const tombstone = await repository.findById(target.id);
+        if (tombstone) return { message: toMessage(tombstone), changed: false };
+      }
+      const row = await repository.change(payload.conversationId, payload.messageId, { kind: 'delete' });
+      return { message: toMessage(row), changed: true };
+    },
+
+    async react(userId: number, payload: ReactPayload): Promise<Message> {
+      await conversations.assertMember(payload.conversationId, userId);
+      const target = await findTarget(payload.conversationId, payload.messageId);
+      if (target.deletedAt) throw new AppError(ErrorCode.MessageDeleted, 'A deleted message cannot get reactions');
+      if (payload.on && (await repository.countReactionsOf(payload.messageId, userId)) >= REACTIONS_PER_USER_MAX) {
+        throw new AppError(ErrorCode.Invalid, `At most ${REACTIONS_PER_USER_MAX} reactions per message`, [
+          { path: 'emoji', message: 'too many reactions on this message' },
+        ]);
+      }
+      const row = await repository.change(payload.conversationId, payload.messageId, {
+        kind: 'react',
+        userId,
+        emoji: payload.emoji,
+        on: payload.on,
+      });
+      return toMessage(row);
+    },
+
     async history(userId: number, conversationId: number, query: HistoryQuery): Promise<HistoryResponse> {
       await conversations.assertMember(conversationId, userId);
-      const { rows, hasMore } = await repository.page(conversationId, query.before, query.limit);
+      const { rows, hasMore } = await repository.page(conversationId, query);
       return { messages: rows.map(toMessage), hasMore };
+    },
+
+    /**
+     * Catch-up. Conversations the caller is not a member of are left out (nothing about them is
+     * revealed); a changeSeq ahead of the server's is a client bug and refused.
+     */
+    async sync(userId: number, payload: SyncPayload): Promise<SyncResponse> {
+      const requested = new Map(payload.conversations.map((entry) => [entry.conversationId, entry.changeSeq]));
+      const memberOf = await conversations.memberConversationIds(userId, [...requested.keys()]);
+      const current = await repository.lastChangeSeqs(memberOf);
+      const results: SyncResponse['results'] = [];
+      for (const { id, lastChangeSeq } of current) {
+        const held = requested.get(id) ?? 0;
+        if (held > lastChangeSeq) {
+          throw new AppError(ErrorCode.Invalid, `changeSeq ${held} of conversation ${id} is ahead of the server`, [
+            { path: 'conversations.changeSeq', message: 'is ahead of the server' },
+          ]);
+        }
+        if (held === lastChangeSeq) {
+          results.push({ conversationId: id, messages: [], changeSeq: held, hasMore: false });
+          continue;
+        }
+        const { rows, hasMore } = await repository.changesSince(id, held, SYNC_PAGE_MAX);
+        results.push({
+          conversationId: id,
+          messages: rows.map(toMessage),
+          changeSeq: rows.at(-1)?.changeSeq ?? held,
+          hasMore,
+        });
+      }
+      return { results };
     },
   };
 }

@@ -1,10 +1,26 @@
-import { sendMessagePayloadSchema } from '@parley/shared';
+import {
+  deleteMessagePayloadSchema,
+  editMessagePayloadSchema,
+  reactPayloadSchema,
+  sendMessagePayloadSchema,
+  syncPayloadSchema,
+  type Message,
+} from '@parley/shared';
 import type { FastifyPluginAsync } from 'fastify';
-import { onClientEvent } from '../../lib/socket-handler.js';
-import { rooms } from '../../plugins/socket-io.js';
+import { onClientEvent, type SocketHandlerOptions } from '../../lib/socket-handler.js';
+import { rooms, type ParleySocket } from '../../plugins/socket-io.js';
 import type { MessagesService } from './messages.service.js';
 
-const messagesSocket: FastifyPluginAsync<{ messages: MessagesService }> = async (fastify, { messages }) => {
+export interface MessagesSocketOptions {
+  messages: MessagesService;
+  handlerOptions: SocketHandlerOptions;
+}
+
+const messagesSocket: FastifyPluginAsync<MessagesSocketOptions> = async (fastify, { messages, handlerOptions }) => {
+  /** Everyone else in the conversation, and the sender's other tabs (they are in the room too). */
+  const broadcast = (socket: ParleySocket, event: 'message:new' | 'message:updated', message: Message) =>
+    socket.to(rooms.conversation(message.conversationId)).emit(event, message);
+
   fastify.io.on('connection', (socket) => {
     onClientEvent(
       socket,
@@ -12,13 +28,57 @@ const messagesSocket: FastifyPluginAsync<{ messages: MessagesService }> = async 
       sendMessagePayloadSchema,
       async (payload, { userId }) => {
         const message = await messages.send(userId, payload);
-        // Only after the commit. Re-sent on a retry too: if a process died between commit and
-        // broadcast, the retry is what delivers it; clients drop what they already hold.
-        socket.to(rooms.conversation(message.conversationId)).emit('message:new', message);
+        // Only after the commit. Sent again on a retry too: if a process died between commit and
+        // broadcast, the retry is what delivers it live; clients drop what they already hold.
+        broadcast(socket, 'message:new', message);
         fastify.log.debug({ conversationId: message.conversationId, seq: message.seq, userId }, 'message stored');
         return message;
       },
-      { log: fastify.log },
+      handlerOptions,
+    );
+
+    onClientEvent(
+      socket,
+      'message:edit',
+      editMessagePayloadSchema,
+      async (payload, { userId }) => {
+        const message = await messages.edit(userId, payload);
+        broadcast(socket, 'message:updated', message);
+        return message;
+      },
+      handlerOptions,
+    );
+
+    onClientEvent(
+      socket,
+      'message:delete',
+      deleteMessagePayloadSchema,
+      async (payload, { userId }) => {
+        const { message, changed } = await messages.delete(userId, payload);
+        if (changed) broadcast(socket, 'message:updated', message);
+        return message;
+      },
+      handlerOptions,
+    );
+
+    onClientEvent(
+      socket,
+      'message:react',
+      reactPayloadSchema,
+      async (payload, { userId }) => {
+        const message = await messages.react(userId, payload);
+        broadcast(socket, 'message:updated', message);
+        return message;
+      },
+      handlerOptions,
+    );
+
+    onClientEvent(
+      socket,
+      'conversation:sync',
+      syncPayloadSchema,
+      async (payload, { userId }) => messages.sync(userId, payload),
+      handlerOptions,
     );
   });
 };

@@ -1,0 +1,32 @@
+import type { Receipt } from '@parley/shared';
+import { rooms, type ParleyServer } from '../../plugins/socket-io.js';
+
+export type ReceiptBroadcaster = ReturnType<typeof createReceiptBroadcaster>;
+
+/**
+ * Every recipient's device reports delivery of every message, so a busy group would otherwise send
+ * members × messages updates. Updates of one member in one conversation within `windowMs` are
+ * sent once, with the latest position.
+ */
+export function createReceiptBroadcaster(io: ParleyServer, windowMs = 250) {
+  const pending = new Map<string, Receipt>();
+  let timer: NodeJS.Timeout | null = null;
+
+  function flush(): void {
+    timer = null;
+    const batch = [...pending.values()];
+    pending.clear();
+    for (const receipt of batch) io.to(rooms.conversation(receipt.conversationId)).emit('receipt:update', receipt);
+  }
+
+  return {
+    push(receipt: Receipt): void {
+      pending.set(`${receipt.conversationId}:${receipt.userId}`, receipt);
+      timer ??= setTimeout(flush, windowMs);
+    },
+    close(): void {
+      if (timer) clearTimeout(timer);
+      flush();
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import type { Presence, PresenceStatus } from '@parley/shared';
+import type { FastifyBaseLogger } from 'fastify';
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { rooms, type ParleyServer } from '../../plugins/socket-io.js';
+import type { ConversationsRepository } from '../conversations/conversations.repository.js';
+import { MemoryPresenceStore, type PresenceStore, type TabStatus } from './presence.store.js';
+
+export interface PresenceServiceDeps {
+  io: ParleyServer;
+  prisma: PrismaClient;
+  conversations: Pick<ConversationsRepository, 'contactIdsOf' | 'conversationIdsByUser'>;
+  /** Shared store (Redis) when configured; this process's own tabs are always kept in memory too. */
+  shared: PresenceStore | null;
+  log: FastifyBaseLogger;
+  batchMs: number;
+  leaseRefreshMs: number;
+}
+
+export type PresenceService = ReturnType<typeof createPresenceService>;
+
+/**
+ * Presence with batching: changes are collected and announced at most once per batch window,
+ * one event per conversation room, and only for users whose combined status really changed.
+ * So a thousand reconnecting users cause a handful of events, not a storm.
+ */
+export function createPresenceService(deps: PresenceServiceDeps) {
+  const local = new MemoryPresenceStore();
+  const changed = new Set<number>();
+  const announced = new Map<number, PresenceStatus>();
+  let flushTimer: NodeJS.Timeout | null = null;
+
+  /** Redis when it answers; this process's view when it does not (single-process behaviour). */
+  async function statusOf(userIds: number[]): Promise<Map<number, PresenceStatus>> {
+    if (deps.shared) {
+      try {
+        return await deps.shared.statusOf(userIds);
+      } catch (error) {
+        deps.log.warn({ err: error }, 'presence: shared store unavailable, using this process only');
+      }
+    }
+    return local.statusOf(userIds);
+  }
+
+  async function writeShared(write: (store: PresenceStore) => Promise<void>): Promise<void> {
+    if (!deps.shared) return;
+    try {
+      await write(deps.shared);
+    } catch (error) {
+      deps.log.warn({ err: error }, 'presence: shared store write failed');
+    }
+  }
+
+  async function lastSeenOf(userIds: number[]): Promise<Map<number, string | null>> {
+    if (userIds.length === 0) return new Map();
+    const users = await deps.prisma.user.findMany({ where: { id: { in: userIds } }, select: { id: true, lastSeenAt: true } });
+    return new Map(users.map((user) => [user.id, user.lastSeenAt?.toISOString() ?? null]));
+  }
+
+  async function describe(userIds: number[]): Promise<Presence[]> {
+    const statuses = await statusOf(userIds);
+    const offline = userIds.filter((userId) => statuses.get(userId) === 'offline');
+    const lastSeen = await lastSeenOf(offline);
+    return userIds.map((userId) => ({
+      userId,
+      status: statuses.get(userId) ?? 'offline',
+      lastSeenAt: lastSeen.get(userId) ?? null,
+    }));
+  }
+
+  async function flush(): Promise<void> {
+    flushTimer = null;
+    const userIds = [...changed];
+    changed.clear();
+    if (userIds.length === 0) return;
+    const updates = (await describe(userIds)).filter((update) => announced.get(update.userId) !== update.status);
+    if (updates.length === 0) return;
+    for (const update of updates) announced.set(update.userId, update.status);
+    const conversationsByUser = await deps.conversations.conversationIdsByUser(updates.map((update) => update.userId));
+    const byRoom = new Map<number, Presence[]>();
+    for (const update of updates) {
+      for (const conversationId of conversationsByUser.get(update.userId) ?? []) {
+        byRoom.set(conversationId, [...(byRoom.get(conversationId) ?? []), update]);
+      }
+    }
+    for (const [conversationId, batch] of byRoom) {
+      deps.io.to(rooms.conversation(conversationId)).emit('presence:update', batch);
+    }
+  }
+
+  function markChanged(userId: number): void {
+    changed.add(userId);
+    flushTimer ??= setTimeout(() => {
+      flush().catch((error: unknown) => deps.log.warn({ err: error }, 'presence flush failed'));
+    }, deps.batchMs);
+  }
+
+  // Renew this process's leases in the shared store, so they outlive neither it nor a crash.
+  const leaseTimer = setInterval(() => {
+    void writeShared(async (store) => {
+      for (const tab of local.entries()) await store.setTab(tab.userId, tab.socketId, tab.status);
+    });
+  }, deps.leaseRefreshMs);
+  leaseTimer.unref();
+
+  return {
+    async tabChanged(userId: number, socketId: string, status: TabStatus): Promise<void> {
+      await local.setTab(userId, socketId, status);
+      await writeShared((store) => store.setTab(userId, socketId, status));
+      markChanged(userId);
+    },
+
+    async tabClosed(userId: number, socketId: string): Promise<void> {
+      await local.removeTab(userId, socketId);
+      await writeShared((store) => store.removeTab(userId, socketId));
+      await deps.prisma.user.update({ where: { id: userId }, data: { lastSeenAt: new Date() } }).catch(() => undefined);
+      markChanged(userId);
+    },
+
+    /** What a newly connected tab is told about everyone it shares a conversation with. */
+    async snapshotFor(userId: number): Promise<Presence[]> {
+      return describe(await deps.conversations.contactIdsOf(userId));
+    },
+
+    close(): void {
+      clearInterval(leaseTimer);
+      if (flushTimer) clearTimeout(flushTimer);
+    },
+  };
+}

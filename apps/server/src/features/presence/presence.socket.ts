@@ -1,0 +1,63 @@
+import { setPresencePayloadSchema, typingPayloadSchema } from '@parley/shared';
+import type { FastifyPluginAsync } from 'fastify';
+import { onClientEvent, type SocketHandlerOptions } from '../../lib/socket-handler.js';
+import { rooms } from '../../plugins/socket-io.js';
+import type { ConversationsService } from '../conversations/conversations.service.js';
+import type { PresenceService } from './presence.service.js';
+
+export interface PresenceSocketOptions {
+  presence: PresenceService;
+  conversations: Pick<ConversationsService, 'assertMember'>;
+  handlerOptions: SocketHandlerOptions;
+}
+
+const presenceSocket: FastifyPluginAsync<PresenceSocketOptions> = async (
+  fastify,
+  { presence, conversations, handlerOptions },
+) => {
+  fastify.addHook('preClose', async () => presence.close());
+
+  fastify.io.on('connection', (socket) => {
+    const { userId } = socket.data;
+    const report = (error: unknown) => fastify.log.warn({ err: error, userId }, 'presence update failed');
+
+    presence
+      .tabChanged(userId, socket.id, 'online')
+      .then(() => presence.snapshotFor(userId))
+      .then((snapshot) => socket.emit('presence:update', snapshot))
+      .catch(report);
+    socket.on('disconnect', () => {
+      presence.tabClosed(userId, socket.id).catch(report);
+    });
+
+    onClientEvent(
+      socket,
+      'presence:set',
+      setPresencePayloadSchema,
+      async ({ status }) => {
+        await presence.tabChanged(userId, socket.id, status);
+        return null;
+      },
+      handlerOptions,
+    );
+
+    for (const [event, typing] of [
+      ['typing:start', true],
+      ['typing:stop', false],
+    ] as const) {
+      onClientEvent(
+        socket,
+        event,
+        typingPayloadSchema,
+        async ({ conversationId }) => {
+          await conversations.assertMember(conversationId, userId);
+          socket.to(rooms.conversation(conversationId)).emit('typing:update', { conversationId, userId, typing });
+          return null;
+        },
+        handlerOptions,
+      );
+    }
+  });
+};
+
+export default presenceSocket;

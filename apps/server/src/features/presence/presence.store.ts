@@ -1,0 +1,95 @@
+import type { PresenceStatus } from '@parley/shared';
+import type { Redis } from 'ioredis';
+
+export type TabStatus = Exclude<PresenceStatus, 'offline'>;
+
+/** Where each connected tab's state is kept: per process in memory, or shared in Redis. */
+export interface PresenceStore {
+  setTab(userId: number, socketId: string, status: TabStatus): Promise<void>;
+  removeTab(userId: number, socketId: string): Promise<void>;
+  /** Online while any tab is, away while every tab is idle, offline with none. */
+  statusOf(userIds: number[]): Promise<Map<number, PresenceStatus>>;
+}
+
+function combine(statuses: Iterable<TabStatus>): PresenceStatus {
+  let result: PresenceStatus = 'offline';
+  for (const status of statuses) {
+    if (status === 'online') return 'online';
+    result = 'away';
+  }
+  return result;
+}
+
+export class MemoryPresenceStore implements PresenceStore {
+  private readonly tabs = new Map<number, Map<string, TabStatus>>();
+
+  async setTab(userId: number, socketId: string, status: TabStatus): Promise<void> {
+    const tabs = this.tabs.get(userId) ?? new Map<string, TabStatus>();
+    tabs.set(socketId, status);
+    this.tabs.set(userId, tabs);
+  }
+
+  async removeTab(userId: number, socketId: string): Promise<void> {
+    const tabs = this.tabs.get(userId);
+    tabs?.delete(socketId);
+    if (tabs?.size === 0) this.tabs.delete(userId);
+  }
+
+  async statusOf(userIds: number[]): Promise<Map<number, PresenceStatus>> {
+    return new Map(userIds.map((userId) => [userId, combine(this.tabs.get(userId)?.values() ?? [])]));
+  }
+
+  /** Every tab this process holds, for refreshing their leases elsewhere. */
+  entries(): Array<{ userId: number; socketId: string; status: TabStatus }> {
+    return [...this.tabs].flatMap(([userId, tabs]) =>
+      [...tabs].map(([socketId, status]) => ({ userId, socketId, status })),
+    );
+  }
+}
+
+/**
+ * One hash per user: socket id → "status:lease expiry". A process that dies without cleaning up
+ * leaves entries whose lease runs out, so its users do not stay online for ever.
+ */
+export class RedisPresenceStore implements PresenceStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+    private readonly leaseMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private key(userId: number): string {
+    return `${this.keyPrefix}presence:${userId}`;
+  }
+
+  async setTab(userId: number, socketId: string, status: TabStatus): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(this.key(userId), socketId, `${status}:${this.now() + this.leaseMs}`)
+      .pexpire(this.key(userId), this.leaseMs * 2)
+      .exec();
+  }
+
+  async removeTab(userId: number, socketId: string): Promise<void> {
+    await this.redis.hdel(this.key(userId), socketId);
+  }
+
+  async statusOf(userIds: number[]): Promise<Map<number, PresenceStatus>> {
+    const pipeline = this.redis.pipeline();
+    for (const userId of userIds) pipeline.hgetall(this.key(userId));
+    const replies = (await pipeline.exec()) ?? [];
+    const now = this.now();
+    return new Map(
+      userIds.map((userId, index) => {
+        const [error, tabs] = replies[index] ?? [null, {}];
+        if (error) throw error;
+        const live = Object.values((tabs ?? {}) as Record<string, string>)
+          .map((value) => value.split(':'))
+          .filter(([, expiry]) => Number(expiry) > now)
+          .map(([status]) => (status === 'away' ? 'away' : 'online') as TabStatus);
+        return [userId, combine(live)];
+      }),
+    );
+  }
+}

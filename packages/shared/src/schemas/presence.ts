@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { idSchema, isoDateSchema } from './common.js';
+
+export const presenceStatusSchema = z.enum(['online', 'away', 'offline']);
+export type PresenceStatus = z.infer<typeof presenceStatusSchema>;
+
+/** `presence:set`: this tab's state; a user is online while any tab is, away while all are idle. */
+export const setPresencePayloadSchema = z.strictObject({ status: z.enum(['online', 'away']) });
+export type SetPresencePayload = z.infer<typeof setPresencePayloadSchema>;
+
+export const presenceSchema = z.object({
+  userId: idSchema,
+  status: presenceStatusSchema,
+  /** When they were last connected; null while online or if never seen. */
+  lastSeenAt: isoDateSchema.nullable(),
+});
+export type Presence = z.infer<typeof presenceSchema>;
+
+/** `typing:start` / `typing:stop`. Clients repeat typing:start at most every TYPING_REFRESH_MS while typing. */
+export const typingPayloadSchema = z.strictObject({ conversationId: idSchema });
+export type TypingPayload = z.infer<typeof typingPayloadSchema>;
+
+export interface TypingUpdate {
+  conversationId: number;
+  userId: number;
+  typing: boolean;
+}
+
+export const TYPING_REFRESH_MS = 3_000;
+/** A typing indicator with no refresh for this long is dropped by clients. */
+export const TYPING_EXPIRY_MS = 6_000;
+/** Presence changes are gathered and sent in one batch at most this often. */
+export const PRESENCE_BATCH_MS = 1_000;

@@ -1,0 +1,18 @@
+import { defaultServerConditions } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+// @parley/shared is consumed as TypeScript source, so tests need no build step first. Node-side
+// tests resolve through Vite's SSR environment, which reads ssr.resolve.conditions, not
+// resolve.conditions (vitest-dev/vitest#6992); setting a list replaces Vite's defaults, hence the spread.
+const conditions = ['@parley/source', ...defaultServerConditions];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+  test: {
+    environment: 'node',
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});

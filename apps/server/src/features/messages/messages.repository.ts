@@ -1,5 +1,6 @@
 import type { MessageType } from '@parley/shared';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import { failpoint } from '../../lib/failpoints.js';
 import { messageInclude, type MessageRow } from './message-dto.js';
 
 export interface NewMessage {
@@ -19,6 +20,7 @@ export type MessageChange =
 export type MessagesRepository = ReturnType<typeof createMessagesRepository>;
 
 export function createMessagesRepository(prisma: PrismaClient, clock: () => Date = () => new Date()) {
+
   /** Takes the conversation row's lock and the next change number (and, for a new message, the next seq). */
   async function bumpConversation(tx: Prisma.TransactionClient, conversationId: number, newMessageAt?: Date) {
     return tx.conversation.update({
@@ -64,6 +66,7 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
           data: { ...message, seq: lastSeq, changeSeq: lastChangeSeq, createdAt: now },
           include: messageInclude,
         });
+        failpoint('message-send:before-commit');
         await tx.membership.update({
           where: { conversationId_userId: { conversationId: message.conversationId, userId: message.senderId } },
           data: { lastReadSeq: lastSeq, lastDeliveredSeq: lastSeq },
@@ -98,28 +101,45 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
       return prisma.reaction.count({ where: { messageId, userId } });
     },
 
-    /** Up to `limit` messages before/after a seq (or the newest), oldest first, and whether more lie beyond. */
-    async page(conversationId: number, query: { before?: number; after?: number; limit: number }) {
-      const newer = query.after !== undefined;
+    /**
+     * Up to `limit` messages before/after a seq (or the newest), oldest first, and whether more lie
+     * beyond. Because seq is gapless (messages are never removed, only emptied), a page is an exact
+     * seq window, which keeps the query a short index range however deep the page is; an open-ended
+     * `seq < before ORDER BY seq DESC LIMIT n` makes MariaDB walk every newer row instead.
+     */
+    async page(conversationId: number, { before, after, limit }: { before?: number; after?: number; limit: number }) {
+      // One row more than the page, on the far side, tells whether more lie beyond.
+      let from: number;
+      let to: number;
+      if (after !== undefined) {
+        [from, to] = [after + 1, after + limit + 1];
+      } else if (before !== undefined) {
+        [from, to] = [Math.max(1, before - 1 - limit), before - 1];
+      } else {
+        // The newest page: reading backwards from the end of the index is already cheap.
+        const newest = await prisma.message.findMany({
+          where: { conversationId },
+          include: messageInclude,
+          orderBy: { seq: 'desc' },
+          take: limit + 1,
+        });
+        return { rows: newest.slice(0, limit).reverse(), hasMore: newest.length > limit };
+      }
       const rows = await prisma.message.findMany({
-        where: {
-          conversationId,
-          ...(query.before !== undefined ? { seq: { lt: query.before } } : {}),
-          ...(newer ? { seq: { gt: query.after } } : {}),
-        },
+        where: { conversationId, seq: { gte: from, lte: to } },
         include: messageInclude,
-        orderBy: { seq: newer ? 'asc' : 'desc' },
-        take: query.limit + 1,
+        orderBy: { seq: 'asc' },
       });
-      const hasMore = rows.length > query.limit;
-      const pageRows = rows.slice(0, query.limit);
-      return { rows: newer ? pageRows : pageRows.reverse(), hasMore };
+      const hasMore = rows.length > limit;
+      const page = !hasMore ? rows : after !== undefined ? rows.slice(0, limit) : rows.slice(1);
+      return { rows: page, hasMore };
     },
 
     /** Messages created or changed after `changeSeq`, in change order. */
-    async changesSince(conversationId: number, changeSeq: number, limit: number) {
+    async changesSince(conversationId: number, changeSeq: number, upTo: number, limit: number) {
       const rows = await prisma.message.findMany({
-        where: { conversationId, changeSeq: { gt: changeSeq } },
+        // Bounded on both sides so the optimizer takes the (conversationId, changeSeq) range.
+        where: { conversationId, changeSeq: { gt: changeSeq, lte: upTo } },
         include: messageInclude,
         orderBy: { changeSeq: 'asc' },
         take: limit + 1,

@@ -145,7 +145,7 @@ export function createMessagesService({ repository, conversations }: MessagesSer
           results.push({ conversationId: id, messages: [], changeSeq: held, hasMore: false });
           continue;
         }
-        const { rows, hasMore } = await repository.changesSince(id, held, SYNC_PAGE_MAX);
+        const { rows, hasMore } = await repository.changesSince(id, held, lastChangeSeq, SYNC_PAGE_MAX);
         results.push({
           conversationId: id,
           messages: rows.map(toMessage),

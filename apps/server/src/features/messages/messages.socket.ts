@@ -7,6 +7,7 @@ import {
   type Message,
 } from '@parley/shared';
 import type { FastifyPluginAsync } from 'fastify';
+import { failpoint } from '../../lib/failpoints.js';
 import { onClientEvent, type SocketHandlerOptions } from '../../lib/socket-handler.js';
 import { rooms, type ParleySocket } from '../../plugins/socket-io.js';
 import type { MessagesService } from './messages.service.js';
@@ -28,6 +29,7 @@ const messagesSocket: FastifyPluginAsync<MessagesSocketOptions> = async (fastify
       sendMessagePayloadSchema,
       async (payload, { userId }) => {
         const message = await messages.send(userId, payload);
+        failpoint('message-send:after-commit');
         // Only after the commit. Sent again on a retry too: if a process died between commit and
         // broadcast, the retry is what delivers it live; clients drop what they already hold.
         broadcast(socket, 'message:new', message);

@@ -1,0 +1,86 @@
+import type { ErrorIssue } from '@parley/shared';
+import { nextTick, reactive } from 'vue';
+import { useI18n } from 'vue-i18n';
+import type { z } from 'zod';
+import { isApiRequestError } from '@/api/http';
+import { errorKeyFor } from '@/i18n/errors';
+
+type Issue = z.core.$ZodIssue;
+
+/** Puts the cursor in the first field that needs fixing, so keyboard and screen-reader users land on it. */
+export async function focusFirstInvalid(form: HTMLElement | null): Promise<void> {
+  await nextTick();
+  form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+}
+
+/**
+ * Field errors for a form validated with a shared schema: zod issues become translated words,
+ * and the server's issues (for rules only it can check) are shown as it sent them.
+ */
+export function useFormErrors<Field extends string>(fields: readonly Field[]) {
+  const { t } = useI18n();
+  const fieldErrors = reactive(Object.fromEntries(fields.map((field) => [field, '']))) as Record<
+    Field,
+    string
+  >;
+  const formError = reactive({ message: '' });
+
+  function describe(issue: Issue): string {
+    switch (issue.code) {
+      case 'too_small':
+        return Number(issue.minimum) <= 1
+          ? t('validation.required')
+          : t('validation.minLength', { min: Number(issue.minimum) });
+      case 'too_big':
+        return issue.origin === 'array'
+          ? t('validation.tooManyMembers', { max: Number(issue.maximum) })
+          : t('validation.maxLength', { max: Number(issue.maximum) });
+      case 'invalid_format':
+        return t('validation.usernameFormat');
+      default:
+        return t('validation.invalid');
+    }
+  }
+
+  function isField(value: string): value is Field {
+    return (fields as readonly string[]).includes(value);
+  }
+
+  function clear(): void {
+    for (const field of fields) fieldErrors[field] = '';
+    formError.message = '';
+  }
+
+  function clearField(field: Field): void {
+    fieldErrors[field] = '';
+  }
+
+  /** Shows the first problem of each field; returns whether there was any. */
+  function showIssues(issues: readonly Issue[]): boolean {
+    clear();
+    for (const issue of issues) {
+      const field = String(issue.path[0] ?? '');
+      if (isField(field) && !fieldErrors[field]) fieldErrors[field] = describe(issue);
+    }
+    return issues.length > 0;
+  }
+
+  function showServerIssues(issues: readonly ErrorIssue[]): void {
+    for (const issue of issues) {
+      const field = issue.path.split('.')[0] ?? '';
+      if (isField(field) && !fieldErrors[field]) fieldErrors[field] = issue.message;
+    }
+  }
+
+  /** A failed request: its code in words at the form level, its issues next to their fields. */
+  function showError(error: unknown, fieldForCode?: Partial<Record<string, Field>>): void {
+    clear();
+    const message = t(errorKeyFor(error));
+    const field = isApiRequestError(error) ? fieldForCode?.[error.code] : undefined;
+    if (field) fieldErrors[field] = message;
+    else formError.message = message;
+    if (isApiRequestError(error)) showServerIssues(error.issues);
+  }
+
+  return { fieldErrors, formError, clear, clearField, showIssues, showError };
+}

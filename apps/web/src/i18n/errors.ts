@@ -1,0 +1,38 @@
+import { ErrorCode } from '@parley/shared';
+import { ClientErrorCode, isApiRequestError } from '@/api/http';
+import type { MessageSchema } from './en';
+
+type ErrorKey = `errors.${keyof MessageSchema['errors']}`;
+
+/** Every stable code has words; a code added to the contract fails the type check here until it does. */
+const errorKeys: Record<ErrorCode | ClientErrorCode, ErrorKey> = {
+  [ErrorCode.Invalid]: 'errors.invalid',
+  [ErrorCode.RouteNotFound]: 'errors.routeNotFound',
+  [ErrorCode.RateLimited]: 'errors.rateLimited',
+  [ErrorCode.PayloadTooLarge]: 'errors.payloadTooLarge',
+  [ErrorCode.UsernameTaken]: 'errors.usernameTaken',
+  [ErrorCode.InvalidCredentials]: 'errors.invalidCredentials',
+  [ErrorCode.Unauthenticated]: 'errors.unauthenticated',
+  [ErrorCode.AccountDeactivated]: 'errors.accountDeactivated',
+  [ErrorCode.OriginNotAllowed]: 'errors.originNotAllowed',
+  [ErrorCode.ConversationNotFound]: 'errors.conversationNotFound',
+  [ErrorCode.NotMember]: 'errors.notMember',
+  [ErrorCode.UnknownMembers]: 'errors.unknownMembers',
+  [ErrorCode.MessageNotFound]: 'errors.messageNotFound',
+  [ErrorCode.NotAuthor]: 'errors.notAuthor',
+  [ErrorCode.MessageDeleted]: 'errors.messageDeleted',
+  [ErrorCode.UserNotFound]: 'errors.userNotFound',
+  [ErrorCode.Unavailable]: 'errors.unavailable',
+  [ErrorCode.Internal]: 'errors.internal',
+  [ClientErrorCode.Network]: 'errors.network',
+  [ClientErrorCode.Timeout]: 'errors.timeout',
+  [ClientErrorCode.BadResponse]: 'errors.internal',
+};
+
+export function errorKeyForCode(code: string | null | undefined): ErrorKey {
+  return (code && (errorKeys as Record<string, ErrorKey | undefined>)[code]) || 'errors.unknown';
+}
+
+export function errorKeyFor(error: unknown): ErrorKey {
+  return isApiRequestError(error) ? errorKeyForCode(error.code) : 'errors.unknown';
+}

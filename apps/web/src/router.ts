@@ -1,0 +1,58 @@
+import { createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router';
+import ChatHomePage from '@/pages/ChatHomePage.vue';
+import ChatLayout from '@/pages/ChatLayout.vue';
+import ConversationPage from '@/pages/ConversationPage.vue';
+import LoginPage from '@/pages/LoginPage.vue';
+import RegisterPage from '@/pages/RegisterPage.vue';
+import { useSessionStore } from '@/stores/session';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    requiresAuth?: boolean;
+    guestOnly?: boolean;
+  }
+}
+
+/** Only same-app paths, so `?redirect=` cannot send anyone to another site. */
+export function safeRedirect(value: unknown): string | null {
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') ? value : null;
+}
+
+export function createAppRouter() {
+  const router = createRouter({
+    history: createWebHistory(),
+    routes: [
+      { path: '/login', name: 'login', component: LoginPage, meta: { guestOnly: true } },
+      { path: '/register', name: 'register', component: RegisterPage, meta: { guestOnly: true } },
+      {
+        path: '/',
+        component: ChatLayout,
+        meta: { requiresAuth: true },
+        children: [
+          { path: '', name: 'home', component: ChatHomePage },
+          {
+            path: 'c/:id(\\d+)',
+            name: 'conversation',
+            component: ConversationPage,
+            props: (route) => ({ id: Number(route.params.id) }),
+          },
+        ],
+      },
+      { path: '/:pathMatch(.*)*', redirect: '/' },
+    ],
+  });
+
+  router.beforeEach(async (to): Promise<RouteLocationRaw | true> => {
+    const session = useSessionStore();
+    const user = await session.ensureLoaded();
+    if (to.meta.requiresAuth && !user) {
+      return to.fullPath === '/' ? { name: 'login' } : { name: 'login', query: { redirect: to.fullPath } };
+    }
+    if (to.meta.guestOnly && user) {
+      return safeRedirect(to.query.redirect) ?? { name: 'home' };
+    }
+    return true;
+  });
+
+  return router;
+}

@@ -1,0 +1,98 @@
+import type { Conversation, CurrentUser, Message, UserSummary } from '@parley/shared';
+import { vi } from 'vitest';
+
+export const alice: CurrentUser = {
+  id: 1,
+  username: 'alice',
+  displayName: 'Alice Martin',
+  role: 'user',
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+export const bob: UserSummary = { id: 2, username: 'bob', displayName: 'Bob Chen' };
+
+export function summaryOf(user: UserSummary): UserSummary {
+  return { id: user.id, username: user.username, displayName: user.displayName };
+}
+
+let nextId = 1000;
+
+export function makeMessage(overrides: Partial<Message> & Pick<Message, 'seq'>): Message {
+  const id = overrides.id ?? nextId++;
+  return {
+    id,
+    conversationId: 1,
+    changeSeq: overrides.seq,
+    clientMsgId: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
+    sender: summaryOf(bob),
+    type: 'text',
+    text: `message ${overrides.seq}`,
+    createdAt: new Date(Date.UTC(2026, 0, 2, 10, overrides.seq)).toISOString(),
+    editedAt: null,
+    deletedAt: null,
+    replyTo: null,
+    reactions: [],
+    ...overrides,
+  };
+}
+
+export function makeConversation(overrides: Partial<Conversation> & Pick<Conversation, 'id'>): Conversation {
+  return {
+    kind: 'group',
+    name: `Group ${overrides.id}`,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    members: [
+      { ...summaryOf(alice), role: 'owner' },
+      { ...summaryOf(bob), role: 'member' },
+    ],
+    lastMessage: null,
+    lastSeq: 0,
+    changeSeq: 0,
+    receipts: [],
+    lastReadSeq: 0,
+    unreadCount: 0,
+    ...overrides,
+  };
+}
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  body: unknown;
+  credentials: RequestCredentials | undefined;
+}
+
+type Responder = (
+  request: RecordedRequest,
+) => { status: number; body?: unknown } | Promise<{ status: number; body?: unknown }>;
+
+/** Replaces fetch with a function of the request, and records every request made. */
+export function stubFetch(respond: Responder): RecordedRequest[] {
+  const requests: RecordedRequest[] = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request: RecordedRequest = {
+        method: init?.method ?? 'GET',
+        url: String(input),
+        body: typeof init?.body === 'string' ? (JSON.parse(init.body) as unknown) : undefined,
+        credentials: init?.credentials,
+      };
+      requests.push(request);
+      const { status, body } = await respond(request);
+      return new Response(body === undefined ? null : JSON.stringify(body), {
+        status,
+        headers: { 'content-type': 'application/json' },
+      });
+    }),
+  );
+  return requests;
+}
+
+export function apiError(
+  status: number,
+  code: string,
+  message = code,
+  issues?: { path: string; message: string }[],
+) {
+  return { status, body: { error: { code, message, ...(issues ? { issues } : {}) } } };
+}

@@ -1,0 +1,169 @@
+import { createPinia, setActivePinia } from 'pinia';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { useConversationsStore } from '@/stores/conversations';
+import { alice, makeConversation, makeMessage, stubFetch, summaryOf } from '../fixtures';
+
+function at(minute: number): string {
+  return new Date(Date.UTC(2026, 0, 5, 9, minute)).toISOString();
+}
+
+function order(store: ReturnType<typeof useConversationsStore>): number[] {
+  return store.sorted.map((conversation) => conversation.id);
+}
+
+describe('conversations store', () => {
+  beforeEach(() => setActivePinia(createPinia()));
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('sorts by latest activity: the newest message, or creation when there is none', () => {
+    const store = useConversationsStore();
+    store.upsert(
+      makeConversation({
+        id: 1,
+        lastSeq: 1,
+        lastMessage: makeMessage({ seq: 1, conversationId: 1, createdAt: at(10) }),
+      }),
+    );
+    store.upsert(makeConversation({ id: 2, createdAt: at(20) }));
+    store.upsert(
+      makeConversation({
+        id: 3,
+        lastSeq: 1,
+        lastMessage: makeMessage({ seq: 1, conversationId: 3, createdAt: at(5) }),
+      }),
+    );
+    expect(order(store)).toEqual([2, 1, 3]);
+  });
+
+  it('moves a conversation to the top when a message arrives in it', () => {
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1, createdAt: at(30) }));
+    store.upsert(makeConversation({ id: 2, createdAt: at(10) }));
+
+    store.applyMessage(
+      makeMessage({ seq: 1, conversationId: 2, createdAt: at(40), text: 'latest' }),
+      alice.id,
+    );
+
+    expect(order(store)).toEqual([2, 1]);
+    expect(store.get(2)).toMatchObject({ lastSeq: 1, lastMessage: { text: 'latest' } });
+  });
+
+  it('counts messages from others as unread', () => {
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1, unreadCount: 2 }));
+    store.applyMessage(makeMessage({ seq: 1, conversationId: 1 }), alice.id);
+    store.applyMessage(makeMessage({ seq: 2, conversationId: 1 }), alice.id);
+    expect(store.get(1)?.unreadCount).toBe(4);
+    expect(store.totalUnread).toBe(4);
+  });
+
+  it('does not count our own messages as unread', () => {
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1 }));
+    store.applyMessage(makeMessage({ seq: 1, conversationId: 1, sender: summaryOf(alice) }), alice.id);
+    expect(store.get(1)?.unreadCount).toBe(0);
+    expect(store.get(1)?.lastSeq).toBe(1);
+  });
+
+  it('does not count messages of the open conversation, and moves its read position', () => {
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1 }));
+    store.upsert(makeConversation({ id: 2 }));
+    store.setOpen(1);
+
+    store.applyMessage(makeMessage({ seq: 1, conversationId: 1 }), alice.id);
+    store.applyMessage(makeMessage({ seq: 1, conversationId: 2 }), alice.id);
+
+    expect(store.get(1)).toMatchObject({ unreadCount: 0, lastReadSeq: 1 });
+    expect(store.get(2)).toMatchObject({ unreadCount: 1, lastReadSeq: 0 });
+  });
+
+  it('counts messages of the open conversation while the page is hidden, and clears them when it is shown', () => {
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1 }));
+    store.setOpen(1);
+    store.setPageVisible(false);
+
+    store.applyMessage(makeMessage({ seq: 1, conversationId: 1 }), alice.id);
+    expect(store.get(1)?.unreadCount).toBe(1);
+
+    store.setPageVisible(true);
+    expect(store.get(1)).toMatchObject({ unreadCount: 0, lastReadSeq: 1 });
+  });
+
+  it('clears the unread count when a conversation is opened', () => {
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1, lastSeq: 5, lastReadSeq: 2, unreadCount: 3 }));
+    store.setOpen(1);
+    expect(store.get(1)).toMatchObject({ unreadCount: 0, lastReadSeq: 5 });
+  });
+
+  it('ignores a message it has already counted', () => {
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1 }));
+    const message = makeMessage({ seq: 1, conversationId: 1 });
+    store.applyMessage(message, alice.id);
+    store.applyMessage(message, alice.id);
+    expect(store.get(1)?.unreadCount).toBe(1);
+  });
+
+  it('adds a conversation we were just added to (conversation:new)', () => {
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1, createdAt: at(1) }));
+    store.upsert(makeConversation({ id: 2, name: 'Fresh group', createdAt: at(50) }));
+    expect(order(store)).toEqual([2, 1]);
+    expect(store.get(2)?.name).toBe('Fresh group');
+  });
+
+  it('takes the read position reported by another tab, but never moves it back', () => {
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1, lastSeq: 9, lastReadSeq: 4, unreadCount: 5 }));
+    store.applyReadState({ conversationId: 1, lastReadSeq: 9, unreadCount: 0 });
+    expect(store.get(1)).toMatchObject({ lastReadSeq: 9, unreadCount: 0 });
+    store.applyReadState({ conversationId: 1, lastReadSeq: 3, unreadCount: 6 });
+    expect(store.get(1)).toMatchObject({ lastReadSeq: 9, unreadCount: 0 });
+  });
+
+  it('fetches a conversation it has not heard of when a message arrives in it', async () => {
+    const message = makeMessage({ seq: 1, conversationId: 7 });
+    const requests = stubFetch(() => ({
+      status: 200,
+      body: { conversation: makeConversation({ id: 7, lastSeq: 1, lastMessage: message, unreadCount: 1 }) },
+    }));
+    const store = useConversationsStore();
+
+    store.applyMessage(message, alice.id);
+
+    await vi.waitFor(() => expect(store.get(7)).toBeDefined());
+    expect(requests.map((request) => request.url)).toEqual(['/api/conversations/7']);
+    expect(store.get(7)?.unreadCount).toBe(1);
+  });
+
+  it('loads the list from the server', async () => {
+    stubFetch(() => ({
+      status: 200,
+      body: { conversations: [makeConversation({ id: 4 }), makeConversation({ id: 5 })] },
+    }));
+    const store = useConversationsStore();
+    await store.load();
+    expect(store.status).toBe('ready');
+    expect(store.sorted.map((conversation) => conversation.id).sort()).toEqual([4, 5]);
+  });
+
+  it('creates a group and knows it at once', async () => {
+    const requests = stubFetch(() => ({
+      status: 201,
+      body: { conversation: makeConversation({ id: 8, name: 'Hikers' }) },
+    }));
+    const store = useConversationsStore();
+    const created = await store.createGroup({ name: 'Hikers', memberUsernames: ['bob'] });
+    expect(created.id).toBe(8);
+    expect(store.get(8)?.name).toBe('Hikers');
+    expect(requests[0]).toMatchObject({
+      method: 'POST',
+      url: '/api/conversations',
+      body: { name: 'Hikers', memberUsernames: ['bob'] },
+    });
+  });
+});

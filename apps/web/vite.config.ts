@@ -1,0 +1,48 @@
+/// <reference types="vitest/config" />
+import { fileURLToPath } from 'node:url';
+import tailwindcss from '@tailwindcss/vite';
+import vue from '@vitejs/plugin-vue';
+import { defaultClientConditions, defineConfig } from 'vite';
+
+// The shared contract is consumed as TypeScript source, so no build step is needed before dev or test.
+const conditions = ['@parley/source', ...defaultClientConditions];
+const apiTarget = `http://127.0.0.1:${process.env.PARLEY_API_PORT ?? '3000'}`;
+const proxy = {
+  '/api': { target: apiTarget, changeOrigin: false },
+  '/socket.io': { target: apiTarget, ws: true, changeOrigin: false },
+};
+
+export default defineConfig({
+  plugins: [vue(), tailwindcss()],
+  resolve: {
+    conditions,
+    alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
+  },
+  server: { port: 5173, strictPort: true, proxy },
+  preview: { port: 4173, proxy },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    rollupOptions: {
+      output: {
+        // Libraries change less often than the app: separate chunks stay cached across deploys.
+        manualChunks(id) {
+          if (!id.includes('node_modules')) return undefined;
+          if (/[\\/](zod)[\\/]/.test(id)) return 'zod';
+          if (
+            /[\\/](reka-ui|@floating-ui|@tanstack|@vueuse|@internationalized|aria-hidden|defu|ohash)[\\/]/.test(
+              id,
+            )
+          )
+            return 'ui';
+          return 'vendor';
+        },
+      },
+    },
+  },
+  test: {
+    environment: 'happy-dom',
+    include: ['test/**/*.test.ts'],
+    restoreMocks: true,
+  },
+});

@@ -1,10 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import type { ClientToServerEvents, ConnectErrorData, ServerToClientEvents } from '@parley/shared';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type {
+  Ack,
+  ClientToServerEvents,
+  ConnectErrorData,
+  Conversation,
+  Message,
+  ServerToClientEvents,
+} from '@parley/shared';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import * as mariadb from 'mariadb';
 import { io as connect, type Socket } from 'socket.io-client';
 import { buildServer } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { parseDatabaseUrl } from '../../src/db/migrate.js';
 import { createTestDatabase } from './database.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -192,3 +201,110 @@ export function collectEvents<E extends keyof ServerToClientEvents>(
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The data of a successful acknowledgement; fails the test with the error code otherwise. */
+export function okData<T>(ack: Ack<T>): T {
+  if (!ack.ok) throw new Error(`expected ok, got ${ack.error.code}: ${ack.error.message}`);
+  return ack.data;
+}
+
+/** The error code of a refused acknowledgement, or 'ok' when it was accepted. */
+export function ackCode(ack: Ack<unknown>): string {
+  return ack.ok ? 'ok' : ack.error.code;
+}
+
+/** Sends a text message (a fresh clientMsgId) and returns the stored message. */
+export async function sendText(
+  socket: ClientSocket,
+  conversationId: number,
+  text: string,
+  extra: { replyToId?: number } = {},
+): Promise<Message> {
+  return okData(await socket.emitWithAck('message:send', { conversationId, clientMsgId: randomUUID(), text, ...extra }));
+}
+
+/** A group owned by `owner` with `members`, created over HTTP. */
+export async function createGroup(t: TestServer, owner: TestUser, members: TestUser[], name = 'Group'): Promise<Conversation> {
+  const response = await t.http<{ conversation: Conversation }>('POST', '/api/conversations', {
+    cookie: owner.cookie,
+    body: { name, memberUsernames: members.map((member) => member.username) },
+  });
+  if (response.status !== 201) throw new Error(`group creation failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body.conversation;
+}
+
+/**
+ * Connects with `listen` attached before the handshake, for events a server sends right after
+ * connecting (such as the presence snapshot). Close the socket yourself.
+ */
+export function connectSocketListening(
+  url: string,
+  cookie: string,
+  listen: (socket: ClientSocket) => void,
+): Promise<ClientSocket> {
+  const socket: ClientSocket = connect(url, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    autoConnect: false,
+    extraHeaders: { cookie },
+  });
+  listen(socket);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (error: Error) => {
+      socket.close();
+      reject(error);
+    });
+    socket.connect();
+  });
+}
+
+export interface SecondProcess {
+  server: FastifyInstance;
+  url: string;
+  connectSocket(cookie: string): Promise<ClientSocket>;
+  close(): Promise<void>;
+}
+
+/** Another Parley process with the test server's configuration (same database, Redis and secret). */
+export async function startSecondProcess(t: TestServer): Promise<SecondProcess> {
+  const server = await buildServer({ config: t.config });
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  const address = server.server.address();
+  if (!address || typeof address === 'string') throw new Error('second process has no port');
+  const url = `http://127.0.0.1:${address.port}`;
+  const sockets = new Set<ClientSocket>();
+  return {
+    server,
+    url,
+    async connectSocket(cookie) {
+      const socket = await connectSocketTo(url, cookie);
+      sockets.add(socket);
+      return socket;
+    },
+    async close() {
+      for (const socket of sockets) socket.close();
+      await server.close();
+    },
+  };
+}
+
+/** Runs one SQL statement directly against the test server's database, bypassing the app. */
+export async function queryDatabase<T>(t: TestServer, sql: string, values: unknown[] = []): Promise<T[]> {
+  const connection = await mariadb.createConnection(parseDatabaseUrl(t.config.databaseUrl));
+  try {
+    return (await connection.query(sql, values)) as T[];
+  } finally {
+    await connection.end();
+  }
+}
+
+/** Resolves once `predicate` holds (polled every 10 ms), or rejects after `timeoutMs`. */
+export async function waitUntil(predicate: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}

@@ -19,16 +19,27 @@ export const messageTextSchema = z
   .min(1, 'must not be empty')
   .max(MESSAGE_TEXT_MAX, `must be at most ${MESSAGE_TEXT_MAX} characters`);
 
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
 /**
- * One emoji (possibly several code points: skin tones, ZWJ sequences, flags). Refuses text,
- * digits and whitespace, so reactions cannot smuggle messages.
+ * Exactly one emoji: one grapheme cluster (so skin tones, ZWJ sequences, flags and keycaps count
+ * as one) that is pictographic, a flag or a keycap. Refuses text, digits and whitespace, so
+ * reactions cannot smuggle messages.
  */
 export const reactionEmojiSchema = z
   .string()
   .min(1)
   .max(REACTION_EMOJI_MAX)
-  .regex(/^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}|\p{Emoji_Component}|\u200d|\ufe0f)+$/u, 'must be an emoji')
-  .refine((value) => /\p{Extended_Pictographic}|\p{Regional_Indicator}/u.test(value), 'must be an emoji');
+  .refine((value) => {
+    const clusters = [...graphemes.segment(value)];
+    if (clusters.length !== 1) return false;
+    return (
+      /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\u200d|\ufe0f|\u20e3)+$/u.test(value) &&
+      (/\p{Extended_Pictographic}/u.test(value) ||
+        /^\p{Regional_Indicator}{2}$/u.test(value) ||
+        /^[0-9#*]\ufe0f?\u20e3$/u.test(value))
+    );
+  }, 'must be a single emoji');
 
 export const messageTypeSchema = z.enum(['text']);
 export type MessageType = z.infer<typeof messageTypeSchema>;

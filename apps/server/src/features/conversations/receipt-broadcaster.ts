@@ -20,8 +20,20 @@ export function createReceiptBroadcaster(io: ParleyServer, windowMs = 250) {
   }
 
   return {
+    /** Positions only move forward, so of two pending updates the furthest of each wins. */
     push(receipt: Receipt): void {
-      pending.set(`${receipt.conversationId}:${receipt.userId}`, receipt);
+      const key = `${receipt.conversationId}:${receipt.userId}`;
+      const earlier = pending.get(key);
+      pending.set(
+        key,
+        earlier
+          ? {
+              ...receipt,
+              lastDeliveredSeq: Math.max(earlier.lastDeliveredSeq, receipt.lastDeliveredSeq),
+              lastReadSeq: Math.max(earlier.lastReadSeq, receipt.lastReadSeq),
+            }
+          : receipt,
+      );
       timer ??= setTimeout(flush, windowMs);
     },
     close(): void {

@@ -1,5 +1,6 @@
-import type { MessageType } from '@parley/shared';
+import { ErrorCode, type MessageType } from '@parley/shared';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import { AppError } from '../../lib/app-error.js';
 import { failpoint } from '../../lib/failpoints.js';
 import { messageInclude, type MessageRow } from './message-dto.js';
 
@@ -15,7 +16,15 @@ export interface NewMessage {
 export type MessageChange =
   | { kind: 'edit'; text: string }
   | { kind: 'delete' }
-  | { kind: 'react'; userId: number; emoji: string; on: boolean };
+  /** `limit`: distinct emoji one user may put on the message. */
+  | { kind: 'react'; userId: number; emoji: string; on: boolean; limit: number };
+
+/**
+ * Writes take the conversation row's lock first. Under MariaDB's default REPEATABLE READ the reads
+ * after it would still see the snapshot from before the wait, missing what the previous holder
+ * committed (its reactions, its delete); READ COMMITTED reads what is committed once the lock is held.
+ */
+const AFTER_LOCK_READS_COMMITTED = { isolationLevel: 'ReadCommitted' } as const;
 
 export type MessagesRepository = ReturnType<typeof createMessagesRepository>;
 
@@ -72,14 +81,20 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
           data: { lastReadSeq: lastSeq, lastDeliveredSeq: lastSeq },
         });
         return row;
-      });
+      }, AFTER_LOCK_READS_COMMITTED);
     },
 
-    /** Edits, deletes (erasing the text) or reacts, giving the message the conversation's next change number. */
+    /**
+     * Edits, deletes (erasing the text) or reacts, giving the message the conversation's next change
+     * number. The caller's checks may predate a change committed since, so a deleted message and the
+     * reaction limit are checked again under the lock: a deleted message never gets text or reactions back.
+     */
     change(conversationId: number, messageId: number, change: MessageChange): Promise<MessageRow> {
       const now = clock();
       return prisma.$transaction(async (tx) => {
         const { lastChangeSeq } = await bumpConversation(tx, conversationId);
+        const current = await tx.message.findUniqueOrThrow({ where: { id: messageId }, select: { deletedAt: true } });
+        if (current.deletedAt) throw new AppError(ErrorCode.MessageDeleted, 'This message has been deleted');
         const fields: Prisma.MessageUpdateInput = { changeSeq: lastChangeSeq };
         if (change.kind === 'edit') Object.assign(fields, { text: change.text, editedAt: now });
         if (change.kind === 'delete') {
@@ -88,17 +103,21 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
         if (change.kind === 'react') {
           const key = { messageId, userId: change.userId, emoji: change.emoji };
           if (change.on) {
+            const others = await tx.reaction.count({
+              where: { messageId, userId: change.userId, emoji: { not: change.emoji } },
+            });
+            if (others >= change.limit) {
+              throw new AppError(ErrorCode.Invalid, `At most ${change.limit} reactions per message`, [
+                { path: 'emoji', message: 'too many reactions on this message' },
+              ]);
+            }
             await tx.reaction.upsert({ where: { messageId_userId_emoji: key }, create: key, update: {} });
           } else {
             await tx.reaction.deleteMany({ where: key });
           }
         }
         return tx.message.update({ where: { id: messageId }, data: fields, include: messageInclude });
-      });
-    },
-
-    countReactionsOf(messageId: number, userId: number): Promise<number> {
-      return prisma.reaction.count({ where: { messageId, userId } });
+      }, AFTER_LOCK_READS_COMMITTED);
     },
 
     /**

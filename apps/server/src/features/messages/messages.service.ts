@@ -93,28 +93,32 @@ export function createMessagesService({ repository, conversations }: MessagesSer
     /** Deleting twice is harmless: the second delete answers with the tombstone. */
     async delete(userId: number, payload: DeleteMessagePayload): Promise<{ message: Message; changed: boolean }> {
       const target = await findOwnMessage(userId, payload.conversationId, payload.messageId);
-      if (target.deletedAt) {
-        const tombstone = await repository.findById(target.id);
-        if (tombstone) return { message: toMessage(tombstone), changed: false };
+      if (!target.deletedAt) {
+        try {
+          const row = await repository.change(payload.conversationId, payload.messageId, { kind: 'delete' });
+          return { message: toMessage(row), changed: true };
+        } catch (error) {
+          // A concurrent delete got there first: the outcome is the same.
+          if (!(error instanceof AppError && error.code === ErrorCode.MessageDeleted)) throw error;
+        }
       }
-      const row = await repository.change(payload.conversationId, payload.messageId, { kind: 'delete' });
-      return { message: toMessage(row), changed: true };
+      const tombstone = await repository.findById(target.id);
+      if (!tombstone) throw new AppError(ErrorCode.MessageNotFound, 'No such message in this conversation');
+      return { message: toMessage(tombstone), changed: false };
     },
 
     async react(userId: number, payload: ReactPayload): Promise<Message> {
       await conversations.assertMember(payload.conversationId, userId);
       const target = await findTarget(payload.conversationId, payload.messageId);
       if (target.deletedAt) throw new AppError(ErrorCode.MessageDeleted, 'A deleted message cannot get reactions');
-      if (payload.on && (await repository.countReactionsOf(payload.messageId, userId)) >= REACTIONS_PER_USER_MAX) {
-        throw new AppError(ErrorCode.Invalid, `At most ${REACTIONS_PER_USER_MAX} reactions per message`, [
-          { path: 'emoji', message: 'too many reactions on this message' },
-        ]);
-      }
+      // The limit is checked under the conversation's lock, so a burst cannot slip past it and a
+      // retry of a reaction already set is not refused.
       const row = await repository.change(payload.conversationId, payload.messageId, {
         kind: 'react',
         userId,
         emoji: payload.emoji,
         on: payload.on,
+        limit: REACTIONS_PER_USER_MAX,
       });
       return toMessage(row);
     },

@@ -25,8 +25,12 @@ export type PresenceService = ReturnType<typeof createPresenceService>;
  */
 export function createPresenceService(deps: PresenceServiceDeps) {
   const local = new MemoryPresenceStore();
-  const changed = new Set<number>();
-  const announced = new Map<number, PresenceStatus>();
+  /**
+   * Users changed in this window, each with their status before its first change. Comparing with
+   * that rather than with what this process last announced matters with several processes: the
+   * user may have gone offline and come back through another one since.
+   */
+  const changedFrom = new Map<number, PresenceStatus>();
   let flushTimer: NodeJS.Timeout | null = null;
 
   /** Redis when it answers; this process's view when it does not (single-process behaviour). */
@@ -41,12 +45,14 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     return local.statusOf(userIds);
   }
 
-  async function writeShared(write: (store: PresenceStore) => Promise<void>): Promise<void> {
-    if (!deps.shared) return;
+  /** The shared store's answer, or null without one (or when it failed). */
+  async function writeShared<T>(write: (store: PresenceStore) => Promise<T>): Promise<T | null> {
+    if (!deps.shared) return null;
     try {
-      await write(deps.shared);
+      return await write(deps.shared);
     } catch (error) {
       deps.log.warn({ err: error }, 'presence: shared store write failed');
+      return null;
     }
   }
 
@@ -69,12 +75,12 @@ export function createPresenceService(deps: PresenceServiceDeps) {
 
   async function flush(): Promise<void> {
     flushTimer = null;
-    const userIds = [...changed];
-    changed.clear();
-    if (userIds.length === 0) return;
-    const updates = (await describe(userIds)).filter((update) => announced.get(update.userId) !== update.status);
+    const batch = [...changedFrom];
+    changedFrom.clear();
+    if (batch.length === 0) return;
+    const described = await describe(batch.map(([userId]) => userId));
+    const updates = described.filter((update, index) => update.status !== batch[index]![1]);
     if (updates.length === 0) return;
-    for (const update of updates) announced.set(update.userId, update.status);
     const conversationsByUser = await deps.conversations.conversationIdsByUser(updates.map((update) => update.userId));
     const byRoom = new Map<number, Presence[]>();
     for (const update of updates) {
@@ -87,8 +93,9 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     }
   }
 
-  function markChanged(userId: number): void {
-    changed.add(userId);
+  /** `before`: the user's status just before this change; the window's first change sets the baseline. */
+  function markChanged(userId: number, before: PresenceStatus): void {
+    if (!changedFrom.has(userId)) changedFrom.set(userId, before);
     flushTimer ??= setTimeout(() => {
       flush().catch((error: unknown) => deps.log.warn({ err: error }, 'presence flush failed'));
     }, deps.batchMs);
@@ -104,16 +111,16 @@ export function createPresenceService(deps: PresenceServiceDeps) {
 
   return {
     async tabChanged(userId: number, socketId: string, status: TabStatus): Promise<void> {
-      await local.setTab(userId, socketId, status);
-      await writeShared((store) => store.setTab(userId, socketId, status));
-      markChanged(userId);
+      const localBefore = await local.setTab(userId, socketId, status);
+      const sharedBefore = await writeShared((store) => store.setTab(userId, socketId, status));
+      markChanged(userId, sharedBefore ?? localBefore);
     },
 
     async tabClosed(userId: number, socketId: string): Promise<void> {
-      await local.removeTab(userId, socketId);
-      await writeShared((store) => store.removeTab(userId, socketId));
+      const localBefore = await local.removeTab(userId, socketId);
+      const sharedBefore = await writeShared((store) => store.removeTab(userId, socketId));
       await deps.prisma.user.update({ where: { id: userId }, data: { lastSeenAt: new Date() } }).catch(() => undefined);
-      markChanged(userId);
+      markChanged(userId, sharedBefore ?? localBefore);
     },
 
     /** What a newly connected tab is told about everyone it shares a conversation with. */

@@ -51,7 +51,11 @@ const presenceSocket: FastifyPluginAsync<PresenceSocketOptions> = async (
         typingPayloadSchema,
         async ({ conversationId }) => {
           await conversations.assertMember(conversationId, userId);
-          socket.to(rooms.conversation(conversationId)).emit('typing:update', { conversationId, userId, typing });
+          // Not to the typer's other tabs either: they are in the room too.
+          socket
+            .to(rooms.conversation(conversationId))
+            .except(rooms.user(userId))
+            .emit('typing:update', { conversationId, userId, typing });
           return null;
         },
         handlerOptions,

@@ -5,8 +5,10 @@ export type TabStatus = Exclude<PresenceStatus, 'offline'>;
 
 /** Where each connected tab's state is kept: per process in memory, or shared in Redis. */
 export interface PresenceStore {
-  setTab(userId: number, socketId: string, status: TabStatus): Promise<void>;
-  removeTab(userId: number, socketId: string): Promise<void>;
+  /** Sets one tab's state; answers the user's status just before, read atomically with the write. */
+  setTab(userId: number, socketId: string, status: TabStatus): Promise<PresenceStatus>;
+  /** Forgets one tab; answers the user's status just before. */
+  removeTab(userId: number, socketId: string): Promise<PresenceStatus>;
   /** Online while any tab is, away while every tab is idle, offline with none. */
   statusOf(userIds: number[]): Promise<Map<number, PresenceStatus>>;
 }
@@ -23,16 +25,20 @@ function combine(statuses: Iterable<TabStatus>): PresenceStatus {
 export class MemoryPresenceStore implements PresenceStore {
   private readonly tabs = new Map<number, Map<string, TabStatus>>();
 
-  async setTab(userId: number, socketId: string, status: TabStatus): Promise<void> {
+  async setTab(userId: number, socketId: string, status: TabStatus): Promise<PresenceStatus> {
     const tabs = this.tabs.get(userId) ?? new Map<string, TabStatus>();
+    const before = combine(tabs.values());
     tabs.set(socketId, status);
     this.tabs.set(userId, tabs);
+    return before;
   }
 
-  async removeTab(userId: number, socketId: string): Promise<void> {
+  async removeTab(userId: number, socketId: string): Promise<PresenceStatus> {
     const tabs = this.tabs.get(userId);
+    const before = combine(tabs?.values() ?? []);
     tabs?.delete(socketId);
     if (tabs?.size === 0) this.tabs.delete(userId);
+    return before;
   }
 
   async statusOf(userIds: number[]): Promise<Map<number, PresenceStatus>> {
@@ -63,33 +69,37 @@ export class RedisPresenceStore implements PresenceStore {
     return `${this.keyPrefix}presence:${userId}`;
   }
 
-  async setTab(userId: number, socketId: string, status: TabStatus): Promise<void> {
-    await this.redis
+  async setTab(userId: number, socketId: string, status: TabStatus): Promise<PresenceStatus> {
+    const replies = await this.redis
       .multi()
+      .hgetall(this.key(userId))
       .hset(this.key(userId), socketId, `${status}:${this.now() + this.leaseMs}`)
       .pexpire(this.key(userId), this.leaseMs * 2)
       .exec();
+    return this.statusFromReply(replies?.[0]);
   }
 
-  async removeTab(userId: number, socketId: string): Promise<void> {
-    await this.redis.hdel(this.key(userId), socketId);
+  async removeTab(userId: number, socketId: string): Promise<PresenceStatus> {
+    const replies = await this.redis.multi().hgetall(this.key(userId)).hdel(this.key(userId), socketId).exec();
+    return this.statusFromReply(replies?.[0]);
   }
 
   async statusOf(userIds: number[]): Promise<Map<number, PresenceStatus>> {
     const pipeline = this.redis.pipeline();
     for (const userId of userIds) pipeline.hgetall(this.key(userId));
     const replies = (await pipeline.exec()) ?? [];
+    return new Map(userIds.map((userId, index) => [userId, this.statusFromReply(replies[index])]));
+  }
+
+  /** The combined status of an HGETALL reply's tabs whose lease has not run out. */
+  private statusFromReply(reply: [Error | null, unknown] | undefined): PresenceStatus {
+    const [error, tabs] = reply ?? [null, {}];
+    if (error) throw error;
     const now = this.now();
-    return new Map(
-      userIds.map((userId, index) => {
-        const [error, tabs] = replies[index] ?? [null, {}];
-        if (error) throw error;
-        const live = Object.values((tabs ?? {}) as Record<string, string>)
-          .map((value) => value.split(':'))
-          .filter(([, expiry]) => Number(expiry) > now)
-          .map(([status]) => (status === 'away' ? 'away' : 'online') as TabStatus);
-        return [userId, combine(live)];
-      }),
-    );
+    const live = Object.values((tabs ?? {}) as Record<string, string>)
+      .map((value) => value.split(':'))
+      .filter(([, expiry]) => Number(expiry) > now)
+      .map(([status]) => (status === 'away' ? 'away' : 'online') as TabStatus);
+    return combine(live);
   }
 }

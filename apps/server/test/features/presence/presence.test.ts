@@ -1,0 +1,294 @@
+import { ErrorCode, type Presence } from '@parley/shared';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ackCode,
+  collectEvents,
+  connectSocketListening,
+  createGroup,
+  nextEvent,
+  okData,
+  sleep,
+  startSecondProcess,
+  startTestServer,
+  waitUntil,
+  type ClientSocket,
+  type TestServer,
+  type TestUser,
+} from '../../helpers/server.js';
+
+/** Short batches keep the tests fast; waits below are a few windows long. */
+const BATCH_MS = 100;
+const QUIET_MS = BATCH_MS * 3;
+/** Many sign-ups from one address: not what the registration limit is about here. */
+const TEST_ENV = { PRESENCE_BATCH_MS: String(BATCH_MS), AUTH_RATE_LIMIT_PER_IP: '10000' };
+
+/** The statuses announced for one user, in order, across every presence:update received. */
+const statusesOf = (updates: Presence[][], userId: number) =>
+  updates.flat().filter((update) => update.userId === userId).map((update) => update.status);
+
+/**
+ * Connects a socket that records every presence:update after its snapshot (which it returns
+ * separately). Close the socket yourself.
+ */
+async function watch(url: string, cookie: string): Promise<{ socket: ClientSocket; snapshot: Presence[]; updates: Presence[][] }> {
+  const updates: Presence[][] = [];
+  const socket = await connectSocketListening(url, cookie, (s) => s.on('presence:update', (batch) => updates.push(batch)));
+  await waitUntil(() => updates.length > 0, 5_000, 'presence snapshot');
+  const snapshot = updates.shift()!;
+  return { socket, snapshot, updates };
+}
+
+async function waitForStatus(updates: Presence[][], userId: number, status: Presence['status']): Promise<Presence> {
+  await waitUntil(() => statusesOf(updates, userId).includes(status), 5_000, `${status} for user ${userId}`);
+  return updates.flat().find((update) => update.userId === userId && update.status === status)!;
+}
+
+describe('presence and typing', () => {
+  let t: TestServer;
+  const ownSockets = new Set<ClientSocket>();
+  beforeAll(async () => {
+    t = await startTestServer({ env: TEST_ENV });
+  });
+  afterEach(() => {
+    for (const socket of ownSockets) socket.close();
+    ownSockets.clear();
+  });
+  afterAll(async () => t.close());
+
+  /** Alice, who watches, and contacts sharing one group with her. */
+  async function watcherWithContacts(count: number) {
+    const alice = await t.signUp();
+    const contacts: TestUser[] = [];
+    for (let i = 0; i < count; i += 1) contacts.push(await t.signUp());
+    const group = await createGroup(t, alice, contacts);
+    const { socket: aliceSocket, updates } = await watch(t.url, alice.cookie);
+    ownSockets.add(aliceSocket);
+    return { alice, contacts, group, aliceSocket, updates };
+  }
+
+  it('sends a newly connected socket the presence of everyone it shares a conversation with', async () => {
+    const [alice, bob, carol, stranger] = [await t.signUp(), await t.signUp(), await t.signUp(), await t.signUp()];
+    await createGroup(t, alice, [bob, carol]);
+    await t.connectSocket(bob.cookie);
+    await t.connectSocket(stranger.cookie);
+    const { socket, snapshot } = await watch(t.url, alice.cookie);
+    ownSockets.add(socket);
+    const byUser = new Map(snapshot.map((presence) => [presence.userId, presence]));
+    expect(byUser.get(bob.id)).toEqual({ userId: bob.id, status: 'online', lastSeenAt: null });
+    expect(byUser.get(carol.id)).toEqual({ userId: carol.id, status: 'offline', lastSeenAt: null });
+    expect(byUser.has(stranger.id)).toBe(false);
+  });
+
+  it('tells contacts when someone comes online', async () => {
+    const { contacts, updates } = await watcherWithContacts(1);
+    const bob = contacts[0]!;
+    await t.connectSocket(bob.cookie);
+    expect(await waitForStatus(updates, bob.id, 'online')).toEqual({ userId: bob.id, status: 'online', lastSeenAt: null });
+  });
+
+  it('keeps a user with two tabs online until both close, then says offline with lastSeenAt', async () => {
+    const { alice, contacts, updates } = await watcherWithContacts(1);
+    const bob = contacts[0]!;
+    const [tab1, tab2] = [await t.connectSocket(bob.cookie), await t.connectSocket(bob.cookie)];
+    await waitForStatus(updates, bob.id, 'online');
+
+    tab1.close();
+    await sleep(QUIET_MS);
+    expect(statusesOf(updates, bob.id)).toEqual(['online']);
+
+    const closedAt = Date.now();
+    tab2.close();
+    const offline = await waitForStatus(updates, bob.id, 'offline');
+    expect(offline.lastSeenAt).not.toBeNull();
+    expect(Math.abs(new Date(offline.lastSeenAt!).getTime() - closedAt)).toBeLessThan(2_000);
+    expect(statusesOf(updates, bob.id)).toEqual(['online', 'offline']);
+
+    // The watcher's next tab sees the same in its snapshot.
+    const later = await watch(t.url, alice.cookie);
+    later.socket.close();
+    expect(later.snapshot.find((presence) => presence.userId === bob.id)).toEqual(offline);
+  });
+
+  it('is away only while every tab is away, and online again as soon as one tab is active', async () => {
+    const { contacts, updates } = await watcherWithContacts(1);
+    const bob = contacts[0]!;
+    const [tab1, tab2] = [await t.connectSocket(bob.cookie), await t.connectSocket(bob.cookie)];
+    await waitForStatus(updates, bob.id, 'online');
+
+    expect(await tab1.emitWithAck('presence:set', { status: 'away' })).toEqual({ ok: true, data: null });
+    await sleep(QUIET_MS);
+    expect(statusesOf(updates, bob.id)).toEqual(['online']);
+
+    okData(await tab2.emitWithAck('presence:set', { status: 'away' }));
+    await waitForStatus(updates, bob.id, 'away');
+    okData(await tab1.emitWithAck('presence:set', { status: 'online' }));
+    await waitUntil(() => statusesOf(updates, bob.id).length === 3, 5_000, 'online again');
+    expect(statusesOf(updates, bob.id)).toEqual(['online', 'away', 'online']);
+    expect(updates.flat().at(-1)).toEqual({ userId: bob.id, status: 'online', lastSeenAt: null });
+  });
+
+  it('sends several rapid changes of one user within a window as one update with where they ended', async () => {
+    const { contacts, updates } = await watcherWithContacts(1);
+    const bob = contacts[0]!;
+    const tab = await t.connectSocket(bob.cookie);
+    await waitForStatus(updates, bob.id, 'online');
+    const eventsBefore = updates.length;
+
+    const changes = (['away', 'online', 'away', 'online', 'away'] as const).map((status) =>
+      tab.emitWithAck('presence:set', { status }),
+    );
+    for (const ack of await Promise.all(changes)) expect(ack.ok).toBe(true);
+    await waitForStatus(updates, bob.id, 'away');
+    await sleep(QUIET_MS);
+    expect(updates.length - eventsBefore).toBe(1);
+    expect(statusesOf(updates, bob.id)).toEqual(['online', 'away']);
+  });
+
+  it('announces nothing when a change is undone within the window', async () => {
+    const { contacts, updates } = await watcherWithContacts(1);
+    const bob = contacts[0]!;
+    const tab = await t.connectSocket(bob.cookie);
+    await waitForStatus(updates, bob.id, 'online');
+    await Promise.all([tab.emitWithAck('presence:set', { status: 'away' }), tab.emitWithAck('presence:set', { status: 'online' })]);
+    await sleep(QUIET_MS);
+    expect(statusesOf(updates, bob.id)).toEqual(['online']);
+  });
+
+  it('gathers changes of several users within a window into one event', async () => {
+    const { contacts, updates } = await watcherWithContacts(3);
+    const tabs = await Promise.all(contacts.map((contact) => t.connectSocket(contact.cookie)));
+    for (const contact of contacts) await waitForStatus(updates, contact.id, 'online');
+    const eventsBefore = updates.length;
+
+    await Promise.all(tabs.map((tab) => tab.emitWithAck('presence:set', { status: 'away' })));
+    await waitUntil(() => contacts.every((contact) => statusesOf(updates, contact.id).includes('away')), 5_000, 'all away');
+    await sleep(QUIET_MS);
+    expect(updates.length - eventsBefore).toBe(1);
+    expect(updates.at(-1)!.map((update) => update.userId).sort()).toEqual(contacts.map((contact) => contact.id).sort());
+  });
+
+  it('tells only people who share a conversation with the user', async () => {
+    const { contacts } = await watcherWithContacts(1);
+    const stranger = await t.signUp();
+    const strangerSocket = await t.connectSocket(stranger.cookie);
+    const overheard = collectEvents(strangerSocket, 'presence:update');
+    await sleep(QUIET_MS);
+    overheard.length = 0;
+    const tab = await t.connectSocket(contacts[0]!.cookie);
+    okData(await tab.emitWithAck('presence:set', { status: 'away' }));
+    tab.close();
+    await sleep(QUIET_MS);
+    expect(statusesOf(overheard, contacts[0]!.id)).toEqual([]);
+  });
+
+  it('refuses a malformed presence:set with request/invalid and changes nothing', async () => {
+    const { contacts, updates } = await watcherWithContacts(1);
+    const tab = await t.connectSocket(contacts[0]!.cookie);
+    await waitForStatus(updates, contacts[0]!.id, 'online');
+    for (const payload of [{ status: 'offline' }, { status: 'AWAY' }, {}, { status: 'away', until: 5 }, 'away', null, [1]]) {
+      const ack = await tab.emitWithAck('presence:set', payload as never);
+      expect(ackCode(ack), JSON.stringify(payload)).toBe(ErrorCode.Invalid);
+    }
+    await sleep(QUIET_MS);
+    expect(statusesOf(updates, contacts[0]!.id)).toEqual(['online']);
+    expect(tab.connected).toBe(true);
+  });
+
+  it('relays typing:start and typing:stop to the other members only, not to any tab of the typer', async () => {
+    const [alice, bob, carol, dave] = [await t.signUp(), await t.signUp(), await t.signUp(), await t.signUp()];
+    const group = await createGroup(t, alice, [bob, carol]);
+    await createGroup(t, alice, [dave], 'Elsewhere');
+    const [aliceTab, aliceOtherTab, bobSocket, carolSocket, daveSocket] = await Promise.all(
+      [alice, alice, bob, carol, dave].map((user) => t.connectSocket(user.cookie)),
+    );
+    const typerHeard = collectEvents(aliceTab!, 'typing:update');
+    const otherTabHeard = collectEvents(aliceOtherTab!, 'typing:update');
+    const daveHeard = collectEvents(daveSocket!, 'typing:update');
+
+    const bobHears = nextEvent(bobSocket!, 'typing:update');
+    const carolHears = nextEvent(carolSocket!, 'typing:update');
+    expect(await aliceTab!.emitWithAck('typing:start', { conversationId: group.id })).toEqual({ ok: true, data: null });
+    const started = { conversationId: group.id, userId: alice.id, typing: true };
+    expect(await bobHears).toEqual(started);
+    expect(await carolHears).toEqual(started);
+
+    const bobHearsStop = nextEvent(bobSocket!, 'typing:update');
+    okData(await aliceTab!.emitWithAck('typing:stop', { conversationId: group.id }));
+    expect(await bobHearsStop).toEqual({ ...started, typing: false });
+
+    await sleep(100);
+    expect(typerHeard).toEqual([]);
+    expect(otherTabHeard).toEqual([]);
+    expect(daveHeard).toEqual([]);
+  });
+
+  it('refuses typing in a conversation one is not a member of, or that does not exist', async () => {
+    const [alice, bob, mallory] = [await t.signUp(), await t.signUp(), await t.signUp()];
+    const group = await createGroup(t, alice, [bob]);
+    const [bobSocket, mallorySocket] = [await t.connectSocket(bob.cookie), await t.connectSocket(mallory.cookie)];
+    const bobHeard = collectEvents(bobSocket, 'typing:update');
+    for (const event of ['typing:start', 'typing:stop'] as const) {
+      expect(ackCode(await mallorySocket.emitWithAck(event, { conversationId: group.id }))).toBe(ErrorCode.NotMember);
+      expect(ackCode(await mallorySocket.emitWithAck(event, { conversationId: 987_654 }))).toBe(ErrorCode.ConversationNotFound);
+    }
+    await sleep(100);
+    expect(bobHeard).toEqual([]);
+  });
+
+  it.each<[string, unknown]>([
+    ['a string conversationId', { conversationId: '1' }],
+    ['a missing conversationId', {}],
+    ['an unknown field', { conversationId: 1, text: 'hello' }],
+    ['a non-object payload', 42],
+  ])('refuses typing with %s (request/invalid)', async (_case, payload) => {
+    const user = await t.signUp();
+    const socket = await t.connectSocket(user.cookie);
+    for (const event of ['typing:start', 'typing:stop'] as const) {
+      expect(ackCode(await socket.emitWithAck(event, payload as never))).toBe(ErrorCode.Invalid);
+    }
+    expect(socket.connected).toBe(true);
+  });
+});
+
+describe('presence across server processes sharing Redis', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ redis: true, env: TEST_ENV });
+  });
+  afterAll(async () => t.close());
+
+  it('keeps a user with one tab on each process online until both close, and sees them back on either', async () => {
+    const second = await startSecondProcess(t);
+    try {
+      const [alice, bob] = [await t.signUp(), await t.signUp()];
+      await createGroup(t, alice, [bob]);
+      const { socket: aliceSocket, updates } = await watch(t.url, alice.cookie);
+
+      const bobHere = await t.connectSocket(bob.cookie);
+      await waitForStatus(updates, bob.id, 'online');
+      const bobThere = await second.connectSocket(bob.cookie);
+      await sleep(QUIET_MS);
+
+      bobHere.close();
+      await sleep(QUIET_MS);
+      expect(statusesOf(updates, bob.id)).not.toContain('offline');
+
+      bobThere.close();
+      const offline = await waitForStatus(updates, bob.id, 'offline');
+      expect(offline.lastSeenAt).not.toBeNull();
+
+      // Back on the first process, which last saw him online: his contacts must hear it.
+      updates.length = 0;
+      await t.connectSocket(bob.cookie);
+      await waitForStatus(updates, bob.id, 'online');
+
+      // The snapshot a socket on the second process gets agrees.
+      const there = await watch(second.url, alice.cookie);
+      there.socket.close();
+      expect(there.snapshot.find((presence) => presence.userId === bob.id)?.status).toBe('online');
+      aliceSocket.close();
+    } finally {
+      await second.close();
+    }
+  });
+});

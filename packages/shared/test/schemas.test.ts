@@ -1,0 +1,108 @@
+// The contract's schemas normalise and limit what both apps accept; docs/protocol.md describes these rules.
+import { describe, expect, it } from 'vitest';
+import {
+  HISTORY_PAGE_MAX,
+  MESSAGE_TEXT_MAX,
+  SYNC_CONVERSATIONS_MAX,
+  USERNAME_MAX,
+  historyQuerySchema,
+  idParamSchema,
+  loginBodySchema,
+  reactionEmojiSchema,
+  registerBodySchema,
+  sendMessagePayloadSchema,
+  syncPayloadSchema,
+} from '../src/index.js';
+
+const clientMsgId = '0b9c7a52-3f0e-4c1e-9d0a-6a7f2b1c8e11';
+
+describe('usernames', () => {
+  it('are trimmed and lower-cased, so Alice and alice are one account', () => {
+    const body = registerBodySchema.parse({
+      username: '  Alice.B-1_ ',
+      displayName: ' Alice ',
+      password: 'long enough',
+    });
+    expect(body).toEqual({ username: 'alice.b-1_', displayName: 'Alice', password: 'long enough' });
+    expect(loginBodySchema.parse({ username: ' ALICE ', password: 'x' }).username).toBe('alice');
+  });
+
+  it.each(['ab', '_alice', 'al ice', 'alice!', 'a'.repeat(USERNAME_MAX + 1)])('refuses %j', (username) => {
+    expect(
+      registerBodySchema.safeParse({ username, displayName: 'A', password: 'long enough' }).success,
+    ).toBe(false);
+  });
+});
+
+describe('message text', () => {
+  const send = (text: string) => sendMessagePayloadSchema.safeParse({ conversationId: 1, clientMsgId, text });
+
+  it('is trimmed, and empty or whitespace-only text is refused', () => {
+    const parsed = send('  hello  ');
+    expect(parsed.success && parsed.data.text).toBe('hello');
+    expect(send('').success).toBe(false);
+    expect(send(' \n\t ').success).toBe(false);
+  });
+
+  it(`accepts exactly MESSAGE_TEXT_MAX (${MESSAGE_TEXT_MAX}) characters and refuses one more`, () => {
+    expect(send('x'.repeat(MESSAGE_TEXT_MAX)).success).toBe(true);
+    expect(send('x'.repeat(MESSAGE_TEXT_MAX + 1)).success).toBe(false);
+  });
+
+  it('needs a UUID clientMsgId and refuses unknown fields', () => {
+    expect(
+      sendMessagePayloadSchema.safeParse({ conversationId: 1, clientMsgId: 'retry-1', text: 'hi' }).success,
+    ).toBe(false);
+    expect(
+      sendMessagePayloadSchema.safeParse({ conversationId: 1, clientMsgId, text: 'hi', seq: 3 }).success,
+    ).toBe(false);
+  });
+});
+
+describe('reaction emoji', () => {
+  it.each(['👍', '👍🏽', '👩‍👩‍👧', '🇫🇷', '❤️'])('accepts %s', (emoji) => {
+    expect(reactionEmojiSchema.safeParse(emoji).success).toBe(true);
+  });
+
+  it.each(['', 'ok', '1', '👍 nice', ' ', '#'])('refuses %j', (emoji) => {
+    expect(reactionEmojiSchema.safeParse(emoji).success).toBe(false);
+  });
+});
+
+describe('history query', () => {
+  it('defaults to the newest 50 and coerces query strings', () => {
+    expect(historyQuerySchema.parse({})).toEqual({ limit: 50 });
+    expect(historyQuerySchema.parse({ before: '10', limit: String(HISTORY_PAGE_MAX) })).toEqual({
+      before: 10,
+      limit: 100,
+    });
+  });
+
+  it('refuses before and after together, and a limit over HISTORY_PAGE_MAX', () => {
+    expect(historyQuerySchema.safeParse({ before: '10', after: '2' }).success).toBe(false);
+    expect(historyQuerySchema.safeParse({ limit: String(HISTORY_PAGE_MAX + 1) }).success).toBe(false);
+  });
+});
+
+describe('ids in paths', () => {
+  it('accept only canonical positive integers', () => {
+    expect(idParamSchema.parse('42')).toBe(42);
+    for (const raw of ['0', '042', '4.2', '-1', '1e3', '99999999999']) {
+      expect(idParamSchema.safeParse(raw).success, raw).toBe(false);
+    }
+  });
+});
+
+describe('sync payload', () => {
+  const entries = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({ conversationId: i + 1, changeSeq: 0 }));
+
+  it(`takes at most SYNC_CONVERSATIONS_MAX (${SYNC_CONVERSATIONS_MAX}) conversations`, () => {
+    expect(syncPayloadSchema.safeParse({ conversations: entries(SYNC_CONVERSATIONS_MAX) }).success).toBe(
+      true,
+    );
+    expect(syncPayloadSchema.safeParse({ conversations: entries(SYNC_CONVERSATIONS_MAX + 1) }).success).toBe(
+      false,
+    );
+  });
+});

@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, devices } from '@playwright/test';
+import { E2E_BASE_URL, E2E_ORIGINS, e2eDatabaseUrl } from './environment.js';
+
+const CI = Boolean(process.env.CI);
+const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+// Playwright cannot download its browsers here: use Debian's Chromium when it is installed.
+const SYSTEM_CHROMIUM = '/usr/bin/chromium';
+const launchOptions = {
+  ...(existsSync(SYSTEM_CHROMIUM) ? { executablePath: SYSTEM_CHROMIUM } : {}),
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    // The machines have no general internet; Chromium's own background requests only fail slowly.
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    // Voice messages and calls will need a microphone and camera without a permission prompt.
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+  ],
+};
+
+export default defineConfig({
+  testDir: '.',
+  outputDir: '.artifacts/test-results',
+  fullyParallel: true,
+  forbidOnly: CI,
+  // No retries, in CI either: in a real-time app a test that passes on the second try has found a race.
+  retries: 0,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  // A hung run must not hold CI for its whole budget.
+  globalTimeout: CI ? 10 * 60_000 : 0,
+  reporter: [['list'], ['html', { outputFolder: '.artifacts/report', open: 'never' }]],
+  globalTeardown: './global-teardown.ts',
+  use: {
+    baseURL: E2E_BASE_URL,
+    // The web app picks its language from the browser; tests read the English strings.
+    locale: 'en-US',
+    timezoneId: 'UTC',
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'], launchOptions } }],
+  webServer: {
+    // The built server (`pnpm test:e2e` builds first), serving the built web app from apps/web/dist.
+    // It creates and migrates its database at start.
+    command: 'node apps/server/dist/server.js',
+    cwd: REPOSITORY_ROOT,
+    url: `${E2E_BASE_URL}/readyz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
+    env: {
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: new URL(E2E_BASE_URL).port,
+      DATABASE_URL: e2eDatabaseUrl(),
+      // No Redis: the single-process setup, as `pnpm start` runs it out of the box.
+      REDIS_URL: '',
+      ALLOWED_ORIGINS: E2E_ORIGINS.join(','),
+      SESSION_SECRET: randomBytes(32).toString('hex'),
+      LOG_LEVEL: 'warn',
+      // Every test signs up fresh users from 127.0.0.1; the production limit would refuse them.
+      AUTH_RATE_LIMIT_PER_IP: '100000',
+      AUTH_RATE_LIMIT_PER_ACCOUNT: '100000',
+    },
+  },
+});

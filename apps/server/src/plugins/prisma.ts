@@ -22,8 +22,10 @@ export function createPrismaClient(databaseUrl: string): PrismaClient {
     database: url.pathname.slice(1),
     connectionLimit: 10,
     // Fail fast when the database is down, so a send is refused quickly and stays in the outbox.
-    acquireTimeout: 5_000,
-    connectTimeout: 3_000,
+    // The pool keeps retrying refused connections until acquireTimeout, so that is what a refusal
+    // costs: it must stay well under the client's send timeout (10 s in the web app).
+    acquireTimeout: 3_000,
+    connectTimeout: 2_000,
   });
   return new PrismaClient({ adapter });
 }

@@ -18,6 +18,9 @@ export function createRedis(url: string): Redis {
     // and the client keeps reconnecting in the background.
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    // A partition closes nothing, so without this a command waits for ever, and every socket event
+    // waits on the rate limiter's. Redis answers in well under a millisecond when it is there.
+    commandTimeout: 1_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     lazyConnect: true,
   });

@@ -1,6 +1,5 @@
 import type { SessionStore } from '@fastify/session';
 import type { Session } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 /** What Parley keeps in a session. */
@@ -14,7 +13,7 @@ type GetCallback = (error: unknown, session?: Session | null) => void;
 
 /**
  * @fastify/session's callback store interface plus a promise-based `load` for the socket handshake.
- * Both implementations record the session's user, so a user's sessions can be found and ended.
+ * The store records the session's user, so a user's sessions can be found and ended.
  */
 export interface ParleySessionStore extends SessionStore {
   load(sessionId: string): Promise<SessionPayload | null>;
@@ -88,33 +87,5 @@ export class PrismaSessionStore extends PromiseStore {
 
   protected async remove(sessionId: string): Promise<void> {
     await this.prisma.session.deleteMany({ where: { id: sessionId } });
-  }
-}
-
-export class RedisSessionStore extends PromiseStore {
-  constructor(
-    private readonly redis: Redis,
-    private readonly keyPrefix: string,
-    private readonly ttlMs: number,
-  ) {
-    super();
-  }
-
-  private key(sessionId: string): string {
-    return `${this.keyPrefix}session:${sessionId}`;
-  }
-
-  async load(sessionId: string): Promise<SessionPayload | null> {
-    const data = await this.redis.get(this.key(sessionId));
-    return data ? (JSON.parse(data) as SessionPayload) : null;
-  }
-
-  protected async save(sessionId: string, session: SessionPayload): Promise<void> {
-    const ttl = Math.max(1, expiryOf(session, this.ttlMs).getTime() - Date.now());
-    await this.redis.set(this.key(sessionId), serialize(session), 'PX', ttl);
-  }
-
-  protected async remove(sessionId: string): Promise<void> {
-    await this.redis.del(this.key(sessionId));
   }
 }

@@ -1,7 +1,7 @@
 import cookie, { Signer } from '@fastify/cookie';
 import session from '@fastify/session';
 import fp from 'fastify-plugin';
-import { PrismaSessionStore, RedisSessionStore, type ParleySessionStore } from './session-stores.js';
+import { PrismaSessionStore, type ParleySessionStore } from './session-stores.js';
 
 export const SESSION_COOKIE = 'parley.sid';
 
@@ -21,14 +21,14 @@ declare module 'fastify' {
 export interface SessionPluginOptions {
   secret: string;
   ttlMs: number;
-  redisKeyPrefix: string;
 }
 
 export default fp<SessionPluginOptions>(
   async (fastify, options) => {
-    const store: ParleySessionStore = fastify.redis
-      ? new RedisSessionStore(fastify.redis, options.redisKeyPrefix, options.ttlMs)
-      : new PrismaSessionStore(fastify.prisma, options.ttlMs);
+    // Sessions live in the database even when Redis is configured: Parley cannot serve without the
+    // database anyway, while Redis may go away (or restart empty) without signing everyone out or
+    // refusing every sign-in and socket handshake meanwhile.
+    const store: ParleySessionStore = new PrismaSessionStore(fastify.prisma, options.ttlMs);
     const signer = new Signer(options.secret);
 
     await fastify.register(cookie);
@@ -64,5 +64,5 @@ export default fp<SessionPluginOptions>(
     });
     fastify.addHook('onClose', async () => store.close());
   },
-  { name: 'session', dependencies: ['prisma', 'redis'] },
+  { name: 'session', dependencies: ['prisma'] },
 );

@@ -1,4 +1,3 @@
-import { createAdapter } from '@socket.io/redis-adapter';
 import {
   ErrorCode,
   SOCKET_MAX_FRAME_BYTES,
@@ -9,7 +8,7 @@ import {
 } from '@parley/shared';
 import fp from 'fastify-plugin';
 import { Server, type Socket } from 'socket.io';
-import { createRedis } from './redis.js';
+import { useRedisAdapter } from './socket-io-redis.js';
 
 export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -48,15 +47,7 @@ export default fp<SocketIoPluginOptions>(
       serveClient: false,
     });
 
-    const adapterClients = options.redis ? [createRedis(options.redis.url), createRedis(options.redis.url)] : [];
-    if (options.redis) {
-      const [pub, sub] = adapterClients as [ReturnType<typeof createRedis>, ReturnType<typeof createRedis>];
-      for (const client of adapterClients) {
-        client.on('error', (error) => fastify.log.warn({ err: error }, 'socket.io redis adapter error'));
-      }
-      await Promise.all(adapterClients.map((client) => client.connect()));
-      io.adapter(createAdapter(pub, sub, { key: `${options.redis.keyPrefix}socket.io` }));
-    }
+    const adapterClients = options.redis ? await useRedisAdapter(io, options.redis, fastify.log) : [];
 
     // Cross-site WebSocket hijacking: a browser always sends Origin, and a page on another site must
     // not ride on the user's cookie. Clients that send no Origin are not browsers and hold no cookie jar

@@ -48,6 +48,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, hasher = a
   await fastify.register(session, {
     secret: config.sessionSecret,
     ttlMs: config.sessionTtlMs,
+    redisKeyPrefix: config.redis?.keyPrefix ?? 'parley:',
   });
   await fastify.register(socketIo, { allowedOrigins: config.allowedOrigins, redis: config.redis });
 

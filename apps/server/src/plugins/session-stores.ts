@@ -1,5 +1,6 @@
 import type { SessionStore } from '@fastify/session';
-import type { Session } from 'fastify';
+import type { FastifyBaseLogger, Session } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 /** What Parley keeps in a session. */
@@ -87,5 +88,59 @@ export class PrismaSessionStore extends PromiseStore {
 
   protected async remove(sessionId: string): Promise<void> {
     await this.prisma.session.deleteMany({ where: { id: sessionId } });
+  }
+}
+
+/**
+ * With REDIS_URL set: sessions are read from Redis while it answers, and always kept in the
+ * database, so a Redis outage or an empty Redis restart signs nobody out and refuses no sign-in.
+ * Cached copies live briefly, which bounds how long a logout made while Redis was unreachable
+ * (so its cached copy could not be deleted) can be outlived by that copy.
+ */
+export class CachedSessionStore extends PrismaSessionStore {
+  constructor(
+    prisma: PrismaClient,
+    ttlMs: number,
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+    private readonly log: FastifyBaseLogger,
+    private readonly cacheMs = 60_000,
+  ) {
+    super(prisma, ttlMs);
+  }
+
+  private key(sessionId: string): string {
+    return `${this.keyPrefix}session:${sessionId}`;
+  }
+
+  private async cache(sessionId: string, session: SessionPayload | null): Promise<void> {
+    try {
+      if (session) await this.redis.set(this.key(sessionId), serialize(session), 'PX', this.cacheMs);
+      else await this.redis.del(this.key(sessionId));
+    } catch (error) {
+      this.log.warn({ err: error }, 'session cache unavailable; using the database');
+    }
+  }
+
+  override async load(sessionId: string): Promise<SessionPayload | null> {
+    try {
+      const cached = await this.redis.get(this.key(sessionId));
+      if (cached) return JSON.parse(cached) as SessionPayload;
+    } catch (error) {
+      this.log.warn({ err: error }, 'session cache unavailable; using the database');
+    }
+    const session = await super.load(sessionId);
+    if (session) await this.cache(sessionId, session);
+    return session;
+  }
+
+  protected override async save(sessionId: string, session: SessionPayload): Promise<void> {
+    await super.save(sessionId, session);
+    await this.cache(sessionId, session);
+  }
+
+  protected override async remove(sessionId: string): Promise<void> {
+    await super.remove(sessionId);
+    await this.cache(sessionId, null);
   }
 }

@@ -1,7 +1,7 @@
 import cookie, { Signer } from '@fastify/cookie';
 import session from '@fastify/session';
 import fp from 'fastify-plugin';
-import { PrismaSessionStore, type ParleySessionStore } from './session-stores.js';
+import { CachedSessionStore, PrismaSessionStore, type ParleySessionStore } from './session-stores.js';
 
 export const SESSION_COOKIE = 'parley.sid';
 
@@ -21,14 +21,16 @@ declare module 'fastify' {
 export interface SessionPluginOptions {
   secret: string;
   ttlMs: number;
+  redisKeyPrefix: string;
 }
 
 export default fp<SessionPluginOptions>(
   async (fastify, options) => {
-    // Sessions live in the database even when Redis is configured: Parley cannot serve without the
-    // database anyway, while Redis may go away (or restart empty) without signing everyone out or
-    // refusing every sign-in and socket handshake meanwhile.
-    const store: ParleySessionStore = new PrismaSessionStore(fastify.prisma, options.ttlMs);
+    // Sessions always live in the database, which Parley cannot serve without anyway; Redis, when
+    // configured, only caches them, so it may go away (or restart empty) without signing anyone out.
+    const store: ParleySessionStore = fastify.redis
+      ? new CachedSessionStore(fastify.prisma, options.ttlMs, fastify.redis, options.redisKeyPrefix, fastify.log)
+      : new PrismaSessionStore(fastify.prisma, options.ttlMs);
     const signer = new Signer(options.secret);
 
     await fastify.register(cookie);
@@ -64,5 +66,5 @@ export default fp<SessionPluginOptions>(
     });
     fastify.addHook('onClose', async () => store.close());
   },
-  { name: 'session', dependencies: ['prisma'] },
+  { name: 'session', dependencies: ['prisma', 'redis'] },
 );

@@ -1,7 +1,15 @@
 import { ErrorCode } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../../src/app.js';
-import { startTestServer, uniqueName, createHttpClient, type TestServer } from '../../helpers/server.js';
+import { Redis } from 'ioredis';
+import {
+  TEST_REDIS_URL,
+  createHttpClient,
+  queryDatabase,
+  startTestServer,
+  uniqueName,
+  type TestServer,
+} from '../../helpers/server.js';
 
 const password = 'correct horse battery';
 
@@ -193,6 +201,32 @@ describe.each([
         await other.close();
       }
     } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('sessions with Redis configured', () => {
+  it('are cached in Redis, kept in the database, and survive losing the cache', async () => {
+    const t = await startTestServer({ redis: true });
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const user = await t.signUp();
+      const sessionId = decodeURIComponent(user.cookie.split('=')[1]!).split('.')[0]!;
+      const cacheKey = `${t.config.redis!.keyPrefix}session:${sessionId}`;
+      expect(await redis.exists(cacheKey)).toBe(1);
+      expect(await queryDatabase(t, 'SELECT id FROM sessions WHERE id = ?', [sessionId])).toHaveLength(1);
+
+      // Redis restarted empty: the database still knows the session, and the cache is refilled.
+      await redis.del(cacheKey);
+      expect((await t.http('GET', '/api/auth/me', { cookie: user.cookie })).status).toBe(200);
+      expect(await redis.exists(cacheKey)).toBe(1);
+
+      await t.http('POST', '/api/auth/logout', { cookie: user.cookie });
+      expect(await redis.exists(cacheKey)).toBe(0);
+      expect(await queryDatabase(t, 'SELECT id FROM sessions WHERE id = ?', [sessionId])).toHaveLength(0);
+    } finally {
+      redis.disconnect();
       await t.close();
     }
   });

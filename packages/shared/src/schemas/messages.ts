@@ -143,8 +143,10 @@ export const SYNC_CONVERSATIONS_MAX = 500;
 export const SYNC_PAGE_MAX = 200;
 
 /**
- * `conversation:sync`, sent on every (re)connect: for each conversation, the highest changeSeq
- * the client holds (0 for none). The server answers with what changed after it.
+ * `conversation:sync`, sent on every (re)connect and whenever a live event reveals a hole: for each
+ * conversation, the changeSeq up to which the client holds every change (its sync mark, 0 for none;
+ * not the highest it has seen, which a lost event would make skip). The server answers with what
+ * changed after it. docs/protocol.md, "The sync mark".
  */
 export const syncPayloadSchema = z.strictObject({
   conversations: z

@@ -28,6 +28,8 @@ export default defineConfig({
         // Libraries change less often than the app: separate chunks stay cached across deploys.
         manualChunks(id) {
           if (!id.includes('node_modules')) return undefined;
+          // Loaded on first use of the emoji picker: keep it out of the chunks every page needs.
+          if (/[\\/]emoji-picker-element[\\/]/.test(id)) return undefined;
           if (/[\\/](zod)[\\/]/.test(id)) return 'zod';
           if (
             /[\\/](reka-ui|@floating-ui|@tanstack|@vueuse|@internationalized|aria-hidden|defu|ohash)[\\/]/.test(
@@ -43,6 +45,7 @@ export default defineConfig({
   test: {
     environment: 'happy-dom',
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup.ts'],
     restoreMocks: true,
   },
 });

@@ -1,12 +1,19 @@
 import { watch } from 'vue';
+import type { Router } from 'vue-router';
 import { pageTitle } from '@/composables/documentTitle';
 import { i18n } from '@/i18n';
-import type { Router } from 'vue-router';
-import { connectSocket, disconnectSocket, emitMarkRead } from '@/socket';
+import { connectSocket, disconnectSocket } from '@/socket';
 import { useConnectionStore } from '@/stores/connection';
 import { useConversationsStore } from '@/stores/conversations';
 import { useMessagesStore } from '@/stores/messages';
+import { useOutboxStore } from '@/stores/outbox';
+import { usePresenceStore } from '@/stores/presence';
+import { useReceiptsStore } from '@/stores/receipts';
 import { useSessionStore } from '@/stores/session';
+import { useTypingStore } from '@/stores/typing';
+
+/** No pointer or keyboard activity for this long makes this tab "away". */
+export const IDLE_AFTER_MS = 2 * 60 * 1000;
 
 /**
  * Everything that follows who is signed in: the socket, the per-user data, and leaving
@@ -16,18 +23,28 @@ export function installSessionLifecycle(router: Router): void {
   const session = useSessionStore();
   const conversations = useConversationsStore();
   const messages = useMessagesStore();
+  const outbox = useOutboxStore();
+  const receipts = useReceiptsStore();
+  const presence = usePresenceStore();
+  const typing = useTypingStore();
 
   watch(
     () => session.user?.id ?? null,
     (userId, previousId) => {
       if (userId === previousId) return;
       disconnectSocket();
+      outbox.reset();
       conversations.reset();
       messages.reset();
+      receipts.reset();
+      presence.reset();
+      typing.clearAll();
 
       if (userId !== null) {
-        connectSocket();
         conversations.load().catch(() => undefined);
+        // Unsent messages from before a reload come back as pending and go out once connected.
+        void outbox.restore(userId);
+        connectSocket();
         return;
       }
 
@@ -38,27 +55,33 @@ export function installSessionLifecycle(router: Router): void {
     },
   );
 
+  installAttentionTracking();
   installReadReporting();
+  installIdleDetection();
   installUnreadTitle();
 }
 
+/** A conversation is read only while its page is visible and its window focused. */
+function installAttentionTracking(): void {
+  const conversations = useConversationsStore();
+  const syncVisibility = () => conversations.setPageVisible(document.visibilityState === 'visible');
+  const syncFocus = () => conversations.setWindowFocused(document.hasFocus());
+  document.addEventListener('visibilitychange', syncVisibility);
+  window.addEventListener('focus', syncFocus);
+  window.addEventListener('blur', syncFocus);
+  syncVisibility();
+  syncFocus();
+}
+
 /**
- * Tells the server how far we have read the conversation on screen, once per position: the
- * store moves lastReadSeq locally (instant badge), this makes it stick across tabs and reloads.
+ * Tells the server how far we have read the conversation on screen: the store moves lastReadSeq
+ * locally (instant badge) while the conversation is being read, this makes it stick across tabs,
+ * devices and reloads, and turns the sender's ticks blue.
  */
 function installReadReporting(): void {
   const conversations = useConversationsStore();
   const connection = useConnectionStore();
-  const session = useSessionStore();
-  const reported = new Map<number, number>();
-  watch(
-    () => session.user?.id,
-    () => reported.clear(),
-  );
-
-  const syncVisibility = () => conversations.setPageVisible(document.visibilityState === 'visible');
-  document.addEventListener('visibilitychange', syncVisibility);
-  syncVisibility();
+  const receipts = useReceiptsStore();
 
   watch(
     () => {
@@ -69,15 +92,37 @@ function installReadReporting(): void {
       return { conversationId: conversation.id, seq: conversation.lastReadSeq };
     },
     (position) => {
-      if (!position || position.seq === 0 || (reported.get(position.conversationId) ?? 0) >= position.seq)
-        return;
-      reported.set(position.conversationId, position.seq);
-      void emitMarkRead(position).then((ack) => {
-        if (!ack.ok && reported.get(position.conversationId) === position.seq)
-          reported.delete(position.conversationId);
-      });
+      if (position) receipts.reportRead(position.conversationId, position.seq);
     },
   );
+}
+
+/**
+ * Idle detection: after IDLE_AFTER_MS without pointer or keyboard activity, or as soon as the page
+ * is hidden, this tab reports itself away; any activity on a visible page makes it online again.
+ */
+function installIdleDetection(): void {
+  const presence = usePresenceStore();
+  const session = useSessionStore();
+  let lastActivity = Date.now();
+
+  const update = () => {
+    if (!session.user) return;
+    const idle = document.visibilityState === 'hidden' || Date.now() - lastActivity >= IDLE_AFTER_MS;
+    void presence.setOwnStatus(idle ? 'away' : 'online');
+  };
+  const onActivity = () => {
+    lastActivity = Date.now();
+    if (presence.ownStatus === 'away') update();
+  };
+
+  for (const event of ['pointermove', 'pointerdown', 'keydown', 'wheel', 'touchstart', 'focus'] as const)
+    window.addEventListener(event, onActivity, { passive: true });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') lastActivity = Date.now();
+    update();
+  });
+  setInterval(update, 15_000);
 }
 
 /** "(3) Design team · Parley": the tab shows where you are and how much is waiting. */

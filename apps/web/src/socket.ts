@@ -3,27 +3,63 @@ import {
   ErrorCode,
   ServerEvent,
   type Ack,
+  type AckCallback,
   type ClientToServerEvents,
   type ConnectErrorData,
+  type DeleteMessagePayload,
+  type EditMessagePayload,
   type MarkReadPayload,
   type Message,
+  type ReactPayload,
   type ReadState,
+  type Receipt,
   type SendMessagePayload,
   type ServerToClientEvents,
+  type SetPresencePayload,
+  type SyncPayload,
+  type SyncResponse,
 } from '@parley/shared';
 import { io, type Socket } from 'socket.io-client';
+import { backoffDelay } from '@/lib/backoff';
+import { useCatchUpStore } from '@/stores/catchUp';
 import { useConnectionStore } from '@/stores/connection';
 import { useConversationsStore } from '@/stores/conversations';
 import { useMessagesStore } from '@/stores/messages';
+import { useOutboxStore } from '@/stores/outbox';
+import { usePresenceStore } from '@/stores/presence';
+import { useReceiptsStore } from '@/stores/receipts';
 import { useSessionStore } from '@/stores/session';
+import { useToastsStore } from '@/stores/toasts';
+import { useTypingStore } from '@/stores/typing';
 
 export type ParleySocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-export const SEND_TIMEOUT_MS = 10_000;
+/** How long an acknowledgement may take before the attempt counts as unanswered. */
+export const ACK_TIMEOUT_MS = 10_000;
+/** Reconnection: exponential back-off from 1 s to 30 s, each delay spread by ±50 %. */
+const RECONNECTION = { reconnectionDelay: 1000, reconnectionDelayMax: 30_000, randomizationFactor: 0.5 };
+
+type EventName = keyof ClientToServerEvents;
+type PayloadOf<E extends EventName> = Parameters<ClientToServerEvents[E]>[0];
+type AckDataOf<E extends EventName> =
+  Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer T> ? T : never;
 
 const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 
 let socket: ParleySocket | null = null;
+/** Requests waiting for an acknowledgement; a disconnect answers them all at once. */
+const inFlight = new Set<() => void>();
+let handshakeRetry: ReturnType<typeof setTimeout> | undefined;
+let handshakeAttempts = 0;
+let networkWatched = false;
+
+function unavailable(message: string): Ack<never> {
+  return { ok: false, error: { code: ErrorCode.Unavailable, message } };
+}
+
+function isAck(value: unknown): value is Ack<unknown> {
+  return typeof value === 'object' && value !== null && 'ok' in value;
+}
 
 function connectErrorCode(error: Error): ErrorCode | null {
   const data: unknown = 'data' in error ? error.data : undefined;
@@ -32,14 +68,50 @@ function connectErrorCode(error: Error): ErrorCode | null {
   return typeof code === 'string' && knownCodes.has(code) ? code : null;
 }
 
-/** After a drop we may have missed messages: refresh the list and the loaded threads. */
-async function resync(): Promise<void> {
-  const conversations = useConversationsStore();
-  const messages = useMessagesStore();
-  await Promise.allSettled([
-    conversations.load(),
-    ...[...messages.threads.keys()].map((conversationId) => messages.syncLatest(conversationId)),
-  ]);
+/**
+ * Emits a client event and resolves with its acknowledgement. Never rejects: not connected,
+ * a disconnect before the answer, or no answer in time all resolve as `server/unavailable`
+ * (the outcome is unknown, so the caller may retry as is).
+ */
+function request<E extends EventName>(
+  event: E,
+  payload: PayloadOf<E>,
+  timeoutMs = ACK_TIMEOUT_MS,
+): Promise<Ack<AckDataOf<E>>> {
+  const target = socket;
+  if (!target?.connected) return Promise.resolve(unavailable('not connected'));
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (ack: Ack<AckDataOf<E>>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      inFlight.delete(dropped);
+      resolve(ack);
+    };
+    const dropped = () => finish(unavailable('disconnected before the acknowledgement'));
+    const timer = setTimeout(() => finish(unavailable('no acknowledgement in time')), timeoutMs);
+    inFlight.add(dropped);
+    // The typed emit cannot be called with a generic event name; the payload type is checked above.
+    (target.emit as (name: string, body: unknown, ack: (response: unknown) => void) => void)(
+      event,
+      payload,
+      (response) =>
+        finish(isAck(response) ? (response as Ack<AckDataOf<E>>) : unavailable('malformed acknowledgement')),
+    );
+  });
+}
+
+function scheduleHandshakeRetry(target: ParleySocket): void {
+  clearTimeout(handshakeRetry);
+  const delay = backoffDelay(handshakeAttempts++, {
+    baseMs: RECONNECTION.reconnectionDelay,
+    maxMs: RECONNECTION.reconnectionDelayMax,
+    jitter: RECONNECTION.randomizationFactor,
+  });
+  handshakeRetry = setTimeout(() => {
+    if (socket === target && !target.connected) target.connect();
+  }, delay);
 }
 
 function bindListeners(target: ParleySocket): void {
@@ -47,17 +119,31 @@ function bindListeners(target: ParleySocket): void {
   const conversations = useConversationsStore();
   const messages = useMessagesStore();
   const session = useSessionStore();
+  const outbox = useOutboxStore();
+  const catchUp = useCatchUpStore();
+  const receipts = useReceiptsStore();
+  const presence = usePresenceStore();
+  const typing = useTypingStore();
+  const toasts = useToastsStore();
 
   target.on('connect', () => {
-    const isReconnect = connection.everConnected;
+    handshakeAttempts = 0;
+    clearTimeout(handshakeRetry);
     connection.setConnected();
-    if (isReconnect) void resync();
+    presence.expectSnapshot();
+    void presence.reassertOwnStatus();
+    outbox.resume();
+    void catchUp.run();
   });
 
   target.on('disconnect', (reason) => {
+    for (const drop of [...inFlight]) drop();
+    typing.clearAll();
+    presence.forget();
     if (reason === 'io client disconnect') return;
     connection.setReconnecting();
-    // The server hung up on purpose (e.g. this session logged out elsewhere): only come back if still signed in.
+    // The server hung up on purpose (this session logged out elsewhere, or it is restarting):
+    // only come back if still signed in.
     if (reason === 'io server disconnect') {
       void session.refresh().then((user) => {
         if (user && socket === target) target.connect();
@@ -69,6 +155,10 @@ function bindListeners(target: ParleySocket): void {
     const code = connectErrorCode(error);
     if (code === ErrorCode.Unauthenticated || code === ErrorCode.AccountDeactivated) {
       session.expire();
+    } else if (code === ErrorCode.Unavailable) {
+      // The server could not check us right now; Socket.IO does not retry a refused handshake itself.
+      connection.setReconnecting();
+      scheduleHandshakeRetry(target);
     } else if (code !== null || !target.active) {
       connection.setRefused(code);
     } else {
@@ -79,8 +169,17 @@ function bindListeners(target: ParleySocket): void {
   target.io.on('reconnect_attempt', () => connection.setReconnecting());
 
   target.on(ServerEvent.MessageNew, (message) => {
+    const me = session.user?.id ?? null;
     messages.receive(message);
-    conversations.applyMessage(message, session.user?.id ?? null);
+    conversations.applyMessage(message, me);
+    typing.stopped(message.conversationId, message.sender.id);
+    if (message.sender.id === me) {
+      // Sent from another tab, or by this one before a reload: nothing left to send.
+      void outbox.settle(message);
+      receipts.applyOwnMessage(message);
+    } else {
+      receipts.reportDelivered(message.conversationId, message.seq);
+    }
   });
 
   target.on(ServerEvent.MessageUpdated, (message) => {
@@ -94,13 +193,44 @@ function bindListeners(target: ParleySocket): void {
 
   target.on(ServerEvent.ConversationRead, (state) => {
     conversations.applyReadState(state);
+    receipts.applyOwnRead(state);
+  });
+
+  target.on(ServerEvent.ReceiptUpdate, (receipt) => receipts.apply(receipt));
+
+  target.on(ServerEvent.TypingUpdate, (update) => typing.apply(update));
+
+  target.on(ServerEvent.PresenceUpdate, (updates) => presence.apply(updates));
+
+  target.on(ServerEvent.RateLimited, ({ retryAfterMs }) => {
+    toasts.show('toast.rateLimited');
+    connection.setRateLimited(retryAfterMs);
+    outbox.pauseFor(retryAfterMs);
+  });
+}
+
+/** The browser knows before Socket.IO does: drop a dead connection at once, come back as soon as we can. */
+function watchNetwork(): void {
+  if (networkWatched || typeof window === 'undefined') return;
+  networkWatched = true;
+  const connection = useConnectionStore();
+  connection.setOnline(navigator.onLine);
+  window.addEventListener('offline', () => {
+    connection.setOnline(false);
+    // Without this the socket would wait for a ping timeout (up to 40 s) to notice.
+    socket?.io.engine?.close();
+  });
+  window.addEventListener('online', () => {
+    connection.setOnline(true);
+    reconnectSocket();
   });
 }
 
 /** Opens the one socket for the signed-in session (the handshake authenticates from the cookie). */
 export function connectSocket(): ParleySocket {
+  watchNetwork();
   if (!socket) {
-    socket = io({ path: '/socket.io', withCredentials: true, autoConnect: false });
+    socket = io({ path: '/socket.io', withCredentials: true, autoConnect: false, ...RECONNECTION });
     bindListeners(socket);
   }
   if (!socket.connected) {
@@ -110,6 +240,7 @@ export function connectSocket(): ParleySocket {
   return socket;
 }
 
+/** Skips the remaining back-off and tries now. */
 export function reconnectSocket(): void {
   if (socket && !socket.connected) {
     socket.disconnect();
@@ -118,33 +249,54 @@ export function reconnectSocket(): void {
 }
 
 export function disconnectSocket(): void {
+  clearTimeout(handshakeRetry);
   if (!socket) return;
   const closing = socket;
   socket = null;
+  for (const drop of [...inFlight]) drop();
   closing.removeAllListeners();
   closing.io.removeAllListeners();
   closing.disconnect();
   useConnectionStore().reset();
 }
 
-export async function emitSendMessage(payload: SendMessagePayload): Promise<Ack<Message>> {
-  const target = socket;
-  if (!target) return { ok: false, error: { code: ErrorCode.Unavailable, message: 'not connected' } };
-  try {
-    return await target.timeout(SEND_TIMEOUT_MS).emitWithAck(ClientEvent.MessageSend, payload);
-  } catch {
-    return { ok: false, error: { code: ErrorCode.Unavailable, message: 'no acknowledgement in time' } };
-  }
+export function isSocketConnected(): boolean {
+  return socket?.connected ?? false;
+}
+
+export function emitSendMessage(payload: SendMessagePayload): Promise<Ack<Message>> {
+  return request(ClientEvent.MessageSend, payload);
+}
+
+export function emitEditMessage(payload: EditMessagePayload): Promise<Ack<Message>> {
+  return request(ClientEvent.MessageEdit, payload);
+}
+
+export function emitDeleteMessage(payload: DeleteMessagePayload): Promise<Ack<Message>> {
+  return request(ClientEvent.MessageDelete, payload);
+}
+
+export function emitReact(payload: ReactPayload): Promise<Ack<Message>> {
+  return request(ClientEvent.MessageReact, payload);
+}
+
+export function emitSync(payload: SyncPayload): Promise<Ack<SyncResponse>> {
+  return request(ClientEvent.ConversationSync, payload);
+}
+
+export function emitDelivered(payload: MarkReadPayload): Promise<Ack<Receipt>> {
+  return request(ClientEvent.ConversationDelivered, payload);
 }
 
 /** Moves our read position on the server (other tabs and devices clear their badges from it). */
-export async function emitMarkRead(payload: MarkReadPayload): Promise<Ack<ReadState>> {
-  const target = socket;
-  if (!target?.connected)
-    return { ok: false, error: { code: ErrorCode.Unavailable, message: 'not connected' } };
-  try {
-    return await target.timeout(SEND_TIMEOUT_MS).emitWithAck(ClientEvent.ConversationRead, payload);
-  } catch {
-    return { ok: false, error: { code: ErrorCode.Unavailable, message: 'no acknowledgement in time' } };
-  }
+export function emitMarkRead(payload: MarkReadPayload): Promise<Ack<ReadState>> {
+  return request(ClientEvent.ConversationRead, payload);
+}
+
+export function emitTyping(conversationId: number, typing: boolean): Promise<Ack<null>> {
+  return request(typing ? ClientEvent.TypingStart : ClientEvent.TypingStop, { conversationId });
+}
+
+export function emitPresence(payload: SetPresencePayload): Promise<Ack<null>> {
+  return request(ClientEvent.PresenceSet, payload);
 }

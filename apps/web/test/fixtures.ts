@@ -96,3 +96,57 @@ export function apiError(
 ) {
   return { status, body: { error: { code, message, ...(issues ? { issues } : {}) } } };
 }
+
+export interface HistoryServer {
+  requests: RecordedRequest[];
+  /** How many messages the conversation has now (seq 1…total); tests raise it as messages "arrive". */
+  total: number;
+  /** The server's copy of a message (id = seq, changeSeq = seq unless changed). */
+  message(seq: number): Message;
+  /** Replaces the server's copy of a message (an edit, a reaction…). */
+  change(message: Message): void;
+}
+
+/**
+ * A conversation's history endpoint with the server's paging rules: the newest page, `before`
+ * and `after` as exact seq windows, `hasMore` in the direction asked.
+ */
+export function historyServer(
+  total: number,
+  {
+    conversationId = 1,
+    pageSize,
+    delayMs = 0,
+  }: { conversationId?: number; pageSize?: number; delayMs?: number } = {},
+): HistoryServer {
+  const changed = new Map<number, Message>();
+  const server: HistoryServer = {
+    requests: [],
+    total,
+    message: (seq) => changed.get(seq) ?? makeMessage({ seq, id: seq, conversationId }),
+    change: (message) => changed.set(message.seq, message),
+  };
+  server.requests = stubFetch(async ({ url }) => {
+    if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const params = new URL(url, 'http://test').searchParams;
+    const limit = pageSize ?? Number(params.get('limit') ?? 50);
+    const before = params.get('before');
+    const after = params.get('after');
+    let from: number;
+    let to: number;
+    let hasMore: boolean;
+    if (after !== null) {
+      from = Number(after) + 1;
+      to = Math.min(server.total, Number(after) + limit);
+      hasMore = to < server.total;
+    } else {
+      to = before !== null ? Number(before) - 1 : server.total;
+      from = Math.max(1, to - limit + 1);
+      hasMore = from > 1;
+    }
+    const messages: Message[] = [];
+    for (let seq = from; seq <= to; seq += 1) messages.push(server.message(seq));
+    return { status: 200, body: { messages, hasMore } };
+  });
+  return server;
+}

@@ -22,9 +22,23 @@ export async function createGroup(body: CreateGroupBody): Promise<Conversation> 
   return (await request('POST', '/api/conversations', conversationResponseSchema, { body })).conversation;
 }
 
-/** One page of history, oldest first; without `before` it is the newest page. */
-export function fetchHistory(conversationId: number, before?: number): Promise<HistoryResponse> {
+/** The one direct conversation with this person, created the first time. */
+export async function openDirect(username: string): Promise<Conversation> {
+  return (
+    await request('POST', '/api/conversations/direct', conversationResponseSchema, { body: { username } })
+  ).conversation;
+}
+
+/** Where a history page starts: before a seq (older), after a seq (newer), or neither (the newest). */
+export type HistoryCursor = { before: number } | { after: number } | null;
+
+/** One page of history, oldest first; seq is gapless, so a page is an exact seq window. */
+export function fetchHistory(
+  conversationId: number,
+  cursor: HistoryCursor = null,
+  limit = HISTORY_PAGE_SIZE,
+): Promise<HistoryResponse> {
   return request('GET', `/api/conversations/${conversationId}/messages`, historyResponseSchema, {
-    query: { before, limit: HISTORY_PAGE_SIZE },
+    query: { ...(cursor ?? {}), limit },
   });
 }

@@ -15,12 +15,25 @@ export function isSameDay(a: string, b: string): boolean {
   return calendarDaysBetween(new Date(a), new Date(b)) === 0;
 }
 
+// Building an Intl.DateTimeFormat costs far more than using one, and every message row needs several.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let cached = formatters.get(key);
+  if (!cached) {
+    cached = new Intl.DateTimeFormat(locale, options);
+    formatters.set(key, cached);
+  }
+  return cached;
+}
+
 /** Locale-aware date words that follow the language picker. */
 export function useDateFormat() {
   const { t, locale } = useI18n();
 
   function format(iso: string, options: Intl.DateTimeFormatOptions): string {
-    return new Intl.DateTimeFormat(locale.value, options).format(new Date(iso));
+    return formatter(locale.value, options).format(new Date(iso));
   }
 
   /** 14:05 */
@@ -53,5 +66,17 @@ export function useDateFormat() {
     return format(iso, sameYear ? { weekday: 'long', month: 'long', day: 'numeric' } : { dateStyle: 'long' });
   }
 
-  return { time, full, relative, day };
+  /** "5 minutes ago", "yesterday", or the date once it is more than a week ago. */
+  function ago(iso: string, now: Date = new Date()): string {
+    const seconds = Math.round((Date.parse(iso) - now.getTime()) / 1000);
+    if (seconds > -60) return t('presence.justNow');
+    const words = new Intl.RelativeTimeFormat(locale.value, { numeric: 'auto' });
+    if (seconds > -3600) return words.format(Math.round(seconds / 60), 'minute');
+    if (seconds > -86_400) return words.format(Math.round(seconds / 3600), 'hour');
+    const days = -calendarDaysBetween(new Date(iso), now);
+    if (days > -7) return words.format(days, 'day');
+    return relative(iso, now);
+  }
+
+  return { time, full, relative, day, ago };
 }

@@ -9,9 +9,14 @@ export const useConnectionStore = defineStore('connection', () => {
   const status = ref<ConnectionStatus>('idle');
   const everConnected = ref(false);
   const refusedCode = ref<ErrorCode | null>(null);
+  /** What the browser says about the network (navigator.onLine and its events). */
+  const online = ref(true);
+  /** Until when the server asked us to send nothing optional (`rate:limited`). */
+  let rateLimitedUntil = 0;
 
   const isDegraded = computed(
     () =>
+      !online.value ||
       status.value === 'reconnecting' ||
       status.value === 'refused' ||
       (status.value === 'connecting' && everConnected.value),
@@ -36,6 +41,18 @@ export const useConnectionStore = defineStore('connection', () => {
     refusedCode.value = code;
   }
 
+  function setOnline(value: boolean): void {
+    online.value = value;
+  }
+
+  function setRateLimited(retryAfterMs: number, now = Date.now()): void {
+    rateLimitedUntil = Math.max(rateLimitedUntil, now + retryAfterMs);
+  }
+
+  function isRateLimited(now = Date.now()): boolean {
+    return now < rateLimitedUntil;
+  }
+
   function reset(): void {
     status.value = 'idle';
     everConnected.value = false;
@@ -46,11 +63,15 @@ export const useConnectionStore = defineStore('connection', () => {
     status,
     everConnected,
     refusedCode,
+    online,
     isDegraded,
     setConnecting,
     setConnected,
     setReconnecting,
     setRefused,
+    setOnline,
+    setRateLimited,
+    isRateLimited,
     reset,
   };
 });

@@ -2,6 +2,7 @@ import type { Conversation, CreateGroupBody, Message, ReadState } from '@parley/
 import { defineStore } from 'pinia';
 import { computed, reactive, ref } from 'vue';
 import * as conversationsApi from '@/api/conversations';
+import { useReceiptsStore } from './receipts';
 
 export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -21,6 +22,10 @@ export const useConversationsStore = defineStore('conversations', () => {
   const openId = ref<number | null>(null);
   /** Whether the page is visible: a conversation open in a background tab is not being read. */
   const pageVisible = ref(true);
+  /** Whether the window has focus: a visible window behind another one is not being read either. */
+  const windowFocused = ref(true);
+  /** Whether the newest message of the open conversation is on screen (the message list says so). */
+  const viewingLatest = ref(false);
   const fetching = new Map<number, Promise<Conversation | null>>();
 
   const sorted = computed(() => [...byId.values()].sort(byActivityDesc));
@@ -28,21 +33,35 @@ export const useConversationsStore = defineStore('conversations', () => {
 
   /** Incoming messages of this conversation are read as they arrive. */
   function isReading(id: number): boolean {
-    return openId.value === id && pageVisible.value;
+    return openId.value === id && pageVisible.value && windowFocused.value && viewingLatest.value;
   }
 
   function get(id: number): Conversation | undefined {
     return byId.get(id);
   }
 
+  /**
+   * A copy fetched before live events we have already applied (a slow fetch racing them) must not
+   * roll back a newer last message, unread count or read position.
+   */
+  function merged(fetched: Conversation, known: Conversation | undefined): Conversation {
+    if (!known) return fetched;
+    const lastReadSeq = Math.max(known.lastReadSeq, fetched.lastReadSeq);
+    const ahead = known.lastSeq > fetched.lastSeq;
+    const lastSeq = ahead ? known.lastSeq : fetched.lastSeq;
+    return {
+      ...fetched,
+      lastMessage: ahead ? known.lastMessage : fetched.lastMessage,
+      lastSeq,
+      changeSeq: Math.max(known.changeSeq, fetched.changeSeq),
+      lastReadSeq,
+      unreadCount: lastReadSeq >= lastSeq ? 0 : ahead ? known.unreadCount : fetched.unreadCount,
+    };
+  }
+
   function upsert(conversation: Conversation): void {
-    const known = byId.get(conversation.id);
-    // A stale copy (e.g. a slow fetch) must not roll back a newer last message.
-    if (known && known.lastSeq > conversation.lastSeq) {
-      byId.set(conversation.id, { ...conversation, lastMessage: known.lastMessage, lastSeq: known.lastSeq });
-    } else {
-      byId.set(conversation.id, conversation);
-    }
+    byId.set(conversation.id, merged(conversation, byId.get(conversation.id)));
+    useReceiptsStore().ingest(conversation);
     if (isReading(conversation.id)) markRead(conversation.id);
   }
 
@@ -50,7 +69,9 @@ export const useConversationsStore = defineStore('conversations', () => {
     if (status.value !== 'ready') status.value = 'loading';
     try {
       const conversations = await conversationsApi.fetchConversations();
-      byId.clear();
+      const listed = new Set(conversations.map((conversation) => conversation.id));
+      // Gone from the list: we left, or were removed.
+      for (const id of [...byId.keys()]) if (!listed.has(id)) byId.delete(id);
       for (const conversation of conversations) upsert(conversation);
       status.value = 'ready';
     } catch (error) {
@@ -128,14 +149,35 @@ export const useConversationsStore = defineStore('conversations', () => {
     byId.set(id, { ...conversation, unreadCount: 0, lastReadSeq: conversation.lastSeq });
   }
 
+  function markReadIfReading(): void {
+    if (openId.value !== null && isReading(openId.value)) markRead(openId.value);
+  }
+
+  /** Opening does not read yet: the message list says when the newest message is on screen. */
   function setOpen(id: number | null): void {
+    if (openId.value !== id) viewingLatest.value = false;
     openId.value = id;
-    if (id !== null && pageVisible.value) markRead(id);
   }
 
   function setPageVisible(visible: boolean): void {
     pageVisible.value = visible;
-    if (visible && openId.value !== null) markRead(openId.value);
+    markReadIfReading();
+  }
+
+  function setWindowFocused(focused: boolean): void {
+    windowFocused.value = focused;
+    markReadIfReading();
+  }
+
+  function setViewingLatest(viewing: boolean): void {
+    viewingLatest.value = viewing;
+    markReadIfReading();
+  }
+
+  async function openDirect(username: string): Promise<Conversation> {
+    const conversation = await conversationsApi.openDirect(username);
+    upsert(conversation);
+    return byId.get(conversation.id) ?? conversation;
   }
 
   async function createGroup(body: CreateGroupBody): Promise<Conversation> {
@@ -149,6 +191,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     fetching.clear();
     status.value = 'idle';
     openId.value = null;
+    viewingLatest.value = false;
   }
 
   return {
@@ -156,6 +199,8 @@ export const useConversationsStore = defineStore('conversations', () => {
     status,
     openId,
     pageVisible,
+    windowFocused,
+    viewingLatest,
     sorted,
     totalUnread,
     isReading,
@@ -169,7 +214,10 @@ export const useConversationsStore = defineStore('conversations', () => {
     markRead,
     setOpen,
     setPageVisible,
+    setWindowFocused,
+    setViewingLatest,
     createGroup,
+    openDirect,
     reset,
   };
 });

@@ -66,11 +66,12 @@ describe('conversations store', () => {
     expect(store.get(1)?.lastSeq).toBe(1);
   });
 
-  it('does not count messages of the open conversation, and moves its read position', () => {
+  it('does not count messages of the conversation being read, and moves its read position', () => {
     const store = useConversationsStore();
     store.upsert(makeConversation({ id: 1 }));
     store.upsert(makeConversation({ id: 2 }));
     store.setOpen(1);
+    store.setViewingLatest(true);
 
     store.applyMessage(makeMessage({ seq: 1, conversationId: 1 }), alice.id);
     store.applyMessage(makeMessage({ seq: 1, conversationId: 2 }), alice.id);
@@ -83,6 +84,7 @@ describe('conversations store', () => {
     const store = useConversationsStore();
     store.upsert(makeConversation({ id: 1 }));
     store.setOpen(1);
+    store.setViewingLatest(true);
     store.setPageVisible(false);
 
     store.applyMessage(makeMessage({ seq: 1, conversationId: 1 }), alice.id);
@@ -92,11 +94,42 @@ describe('conversations store', () => {
     expect(store.get(1)).toMatchObject({ unreadCount: 0, lastReadSeq: 1 });
   });
 
-  it('clears the unread count when a conversation is opened', () => {
+  it('reads an opened conversation only once its newest message is on screen', () => {
     const store = useConversationsStore();
     store.upsert(makeConversation({ id: 1, lastSeq: 5, lastReadSeq: 2, unreadCount: 3 }));
     store.setOpen(1);
+    expect(store.get(1)).toMatchObject({ unreadCount: 3, lastReadSeq: 2 });
+
+    store.setViewingLatest(true);
     expect(store.get(1)).toMatchObject({ unreadCount: 0, lastReadSeq: 5 });
+  });
+
+  it('does not read while the window is in the background, and does once it gets focus', () => {
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1 }));
+    store.setOpen(1);
+    store.setViewingLatest(true);
+    store.setWindowFocused(false);
+
+    store.applyMessage(makeMessage({ seq: 1, conversationId: 1 }), alice.id);
+    expect(store.get(1)).toMatchObject({ unreadCount: 1, lastReadSeq: 0 });
+
+    store.setWindowFocused(true);
+    expect(store.get(1)).toMatchObject({ unreadCount: 0, lastReadSeq: 1 });
+  });
+
+  it('keeps live updates when a slower list fetch comes back with an older copy', async () => {
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1 }));
+    stubFetch(() => ({
+      status: 200,
+      body: { conversations: [makeConversation({ id: 1, lastSeq: 1, unreadCount: 1 })] },
+    }));
+    const loading = store.load();
+    store.applyMessage(makeMessage({ seq: 1, conversationId: 1 }), alice.id);
+    store.applyMessage(makeMessage({ seq: 2, conversationId: 1, text: 'newest' }), alice.id);
+    await loading;
+    expect(store.get(1)).toMatchObject({ lastSeq: 2, unreadCount: 2, lastMessage: { text: 'newest' } });
   });
 
   it('ignores a message it has already counted', () => {

@@ -1,0 +1,80 @@
+import type { Ack, Message, Reaction } from '@parley/shared';
+import { defineStore } from 'pinia';
+import { errorKeyForCode } from '@/i18n/errors';
+import { emitDeleteMessage, emitEditMessage, emitReact } from '@/socket';
+import { useConversationsStore } from './conversations';
+import { useMessagesStore } from './messages';
+import { useSessionStore } from './session';
+import { useToastsStore } from './toasts';
+
+export function hasReacted(reactions: readonly Reaction[], emoji: string, userId: number): boolean {
+  return reactions.some((reaction) => reaction.emoji === emoji && reaction.userIds.includes(userId));
+}
+
+/** The reactions after `userId` sets or clears `emoji`, as the server would store them. */
+export function withReaction(
+  reactions: readonly Reaction[],
+  emoji: string,
+  userId: number,
+  on: boolean,
+): Reaction[] {
+  const existing = reactions.find((reaction) => reaction.emoji === emoji);
+  if (on) {
+    if (existing?.userIds.includes(userId)) return [...reactions];
+    if (existing)
+      return reactions.map((reaction) =>
+        reaction === existing ? { emoji, userIds: [...reaction.userIds, userId] } : reaction,
+      );
+    return [...reactions, { emoji, userIds: [userId] }];
+  }
+  return reactions
+    .map((reaction) =>
+      reaction.emoji === emoji
+        ? { emoji, userIds: reaction.userIds.filter((id) => id !== userId) }
+        : reaction,
+    )
+    .filter((reaction) => reaction.userIds.length > 0);
+}
+
+/** Editing, deleting and reacting: each answered with the changed message, which replaces our copy. */
+export const useMessageActionsStore = defineStore('messageActions', () => {
+  const messages = useMessagesStore();
+  const conversations = useConversationsStore();
+  const session = useSessionStore();
+  const toasts = useToastsStore();
+
+  function applied(ack: Ack<Message>): boolean {
+    if (ack.ok) {
+      messages.update(ack.data);
+      conversations.applyUpdate(ack.data);
+      return true;
+    }
+    toasts.show(errorKeyForCode(ack.error.code));
+    return false;
+  }
+
+  async function edit(conversationId: number, messageId: number, text: string): Promise<boolean> {
+    return applied(await emitEditMessage({ conversationId, messageId, text }));
+  }
+
+  async function remove(conversationId: number, messageId: number): Promise<boolean> {
+    return applied(await emitDeleteMessage({ conversationId, messageId }));
+  }
+
+  /** Sets the reaction if I have not made it, clears it if I have; shown at once, undone if refused. */
+  async function toggleReaction(conversationId: number, messageId: number, emoji: string): Promise<boolean> {
+    const me = session.user?.id;
+    const message = messages.find(conversationId, messageId);
+    if (me === undefined || !message) return false;
+    const on = !hasReacted(message.reactions, emoji, me);
+    const original = messages.patchLocally(conversationId, messageId, (current) => ({
+      ...current,
+      reactions: withReaction(current.reactions, emoji, me, on),
+    }));
+    const ok = applied(await emitReact({ conversationId, messageId, emoji, on }));
+    if (!ok && original) messages.revertLocally(original);
+    return ok;
+  }
+
+  return { edit, remove, toggleReaction };
+});

@@ -1,0 +1,181 @@
+import type { Conversation, MarkReadPayload, Member, Message, ReadState, Receipt } from '@parley/shared';
+import { defineStore } from 'pinia';
+import { reactive } from 'vue';
+import { emitDelivered, emitMarkRead } from '@/socket';
+import { useConversationsStore } from './conversations';
+import { useSessionStore } from './session';
+
+/** What a direct conversation's ticks say about one of my messages. */
+export type Tick = 'sent' | 'delivered' | 'read';
+
+/** One tick once stored, two once on a device of theirs, two accent-coloured once read. */
+export function tickFor(
+  otherReceipt: Pick<Receipt, 'lastDeliveredSeq' | 'lastReadSeq'> | undefined,
+  seq: number,
+): Tick {
+  if (!otherReceipt) return 'sent';
+  if (otherReceipt.lastReadSeq >= seq) return 'read';
+  if (otherReceipt.lastDeliveredSeq >= seq) return 'delivered';
+  return 'sent';
+}
+
+/** Members other than me whose read position has reached `seq`, in the conversation's member order. */
+export function readersOf(
+  receipts: ReadonlyMap<number, Receipt> | undefined,
+  members: readonly Member[],
+  meId: number | null,
+  seq: number,
+): Member[] {
+  if (!receipts) return [];
+  return members.filter((member) => member.id !== meId && (receipts.get(member.id)?.lastReadSeq ?? 0) >= seq);
+}
+
+/** Positions are reported at most this often per conversation, and this many conversations at a time. */
+export const REPORT_INTERVAL_MS = 500;
+const REPORTS_PER_FLUSH = 3;
+
+/**
+ * Sends the newest position per conversation at most every REPORT_INTERVAL_MS; a position
+ * not above the last one reported is not sent again.
+ */
+function createPositionReporter(send: (payload: MarkReadPayload) => Promise<boolean>) {
+  const pending = new Map<number, number>();
+  const reported = new Map<number, number>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  function schedule(): void {
+    timer ??= setTimeout(flush, REPORT_INTERVAL_MS);
+  }
+
+  function flush(): void {
+    timer = undefined;
+    const batch = [...pending].slice(0, REPORTS_PER_FLUSH);
+    for (const [conversationId, seq] of batch) {
+      pending.delete(conversationId);
+      if ((reported.get(conversationId) ?? 0) >= seq) continue;
+      reported.set(conversationId, seq);
+      void send({ conversationId, seq }).then((ok) => {
+        // Not recorded by the server: let the next report try again.
+        if (!ok && reported.get(conversationId) === seq) reported.delete(conversationId);
+      });
+    }
+    if (pending.size > 0) schedule();
+  }
+
+  return {
+    report(conversationId: number, seq: number): void {
+      if (seq <= 0 || (reported.get(conversationId) ?? 0) >= seq) return;
+      pending.set(conversationId, Math.max(seq, pending.get(conversationId) ?? 0));
+      schedule();
+    },
+    reset(): void {
+      clearTimeout(timer);
+      timer = undefined;
+      pending.clear();
+      reported.clear();
+    },
+  };
+}
+
+/**
+ * Every member's delivered and read positions, from each Conversation's receipts and live
+ * `receipt:update`s; and the reporting of our own positions to the server.
+ */
+export const useReceiptsStore = defineStore('receipts', () => {
+  const session = useSessionStore();
+  const byConversation = reactive(new Map<number, Map<number, Receipt>>());
+
+  /** Positions only move forward, whichever order updates arrive in. */
+  function apply(receipt: Receipt): void {
+    let members = byConversation.get(receipt.conversationId);
+    if (!members) {
+      byConversation.set(receipt.conversationId, new Map());
+      members = byConversation.get(receipt.conversationId)!;
+    }
+    const known = members.get(receipt.userId);
+    if (
+      known &&
+      known.lastDeliveredSeq >= receipt.lastDeliveredSeq &&
+      known.lastReadSeq >= receipt.lastReadSeq
+    )
+      return;
+    const lastReadSeq = Math.max(known?.lastReadSeq ?? 0, receipt.lastReadSeq);
+    members.set(receipt.userId, {
+      ...receipt,
+      lastReadSeq,
+      // Reading implies delivery.
+      lastDeliveredSeq: Math.max(known?.lastDeliveredSeq ?? 0, receipt.lastDeliveredSeq, lastReadSeq),
+    });
+  }
+
+  function ingest(conversation: Conversation): void {
+    for (const receipt of conversation.receipts) apply(receipt);
+  }
+
+  function of(conversationId: number): ReadonlyMap<number, Receipt> | undefined {
+    return byConversation.get(conversationId);
+  }
+
+  function get(conversationId: number, userId: number): Receipt | undefined {
+    return byConversation.get(conversationId)?.get(userId);
+  }
+
+  function applyOwn(conversationId: number, lastDeliveredSeq: number, lastReadSeq: number): void {
+    const me = session.user?.id;
+    if (me !== undefined) apply({ conversationId, userId: me, lastDeliveredSeq, lastReadSeq });
+  }
+
+  /** Sending moves the sender's own positions to the message; the server sends no receipt for it. */
+  function applyOwnMessage(message: Message): void {
+    applyOwn(message.conversationId, message.seq, message.seq);
+  }
+
+  function applyOwnRead(state: ReadState): void {
+    applyOwn(state.conversationId, state.lastReadSeq, state.lastReadSeq);
+  }
+
+  const delivered = createPositionReporter(async (payload) => {
+    const ack = await emitDelivered(payload);
+    if (ack.ok) apply(ack.data);
+    return ack.ok;
+  });
+
+  const read = createPositionReporter(async (payload) => {
+    const ack = await emitMarkRead(payload);
+    if (ack.ok) {
+      useConversationsStore().applyReadState(ack.data);
+      applyOwnRead(ack.data);
+    }
+    return ack.ok;
+  });
+
+  /** Messages up to `seq` reached this device (throttled). */
+  function reportDelivered(conversationId: number, seq: number): void {
+    if ((get(conversationId, session.user?.id ?? 0)?.lastDeliveredSeq ?? 0) >= seq) return;
+    delivered.report(conversationId, seq);
+  }
+
+  /** The user has seen messages up to `seq` (throttled). */
+  function reportRead(conversationId: number, seq: number): void {
+    read.report(conversationId, seq);
+  }
+
+  function reset(): void {
+    byConversation.clear();
+    delivered.reset();
+    read.reset();
+  }
+
+  return {
+    byConversation,
+    apply,
+    ingest,
+    of,
+    get,
+    applyOwnMessage,
+    applyOwnRead,
+    reportDelivered,
+    reportRead,
+    reset,
+  };
+});

@@ -1,0 +1,97 @@
+import { ErrorCode, type Ack, type Message, type ReactPayload } from '@parley/shared';
+import { createPinia, setActivePinia } from 'pinia';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { emitReact } from '@/socket';
+import { useMessageActionsStore, withReaction } from '@/stores/messageActions';
+import { useMessagesStore } from '@/stores/messages';
+import { useSessionStore } from '@/stores/session';
+import { useToastsStore } from '@/stores/toasts';
+import { alice, bob, historyServer } from '../fixtures';
+
+vi.mock('@/socket', () => ({ emitReact: vi.fn(), emitEditMessage: vi.fn(), emitDeleteMessage: vi.fn() }));
+const react = vi.mocked(emitReact);
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('reactions', () => {
+  it('adds me to an emoji’s reactors, or a new emoji after the others', () => {
+    expect(withReaction([], '👍', 1, true)).toEqual([{ emoji: '👍', userIds: [1] }]);
+    expect(withReaction([{ emoji: '👍', userIds: [2] }], '👍', 1, true)).toEqual([
+      { emoji: '👍', userIds: [2, 1] },
+    ]);
+    expect(withReaction([{ emoji: '👍', userIds: [2] }], '🎉', 1, true)).toEqual([
+      { emoji: '👍', userIds: [2] },
+      { emoji: '🎉', userIds: [1] },
+    ]);
+    expect(withReaction([{ emoji: '👍', userIds: [1] }], '👍', 1, true)).toEqual([
+      { emoji: '👍', userIds: [1] },
+    ]);
+  });
+
+  it('removes me, and the emoji once nobody is left', () => {
+    expect(withReaction([{ emoji: '👍', userIds: [2, 1] }], '👍', 1, false)).toEqual([
+      { emoji: '👍', userIds: [2] },
+    ]);
+    expect(withReaction([{ emoji: '👍', userIds: [1] }], '👍', 1, false)).toEqual([]);
+  });
+
+  describe('toggling', () => {
+    let server: ReturnType<typeof historyServer>;
+    beforeEach(async () => {
+      setActivePinia(createPinia());
+      useSessionStore().user = alice;
+      react.mockReset();
+      server = historyServer(1);
+      server.change({ ...server.message(1), reactions: [{ emoji: '❤️', userIds: [bob.id, alice.id] }] });
+      await useMessagesStore().loadInitial(1);
+    });
+    afterEach(() => vi.unstubAllGlobals());
+
+    const reactions = () => useMessagesStore().findBySeq(1, 1)?.reactions;
+    const accepted = (payload: ReactPayload): Ack<Message> => ({
+      ok: true,
+      data: {
+        ...server.message(1),
+        changeSeq: 10,
+        reactions: withReaction(reactions() ?? [], payload.emoji, alice.id, payload.on),
+      },
+    });
+
+    it('sets a reaction I have not made (on: true), showing it at once', async () => {
+      const ack = deferred<Ack<Message>>();
+      react.mockReturnValueOnce(ack.promise);
+
+      const toggling = useMessageActionsStore().toggleReaction(1, 1, '👍');
+
+      expect(react).toHaveBeenCalledWith({ conversationId: 1, messageId: 1, emoji: '👍', on: true });
+      expect(reactions()).toEqual([
+        { emoji: '❤️', userIds: [bob.id, alice.id] },
+        { emoji: '👍', userIds: [alice.id] },
+      ]);
+      ack.resolve(accepted(react.mock.calls[0]![0]));
+      expect(await toggling).toBe(true);
+      expect(useMessagesStore().findBySeq(1, 1)?.changeSeq).toBe(10);
+    });
+
+    it('clears a reaction I made (on: false)', async () => {
+      react.mockImplementationOnce(async (payload) => accepted(payload));
+      await useMessageActionsStore().toggleReaction(1, 1, '❤️');
+      expect(react).toHaveBeenCalledWith({ conversationId: 1, messageId: 1, emoji: '❤️', on: false });
+      expect(reactions()).toEqual([{ emoji: '❤️', userIds: [bob.id] }]);
+    });
+
+    it('puts the reactions back and says why when the server refuses', async () => {
+      react.mockResolvedValueOnce({
+        ok: false,
+        error: { code: ErrorCode.MessageDeleted, message: 'deleted' },
+      });
+      expect(await useMessageActionsStore().toggleReaction(1, 1, '👍')).toBe(false);
+      expect(reactions()).toEqual([{ emoji: '❤️', userIds: [bob.id, alice.id] }]);
+      expect(useToastsStore().toasts.map((toast) => toast.key)).toEqual(['errors.messageDeleted']);
+    });
+  });
+});

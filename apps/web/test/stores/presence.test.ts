@@ -1,0 +1,67 @@
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { emitPresence } from '@/socket';
+import { usePresenceStore } from '@/stores/presence';
+
+vi.mock('@/socket', () => ({ emitPresence: vi.fn(async () => ({ ok: true, data: null })) }));
+const emit = vi.mocked(emitPresence);
+
+const seen = '2026-01-02T10:00:00.000Z';
+
+describe('presence store', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    emit.mockClear();
+  });
+
+  it('takes the snapshot after connecting, then applies batches, the latest winning', () => {
+    const store = usePresenceStore();
+    store.expectSnapshot();
+    store.apply([
+      { userId: 2, status: 'online', lastSeenAt: null },
+      { userId: 3, status: 'offline', lastSeenAt: seen },
+      { userId: 4, status: 'away', lastSeenAt: null },
+    ]);
+    // Someone shared through two conversations shows up in two batches: the later one wins.
+    store.apply([{ userId: 2, status: 'away', lastSeenAt: null }]);
+    store.apply([
+      { userId: 2, status: 'offline', lastSeenAt: seen },
+      { userId: 3, status: 'online', lastSeenAt: null },
+    ]);
+
+    expect([2, 3, 4].map((id) => store.statusOf(id))).toEqual(['offline', 'online', 'away']);
+    expect(store.lastSeenOf(2)).toBe(seen);
+    expect(store.onlineCount([2, 3, 4])).toBe(1);
+  });
+
+  it('treats people it has heard nothing about as offline', () => {
+    expect(usePresenceStore().statusOf(99)).toBe('offline');
+  });
+
+  it('forgets what it knew when a new connection’s snapshot arrives', () => {
+    const store = usePresenceStore();
+    store.apply([{ userId: 2, status: 'online', lastSeenAt: null }]);
+    store.expectSnapshot();
+    store.apply([{ userId: 3, status: 'online', lastSeenAt: null }]);
+    expect(store.statusOf(2)).toBe('offline');
+    expect(store.statusOf(3)).toBe('online');
+  });
+
+  it('reports this tab going away and coming back only when that changes', async () => {
+    const store = usePresenceStore();
+    await store.setOwnStatus('online');
+    await store.setOwnStatus('away');
+    await store.setOwnStatus('away');
+    await store.setOwnStatus('online');
+    expect(emit.mock.calls).toEqual([[{ status: 'away' }], [{ status: 'online' }]]);
+  });
+
+  it('says again that it is away on a new connection, which starts online', async () => {
+    const store = usePresenceStore();
+    await store.reassertOwnStatus();
+    expect(emit).not.toHaveBeenCalled();
+    await store.setOwnStatus('away');
+    await store.reassertOwnStatus();
+    expect(emit.mock.calls).toEqual([[{ status: 'away' }], [{ status: 'away' }]]);
+  });
+});

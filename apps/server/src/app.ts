@@ -18,10 +18,11 @@ import { createPresenceService } from './features/presence/presence.service.js';
 import presenceSocket from './features/presence/presence.socket.js';
 import { RedisPresenceStore } from './features/presence/presence.store.js';
 import usersRoutes from './features/users/users.routes.js';
+import { socketBudgets } from './lib/socket-budgets.js';
 import type { SocketHandlerOptions } from './lib/socket-handler.js';
 import errors from './plugins/errors.js';
 import prisma from './plugins/prisma.js';
-import rateLimits, { RateLimitedError } from './plugins/rate-limits.js';
+import rateLimits from './plugins/rate-limits.js';
 import redis from './plugins/redis.js';
 import session from './plugins/session.js';
 import socketIo from './plugins/socket-io.js';
@@ -70,30 +71,15 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, hasher = a
     leaseRefreshMs: 20_000,
   });
 
-  // One budget per user for all socket events, all tabs together: a flooding client is told so
-  // and refused, and nobody else shares its budget.
-  const socketBudget = fastify.createLimiter('socket-events', {
-    points: config.socketEventsPer10Seconds,
-    durationSeconds: 10,
-  });
   const handlerOptions: SocketHandlerOptions = {
     log: fastify.log,
-    beforeEach: async ({ socket, userId, event }) => {
-      try {
-        await socketBudget.consume(String(userId));
-      } catch (error) {
-        if (error instanceof RateLimitedError) {
-          socket.emit('rate:limited', { event, retryAfterMs: error.retryAfterSeconds * 1000 });
-        }
-        throw error;
-      }
-    },
+    beforeEach: socketBudgets(fastify.createLimiter, config.socketRateLimit),
   };
 
   await fastify.register(healthRoutes);
   await fastify.register(authRoutes, { auth, rateLimit: config.authRateLimit });
   await fastify.register(usersRoutes, { prisma: fastify.prisma });
-  await fastify.register(conversationsRoutes, { conversations });
+  await fastify.register(conversationsRoutes, { conversations, presence });
   await fastify.register(conversationsSocket, {
     conversations,
     repository: conversationsRepository,

@@ -38,6 +38,7 @@ const envSchema = z.object({
   AUTH_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(30),
   AUTH_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   SOCKET_RATE_LIMIT: z.coerce.number().int().min(1).default(150),
+  SOCKET_SIGNAL_RATE_LIMIT: z.coerce.number().int().min(1).default(300),
   PRESENCE_BATCH_MS: z.coerce.number().int().min(10).max(60_000).default(PRESENCE_BATCH_MS),
 });
 
@@ -56,8 +57,11 @@ export interface Config {
   /** The built web app to serve, if any. */
   webDistDir: string | null;
   authRateLimit: { perIpPerMinute: number; perAccountPer15Minutes: number };
-  /** Socket events one user may send per 10 seconds, all tabs together. */
-  socketEventsPer10Seconds: number;
+  /**
+   * Socket events one user may send per 10 seconds, all tabs together: messages (send, edit,
+   * delete, react, sync) and signals (typing, presence, receipts) each have their own budget.
+   */
+  socketRateLimit: { messages: number; signals: number };
   presenceBatchMs: number;
 }
 
@@ -92,7 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       perIpPerMinute: vars.AUTH_RATE_LIMIT_PER_IP,
       perAccountPer15Minutes: vars.AUTH_RATE_LIMIT_PER_ACCOUNT,
     },
-    socketEventsPer10Seconds: vars.SOCKET_RATE_LIMIT,
+    socketRateLimit: { messages: vars.SOCKET_RATE_LIMIT, signals: vars.SOCKET_SIGNAL_RATE_LIMIT },
     presenceBatchMs: vars.PRESENCE_BATCH_MS,
   };
 }

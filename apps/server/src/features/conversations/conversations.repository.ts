@@ -26,6 +26,7 @@ export function createConversationsRepository(prisma: PrismaClient) {
         FROM messages m
         JOIN memberships ms ON ms.conversationId = m.conversationId AND ms.userId = ${userId}
         WHERE m.conversationId IN (${Prisma.join(ids)}) AND m.seq > ms.lastReadSeq AND m.senderId <> ${userId}
+          AND m.deletedAt IS NULL
         GROUP BY m.conversationId`,
     ]);
     const lastById = new Map<number, MessageRow>(lastMessages.map((message) => [message.conversationId, message]));
@@ -177,7 +178,9 @@ export function createConversationsRepository(prisma: PrismaClient) {
     },
 
     async unreadCount(conversationId: number, userId: number, afterSeq: number): Promise<number> {
-      return prisma.message.count({ where: { conversationId, seq: { gt: afterSeq }, senderId: { not: userId } } });
+      return prisma.message.count({
+        where: { conversationId, seq: { gt: afterSeq }, senderId: { not: userId }, deletedAt: null },
+      });
     },
   };
 }

@@ -11,11 +11,17 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { rooms } from '../../plugins/socket-io.js';
 import { requireUserId } from '../auth/require-user.js';
+import type { PresenceService } from '../presence/presence.service.js';
 import type { ConversationsService } from './conversations.service.js';
 
-const conversationsRoutes: FastifyPluginAsync<{ conversations: ConversationsService }> = async (
+export interface ConversationsRoutesOptions {
+  conversations: ConversationsService;
+  presence: Pick<PresenceService, 'introduce'>;
+}
+
+const conversationsRoutes: FastifyPluginAsync<ConversationsRoutesOptions> = async (
   fastify,
-  { conversations },
+  { conversations, presence },
 ) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
@@ -25,6 +31,9 @@ const conversationsRoutes: FastifyPluginAsync<{ conversations: ConversationsServ
       fastify.io.in(rooms.user(member.id)).socketsJoin(rooms.conversation(conversation.id));
       fastify.io.to(rooms.user(member.id)).emit('conversation:new', conversation);
     }
+    presence.introduce(conversation.members.map((member) => member.id)).catch((error: unknown) => {
+      fastify.log.warn({ err: error, conversationId: conversation.id }, 'presence introduction failed');
+    });
   }
 
   app.get('/api/conversations', { schema: { response: { 200: conversationListResponseSchema } } }, async (request) => ({

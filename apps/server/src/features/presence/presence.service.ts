@@ -128,6 +128,12 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       return describe(await deps.conversations.contactIdsOf(userId));
     },
 
+    /** People who now share a new conversation learn each other's presence, which no change would tell them. */
+    async introduce(memberIds: number[]): Promise<void> {
+      const presences = await describe(memberIds);
+      for (const userId of memberIds) deps.io.to(rooms.user(userId)).emit('presence:update', presences);
+    },
+
     close(): void {
       clearInterval(leaseTimer);
       if (flushTimer) clearTimeout(flushTimer);

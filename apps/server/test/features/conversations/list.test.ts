@@ -74,4 +74,19 @@ describe('conversation list', () => {
     expect(await unread(bob)).toBe(0);
     expect(await unread(carol)).toBe(3);
   });
+
+  it('does not count a message deleted before it was read', async () => {
+    const [alice, bob] = [await t.signUp(), await t.signUp()];
+    const group = await createGroup(t, alice, [bob]);
+    const aliceSocket = await t.connectSocket(alice.cookie);
+    const kept = await sendText(aliceSocket, group.id, 'kept');
+    const regretted = await sendText(aliceSocket, group.id, 'regretted');
+    expect(kept.seq).toBe(1);
+    okData(await aliceSocket.emitWithAck('message:delete', { conversationId: group.id, messageId: regretted.id }));
+
+    expect((await list(bob)).find((c) => c.id === group.id)!.unreadCount).toBe(1);
+    const bobSocket = await t.connectSocket(bob.cookie);
+    const read = okData(await bobSocket.emitWithAck('conversation:read', { conversationId: group.id, seq: 1 }));
+    expect(read.unreadCount).toBe(0);
+  });
 });

@@ -16,7 +16,7 @@ const LIMIT = 10;
 describe('socket flood limits', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ env: { SOCKET_RATE_LIMIT: String(LIMIT) } });
+    t = await startTestServer({ env: { SOCKET_RATE_LIMIT: String(LIMIT), SOCKET_SIGNAL_RATE_LIMIT: String(2 * LIMIT) } });
   });
   afterAll(async () => t.close());
 
@@ -62,15 +62,31 @@ describe('socket flood limits', () => {
     const { id } = await createGroup(t, flooder, [bob]);
     const [tab1, tab2] = [await t.connectSocket(flooder.cookie), await t.connectSocket(flooder.cookie)];
     const junk = await Promise.all(
-      Array.from({ length: LIMIT }, () => tab1.emitWithAck('typing:start', { conversationId: 'nope' } as never)),
+      Array.from({ length: LIMIT }, () => tab1.emitWithAck('message:send', { conversationId: 'nope' } as never)),
     );
     expect(junk.map(ackCode)).toEqual(Array(LIMIT).fill(ErrorCode.Invalid));
 
-    const refused = await tab2.emitWithAck('typing:start', { conversationId: id });
+    const refused = await tab2.emitWithAck('message:send', { conversationId: id, clientMsgId: randomUUID(), text: 'hi' });
     expect(ackCode(refused)).toBe(ErrorCode.RateLimited);
     expect(tab1.connected && tab2.connected).toBe(true);
 
     const bobSocket = await t.connectSocket(bob.cookie);
-    expect(ackCode(await bobSocket.emitWithAck('typing:start', { conversationId: id }))).toBe('ok');
+    expect(ackCode(await bobSocket.emitWithAck('message:send', { conversationId: id, clientMsgId: randomUUID(), text: 'hi' }))).toBe('ok');
+  });
+
+  it('keeps a separate budget for typing, presence and receipts, so signals never starve sends', async () => {
+    const [chatty, bob] = [await t.signUp(), await t.signUp()];
+    const { id } = await createGroup(t, chatty, [bob]);
+    const socket = await t.connectSocket(chatty.cookie);
+
+    const signals = await Promise.all(
+      Array.from({ length: 3 * LIMIT }, () => socket.emitWithAck('typing:start', { conversationId: id })),
+    );
+    const codes = signals.map(ackCode);
+    expect(codes.filter((code) => code === 'ok')).toHaveLength(2 * LIMIT);
+    expect(codes.filter((code) => code === ErrorCode.RateLimited)).toHaveLength(LIMIT);
+
+    const sent = await socket.emitWithAck('message:send', { conversationId: id, clientMsgId: randomUUID(), text: 'sent' });
+    expect(sent.ok).toBe(true);
   });
 });

@@ -79,6 +79,19 @@ describe('presence and typing', () => {
     expect(byUser.has(stranger.id)).toBe(false);
   });
 
+  it('introduces the members of a new conversation to each other, already connected ones included', async () => {
+    const [alice, bob] = [await t.signUp(), await t.signUp()];
+    const { socket: aliceSocket, updates } = await watch(t.url, alice.cookie);
+    ownSockets.add(aliceSocket);
+    await t.connectSocket(bob.cookie);
+    // Strangers so far: Bob coming online told Alice nothing.
+    await sleep(QUIET_MS);
+    expect(statusesOf(updates, bob.id)).toEqual([]);
+
+    await createGroup(t, alice, [bob]);
+    expect(await waitForStatus(updates, bob.id, 'online')).toEqual({ userId: bob.id, status: 'online', lastSeenAt: null });
+  });
+
   it('tells contacts when someone comes online', async () => {
     const { contacts, updates } = await watcherWithContacts(1);
     const bob = contacts[0]!;

@@ -1,0 +1,38 @@
+import type { ClientToServerEvents } from '@parley/shared';
+import type { Budget, Limiter } from '../plugins/rate-limits.js';
+import { RateLimitedError } from '../plugins/rate-limits.js';
+import type { SocketHandlerOptions } from './socket-handler.js';
+
+/**
+ * Light, frequent signals that a client sends on its own (typing, presence, receipts). They get a
+ * budget of their own so that a chatty client can never use up the budget its sends depend on.
+ */
+const SIGNALS: ReadonlySet<keyof ClientToServerEvents> = new Set([
+  'typing:start',
+  'typing:stop',
+  'presence:set',
+  'conversation:delivered',
+  'conversation:read',
+]);
+
+/**
+ * Per-user budgets (all of a user's tabs together), so a flooding client is refused and told with
+ * `rate:limited`, and nobody else shares its budget.
+ */
+export function socketBudgets(
+  createLimiter: (name: string, budget: Budget) => Limiter,
+  perTenSeconds: { messages: number; signals: number },
+): SocketHandlerOptions['beforeEach'] {
+  const messages = createLimiter('socket-messages', { points: perTenSeconds.messages, durationSeconds: 10 });
+  const signals = createLimiter('socket-signals', { points: perTenSeconds.signals, durationSeconds: 10 });
+  return async ({ socket, userId, event }) => {
+    try {
+      await (SIGNALS.has(event) ? signals : messages).consume(String(userId));
+    } catch (error) {
+      if (error instanceof RateLimitedError) {
+        socket.emit('rate:limited', { event, retryAfterMs: error.retryAfterSeconds * 1000 });
+      }
+      throw error;
+    }
+  };
+}

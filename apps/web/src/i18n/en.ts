@@ -146,7 +146,7 @@ const en = {
     send: 'Send',
     hint: 'Enter to send, Shift+Enter for a new line',
     counter: '{count} / {max}',
-    overLimit: '{count} characters over the limit',
+    overLimit: '{count} character over the limit | {count} characters over the limit',
     sending: 'Sending…',
     sent: 'Sent',
     delivered: 'Delivered',

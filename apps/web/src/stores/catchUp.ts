@@ -1,6 +1,6 @@
 import { ErrorCode, SYNC_CONVERSATIONS_MAX, type SyncPayload } from '@parley/shared';
 import { defineStore } from 'pinia';
-import { emitSync } from '@/socket';
+import { emitSync, isSocketConnected } from '@/socket';
 import { useConversationsStore } from './conversations';
 import { useMessagesStore } from './messages';
 import { useReceiptsStore } from './receipts';
@@ -13,6 +13,9 @@ export const SYNC_ROUNDS_MAX = 10;
  * process): wait this long before asking the server for it.
  */
 export const HOLE_SYNC_DELAY_MS = 1000;
+/** A refused or timed-out sync is tried again after 1, 2, 4… seconds (at most this), while connected. */
+export const SYNC_RETRY_MAX_MS = 30_000;
+const SYNC_RETRIES_MAX = 8;
 
 type SyncEntry = SyncPayload['conversations'][number];
 
@@ -35,7 +38,11 @@ export const useCatchUpStore = defineStore('catchUp', () => {
   let runs = 0;
   const holeTimers = new Map<number, ReturnType<typeof setTimeout>>();
 
-  async function syncConversations(conversationIds: readonly number[], run: number): Promise<void> {
+  async function syncConversations(
+    conversationIds: readonly number[],
+    run: number,
+    attempt = 0,
+  ): Promise<void> {
     let pending: SyncEntry[] = conversationIds.map((conversationId) => ({
       conversationId,
       changeSeq: messages.watermark(conversationId),
@@ -48,7 +55,14 @@ export const useCatchUpStore = defineStore('catchUp', () => {
         if (!ack.ok) {
           // Our position is ahead of the server's (e.g. a restored database): start these afresh.
           if (ack.error.code === ErrorCode.Invalid) await reloadAll(chunk);
-          // Otherwise the connection went: the next connect starts over.
+          // A timeout, a busy or briefly unavailable server, a rate limit: try again while connected
+          // (a lost connection starts over on the next connect anyway).
+          else
+            retryLater(
+              pending.map((entry) => entry.conversationId),
+              run,
+              attempt,
+            );
           return;
         }
         for (const result of ack.data.results) {
@@ -60,6 +74,17 @@ export const useCatchUpStore = defineStore('catchUp', () => {
       pending = behind;
     }
     await reloadAll(pending);
+  }
+
+  function retryLater(conversationIds: number[], run: number, attempt: number): void {
+    if (attempt >= SYNC_RETRIES_MAX) return;
+    const delay = Math.min(SYNC_RETRY_MAX_MS, 1000 * 2 ** attempt);
+    setTimeout(() => {
+      if (run !== runs || !isSocketConnected()) return;
+      void syncConversations(conversationIds, run, attempt + 1).catch((error: unknown) =>
+        console.warn('catch-up failed', error),
+      );
+    }, delay);
   }
 
   async function reloadAll(entries: readonly SyncEntry[]): Promise<void> {

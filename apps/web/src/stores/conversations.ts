@@ -59,6 +59,15 @@ export const useConversationsStore = defineStore('conversations', () => {
     };
   }
 
+  /**
+   * Takes the server's copy as it is, even where it is behind ours: after the server refused our
+   * sync mark as ahead of it (a database restored from backup), ours is what is wrong.
+   */
+  function replace(conversation: Conversation): void {
+    byId.set(conversation.id, conversation);
+    useReceiptsStore().ingest(conversation);
+  }
+
   function upsert(conversation: Conversation): void {
     byId.set(conversation.id, merged(conversation, byId.get(conversation.id)));
     useReceiptsStore().ingest(conversation);
@@ -205,6 +214,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     totalUnread,
     isReading,
     get,
+    replace,
     upsert,
     load,
     ensure,

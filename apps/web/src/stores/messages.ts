@@ -176,6 +176,8 @@ export const useMessagesStore = defineStore('messages', () => {
 
   /** A change of a loaded conversation arrived past a missing one: ask catch-up for what was missed. */
   function seen(message: Message): void {
+    // Only loaded conversations have a sync mark; loading one sets it from the server.
+    if (threads.get(message.conversationId)?.status !== 'ready') return;
     const changes = tracker(message.conversationId);
     changes.see(message.changeSeq);
     if (changes.hasHole && threads.get(message.conversationId)?.status === 'ready')
@@ -400,9 +402,14 @@ export const useMessagesStore = defineStore('messages', () => {
     }
   }
 
-  /** Drops the window and loads the newest page again (too far behind, or leaving old history). */
+  /**
+   * Drops the window and loads the newest page again (too far behind, leaving old history, or a
+   * sync mark the server refused). The sync mark starts again from the server's own changeSeq.
+   */
   async function reload(conversationId: number): Promise<void> {
     const current = thread(conversationId);
+    conversations.replace(await conversationsApi.fetchConversation(conversationId));
+    trackers.delete(conversationId);
     current.status = 'idle';
     current.stored.splice(0, current.stored.length);
     current.hasOlder = false;

@@ -9,6 +9,7 @@ import { useSessionStore } from '@/stores/session';
 import { alice, makeConversation, makeMessage, stubFetch, type RecordedRequest } from '../fixtures';
 
 vi.mock('@/socket', () => ({
+  isSocketConnected: vi.fn(() => true),
   emitSync: vi.fn(),
   emitDelivered: vi.fn(async () => ({ ok: false, error: { code: 'server/unavailable', message: '' } })),
   emitMarkRead: vi.fn(),
@@ -22,21 +23,16 @@ const sync = vi.mocked(emitSync);
 function server(initial: { total: number; changeSeq: number }) {
   const state = { ...initial, changes: [] as Message[], pageMax: 200 };
   const message = (seq: number, changeSeq = seq) => makeMessage({ seq, id: seq, changeSeq });
+  const conversation = () =>
+    makeConversation({
+      id: 1,
+      lastSeq: state.total,
+      changeSeq: state.changeSeq,
+      lastMessage: state.total > 0 ? message(state.total) : null,
+    });
   const requests: RecordedRequest[] = stubFetch(({ url }) => {
-    if (url === '/api/conversations')
-      return {
-        status: 200,
-        body: {
-          conversations: [
-            makeConversation({
-              id: 1,
-              lastSeq: state.total,
-              changeSeq: state.changeSeq,
-              lastMessage: state.total > 0 ? message(state.total) : null,
-            }),
-          ],
-        },
-      };
+    if (url === '/api/conversations') return { status: 200, body: { conversations: [conversation()] } };
+    if (url === '/api/conversations/1') return { status: 200, body: { conversation: conversation() } };
     const params = new URL(url, 'http://test').searchParams;
     const limit = Number(params.get('limit') ?? 50);
     const to = params.has('before') ? Number(params.get('before')) - 1 : state.total;
@@ -179,11 +175,28 @@ describe('catch-up after a reconnect', () => {
       ok: false,
       error: { code: ErrorCode.Invalid, message: 'changeSeq is ahead of the server' },
     });
+    // A database restored from an older backup: fewer messages, an older change counter.
     fake.state.total = 2;
+    fake.state.changeSeq = 2;
 
     await useCatchUpStore().run();
 
     expect(messages.timeline(1).map((message) => message.seq)).toEqual([1, 2]);
+    expect(messages.watermark(1)).toBe(2);
+  });
+
+  it('tries a timed-out or refused sync again while connected, instead of waiting for the next connect', async () => {
+    const { fake, messages } = await openConversation(3);
+    fake.change(fake.message(4, 4));
+    sync.mockResolvedValueOnce({ ok: false, error: { code: ErrorCode.Unavailable, message: 'timed out' } });
+    vi.useFakeTimers();
+
+    await useCatchUpStore().run();
+    expect(messages.timeline(1).map((message) => message.seq)).toEqual([1, 2, 3]);
+
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(sync).toHaveBeenCalledTimes(2);
+    expect(messages.timeline(1).map((message) => message.seq)).toEqual([1, 2, 3, 4]);
   });
 
   it('reports what reached this device while away', async () => {

@@ -97,6 +97,8 @@ export class PrismaSessionStore extends PromiseStore {
  * Cached copies live briefly, which bounds how long a logout made while Redis was unreachable
  * (so its cached copy could not be deleted) can be outlived by that copy.
  */
+const ENDED = 'ended';
+
 export class CachedSessionStore extends PrismaSessionStore {
   constructor(
     prisma: PrismaClient,
@@ -113,10 +115,16 @@ export class CachedSessionStore extends PrismaSessionStore {
     return `${this.keyPrefix}session:${sessionId}`;
   }
 
-  private async cache(sessionId: string, session: SessionPayload | null): Promise<void> {
+  /**
+   * A copy read from the database is cached only if nothing was cached meanwhile (NX), and an
+   * ended session leaves a tombstone instead of nothing: so a load that read the row just before a
+   * logout deleted it cannot put the ended session back into the cache.
+   */
+  private async cache(sessionId: string, session: SessionPayload | null, onlyIfAbsent = false): Promise<void> {
     try {
-      if (session) await this.redis.set(this.key(sessionId), serialize(session), 'PX', this.cacheMs);
-      else await this.redis.del(this.key(sessionId));
+      const value = session ? serialize(session) : ENDED;
+      if (onlyIfAbsent) await this.redis.set(this.key(sessionId), value, 'PX', this.cacheMs, 'NX');
+      else await this.redis.set(this.key(sessionId), value, 'PX', this.cacheMs);
     } catch (error) {
       this.log.warn({ err: error }, 'session cache unavailable; using the database');
     }
@@ -125,12 +133,13 @@ export class CachedSessionStore extends PrismaSessionStore {
   override async load(sessionId: string): Promise<SessionPayload | null> {
     try {
       const cached = await this.redis.get(this.key(sessionId));
+      if (cached === ENDED) return null;
       if (cached) return JSON.parse(cached) as SessionPayload;
     } catch (error) {
       this.log.warn({ err: error }, 'session cache unavailable; using the database');
     }
     const session = await super.load(sessionId);
-    if (session) await this.cache(sessionId, session);
+    if (session) await this.cache(sessionId, session, true);
     return session;
   }
 

@@ -102,7 +102,7 @@ export const messageSchema = z.object({
   seq: z.number().int().positive(),
   /**
    * The conversation's change counter when this message last changed (sent, edited, deleted,
-   * reacted to). Catch-up asks for everything after the highest changeSeq a client holds.
+   * reacted to). Catch-up asks for everything after the client's sync mark (see syncPayloadSchema).
    */
   changeSeq: z.number().int().positive(),
   clientMsgId: z.string(),
@@ -140,7 +140,10 @@ export const historyResponseSchema = z.object({
 export type HistoryResponse = z.infer<typeof historyResponseSchema>;
 
 export const SYNC_CONVERSATIONS_MAX = 500;
+/** Changes per conversation in one sync answer. */
 export const SYNC_PAGE_MAX = 200;
+/** Changes in one whole sync answer; conversations past it answer with hasMore and no messages. */
+export const SYNC_RESPONSE_MAX = 1000;
 
 /**
  * `conversation:sync`, sent on every (re)connect and whenever a live event reveals a hole: for each
@@ -161,7 +164,7 @@ export const syncResultSchema = z.object({
   messages: z.array(messageSchema),
   /** The changeSeq to ask from next time. */
   changeSeq: z.number().int().nonnegative(),
-  /** More changes than one page: ask again from changeSeq, or reload the newest history page. */
+  /** More changes than this answer holds: ask again from changeSeq, or reload the newest history page. */
   hasMore: z.boolean(),
 });
 export type SyncResult = z.infer<typeof syncResultSchema>;

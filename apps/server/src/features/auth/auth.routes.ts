@@ -19,11 +19,16 @@ const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (fastify, { auth
     durationSeconds: 15 * 60,
   });
 
-  /** A fresh session id at every sign-in (session fixation); the old session is destroyed. */
+  /**
+   * A fresh session id at every sign-in (session fixation); the old session is destroyed, and
+   * sockets still riding on it are ended like at logout.
+   */
   async function signIn(request: FastifyRequest, userId: number): Promise<void> {
+    const previous = request.session.userId ? request.session.sessionId : null;
     await request.session.regenerate();
     request.session.userId = userId;
     await request.session.save();
+    if (previous) fastify.io.in(rooms.session(previous)).disconnectSockets(true);
   }
 
   app.post(

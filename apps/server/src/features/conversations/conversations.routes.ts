@@ -24,6 +24,8 @@ const conversationsRoutes: FastifyPluginAsync<ConversationsRoutesOptions> = asyn
   { conversations, presence },
 ) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
+  // Creating a conversation adds other people to it and notifies them all: keep it to a human pace.
+  const creations = fastify.createLimiter('conversation-create', { points: 30, durationSeconds: 60 });
 
   /** Every tab of every member joins the room on whichever process holds it, then learns of it. */
   function announce(conversation: Conversation): void {
@@ -50,7 +52,9 @@ const conversationsRoutes: FastifyPluginAsync<ConversationsRoutesOptions> = asyn
     '/api/conversations',
     { schema: { body: createGroupBodySchema, response: { 201: conversationResponseSchema } } },
     async (request, reply) => {
-      const conversation = await conversations.createGroup(requireUserId(request), request.body);
+      const userId = requireUserId(request);
+      await creations.consume(String(userId));
+      const conversation = await conversations.createGroup(userId, request.body);
       request.log.info({ conversationId: conversation.id, members: conversation.members.length }, 'group created');
       announce(conversation);
       return reply.status(201).send({ conversation });
@@ -62,7 +66,9 @@ const conversationsRoutes: FastifyPluginAsync<ConversationsRoutesOptions> = asyn
     '/api/conversations/direct',
     { schema: { body: openDirectBodySchema, response: { 200: conversationResponseSchema, 201: conversationResponseSchema } } },
     async (request, reply) => {
-      const { conversation, created } = await conversations.openDirect(requireUserId(request), request.body.username);
+      const userId = requireUserId(request);
+      await creations.consume(String(userId));
+      const { conversation, created } = await conversations.openDirect(userId, request.body.username);
       if (created) announce(conversation);
       return reply.status(created ? 201 : 200).send({ conversation });
     },

@@ -1,4 +1,4 @@
-import { ErrorCode, type Conversation, type CreateGroupBody, type ReadState, type Receipt } from '@parley/shared';
+import { ErrorCode, type Conversation, type CreateGroupBody, type Receipt } from '@parley/shared';
 import { Prisma } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
 import type { ConversationsRepository } from './conversations.repository.js';
@@ -6,7 +6,10 @@ import type { ConversationsRepository } from './conversations.repository.js';
 export type ConversationsService = ReturnType<typeof createConversationsService>;
 
 export function createConversationsService({ repository }: { repository: ConversationsRepository }) {
-  /** Not a member: 403 when the conversation exists, 404 when it does not. Either way nothing is revealed. */
+  /**
+   * Not a member: 403 when the conversation exists, 404 when it does not. Ids are sequential, so
+   * telling them apart reveals only that an id is taken, never anything about the conversation.
+   */
   async function assertMember(conversationId: number, userId: number): Promise<void> {
     const membership = await repository.findMembership(conversationId, userId);
     if (membership) return;
@@ -73,7 +76,12 @@ export function createConversationsService({ repository }: { repository: Convers
     },
 
     /** `conversation:delivered` (read: false) and `conversation:read` (read: true). */
-    async advance(userId: number, conversationId: number, seq: number, read: boolean): Promise<ReadState & Receipt> {
+    async advance(
+      userId: number,
+      conversationId: number,
+      seq: number,
+      read: boolean,
+    ): Promise<Receipt & { unreadCount: number | null }> {
       await assertMember(conversationId, userId);
       const lastSeq = await repository.lastSeqOf(conversationId);
       if (seq > lastSeq) {
@@ -82,7 +90,8 @@ export function createConversationsService({ repository }: { repository: Convers
         ]);
       }
       const position = await repository.advance(conversationId, userId, seq, read);
-      const unreadCount = await repository.unreadCount(conversationId, userId, position.lastReadSeq);
+      // Delivery reports are the hottest path (every device, every message) and need no count.
+      const unreadCount = read ? await repository.unreadCount(conversationId, userId, position.lastReadSeq) : null;
       return { conversationId, userId, ...position, unreadCount };
     },
   };

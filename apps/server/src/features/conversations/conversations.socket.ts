@@ -38,13 +38,20 @@ const conversationsSocket: FastifyPluginAsync<ConversationsSocketOptions> = asyn
   });
 
   fastify.io.on('connection', (socket) => {
+    // A conversation created while this socket was in the middleware above was announced before the
+    // socket counted as connected, so nothing joined it to that room: look once more.
+    repository.conversationIdsOf(socket.data.userId).then(
+      (conversationIds) => socket.join(conversationIds.map(rooms.conversation)),
+      (error: unknown) => fastify.log.warn({ err: error }, 'rejoining conversation rooms failed'),
+    );
+
     onClientEvent(
       socket,
       'conversation:read',
       markReadPayloadSchema,
       async ({ conversationId, seq }, { userId }) => {
         const { lastReadSeq, lastDeliveredSeq, unreadCount } = await conversations.advance(userId, conversationId, seq, true);
-        const state = { conversationId, lastReadSeq, unreadCount };
+        const state = { conversationId, lastReadSeq, unreadCount: unreadCount ?? 0 };
         socket.to(rooms.user(userId)).emit('conversation:read', state);
         receipts.push({ conversationId, userId, lastReadSeq, lastDeliveredSeq });
         return state;

@@ -2,6 +2,7 @@ import {
   ErrorCode,
   REACTIONS_PER_USER_MAX,
   SYNC_PAGE_MAX,
+  SYNC_RESPONSE_MAX,
   type DeleteMessagePayload,
   type EditMessagePayload,
   type HistoryQuery,
@@ -138,6 +139,9 @@ export function createMessagesService({ repository, conversations }: MessagesSer
       const memberOf = await conversations.memberConversationIds(userId, [...requested.keys()]);
       const current = await repository.lastChangeSeqs(memberOf);
       const results: SyncResponse['results'] = [];
+      // One answer carries at most SYNC_RESPONSE_MAX changes, so no call can make the server build
+      // an unbounded reply; conversations past the budget say hasMore and are asked again.
+      let budget = SYNC_RESPONSE_MAX;
       for (const { id, lastChangeSeq } of current) {
         const held = requested.get(id) ?? 0;
         if (held > lastChangeSeq) {
@@ -149,7 +153,12 @@ export function createMessagesService({ repository, conversations }: MessagesSer
           results.push({ conversationId: id, messages: [], changeSeq: held, hasMore: false });
           continue;
         }
-        const { rows, hasMore } = await repository.changesSince(id, held, lastChangeSeq, SYNC_PAGE_MAX);
+        if (budget === 0) {
+          results.push({ conversationId: id, messages: [], changeSeq: held, hasMore: true });
+          continue;
+        }
+        const { rows, hasMore } = await repository.changesSince(id, held, lastChangeSeq, Math.min(SYNC_PAGE_MAX, budget));
+        budget -= rows.length;
         results.push({
           conversationId: id,
           messages: rows.map(toMessage),

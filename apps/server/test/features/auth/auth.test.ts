@@ -148,6 +148,18 @@ describe('accounts', () => {
     expect((await t.http('GET', '/api/auth/me', { cookie: user.cookie })).status).toBe(401);
   });
 
+  it('ends the sockets of the session a sign-in replaces', async () => {
+    const user = await t.signUp();
+    const socket = await t.connectSocket(user.cookie);
+    const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    const login = await t.http('POST', '/api/auth/login', {
+      body: { username: user.username, password },
+      cookie: user.cookie,
+    });
+    expect(login.status).toBe(200);
+    expect(await disconnected).toBe('io server disconnect');
+  });
+
   it('limits login attempts per account with a 429 and Retry-After', async () => {
     const user = await t.signUp();
     const attempt = () =>
@@ -223,7 +235,9 @@ describe('sessions with Redis configured', () => {
       expect(await redis.exists(cacheKey)).toBe(1);
 
       await t.http('POST', '/api/auth/logout', { cookie: user.cookie });
-      expect(await redis.exists(cacheKey)).toBe(0);
+      // A tombstone, so a lookup racing the logout cannot cache the ended session again.
+      expect(await redis.get(cacheKey)).toBe('ended');
+      expect((await t.http('GET', '/api/auth/me', { cookie: user.cookie })).status).toBe(401);
       expect(await queryDatabase(t, 'SELECT id FROM sessions WHERE id = ?', [sessionId])).toHaveLength(0);
     } finally {
       redis.disconnect();

@@ -149,6 +149,35 @@ describe('groups', () => {
   });
 });
 
+describe('creating conversations', () => {
+  it('is limited per person to a human pace, with a 429', async () => {
+    const t = await startTestServer();
+    try {
+      const [alice, bob] = [await t.signUp(), await t.signUp()];
+      for (let i = 0; i < 30; i += 1) {
+        const created = await t.http('POST', '/api/conversations', {
+          cookie: alice.cookie,
+          body: { name: `Group ${i}`, memberUsernames: [] },
+        });
+        expect(created.status).toBe(201);
+      }
+      const refused = await t.http<{ error: { code: string } }>('POST', '/api/conversations/direct', {
+        cookie: alice.cookie,
+        body: { username: bob.username },
+      });
+      expect(refused.status).toBe(429);
+      expect(refused.body.error.code).toBe(ErrorCode.RateLimited);
+      const bobCanStill = await t.http('POST', '/api/conversations/direct', {
+        cookie: bob.cookie,
+        body: { username: alice.username },
+      });
+      expect(bobCanStill.status).toBe(201);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('user directory', () => {
   it('finds active users by username or display name prefix, excluding the caller', async () => {
     const t = await startTestServer();

@@ -2,6 +2,7 @@ import {
   ErrorCode,
   SYNC_CONVERSATIONS_MAX,
   SYNC_PAGE_MAX,
+  SYNC_RESPONSE_MAX,
   type Message,
   type SyncResponse,
   type SyncResult,
@@ -12,6 +13,7 @@ import {
   collectEvents,
   createGroup,
   okData,
+  queryDatabase,
   sendText,
   startTestServer,
   waitUntil,
@@ -198,5 +200,48 @@ describe('catch-up by change number (conversation:sync)', () => {
     }));
     const response = okData(await sync(bobSocket, conversations));
     expect(response.results.map((result) => result.conversationId)).toEqual([id]);
+  });
+
+  it(`answers at most ${SYNC_RESPONSE_MAX} changes in one call; the rest say hasMore and come on asking again`, async () => {
+    const [alice, bob] = [await t.signUp(), await t.signUp()];
+    const perConversation = SYNC_PAGE_MAX;
+    const count = Math.ceil(SYNC_RESPONSE_MAX / perConversation) + 1;
+    const ids: number[] = [];
+    for (let i = 0; i < count; i += 1) ids.push((await createGroup(t, alice, [bob], `Backlog ${i}`)).id);
+    // A backlog written straight into the database: thousands of sends would only slow the test.
+    for (const id of ids) {
+      await queryDatabase(
+        t,
+        `INSERT INTO messages (conversationId, seq, senderId, clientMsgId, text, changeSeq)
+         SELECT ?, n, ?, UUID(), CONCAT('backlog ', n), n FROM (
+           SELECT a.d + b.d * 10 + c.d * 100 + 1 AS n FROM
+             (SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) a,
+             (SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) b,
+             (SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) c
+         ) numbers WHERE n <= ?`,
+        [id, alice.id, perConversation],
+      );
+      await queryDatabase(t, 'UPDATE conversations SET lastSeq = ?, lastChangeSeq = ? WHERE id = ?', [
+        perConversation,
+        perConversation,
+        id,
+      ]);
+    }
+    const bobSocket = await t.connectSocket(bob.cookie);
+    const first = okData(await sync(bobSocket, ids.map((conversationId) => ({ conversationId, changeSeq: 0 }))));
+    const delivered = first.results.reduce((sum, result) => sum + result.messages.length, 0);
+    expect(delivered).toBe(SYNC_RESPONSE_MAX);
+    const waiting = first.results.filter((result) => result.hasMore);
+    expect(waiting.length).toBeGreaterThan(0);
+
+    const rest = okData(
+      await sync(
+        bobSocket,
+        waiting.map((result) => ({ conversationId: result.conversationId, changeSeq: result.changeSeq })),
+      ),
+    );
+    const total = delivered + rest.results.reduce((sum, result) => sum + result.messages.length, 0);
+    expect(total).toBe(count * perConversation);
+    expect(rest.results.every((result) => !result.hasMore)).toBe(true);
   });
 });

@@ -88,6 +88,89 @@ export async function waitForTextGone(
   await expect(scope.getByText(text).filter({ visible: true })).toHaveCount(0, options);
 }
 
+/** The banner that says the chat is offline, reconnecting or connecting (absent while connected). */
+export function connectionBanner(page: Page): Locator {
+  return page.getByTestId('connection-banner').and(page.getByRole('status'));
+}
+
+/** A conversation in the sidebar list; direct conversations are named after the other person. */
+export function conversationLink(page: Page, conversation: string): Locator {
+  return page
+    .getByRole('navigation', { name: 'Conversations', exact: true })
+    .getByRole('link', { name: conversation, exact: true });
+}
+
+/** The open conversation's messages: a log named after the conversation. */
+export function messageLog(page: Page, conversation: string): Locator {
+  return page.getByRole('log', { name: conversation, exact: true });
+}
+
+/** Message rows (`[data-testid=message]`) in `scope`, optionally only those showing `text`. */
+export function messagesIn(scope: Page | Locator, text?: string | RegExp): Locator {
+  const rows = scope.getByTestId('message');
+  return text === undefined ? rows : rows.filter({ hasText: text });
+}
+
+/** The stored messages in `log` (those with a seq) as shown, top to bottom: seq and text. */
+export async function storedMessages(log: Locator): Promise<{ seq: number; text: string }[]> {
+  return log.locator('[data-testid=message][data-seq]').evaluateAll((items) => {
+    // The text paragraph also holds an invisible copy of the time that reserves room for it.
+    const messageText = (item: Element): string => {
+      const paragraph = item.querySelector('[data-testid=message-bubble] > p')?.cloneNode(true);
+      if (!(paragraph instanceof Element)) return '';
+      paragraph.querySelectorAll('[aria-hidden=true]').forEach((spacer) => spacer.remove());
+      return paragraph.textContent?.trim() ?? '';
+    };
+    return items.map((item) => ({
+      seq: Number(item.getAttribute('data-seq')),
+      text: messageText(item),
+    }));
+  });
+}
+
+/** Types `text` into the open conversation's composer and presses Send. */
+export async function sendMessage(page: Page, text: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+}
+
+/** "New message" → search → "Message {name}": opens (or creates) the direct conversation with `other`. */
+export async function openDirectConversation(page: Page, other: Account): Promise<void> {
+  await page.getByRole('button', { name: 'New message', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'New message' });
+  await dialog.getByRole('searchbox', { name: 'Search people' }).fill(other.username);
+  await dialog.getByRole('button', { name: `Message ${other.displayName}`, exact: true }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('heading', { name: other.displayName, exact: true })).toBeVisible();
+}
+
+/** "New group": names it, adds `members` one by one, creates it, and waits until it is open. */
+export async function createGroup(page: Page, name: string, members: readonly Account[]): Promise<void> {
+  await page.getByRole('button', { name: 'New group', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'New group' });
+  await dialog.getByLabel('Group name').fill(name);
+  for (const member of members) {
+    await dialog.getByRole('combobox', { name: 'Add members' }).fill(member.username);
+    await dialog
+      .getByRole('option', { name: `${member.displayName} @${member.username}`, exact: true })
+      .click();
+  }
+  await dialog.getByRole('button', { name: 'Create group', exact: true }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('heading', { name, exact: true })).toBeVisible();
+}
+
+/**
+ * The toolbar of a message: it is mounted only while the message is hovered (or has keyboard focus),
+ * so this hovers the message first.
+ */
+export async function messageActions(message: Locator): Promise<Locator> {
+  await message.getByTestId('message-bubble').hover();
+  const toolbar = message.getByRole('toolbar', { name: 'Message actions' });
+  await expect(toolbar).toBeVisible();
+  return toolbar;
+}
+
 export const test = base.extend<ParleyFixtures>({
   signUp: async ({ browser }, use) => {
     const contexts: BrowserContext[] = [];

@@ -184,7 +184,7 @@ function bindListeners(target: ParleySocket): void {
 
   target.on(ServerEvent.MessageUpdated, (message) => {
     messages.update(message);
-    conversations.applyUpdate(message);
+    conversations.applyUpdate(message, session.user?.id ?? null);
   });
 
   target.on(ServerEvent.ConversationNew, (conversation) => {

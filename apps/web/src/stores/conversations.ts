@@ -129,12 +129,23 @@ export const useConversationsStore = defineStore('conversations', () => {
     });
   }
 
-  /** An edit, deletion or reaction: only the preview can change here. */
-  function applyUpdate(message: Message): void {
+  /**
+   * An edit, deletion or reaction: the preview may change, and a deleted unread message no longer
+   * counts as unread. Whether it was counted (already deleted before?) only the server knows, so
+   * the conversation is fetched again rather than guessed at; a repeated event fetches harmlessly.
+   */
+  function applyUpdate(message: Message, me: number | null): void {
     const conversation = byId.get(message.conversationId);
-    const last = conversation?.lastMessage;
-    if (!conversation || !last || last.id !== message.id || last.changeSeq >= message.changeSeq) return;
-    byId.set(conversation.id, { ...conversation, lastMessage: message });
+    if (!conversation) return;
+    const last = conversation.lastMessage;
+    if (last && last.id === message.id && last.changeSeq < message.changeSeq) {
+      byId.set(conversation.id, { ...conversation, lastMessage: message });
+    }
+    if (message.deletedAt && message.sender.id !== me && message.seq > conversation.lastReadSeq) {
+      void conversationsApi.fetchConversation(conversation.id).then(upsert, (error: unknown) => {
+        console.warn('refreshing the unread count failed', error);
+      });
+    }
   }
 
   /** Our read position moved in another tab or device. Positions only move forward. */

@@ -46,7 +46,7 @@ export const useMessageActionsStore = defineStore('messageActions', () => {
   function applied(ack: Ack<Message>): boolean {
     if (ack.ok) {
       messages.update(ack.data);
-      conversations.applyUpdate(ack.data);
+      conversations.applyUpdate(ack.data, session.user?.id ?? null);
       return true;
     }
     toasts.show(errorKeyForCode(ack.error.code));

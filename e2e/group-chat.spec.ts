@@ -1,0 +1,84 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  conversationLink,
+  createGroup,
+  expect,
+  messageLog,
+  sendMessage,
+  storedMessages,
+  test,
+  waitForText,
+} from './fixtures.js';
+
+/**
+ * Screenshots for the README go to docs/screenshots when PARLEY_UPDATE_SCREENSHOTS=1, and to the
+ * run's artifacts otherwise, so an ordinary run never rewrites tracked files.
+ */
+const SCREENSHOT_DIR = fileURLToPath(
+  new URL(
+    process.env.PARLEY_UPDATE_SCREENSHOTS ? '../docs/screenshots/' : './.artifacts/screenshots/',
+    import.meta.url,
+  ),
+);
+
+test('two people chat live in a new group, and the history is still there after a reload', async ({
+  signUp,
+}) => {
+  const ada = await signUp('ada', { displayName: 'Ada Lovelace' });
+  const grace = await signUp('grace', { displayName: 'Grace Hopper' });
+  const group = 'Compiler club';
+
+  await createGroup(ada.page, group, [grace]);
+
+  // Grace did nothing: the group appears in her list live, with no reload.
+  const graceLink = conversationLink(grace.page, group);
+  await expect(graceLink).toBeVisible();
+
+  await sendMessage(ada.page, 'Has anyone read the new paper on register allocation? 📄');
+  await graceLink.click();
+  await waitForText(
+    messageLog(grace.page, group),
+    'Has anyone read the new paper on register allocation? 📄',
+  );
+
+  await sendMessage(grace.page, 'Yes! The graph-colouring section is lovely.');
+  await waitForText(messageLog(ada.page, group), 'Yes! The graph-colouring section is lovely.');
+  await sendMessage(ada.page, 'Let us go through it on Friday.');
+  await waitForText(messageLog(grace.page, group), 'Let us go through it on Friday.');
+
+  // Everything above was stored: a reload shows the same conversation from the database, in order.
+  await grace.page.reload();
+  const log = messageLog(grace.page, group);
+  await waitForText(log, 'Let us go through it on Friday.');
+  const history = await storedMessages(log);
+  expect(history.map((message) => message.text)).toEqual([
+    'Has anyone read the new paper on register allocation? 📄',
+    'Yes! The graph-colouring section is lovely.',
+    'Let us go through it on Friday.',
+  ]);
+  const seqs = history.map((message) => message.seq);
+  expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await ada.page.setViewportSize({ width: 1280, height: 800 });
+  await ada.page.screenshot({ path: `${SCREENSHOT_DIR}chat-desktop.png` });
+  await grace.page.setViewportSize({ width: 390, height: 844 });
+  await grace.page.screenshot({ path: `${SCREENSHOT_DIR}chat-mobile.png` });
+});
+
+test('a message over the length limit cannot be sent, and the person is told why', async ({ signUp }) => {
+  const ada = await signUp('ada');
+  const grace = await signUp('grace');
+  await createGroup(ada.page, 'Limits', [grace]);
+
+  const composer = ada.page.getByRole('textbox', { name: 'Message', exact: true });
+  const send = ada.page.getByRole('button', { name: 'Send', exact: true });
+  await composer.fill('x'.repeat(4001));
+  await expect(send).toBeDisabled();
+  await waitForText(ada.page, /^1 character over the limit$/);
+  await composer.fill('x'.repeat(4002));
+  await waitForText(ada.page, /^2 characters over the limit$/);
+  await composer.fill('short and fine');
+  await expect(send).toBeEnabled();
+});

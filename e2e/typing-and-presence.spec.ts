@@ -1,0 +1,46 @@
+import {
+  conversationLink,
+  expect,
+  messageLog,
+  openDirectConversation,
+  sendMessage,
+  test,
+  waitForText,
+} from './fixtures.js';
+
+test('Ada sees Grace typing, and the indicator goes away as soon as Grace sends', async ({ signUp }) => {
+  const ada = await signUp('ada');
+  const grace = await signUp('grace');
+  await openDirectConversation(ada.page, grace);
+  await conversationLink(grace.page, ada.displayName).click();
+
+  const typing = ada.page.getByText(`${grace.displayName} is typing…`, { exact: true });
+  await expect(typing).toHaveCount(0);
+
+  await grace.page.getByRole('textbox', { name: 'Message', exact: true }).pressSequentially('On my way');
+  await expect(typing).toBeVisible();
+
+  await sendMessage(grace.page, 'On my way, five minutes.');
+  await waitForText(messageLog(ada.page, grace.displayName), 'On my way, five minutes.');
+  // Well inside the 6 s after which an indicator that is not refreshed expires on its own: this is the send.
+  await expect(typing).toHaveCount(0, { timeout: 2_000 });
+});
+
+test('a new direct conversation shows that the other person is online, and when they were last seen once they leave', async ({
+  signUp,
+}) => {
+  // Grace has been online a while (her own coming online was announced before Ada shared a conversation with her).
+  const grace = await signUp('grace');
+  const ada = await signUp('ada');
+  await openDirectConversation(ada.page, grace);
+
+  const peerStatus = ada.page.getByTestId('peer-status');
+  await expect(peerStatus).toHaveText('Online');
+
+  await grace.context.close();
+  await expect(peerStatus).toHaveText(/^Last seen /);
+
+  // What Ada's browser was told is also what the server tells a fresh page.
+  await ada.page.reload();
+  await expect(peerStatus).toHaveText(/^Last seen /);
+});

@@ -4,7 +4,9 @@ import {
   conversationLink,
   createGroup,
   expect,
+  messageActions,
   messageLog,
+  messagesIn,
   sendMessage,
   storedMessages,
   test,
@@ -59,6 +61,15 @@ test('two people chat live in a new group, and the history is still there after 
   ]);
   const seqs = history.map((message) => message.seq);
   expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+
+  // A reaction, so the pictures show one; then the pointer away, so no hover toolbar covers a message.
+  const friday = messagesIn(log).filter({ hasText: 'Let us go through it on Friday.' });
+  await (await messageActions(friday)).getByRole('button', { name: 'React with 🎉' }).click();
+  await expect(
+    messagesIn(messageLog(ada.page, group)).getByRole('button', { name: /^🎉 1, reacted by/ }),
+  ).toBeVisible();
+  await ada.page.mouse.move(0, 0);
+  await grace.page.mouse.move(0, 0);
 
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await ada.page.setViewportSize({ width: 1280, height: 800 });

@@ -1,8 +1,9 @@
 import { SYNC_PAGE_MAX } from '@parley/shared';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../helpers/chat-client.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { ServerProcess } from '../helpers/server-process.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ChatClient } from '../helpers/chat-client.js';
+import type { TestDatabase } from '../helpers/database.js';
+import { useFaultScenario } from '../helpers/fault-scenario.js';
+import type { ServerProcess } from '../helpers/server-process.js';
 import { sleep, type TestUser } from '../helpers/server.js';
 import { readStoredMessages, type StoredMessage } from '../helpers/stored-messages.js';
 
@@ -39,39 +40,18 @@ describe('catching up after being away', () => {
   let bob: TestUser;
   let carol: TestUser;
   let conversationId: number;
-  const clients: ChatClient[] = [];
 
-  const connectClient = async (user: TestUser, name: string) => {
-    const client = new ChatClient({
-      url: server.url,
-      cookie: user.cookie,
-      conversationIds: [conversationId],
-      name,
-    });
-    clients.push(client);
-    await client.connect();
-    return client;
-  };
+  const scenario = useFaultScenario({
+    // Enough socket budget for a burst of a couple of hundred sends.
+    server: (database) => ({ databaseUrl: database.url, env: { SOCKET_RATE_LIMIT: '2000' } }),
+  });
+  const connectClient = (user: TestUser, name: string) =>
+    scenario.connect({ cookie: user.cookie, conversationIds: [conversationId], name });
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    // Enough socket budget for a burst of a couple of hundred sends.
-    server = await ServerProcess.start({ databaseUrl: database.url, env: { SOCKET_RATE_LIMIT: '2000' } });
+    ({ database, server } = scenario);
     [alice, bob, carol] = [await server.signUp(), await server.signUp(), await server.signUp()];
     conversationId = await server.createGroup(alice, [bob, carol]);
-  });
-
-  afterEach(({ task }) => {
-    if (task.result?.state === 'fail') {
-      for (const client of clients) console.warn(`${client.name}:\n${client.journal.join('\n')}`);
-      console.warn(server.logs());
-    }
-    for (const client of clients.splice(0)) client.close();
-  });
-
-  afterAll(async () => {
-    await server?.kill();
-    await database?.drop();
   });
 
   it('a recipient offline while messages arrive gets all of them on reconnect, through catch-up, once each, in seq order', async () => {

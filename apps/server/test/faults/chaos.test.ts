@@ -1,10 +1,11 @@
 import { randomInt } from 'node:crypto';
 import * as mariadb from 'mariadb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../src/db/migrate.js';
 import { ChatClient } from '../helpers/chat-client.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { ServerProcess } from '../helpers/server-process.js';
+import type { TestDatabase } from '../helpers/database.js';
+import { useFaultScenario } from '../helpers/fault-scenario.js';
+import type { ServerProcess } from '../helpers/server-process.js';
 import { sleep, type TestUser } from '../helpers/server.js';
 import { readStoredMessages } from '../helpers/stored-messages.js';
 
@@ -53,11 +54,13 @@ describe('chaos: clients sending continuously while the server is killed and res
   let server: ServerProcess;
   let users: TestUser[];
   let conversationIds: number[];
-  const clients: ChatClient[] = [];
+  const scenario = useFaultScenario({
+    server: (database) => ({ databaseUrl: database.url, env: { SOCKET_RATE_LIMIT: '5000' } }),
+  });
+  const { clients } = scenario;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    server = await ServerProcess.start({ databaseUrl: database.url, env: { SOCKET_RATE_LIMIT: '5000' } });
+    ({ database, server } = scenario);
     users = [];
     for (let i = 0; i < USERS; i += 1) users.push(await server.signUp());
     conversationIds = [];
@@ -68,16 +71,7 @@ describe('chaos: clients sending continuously while the server is killed and res
   });
 
   afterEach(({ task }) => {
-    if (task.result?.state === 'fail') {
-      for (const client of clients) console.warn(`${client.name}:\n${client.journal.join('\n')}`);
-      console.warn(`chaos seed ${seed} (replay with CHAOS_SEED=${seed}); server log tail:\n${server.logs()}`);
-    }
-  });
-
-  afterAll(async () => {
-    for (const client of clients) client.close();
-    await server?.kill();
-    await database?.drop();
+    if (task.result?.state === 'fail') console.warn(`chaos seed ${seed} (replay with CHAOS_SEED=${seed})`);
   });
 
   it('stores every message exactly once with gapless seqs, and every member sees all of them once, in one order', async ({

@@ -1,8 +1,8 @@
 import { ErrorCode } from '@parley/shared';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../helpers/chat-client.js';
-import { createTestDatabase, TEST_DATABASE_SERVER_URL, type TestDatabase } from '../helpers/database.js';
-import { ServerProcess } from '../helpers/server-process.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_DATABASE_SERVER_URL, type TestDatabase } from '../helpers/database.js';
+import { useFaultScenario } from '../helpers/fault-scenario.js';
+import type { ServerProcess } from '../helpers/server-process.js';
 import { sleep, type TestUser } from '../helpers/server.js';
 import { readStoredMessages, rowsFor } from '../helpers/stored-messages.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -30,46 +30,36 @@ describe('the database unavailable during a send', () => {
   let alice: TestUser;
   let bob: TestUser;
   let conversationId: number;
-  const clients: ChatClient[] = [];
 
-  const connectClient = async (user: TestUser, name: string) => {
-    const client = new ChatClient({
-      url: server.url,
+  const scenario = useFaultScenario({
+    server: async (database) => {
+      const target = new URL(TEST_DATABASE_SERVER_URL);
+      proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 3306) });
+      const proxied = new URL(database.url);
+      proxied.hostname = proxy.host;
+      proxied.port = String(proxy.port);
+      return { databaseUrl: proxied.toString() };
+    },
+    cleanup: async () => {
+      await proxy?.close();
+    },
+  });
+  const connectClient = (user: TestUser, name: string) =>
+    scenario.connect({
       cookie: user.cookie,
       conversationIds: [conversationId],
       name,
       ackTimeoutMs: CLIENT_ACK_TIMEOUT_MS,
     });
-    clients.push(client);
-    await client.connect();
-    return client;
-  };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const target = new URL(TEST_DATABASE_SERVER_URL);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 3306) });
-    const proxied = new URL(database.url);
-    proxied.hostname = proxy.host;
-    proxied.port = String(proxy.port);
-    server = await ServerProcess.start({ databaseUrl: proxied.toString() });
+    ({ database, server } = scenario);
     [alice, bob] = [await server.signUp(), await server.signUp()];
     conversationId = await server.createGroup(alice, [bob]);
   });
 
-  afterEach(({ task }) => {
-    if (task.result?.state === 'fail') {
-      for (const client of clients) console.warn(`${client.name}:\n${client.journal.join('\n')}`);
-      console.warn(server.logs());
-    }
-    for (const client of clients.splice(0)) client.close();
+  afterEach(() => {
     proxy.restore();
-  });
-
-  afterAll(async () => {
-    await server?.kill();
-    await proxy?.close();
-    await database?.drop();
   });
 
   it('is refused quickly with server/unavailable, kept pending, then stored once and delivered when the database returns', async () => {

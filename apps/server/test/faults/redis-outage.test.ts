@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../helpers/chat-client.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { TestDatabase } from '../helpers/database.js';
+import { useFaultScenario } from '../helpers/fault-scenario.js';
 import { ServerProcess } from '../helpers/server-process.js';
 import { sleep, TEST_REDIS_URL, type TestUser } from '../helpers/server.js';
 import { readStoredMessages } from '../helpers/stored-messages.js';
@@ -34,43 +34,34 @@ describe('Redis unavailable', () => {
   let bob: TestUser;
   let carol: TestUser;
   let conversationId: number;
-  const clients: ChatClient[] = [];
 
-  const connectClient = async (cookie: string, name: string, url = server.url) => {
-    const client = new ChatClient({ url, cookie, conversationIds: [conversationId], name });
-    clients.push(client);
-    await client.connect();
-    return client;
-  };
+  const scenario = useFaultScenario({
+    server: async (database) => {
+      keyPrefix = `parley-test:${database.name}:`;
+      const target = new URL(TEST_REDIS_URL);
+      proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+      const proxied = new URL(TEST_REDIS_URL);
+      proxied.hostname = proxy.host;
+      proxied.port = String(proxy.port);
+      redisOptions = { url: proxied.toString(), keyPrefix };
+      return { databaseUrl: database.url, redis: redisOptions };
+    },
+    cleanup: async () => {
+      await proxy?.close();
+      if (keyPrefix) await deleteKeys(keyPrefix);
+    },
+  });
+  const connectClient = (cookie: string, name: string, url = server.url) =>
+    scenario.connect({ url, cookie, conversationIds: [conversationId], name });
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    keyPrefix = `parley-test:${database.name}:`;
-    const target = new URL(TEST_REDIS_URL);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
-    const proxied = new URL(TEST_REDIS_URL);
-    proxied.hostname = proxy.host;
-    proxied.port = String(proxy.port);
-    redisOptions = { url: proxied.toString(), keyPrefix };
-    server = await ServerProcess.start({ databaseUrl: database.url, redis: redisOptions });
+    ({ database, server } = scenario);
     [alice, bob, carol] = [await server.signUp(), await server.signUp(), await server.signUp()];
     conversationId = await server.createGroup(alice, [bob, carol]);
   });
 
-  afterEach(({ task }) => {
-    if (task.result?.state === 'fail') {
-      for (const client of clients) console.warn(`${client.name}:\n${client.journal.join('\n')}`);
-      console.warn(server.logs());
-    }
-    for (const client of clients.splice(0)) client.close();
+  afterEach(() => {
     proxy.restore();
-  });
-
-  afterAll(async () => {
-    await server?.kill();
-    await proxy?.close();
-    await database?.drop();
-    if (keyPrefix) await deleteKeys(keyPrefix);
   });
 
   it('keeps serving one process: sign-in, connecting, sending and live delivery work; /readyz says redis is down', async () => {

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../helpers/chat-client.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { ServerProcess } from '../helpers/server-process.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestDatabase } from '../helpers/database.js';
+import { useFaultScenario } from '../helpers/fault-scenario.js';
+import type { ServerProcess } from '../helpers/server-process.js';
 import type { TestUser } from '../helpers/server.js';
 import { readStoredMessages, rowsFor } from '../helpers/stored-messages.js';
 
@@ -14,42 +14,19 @@ describe('a server killed during message:send', () => {
   let alice: TestUser;
   let bob: TestUser;
   let conversationId: number;
-  const clients: ChatClient[] = [];
 
-  const connectClient = async (user: TestUser, name: string) => {
-    const client = new ChatClient({
-      url: server.url,
-      cookie: user.cookie,
-      conversationIds: [conversationId],
-      name,
-    });
-    clients.push(client);
-    await client.connect();
-    return client;
-  };
+  const scenario = useFaultScenario({
+    server: (database) => ({ databaseUrl: database.url }),
+    // Armed for the first test already (signing up and creating the group send no message).
+    start: { failpoints: ['message-send:after-commit'] },
+  });
+  const connectClient = (user: TestUser, name: string) =>
+    scenario.connect({ cookie: user.cookie, conversationIds: [conversationId], name });
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    // Armed for the first test already (signing up and creating the group send no message).
-    server = await ServerProcess.start(
-      { databaseUrl: database.url },
-      { failpoints: ['message-send:after-commit'] },
-    );
+    ({ database, server } = scenario);
     [alice, bob] = [await server.signUp(), await server.signUp()];
     conversationId = await server.createGroup(alice, [bob]);
-  });
-
-  afterEach(({ task }) => {
-    if (task.result?.state === 'fail') {
-      for (const client of clients) console.warn(`${client.name}:\n${client.journal.join('\n')}`);
-      console.warn(server.logs());
-    }
-    for (const client of clients.splice(0)) client.close();
-  });
-
-  afterAll(async () => {
-    await server?.kill();
-    await database?.drop();
   });
 
   it('after the commit but before the ack: the retry is acknowledged with the stored message, stored and delivered once', async () => {

@@ -64,18 +64,26 @@ function pageDeep(depth: number) {
   describe(`a page ${depth.toLocaleString('en')} messages back in ${MESSAGES.toLocaleString('en')}`, () => {
     // Depth 0 is the page a conversation opens on: Parley asks for the newest page, no cursor.
     const query = depth === 0 ? { limit: PAGE } : { before: MESSAGES - depth + 1, limit: PAGE };
-    bench('seq cursor (Parley)', async () => {
-      await repository.page(1, query);
-    }, OPTIONS);
-    bench('OFFSET (peer)', async () => {
-      await prisma.message.findMany({
-        where: { conversationId: 1 },
-        include: messageInclude,
-        orderBy: { seq: 'desc' },
-        skip: depth,
-        take: PAGE + 1,
-      });
-    }, OPTIONS);
+    bench(
+      'seq cursor (Parley)',
+      async () => {
+        await repository.page(1, query);
+      },
+      OPTIONS,
+    );
+    bench(
+      'OFFSET (peer)',
+      async () => {
+        await prisma.message.findMany({
+          where: { conversationId: 1 },
+          include: messageInclude,
+          orderBy: { seq: 'desc' },
+          skip: depth,
+          take: PAGE + 1,
+        });
+      },
+      OPTIONS,
+    );
   });
 }
 

@@ -65,7 +65,9 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, hasher = a
     io: fastify.io,
     prisma: fastify.prisma,
     conversations: conversationsRepository,
-    shared: fastify.redis ? new RedisPresenceStore(fastify.redis, config.redis?.keyPrefix ?? 'parley:', 60_000) : null,
+    shared: fastify.redis
+      ? new RedisPresenceStore(fastify.redis, config.redis?.keyPrefix ?? 'parley:', 60_000)
+      : null,
     log: fastify.log,
     batchMs: config.presenceBatchMs,
     leaseRefreshMs: 20_000,

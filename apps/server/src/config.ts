@@ -17,7 +17,10 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   DATABASE_URL: z
     .string()
-    .regex(/^(mysql|mariadb):\/\/[^/]+\/[A-Za-z0-9_]+(\?.*)?$/, 'must look like mysql://user:password@host:3306/database')
+    .regex(
+      /^(mysql|mariadb):\/\/[^/]+\/[A-Za-z0-9_]+(\?.*)?$/,
+      'must look like mysql://user:password@host:3306/database',
+    )
     .default(DEFAULT_DATABASE_URL),
   REDIS_URL: z
     .string()
@@ -30,7 +33,12 @@ const envSchema = z.object({
     .min(SESSION_SECRET_MIN, `must be at least ${SESSION_SECRET_MIN} characters`)
     .optional(),
   SESSION_SECRET_FILE: z.string().min(1).default('.parley/session-secret'),
-  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24 * 30),
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 365)
+    .default(24 * 30),
   ALLOWED_ORIGINS: z.string().optional(),
   TRUST_PROXY: booleanString.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -86,7 +94,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     port: vars.PORT,
     databaseUrl: vars.DATABASE_URL,
     redis: vars.REDIS_URL ? { url: vars.REDIS_URL, keyPrefix: vars.REDIS_KEY_PREFIX } : null,
-    sessionSecret: resolveSessionSecret(vars.SESSION_SECRET, vars.NODE_ENV, resolve(cwd, vars.SESSION_SECRET_FILE)),
+    sessionSecret: resolveSessionSecret(
+      vars.SESSION_SECRET,
+      vars.NODE_ENV,
+      resolve(cwd, vars.SESSION_SECRET_FILE),
+    ),
     sessionTtlMs: vars.SESSION_TTL_HOURS * 3_600_000,
     allowedOrigins,
     trustProxy: vars.TRUST_PROXY,
@@ -104,9 +116,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 function parseOrigins(raw: string | undefined, port: number): string[] {
   if (raw === undefined || raw.trim() === '') {
     // Parley itself, and the Vite dev server that proxies to it.
-    return [`http://localhost:${port}`, `http://127.0.0.1:${port}`, 'http://localhost:5173', 'http://127.0.0.1:5173'];
+    return [
+      `http://localhost:${port}`,
+      `http://127.0.0.1:${port}`,
+      'http://localhost:5173',
+      'http://127.0.0.1:5173',
+    ];
   }
-  const origins = raw.split(',').map((origin) => origin.trim()).filter(Boolean);
+  const origins = raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     let url: URL;
     try {

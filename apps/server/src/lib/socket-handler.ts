@@ -4,8 +4,11 @@ import type { ZodType } from 'zod';
 import { invalid, toAppError } from './app-error.js';
 import type { ParleySocket } from '../plugins/socket-io.js';
 
-type AckData<E extends keyof ClientToServerEvents> =
-  Parameters<ClientToServerEvents[E]>[1] extends (response: Ack<infer T>) => void ? T : never;
+type AckData<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[1] extends (
+  response: Ack<infer T>,
+) => void
+  ? T
+  : never;
 
 export interface SocketHandlerContext {
   socket: ParleySocket;

@@ -21,7 +21,11 @@ function fromFastifyError(error: FastifyError): AppError | null {
   if (error.validation) {
     const issues = issuesOf(error.validation, error.validationContext);
     const first = issues[0];
-    return new AppError(ErrorCode.Invalid, first ? `${first.path}: ${first.message}` : 'Invalid request', issues);
+    return new AppError(
+      ErrorCode.Invalid,
+      first ? `${first.path}: ${first.message}` : 'Invalid request',
+      issues,
+    );
   }
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return new AppError(ErrorCode.PayloadTooLarge, 'The request body is too large');

@@ -40,10 +40,19 @@ export class RateLimitedError extends AppError {
 export default fp<{ redisKeyPrefix: string }>(
   async (fastify, options) => {
     fastify.decorate('createLimiter', (name: string, budget: Budget): Limiter => {
-      const base = { points: budget.points, duration: budget.durationSeconds, keyPrefix: `${options.redisKeyPrefix}rl:${name}` };
+      const base = {
+        points: budget.points,
+        duration: budget.durationSeconds,
+        keyPrefix: `${options.redisKeyPrefix}rl:${name}`,
+      };
       const memory = new RateLimiterMemory(base);
       const limiter: RateLimiterAbstract = fastify.redis
-        ? new RateLimiterRedis({ ...base, storeClient: fastify.redis, insuranceLimiter: memory, useRedisPackage: false })
+        ? new RateLimiterRedis({
+            ...base,
+            storeClient: fastify.redis,
+            insuranceLimiter: memory,
+            useRedisPackage: false,
+          })
         : memory;
       return {
         async consume(key) {

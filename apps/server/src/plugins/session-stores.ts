@@ -120,7 +120,11 @@ export class CachedSessionStore extends PrismaSessionStore {
    * ended session leaves a tombstone instead of nothing: so a load that read the row just before a
    * logout deleted it cannot put the ended session back into the cache.
    */
-  private async cache(sessionId: string, session: SessionPayload | null, onlyIfAbsent = false): Promise<void> {
+  private async cache(
+    sessionId: string,
+    session: SessionPayload | null,
+    onlyIfAbsent = false,
+  ): Promise<void> {
     try {
       const value = session ? serialize(session) : ENDED;
       if (onlyIfAbsent) await this.redis.set(this.key(sessionId), value, 'PX', this.cacheMs, 'NX');

@@ -29,7 +29,13 @@ export default fp<SessionPluginOptions>(
     // Sessions always live in the database, which Parley cannot serve without anyway; Redis, when
     // configured, only caches them, so it may go away (or restart empty) without signing anyone out.
     const store: ParleySessionStore = fastify.redis
-      ? new CachedSessionStore(fastify.prisma, options.ttlMs, fastify.redis, options.redisKeyPrefix, fastify.log)
+      ? new CachedSessionStore(
+          fastify.prisma,
+          options.ttlMs,
+          fastify.redis,
+          options.redisKeyPrefix,
+          fastify.log,
+        )
       : new PrismaSessionStore(fastify.prisma, options.ttlMs);
     const signer = new Signer(options.secret);
 

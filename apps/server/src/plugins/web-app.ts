@@ -18,9 +18,17 @@ export default fp<{ root: string | null }>(
     }
 
     fastify.setNotFoundHandler((request, reply) => {
-      const wantsPage = request.method === 'GET' && !request.url.startsWith('/api/') && request.headers.accept?.includes('text/html');
+      const wantsPage =
+        request.method === 'GET' &&
+        !request.url.startsWith('/api/') &&
+        request.headers.accept?.includes('text/html');
       if (hasApp && wantsPage) return reply.sendFile('index.html');
-      const body: ErrorResponse = { error: { code: ErrorCode.RouteNotFound, message: `No route ${request.method} ${request.url.split('?')[0]}` } };
+      const body: ErrorResponse = {
+        error: {
+          code: ErrorCode.RouteNotFound,
+          message: `No route ${request.method} ${request.url.split('?')[0]}`,
+        },
+      };
       return reply.status(404).send(body);
     });
   },

@@ -220,16 +220,24 @@ export async function sendText(
   text: string,
   extra: { replyToId?: number } = {},
 ): Promise<Message> {
-  return okData(await socket.emitWithAck('message:send', { conversationId, clientMsgId: randomUUID(), text, ...extra }));
+  return okData(
+    await socket.emitWithAck('message:send', { conversationId, clientMsgId: randomUUID(), text, ...extra }),
+  );
 }
 
 /** A group owned by `owner` with `members`, created over HTTP. */
-export async function createGroup(t: TestServer, owner: TestUser, members: TestUser[], name = 'Group'): Promise<Conversation> {
+export async function createGroup(
+  t: TestServer,
+  owner: TestUser,
+  members: TestUser[],
+  name = 'Group',
+): Promise<Conversation> {
   const response = await t.http<{ conversation: Conversation }>('POST', '/api/conversations', {
     cookie: owner.cookie,
     body: { name, memberUsernames: members.map((member) => member.username) },
   });
-  if (response.status !== 201) throw new Error(`group creation failed: ${response.status} ${JSON.stringify(response.body)}`);
+  if (response.status !== 201)
+    throw new Error(`group creation failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body.conversation;
 }
 
@@ -301,7 +309,11 @@ export async function queryDatabase<T>(t: TestServer, sql: string, values: unkno
 }
 
 /** Resolves once `predicate` holds (polled every 10 ms), or rejects after `timeoutMs`. */
-export async function waitUntil(predicate: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+export async function waitUntil(
+  predicate: () => boolean,
+  timeoutMs = 5_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -46,11 +46,15 @@ describe('socket handshake', () => {
     const abuser = await t.connectSocket(alice.cookie);
     const bystander = await t.connectSocket(bob.cookie);
     const dropped = new Promise<string>((resolve) => abuser.once('disconnect', resolve));
-    abuser.emit('message:send', {
-      conversationId: body.conversation.id,
-      clientMsgId: crypto.randomUUID(),
-      text: 'x'.repeat(SOCKET_MAX_FRAME_BYTES + 1),
-    }, () => undefined);
+    abuser.emit(
+      'message:send',
+      {
+        conversationId: body.conversation.id,
+        clientMsgId: crypto.randomUUID(),
+        text: 'x'.repeat(SOCKET_MAX_FRAME_BYTES + 1),
+      },
+      () => undefined,
+    );
     expect(await dropped).toBe('transport close');
 
     const response = await bystander.timeout(5_000).emitWithAck('message:send', {

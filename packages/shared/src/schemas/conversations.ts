@@ -19,9 +19,7 @@ export const createGroupBodySchema = z.strictObject({
     .min(1, 'must not be empty')
     .max(GROUP_NAME_MAX, `must be at most ${GROUP_NAME_MAX} characters`),
   /** Everyone but the creator, who is always added as owner. */
-  memberUsernames: z
-    .array(usernameSchema)
-    .max(GROUP_MEMBERS_MAX, `at most ${GROUP_MEMBERS_MAX} members`),
+  memberUsernames: z.array(usernameSchema).max(GROUP_MEMBERS_MAX, `at most ${GROUP_MEMBERS_MAX} members`),
 });
 export type CreateGroupBody = z.infer<typeof createGroupBodySchema>;
 

@@ -14,7 +14,10 @@ export const usernameSchema = z
   .toLowerCase()
   .min(USERNAME_MIN, `must be at least ${USERNAME_MIN} characters`)
   .max(USERNAME_MAX, `must be at most ${USERNAME_MAX} characters`)
-  .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'may contain letters, digits, "_", "." and "-", starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9_.-]*$/,
+    'may contain letters, digits, "_", "." and "-", starting with a letter or digit',
+  );
 
 export const displayNameSchema = z
   .string()

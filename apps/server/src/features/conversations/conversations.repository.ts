@@ -18,7 +18,11 @@ export function createConversationsRepository(prisma: PrismaClient) {
     const ids = rows.map((row) => row.id);
     const [lastMessages, unreadRows] = await Promise.all([
       prisma.message.findMany({
-        where: { OR: rows.filter((row) => row.lastSeq > 0).map((row) => ({ conversationId: row.id, seq: row.lastSeq })) },
+        where: {
+          OR: rows
+            .filter((row) => row.lastSeq > 0)
+            .map((row) => ({ conversationId: row.id, seq: row.lastSeq })),
+        },
         include: messageInclude,
       }),
       prisma.$queryRaw<{ conversationId: number; unread: bigint }[]>`
@@ -29,7 +33,9 @@ export function createConversationsRepository(prisma: PrismaClient) {
           AND m.deletedAt IS NULL
         GROUP BY m.conversationId`,
     ]);
-    const lastById = new Map<number, MessageRow>(lastMessages.map((message) => [message.conversationId, message]));
+    const lastById = new Map<number, MessageRow>(
+      lastMessages.map((message) => [message.conversationId, message]),
+    );
     const unreadById = new Map(unreadRows.map((row) => [Number(row.conversationId), Number(row.unread)]));
     return rows.map((row) => {
       const own = row.memberships.find((membership) => membership.userId === userId);
@@ -39,7 +45,10 @@ export function createConversationsRepository(prisma: PrismaClient) {
         kind: row.kind,
         name: row.name,
         createdAt: row.createdAt.toISOString(),
-        members: row.memberships.map((membership) => ({ ...toUserSummary(membership.user), role: membership.role })),
+        members: row.memberships.map((membership) => ({
+          ...toUserSummary(membership.user),
+          role: membership.role,
+        })),
         lastMessage: last ? toMessage(last) : null,
         lastSeq: row.lastSeq,
         changeSeq: row.lastChangeSeq,
@@ -79,7 +88,10 @@ export function createConversationsRepository(prisma: PrismaClient) {
     },
 
     async lastSeqOf(conversationId: number): Promise<number> {
-      const row = await prisma.conversation.findUnique({ where: { id: conversationId }, select: { lastSeq: true } });
+      const row = await prisma.conversation.findUnique({
+        where: { id: conversationId },
+        select: { lastSeq: true },
+      });
       return row?.lastSeq ?? 0;
     },
 
@@ -139,7 +151,10 @@ export function createConversationsRepository(prisma: PrismaClient) {
     },
 
     async findActiveUsersByUsername(usernames: string[]) {
-      return prisma.user.findMany({ where: { username: { in: usernames }, deactivatedAt: null }, select: { id: true, username: true } });
+      return prisma.user.findMany({
+        where: { username: { in: usernames }, deactivatedAt: null },
+        select: { id: true, username: true },
+      });
     },
 
     async createGroup(input: { name: string; creatorId: number; memberIds: number[] }): Promise<number> {
@@ -174,7 +189,10 @@ export function createConversationsRepository(prisma: PrismaClient) {
         where: { conversationId_userId: { conversationId, userId } },
         select: { lastReadSeq: true, lastDeliveredSeq: true },
       });
-      return { lastReadSeq: membership?.lastReadSeq ?? 0, lastDeliveredSeq: membership?.lastDeliveredSeq ?? 0 };
+      return {
+        lastReadSeq: membership?.lastReadSeq ?? 0,
+        lastDeliveredSeq: membership?.lastDeliveredSeq ?? 0,
+      };
     },
 
     async unreadCount(conversationId: number, userId: number, afterSeq: number): Promise<number> {

@@ -38,13 +38,22 @@ const conversationsRoutes: FastifyPluginAsync<ConversationsRoutesOptions> = asyn
     });
   }
 
-  app.get('/api/conversations', { schema: { response: { 200: conversationListResponseSchema } } }, async (request) => ({
-    conversations: await conversations.list(requireUserId(request)),
-  }));
+  app.get(
+    '/api/conversations',
+    { schema: { response: { 200: conversationListResponseSchema } } },
+    async (request) => ({
+      conversations: await conversations.list(requireUserId(request)),
+    }),
+  );
 
   app.get(
     '/api/conversations/:id',
-    { schema: { params: z.strictObject({ id: idParamSchema }), response: { 200: conversationResponseSchema } } },
+    {
+      schema: {
+        params: z.strictObject({ id: idParamSchema }),
+        response: { 200: conversationResponseSchema },
+      },
+    },
     async (request) => ({ conversation: await conversations.get(request.params.id, requireUserId(request)) }),
   );
 
@@ -55,7 +64,10 @@ const conversationsRoutes: FastifyPluginAsync<ConversationsRoutesOptions> = asyn
       const userId = requireUserId(request);
       await creations.consume(String(userId));
       const conversation = await conversations.createGroup(userId, request.body);
-      request.log.info({ conversationId: conversation.id, members: conversation.members.length }, 'group created');
+      request.log.info(
+        { conversationId: conversation.id, members: conversation.members.length },
+        'group created',
+      );
       announce(conversation);
       return reply.status(201).send({ conversation });
     },
@@ -64,7 +76,12 @@ const conversationsRoutes: FastifyPluginAsync<ConversationsRoutesOptions> = asyn
   /** 201 the first time a pair talks, 200 with the same conversation after that. */
   app.post(
     '/api/conversations/direct',
-    { schema: { body: openDirectBodySchema, response: { 200: conversationResponseSchema, 201: conversationResponseSchema } } },
+    {
+      schema: {
+        body: openDirectBodySchema,
+        response: { 200: conversationResponseSchema, 201: conversationResponseSchema },
+      },
+    },
     async (request, reply) => {
       const userId = requireUserId(request);
       await creations.consume(String(userId));

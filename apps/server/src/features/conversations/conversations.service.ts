@@ -52,7 +52,10 @@ export function createConversationsService({ repository }: { repository: Convers
      * Opens the one direct conversation of a pair, creating it the first time. `created` tells the
      * caller whether members must be told about it.
      */
-    async openDirect(userId: number, username: string): Promise<{ conversation: Conversation; created: boolean }> {
+    async openDirect(
+      userId: number,
+      username: string,
+    ): Promise<{ conversation: Conversation; created: boolean }> {
       const other = await repository.findActiveUserByUsername(username);
       if (!other) throw new AppError(ErrorCode.UserNotFound, `No user "${username}"`);
       if (other.id === userId) {
@@ -91,7 +94,9 @@ export function createConversationsService({ repository }: { repository: Convers
       }
       const position = await repository.advance(conversationId, userId, seq, read);
       // Delivery reports are the hottest path (every device, every message) and need no count.
-      const unreadCount = read ? await repository.unreadCount(conversationId, userId, position.lastReadSeq) : null;
+      const unreadCount = read
+        ? await repository.unreadCount(conversationId, userId, position.lastReadSeq)
+        : null;
       return { conversationId, userId, ...position, unreadCount };
     },
   };

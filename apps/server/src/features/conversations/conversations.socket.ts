@@ -26,7 +26,8 @@ const conversationsSocket: FastifyPluginAsync<ConversationsSocketOptions> = asyn
     const { userId } = socket.data;
     Promise.all([isActiveUser(userId), repository.conversationIdsOf(userId)]).then(
       ([active, conversationIds]) => {
-        if (!active) return next(connectError(ErrorCode.AccountDeactivated, 'This account has been deactivated'));
+        if (!active)
+          return next(connectError(ErrorCode.AccountDeactivated, 'This account has been deactivated'));
         socket.join(conversationIds.map(rooms.conversation));
         next();
       },
@@ -50,7 +51,12 @@ const conversationsSocket: FastifyPluginAsync<ConversationsSocketOptions> = asyn
       'conversation:read',
       markReadPayloadSchema,
       async ({ conversationId, seq }, { userId }) => {
-        const { lastReadSeq, lastDeliveredSeq, unreadCount } = await conversations.advance(userId, conversationId, seq, true);
+        const { lastReadSeq, lastDeliveredSeq, unreadCount } = await conversations.advance(
+          userId,
+          conversationId,
+          seq,
+          true,
+        );
         const state = { conversationId, lastReadSeq, unreadCount: unreadCount ?? 0 };
         socket.to(rooms.user(userId)).emit('conversation:read', state);
         receipts.push({ conversationId, userId, lastReadSeq, lastDeliveredSeq });
@@ -64,7 +70,12 @@ const conversationsSocket: FastifyPluginAsync<ConversationsSocketOptions> = asyn
       'conversation:delivered',
       markReadPayloadSchema,
       async ({ conversationId, seq }, { userId }) => {
-        const { lastReadSeq, lastDeliveredSeq } = await conversations.advance(userId, conversationId, seq, false);
+        const { lastReadSeq, lastDeliveredSeq } = await conversations.advance(
+          userId,
+          conversationId,
+          seq,
+          false,
+        );
         const receipt = { conversationId, userId, lastReadSeq, lastDeliveredSeq };
         receipts.push(receipt);
         return receipt;

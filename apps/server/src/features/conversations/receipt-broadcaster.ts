@@ -16,7 +16,8 @@ export function createReceiptBroadcaster(io: ParleyServer, windowMs = 250) {
     timer = null;
     const batch = [...pending.values()];
     pending.clear();
-    for (const receipt of batch) io.to(rooms.conversation(receipt.conversationId)).emit('receipt:update', receipt);
+    for (const receipt of batch)
+      io.to(rooms.conversation(receipt.conversationId)).emit('receipt:update', receipt);
   }
 
   return {

@@ -23,7 +23,9 @@ const healthRoutes: FastifyPluginAsync = async (fastify) => {
       redis ? check(() => redis.ping()) : Promise.resolve<Check>('not_configured'),
     ]);
     const ready = database === 'up' && redisState !== 'down';
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks: { database, redis: redisState } });
+    return reply
+      .status(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'unavailable', checks: { database, redis: redisState } });
   });
 };
 

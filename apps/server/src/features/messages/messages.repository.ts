@@ -29,7 +29,6 @@ const AFTER_LOCK_READS_COMMITTED = { isolationLevel: 'ReadCommitted' } as const;
 export type MessagesRepository = ReturnType<typeof createMessagesRepository>;
 
 export function createMessagesRepository(prisma: PrismaClient, clock: () => Date = () => new Date()) {
-
   /** Takes the conversation row's lock and the next change number (and, for a new message, the next seq). */
   async function bumpConversation(tx: Prisma.TransactionClient, conversationId: number, newMessageAt?: Date) {
     return tx.conversation.update({
@@ -77,7 +76,9 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
         });
         failpoint('message-send:before-commit');
         await tx.membership.update({
-          where: { conversationId_userId: { conversationId: message.conversationId, userId: message.senderId } },
+          where: {
+            conversationId_userId: { conversationId: message.conversationId, userId: message.senderId },
+          },
           data: { lastReadSeq: lastSeq, lastDeliveredSeq: lastSeq },
         });
         return row;
@@ -93,7 +94,10 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
       const now = clock();
       return prisma.$transaction(async (tx) => {
         const { lastChangeSeq } = await bumpConversation(tx, conversationId);
-        const current = await tx.message.findUniqueOrThrow({ where: { id: messageId }, select: { deletedAt: true } });
+        const current = await tx.message.findUniqueOrThrow({
+          where: { id: messageId },
+          select: { deletedAt: true },
+        });
         if (current.deletedAt) throw new AppError(ErrorCode.MessageDeleted, 'This message has been deleted');
         const fields: Prisma.MessageUpdateInput = { changeSeq: lastChangeSeq };
         if (change.kind === 'edit') Object.assign(fields, { text: change.text, editedAt: now });
@@ -126,7 +130,10 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
      * seq window, which keeps the query a short index range however deep the page is; an open-ended
      * `seq < before ORDER BY seq DESC LIMIT n` makes MariaDB walk every newer row instead.
      */
-    async page(conversationId: number, { before, after, limit }: { before?: number; after?: number; limit: number }) {
+    async page(
+      conversationId: number,
+      { before, after, limit }: { before?: number; after?: number; limit: number },
+    ) {
       // One row more than the page, on the far side, tells whether more lie beyond.
       let from: number;
       let to: number;

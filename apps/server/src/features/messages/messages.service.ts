@@ -51,7 +51,8 @@ export function createMessagesService({ repository, conversations }: MessagesSer
   async function findOwnMessage(userId: number, conversationId: number, messageId: number) {
     await conversations.assertMember(conversationId, userId);
     const target = await findTarget(conversationId, messageId);
-    if (target.senderId !== userId) throw new AppError(ErrorCode.NotAuthor, 'Only its sender can change a message');
+    if (target.senderId !== userId)
+      throw new AppError(ErrorCode.NotAuthor, 'Only its sender can change a message');
     return target;
   }
 
@@ -85,14 +86,21 @@ export function createMessagesService({ repository, conversations }: MessagesSer
 
     async edit(userId: number, payload: EditMessagePayload): Promise<Message> {
       const target = await findOwnMessage(userId, payload.conversationId, payload.messageId);
-      if (target.deletedAt) throw new AppError(ErrorCode.MessageDeleted, 'A deleted message cannot be edited');
+      if (target.deletedAt)
+        throw new AppError(ErrorCode.MessageDeleted, 'A deleted message cannot be edited');
       return toMessage(
-        await repository.change(payload.conversationId, payload.messageId, { kind: 'edit', text: payload.text }),
+        await repository.change(payload.conversationId, payload.messageId, {
+          kind: 'edit',
+          text: payload.text,
+        }),
       );
     },
 
     /** Deleting twice is harmless: the second delete answers with the tombstone. */
-    async delete(userId: number, payload: DeleteMessagePayload): Promise<{ message: Message; changed: boolean }> {
+    async delete(
+      userId: number,
+      payload: DeleteMessagePayload,
+    ): Promise<{ message: Message; changed: boolean }> {
       const target = await findOwnMessage(userId, payload.conversationId, payload.messageId);
       if (!target.deletedAt) {
         try {
@@ -111,7 +119,8 @@ export function createMessagesService({ repository, conversations }: MessagesSer
     async react(userId: number, payload: ReactPayload): Promise<Message> {
       await conversations.assertMember(payload.conversationId, userId);
       const target = await findTarget(payload.conversationId, payload.messageId);
-      if (target.deletedAt) throw new AppError(ErrorCode.MessageDeleted, 'A deleted message cannot get reactions');
+      if (target.deletedAt)
+        throw new AppError(ErrorCode.MessageDeleted, 'A deleted message cannot get reactions');
       // The limit is checked under the conversation's lock, so a burst cannot slip past it and a
       // retry of a reaction already set is not refused.
       const row = await repository.change(payload.conversationId, payload.messageId, {
@@ -135,7 +144,9 @@ export function createMessagesService({ repository, conversations }: MessagesSer
      * revealed); a changeSeq ahead of the server's is a client bug and refused.
      */
     async sync(userId: number, payload: SyncPayload): Promise<SyncResponse> {
-      const requested = new Map(payload.conversations.map((entry) => [entry.conversationId, entry.changeSeq]));
+      const requested = new Map(
+        payload.conversations.map((entry) => [entry.conversationId, entry.changeSeq]),
+      );
       const memberOf = await conversations.memberConversationIds(userId, [...requested.keys()]);
       const current = await repository.lastChangeSeqs(memberOf);
       const results: SyncResponse['results'] = [];
@@ -145,9 +156,11 @@ export function createMessagesService({ repository, conversations }: MessagesSer
       for (const { id, lastChangeSeq } of current) {
         const held = requested.get(id) ?? 0;
         if (held > lastChangeSeq) {
-          throw new AppError(ErrorCode.Invalid, `changeSeq ${held} of conversation ${id} is ahead of the server`, [
-            { path: 'conversations.changeSeq', message: 'is ahead of the server' },
-          ]);
+          throw new AppError(
+            ErrorCode.Invalid,
+            `changeSeq ${held} of conversation ${id} is ahead of the server`,
+            [{ path: 'conversations.changeSeq', message: 'is ahead of the server' }],
+          );
         }
         if (held === lastChangeSeq) {
           results.push({ conversationId: id, messages: [], changeSeq: held, hasMore: false });
@@ -157,7 +170,12 @@ export function createMessagesService({ repository, conversations }: MessagesSer
           results.push({ conversationId: id, messages: [], changeSeq: held, hasMore: true });
           continue;
         }
-        const { rows, hasMore } = await repository.changesSince(id, held, lastChangeSeq, Math.min(SYNC_PAGE_MAX, budget));
+        const { rows, hasMore } = await repository.changesSince(
+          id,
+          held,
+          lastChangeSeq,
+          Math.min(SYNC_PAGE_MAX, budget),
+        );
         budget -= rows.length;
         results.push({
           conversationId: id,

@@ -17,7 +17,10 @@ export interface MessagesSocketOptions {
   handlerOptions: SocketHandlerOptions;
 }
 
-const messagesSocket: FastifyPluginAsync<MessagesSocketOptions> = async (fastify, { messages, handlerOptions }) => {
+const messagesSocket: FastifyPluginAsync<MessagesSocketOptions> = async (
+  fastify,
+  { messages, handlerOptions },
+) => {
   /** Everyone else in the conversation, and the sender's other tabs (they are in the room too). */
   const broadcast = (socket: ParleySocket, event: 'message:new' | 'message:updated', message: Message) =>
     socket.to(rooms.conversation(message.conversationId)).emit(event, message);
@@ -33,7 +36,10 @@ const messagesSocket: FastifyPluginAsync<MessagesSocketOptions> = async (fastify
         // Only after the commit. Sent again on a retry too: if a process died between commit and
         // broadcast, the retry is what delivers it live; clients drop what they already hold.
         broadcast(socket, 'message:new', message);
-        fastify.log.debug({ conversationId: message.conversationId, seq: message.seq, userId }, 'message stored');
+        fastify.log.debug(
+          { conversationId: message.conversationId, seq: message.seq, userId },
+          'message stored',
+        );
         return message;
       },
       handlerOptions,

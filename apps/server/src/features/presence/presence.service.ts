@@ -58,7 +58,10 @@ export function createPresenceService(deps: PresenceServiceDeps) {
 
   async function lastSeenOf(userIds: number[]): Promise<Map<number, string | null>> {
     if (userIds.length === 0) return new Map();
-    const users = await deps.prisma.user.findMany({ where: { id: { in: userIds } }, select: { id: true, lastSeenAt: true } });
+    const users = await deps.prisma.user.findMany({
+      where: { id: { in: userIds } },
+      select: { id: true, lastSeenAt: true },
+    });
     return new Map(users.map((user) => [user.id, user.lastSeenAt?.toISOString() ?? null]));
   }
 
@@ -81,7 +84,9 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     const described = await describe(batch.map(([userId]) => userId));
     const updates = described.filter((update, index) => update.status !== batch[index]![1]);
     if (updates.length === 0) return;
-    const conversationsByUser = await deps.conversations.conversationIdsByUser(updates.map((update) => update.userId));
+    const conversationsByUser = await deps.conversations.conversationIdsByUser(
+      updates.map((update) => update.userId),
+    );
     const byRoom = new Map<number, Presence[]>();
     for (const update of updates) {
       for (const conversationId of conversationsByUser.get(update.userId) ?? []) {
@@ -119,7 +124,9 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     async tabClosed(userId: number, socketId: string): Promise<void> {
       const localBefore = await local.removeTab(userId, socketId);
       const sharedBefore = await writeShared((store) => store.removeTab(userId, socketId));
-      await deps.prisma.user.update({ where: { id: userId }, data: { lastSeenAt: new Date() } }).catch(() => undefined);
+      await deps.prisma.user
+        .update({ where: { id: userId }, data: { lastSeenAt: new Date() } })
+        .catch(() => undefined);
       markChanged(userId, sharedBefore ?? localBefore);
     },
 

@@ -80,7 +80,11 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async removeTab(userId: number, socketId: string): Promise<PresenceStatus> {
-    const replies = await this.redis.multi().hgetall(this.key(userId)).hdel(this.key(userId), socketId).exec();
+    const replies = await this.redis
+      .multi()
+      .hgetall(this.key(userId))
+      .hdel(this.key(userId), socketId)
+      .exec();
     return this.statusFromReply(replies?.[0]);
   }
 

@@ -19,7 +19,9 @@ const usersRoutes: FastifyPluginAsync<{ prisma: PrismaClient }> = async (fastify
         where: {
           id: { not: userId },
           deactivatedAt: null,
-          ...(q ? { OR: [{ username: { startsWith: q.toLowerCase() } }, { displayName: { startsWith: q } }] } : {}),
+          ...(q
+            ? { OR: [{ username: { startsWith: q.toLowerCase() } }, { displayName: { startsWith: q } }] }
+            : {}),
         },
         select: userSummarySelect,
         orderBy: { username: 'asc' },

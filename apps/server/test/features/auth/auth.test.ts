@@ -33,7 +33,9 @@ describe('accounts', () => {
     expect(setCookie).not.toMatch(/Secure/i);
 
     const second = await t.signUp();
-    const me = await t.http<{ user: { role: string; id: number } }>('GET', '/api/auth/me', { cookie: second.cookie });
+    const me = await t.http<{ user: { role: string; id: number } }>('GET', '/api/auth/me', {
+      cookie: second.cookie,
+    });
     expect(me.status).toBe(200);
     expect(me.body.user).toMatchObject({ id: second.id, role: 'user' });
   });
@@ -76,7 +78,9 @@ describe('accounts', () => {
     );
     expect(response.status).toBe(400);
     expect(response.body.error.code).toBe(ErrorCode.Invalid);
-    expect(response.body.error.issues.map((issue) => issue.path).join(' ')).toContain(`body${field ? `.${field}` : ''}`);
+    expect(response.body.error.issues.map((issue) => issue.path).join(' ')).toContain(
+      `body${field ? `.${field}` : ''}`,
+    );
     expect(response.cookie).toBeNull();
   });
 

@@ -16,7 +16,10 @@ describe('groups', () => {
 
     const created = await t.http<{ conversation: Conversation }>('POST', '/api/conversations', {
       cookie: alice.cookie,
-      body: { name: '  Weekend plans ', memberUsernames: [bob.username, carol.username.toUpperCase(), alice.username] },
+      body: {
+        name: '  Weekend plans ',
+        memberUsernames: [bob.username, carol.username.toUpperCase(), alice.username],
+      },
     });
     expect(created.status).toBe(201);
     const conversation = created.body.conversation;
@@ -38,7 +41,9 @@ describe('groups', () => {
     });
     expect((await delivered).text).toBe('Hi both');
 
-    const list = await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', { cookie: carol.cookie });
+    const list = await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', {
+      cookie: carol.cookie,
+    });
     expect(list.body.conversations.map((c) => c.id)).toEqual([conversation.id]);
     expect(list.body.conversations[0]).toMatchObject({ unreadCount: 1, lastMessage: { text: 'Hi both' } });
   });
@@ -46,14 +51,20 @@ describe('groups', () => {
   it('refuses unknown usernames, naming them, and creates nothing', async () => {
     const alice = await t.signUp();
     const ghost = uniqueName('ghost');
-    const response = await t.http<{ error: { code: string; message: string } }>('POST', '/api/conversations', {
-      cookie: alice.cookie,
-      body: { name: 'Haunted', memberUsernames: [ghost] },
-    });
+    const response = await t.http<{ error: { code: string; message: string } }>(
+      'POST',
+      '/api/conversations',
+      {
+        cookie: alice.cookie,
+        body: { name: 'Haunted', memberUsernames: [ghost] },
+      },
+    );
     expect(response.status).toBe(400);
     expect(response.body.error.code).toBe(ErrorCode.UnknownMembers);
     expect(response.body.error.message).toContain(ghost);
-    const list = await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', { cookie: alice.cookie });
+    const list = await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', {
+      cookie: alice.cookie,
+    });
     expect(list.body.conversations).toEqual([]);
   });
 
@@ -94,9 +105,13 @@ describe('groups', () => {
       cookie: alice.cookie,
       body: { name: 'Private', memberUsernames: [] },
     });
-    const forbidden = await t.http<{ error: { code: string } }>('GET', `/api/conversations/${body.conversation.id}`, {
-      cookie: mallory.cookie,
-    });
+    const forbidden = await t.http<{ error: { code: string } }>(
+      'GET',
+      `/api/conversations/${body.conversation.id}`,
+      {
+        cookie: mallory.cookie,
+      },
+    );
     expect(forbidden.status).toBe(403);
     expect(forbidden.body.error.code).toBe(ErrorCode.NotMember);
     const history = await t.http<{ error: { code: string } }>(
@@ -126,7 +141,11 @@ describe('groups', () => {
     const id = body.conversation.id;
     const aliceSocket = await t.connectSocket(alice.cookie);
     for (const text of ['one', 'two', 'three']) {
-      await aliceSocket.emitWithAck('message:send', { conversationId: id, clientMsgId: crypto.randomUUID(), text });
+      await aliceSocket.emitWithAck('message:send', {
+        conversationId: id,
+        clientMsgId: crypto.randomUUID(),
+        text,
+      });
     }
     const bobTab1 = await t.connectSocket(bob.cookie);
     const bobTab2 = await t.connectSocket(bob.cookie);
@@ -186,10 +205,14 @@ describe('user directory', () => {
       await t.signUp('zoe_a', 'Zoe Adams');
       await t.signUp('zed', 'Zed Zulu');
       await t.signUp('amy', 'Zoey Brown');
-      const response = await t.http<{ users: { username: string }[] }>('GET', '/api/users?q=Zo', { cookie: me.cookie });
+      const response = await t.http<{ users: { username: string }[] }>('GET', '/api/users?q=Zo', {
+        cookie: me.cookie,
+      });
       expect(response.status).toBe(200);
       expect(response.body.users.map((u) => u.username)).toEqual(['amy', 'zoe_a']);
-      const bad = await t.http<{ error: { code: string } }>('GET', '/api/users?limit=500', { cookie: me.cookie });
+      const bad = await t.http<{ error: { code: string } }>('GET', '/api/users?limit=500', {
+        cookie: me.cookie,
+      });
       expect(bad.status).toBe(400);
       expect(bad.body.error.code).toBe(ErrorCode.Invalid);
     } finally {

@@ -30,7 +30,13 @@ describe('direct conversations', () => {
     const first = await openDirect(alice, { username: bob.username });
     expect(first.status).toBe(201);
     const conversation = first.body.conversation;
-    expect(conversation).toMatchObject({ kind: 'direct', name: null, lastSeq: 0, unreadCount: 0, lastMessage: null });
+    expect(conversation).toMatchObject({
+      kind: 'direct',
+      name: null,
+      lastSeq: 0,
+      unreadCount: 0,
+      lastMessage: null,
+    });
     expect(conversation.members.map((member) => member.id).sort()).toEqual([alice.id, bob.id].sort());
 
     const again = await openDirect(alice, { username: bob.username.toUpperCase() });
@@ -53,7 +59,9 @@ describe('direct conversations', () => {
       ]);
       expect(responses.map((response) => response.status).sort()).toEqual([200, 200, 200, 201]);
       expect(new Set(responses.map((response) => response.body.conversation.id)).size).toBe(1);
-      const list = await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', { cookie: alice.cookie });
+      const list = await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', {
+        cookie: alice.cookie,
+      });
       expect(list.body.conversations).toHaveLength(1);
     }
   });
@@ -92,7 +100,9 @@ describe('direct conversations', () => {
     const response = await openDirect(alice, { username: uniqueName('ghost') });
     expect(response.status).toBe(404);
     expect(response.body.error?.code).toBe(ErrorCode.UserNotFound);
-    const list = await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', { cookie: alice.cookie });
+    const list = await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', {
+      cookie: alice.cookie,
+    });
     expect(list.body.conversations).toEqual([]);
   });
 
@@ -126,7 +136,9 @@ describe('direct conversations', () => {
 
   it('requires a session', async () => {
     const bob = await t.signUp();
-    const response = await t.http<ErrorResponse>('POST', '/api/conversations/direct', { body: { username: bob.username } });
+    const response = await t.http<ErrorResponse>('POST', '/api/conversations/direct', {
+      body: { username: bob.username },
+    });
     expect(response.status).toBe(401);
     expect(response.body.error.code).toBe(ErrorCode.Unauthenticated);
   });

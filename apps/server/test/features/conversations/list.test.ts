@@ -1,6 +1,13 @@
 import type { Conversation } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGroup, okData, sendText, startTestServer, type TestServer, type TestUser } from '../../helpers/server.js';
+import {
+  createGroup,
+  okData,
+  sendText,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from '../../helpers/server.js';
 
 describe('conversation list', () => {
   let t: TestServer;
@@ -10,8 +17,8 @@ describe('conversation list', () => {
   afterAll(async () => t.close());
 
   const list = async (user: TestUser) =>
-    (await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', { cookie: user.cookie })).body
-      .conversations;
+    (await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', { cookie: user.cookie }))
+      .body.conversations;
 
   it('sorts by latest activity: a new message moves its conversation to the top', async () => {
     const [alice, bob, carol] = [await t.signUp(), await t.signUp(), await t.signUp()];
@@ -38,12 +45,25 @@ describe('conversation list', () => {
     const [alice, bob] = [await t.signUp(), await t.signUp()];
     const group = await createGroup(t, alice, [bob]);
     const empty = (await list(alice))[0]!;
-    expect(empty).toMatchObject({ id: group.id, lastMessage: null, lastSeq: 0, changeSeq: 0, lastReadSeq: 0, unreadCount: 0 });
+    expect(empty).toMatchObject({
+      id: group.id,
+      lastMessage: null,
+      lastSeq: 0,
+      changeSeq: 0,
+      lastReadSeq: 0,
+      unreadCount: 0,
+    });
 
     const aliceSocket = await t.connectSocket(alice.cookie);
     await sendText(aliceSocket, group.id, 'one');
     const second = await sendText(aliceSocket, group.id, 'two');
-    okData(await aliceSocket.emitWithAck('message:edit', { conversationId: group.id, messageId: second.id, text: 'two!' }));
+    okData(
+      await aliceSocket.emitWithAck('message:edit', {
+        conversationId: group.id,
+        messageId: second.id,
+        text: 'two!',
+      }),
+    );
 
     const [entry] = await list(bob);
     expect(entry).toMatchObject({
@@ -82,11 +102,15 @@ describe('conversation list', () => {
     const kept = await sendText(aliceSocket, group.id, 'kept');
     const regretted = await sendText(aliceSocket, group.id, 'regretted');
     expect(kept.seq).toBe(1);
-    okData(await aliceSocket.emitWithAck('message:delete', { conversationId: group.id, messageId: regretted.id }));
+    okData(
+      await aliceSocket.emitWithAck('message:delete', { conversationId: group.id, messageId: regretted.id }),
+    );
 
     expect((await list(bob)).find((c) => c.id === group.id)!.unreadCount).toBe(1);
     const bobSocket = await t.connectSocket(bob.cookie);
-    const read = okData(await bobSocket.emitWithAck('conversation:read', { conversationId: group.id, seq: 1 }));
+    const read = okData(
+      await bobSocket.emitWithAck('conversation:read', { conversationId: group.id, seq: 1 }),
+    );
     expect(read.unreadCount).toBe(0);
   });
 });

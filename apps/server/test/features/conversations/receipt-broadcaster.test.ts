@@ -6,7 +6,9 @@ import type { ParleyServer } from '../../../src/plugins/socket-io.js';
 /** A stand-in for io.to(room).emit that records what would be broadcast. */
 function recordingServer() {
   const sent: Array<{ room: string; receipt: Receipt }> = [];
-  const io = { to: (room: string) => ({ emit: (_event: string, receipt: Receipt) => sent.push({ room, receipt }) }) };
+  const io = {
+    to: (room: string) => ({ emit: (_event: string, receipt: Receipt) => sent.push({ room, receipt }) }),
+  };
   return { io: io as unknown as ParleyServer, sent };
 }
 

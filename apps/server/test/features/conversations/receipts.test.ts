@@ -30,13 +30,21 @@ describe('delivery and read receipts', () => {
       [alice, bob, carol].map((user) => t.connectSocket(user.cookie)),
     );
     for (let i = 1; i <= count; i += 1) await sendText(aliceSocket!, group.id, `message ${i}`);
-    return { alice, bob, carol, id: group.id, aliceSocket: aliceSocket!, bobSocket: bobSocket!, carolSocket: carolSocket! };
+    return {
+      alice,
+      bob,
+      carol,
+      id: group.id,
+      aliceSocket: aliceSocket!,
+      bobSocket: bobSocket!,
+      carolSocket: carolSocket!,
+    };
   }
 
   const entryOf = async (user: TestUser, id: number): Promise<Conversation> =>
-    (await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', { cookie: user.cookie })).body.conversations.find(
-      (c) => c.id === id,
-    )!;
+    (
+      await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', { cookie: user.cookie })
+    ).body.conversations.find((c) => c.id === id)!;
 
   it('moves the delivery position forward only and tells the other members', async () => {
     const { bob, id, aliceSocket, bobSocket, carolSocket } = await groupWithMessages(3);
@@ -67,12 +75,24 @@ describe('delivery and read receipts', () => {
     const aliceHeard = collectEvents(aliceSocket, 'receipt:update');
     const readAll = await bobSocket.emitWithAck('conversation:read', { conversationId: id, seq: 3 });
     expect(readAll).toEqual({ ok: true, data: { conversationId: id, lastReadSeq: 3, unreadCount: 0 } });
-    await waitUntil(() => aliceHeard.some((update) => update.lastReadSeq === 3), 5_000, 'receipt:update for seq 3');
-    expect(aliceHeard.at(-1)).toEqual({ conversationId: id, userId: bob.id, lastDeliveredSeq: 3, lastReadSeq: 3 });
+    await waitUntil(
+      () => aliceHeard.some((update) => update.lastReadSeq === 3),
+      5_000,
+      'receipt:update for seq 3',
+    );
+    expect(aliceHeard.at(-1)).toEqual({
+      conversationId: id,
+      userId: bob.id,
+      lastDeliveredSeq: 3,
+      lastReadSeq: 3,
+    });
 
     const backwards = await bobSocket.emitWithAck('conversation:read', { conversationId: id, seq: 2 });
     expect(backwards).toEqual({ ok: true, data: { conversationId: id, lastReadSeq: 3, unreadCount: 0 } });
-    const backwardsDelivered = await bobSocket.emitWithAck('conversation:delivered', { conversationId: id, seq: 0 });
+    const backwardsDelivered = await bobSocket.emitWithAck('conversation:delivered', {
+      conversationId: id,
+      seq: 0,
+    });
     expect(backwardsDelivered).toMatchObject({ ok: true, data: { lastDeliveredSeq: 3, lastReadSeq: 3 } });
     receipt = (await entryOf(bob, id)).receipts.find((r) => r.userId === bob.id);
     expect(receipt).toMatchObject({ lastDeliveredSeq: 3, lastReadSeq: 3 });
@@ -95,7 +115,9 @@ describe('delivery and read receipts', () => {
     const mallory = await t.signUp();
     const mallorySocket = await t.connectSocket(mallory.cookie);
     for (const event of ['conversation:read', 'conversation:delivered'] as const) {
-      expect(ackCode(await mallorySocket.emitWithAck(event, { conversationId: id, seq: 1 }))).toBe(ErrorCode.NotMember);
+      expect(ackCode(await mallorySocket.emitWithAck(event, { conversationId: id, seq: 1 }))).toBe(
+        ErrorCode.NotMember,
+      );
       expect(ackCode(await mallorySocket.emitWithAck(event, { conversationId: 987_654, seq: 0 }))).toBe(
         ErrorCode.ConversationNotFound,
       );
@@ -120,10 +142,17 @@ describe('delivery and read receipts', () => {
     // Two tabs reporting at once, as they do when a burst of messages arrives.
     await Promise.all(
       [1, 2, 3, 4, 5, 6].map((seq) =>
-        (seq % 2 ? bobSocket : bobOtherTab).emitWithAck('conversation:delivered', { conversationId: id, seq }),
+        (seq % 2 ? bobSocket : bobOtherTab).emitWithAck('conversation:delivered', {
+          conversationId: id,
+          seq,
+        }),
       ),
     );
-    await waitUntil(() => heard.some((update) => update.lastDeliveredSeq === 6), 5_000, 'receipt:update for seq 6');
+    await waitUntil(
+      () => heard.some((update) => update.lastDeliveredSeq === 6),
+      5_000,
+      'receipt:update for seq 6',
+    );
     await sleep(350);
     // How many batches six reports fall into depends on timing (the unit test pins batching down).
     expect(heard.length).toBeLessThan(6);

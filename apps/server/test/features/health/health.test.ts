@@ -28,7 +28,9 @@ describe('readiness without its database', () => {
     try {
       // Point a second instance at a port where no database listens.
       const { buildServer } = await import('../../../src/app.js');
-      const broken = await buildServer({ config: { ...t.config, databaseUrl: 'mysql://root@127.0.0.1:1/parley' } });
+      const broken = await buildServer({
+        config: { ...t.config, databaseUrl: 'mysql://root@127.0.0.1:1/parley' },
+      });
       try {
         const response = await broken.inject({ method: 'GET', url: '/readyz' });
         expect(response.statusCode).toBe(503);

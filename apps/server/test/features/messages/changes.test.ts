@@ -60,8 +60,13 @@ describe('replies, edits, deletes and reactions', () => {
     socket.emitWithAck('message:edit', { conversationId: conversation, messageId, text } as never);
   const remove = (socket: ClientSocket, messageId: number, conversation = conversationId) =>
     socket.emitWithAck('message:delete', { conversationId: conversation, messageId });
-  const react = (socket: ClientSocket, messageId: number, emoji: string, on = true, conversation = conversationId) =>
-    socket.emitWithAck('message:react', { conversationId: conversation, messageId, emoji, on });
+  const react = (
+    socket: ClientSocket,
+    messageId: number,
+    emoji: string,
+    on = true,
+    conversation = conversationId,
+  ) => socket.emitWithAck('message:react', { conversationId: conversation, messageId, emoji, on });
 
   describe('replies', () => {
     it('carries a preview of the quoted message, its excerpt cut to REPLY_EXCERPT_MAX characters', async () => {
@@ -152,7 +157,9 @@ describe('replies, edits, deletes and reactions', () => {
     it('refuses non-members with conversation/not_member and unknown conversations with conversation/not_found', async () => {
       const original = await sendText(aliceSocket, conversationId, 'members only');
       expect(ackCode(await edit(mallorySocket, original.id, 'hijack'))).toBe(ErrorCode.NotMember);
-      expect(ackCode(await edit(mallorySocket, original.id, 'hijack', 987_654))).toBe(ErrorCode.ConversationNotFound);
+      expect(ackCode(await edit(mallorySocket, original.id, 'hijack', 987_654))).toBe(
+        ErrorCode.ConversationNotFound,
+      );
       expect(ackCode(await edit(aliceSocket, original.id, 'wrong room', otherConversationId))).toBe(
         ErrorCode.MessageNotFound,
       );
@@ -186,7 +193,8 @@ describe('replies, edits, deletes and reactions', () => {
           ...Array.from({ length: 4 }, (_, i) => edit(aliceSocket, original.id, `edited ${i}`)),
         ]);
         expect(results[0]!.ok).toBe(true);
-        for (const result of results.slice(1)) expect(['ok', ErrorCode.MessageDeleted]).toContain(ackCode(result));
+        for (const result of results.slice(1))
+          expect(['ok', ErrorCode.MessageDeleted]).toContain(ackCode(result));
         const [row] = await queryDatabase<{ text: string; deletedAt: Date | null }>(
           t,
           'SELECT text, deletedAt FROM messages WHERE id = ?',
@@ -224,7 +232,9 @@ describe('replies, edits, deletes and reactions', () => {
       expect(row!.deletedAt).toBeInstanceOf(Date);
       const found = await queryDatabase(t, 'SELECT id FROM messages WHERE text LIKE ?', [`%${secret}%`]);
       expect(found).toEqual([]);
-      const reactions = await queryDatabase(t, 'SELECT emoji FROM reactions WHERE messageId = ?', [original.id]);
+      const reactions = await queryDatabase(t, 'SELECT emoji FROM reactions WHERE messageId = ?', [
+        original.id,
+      ]);
       expect(reactions).toEqual([]);
     });
 
@@ -276,7 +286,10 @@ describe('replies, edits, deletes and reactions', () => {
       expect(latest.changeSeq).toBeGreaterThan(message.changeSeq);
       expect(await toAlice).toEqual(latest);
       // Setting again keeps the original position.
-      expect(okData(await react(bobSocket, message.id, '👍')).reactions[0]).toEqual({ emoji: '👍', userIds: [bob.id, alice.id] });
+      expect(okData(await react(bobSocket, message.id, '👍')).reactions[0]).toEqual({
+        emoji: '👍',
+        userIds: [bob.id, alice.id],
+      });
     });
 
     it('keeps two different emoji of one user apart (👍 and 😂 are distinct keys)', async () => {
@@ -291,12 +304,15 @@ describe('replies, edits, deletes and reactions', () => {
       expect(onlyLaugh.reactions).toEqual([{ emoji: '😂', userIds: [alice.id] }]);
     });
 
-    it.each(['👍🏽', '👩‍💻', '🇫🇷', '❤️', '👨‍👩‍👧‍👦'])('accepts the multi-code-point emoji %s and keeps it intact', async (emoji) => {
-      const message = okData(await react(aliceSocket, target.id, emoji));
-      expect(message.reactions).toContainEqual({ emoji, userIds: [alice.id] });
-      expect((await stored(target.id)).reactions).toContainEqual({ emoji, userIds: [alice.id] });
-      okData(await react(aliceSocket, target.id, emoji, false));
-    });
+    it.each(['👍🏽', '👩‍💻', '🇫🇷', '❤️', '👨‍👩‍👧‍👦'])(
+      'accepts the multi-code-point emoji %s and keeps it intact',
+      async (emoji) => {
+        const message = okData(await react(aliceSocket, target.id, emoji));
+        expect(message.reactions).toContainEqual({ emoji, userIds: [alice.id] });
+        expect((await stored(target.id)).reactions).toContainEqual({ emoji, userIds: [alice.id] });
+        okData(await react(aliceSocket, target.id, emoji, false));
+      },
+    );
 
     it('keeps a skin-tone variant apart from the plain emoji', async () => {
       const message = await sendText(bobSocket, conversationId, 'tones');
@@ -322,7 +338,9 @@ describe('replies, edits, deletes and reactions', () => {
         );
         const newest = acks.map(okData).sort((a, b) => b.changeSeq - a.changeSeq)[0]!;
         expect(newest.reactions).toEqual(
-          expect.arrayContaining(emoji.map((e) => ({ emoji: e, userIds: expect.arrayContaining([alice.id, bob.id]) }))),
+          expect.arrayContaining(
+            emoji.map((e) => ({ emoji: e, userIds: expect.arrayContaining([alice.id, bob.id]) })),
+          ),
         );
         expect(newest.reactions.flatMap((reaction) => reaction.userIds)).toHaveLength(10);
         expect(await stored(message.id)).toEqual(newest);
@@ -331,7 +349,9 @@ describe('replies, edits, deletes and reactions', () => {
 
     it('refuses non-members and messages of other conversations', async () => {
       expect(ackCode(await react(mallorySocket, target.id, '👎'))).toBe(ErrorCode.NotMember);
-      expect(ackCode(await react(aliceSocket, target.id, '👎', true, otherConversationId))).toBe(ErrorCode.MessageNotFound);
+      expect(ackCode(await react(aliceSocket, target.id, '👎', true, otherConversationId))).toBe(
+        ErrorCode.MessageNotFound,
+      );
       expect((await stored(target.id)).reactions.map((reaction) => reaction.emoji)).not.toContain('👎');
     });
 
@@ -357,12 +377,41 @@ describe('replies, edits, deletes and reactions', () => {
       }
     });
 
-    const manyEmoji = ['😀', '😁', '😂', '🤣', '😃', '😄', '😅', '😆', '😉', '😊', '😋', '😎', '😍', '😘', '🥰', '😗', '😙', '😚', '🙂', '🤗', '🤩', '🤔', '🤨', '😐', '😑'];
+    const manyEmoji = [
+      '😀',
+      '😁',
+      '😂',
+      '🤣',
+      '😃',
+      '😄',
+      '😅',
+      '😆',
+      '😉',
+      '😊',
+      '😋',
+      '😎',
+      '😍',
+      '😘',
+      '🥰',
+      '😗',
+      '😙',
+      '😚',
+      '🙂',
+      '🤗',
+      '🤩',
+      '🤔',
+      '🤨',
+      '😐',
+      '😑',
+    ];
 
     it(`refuses more than REACTIONS_PER_USER_MAX (${REACTIONS_PER_USER_MAX}) distinct emoji from one user on one message`, async () => {
       const message = await sendText(bobSocket, conversationId, 'so many feelings');
-      for (const emoji of manyEmoji.slice(0, REACTIONS_PER_USER_MAX)) okData(await react(aliceSocket, message.id, emoji));
-      expect(ackCode(await react(aliceSocket, message.id, manyEmoji[REACTIONS_PER_USER_MAX]!))).toBe(ErrorCode.Invalid);
+      for (const emoji of manyEmoji.slice(0, REACTIONS_PER_USER_MAX))
+        okData(await react(aliceSocket, message.id, emoji));
+      expect(ackCode(await react(aliceSocket, message.id, manyEmoji[REACTIONS_PER_USER_MAX]!))).toBe(
+        ErrorCode.Invalid,
+      );
       // Setting one already there again is a retry, not a new reaction.
       const retried = okData(await react(aliceSocket, message.id, manyEmoji[0]!));
       expect(retried.reactions).toHaveLength(REACTIONS_PER_USER_MAX);

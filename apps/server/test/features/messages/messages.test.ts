@@ -1,6 +1,20 @@
-import { ErrorCode, MESSAGE_TEXT_MAX, type Conversation, type HistoryResponse, type Message } from '@parley/shared';
+import {
+  ErrorCode,
+  MESSAGE_TEXT_MAX,
+  type Conversation,
+  type HistoryResponse,
+  type Message,
+} from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectEvents, nextEvent, sleep, startTestServer, type ClientSocket, type TestServer, type TestUser } from '../../helpers/server.js';
+import {
+  collectEvents,
+  nextEvent,
+  sleep,
+  startTestServer,
+  type ClientSocket,
+  type TestServer,
+  type TestUser,
+} from '../../helpers/server.js';
 
 describe('messages', () => {
   let t: TestServer;
@@ -13,7 +27,9 @@ describe('messages', () => {
   let mallorySocket: ClientSocket;
 
   const history = async (user: TestUser, query = '') =>
-    t.http<HistoryResponse>('GET', `/api/conversations/${conversationId}/messages${query}`, { cookie: user.cookie });
+    t.http<HistoryResponse>('GET', `/api/conversations/${conversationId}/messages${query}`, {
+      cookie: user.cookie,
+    });
 
   beforeAll(async () => {
     t = await startTestServer();
@@ -35,7 +51,11 @@ describe('messages', () => {
     const clientMsgId = crypto.randomUUID();
     const received = nextEvent(bobSocket, 'message:new');
     const echoedToSender = collectEvents(aliceSocket, 'message:new');
-    const ack = await aliceSocket.emitWithAck('message:send', { conversationId, clientMsgId, text: '  Hello, Bob 👋  ' });
+    const ack = await aliceSocket.emitWithAck('message:send', {
+      conversationId,
+      clientMsgId,
+      text: '  Hello, Bob 👋  ',
+    });
     if (!ack.ok) throw new Error(ack.error.message);
     expect(ack.data).toMatchObject({
       conversationId,
@@ -78,7 +98,9 @@ describe('messages', () => {
     expect(first.ok && concurrent.ok && retry.ok).toBe(true);
     expect(concurrent).toEqual(first);
     expect(retry).toEqual(first);
-    const stored = (await history(alice, '?limit=100')).body.messages.filter((m) => m.clientMsgId === payload.clientMsgId);
+    const stored = (await history(alice, '?limit=100')).body.messages.filter(
+      (m) => m.clientMsgId === payload.clientMsgId,
+    );
     expect(stored).toHaveLength(1);
   });
 

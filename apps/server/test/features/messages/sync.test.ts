@@ -60,11 +60,28 @@ describe('catch-up by change number (conversation:sync)', () => {
 
     const m4 = await sendText(aliceSocket, id, 'four');
     const m5 = await sendText(aliceSocket, id, 'five');
-    okData(await aliceSocket.emitWithAck('message:edit', { conversationId: id, messageId: m1.id, text: 'one, edited' }));
+    okData(
+      await aliceSocket.emitWithAck('message:edit', {
+        conversationId: id,
+        messageId: m1.id,
+        text: 'one, edited',
+      }),
+    );
     okData(await aliceSocket.emitWithAck('message:delete', { conversationId: id, messageId: m2.id }));
-    okData(await aliceSocket.emitWithAck('message:react', { conversationId: id, messageId: m3.id, emoji: '🎉', on: true }));
+    okData(
+      await aliceSocket.emitWithAck('message:react', {
+        conversationId: id,
+        messageId: m3.id,
+        emoji: '🎉',
+        on: true,
+      }),
+    );
     const lastChange = okData(
-      await aliceSocket.emitWithAck('message:edit', { conversationId: id, messageId: m4.id, text: 'four, edited' }),
+      await aliceSocket.emitWithAck('message:edit', {
+        conversationId: id,
+        messageId: m4.id,
+        text: 'four, edited',
+      }),
     );
 
     const back = await t.connectSocket(bob.cookie);
@@ -101,7 +118,9 @@ describe('catch-up by change number (conversation:sync)', () => {
     const total = SYNC_PAGE_MAX + 30;
     const sent: Message[] = [];
     for (let start = 0; start < total; start += 25) {
-      const batch = Array.from({ length: Math.min(25, total - start) }, (_, i) => sendText(aliceSocket, id, `m${start + i}`));
+      const batch = Array.from({ length: Math.min(25, total - start) }, (_, i) =>
+        sendText(aliceSocket, id, `m${start + i}`),
+      );
       sent.push(...(await Promise.all(batch)));
     }
     sent.sort((a, b) => a.changeSeq - b.changeSeq);
@@ -114,15 +133,26 @@ describe('catch-up by change number (conversation:sync)', () => {
 
     // A change between pages to a message already fetched comes again, newer, on a later page.
     const early = first.messages[0]!;
-    const edited = okData(await aliceSocket.emitWithAck('message:edit', { conversationId: id, messageId: early.id, text: 'late edit' }));
+    const edited = okData(
+      await aliceSocket.emitWithAck('message:edit', {
+        conversationId: id,
+        messageId: early.id,
+        text: 'late edit',
+      }),
+    );
 
     const pages = [first];
     while (pages.at(-1)!.hasMore) {
-      pages.push(only(okData(await sync(bobSocket, [{ conversationId: id, changeSeq: pages.at(-1)!.changeSeq }]))));
+      pages.push(
+        only(okData(await sync(bobSocket, [{ conversationId: id, changeSeq: pages.at(-1)!.changeSeq }]))),
+      );
       expect(pages.length).toBeLessThan(5);
     }
     const rest = pages.slice(1).flatMap((page) => page.messages);
-    expect(rest.map((message) => message.id)).toEqual([...sent.slice(SYNC_PAGE_MAX).map((message) => message.id), early.id]);
+    expect(rest.map((message) => message.id)).toEqual([
+      ...sent.slice(SYNC_PAGE_MAX).map((message) => message.id),
+      early.id,
+    ]);
     expect(rest.at(-1)).toEqual(edited);
 
     const changeSeqs = pages.flatMap((page) => page.messages.map((message) => message.changeSeq));
@@ -131,7 +161,7 @@ describe('catch-up by change number (conversation:sync)', () => {
     expect(ids).toEqual(new Set(sent.map((message) => message.id)));
   });
 
-  it("leaves out conversations the caller is not a member of, whatever changeSeq they give", async () => {
+  it('leaves out conversations the caller is not a member of, whatever changeSeq they give', async () => {
     const { bob, id, aliceSocket } = await pair();
     const [carol, dave] = [await t.signUp(), await t.signUp()];
     const secret = await createGroup(t, dave, [], 'Secret');
@@ -170,9 +200,15 @@ describe('catch-up by change number (conversation:sync)', () => {
 
   let malformedSender: ClientSocket | undefined;
   it.each<[string, unknown]>([
-    ['more than SYNC_CONVERSATIONS_MAX entries', {
-      conversations: Array.from({ length: SYNC_CONVERSATIONS_MAX + 1 }, (_, i) => ({ conversationId: i + 1, changeSeq: 0 })),
-    }],
+    [
+      'more than SYNC_CONVERSATIONS_MAX entries',
+      {
+        conversations: Array.from({ length: SYNC_CONVERSATIONS_MAX + 1 }, (_, i) => ({
+          conversationId: i + 1,
+          changeSeq: 0,
+        })),
+      },
+    ],
     ['a missing list', {}],
     ['a list that is not an array', { conversations: { conversationId: 1, changeSeq: 0 } }],
     ['a negative changeSeq', { conversations: [{ conversationId: 1, changeSeq: -1 }] }],
@@ -228,7 +264,12 @@ describe('catch-up by change number (conversation:sync)', () => {
       ]);
     }
     const bobSocket = await t.connectSocket(bob.cookie);
-    const first = okData(await sync(bobSocket, ids.map((conversationId) => ({ conversationId, changeSeq: 0 }))));
+    const first = okData(
+      await sync(
+        bobSocket,
+        ids.map((conversationId) => ({ conversationId, changeSeq: 0 })),
+      ),
+    );
     const delivered = first.results.reduce((sum, result) => sum + result.messages.length, 0);
     expect(delivered).toBe(SYNC_RESPONSE_MAX);
     const waiting = first.results.filter((result) => result.hasMore);

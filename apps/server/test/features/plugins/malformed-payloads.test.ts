@@ -1,4 +1,10 @@
-import { ErrorCode, type ClientToServerEvents, type Conversation, type HistoryResponse, type Message } from '@parley/shared';
+import {
+  ErrorCode,
+  type ClientToServerEvents,
+  type Conversation,
+  type HistoryResponse,
+  type Message,
+} from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ackCode,
@@ -104,7 +110,10 @@ describe('malformed socket payloads', () => {
   it.each(Object.keys(cases) as Array<keyof ClientToServerEvents>)(
     'answers malformed %s payloads with request/invalid and keeps the connection',
     async (event) => {
-      const emit = bobSocket.emitWithAck.bind(bobSocket) as (event: string, ...args: unknown[]) => Promise<never>;
+      const emit = bobSocket.emitWithAck.bind(bobSocket) as (
+        event: string,
+        ...args: unknown[]
+      ) => Promise<never>;
       for (const payload of [...cases[event](), ...notObjects]) {
         const ack = await emit(event, payload);
         expect(ackCode(ack), `${event} ${JSON.stringify(payload)}`).toBe(ErrorCode.Invalid);
@@ -117,21 +126,36 @@ describe('malformed socket payloads', () => {
 
   it('changed nothing, and the server and other clients carry on', async () => {
     // An event without an acknowledgement is ignored (even a valid one), and an unknown event too.
-    (aliceSocket.emit as (event: string, ...args: unknown[]) => void)('message:delete', { conversationId, messageId: message.id });
-    (bobSocket.emit as (event: string, ...args: unknown[]) => void)('no:such-event', { anything: true }, () => undefined);
+    (aliceSocket.emit as (event: string, ...args: unknown[]) => void)('message:delete', {
+      conversationId,
+      messageId: message.id,
+    });
+    (bobSocket.emit as (event: string, ...args: unknown[]) => void)(
+      'no:such-event',
+      { anything: true },
+      () => undefined,
+    );
     await sleep(50);
 
     const history = await t.http<HistoryResponse>('GET', `/api/conversations/${conversationId}/messages`, {
       cookie: alice.cookie,
     });
     expect(history.body.messages).toEqual([message]);
-    const list = await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', { cookie: bob.cookie });
-    expect(list.body.conversations[0]).toMatchObject({ lastReadSeq: 0, unreadCount: 1, changeSeq: message.changeSeq });
+    const list = await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', {
+      cookie: bob.cookie,
+    });
+    expect(list.body.conversations[0]).toMatchObject({
+      lastReadSeq: 0,
+      unreadCount: 1,
+      changeSeq: message.changeSeq,
+    });
 
     const heard = nextEvent(aliceSocket, 'message:new');
     const reply = await sendText(bobSocket, conversationId, 'all good here');
     expect(await heard).toEqual(reply);
-    expect(okData(await bobSocket.emitWithAck('conversation:read', { conversationId, seq: reply.seq }))).toMatchObject({
+    expect(
+      okData(await bobSocket.emitWithAck('conversation:read', { conversationId, seq: reply.seq })),
+    ).toMatchObject({
       lastReadSeq: reply.seq,
     });
     expect((await t.http('GET', '/healthz')).status).toBe(200);

@@ -16,18 +16,27 @@ const LIMIT = 10;
 describe('socket flood limits', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ env: { SOCKET_RATE_LIMIT: String(LIMIT), SOCKET_SIGNAL_RATE_LIMIT: String(2 * LIMIT) } });
+    t = await startTestServer({
+      env: { SOCKET_RATE_LIMIT: String(LIMIT), SOCKET_SIGNAL_RATE_LIMIT: String(2 * LIMIT) },
+    });
   });
   afterAll(async () => t.close());
 
   it('refuses a flooding client with rate:limited and request/rate_limited while others keep sending promptly', async () => {
     const [flooder, bob] = [await t.signUp(), await t.signUp()];
     const { id } = await createGroup(t, flooder, [bob]);
-    const [flooderSocket, bobSocket] = [await t.connectSocket(flooder.cookie), await t.connectSocket(bob.cookie)];
+    const [flooderSocket, bobSocket] = [
+      await t.connectSocket(flooder.cookie),
+      await t.connectSocket(bob.cookie),
+    ];
     const warnings = collectEvents(flooderSocket, 'rate:limited');
 
     const flood = Array.from({ length: 60 }, (_, i) =>
-      flooderSocket.emitWithAck('message:send', { conversationId: id, clientMsgId: randomUUID(), text: `spam ${i}` }),
+      flooderSocket.emitWithAck('message:send', {
+        conversationId: id,
+        clientMsgId: randomUUID(),
+        text: `spam ${i}`,
+      }),
     );
     const started = Date.now();
     const bobsMessage = await bobSocket.timeout(2_000).emitWithAck('message:send', {
@@ -47,7 +56,9 @@ describe('socket flood limits', () => {
     expect(warnings[0]!.retryAfterMs).toBeGreaterThan(0);
     expect(warnings[0]!.retryAfterMs).toBeLessThanOrEqual(10_000);
 
-    const stored = await t.http<HistoryResponse>('GET', `/api/conversations/${id}/messages?limit=100`, { cookie: bob.cookie });
+    const stored = await t.http<HistoryResponse>('GET', `/api/conversations/${id}/messages?limit=100`, {
+      cookie: bob.cookie,
+    });
     expect(stored.body.messages.filter((message) => message.sender.id === flooder.id)).toHaveLength(LIMIT);
 
     // The flooder stays connected and still hears the others.
@@ -62,16 +73,30 @@ describe('socket flood limits', () => {
     const { id } = await createGroup(t, flooder, [bob]);
     const [tab1, tab2] = [await t.connectSocket(flooder.cookie), await t.connectSocket(flooder.cookie)];
     const junk = await Promise.all(
-      Array.from({ length: LIMIT }, () => tab1.emitWithAck('message:send', { conversationId: 'nope' } as never)),
+      Array.from({ length: LIMIT }, () =>
+        tab1.emitWithAck('message:send', { conversationId: 'nope' } as never),
+      ),
     );
     expect(junk.map(ackCode)).toEqual(Array(LIMIT).fill(ErrorCode.Invalid));
 
-    const refused = await tab2.emitWithAck('message:send', { conversationId: id, clientMsgId: randomUUID(), text: 'hi' });
+    const refused = await tab2.emitWithAck('message:send', {
+      conversationId: id,
+      clientMsgId: randomUUID(),
+      text: 'hi',
+    });
     expect(ackCode(refused)).toBe(ErrorCode.RateLimited);
     expect(tab1.connected && tab2.connected).toBe(true);
 
     const bobSocket = await t.connectSocket(bob.cookie);
-    expect(ackCode(await bobSocket.emitWithAck('message:send', { conversationId: id, clientMsgId: randomUUID(), text: 'hi' }))).toBe('ok');
+    expect(
+      ackCode(
+        await bobSocket.emitWithAck('message:send', {
+          conversationId: id,
+          clientMsgId: randomUUID(),
+          text: 'hi',
+        }),
+      ),
+    ).toBe('ok');
   });
 
   it('keeps a separate budget for typing, presence and receipts, so signals never starve sends', async () => {
@@ -86,7 +111,11 @@ describe('socket flood limits', () => {
     expect(codes.filter((code) => code === 'ok')).toHaveLength(2 * LIMIT);
     expect(codes.filter((code) => code === ErrorCode.RateLimited)).toHaveLength(LIMIT);
 
-    const sent = await socket.emitWithAck('message:send', { conversationId: id, clientMsgId: randomUUID(), text: 'sent' });
+    const sent = await socket.emitWithAck('message:send', {
+      conversationId: id,
+      clientMsgId: randomUUID(),
+      text: 'sent',
+    });
     expect(sent.ok).toBe(true);
   });
 });

@@ -24,21 +24,33 @@ const TEST_ENV = { PRESENCE_BATCH_MS: String(BATCH_MS), AUTH_RATE_LIMIT_PER_IP: 
 
 /** The statuses announced for one user, in order, across every presence:update received. */
 const statusesOf = (updates: Presence[][], userId: number) =>
-  updates.flat().filter((update) => update.userId === userId).map((update) => update.status);
+  updates
+    .flat()
+    .filter((update) => update.userId === userId)
+    .map((update) => update.status);
 
 /**
  * Connects a socket that records every presence:update after its snapshot (which it returns
  * separately). Close the socket yourself.
  */
-async function watch(url: string, cookie: string): Promise<{ socket: ClientSocket; snapshot: Presence[]; updates: Presence[][] }> {
+async function watch(
+  url: string,
+  cookie: string,
+): Promise<{ socket: ClientSocket; snapshot: Presence[]; updates: Presence[][] }> {
   const updates: Presence[][] = [];
-  const socket = await connectSocketListening(url, cookie, (s) => s.on('presence:update', (batch) => updates.push(batch)));
+  const socket = await connectSocketListening(url, cookie, (s) =>
+    s.on('presence:update', (batch) => updates.push(batch)),
+  );
   await waitUntil(() => updates.length > 0, 5_000, 'presence snapshot');
   const snapshot = updates.shift()!;
   return { socket, snapshot, updates };
 }
 
-async function waitForStatus(updates: Presence[][], userId: number, status: Presence['status']): Promise<Presence> {
+async function waitForStatus(
+  updates: Presence[][],
+  userId: number,
+  status: Presence['status'],
+): Promise<Presence> {
   await waitUntil(() => statusesOf(updates, userId).includes(status), 5_000, `${status} for user ${userId}`);
   return updates.flat().find((update) => update.userId === userId && update.status === status)!;
 }
@@ -67,7 +79,12 @@ describe('presence and typing', () => {
   }
 
   it('sends a newly connected socket the presence of everyone it shares a conversation with', async () => {
-    const [alice, bob, carol, stranger] = [await t.signUp(), await t.signUp(), await t.signUp(), await t.signUp()];
+    const [alice, bob, carol, stranger] = [
+      await t.signUp(),
+      await t.signUp(),
+      await t.signUp(),
+      await t.signUp(),
+    ];
     await createGroup(t, alice, [bob, carol]);
     await t.connectSocket(bob.cookie);
     await t.connectSocket(stranger.cookie);
@@ -89,14 +106,22 @@ describe('presence and typing', () => {
     expect(statusesOf(updates, bob.id)).toEqual([]);
 
     await createGroup(t, alice, [bob]);
-    expect(await waitForStatus(updates, bob.id, 'online')).toEqual({ userId: bob.id, status: 'online', lastSeenAt: null });
+    expect(await waitForStatus(updates, bob.id, 'online')).toEqual({
+      userId: bob.id,
+      status: 'online',
+      lastSeenAt: null,
+    });
   });
 
   it('tells contacts when someone comes online', async () => {
     const { contacts, updates } = await watcherWithContacts(1);
     const bob = contacts[0]!;
     await t.connectSocket(bob.cookie);
-    expect(await waitForStatus(updates, bob.id, 'online')).toEqual({ userId: bob.id, status: 'online', lastSeenAt: null });
+    expect(await waitForStatus(updates, bob.id, 'online')).toEqual({
+      userId: bob.id,
+      status: 'online',
+      lastSeenAt: null,
+    });
   });
 
   it('keeps a user with two tabs online until both close, then says offline with lastSeenAt', async () => {
@@ -162,7 +187,10 @@ describe('presence and typing', () => {
     const bob = contacts[0]!;
     const tab = await t.connectSocket(bob.cookie);
     await waitForStatus(updates, bob.id, 'online');
-    await Promise.all([tab.emitWithAck('presence:set', { status: 'away' }), tab.emitWithAck('presence:set', { status: 'online' })]);
+    await Promise.all([
+      tab.emitWithAck('presence:set', { status: 'away' }),
+      tab.emitWithAck('presence:set', { status: 'online' }),
+    ]);
     await sleep(QUIET_MS);
     expect(statusesOf(updates, bob.id)).toEqual(['online']);
   });
@@ -174,10 +202,19 @@ describe('presence and typing', () => {
     const eventsBefore = updates.length;
 
     await Promise.all(tabs.map((tab) => tab.emitWithAck('presence:set', { status: 'away' })));
-    await waitUntil(() => contacts.every((contact) => statusesOf(updates, contact.id).includes('away')), 5_000, 'all away');
+    await waitUntil(
+      () => contacts.every((contact) => statusesOf(updates, contact.id).includes('away')),
+      5_000,
+      'all away',
+    );
     await sleep(QUIET_MS);
     expect(updates.length - eventsBefore).toBe(1);
-    expect(updates.at(-1)!.map((update) => update.userId).sort()).toEqual(contacts.map((contact) => contact.id).sort());
+    expect(
+      updates
+        .at(-1)!
+        .map((update) => update.userId)
+        .sort(),
+    ).toEqual(contacts.map((contact) => contact.id).sort());
   });
 
   it('tells only people who share a conversation with the user', async () => {
@@ -198,7 +235,15 @@ describe('presence and typing', () => {
     const { contacts, updates } = await watcherWithContacts(1);
     const tab = await t.connectSocket(contacts[0]!.cookie);
     await waitForStatus(updates, contacts[0]!.id, 'online');
-    for (const payload of [{ status: 'offline' }, { status: 'AWAY' }, {}, { status: 'away', until: 5 }, 'away', null, [1]]) {
+    for (const payload of [
+      { status: 'offline' },
+      { status: 'AWAY' },
+      {},
+      { status: 'away', until: 5 },
+      'away',
+      null,
+      [1],
+    ]) {
       const ack = await tab.emitWithAck('presence:set', payload as never);
       expect(ackCode(ack), JSON.stringify(payload)).toBe(ErrorCode.Invalid);
     }
@@ -208,7 +253,12 @@ describe('presence and typing', () => {
   });
 
   it('relays typing:start and typing:stop to the other members only, not to any tab of the typer', async () => {
-    const [alice, bob, carol, dave] = [await t.signUp(), await t.signUp(), await t.signUp(), await t.signUp()];
+    const [alice, bob, carol, dave] = [
+      await t.signUp(),
+      await t.signUp(),
+      await t.signUp(),
+      await t.signUp(),
+    ];
     const group = await createGroup(t, alice, [bob, carol]);
     await createGroup(t, alice, [dave], 'Elsewhere');
     const [aliceTab, aliceOtherTab, bobSocket, carolSocket, daveSocket] = await Promise.all(
@@ -220,7 +270,10 @@ describe('presence and typing', () => {
 
     const bobHears = nextEvent(bobSocket!, 'typing:update');
     const carolHears = nextEvent(carolSocket!, 'typing:update');
-    expect(await aliceTab!.emitWithAck('typing:start', { conversationId: group.id })).toEqual({ ok: true, data: null });
+    expect(await aliceTab!.emitWithAck('typing:start', { conversationId: group.id })).toEqual({
+      ok: true,
+      data: null,
+    });
     const started = { conversationId: group.id, userId: alice.id, typing: true };
     expect(await bobHears).toEqual(started);
     expect(await carolHears).toEqual(started);
@@ -238,11 +291,18 @@ describe('presence and typing', () => {
   it('refuses typing in a conversation one is not a member of, or that does not exist', async () => {
     const [alice, bob, mallory] = [await t.signUp(), await t.signUp(), await t.signUp()];
     const group = await createGroup(t, alice, [bob]);
-    const [bobSocket, mallorySocket] = [await t.connectSocket(bob.cookie), await t.connectSocket(mallory.cookie)];
+    const [bobSocket, mallorySocket] = [
+      await t.connectSocket(bob.cookie),
+      await t.connectSocket(mallory.cookie),
+    ];
     const bobHeard = collectEvents(bobSocket, 'typing:update');
     for (const event of ['typing:start', 'typing:stop'] as const) {
-      expect(ackCode(await mallorySocket.emitWithAck(event, { conversationId: group.id }))).toBe(ErrorCode.NotMember);
-      expect(ackCode(await mallorySocket.emitWithAck(event, { conversationId: 987_654 }))).toBe(ErrorCode.ConversationNotFound);
+      expect(ackCode(await mallorySocket.emitWithAck(event, { conversationId: group.id }))).toBe(
+        ErrorCode.NotMember,
+      );
+      expect(ackCode(await mallorySocket.emitWithAck(event, { conversationId: 987_654 }))).toBe(
+        ErrorCode.ConversationNotFound,
+      );
     }
     await sleep(100);
     expect(bobHeard).toEqual([]);

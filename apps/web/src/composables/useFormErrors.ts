@@ -1,5 +1,5 @@
 import type { ErrorIssue } from '@parley/shared';
-import { nextTick, reactive } from 'vue';
+import { nextTick, reactive, ref } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { z } from 'zod';
 import { isApiRequestError } from '@/api/http';
@@ -83,4 +83,49 @@ export function useFormErrors<Field extends string>(fields: readonly Field[]) {
   }
 
   return { fieldErrors, formError, clear, clearField, showIssues, showError };
+}
+
+export interface SchemaSubmitOptions<Field extends string> {
+  /** Error codes that belong next to a field rather than above the button. */
+  fieldForCode?: Partial<Record<string, Field>>;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * A form validated with a shared schema and submitted once at a time. Invalid input and refused
+ * requests show their errors by the fields (or above the button), and the cursor goes to the
+ * first field that needs fixing. Bind `form` with `ref="form"`.
+ */
+export function useSchemaForm<Field extends string>(fields: readonly Field[]) {
+  const errors = useFormErrors(fields);
+  const submitting = ref(false);
+  const form = ref<HTMLFormElement | null>(null);
+
+  async function submit<T>(
+    schema: z.ZodType<T>,
+    input: unknown,
+    action: (data: T) => Promise<void>,
+    options: SchemaSubmitOptions<Field> = {},
+  ): Promise<void> {
+    if (submitting.value) return;
+    const parsed = schema.safeParse(input);
+    if (!parsed.success) {
+      errors.showIssues(parsed.error.issues);
+      void focusFirstInvalid(form.value);
+      return;
+    }
+    errors.clear();
+    submitting.value = true;
+    try {
+      await action(parsed.data);
+    } catch (error) {
+      errors.showError(error, options.fieldForCode);
+      options.onError?.(error);
+      void focusFirstInvalid(form.value);
+    } finally {
+      submitting.value = false;
+    }
+  }
+
+  return { errors, submitting, form, submit };
 }

@@ -1,8 +1,29 @@
 // Where the end-to-end run's own Parley server lives: a dedicated port and a database of its own,
 // shared by playwright.config.ts (which starts the server) and global-teardown.ts (which drops it).
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 
-export const E2E_PORT = Number(process.env.PARLEY_E2E_PORT ?? 3100);
+/**
+ * A TCP port that nothing listens on now, found by letting the kernel choose one (listen on port 0)
+ * in a child process, because Playwright evaluates its config synchronously.
+ */
+function freePort(): number {
+  const script =
+    "const s=require('node:net').createServer();" +
+    "s.listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close();});";
+  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+}
+
+/**
+ * The run's port: PARLEY_E2E_PORT when set, otherwise a free one chosen once, in the runner, and
+ * handed to the workers (which evaluate this module again) through the environment they inherit.
+ */
+function e2ePort(): number {
+  process.env.PARLEY_E2E_PORT ??= String(freePort());
+  return Number(process.env.PARLEY_E2E_PORT);
+}
+
+export const E2E_PORT = e2ePort();
 export const E2E_BASE_URL = `http://127.0.0.1:${E2E_PORT}`;
 /** The browser may be pointed at either name; both are allowed to open a socket. */
 export const E2E_ORIGINS = [E2E_BASE_URL, `http://localhost:${E2E_PORT}`];

@@ -114,11 +114,11 @@ export function messagesIn(scope: Page | Locator, text?: string | RegExp): Locat
 /** The stored messages in `log` (those with a seq) as shown, top to bottom: seq and text. */
 export async function storedMessages(log: Locator): Promise<{ seq: number; text: string }[]> {
   return log.locator('[data-testid=message][data-seq]').evaluateAll((items) => {
-    // The text paragraph also holds an invisible copy of the time that reserves room for it.
+    // The text paragraph also holds the time and ticks, floated at the end of its last line.
     const messageText = (item: Element): string => {
-      const paragraph = item.querySelector('[data-testid=message-bubble] > p')?.cloneNode(true);
+      const paragraph = item.querySelector('[data-testid=message-text]')?.cloneNode(true);
       if (!(paragraph instanceof Element)) return '';
-      paragraph.querySelectorAll('[aria-hidden=true]').forEach((spacer) => spacer.remove());
+      paragraph.querySelectorAll('[data-testid=message-meta]').forEach((meta) => meta.remove());
       return paragraph.textContent?.trim() ?? '';
     };
     return items.map((item) => ({

@@ -45,3 +45,28 @@ test('registration shows its problems next to the fields, a taken username inclu
   await expect(username).toBeFocused();
   await expect(page).toHaveURL(/\/register/);
 });
+
+test('registration refuses a display name that shows nothing or hides text-direction tricks', async ({
+  page,
+}) => {
+  const account = newAccount('eve');
+  await page.goto('/register');
+  await page.getByLabel('Username', { exact: true }).fill(account.username);
+  await page.getByLabel('Password', { exact: true }).fill(account.password);
+  const displayName = page.getByLabel('Display name', { exact: true });
+  const create = page.getByRole('button', { name: 'Create account', exact: true });
+
+  await displayName.fill('\u200b\u200b');
+  await create.click();
+  await expect(displayName).toHaveAttribute('aria-invalid', 'true');
+  await expect(displayName).toHaveAccessibleDescription(/Type at least one visible character/);
+
+  await displayName.fill('evil\u202egnp.exe');
+  await create.click();
+  await expect(displayName).toHaveAccessibleDescription(/cannot contain .* text-direction controls/);
+  await expect(page).toHaveURL(/\/register/);
+
+  await displayName.fill('אווה');
+  await create.click();
+  await expect(accountMenu(page, { displayName: 'אווה' })).toBeVisible();
+});

@@ -2,6 +2,15 @@ import type { Conversation, Message } from '@parley/shared';
 import { useI18n } from 'vue-i18n';
 import { useSessionStore } from '@/stores/session';
 
+/** See useConversationDisplay().preview. */
+export interface ConversationPreview {
+  keypath: 'conversation.previewYou' | 'conversation.previewOther' | null;
+  /** The message text on one line, or the UI's words for "deleted" / "no messages yet". */
+  text: string;
+  /** The sender's display name, for `conversation.previewOther`; empty otherwise. */
+  name: string;
+}
+
 /** How a conversation is named and previewed for the signed-in user. */
 export function useConversationDisplay() {
   const { t } = useI18n();
@@ -16,14 +25,19 @@ export function useConversationDisplay() {
     return t('conversation.untitled');
   }
 
-  function preview(conversation: Conversation): string {
+  /**
+   * The last message in one line. `keypath` is the sentence around it ("You: {text}",
+   * "{name}: {text}") or null for the text alone; the caller renders name and text as isolated user
+   * text (`<i18n-t>` with `<bdi>`), so a right-to-left message or name keeps its own direction.
+   */
+  function preview(conversation: Conversation): ConversationPreview {
     const last: Message | null = conversation.lastMessage;
-    if (!last) return t('conversation.noMessagesYet');
+    if (!last) return { keypath: null, text: t('conversation.noMessagesYet'), name: '' };
     const text = last.deletedAt ? t('message.deleted') : last.text.replace(/\s+/g, ' ').trim();
-    if (last.sender.id === session.user?.id) return t('conversation.previewYou', { text });
+    if (last.sender.id === session.user?.id) return { keypath: 'conversation.previewYou', text, name: '' };
     if (conversation.kind === 'group')
-      return t('conversation.previewOther', { name: last.sender.displayName, text });
-    return text;
+      return { keypath: 'conversation.previewOther', text, name: last.sender.displayName };
+    return { keypath: null, text, name: '' };
   }
 
   function memberCount(conversation: Conversation): string {

@@ -37,6 +37,11 @@ export function useFormErrors<Field extends string>(fields: readonly Field[]) {
           : t('validation.maxLength', { max: Number(issue.maximum) });
       case 'invalid_format':
         return t('validation.usernameFormat');
+      case 'custom':
+        // The shared visible-text rule names itself (packages/shared/src/schemas/text.ts).
+        if (issue.params?.rule === 'visible') return t('validation.invisible');
+        if (issue.params?.rule === 'name_characters') return t('validation.nameCharacters');
+        return t('validation.invalid');
       default:
         return t('validation.invalid');
     }

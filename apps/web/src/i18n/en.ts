@@ -34,6 +34,8 @@ const en = {
     usernameFormat: 'Use letters, digits, "_", "." and "-", starting with a letter or digit.',
     invalid: 'This value is not valid.',
     tooManyMembers: 'A group can have at most {max} members.',
+    invisible: 'Type at least one visible character; spaces and invisible characters alone do not count.',
+    nameCharacters: 'Names cannot contain line breaks, control characters or text-direction controls.',
   },
   errors: {
     invalid: 'Some fields need attention.',

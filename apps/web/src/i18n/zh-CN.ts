@@ -36,6 +36,8 @@ const zhCN: MessageSchema = {
     usernameFormat: '只能使用字母、数字、“_”、“.” 和 “-”，并以字母或数字开头。',
     invalid: '该值无效。',
     tooManyMembers: '群组最多只能有 {max} 名成员。',
+    invisible: '请至少输入一个可见字符，仅有空格或不可见字符不算。',
+    nameCharacters: '名称不能包含换行、控制字符或文字方向控制符。',
   },
   errors: {
     invalid: '部分内容需要修改。',

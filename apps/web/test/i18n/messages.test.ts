@@ -29,6 +29,9 @@ describe('translations', () => {
     for (const source of Object.values(sources)) {
       for (const match of source.matchAll(/\bt\(\s*'([a-zA-Z]+(?:\.[a-zA-Z-]+)+)'/g)) used.add(match[1]!);
       for (const match of source.matchAll(/'(errors\.[a-zA-Z]+)'/g)) used.add(match[1]!);
+      // <i18n-t keypath="…"> and keypaths handed to it from a composable.
+      for (const match of source.matchAll(/(?<!:)\bkeypath(?:="|: ')([a-zA-Z]+(?:\.[a-zA-Z-]+)+)['"]/g))
+        used.add(match[1]!);
     }
     expect(used.size).toBeGreaterThan(50);
     expect([...used].filter((key) => !englishKeys.has(key))).toEqual([]);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema, isoDateSchema } from './common.js';
 import { messageSchema } from './messages.js';
+import { visibleNameSchema } from './text.js';
 import { userSummarySchema, usernameSchema } from './users.js';
 
 export const GROUP_NAME_MAX = 80;
@@ -12,12 +13,11 @@ export type ConversationKind = z.infer<typeof conversationKindSchema>;
 export const memberRoleSchema = z.enum(['owner', 'admin', 'member']);
 export type MemberRole = z.infer<typeof memberRoleSchema>;
 
+/** Input only (group creation): see visibleNameSchema. Served group names are plain strings. */
+export const groupNameSchema = visibleNameSchema(GROUP_NAME_MAX);
+
 export const createGroupBodySchema = z.strictObject({
-  name: z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(GROUP_NAME_MAX, `must be at most ${GROUP_NAME_MAX} characters`),
+  name: groupNameSchema,
   /** Everyone but the creator, who is always added as owner. */
   memberUsernames: z.array(usernameSchema).max(GROUP_MEMBERS_MAX, `at most ${GROUP_MEMBERS_MAX} members`),
 });

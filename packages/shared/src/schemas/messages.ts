@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, isoDateSchema } from './common.js';
+import { messageBodySchema } from './text.js';
 import { userSummarySchema } from './users.js';
 
 export const MESSAGE_TEXT_MAX = 4000;
@@ -12,12 +13,11 @@ export const REACTIONS_PER_USER_MAX = 20;
 
 const seqSchema = z.number().int().nonnegative().max(2_147_483_647);
 
-/** Trimmed; refuses empty, whitespace-only and over-long text. */
-export const messageTextSchema = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(MESSAGE_TEXT_MAX, `must be at most ${MESSAGE_TEXT_MAX} characters`);
+/**
+ * Trimmed; refuses empty, over-long and invisible-only text (whitespace, zero-width and other
+ * blank characters only: see hasVisibleText). The web app's send and save buttons use this too.
+ */
+export const messageTextSchema = messageBodySchema(MESSAGE_TEXT_MAX);
 
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 

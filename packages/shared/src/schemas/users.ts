@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, isoDateSchema } from './common.js';
+import { visibleNameSchema } from './text.js';
 
 export const USERNAME_MIN = 3;
 export const USERNAME_MAX = 32;
@@ -19,11 +20,8 @@ export const usernameSchema = z
     'may contain letters, digits, "_", "." and "-", starting with a letter or digit',
   );
 
-export const displayNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(DISPLAY_NAME_MAX, `must be at most ${DISPLAY_NAME_MAX} characters`);
+/** Input only (registration): see visibleNameSchema. Served display names are plain strings. */
+export const displayNameSchema = visibleNameSchema(DISPLAY_NAME_MAX);
 
 export const userRoleSchema = z.enum(['user', 'admin']);
 export type UserRole = z.infer<typeof userRoleSchema>;

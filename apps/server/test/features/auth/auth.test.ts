@@ -67,6 +67,26 @@ describe('accounts', () => {
     ['a short password', { username: 'valid_name', displayName: 'V', password: 'short' }, 'password'],
     ['a username with spaces', { username: 'two words', displayName: 'V', password }, 'username'],
     ['an empty display name', { username: 'valid_name2', displayName: '   ', password }, 'displayName'],
+    [
+      'a bidi override in the display name',
+      { username: 'valid_name5', displayName: 'evil\u202egnp.exe', password },
+      'displayName',
+    ],
+    [
+      'an invisible display name',
+      { username: 'valid_name6', displayName: '\u200b\u200b', password },
+      'displayName',
+    ],
+    [
+      'a NUL in the display name',
+      { username: 'valid_name7', displayName: 'a\u0000b', password },
+      'displayName',
+    ],
+    [
+      'a newline in the display name',
+      { username: 'valid_name8', displayName: 'a\nb', password },
+      'displayName',
+    ],
     ['a missing field', { username: 'valid_name3', password }, 'displayName'],
     ['a number for a string', { username: 12345, displayName: 'V', password }, 'username'],
     ['an unknown field', { username: 'valid_name4', displayName: 'V', password, role: 'admin' }, ''],
@@ -82,6 +102,27 @@ describe('accounts', () => {
       `body${field ? `.${field}` : ''}`,
     );
     expect(response.cookie).toBeNull();
+  });
+
+  it('accepts right-to-left, CJK and emoji display names as typed', async () => {
+    for (const displayName of ['דוד כהן', '王小明', '👨‍👩‍👧 family']) {
+      const response = await t.http<{ user: { displayName: string } }>('POST', '/api/auth/register', {
+        body: { username: uniqueName(), displayName, password },
+      });
+      expect(response.status).toBe(201);
+      expect(response.body.user.displayName).toBe(displayName);
+    }
+  });
+
+  it('still serves a display name stored before the visible-text rule', async () => {
+    const user = await t.signUp();
+    const legacy = 'evil\u202egnp.exe\u200b';
+    await queryDatabase(t, 'UPDATE users SET displayName = ? WHERE id = ?', [legacy, user.id]);
+    const me = await t.http<{ user: { displayName: string } }>('GET', '/api/auth/me', {
+      cookie: user.cookie,
+    });
+    expect(me.status).toBe(200);
+    expect(me.body.user.displayName).toBe(legacy);
   });
 
   it('answers malformed JSON and oversized bodies with clear errors, not a crash', async () => {

@@ -1,6 +1,12 @@
 import { ErrorCode, type Conversation } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nextEvent, startTestServer, uniqueName, type TestServer } from '../../helpers/server.js';
+import {
+  nextEvent,
+  queryDatabase,
+  startTestServer,
+  uniqueName,
+  type TestServer,
+} from '../../helpers/server.js';
 
 describe('groups', () => {
   let t: TestServer;
@@ -69,18 +75,50 @@ describe('groups', () => {
   });
 
   it.each([
-    ['an empty name', { name: '   ', memberUsernames: [] }],
-    ['a name over 80 characters', { name: 'x'.repeat(81), memberUsernames: [] }],
-    ['members that are not a list', { name: 'Group', memberUsernames: 'bob' }],
-    ['an unknown field', { name: 'Group', memberUsernames: [], kind: 'direct' }],
-  ])('refuses a group with %s', async (_case, body) => {
+    ['an empty name', { name: '   ', memberUsernames: [] }, 'body.name'],
+    ['a name over 80 characters', { name: 'x'.repeat(81), memberUsernames: [] }, 'body.name'],
+    ['a name with a bidi override', { name: 'evil\u202egnp.exe', memberUsernames: [] }, 'body.name'],
+    ['a name with an isolate', { name: 'a\u2067b\u2069', memberUsernames: [] }, 'body.name'],
+    ['an invisible name', { name: '\u200b\u3164\u2800', memberUsernames: [] }, 'body.name'],
+    ['a name with a NUL', { name: 'a\u0000b', memberUsernames: [] }, 'body.name'],
+    ['members that are not a list', { name: 'Group', memberUsernames: 'bob' }, 'body.memberUsernames'],
+    ['an unknown field', { name: 'Group', memberUsernames: [], kind: 'direct' }, 'body'],
+  ])('refuses a group with %s (400 request/invalid naming the field)', async (_case, body, field) => {
     const alice = await t.signUp();
-    const response = await t.http<{ error: { code: string } }>('POST', '/api/conversations', {
-      cookie: alice.cookie,
-      body,
-    });
+    const response = await t.http<{ error: { code: string; issues: { path: string }[] } }>(
+      'POST',
+      '/api/conversations',
+      { cookie: alice.cookie, body },
+    );
     expect(response.status).toBe(400);
     expect(response.body.error.code).toBe(ErrorCode.Invalid);
+    expect(response.body.error.issues.map((issue) => issue.path)).toContain(field);
+    const list = await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', {
+      cookie: alice.cookie,
+    });
+    expect(list.body.conversations).toEqual([]);
+  });
+
+  it('accepts right-to-left, CJK and emoji group names, and still serves a name stored before the rule', async () => {
+    const alice = await t.signUp();
+    const names = ['צוות', '周末计划', '🚀 launch'];
+    const ids: number[] = [];
+    for (const name of names) {
+      const created = await t.http<{ conversation: Conversation }>('POST', '/api/conversations', {
+        cookie: alice.cookie,
+        body: { name, memberUsernames: [] },
+      });
+      expect(created.status).toBe(201);
+      expect(created.body.conversation.name).toBe(name);
+      ids.push(created.body.conversation.id);
+    }
+    const legacy = 'old\u202ename\u0000';
+    await queryDatabase(t, 'UPDATE conversations SET name = ? WHERE id = ?', [legacy, ids[0]]);
+    const read = await t.http<{ conversation: Conversation }>('GET', `/api/conversations/${ids[0]}`, {
+      cookie: alice.cookie,
+    });
+    expect(read.status).toBe(200);
+    expect(read.body.conversation.name).toBe(legacy);
   });
 
   it('requires a session for every conversation route', async () => {

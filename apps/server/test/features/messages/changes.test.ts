@@ -177,11 +177,16 @@ describe('replies, edits, deletes and reactions', () => {
     it.each([
       ['empty text', ''],
       ['whitespace-only text', '   '],
+      ['zero-width-space-only text', '\u200b'],
+      ['braille-blank and Hangul-filler text', '\u2800\u3164'],
+      ['word joiner, ZWNJ, ZWJ and soft hyphen', '\u2060\u200c\u200d\u00ad'],
       ['text over the limit', 'x'.repeat(MESSAGE_TEXT_MAX + 1)],
       ['a number', 7],
-    ])('refuses %s with request/invalid', async (_case, text) => {
+    ])('refuses %s with request/invalid on text', async (_case, text) => {
       const original = await sendText(aliceSocket, conversationId, 'keep me');
-      expect(ackCode(await edit(aliceSocket, original.id, text))).toBe(ErrorCode.Invalid);
+      const ack = await edit(aliceSocket, original.id, text);
+      expect(ackCode(ack)).toBe(ErrorCode.Invalid);
+      expect(ack.ok ? [] : ack.error.issues?.map((issue) => issue.path)).toContain('text');
       expect(await stored(original.id)).toEqual(original);
     });
 

@@ -145,6 +145,13 @@ describe('messages', () => {
   it.each([
     ['empty text', { text: '' }, 'text'],
     ['whitespace-only text', { text: ' \n\t ' }, 'text'],
+    ['zero-width-space-only text', { text: '\u200b\u200b' }, 'text'],
+    ['word-joiner-only text', { text: '\u2060' }, 'text'],
+    ['ZWNJ + ZWJ text', { text: '\u200c\u200d' }, 'text'],
+    ['soft-hyphen-only text', { text: '\u00ad' }, 'text'],
+    ['braille-blank-only text', { text: '\u2800\u2800' }, 'text'],
+    ['Hangul-filler-only text', { text: '\u3164' }, 'text'],
+    ['bidi-marks-only text', { text: '\u200f\u202e' }, 'text'],
     ['text over the limit', { text: 'x'.repeat(MESSAGE_TEXT_MAX + 1) }, 'text'],
     ['a number for text', { text: 42 }, 'text'],
     ['binary for text', { text: Buffer.from('hello') }, 'text'],
@@ -172,6 +179,22 @@ describe('messages', () => {
       expect(ack).toMatchObject({ ok: false, error: { code: ErrorCode.Invalid } });
     }
     expect(aliceSocket.connected).toBe(true);
+  });
+
+  it.each([
+    ['Hebrew', 'שלום, מה שלומך?'],
+    ['Chinese', '你好，世界'],
+    ['emoji only', '🎉'],
+    ['a ZWJ family emoji', '👨‍👩‍👧'],
+    ['text with a right-to-left override', 'see \u202egnp.exe'],
+  ])('stores %s exactly as typed', async (_case, text) => {
+    const ack = await aliceSocket.emitWithAck('message:send', {
+      conversationId,
+      clientMsgId: crypto.randomUUID(),
+      text,
+    });
+    if (!ack.ok) throw new Error(ack.error.message);
+    expect(ack.data.text).toBe(text);
   });
 
   it('accepts text of exactly the limit', async () => {

@@ -4,6 +4,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Config } from './config.js';
 import authRoutes from './features/auth/auth.routes.js';
 import { createAuthService } from './features/auth/auth.service.js';
+import { createDeviceCookies } from './features/auth/device-cookies.js';
 import { argon2Hasher, type PasswordHasher } from './features/auth/passwords.js';
 import { createConversationsRepository } from './features/conversations/conversations.repository.js';
 import conversationsRoutes from './features/conversations/conversations.routes.js';
@@ -79,7 +80,11 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, hasher = a
   };
 
   await fastify.register(healthRoutes);
-  await fastify.register(authRoutes, { auth, rateLimit: config.authRateLimit });
+  await fastify.register(authRoutes, {
+    auth,
+    rateLimit: config.authRateLimit,
+    devices: createDeviceCookies(config.sessionSecret),
+  });
   await fastify.register(usersRoutes, { prisma: fastify.prisma });
   await fastify.register(conversationsRoutes, { conversations, presence });
   await fastify.register(conversationsSocket, {

@@ -34,6 +34,7 @@ const en = {
     usernameFormat: 'Use letters, digits, "_", "." and "-", starting with a letter or digit.',
     invalid: 'This value is not valid.',
     tooManyMembers: 'A group can have at most {max} members.',
+    passwordTooCommon: 'This password is too common or too easy to guess. Choose another.',
   },
   errors: {
     invalid: 'Some fields need attention.',

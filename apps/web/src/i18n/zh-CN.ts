@@ -36,6 +36,7 @@ const zhCN: MessageSchema = {
     usernameFormat: '只能使用字母、数字、“_”、“.” 和 “-”，并以字母或数字开头。',
     invalid: '该值无效。',
     tooManyMembers: '群组最多只能有 {max} 名成员。',
+    passwordTooCommon: '该密码太常见或太容易被猜到，请换一个。',
   },
   errors: {
     invalid: '部分内容需要修改。',

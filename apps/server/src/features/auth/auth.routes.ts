@@ -8,16 +8,21 @@ import type { AuthRateLimit } from '../../config.js';
 import type { AuthService } from './auth.service.js';
 import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_MS, type DeviceCookies } from './device-cookies.js';
 import { requireUserId } from './require-user.js';
+import type { SessionSockets } from './session-sockets.js';
 
 export interface AuthRoutesOptions {
   auth: AuthService;
   rateLimit: AuthRateLimit;
   devices: DeviceCookies;
+  sessionSockets: Pick<SessionSockets, 'endSession'>;
 }
 
 const FIFTEEN_MINUTES = 15 * 60;
 
-const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (fastify, { auth, rateLimit, devices }) => {
+const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (
+  fastify,
+  { auth, rateLimit, devices, sessionSockets },
+) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const perIp = fastify.createLimiter('auth-ip', { points: rateLimit.perIpPerMinute, durationSeconds: 60 });
   // OWASP Authentication Cheat Sheet: failed logins are counted per (username, client), a client being
@@ -52,6 +57,7 @@ const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (fastify, { auth
     await request.session.regenerate();
     request.session.userId = userId;
     await request.session.save();
+    // No session:ended here: this browser is signed in again, and its tabs reconnect with the new cookie.
     if (previous) fastify.io.in(rooms.session(previous)).disconnectSockets(true);
   }
 
@@ -93,14 +99,16 @@ const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (fastify, { auth
     const sessionId = request.session.sessionId;
     const signedIn = Boolean(request.session.userId);
     await request.session.destroy();
-    if (signedIn) fastify.io.in(rooms.session(sessionId)).disconnectSockets(true);
+    if (signedIn) sessionSockets.endSession(sessionId);
     return reply.status(204).send();
   });
 
   app.get('/api/auth/me', { schema: { response: { 200: sessionResponseSchema } } }, async (request) => {
     const user = await auth.currentUser(requireUserId(request));
     if (!user) {
+      const { sessionId } = request.session;
       await request.session.destroy();
+      sessionSockets.endSession(sessionId, ErrorCode.AccountDeactivated);
       throw new AppError(ErrorCode.Unauthenticated, 'Sign in first');
     }
     return { user };

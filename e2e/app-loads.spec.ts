@@ -17,3 +17,16 @@ test('a new account is signed in and stays signed in after a reload', async ({ s
   await alice.page.reload();
   await expect(accountMenu(alice.page, alice)).toBeVisible();
 });
+
+test('a session ended elsewhere sends the open app to the login page, which says why', async ({ signUp }) => {
+  const alice = await signUp('alice');
+  await expect(accountMenu(alice.page, alice)).toBeVisible();
+
+  // The same browser session logged out outside this page (another tab, or a script with its cookie):
+  // the server ends this page's socket with session:ended.
+  const logout = await alice.page.request.post('/api/auth/logout');
+  expect(logout.status()).toBe(204);
+
+  await expect(alice.page).toHaveURL(/\/login/);
+  await expect(alice.page.getByRole('status')).toHaveText('Your session has ended. Please log in again.');
+});

@@ -37,6 +37,13 @@ test('registration shows its problems next to the fields, a taken username inclu
   await expect(password).toHaveAccessibleDescription(/Must be at least 8 characters\./);
   await expect(password).toBeFocused();
 
+  // A common password is refused with words that say why (the same shared rule as the server's).
+  await password.fill('12345678');
+  await page.getByRole('button', { name: 'Create account', exact: true }).click();
+  await expect(password).toHaveAttribute('aria-invalid', 'true');
+  await expect(password).toHaveAccessibleDescription(/This password is too common or too easy to guess\./);
+  await expect(password).toBeFocused();
+
   // Only the server knows the name is taken: its answer lands on the username field.
   await password.fill(newAccount().password);
   await page.getByRole('button', { name: 'Create account', exact: true }).click();

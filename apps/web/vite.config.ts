@@ -30,6 +30,8 @@ export default defineConfig({
           if (!id.includes('node_modules')) return undefined;
           // Loaded on first use of the emoji picker: keep it out of the chunks every page needs.
           if (/[\\/]emoji-picker-element[\\/]/.test(id)) return undefined;
+          // The common-password check (~400 kB of dictionaries) is loaded by the registration page only.
+          if (/[\\/](@zxcvbn-ts|fastest-levenshtein)[\\/]/.test(id)) return undefined;
           if (/[\\/](zod)[\\/]/.test(id)) return 'zod';
           if (
             /[\\/](reka-ui|@floating-ui|@tanstack|@vueuse|@internationalized|aria-hidden|defu|ohash)[\\/]/.test(

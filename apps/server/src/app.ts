@@ -1,9 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import authRoutes from './features/auth/auth.routes.js';
 import { createAuthService } from './features/auth/auth.service.js';
+import authSocket from './features/auth/auth.socket.js';
+import { createDeviceCookies } from './features/auth/device-cookies.js';
+import { createSessionSockets } from './features/auth/session-sockets.js';
 import { argon2Hasher, type PasswordHasher } from './features/auth/passwords.js';
 import { createConversationsRepository } from './features/conversations/conversations.repository.js';
 import conversationsRoutes from './features/conversations/conversations.routes.js';
@@ -33,12 +37,24 @@ export interface AppOptions {
   /** Tests swap in a cheaper hasher; production uses argon2id. */
   hasher?: PasswordHasher;
   clock?: () => Date;
+  /** How often a connected socket's session is read again (ms); tests shorten it. */
+  sessionRecheckMs?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Account administration; no route uses it yet (tests and a future admin area do). */
+    accounts: { deactivate(userId: number): Promise<void> };
+  }
 }
 
 const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 /** The composition root: infrastructure first, then each feature given what it needs. */
-const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, hasher = argon2Hasher, clock }) => {
+const app: FastifyPluginAsync<AppOptions> = async (
+  fastify,
+  { config, hasher = argon2Hasher, clock, sessionRecheckMs = 60_000 },
+) => {
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
 
@@ -59,8 +75,22 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, hasher = a
     repository: createMessagesRepository(fastify.prisma, clock),
     conversations,
   });
-  const auth = createAuthService({ prisma: fastify.prisma, hasher });
-  const isActiveUser = async (userId: number) => (await auth.currentUser(userId)) !== null;
+  const isActiveUser = async (userId: number) =>
+    (await fastify.prisma.user.count({ where: { id: userId, deactivatedAt: null } })) > 0;
+  const sessionSockets = createSessionSockets({
+    io: fastify.io,
+    currentSession: (sessionId) => fastify.sessions.current(sessionId),
+    isActiveUser,
+    recheckMs: sessionRecheckMs,
+    log: fastify.log,
+  });
+  const auth = createAuthService({
+    prisma: fastify.prisma,
+    hasher,
+    sessions: fastify.sessions.store,
+    sockets: sessionSockets,
+  });
+  fastify.decorate('accounts', { deactivate: auth.deactivate });
   const presence = createPresenceService({
     io: fastify.io,
     prisma: fastify.prisma,
@@ -73,13 +103,24 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, hasher = a
     leaseRefreshMs: 20_000,
   });
 
+  const budgets = socketBudgets(fastify.createLimiter, config.socketRateLimit);
   const handlerOptions: SocketHandlerOptions = {
     log: fastify.log,
-    beforeEach: socketBudgets(fastify.createLimiter, config.socketRateLimit),
+    // The session first: a socket whose session is over spends no budget and reaches no handler.
+    beforeEach: async (context) => {
+      await sessionSockets.check(context);
+      await budgets?.(context);
+    },
   };
 
   await fastify.register(healthRoutes);
-  await fastify.register(authRoutes, { auth, rateLimit: config.authRateLimit });
+  await fastify.register(authRoutes, {
+    auth,
+    rateLimit: config.authRateLimit,
+    devices: createDeviceCookies(config.sessionSecret),
+    sessionSockets,
+  });
+  await fastify.register(authSocket, { sessionSockets });
   await fastify.register(usersRoutes, { prisma: fastify.prisma });
   await fastify.register(conversationsRoutes, { conversations, presence });
   await fastify.register(conversationsSocket, {
@@ -104,6 +145,8 @@ export async function buildServer(options: AppOptions): Promise<FastifyInstance>
     // Fastify ends idle keep-alive connections on close; sockets are ended by the socket-io plugin.
     forceCloseConnections: 'idle',
   });
-  await fastify.register(app, options);
+  // Registered without encapsulation, so what the app decorates (io, sessions, accounts) is reachable
+  // on the instance returned here, by server.ts and by tests.
+  await fastify.register(fp(app, { name: 'parley' }), options);
   return fastify;
 }

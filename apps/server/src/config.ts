@@ -45,6 +45,7 @@ const envSchema = z.object({
   WEB_DIST_DIR: z.string().min(1).optional(),
   AUTH_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(30),
   AUTH_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  AUTH_RATE_LIMIT_PER_ACCOUNT_NEW_DEVICES: z.coerce.number().int().min(1).default(100),
   SOCKET_RATE_LIMIT: z.coerce.number().int().min(1).default(150),
   SOCKET_SIGNAL_RATE_LIMIT: z.coerce.number().int().min(1).default(300),
   PRESENCE_BATCH_MS: z.coerce.number().int().min(10).max(60_000).default(PRESENCE_BATCH_MS),
@@ -64,13 +65,25 @@ export interface Config {
   logLevel: string;
   /** The built web app to serve, if any. */
   webDistDir: string | null;
-  authRateLimit: { perIpPerMinute: number; perAccountPer15Minutes: number };
+  /**
+   * Registration and login limits (OWASP Authentication Cheat Sheet): attempts per IP per minute;
+   * failed logins per username per client (a device that signed in to it before, else an IP) per
+   * 15 minutes; and failed logins per username per 15 minutes from all clients without a device
+   * cookie together, which never holds back the owner's known devices.
+   */
+  authRateLimit: AuthRateLimit;
   /**
    * Socket events one user may send per 10 seconds, all tabs together: messages (send, edit,
    * delete, react, sync) and signals (typing, presence, receipts) each have their own budget.
    */
   socketRateLimit: { messages: number; signals: number };
   presenceBatchMs: number;
+}
+
+export interface AuthRateLimit {
+  perIpPerMinute: number;
+  perAccountPerClientPer15Minutes: number;
+  perAccountNewDevicesPer15Minutes: number;
 }
 
 export class ConfigError extends Error {
@@ -106,7 +119,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     webDistDir: vars.WEB_DIST_DIR ? resolve(cwd, vars.WEB_DIST_DIR) : null,
     authRateLimit: {
       perIpPerMinute: vars.AUTH_RATE_LIMIT_PER_IP,
-      perAccountPer15Minutes: vars.AUTH_RATE_LIMIT_PER_ACCOUNT,
+      perAccountPerClientPer15Minutes: vars.AUTH_RATE_LIMIT_PER_ACCOUNT,
+      perAccountNewDevicesPer15Minutes: vars.AUTH_RATE_LIMIT_PER_ACCOUNT_NEW_DEVICES,
     },
     socketRateLimit: { messages: vars.SOCKET_RATE_LIMIT, signals: vars.SOCKET_SIGNAL_RATE_LIMIT },
     presenceBatchMs: vars.PRESENCE_BATCH_MS,

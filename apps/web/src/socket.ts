@@ -168,6 +168,10 @@ function bindListeners(target: ParleySocket): void {
 
   target.io.on('reconnect_attempt', () => connection.setReconnecting());
 
+  // The server ends a socket whose session is over (expired, logged out elsewhere, account
+  // deactivated) and says so just before it disconnects: back to the login screen.
+  target.on(ServerEvent.SessionEnded, () => session.expire());
+
   target.on(ServerEvent.MessageNew, (message) => {
     const me = session.user?.id ?? null;
     messages.receive(message);

@@ -21,9 +21,16 @@ export const ErrorCode = {
   AccountDeactivated: 'auth/deactivated',
   /** Socket handshake from an Origin outside ALLOWED_ORIGINS (connect_error). */
   OriginNotAllowed: 'auth/origin_not_allowed',
-  /** A conversation that does not exist, or that the caller may not know exists. */
+  /**
+   * A conversation that does not exist or that the caller is not a member of: one answer for both
+   * (HTTP 404, on every route and socket event), since ids are sequential and telling them apart
+   * would map which ids are taken.
+   */
   ConversationNotFound: 'conversation/not_found',
-  /** Sending to or reading a conversation the caller is not a member of. */
+  /**
+   * No longer raised: a conversation the caller is not a member of answers `conversation/not_found`.
+   * Kept because codes are never reused, and clients may still hold it (e.g. on a stored failed message).
+   */
   NotMember: 'conversation/not_member',
   /** Group creation naming usernames that do not exist or are deactivated. */
   UnknownMembers: 'conversation/unknown_members',

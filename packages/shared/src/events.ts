@@ -1,4 +1,4 @@
-import type { ApiError } from './errors.js';
+import type { ApiError, ErrorCode } from './errors.js';
 import type { Conversation, MarkReadPayload, ReadState, Receipt } from './schemas/conversations.js';
 import type {
   DeleteMessagePayload,
@@ -38,6 +38,7 @@ export const ServerEvent = {
   TypingUpdate: 'typing:update',
   PresenceUpdate: 'presence:update',
   RateLimited: 'rate:limited',
+  SessionEnded: 'session:ended',
 } as const satisfies Record<string, keyof ServerToClientEvents>;
 
 export interface ClientToServerEvents {
@@ -77,12 +78,25 @@ export interface ServerToClientEvents {
   'presence:update': (updates: Presence[]) => void;
   /** The client sent too many events; the refused event's ack says request/rate_limited too. */
   'rate:limited': (info: { event: string; retryAfterMs: number }) => void;
+  /**
+   * Sent just before the server disconnects the socket because its session is over: expired, logged
+   * out, or the account deactivated. Sign in again; reconnecting with the same cookie is refused.
+   */
+  'session:ended': (reason: SessionEnded) => void;
+}
+
+/** Why a socket's session ended: `auth/unauthenticated` (expired, logged out) or `auth/deactivated`. */
+export interface SessionEnded {
+  code: typeof ErrorCode.Unauthenticated | typeof ErrorCode.AccountDeactivated;
+  message: string;
 }
 
 /** What the server keeps on each socket after the handshake. */
 export interface SocketData {
   userId: number;
   sessionId: string;
+  /** When the session ends (ms since the epoch); the socket is disconnected then. */
+  sessionExpiresAt: number;
 }
 
 /** `err.data` of a Socket.IO connect_error raised by Parley's handshake. */

@@ -17,8 +17,10 @@ export interface Budget {
 export interface Limiter {
   /** Spends one point of `key`'s budget, or throws a request/rate_limited AppError. */
   consume(key: string): Promise<void>;
-  /** Gives a key its whole budget back (e.g. an account after a successful login). */
+  /** Gives a key its whole budget back (e.g. a client after a successful login). */
   reset(key: string): Promise<void>;
+  /** Gives back one point spent on an attempt that turned out to be allowed (e.g. a successful login). */
+  refund(key: string): Promise<void>;
 }
 
 declare module 'fastify' {
@@ -67,6 +69,9 @@ export default fp<{ redisKeyPrefix: string }>(
         },
         async reset(key) {
           await limiter.delete(key);
+        },
+        async refund(key) {
+          await limiter.reward(key, 1);
         },
       };
     });

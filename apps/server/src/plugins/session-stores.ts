@@ -18,6 +18,8 @@ type GetCallback = (error: unknown, session?: Session | null) => void;
  */
 export interface ParleySessionStore extends SessionStore {
   load(sessionId: string): Promise<SessionPayload | null>;
+  /** Ends every session of a user (e.g. a deactivated account); returns their ids. */
+  destroyAllOf(userId: number): Promise<string[]>;
   close(): void;
 }
 
@@ -32,6 +34,7 @@ function serialize(session: SessionPayload): string {
 
 abstract class PromiseStore implements ParleySessionStore {
   abstract load(sessionId: string): Promise<SessionPayload | null>;
+  abstract destroyAllOf(userId: number): Promise<string[]>;
   protected abstract save(sessionId: string, session: SessionPayload): Promise<void>;
   protected abstract remove(sessionId: string): Promise<void>;
   close(): void {}
@@ -88,6 +91,13 @@ export class PrismaSessionStore extends PromiseStore {
 
   protected async remove(sessionId: string): Promise<void> {
     await this.prisma.session.deleteMany({ where: { id: sessionId } });
+  }
+
+  async destroyAllOf(userId: number): Promise<string[]> {
+    const rows = await this.prisma.session.findMany({ where: { userId }, select: { id: true } });
+    const ids = rows.map((row) => row.id);
+    if (ids.length > 0) await this.prisma.session.deleteMany({ where: { id: { in: ids } } });
+    return ids;
   }
 }
 
@@ -155,5 +165,11 @@ export class CachedSessionStore extends PrismaSessionStore {
   protected override async remove(sessionId: string): Promise<void> {
     await super.remove(sessionId);
     await this.cache(sessionId, null);
+  }
+
+  override async destroyAllOf(userId: number): Promise<string[]> {
+    const ids = await super.destroyAllOf(userId);
+    await Promise.all(ids.map((id) => this.cache(id, null)));
+    return ids;
   }
 }

@@ -13,9 +13,18 @@ declare module 'fastify' {
     sessions: {
       store: ParleySessionStore;
       /** The signed-in user of a raw Cookie header, as the socket handshake needs it. */
-      resolve(cookieHeader: string | undefined): Promise<{ sessionId: string; userId: number } | null>;
+      resolve(cookieHeader: string | undefined): Promise<ResolvedSession | null>;
+      /** The session's user and expiry as the store has them now; null once it has ended. */
+      current(sessionId: string): Promise<{ userId: number; expiresAt: number } | null>;
     };
   }
+}
+
+export interface ResolvedSession {
+  sessionId: string;
+  userId: number;
+  /** When the session ends, in ms since the epoch (fixed at sign-in: sessions do not roll). */
+  expiresAt: number;
 }
 
 export interface SessionPluginOptions {
@@ -56,18 +65,25 @@ export default fp<SessionPluginOptions>(
       },
     });
 
+    async function current(sessionId: string): Promise<{ userId: number; expiresAt: number } | null> {
+      const data = await store.load(sessionId);
+      if (!data?.userId) return null;
+      const expires = data.cookie?.expires;
+      const expiresAt = expires ? new Date(expires).getTime() : Date.now() + options.ttlMs;
+      return expiresAt > Date.now() ? { userId: data.userId, expiresAt } : null;
+    }
+
     fastify.decorate('sessions', {
       store,
+      current,
       async resolve(cookieHeader) {
         if (!cookieHeader) return null;
         const signed = fastify.parseCookie(cookieHeader)[SESSION_COOKIE];
         if (!signed) return null;
         const unsigned = signer.unsign(signed);
         if (!unsigned.valid || !unsigned.value) return null;
-        const data = await store.load(unsigned.value);
-        const expires = data?.cookie?.expires;
-        if (!data?.userId || (expires && new Date(expires).getTime() <= Date.now())) return null;
-        return { sessionId: unsigned.value, userId: data.userId };
+        const session = await current(unsigned.value);
+        return session && { sessionId: unsigned.value, ...session };
       },
     });
     fastify.addHook('onClose', async () => store.close());

@@ -77,6 +77,7 @@ export default fp<SocketIoPluginOptions>(
           if (!session) return next(connectError(ErrorCode.Unauthenticated, 'Sign in first'));
           socket.data.userId = session.userId;
           socket.data.sessionId = session.sessionId;
+          socket.data.sessionExpiresAt = session.expiresAt;
           socket.join([rooms.user(session.userId), rooms.session(session.sessionId)]);
           next();
         },

@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import * as mariadb from 'mariadb';
 import { io as connect, type Socket } from 'socket.io-client';
-import { buildServer } from '../../src/app.js';
+import { buildServer, type AppOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { parseDatabaseUrl } from '../../src/db/migrate.js';
 import { createTestDatabase } from './database.js';
@@ -24,6 +24,8 @@ export interface TestServerOptions {
   /** Share sessions, limits and socket rooms through Redis (default: single process, no Redis). */
   redis?: boolean;
   env?: Record<string, string>;
+  /** App options besides the configuration (e.g. a shorter session recheck). */
+  app?: Pick<AppOptions, 'sessionRecheckMs'>;
 }
 
 export interface TestServer {
@@ -120,7 +122,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.redis ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: keyPrefix } : {}),
     ...options.env,
   });
-  const server = await buildServer({ config });
+  const server = await buildServer({ config, ...options.app });
   await server.listen({ host: config.host, port: 0 });
   const address = server.server.address();
   if (!address || typeof address === 'string') throw new Error('server has no port');
@@ -276,8 +278,11 @@ export interface SecondProcess {
 }
 
 /** Another Parley process with the test server's configuration (same database, Redis and secret). */
-export async function startSecondProcess(t: TestServer): Promise<SecondProcess> {
-  const server = await buildServer({ config: t.config });
+export async function startSecondProcess(
+  t: TestServer,
+  app: Pick<AppOptions, 'sessionRecheckMs'> = {},
+): Promise<SecondProcess> {
+  const server = await buildServer({ config: t.config, ...app });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const address = server.server.address();
   if (!address || typeof address === 'string') throw new Error('second process has no port');

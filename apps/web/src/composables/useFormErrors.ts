@@ -1,4 +1,4 @@
-import type { ErrorIssue } from '@parley/shared';
+import { PASSWORD_TOO_COMMON, PASSWORD_TOO_COMMON_MESSAGE, type ErrorIssue } from '@parley/shared';
 import { nextTick, reactive, ref } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { z } from 'zod';
@@ -6,6 +6,8 @@ import { isApiRequestError } from '@/api/http';
 import { errorKeyFor } from '@/i18n/errors';
 
 type Issue = z.core.$ZodIssue;
+
+const HTTP_CONTEXTS: ReadonlySet<string> = new Set(['body', 'querystring', 'params']);
 
 /** Puts the cursor in the first field that needs fixing, so keyboard and screen-reader users land on it. */
 export async function focusFirstInvalid(form: HTMLElement | null): Promise<void> {
@@ -38,7 +40,9 @@ export function useFormErrors<Field extends string>(fields: readonly Field[]) {
       case 'invalid_format':
         return t('validation.usernameFormat');
       case 'custom':
-        // The shared visible-text rule names itself (packages/shared/src/schemas/text.ts).
+        // The shared rules name themselves in params.rule: the visible-text rules
+        // (packages/shared/src/schemas/text.ts) and the password-strength rule.
+        if (issue.params?.rule === PASSWORD_TOO_COMMON) return t('validation.passwordTooCommon');
         if (issue.params?.rule === 'visible') return t('validation.invisible');
         if (issue.params?.rule === 'name_characters') return t('validation.nameCharacters');
         return t('validation.invalid');
@@ -70,10 +74,19 @@ export function useFormErrors<Field extends string>(fields: readonly Field[]) {
     return issues.length > 0;
   }
 
+  /** HTTP issue paths start with where the field was (`body.password`); socket ones do not. */
+  function fieldOf(path: string): string {
+    const [first = '', second = ''] = path.split('.');
+    return HTTP_CONTEXTS.has(first) ? second : first;
+  }
+
   function showServerIssues(issues: readonly ErrorIssue[]): void {
     for (const issue of issues) {
-      const field = issue.path.split('.')[0] ?? '';
-      if (isField(field) && !fieldErrors[field]) fieldErrors[field] = issue.message;
+      const field = fieldOf(issue.path);
+      if (!isField(field) || fieldErrors[field]) continue;
+      // A rule the form could not check first (its module had not loaded) still gets translated words.
+      fieldErrors[field] =
+        issue.message === PASSWORD_TOO_COMMON_MESSAGE ? t('validation.passwordTooCommon') : issue.message;
     }
   }
 

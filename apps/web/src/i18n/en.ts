@@ -36,6 +36,7 @@ const en = {
     tooManyMembers: 'A group can have at most {max} members.',
     invisible: 'Type at least one visible character; spaces and invisible characters alone do not count.',
     nameCharacters: 'Names cannot contain line breaks, control characters or text-direction controls.',
+    passwordTooCommon: 'This password is too common or too easy to guess. Choose another.',
   },
   errors: {
     invalid: 'Some fields need attention.',

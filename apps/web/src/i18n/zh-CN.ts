@@ -38,6 +38,7 @@ const zhCN: MessageSchema = {
     tooManyMembers: '群组最多只能有 {max} 名成员。',
     invisible: '请至少输入一个可见字符，仅有空格或不可见字符不算。',
     nameCharacters: '名称不能包含换行、控制字符或文字方向控制符。',
+    passwordTooCommon: '该密码太常见或太容易被猜到，请换一个。',
   },
   errors: {
     invalid: '部分内容需要修改。',

@@ -11,6 +11,7 @@ import { useSessionStore } from './session';
 /** Refusals that sending again cannot change: the message is marked not sent, with Retry and Discard. */
 const PERMANENT: ReadonlySet<string> = new Set([
   ErrorCode.Invalid,
+  // No longer sent (a foreign conversation is conversation/not_found); kept for a server mid-upgrade.
   ErrorCode.NotMember,
   ErrorCode.ConversationNotFound,
   ErrorCode.MessageNotFound,

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { PASSWORD_MAX, PASSWORD_MIN, currentUserSchema, displayNameSchema, usernameSchema } from './users.js';
 
+/**
+ * Registration also refuses common passwords (the `password-strength` entry point, which the server
+ * enforces): the issue on `password` carries `params.rule` PASSWORD_TOO_COMMON and this message.
+ */
+export const PASSWORD_TOO_COMMON = 'password_too_common';
+export const PASSWORD_TOO_COMMON_MESSAGE = 'is too common or too easy to guess; choose another';
+
 export const registerBodySchema = z.strictObject({
   username: usernameSchema,
   displayName: displayNameSchema,

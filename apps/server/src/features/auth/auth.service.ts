@@ -3,15 +3,19 @@ import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
 import { toCurrentUser } from '../users/user-dto.js';
 import type { PasswordHasher } from './passwords.js';
+import type { SessionSockets } from './session-sockets.js';
 
 export interface AuthServiceDeps {
   prisma: PrismaClient;
   hasher: PasswordHasher;
+  /** Ends every stored session of a user. */
+  sessions: { destroyAllOf(userId: number): Promise<string[]> };
+  sockets: Pick<SessionSockets, 'endUser'>;
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;
 
-export function createAuthService({ prisma, hasher }: AuthServiceDeps) {
+export function createAuthService({ prisma, hasher, sessions, sockets }: AuthServiceDeps) {
   // Verified against when the username is unknown, so both failures cost the same time.
   const decoyHash = hasher.hash('parley-decoy-password');
 
@@ -54,6 +58,23 @@ export function createAuthService({ prisma, hasher }: AuthServiceDeps) {
     async currentUser(userId: number): Promise<CurrentUser | null> {
       const user = await prisma.user.findUnique({ where: { id: userId } });
       return user && !user.deactivatedAt ? toCurrentUser(user) : null;
+    },
+
+    /**
+     * Deactivates an account: login and the socket handshake refuse it from now on, its sessions are
+     * destroyed, and its open sockets receive `session:ended` (`auth/deactivated`) and are disconnected,
+     * on every server process. Deactivating twice is harmless. Throws user/not_found for an unknown id.
+     */
+    async deactivate(userId: number): Promise<void> {
+      const { count } = await prisma.user.updateMany({
+        where: { id: userId, deactivatedAt: null },
+        data: { deactivatedAt: new Date() },
+      });
+      if (count === 0 && !(await prisma.user.findUnique({ where: { id: userId }, select: { id: true } }))) {
+        throw new AppError(ErrorCode.UserNotFound, `No user ${userId}`);
+      }
+      await sessions.destroyAllOf(userId);
+      sockets.endUser(userId, ErrorCode.AccountDeactivated);
     },
   };
 }

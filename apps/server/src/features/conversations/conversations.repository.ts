@@ -83,10 +83,6 @@ export function createConversationsRepository(prisma: PrismaClient) {
       return row ? ((await assemble(userId, [row]))[0] ?? null) : null;
     },
 
-    async exists(conversationId: number): Promise<boolean> {
-      return (await prisma.conversation.count({ where: { id: conversationId } })) > 0;
-    },
-
     async lastSeqOf(conversationId: number): Promise<number> {
       const row = await prisma.conversation.findUnique({
         where: { id: conversationId },

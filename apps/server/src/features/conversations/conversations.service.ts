@@ -5,24 +5,26 @@ import type { ConversationsRepository } from './conversations.repository.js';
 
 export type ConversationsService = ReturnType<typeof createConversationsService>;
 
+/** The one answer for a conversation that is missing or not the caller's. */
+export function conversationNotFound(): AppError {
+  return new AppError(ErrorCode.ConversationNotFound, 'No such conversation');
+}
+
 export function createConversationsService({ repository }: { repository: ConversationsRepository }) {
   /**
-   * Not a member: 403 when the conversation exists, 404 when it does not. Ids are sequential, so
-   * telling them apart reveals only that an id is taken, never anything about the conversation.
+   * A conversation the caller is not a member of gets the same answer as one that does not exist
+   * (404 conversation/not_found, same message), and costs the same single lookup: ids are
+   * sequential, so any difference would let anyone map which ids are taken.
    */
   async function assertMember(conversationId: number, userId: number): Promise<void> {
     const membership = await repository.findMembership(conversationId, userId);
-    if (membership) return;
-    if (await repository.exists(conversationId)) {
-      throw new AppError(ErrorCode.NotMember, 'You are not a member of this conversation');
-    }
-    throw new AppError(ErrorCode.ConversationNotFound, 'This conversation does not exist');
+    if (!membership) throw conversationNotFound();
   }
 
   async function get(conversationId: number, userId: number): Promise<Conversation> {
     await assertMember(conversationId, userId);
     const conversation = await repository.findForUser(conversationId, userId);
-    if (!conversation) throw new AppError(ErrorCode.ConversationNotFound, 'This conversation does not exist');
+    if (!conversation) throw conversationNotFound();
     return conversation;
   }
 

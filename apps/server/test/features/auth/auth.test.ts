@@ -1,6 +1,8 @@
 import { ErrorCode } from '@parley/shared';
+import { PASSWORD_TOO_COMMON_MESSAGE } from '@parley/shared/password-strength';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../../src/app.js';
+import { DEVICE_COOKIE } from '../../../src/features/auth/device-cookies.js';
 import { Redis } from 'ioredis';
 import {
   TEST_REDIS_URL,
@@ -205,7 +207,7 @@ describe('accounts', () => {
     expect(await disconnected).toBe('io server disconnect');
   });
 
-  it('limits login attempts per account with a 429 and Retry-After', async () => {
+  it('limits failed logins per account from one address with a 429 and Retry-After', async () => {
     const user = await t.signUp();
     const attempt = () =>
       t.http<{ error: { code: string } }>('POST', '/api/auth/login', {
@@ -216,6 +218,107 @@ describe('accounts', () => {
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe(ErrorCode.RateLimited);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['password', 'on the common-password list'],
+    ['12345678', 'on the common-password list'],
+    ['        ', 'eight spaces'],
+    ['Password1!', 'a near-miss of a listed password'],
+  ])('refuses registering with %j (%s): 400 request/invalid with an issue on the password', async (weak) => {
+    const username = uniqueName();
+    const response = await t.http<{ error: { code: string; issues: unknown[] } }>(
+      'POST',
+      '/api/auth/register',
+      { body: { username, displayName: 'Weak', password: weak } },
+    );
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({
+      code: ErrorCode.Invalid,
+      issues: [{ path: 'body.password', message: PASSWORD_TOO_COMMON_MESSAGE }],
+    });
+    expect(await queryDatabase(t, 'SELECT id FROM users WHERE username = ?', [username])).toEqual([]);
+  });
+});
+
+describe('login limits that a stranger cannot use to lock the owner out', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({
+      env: {
+        AUTH_RATE_LIMIT_PER_ACCOUNT: '3',
+        AUTH_RATE_LIMIT_PER_ACCOUNT_NEW_DEVICES: '6',
+        AUTH_RATE_LIMIT_PER_IP: '1000',
+      },
+    });
+  });
+  afterAll(async () => t.close());
+
+  const OWNER_IP = '198.51.100.7';
+  const login = (username: string, password: string, from: string, deviceCookie?: string) =>
+    t.server.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username, password },
+      remoteAddress: from,
+      ...(deviceCookie ? { cookies: { [DEVICE_COOKIE]: deviceCookie } } : {}),
+    });
+  const deviceCookieOf = (response: { cookies: Array<{ name: string; value: string }> }) =>
+    response.cookies.find((cookie) => cookie.name === DEVICE_COOKIE)?.value;
+
+  it("lets the owner sign in from their address after a stranger's failed logins elsewhere", async () => {
+    const owner = await t.signUp();
+    for (let i = 0; i < 3; i += 1) {
+      expect((await login(owner.username, 'wrong password!', '203.0.113.1')).statusCode).toBe(401);
+    }
+    expect((await login(owner.username, password, '203.0.113.1')).statusCode).toBe(429);
+
+    const ownLogin = await login(owner.username, password, OWNER_IP);
+    expect(ownLogin.statusCode).toBe(200);
+    expect(ownLogin.json()).toMatchObject({ user: { id: owner.id } });
+  });
+
+  it('holds back unknown devices once guesses from many addresses spend the account budget, but not the owner’s known browser', async () => {
+    const owner = await t.signUp();
+    const known = await login(owner.username, password, OWNER_IP);
+    expect(known.statusCode).toBe(200);
+    const device = deviceCookieOf(known);
+    expect(device).toBeTruthy();
+    expect(known.headers['set-cookie']).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^parley\.device=.*HttpOnly.*SameSite=Lax/i)]),
+    );
+
+    // Six guesses from six addresses: each address stays under its own budget of three.
+    for (let i = 1; i <= 6; i += 1) {
+      expect((await login(owner.username, 'wrong password!', `203.0.113.${10 + i}`)).statusCode).toBe(401);
+    }
+    const newDevice = await login(owner.username, password, '192.0.2.99');
+    expect(newDevice.statusCode).toBe(429);
+    expect(newDevice.json()).toMatchObject({ error: { code: ErrorCode.RateLimited } });
+
+    const ownBrowser = await login(owner.username, password, '192.0.2.99', device);
+    expect(ownBrowser.statusCode).toBe(200);
+    expect(ownBrowser.json()).toMatchObject({ user: { id: owner.id } });
+  });
+
+  it('counts failures of a known browser against that browser, and ignores a device cookie of another account', async () => {
+    const [owner, other] = [await t.signUp(), await t.signUp()];
+    const otherDevice = deviceCookieOf(await login(other.username, password, OWNER_IP));
+    const ownDevice = deviceCookieOf(await login(owner.username, password, OWNER_IP));
+    expect(otherDevice).toBeTruthy();
+    expect(ownDevice).toBeTruthy();
+
+    // A stolen or forged device cookie of another account is just an unknown client.
+    for (let i = 0; i < 3; i += 1) {
+      expect((await login(owner.username, 'wrong password!', '203.0.113.50', otherDevice)).statusCode).toBe(
+        401,
+      );
+    }
+    expect((await login(owner.username, password, '203.0.113.50', otherDevice)).statusCode).toBe(429);
+    expect((await login(owner.username, password, '203.0.113.50', `${ownDevice}x`)).statusCode).toBe(429);
+
+    // The owner's own browser, even from that address, has a budget of its own.
+    expect((await login(owner.username, password, '203.0.113.50', ownDevice)).statusCode).toBe(200);
   });
 });
 

@@ -2,6 +2,7 @@ import { ErrorCode, type Conversation } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   nextEvent,
+  okData,
   queryDatabase,
   startTestServer,
   uniqueName,
@@ -137,37 +138,85 @@ describe('groups', () => {
     }
   });
 
-  it('keeps conversations private: 403 for non-members, 404 for unknown or malformed ids', async () => {
+  it('answers a foreign conversation exactly like a missing one, over HTTP: 404 conversation/not_found', async () => {
     const [alice, mallory] = [await t.signUp(), await t.signUp()];
     const { body } = await t.http<{ conversation: Conversation }>('POST', '/api/conversations', {
       cookie: alice.cookie,
       body: { name: 'Private', memberUsernames: [] },
     });
-    const forbidden = await t.http<{ error: { code: string } }>(
-      'GET',
-      `/api/conversations/${body.conversation.id}`,
-      {
+    const foreignId = body.conversation.id;
+    const missingId = foreignId + 1000;
+    for (const path of ['', '/messages', '/messages?after=0&limit=5']) {
+      const foreign = await t.http('GET', `/api/conversations/${foreignId}${path}`, {
         cookie: mallory.cookie,
-      },
-    );
-    expect(forbidden.status).toBe(403);
-    expect(forbidden.body.error.code).toBe(ErrorCode.NotMember);
-    const history = await t.http<{ error: { code: string } }>(
-      'GET',
-      `/api/conversations/${body.conversation.id}/messages`,
-      { cookie: mallory.cookie },
-    );
-    expect(history.status).toBe(403);
-    const unknown = await t.http<{ error: { code: string } }>('GET', '/api/conversations/999999', {
-      cookie: mallory.cookie,
-    });
-    expect(unknown.status).toBe(404);
-    expect(unknown.body.error.code).toBe(ErrorCode.ConversationNotFound);
+      });
+      const missing = await t.http('GET', `/api/conversations/${missingId}${path}`, {
+        cookie: mallory.cookie,
+      });
+      expect(foreign.status).toBe(404);
+      expect(foreign.body).toEqual({
+        error: { code: ErrorCode.ConversationNotFound, message: 'No such conversation' },
+      });
+      expect(missing.status).toBe(foreign.status);
+      expect(missing.body).toEqual(foreign.body);
+    }
     const malformed = await t.http<{ error: { code: string } }>('GET', '/api/conversations/1e3', {
       cookie: mallory.cookie,
     });
     expect(malformed.status).toBe(400);
     expect(malformed.body.error.code).toBe(ErrorCode.Invalid);
+  });
+
+  it('answers a foreign conversation exactly like a missing one on every socket event', async () => {
+    const [alice, mallory] = [await t.signUp(), await t.signUp()];
+    const { body } = await t.http<{ conversation: Conversation }>('POST', '/api/conversations', {
+      cookie: alice.cookie,
+      body: { name: 'Private', memberUsernames: [] },
+    });
+    const foreignId = body.conversation.id;
+    const missingId = foreignId + 1000;
+    const aliceSocket = await t.connectSocket(alice.cookie);
+    const message = okData(
+      await aliceSocket.emitWithAck('message:send', {
+        conversationId: foreignId,
+        clientMsgId: crypto.randomUUID(),
+        text: 'private',
+      }),
+    );
+    const mallorySocket = await t.connectSocket(mallory.cookie);
+    const attempts = (conversationId: number) => [
+      mallorySocket.emitWithAck('message:send', {
+        conversationId,
+        clientMsgId: crypto.randomUUID(),
+        text: 'hello?',
+      }),
+      mallorySocket.emitWithAck('message:edit', { conversationId, messageId: message.id, text: 'x' }),
+      mallorySocket.emitWithAck('message:delete', { conversationId, messageId: message.id }),
+      mallorySocket.emitWithAck('message:react', {
+        conversationId,
+        messageId: message.id,
+        emoji: '👍',
+        on: true,
+      }),
+      mallorySocket.emitWithAck('conversation:read', { conversationId, seq: 1 }),
+      mallorySocket.emitWithAck('conversation:delivered', { conversationId, seq: 1 }),
+      mallorySocket.emitWithAck('typing:start', { conversationId }),
+      mallorySocket.emitWithAck('typing:stop', { conversationId }),
+    ];
+    const foreign = await Promise.all(attempts(foreignId));
+    const missing = await Promise.all(attempts(missingId));
+    const notFound = {
+      ok: false,
+      error: { code: ErrorCode.ConversationNotFound, message: 'No such conversation' },
+    };
+    expect(foreign).toEqual(foreign.map(() => notFound));
+    expect(missing).toEqual(foreign);
+
+    // Catch-up leaves out both alike: neither is in the answer.
+    const sync = (conversationId: number) =>
+      mallorySocket.emitWithAck('conversation:sync', { conversations: [{ conversationId, changeSeq: 0 }] });
+    expect(await sync(foreignId)).toEqual({ ok: true, data: { results: [] } });
+    expect(await sync(missingId)).toEqual({ ok: true, data: { results: [] } });
   });
 
   it('marks a conversation read: the position moves forward only and the other tabs are told', async () => {
@@ -202,7 +251,7 @@ describe('groups', () => {
     const outsider = await t.signUp();
     const outsiderSocket = await t.connectSocket(outsider.cookie);
     const denied = await outsiderSocket.emitWithAck('conversation:read', { conversationId: id, seq: 1 });
-    expect(denied).toMatchObject({ ok: false, error: { code: ErrorCode.NotMember } });
+    expect(denied).toMatchObject({ ok: false, error: { code: ErrorCode.ConversationNotFound } });
   });
 });
 

@@ -110,13 +110,13 @@ describe('delivery and read receipts', () => {
     });
   });
 
-  it('refuses receipts from non-members and for unknown conversations', async () => {
+  it('refuses receipts from non-members and for unknown conversations alike, with conversation/not_found', async () => {
     const { id } = await groupWithMessages(1);
     const mallory = await t.signUp();
     const mallorySocket = await t.connectSocket(mallory.cookie);
     for (const event of ['conversation:read', 'conversation:delivered'] as const) {
       expect(ackCode(await mallorySocket.emitWithAck(event, { conversationId: id, seq: 1 }))).toBe(
-        ErrorCode.NotMember,
+        ErrorCode.ConversationNotFound,
       );
       expect(ackCode(await mallorySocket.emitWithAck(event, { conversationId: 987_654, seq: 0 }))).toBe(
         ErrorCode.ConversationNotFound,

@@ -119,7 +119,7 @@ describe('messages', () => {
     expect(reused).toMatchObject({ ok: false, error: { code: ErrorCode.Invalid } });
   });
 
-  it('refuses a non-member: nothing stored, nothing broadcast', async () => {
+  it('refuses a non-member with conversation/not_found: nothing stored, nothing broadcast', async () => {
     const before = (await history(alice, '?limit=100')).body.messages.length;
     const heard = collectEvents(bobSocket, 'message:new');
     const ack = await mallorySocket.emitWithAck('message:send', {
@@ -127,7 +127,7 @@ describe('messages', () => {
       clientMsgId: crypto.randomUUID(),
       text: 'let me in',
     });
-    expect(ack).toMatchObject({ ok: false, error: { code: ErrorCode.NotMember } });
+    expect(ack).toMatchObject({ ok: false, error: { code: ErrorCode.ConversationNotFound } });
     await sleep(100);
     expect(heard).toEqual([]);
     expect((await history(alice, '?limit=100')).body.messages).toHaveLength(before);

@@ -288,7 +288,7 @@ describe('presence and typing', () => {
     expect(daveHeard).toEqual([]);
   });
 
-  it('refuses typing in a conversation one is not a member of, or that does not exist', async () => {
+  it('refuses typing in a conversation one is not a member of, or that does not exist, alike', async () => {
     const [alice, bob, mallory] = [await t.signUp(), await t.signUp(), await t.signUp()];
     const group = await createGroup(t, alice, [bob]);
     const [bobSocket, mallorySocket] = [
@@ -298,7 +298,7 @@ describe('presence and typing', () => {
     const bobHeard = collectEvents(bobSocket, 'typing:update');
     for (const event of ['typing:start', 'typing:stop'] as const) {
       expect(ackCode(await mallorySocket.emitWithAck(event, { conversationId: group.id }))).toBe(
-        ErrorCode.NotMember,
+        ErrorCode.ConversationNotFound,
       );
       expect(ackCode(await mallorySocket.emitWithAck(event, { conversationId: 987_654 }))).toBe(
         ErrorCode.ConversationNotFound,

@@ -1,0 +1,58 @@
+/**
+ * The "not a common password" rule of registration, shared by the server (which enforces it) and the
+ * web app (which loads this module lazily, on the registration page only: the dictionaries weigh
+ * about 400 kB, too much for the main bundle).
+ *
+ * NIST SP 800-63B 5.1.1.2 and OWASP's Authentication Cheat Sheet ask to refuse passwords found in
+ * lists of commonly used or compromised values, rather than to impose composition rules. zxcvbn-ts
+ * (a maintained TypeScript port of Dropbox's zxcvbn) checks against its common-password list and
+ * also catches what a plain list misses: repeats (eight spaces), keyboard walks, sequences and
+ * near-misses of listed passwords ("Password1!").
+ */
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+import { z } from 'zod';
+import { PASSWORD_TOO_COMMON, PASSWORD_TOO_COMMON_MESSAGE, registerBodySchema } from './schemas/auth.js';
+import { PASSWORD_MAX, PASSWORD_MIN } from './schemas/users.js';
+
+/**
+ * zxcvbn's score (0 to 4) a new password must reach. 2 means at least about 10^6 guesses, far more
+ * than the login rate limits let anyone try; 0 and 1 are the listed, repeated and trivial ones.
+ */
+export const PASSWORD_SCORE_MIN = 2;
+
+export { PASSWORD_TOO_COMMON, PASSWORD_TOO_COMMON_MESSAGE };
+
+let checker: ZxcvbnFactory | null = null;
+
+/**
+ * Whether `password` is on the common-password list or otherwise trivially guessable. `related`
+ * are the account's own words (username, display name), which count as guessable too.
+ */
+export function isPasswordTooCommon(password: string, related: string[] = []): boolean {
+  checker ??= new ZxcvbnFactory({
+    dictionary: { ...dictionary },
+    graphs: adjacencyGraphs,
+    useLevenshteinDistance: true,
+  });
+  return checker.check(password, related).score < PASSWORD_SCORE_MIN;
+}
+
+/**
+ * The registration body with the common-password rule: a refused password is one issue on
+ * `password` with `params: { rule: 'password_too_common' }`, which the server answers as
+ * `request/invalid`.
+ */
+export const registerBodyCheckedSchema = registerBodySchema.superRefine((body, context) => {
+  // zod runs refinements after field issues too: a password of the wrong length has its answer already.
+  if (body.password.length < PASSWORD_MIN || body.password.length > PASSWORD_MAX) return;
+  if (isPasswordTooCommon(body.password, [body.username, body.displayName])) {
+    context.addIssue({
+      code: 'custom',
+      path: ['password'],
+      message: PASSWORD_TOO_COMMON_MESSAGE,
+      params: { rule: PASSWORD_TOO_COMMON },
+    });
+  }
+});
+export type RegisterBodyChecked = z.infer<typeof registerBodyCheckedSchema>;

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import {
+  PASSWORD_TOO_COMMON,
+  PASSWORD_TOO_COMMON_MESSAGE,
+  isPasswordTooCommon,
+  registerBodyCheckedSchema,
+} from '../src/password-strength.js';
+
+const body = { username: 'alice', displayName: 'Alice', password: 'correct horse battery' };
+
+describe('the common-password rule of registration', () => {
+  it.each(['password', '12345678', '        ', 'Password1!', 'qwertyuiop', 'iloveyou123', 'aaaaaaaaaa'])(
+    'refuses %j',
+    (password) => {
+      expect(isPasswordTooCommon(password)).toBe(true);
+      const parsed = registerBodyCheckedSchema.safeParse({ ...body, password });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues).toEqual([
+        expect.objectContaining({
+          code: 'custom',
+          path: ['password'],
+          message: PASSWORD_TOO_COMMON_MESSAGE,
+          params: { rule: PASSWORD_TOO_COMMON },
+        }),
+      ]);
+    },
+  );
+
+  it('refuses a password made of the account’s own username', () => {
+    expect(isPasswordTooCommon('zorblax7731')).toBe(false);
+    expect(isPasswordTooCommon('zorblax7731', ['zorblax7731'])).toBe(true);
+    expect(
+      registerBodyCheckedSchema.safeParse({ ...body, username: 'zorblax7731', password: 'zorblax7731' })
+        .success,
+    ).toBe(false);
+  });
+
+  // The passwords the server tests and the end-to-end tests register with must stay allowed.
+  it.each(['correct horse battery', 'correct horse battery staple', 'correct horse', 'long enough'])(
+    'accepts %j',
+    (password) => {
+      expect(isPasswordTooCommon(password)).toBe(false);
+      expect(registerBodyCheckedSchema.parse({ ...body, password })).toEqual({ ...body, password });
+    },
+  );
+
+  it('leaves the length rules to the base schema: a short password gets only the length issue', () => {
+    const parsed = registerBodyCheckedSchema.safeParse({ ...body, password: 'short' });
+    expect(parsed.error?.issues.map((issue) => issue.code)).toEqual(['too_small']);
+  });
+});

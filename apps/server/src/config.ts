@@ -48,6 +48,7 @@ const envSchema = z.object({
   SOCKET_RATE_LIMIT: z.coerce.number().int().min(1).default(150),
   SOCKET_SIGNAL_RATE_LIMIT: z.coerce.number().int().min(1).default(300),
   PRESENCE_BATCH_MS: z.coerce.number().int().min(10).max(60_000).default(PRESENCE_BATCH_MS),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
 });
 
 export interface Config {
@@ -71,6 +72,11 @@ export interface Config {
    */
   socketRateLimit: { messages: number; signals: number };
   presenceBatchMs: number;
+  /**
+   * Milliseconds a client has to send one whole HTTP request, headers and body, from its first byte;
+   * slower requests are answered 408 and their connection closed (slow-body denial of service).
+   */
+  httpRequestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -110,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     socketRateLimit: { messages: vars.SOCKET_RATE_LIMIT, signals: vars.SOCKET_SIGNAL_RATE_LIMIT },
     presenceBatchMs: vars.PRESENCE_BATCH_MS,
+    httpRequestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
   };
 }
 

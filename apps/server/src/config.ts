@@ -59,7 +59,10 @@ export interface Config {
   redis: { url: string; keyPrefix: string } | null;
   sessionSecret: string;
   sessionTtlMs: number;
-  /** Origins allowed to open a socket (cross-site WebSocket hijacking defence). */
+  /**
+   * Origins whose pages may open a socket or send state-changing HTTP requests (cross-site request
+   * forgery and WebSocket hijacking defence; see lib/request-origin.ts).
+   */
   allowedOrigins: string[];
   trustProxy: boolean;
   logLevel: string;

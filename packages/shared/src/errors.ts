@@ -24,7 +24,10 @@ export const ErrorCode = {
   Unauthenticated: 'auth/unauthenticated',
   /** The account was deactivated by an admin: login and handshake refuse it. */
   AccountDeactivated: 'auth/deactivated',
-  /** Socket handshake from an Origin outside ALLOWED_ORIGINS (connect_error). */
+  /**
+   * Socket handshake (connect_error) or state-changing HTTP request (POST, PUT, PATCH, DELETE; HTTP 403)
+   * from an Origin outside ALLOWED_ORIGINS, or from a browser that says it is cross-origin.
+   */
   OriginNotAllowed: 'auth/origin_not_allowed',
   /** A conversation that does not exist, or that the caller may not know exists. */
   ConversationNotFound: 'conversation/not_found',

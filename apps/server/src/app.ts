@@ -25,6 +25,7 @@ import prisma from './plugins/prisma.js';
 import rateLimits from './plugins/rate-limits.js';
 import redis from './plugins/redis.js';
 import requestOrigin from './plugins/request-origin.js';
+import securityHeaders from './plugins/security-headers.js';
 import session from './plugins/session.js';
 import socketIo from './plugins/socket-io.js';
 import webApp from './plugins/web-app.js';
@@ -44,6 +45,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, hasher = a
   fastify.setSerializerCompiler(serializerCompiler);
 
   await fastify.register(errors);
+  await fastify.register(securityHeaders, { allowedOrigins: config.allowedOrigins });
   await fastify.register(requestOrigin, { allowedOrigins: config.allowedOrigins });
   await fastify.register(prisma, { databaseUrl: config.databaseUrl });
   await fastify.register(redis, { redis: config.redis });

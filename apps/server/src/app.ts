@@ -24,10 +24,12 @@ import { RedisPresenceStore } from './features/presence/presence.store.js';
 import usersRoutes from './features/users/users.routes.js';
 import { socketBudgets } from './lib/socket-budgets.js';
 import type { SocketHandlerOptions } from './lib/socket-handler.js';
-import errors from './plugins/errors.js';
+import errors, { clientErrorHandler } from './plugins/errors.js';
 import prisma from './plugins/prisma.js';
 import rateLimits from './plugins/rate-limits.js';
 import redis from './plugins/redis.js';
+import requestOrigin from './plugins/request-origin.js';
+import securityHeaders from './plugins/security-headers.js';
 import session from './plugins/session.js';
 import socketIo from './plugins/socket-io.js';
 import webApp from './plugins/web-app.js';
@@ -59,6 +61,8 @@ const app: FastifyPluginAsync<AppOptions> = async (
   fastify.setSerializerCompiler(serializerCompiler);
 
   await fastify.register(errors);
+  await fastify.register(securityHeaders, { allowedOrigins: config.allowedOrigins });
+  await fastify.register(requestOrigin, { allowedOrigins: config.allowedOrigins });
   await fastify.register(prisma, { databaseUrl: config.databaseUrl });
   await fastify.register(redis, { redis: config.redis });
   await fastify.register(rateLimits, { redisKeyPrefix: config.redis?.keyPrefix ?? 'parley:' });
@@ -137,6 +141,29 @@ const app: FastifyPluginAsync<AppOptions> = async (
 
 export default app;
 
+/**
+ * Node's request deadlines (http.createServer options) for a whole-request timeout in ms.
+ *
+ * Fastify disables Node's request timeout by default, so a client sending a body one byte at a time
+ * could hold a connection for ever; `requestTimeout` (set on Fastify too) bounds the time from a
+ * request's first byte until it has been received in full. It ends there: a Socket.IO long-poll GET,
+ * whose response is held open, and a WebSocket, once upgraded, are not affected. Headers keep Node's
+ * 60 s limit unless the whole request must arrive sooner (Node requires headersTimeout <= requestTimeout).
+ * Node only looks for late requests every `connectionsCheckingInterval` (default 30 s, which let slow
+ * headers live 60 to 90 s); a tenth of the timeout, at most 5 s, keeps the cut close to the deadline.
+ */
+export function requestDeadlines(timeoutMs: number): {
+  requestTimeout: number;
+  headersTimeout: number;
+  connectionsCheckingInterval: number;
+} {
+  return {
+    requestTimeout: timeoutMs,
+    headersTimeout: Math.min(60_000, timeoutMs),
+    connectionsCheckingInterval: Math.min(5_000, Math.ceil(timeoutMs / 10)),
+  };
+}
+
 /** A Fastify instance with Parley registered, not yet listening. */
 export async function buildServer(options: AppOptions): Promise<FastifyInstance> {
   const fastify = Fastify({
@@ -144,6 +171,9 @@ export async function buildServer(options: AppOptions): Promise<FastifyInstance>
     trustProxy: options.config.trustProxy,
     // Fastify ends idle keep-alive connections on close; sockets are ended by the socket-io plugin.
     forceCloseConnections: 'idle',
+    requestTimeout: options.config.httpRequestTimeoutMs,
+    http: requestDeadlines(options.config.httpRequestTimeoutMs),
+    clientErrorHandler,
   });
   // Registered without encapsulation, so what the app decorates (io, sessions, accounts) is reachable
   // on the instance returned here, by server.ts and by tests.

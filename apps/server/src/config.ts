@@ -49,6 +49,7 @@ const envSchema = z.object({
   SOCKET_RATE_LIMIT: z.coerce.number().int().min(1).default(150),
   SOCKET_SIGNAL_RATE_LIMIT: z.coerce.number().int().min(1).default(300),
   PRESENCE_BATCH_MS: z.coerce.number().int().min(10).max(60_000).default(PRESENCE_BATCH_MS),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
 });
 
 export interface Config {
@@ -59,7 +60,10 @@ export interface Config {
   redis: { url: string; keyPrefix: string } | null;
   sessionSecret: string;
   sessionTtlMs: number;
-  /** Origins allowed to open a socket (cross-site WebSocket hijacking defence). */
+  /**
+   * Origins whose pages may open a socket or send state-changing HTTP requests (cross-site request
+   * forgery and WebSocket hijacking defence; see lib/request-origin.ts).
+   */
   allowedOrigins: string[];
   trustProxy: boolean;
   logLevel: string;
@@ -78,6 +82,11 @@ export interface Config {
    */
   socketRateLimit: { messages: number; signals: number };
   presenceBatchMs: number;
+  /**
+   * Milliseconds a client has to send one whole HTTP request, headers and body, from its first byte;
+   * slower requests are answered 408 and their connection closed (slow-body denial of service).
+   */
+  httpRequestTimeoutMs: number;
 }
 
 export interface AuthRateLimit {
@@ -124,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     socketRateLimit: { messages: vars.SOCKET_RATE_LIMIT, signals: vars.SOCKET_SIGNAL_RATE_LIMIT },
     presenceBatchMs: vars.PRESENCE_BATCH_MS,
+    httpRequestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
   };
 }
 

@@ -14,6 +14,7 @@ describe('configuration', () => {
       port: 3000,
       databaseUrl: 'mysql://root@127.0.0.1:3306/parley',
       redis: null,
+      httpRequestTimeoutMs: 30_000,
     });
     expect(config.allowedOrigins).toContain('http://localhost:3000');
   });
@@ -27,6 +28,8 @@ describe('configuration', () => {
     ['SESSION_SECRET', { NODE_ENV: 'production' }],
     ['ALLOWED_ORIGINS', { ALLOWED_ORIGINS: 'https://chat.example.com/path' }],
     ['NODE_ENV', { NODE_ENV: 'staging' }],
+    ['HTTP_REQUEST_TIMEOUT_MS', { HTTP_REQUEST_TIMEOUT_MS: '500' }],
+    ['HTTP_REQUEST_TIMEOUT_MS', { HTTP_REQUEST_TIMEOUT_MS: 'soon' }],
   ])('stops with a message naming %s when it is bad', (name, env) => {
     expect(() => loadConfig(env, dir())).toThrow(ConfigError);
     expect(() => loadConfig(env, dir())).toThrow(name);

@@ -1,3 +1,5 @@
+// First: it configures zod before any module builds a schema.
+import './zod-config';
 import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';

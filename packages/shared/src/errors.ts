@@ -9,8 +9,13 @@ export const ErrorCode = {
   RouteNotFound: 'request/not_found',
   /** Login, registration or socket flood limits (HTTP 429 or a socket ack). */
   RateLimited: 'request/rate_limited',
-  /** A request body or socket frame larger than the server accepts (HTTP 413). */
+  /** A request body or socket frame larger than the server accepts (HTTP 413; 431 for headers). */
   PayloadTooLarge: 'request/too_large',
+  /**
+   * An HTTP request whose headers and body did not all arrive within HTTP_REQUEST_TIMEOUT_MS of its
+   * first byte (HTTP 408; the server closes the connection).
+   */
+  RequestTimeout: 'request/timeout',
   /** Registration with a username someone already has (HTTP 409). */
   UsernameTaken: 'auth/username_taken',
   /** Login with an unknown username or a wrong password; never says which (HTTP 401). */
@@ -19,7 +24,10 @@ export const ErrorCode = {
   Unauthenticated: 'auth/unauthenticated',
   /** The account was deactivated by an admin: login and handshake refuse it. */
   AccountDeactivated: 'auth/deactivated',
-  /** Socket handshake from an Origin outside ALLOWED_ORIGINS (connect_error). */
+  /**
+   * Socket handshake (connect_error) or state-changing HTTP request (POST, PUT, PATCH, DELETE; HTTP 403)
+   * from an Origin outside ALLOWED_ORIGINS, or from a browser that says it is cross-origin.
+   */
   OriginNotAllowed: 'auth/origin_not_allowed',
   /**
    * A conversation that does not exist or that the caller is not a member of: one answer for both

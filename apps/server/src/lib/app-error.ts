@@ -6,6 +6,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.RouteNotFound]: 404,
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.PayloadTooLarge]: 413,
+  [ErrorCode.RequestTimeout]: 408,
   [ErrorCode.UsernameTaken]: 409,
   [ErrorCode.InvalidCredentials]: 401,
   [ErrorCode.Unauthenticated]: 401,

@@ -1,5 +1,7 @@
 import { ErrorCode, type ErrorIssue, type ErrorResponse } from '@parley/shared';
-import type { FastifyError } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, toAppError } from '../lib/app-error.js';
 import { RateLimitedError } from './rate-limits.js';
@@ -35,6 +37,38 @@ function fromFastifyError(error: FastifyError): AppError | null {
     return new AppError(ErrorCode.Invalid, error.message);
   }
   return null;
+}
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (Fastify's `clientErrorHandler`),
+ * answered with Parley's error body like any other failure, then the connection is closed:
+ * the request timeout (408 `request/timeout`), headers over Node's size limit (431
+ * `request/too_large`) and malformed HTTP (400 `request/invalid`). A reset connection gets nothing.
+ */
+export function clientErrorHandler(
+  this: FastifyInstance,
+  error: Error & { code?: string },
+  socket: Socket,
+): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  let status = 400;
+  let appError = new AppError(ErrorCode.Invalid, 'Malformed HTTP request');
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    status = 408;
+    appError = new AppError(ErrorCode.RequestTimeout, 'The request did not arrive in time');
+  } else if (error.code === 'HPE_HEADER_OVERFLOW') {
+    status = 431;
+    appError = new AppError(ErrorCode.PayloadTooLarge, 'The request headers are too large');
+  }
+  this.log.debug({ err: error, status }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify({ error: appError.toJSON() } satisfies ErrorResponse);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 export default fp(

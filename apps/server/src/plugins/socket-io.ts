@@ -8,6 +8,7 @@ import {
 } from '@parley/shared';
 import fp from 'fastify-plugin';
 import { Server, type Socket } from 'socket.io';
+import { isAllowedRequestOrigin } from '../lib/request-origin.js';
 import { useRedisAdapter } from './socket-io-redis.js';
 
 export type ParleyServer = Server<
@@ -59,13 +60,16 @@ export default fp<SocketIoPluginOptions>(
 
     const adapterClients = options.redis ? await useRedisAdapter(io, options.redis, fastify.log) : [];
 
-    // Cross-site WebSocket hijacking: a browser always sends Origin, and a page on another site must
-    // not ride on the user's cookie. Clients that send no Origin are not browsers and hold no cookie jar
-    // of the user's, so they still have to present a session cookie below.
+    // Cross-site WebSocket hijacking: a page on another origin must not ride on the user's cookie.
+    // The same rule as for state-changing HTTP requests; clients that are not browsers still have to
+    // present a session cookie below.
     io.use((socket, next) => {
-      const origin = socket.handshake.headers.origin;
-      if (origin && !options.allowedOrigins.includes(origin)) {
-        fastify.log.warn({ origin }, 'socket refused: origin not allowed');
+      const { headers } = socket.handshake;
+      if (!isAllowedRequestOrigin(headers, options.allowedOrigins)) {
+        fastify.log.warn(
+          { origin: headers.origin, secFetchSite: headers['sec-fetch-site'] },
+          'socket refused: origin not allowed',
+        );
         return next(connectError(ErrorCode.OriginNotAllowed, 'This origin may not connect'));
       }
       next();

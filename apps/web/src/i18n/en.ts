@@ -43,6 +43,7 @@ const en = {
     routeNotFound: 'That action is not available.',
     rateLimited: 'Too many attempts. Please wait a moment and try again.',
     payloadTooLarge: 'That is too large to send.',
+    requestTimeout: 'Sending took too long. Check your connection and try again.',
     usernameTaken: 'That username is already taken.',
     invalidCredentials: 'Wrong username or password.',
     unauthenticated: 'Your session has ended. Please log in again.',

@@ -10,6 +10,7 @@ const errorKeys: Record<ErrorCode | ClientErrorCode, ErrorKey> = {
   [ErrorCode.RouteNotFound]: 'errors.routeNotFound',
   [ErrorCode.RateLimited]: 'errors.rateLimited',
   [ErrorCode.PayloadTooLarge]: 'errors.payloadTooLarge',
+  [ErrorCode.RequestTimeout]: 'errors.requestTimeout',
   [ErrorCode.UsernameTaken]: 'errors.usernameTaken',
   [ErrorCode.InvalidCredentials]: 'errors.invalidCredentials',
   [ErrorCode.Unauthenticated]: 'errors.unauthenticated',

@@ -45,6 +45,7 @@ const zhCN: MessageSchema = {
     routeNotFound: '该操作不可用。',
     rateLimited: '尝试次数过多，请稍后再试。',
     payloadTooLarge: '内容过大，无法发送。',
+    requestTimeout: '发送耗时过长，请检查网络后重试。',
     usernameTaken: '该用户名已被占用。',
     invalidCredentials: '用户名或密码错误。',
     unauthenticated: '登录已过期，请重新登录。',

@@ -2,6 +2,7 @@ import { userSearchQuerySchema, userSearchResponseSchema } from '@parley/shared'
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { PrismaClient } from '../../generated/prisma/client.js';
+import { escapeLike } from '../../lib/like-pattern.js';
 import { requireUserId } from '../auth/require-user.js';
 import { toUserSummary, userSummarySelect } from './user-dto.js';
 
@@ -15,12 +16,19 @@ const usersRoutes: FastifyPluginAsync<{ prisma: PrismaClient }> = async (fastify
     async (request) => {
       const userId = requireUserId(request);
       const { q, limit } = request.query;
+      // A literal prefix: `%` and `_` in q are characters people may have in their names, not wildcards.
+      const prefix = escapeLike(q);
       const users = await prisma.user.findMany({
         where: {
           id: { not: userId },
           deactivatedAt: null,
           ...(q
-            ? { OR: [{ username: { startsWith: q.toLowerCase() } }, { displayName: { startsWith: q } }] }
+            ? {
+                OR: [
+                  { username: { startsWith: prefix.toLowerCase() } },
+                  { displayName: { startsWith: prefix } },
+                ],
+              }
             : {}),
         },
         select: userSummarySelect,

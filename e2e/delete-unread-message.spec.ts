@@ -20,9 +20,7 @@ test('a message deleted before Grace reads it stops counting as unread, without 
 
   // Grace is on her conversation list, not reading.
   const graceLink = conversationLink(grace.page, ada.displayName);
-  await expect(graceLink).toHaveAccessibleDescription(
-    /Sent to the wrong person, sorry\.\s*2 unread messages/,
-  );
+  await expect(graceLink).toHaveAccessibleName(/Sent to the wrong person, sorry\.\s*2 unread messages/);
 
   const toolbar = await messageActions(
     messagesIn(messageLog(ada.page, grace.displayName), 'Sent to the wrong'),
@@ -34,11 +32,11 @@ test('a message deleted before Grace reads it stops counting as unread, without 
     .click();
 
   // The deletion has reached Grace: her preview says so.
-  await expect(graceLink).toHaveAccessibleDescription(/^This message was deleted\./);
+  await expect(graceLink).toHaveAccessibleName(/ This message was deleted\./);
   // Same render: a short timeout, so the expected failure does not cost the whole expect timeout.
-  await expect(graceLink).toHaveAccessibleDescription(/1 unread message$/, { timeout: 1_000 });
+  await expect(graceLink).toHaveAccessibleName(/ 1 unread message(\s|$)/, { timeout: 1_000 });
 
   // What the server says after a reload.
   await grace.page.reload();
-  await expect(graceLink).toHaveAccessibleDescription(/1 unread message$/);
+  await expect(graceLink).toHaveAccessibleName(/ 1 unread message(\s|$)/);
 });

@@ -48,9 +48,17 @@ export function newAccount(name = 'user', options: SignUpOptions = {}): Account 
   };
 }
 
-/** The account menu in the sidebar: its presence means the app has signed this person in. */
-export function accountMenu(page: Page, account: Pick<Account, 'displayName'>): Locator {
-  return page.getByRole('button', { name: `Account menu for ${account.displayName}`, exact: true });
+/**
+ * The account menu in the sidebar: its presence means the app has signed this person in. It is
+ * named by what it shows, the display name and @username; "Account menu for …" is its description.
+ */
+export function accountMenu(page: Page, account: Pick<Account, 'displayName' | 'username'>): Locator {
+  return page.getByRole('button', { name: `${account.displayName} @${account.username}`, exact: true });
+}
+
+/** `text` as a regular expression that matches it literally. */
+export function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export async function registerThroughUi(page: Page, account: Account): Promise<void> {
@@ -93,11 +101,14 @@ export function connectionBanner(page: Page): Locator {
   return page.getByTestId('connection-banner').and(page.getByRole('status'));
 }
 
-/** A conversation in the sidebar list; direct conversations are named after the other person. */
+/**
+ * A conversation in the sidebar list; direct conversations are named after the other person. The
+ * link's accessible name is all it shows: the title, then the time, the preview and "N unread messages".
+ */
 export function conversationLink(page: Page, conversation: string): Locator {
   return page
     .getByRole('navigation', { name: 'Conversations', exact: true })
-    .getByRole('link', { name: conversation, exact: true });
+    .getByRole('link', { name: new RegExp(`^${literal(conversation)}(\\s|$)`) });
 }
 
 /** The open conversation's messages: a log named after the conversation. */
@@ -134,12 +145,19 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
   await page.getByRole('button', { name: 'Send', exact: true }).click();
 }
 
-/** "New message" → search → "Message {name}": opens (or creates) the direct conversation with `other`. */
+/** A person in a search list: the option shows their display name and @username (then "Online" if so). */
+export function personOption(scope: Page | Locator, person: Account): Locator {
+  return scope.getByRole('option', {
+    name: new RegExp(`^${literal(person.displayName)} @${literal(person.username)}(\\s|$)`),
+  });
+}
+
+/** "New message" → search → pick the person: opens (or creates) the direct conversation with `other`. */
 export async function openDirectConversation(page: Page, other: Account): Promise<void> {
   await page.getByRole('button', { name: 'New message', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'New message' });
-  await dialog.getByRole('searchbox', { name: 'Search people' }).fill(other.username);
-  await dialog.getByRole('button', { name: `Message ${other.displayName}`, exact: true }).click();
+  await dialog.getByRole('combobox', { name: 'Search people' }).fill(other.username);
+  await personOption(dialog, other).click();
   await expect(dialog).toBeHidden();
   await expect(page.getByRole('heading', { name: other.displayName, exact: true })).toBeVisible();
 }
@@ -151,9 +169,7 @@ export async function createGroup(page: Page, name: string, members: readonly Ac
   await dialog.getByLabel('Group name').fill(name);
   for (const member of members) {
     await dialog.getByRole('combobox', { name: 'Add members' }).fill(member.username);
-    await dialog
-      .getByRole('option', { name: `${member.displayName} @${member.username}`, exact: true })
-      .click();
+    await personOption(dialog, member).click();
   }
   await dialog.getByRole('button', { name: 'Create group', exact: true }).click();
   await expect(dialog).toBeHidden();

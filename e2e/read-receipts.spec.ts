@@ -23,7 +23,7 @@ test('in a direct conversation Ada sees her messages delivered, then read once G
   // Grace is online, on her conversation list: the message reaches her browser, she has not read it.
   await sendMessage(ada.page, 'The build is green again.');
   const first = messagesIn(adaLog, 'The build is green again.');
-  await expect(graceLink).toHaveAccessibleDescription(/1 unread message/);
+  await expect(graceLink).toHaveAccessibleName(/1 unread message/);
   await expect(first.getByRole('img', { name: 'Delivered', exact: true })).toBeVisible();
   await expect(first.getByRole('img', { name: 'Read', exact: true })).toHaveCount(0);
 
@@ -37,7 +37,7 @@ test('in a direct conversation Ada sees her messages delivered, then read once G
   await expect(second).toHaveAttribute('data-state', 'sent');
   await expect(second.getByRole('img', { name: 'Sent', exact: true })).toBeVisible();
   await grace.context.setOffline(false);
-  await expect(graceLink).toHaveAccessibleDescription(/2 unread messages/);
+  await expect(graceLink).toHaveAccessibleName(/2 unread messages/);
   await expect(second.getByRole('img', { name: 'Delivered', exact: true })).toBeVisible();
 
   await graceLink.click();

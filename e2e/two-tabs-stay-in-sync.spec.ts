@@ -28,14 +28,14 @@ test('what Grace reads or sends in one tab shows in her other tab', async ({ sig
 
   const linkInFirstTab = conversationLink(firstTab, ada.displayName);
   const linkInSecondTab = conversationLink(secondTab, ada.displayName);
-  await expect(linkInFirstTab).toHaveAccessibleDescription(/2 unread messages/);
-  await expect(linkInSecondTab).toHaveAccessibleDescription(/2 unread messages/);
+  await expect(linkInFirstTab).toHaveAccessibleName(/2 unread messages/);
+  await expect(linkInSecondTab).toHaveAccessibleName(/2 unread messages/);
 
   await linkInFirstTab.click();
   await waitForText(messageLog(firstTab, ada.displayName), 'It starts at ten.');
-  await expect(linkInFirstTab).not.toHaveAccessibleDescription(/unread/);
+  await expect(linkInFirstTab).not.toHaveAccessibleName(/unread/);
   // Nothing happened in the second tab: the server told it that Grace has read the conversation.
-  await expect(linkInSecondTab).not.toHaveAccessibleDescription(/unread/);
+  await expect(linkInSecondTab).not.toHaveAccessibleName(/unread/);
 
   // With the conversation open in both tabs, what Grace sends from one appears live in the other.
   await linkInSecondTab.click();
@@ -44,6 +44,6 @@ test('what Grace reads or sends in one tab shows in her other tab', async ({ sig
   await sendMessage(firstTab, 'Yes, I will be there.');
   await waitForText(secondTabLog, 'Yes, I will be there.');
   await expect(messagesIn(secondTabLog, 'Yes, I will be there.')).toHaveCount(1);
-  await expect(linkInSecondTab).toHaveAccessibleDescription(/^You: Yes, I will be there\./);
+  await expect(linkInSecondTab).toHaveAccessibleName(/ You: Yes, I will be there\./);
   await waitForText(messageLog(ada.page, grace.displayName), 'Yes, I will be there.');
 });

@@ -124,6 +124,7 @@ const en = {
     rateLimited: "You're sending too fast",
     copied: 'Copied to clipboard',
     dismiss: 'Dismiss',
+    needsConnection: "You're offline: editing, deleting and reactions need a connection.",
   },
   group: {
     dialogTitle: 'New group',

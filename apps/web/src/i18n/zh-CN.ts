@@ -126,6 +126,7 @@ const zhCN: MessageSchema = {
     rateLimited: '你发送得太快了',
     copied: '已复制到剪贴板',
     dismiss: '关闭',
+    needsConnection: '你已离线：编辑、删除和表情回应需要网络连接。',
   },
   group: {
     dialogTitle: '新建群组',

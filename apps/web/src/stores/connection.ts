@@ -22,6 +22,12 @@ export const useConnectionStore = defineStore('connection', () => {
       (status.value === 'connecting' && everConnected.value),
   );
 
+  /**
+   * Whether a request can reach the server now: the browser is online and the socket connected.
+   * Edits, deletions and reactions need that; sends do not (the outbox keeps them until then).
+   */
+  const live = computed(() => online.value && status.value === 'connected');
+
   function setConnecting(): void {
     status.value = everConnected.value ? 'reconnecting' : 'connecting';
   }
@@ -65,6 +71,7 @@ export const useConnectionStore = defineStore('connection', () => {
     refusedCode,
     online,
     isDegraded,
+    live,
     setConnecting,
     setConnected,
     setReconnecting,

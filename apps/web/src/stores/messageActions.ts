@@ -1,7 +1,8 @@
-import type { Ack, Message, Reaction } from '@parley/shared';
+import { ErrorCode, type Ack, type Message, type Reaction } from '@parley/shared';
 import { defineStore } from 'pinia';
 import { errorKeyForCode } from '@/i18n/errors';
 import { emitDeleteMessage, emitEditMessage, emitReact } from '@/socket';
+import { useConnectionStore } from './connection';
 import { useConversationsStore } from './conversations';
 import { useMessagesStore } from './messages';
 import { useSessionStore } from './session';
@@ -36,12 +37,24 @@ export function withReaction(
     .filter((reaction) => reaction.userIds.length > 0);
 }
 
-/** Editing, deleting and reacting: each answered with the changed message, which replaces our copy. */
+/**
+ * Editing, deleting and reacting: each answered with the changed message, which replaces our copy.
+ * Unlike sends they are not queued: while offline they are refused at once, with words that say a
+ * connection is needed (`toast.needsConnection`), rather than tried and answered "unavailable".
+ */
 export const useMessageActionsStore = defineStore('messageActions', () => {
   const messages = useMessagesStore();
   const conversations = useConversationsStore();
   const session = useSessionStore();
   const toasts = useToastsStore();
+  const connection = useConnectionStore();
+
+  /** Not connected: says so and returns true, so the caller does not try. */
+  function refusedOffline(): boolean {
+    if (connection.live) return false;
+    toasts.show('toast.needsConnection');
+    return true;
+  }
 
   function applied(ack: Ack<Message>): boolean {
     if (ack.ok) {
@@ -49,15 +62,19 @@ export const useMessageActionsStore = defineStore('messageActions', () => {
       conversations.applyUpdate(ack.data, session.user?.id ?? null);
       return true;
     }
-    toasts.show(errorKeyForCode(ack.error.code));
+    // The connection dropped while waiting: that, not a fault of the service, is why it failed.
+    const dropped = ack.error.code === ErrorCode.Unavailable && !connection.live;
+    toasts.show(dropped ? 'toast.needsConnection' : errorKeyForCode(ack.error.code));
     return false;
   }
 
   async function edit(conversationId: number, messageId: number, text: string): Promise<boolean> {
+    if (refusedOffline()) return false;
     return applied(await emitEditMessage({ conversationId, messageId, text }));
   }
 
   async function remove(conversationId: number, messageId: number): Promise<boolean> {
+    if (refusedOffline()) return false;
     return applied(await emitDeleteMessage({ conversationId, messageId }));
   }
 
@@ -65,7 +82,7 @@ export const useMessageActionsStore = defineStore('messageActions', () => {
   async function toggleReaction(conversationId: number, messageId: number, emoji: string): Promise<boolean> {
     const me = session.user?.id;
     const message = messages.find(conversationId, messageId);
-    if (me === undefined || !message) return false;
+    if (me === undefined || !message || refusedOffline()) return false;
     const on = !hasReacted(message.reactions, emoji, me);
     const original = messages.patchLocally(conversationId, messageId, (current) => ({
       ...current,

@@ -1,7 +1,8 @@
 import { ErrorCode, type Ack, type Message, type ReactPayload } from '@parley/shared';
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { emitReact } from '@/socket';
+import { emitDeleteMessage, emitEditMessage, emitReact } from '@/socket';
+import { useConnectionStore } from '@/stores/connection';
 import { useMessageActionsStore, withReaction } from '@/stores/messageActions';
 import { useMessagesStore } from '@/stores/messages';
 import { useSessionStore } from '@/stores/session';
@@ -10,6 +11,8 @@ import { alice, bob, historyServer } from '../fixtures';
 
 vi.mock('@/socket', () => ({ emitReact: vi.fn(), emitEditMessage: vi.fn(), emitDeleteMessage: vi.fn() }));
 const react = vi.mocked(emitReact);
+const editMessage = vi.mocked(emitEditMessage);
+const deleteMessage = vi.mocked(emitDeleteMessage);
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -44,6 +47,7 @@ describe('reactions', () => {
     beforeEach(async () => {
       setActivePinia(createPinia());
       useSessionStore().user = alice;
+      useConnectionStore().setConnected();
       react.mockReset();
       server = historyServer(1);
       server.change({ ...server.message(1), reactions: [{ emoji: '❤️', userIds: [bob.id, alice.id] }] });
@@ -93,5 +97,68 @@ describe('reactions', () => {
       expect(reactions()).toEqual([{ emoji: '❤️', userIds: [bob.id, alice.id] }]);
       expect(useToastsStore().toasts.map((toast) => toast.key)).toEqual(['errors.messageDeleted']);
     });
+  });
+});
+
+describe('while offline', () => {
+  let server: ReturnType<typeof historyServer>;
+  beforeEach(async () => {
+    setActivePinia(createPinia());
+    useSessionStore().user = alice;
+    react.mockReset();
+    editMessage.mockReset();
+    deleteMessage.mockReset();
+    server = historyServer(1);
+    await useMessagesStore().loadInitial(1);
+  });
+
+  const toastKeys = () => useToastsStore().toasts.map((toast) => toast.key);
+
+  it('editing, deleting and reacting are not tried, and the words say a connection is needed', async () => {
+    const connection = useConnectionStore();
+    connection.setConnected();
+    connection.setOnline(false);
+    const actions = useMessageActionsStore();
+
+    expect(await actions.edit(1, 1, 'new words')).toBe(false);
+    expect(await actions.remove(1, 1)).toBe(false);
+    expect(await actions.toggleReaction(1, 1, '👍')).toBe(false);
+
+    expect(editMessage).not.toHaveBeenCalled();
+    expect(deleteMessage).not.toHaveBeenCalled();
+    expect(react).not.toHaveBeenCalled();
+    expect(useMessagesStore().findBySeq(1, 1)?.reactions).toEqual(server.message(1).reactions);
+    expect(toastKeys()).toEqual(['toast.needsConnection']);
+  });
+
+  it('a socket that is reconnecting counts as offline too', async () => {
+    useConnectionStore().setReconnecting();
+    expect(await useMessageActionsStore().edit(1, 1, 'new words')).toBe(false);
+    expect(editMessage).not.toHaveBeenCalled();
+    expect(toastKeys()).toEqual(['toast.needsConnection']);
+  });
+
+  it('a connection lost while waiting for the answer is reported as offline, not as the service failing', async () => {
+    const connection = useConnectionStore();
+    connection.setConnected();
+    editMessage.mockImplementationOnce(async () => {
+      connection.setReconnecting();
+      return {
+        ok: false,
+        error: { code: ErrorCode.Unavailable, message: 'disconnected before the acknowledgement' },
+      };
+    });
+    expect(await useMessageActionsStore().edit(1, 1, 'new words')).toBe(false);
+    expect(toastKeys()).toEqual(['toast.needsConnection']);
+  });
+
+  it('an unavailable service while connected still says so', async () => {
+    useConnectionStore().setConnected();
+    deleteMessage.mockResolvedValueOnce({
+      ok: false,
+      error: { code: ErrorCode.Unavailable, message: 'busy' },
+    });
+    expect(await useMessageActionsStore().remove(1, 1)).toBe(false);
+    expect(toastKeys()).toEqual(['errors.unavailable']);
   });
 });

@@ -75,5 +75,5 @@ test('registration refuses a display name that shows nothing or hides text-direc
 
   await displayName.fill('אווה');
   await create.click();
-  await expect(accountMenu(page, { displayName: 'אווה' })).toBeVisible();
+  await expect(accountMenu(page, { displayName: 'אווה', username: account.username })).toBeVisible();
 });

@@ -105,7 +105,6 @@ const en = {
     nobody: 'No one else is here yet.',
     searchFailed: 'Search failed. Try again.',
     results: 'People',
-    open: 'Message {name}',
     opening: 'Opening…',
     close: 'Close',
   },

@@ -107,7 +107,6 @@ const zhCN: MessageSchema = {
     nobody: '这里还没有其他人。',
     searchFailed: '搜索失败，请重试。',
     results: '用户',
-    open: '给 {name} 发消息',
     opening: '正在打开…',
     close: '关闭',
   },

@@ -13,24 +13,31 @@ export function openConversationId(page: Page): number {
   return Number(match[1]);
 }
 
-/** Sends in flight at once; seqs within one batch may be given in any order. */
-const SEND_BATCH = 10;
+/** A message to send: its text, and the id of a message of the same conversation it replies to. */
+export type SeedMessage = string | { text: string; replyToId: number };
 
-type SendAck = { ok: true; data: { seq: number } } | { ok: false; error: { code: string; message: string } };
+/** What the server stored: the message's id and its seq. */
+export interface SeededMessage {
+  id: number;
+  seq: number;
+}
+
+type SendAck = { ok: true; data: SeededMessage } | { ok: false; error: { code: string; message: string } };
 
 /**
  * Sends `texts` into conversation `conversationId` as `user`, over a socket of its own that carries the
  * user's session cookie, the way any Parley client does: `message:send` with an acknowledgement, one
- * after another in batches of SEND_BATCH, so seqs follow the order of `texts` from batch to batch
- * but not within one. Returns the seqs the server gave them. The user's
+ * after another, or `inFlight` at a time (faster for long histories; seqs then follow the order of
+ * `texts` only from batch to batch, and live copies may reach other tabs out of order). Returns the ids and seqs the server gave them, in the order of `texts`. The user's
  * open pages receive them live as `message:new`. More than SOCKET_RATE_LIMIT (raised for the e2e server
  * in playwright.config.ts) per 10 s would be refused with `request/rate_limited`, which throws here.
  */
 export async function sendMessagesThroughSocket(
   user: SignedInUser,
   conversationId: number,
-  texts: readonly string[],
-): Promise<number[]> {
+  texts: readonly SeedMessage[],
+  { inFlight = 1 }: { inFlight?: number } = {},
+): Promise<SeededMessage[]> {
   const cookies = await user.context.cookies(E2E_BASE_URL);
   const socket = io(E2E_BASE_URL, {
     transports: ['websocket'],
@@ -43,18 +50,18 @@ export async function sendMessagesThroughSocket(
       socket.once('connect', resolve);
       socket.once('connect_error', reject);
     });
-    const send = async (text: string): Promise<number> => {
+    const send = async (message: SeedMessage): Promise<SeededMessage> => {
+      const content = typeof message === 'string' ? { text: message } : message;
       const ack = (await socket
         .timeout(15_000)
-        .emitWithAck('message:send', { conversationId, clientMsgId: randomUUID(), text })) as SendAck;
+        .emitWithAck('message:send', { conversationId, clientMsgId: randomUUID(), ...content })) as SendAck;
       if (!ack.ok) throw new Error(`message:send refused: ${ack.error.code} ${ack.error.message}`);
-      return ack.data.seq;
+      return { id: ack.data.id, seq: ack.data.seq };
     };
-    // A few in flight at a time: one by one, a long history takes a minute on a busy machine.
-    const seqs: number[] = [];
-    for (let start = 0; start < texts.length; start += SEND_BATCH)
-      seqs.push(...(await Promise.all(texts.slice(start, start + SEND_BATCH).map(send))));
-    return seqs;
+    const stored: SeededMessage[] = [];
+    for (let start = 0; start < texts.length; start += inFlight)
+      stored.push(...(await Promise.all(texts.slice(start, start + inFlight).map(send))));
+    return stored;
   } finally {
     socket.disconnect();
   }

@@ -71,6 +71,9 @@ export default defineConfig({
       // Every test signs up fresh users from 127.0.0.1; the production limit would refuse them.
       AUTH_RATE_LIMIT_PER_IP: '100000',
       AUTH_RATE_LIMIT_PER_ACCOUNT: '100000',
+      // Long histories are seeded through a socket (seed.ts: sendMessagesThroughSocket), 1,000 messages
+      // in a few seconds; the production budget of 150 per 10 s would make that take over a minute.
+      SOCKET_RATE_LIMIT: '100000',
     },
   },
 });

@@ -1,3 +1,4 @@
+import { useDocumentVisibility, useWindowFocus } from '@vueuse/core';
 import { watch } from 'vue';
 import type { Router } from 'vue-router';
 import { pageTitle } from '@/composables/documentTitle';
@@ -64,19 +65,17 @@ export function installSessionLifecycle(router: Router): void {
 /** A conversation is read only while its page is visible and its window focused. */
 function installAttentionTracking(): void {
   const conversations = useConversationsStore();
-  const syncVisibility = () => conversations.setPageVisible(document.visibilityState === 'visible');
-  const syncFocus = () => conversations.setWindowFocused(document.hasFocus());
-  document.addEventListener('visibilitychange', syncVisibility);
-  window.addEventListener('focus', syncFocus);
-  window.addEventListener('blur', syncFocus);
-  syncVisibility();
-  syncFocus();
+  const visibility = useDocumentVisibility();
+  const focused = useWindowFocus();
+  watch(visibility, (state) => conversations.setPageVisible(state === 'visible'), { immediate: true });
+  watch(focused, (state) => conversations.setWindowFocused(state), { immediate: true });
 }
 
 /**
- * Tells the server how far we have read the conversation on screen: the store moves lastReadSeq
- * locally (instant badge) while the conversation is being read, this makes it stick across tabs,
- * devices and reloads, and turns the sender's ticks blue.
+ * Tells the server about messages read as they arrive at the bottom of the open conversation: the
+ * store moves lastReadSeq locally (instant badge), this makes it stick across tabs, devices and
+ * reloads, and turns the sender's ticks blue. What is read by scrolling is reported by the message
+ * list (useReadTracking).
  */
 function installReadReporting(): void {
   const conversations = useConversationsStore();

@@ -24,16 +24,24 @@ export const useConversationsStore = defineStore('conversations', () => {
   const pageVisible = ref(true);
   /** Whether the window has focus: a visible window behind another one is not being read either. */
   const windowFocused = ref(true);
-  /** Whether the newest message of the open conversation is on screen (the message list says so). */
+  /**
+   * Whether the open conversation's list is at its newest message (the message list says so): a
+   * message arriving then is followed into view, so it is read as it arrives.
+   */
   const viewingLatest = ref(false);
   const fetching = new Map<number, Promise<Conversation | null>>();
 
   const sorted = computed(() => [...byId.values()].sort(byActivityDesc));
   const totalUnread = computed(() => sorted.value.reduce((sum, c) => sum + c.unreadCount, 0));
 
+  /** Someone is looking at the page: its tab visible and its window focused. */
+  function isAttentive(): boolean {
+    return pageVisible.value && windowFocused.value;
+  }
+
   /** Incoming messages of this conversation are read as they arrive. */
   function isReading(id: number): boolean {
-    return openId.value === id && pageVisible.value && windowFocused.value && viewingLatest.value;
+    return openId.value === id && isAttentive() && viewingLatest.value;
   }
 
   function get(id: number): Conversation | undefined {
@@ -169,11 +177,25 @@ export const useConversationsStore = defineStore('conversations', () => {
     byId.set(id, { ...conversation, unreadCount: 0, lastReadSeq: conversation.lastSeq });
   }
 
-  function markReadIfReading(): void {
-    if (openId.value !== null && isReading(openId.value)) markRead(openId.value);
+  /**
+   * The message list has shown the conversation up to `seq` to someone looking at it. The position
+   * only moves forward, and not at all while the page is hidden or its window unfocused.
+   * `unreadLeft` is the list's count of what stays unread (the server's answer corrects it).
+   * Returns whether the position moved.
+   */
+  function markReadUpTo(id: number, seq: number, unreadLeft: number): boolean {
+    const conversation = byId.get(id);
+    if (!conversation || !isAttentive() || seq <= conversation.lastReadSeq) return false;
+    const lastReadSeq = Math.min(seq, conversation.lastSeq);
+    byId.set(id, {
+      ...conversation,
+      lastReadSeq,
+      unreadCount: lastReadSeq >= conversation.lastSeq ? 0 : Math.min(unreadLeft, conversation.unreadCount),
+    });
+    return true;
   }
 
-  /** Opening does not read yet: the message list says when the newest message is on screen. */
+  /** Opening does not read yet: the message list says what has been on screen. */
   function setOpen(id: number | null): void {
     if (openId.value !== id) viewingLatest.value = false;
     openId.value = id;
@@ -181,17 +203,14 @@ export const useConversationsStore = defineStore('conversations', () => {
 
   function setPageVisible(visible: boolean): void {
     pageVisible.value = visible;
-    markReadIfReading();
   }
 
   function setWindowFocused(focused: boolean): void {
     windowFocused.value = focused;
-    markReadIfReading();
   }
 
   function setViewingLatest(viewing: boolean): void {
     viewingLatest.value = viewing;
-    markReadIfReading();
   }
 
   async function openDirect(username: string): Promise<Conversation> {
@@ -223,6 +242,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     viewingLatest,
     sorted,
     totalUnread,
+    isAttentive,
     isReading,
     get,
     replace,
@@ -233,6 +253,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     applyUpdate,
     applyReadState,
     markRead,
+    markReadUpTo,
     setOpen,
     setPageVisible,
     setWindowFocused,

@@ -80,7 +80,7 @@ describe('conversations store', () => {
     expect(store.get(2)).toMatchObject({ unreadCount: 1, lastReadSeq: 0 });
   });
 
-  it('counts messages of the open conversation while the page is hidden, and clears them when it is shown', () => {
+  it('counts messages of the open conversation while the page is hidden, and reads nothing until it is shown', () => {
     const store = useConversationsStore();
     store.upsert(makeConversation({ id: 1 }));
     store.setOpen(1);
@@ -89,22 +89,33 @@ describe('conversations store', () => {
 
     store.applyMessage(makeMessage({ seq: 1, conversationId: 1 }), alice.id);
     expect(store.get(1)?.unreadCount).toBe(1);
+    expect(store.markReadUpTo(1, 1, 0)).toBe(false);
+    expect(store.get(1)).toMatchObject({ unreadCount: 1, lastReadSeq: 0 });
 
+    // Shown again: read once the list says the message is on screen, not before.
     store.setPageVisible(true);
+    expect(store.get(1)).toMatchObject({ unreadCount: 1, lastReadSeq: 0 });
+    expect(store.markReadUpTo(1, 1, 0)).toBe(true);
     expect(store.get(1)).toMatchObject({ unreadCount: 0, lastReadSeq: 1 });
   });
 
-  it('reads an opened conversation only once its newest message is on screen', () => {
+  it('reads an opened conversation as far as the list has shown it, never back', () => {
     const store = useConversationsStore();
     store.upsert(makeConversation({ id: 1, lastSeq: 5, lastReadSeq: 2, unreadCount: 3 }));
     store.setOpen(1);
+    store.setViewingLatest(true);
     expect(store.get(1)).toMatchObject({ unreadCount: 3, lastReadSeq: 2 });
 
-    store.setViewingLatest(true);
+    store.markReadUpTo(1, 4, 1);
+    expect(store.get(1)).toMatchObject({ unreadCount: 1, lastReadSeq: 4 });
+    expect(store.markReadUpTo(1, 3, 2)).toBe(false);
+    expect(store.get(1)).toMatchObject({ unreadCount: 1, lastReadSeq: 4 });
+    // The newest message: nothing is left, whatever the list counted.
+    store.markReadUpTo(1, 5, 1);
     expect(store.get(1)).toMatchObject({ unreadCount: 0, lastReadSeq: 5 });
   });
 
-  it('does not read while the window is in the background, and does once it gets focus', () => {
+  it('does not read while the window is in the background', () => {
     const store = useConversationsStore();
     store.upsert(makeConversation({ id: 1 }));
     store.setOpen(1);
@@ -112,9 +123,11 @@ describe('conversations store', () => {
     store.setWindowFocused(false);
 
     store.applyMessage(makeMessage({ seq: 1, conversationId: 1 }), alice.id);
+    expect(store.markReadUpTo(1, 1, 0)).toBe(false);
     expect(store.get(1)).toMatchObject({ unreadCount: 1, lastReadSeq: 0 });
 
     store.setWindowFocused(true);
+    store.markReadUpTo(1, 1, 0);
     expect(store.get(1)).toMatchObject({ unreadCount: 0, lastReadSeq: 1 });
   });
 

@@ -123,7 +123,15 @@ export const useConversationsStore = defineStore('conversations', () => {
       ensure(message.conversationId).catch(() => undefined);
       return;
     }
-    if (message.seq <= conversation.lastSeq) return;
+    if (message.seq <= conversation.lastSeq) {
+      // Concurrent sends can be announced out of seq order (each after its own commit). An earlier
+      // message arriving after a later one was never counted; whether a repeat was, only the server
+      // knows, so its count is fetched rather than guessed.
+      if (message.sender.id !== currentUserId && message.seq > conversation.lastReadSeq) {
+        refetch(conversation.id);
+      }
+      return;
+    }
 
     const isOwn = message.sender.id === currentUserId;
     const reading = isReading(message.conversationId);
@@ -150,10 +158,15 @@ export const useConversationsStore = defineStore('conversations', () => {
       byId.set(conversation.id, { ...conversation, lastMessage: message });
     }
     if (message.deletedAt && message.sender.id !== me && message.seq > conversation.lastReadSeq) {
-      void conversationsApi.fetchConversation(conversation.id).then(upsert, (error: unknown) => {
-        console.warn('refreshing the unread count failed', error);
-      });
+      refetch(conversation.id);
     }
+  }
+
+  /** Takes the server's unread count and read position for a conversation whose count is in doubt. */
+  function refetch(id: number): void {
+    conversationsApi.fetchConversation(id).then(upsert, (error: unknown) => {
+      console.warn('refreshing the unread count failed', error);
+    });
   }
 
   /** Our read position moved in another tab or device. Positions only move forward. */

@@ -145,13 +145,36 @@ describe('conversations store', () => {
     expect(store.get(1)).toMatchObject({ lastSeq: 2, unreadCount: 2, lastMessage: { text: 'newest' } });
   });
 
-  it('ignores a message it has already counted', () => {
+  it('does not count a repeated message twice', async () => {
     const store = useConversationsStore();
     store.upsert(makeConversation({ id: 1 }));
     const message = makeMessage({ seq: 1, conversationId: 1 });
+    const requests = stubFetch(() => ({
+      status: 200,
+      body: { conversation: makeConversation({ id: 1, lastSeq: 1, lastMessage: message, unreadCount: 1 }) },
+    }));
     store.applyMessage(message, alice.id);
     store.applyMessage(message, alice.id);
     expect(store.get(1)?.unreadCount).toBe(1);
+    await vi.waitFor(() => expect(requests).toHaveLength(1));
+    expect(store.get(1)?.unreadCount).toBe(1);
+  });
+
+  it('takes the server count when an earlier message arrives after a later one', async () => {
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1 }));
+    const later = makeMessage({ seq: 2, conversationId: 1, text: 'second' });
+    const requests = stubFetch(() => ({
+      status: 200,
+      body: { conversation: makeConversation({ id: 1, lastSeq: 2, lastMessage: later, unreadCount: 2 }) },
+    }));
+
+    store.applyMessage(later, alice.id);
+    store.applyMessage(makeMessage({ seq: 1, conversationId: 1, text: 'first' }), alice.id);
+
+    await vi.waitFor(() => expect(store.get(1)?.unreadCount).toBe(2));
+    expect(requests.map((request) => request.url)).toEqual(['/api/conversations/1']);
+    expect(store.get(1)).toMatchObject({ lastSeq: 2, lastMessage: { text: 'second' } });
   });
 
   it('adds a conversation we were just added to (conversation:new)', () => {

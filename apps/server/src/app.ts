@@ -43,7 +43,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, hasher = a
   fastify.setSerializerCompiler(serializerCompiler);
 
   await fastify.register(errors);
-  await fastify.register(prisma, { databaseUrl: config.databaseUrl });
+  await fastify.register(prisma, { databaseUrl: config.databaseUrl, pool: config.database });
   await fastify.register(redis, { redis: config.redis });
   await fastify.register(rateLimits, { redisKeyPrefix: config.redis?.keyPrefix ?? 'parley:' });
   await fastify.register(session, {

@@ -22,6 +22,9 @@ const envSchema = z.object({
       'must look like mysql://user:password@host:3306/database',
     )
     .default(DEFAULT_DATABASE_URL),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  DATABASE_POOL_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(3_000),
+  DATABASE_LOCK_WAIT_TIMEOUT_S: z.coerce.number().int().min(1).max(3_600).default(5),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must look like redis://host:6379/0')
@@ -55,6 +58,8 @@ export interface Config {
   host: string;
   port: number;
   databaseUrl: string;
+  /** The connection pool (plugins/prisma.ts) and how long anything waits for the database. */
+  database: DatabasePoolConfig;
   redis: { url: string; keyPrefix: string } | null;
   sessionSecret: string;
   sessionTtlMs: number;
@@ -71,6 +76,18 @@ export interface Config {
    */
   socketRateLimit: { messages: number; signals: number };
   presenceBatchMs: number;
+}
+
+export interface DatabasePoolConfig {
+  /** Connections per process. */
+  poolSize: number;
+  /**
+   * How long a query waits for a free connection, and a transaction for its start, before the
+   * request is refused as retryable (`server/busy`); also what a refusal costs while the database is down.
+   */
+  poolTimeoutMs: number;
+  /** innodb_lock_wait_timeout for the server's sessions: a row lock wait past it is `server/busy`. */
+  lockWaitTimeoutSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -93,6 +110,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     host: vars.HOST,
     port: vars.PORT,
     databaseUrl: vars.DATABASE_URL,
+    database: {
+      poolSize: vars.DATABASE_POOL_SIZE,
+      poolTimeoutMs: vars.DATABASE_POOL_TIMEOUT_MS,
+      lockWaitTimeoutSeconds: vars.DATABASE_LOCK_WAIT_TIMEOUT_S,
+    },
     redis: vars.REDIS_URL ? { url: vars.REDIS_URL, keyPrefix: vars.REDIS_KEY_PREFIX } : null,
     sessionSecret: resolveSessionSecret(
       vars.SESSION_SECRET,

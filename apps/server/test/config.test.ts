@@ -14,6 +14,7 @@ describe('configuration', () => {
       port: 3000,
       databaseUrl: 'mysql://root@127.0.0.1:3306/parley',
       redis: null,
+      database: { poolSize: 10, poolTimeoutMs: 3_000, lockWaitTimeoutSeconds: 5 },
     });
     expect(config.allowedOrigins).toContain('http://localhost:3000');
   });
@@ -23,6 +24,9 @@ describe('configuration', () => {
     ['PORT', { PORT: '70000' }],
     ['DATABASE_URL', { DATABASE_URL: 'postgres://localhost/parley' }],
     ['REDIS_URL', { REDIS_URL: 'localhost:6379' }],
+    ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '0' }],
+    ['DATABASE_POOL_TIMEOUT_MS', { DATABASE_POOL_TIMEOUT_MS: 'soon' }],
+    ['DATABASE_LOCK_WAIT_TIMEOUT_S', { DATABASE_LOCK_WAIT_TIMEOUT_S: '0' }],
     ['SESSION_SECRET', { SESSION_SECRET: 'too short' }],
     ['SESSION_SECRET', { NODE_ENV: 'production' }],
     ['ALLOWED_ORIGINS', { ALLOWED_ORIGINS: 'https://chat.example.com/path' }],

@@ -1,4 +1,4 @@
-import type { Ack, ClientToServerEvents } from '@parley/shared';
+import { ErrorCode, type Ack, type ClientToServerEvents } from '@parley/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ZodType } from 'zod';
 import { invalid, toAppError } from './app-error.js';
@@ -49,8 +49,11 @@ export function onClientEvent<E extends keyof ClientToServerEvents, S extends Zo
       reply({ ok: true, data: await handler(parsed.data, context) });
     } catch (error) {
       const appError = toAppError(error);
-      if (appError.statusCode >= 500) {
+      if (appError.code === ErrorCode.Internal) {
         options.log.error({ err: error, event, userId: context.userId }, 'socket event failed');
+      } else if (appError.statusCode >= 500) {
+        // Overload or an outage: expected under load, and answered as retryable.
+        options.log.warn({ err: error, event, userId: context.userId }, 'socket event refused for now');
       }
       reply({ ok: false, error: appError.toJSON() });
     }

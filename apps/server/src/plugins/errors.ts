@@ -2,7 +2,6 @@ import { ErrorCode, type ErrorIssue, type ErrorResponse } from '@parley/shared';
 import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, toAppError } from '../lib/app-error.js';
-import { RateLimitedError } from './rate-limits.js';
 
 interface ValidationEntry {
   instancePath?: string;
@@ -44,8 +43,9 @@ export default fp(
       if (appError.statusCode >= 500) {
         request.log.error({ err: error }, 'request failed');
       }
-      if (appError instanceof RateLimitedError) {
-        void reply.header('retry-after', String(appError.retryAfterSeconds));
+      if (appError.retryAfterMs !== undefined) {
+        // RFC 9110 §10.2.3: whole seconds.
+        void reply.header('retry-after', String(Math.max(1, Math.ceil(appError.retryAfterMs / 1000))));
       }
       const body: ErrorResponse = { error: appError.toJSON() };
       return reply.status(appError.statusCode).send(body);

@@ -18,6 +18,7 @@ import { createPresenceService } from './features/presence/presence.service.js';
 import presenceSocket from './features/presence/presence.socket.js';
 import { RedisPresenceStore } from './features/presence/presence.store.js';
 import usersRoutes from './features/users/users.routes.js';
+import { createSendQueue } from './lib/send-queue.js';
 import { socketBudgets } from './lib/socket-budgets.js';
 import type { SocketHandlerOptions } from './lib/socket-handler.js';
 import errors from './plugins/errors.js';
@@ -89,7 +90,11 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, hasher = a
     handlerOptions,
   });
   await fastify.register(messagesRoutes, { messages });
-  await fastify.register(messagesSocket, { messages, handlerOptions });
+  await fastify.register(messagesSocket, {
+    messages,
+    handlerOptions,
+    sendQueue: createSendQueue(config.sendQueue),
+  });
   await fastify.register(presenceSocket, { presence, conversations, handlerOptions });
   await fastify.register(webApp, { root: config.webDistDir ?? DEFAULT_WEB_DIST });
 };

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PRESENCE_BATCH_MS } from '@parley/shared';
 import { z } from 'zod';
+import type { SendQueueOptions } from './lib/send-queue.js';
 
 const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/parley';
 const SESSION_SECRET_MIN = 32;
@@ -49,6 +50,8 @@ const envSchema = z.object({
   AUTH_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(30),
   AUTH_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   SOCKET_RATE_LIMIT: z.coerce.number().int().min(1).default(150),
+  SEND_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).optional(),
   SOCKET_SIGNAL_RATE_LIMIT: z.coerce.number().int().min(1).default(300),
   PRESENCE_BATCH_MS: z.coerce.number().int().min(10).max(60_000).default(PRESENCE_BATCH_MS),
 });
@@ -75,6 +78,8 @@ export interface Config {
    * delete, react, sync) and signals (typing, presence, receipts) each have their own budget.
    */
   socketRateLimit: { messages: number; signals: number };
+  /** Admission control for message:send (lib/send-queue.ts). */
+  sendQueue: SendQueueOptions;
   presenceBatchMs: number;
 }
 
@@ -131,6 +136,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       perAccountPer15Minutes: vars.AUTH_RATE_LIMIT_PER_ACCOUNT,
     },
     socketRateLimit: { messages: vars.SOCKET_RATE_LIMIT, signals: vars.SOCKET_SIGNAL_RATE_LIMIT },
+    sendQueue: {
+      // Half the pool by default: the other half stays free for handshakes, reads and receipts.
+      concurrency: vars.SEND_CONCURRENCY ?? Math.max(1, Math.floor(vars.DATABASE_POOL_SIZE / 2)),
+      maxQueued: vars.SEND_QUEUE_MAX,
+      // One budget window's worth (a user within budget is not refused for their own share), but
+      // never more than a quarter of the queue, so one person's burst cannot fill it for everyone.
+      perUserMax: Math.max(1, Math.min(vars.SOCKET_RATE_LIMIT, Math.floor(vars.SEND_QUEUE_MAX / 4))),
+    },
     presenceBatchMs: vars.PRESENCE_BATCH_MS,
   };
 }

@@ -43,7 +43,7 @@ export const ErrorCode = {
   /**
    * The server is overloaded: its send queue is full, no database connection or transaction could be
    * had in time, or a row lock wait timed out or deadlocked (apps/server/src/lib/db-failures.ts,
-   * features/messages/send-queue.ts). Nothing was stored; retry the same request as is after
+   * lib/send-queue.ts). Nothing was stored; retry the same request as is after
    * `retryAfterMs` (HTTP 503 with `Retry-After`).
    */
   Busy: 'server/busy',

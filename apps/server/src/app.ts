@@ -61,7 +61,6 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, hasher = a
     conversations,
   });
   const auth = createAuthService({ prisma: fastify.prisma, hasher });
-  const isActiveUser = async (userId: number) => (await auth.currentUser(userId)) !== null;
   const presence = createPresenceService({
     io: fastify.io,
     prisma: fastify.prisma,
@@ -86,7 +85,6 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, hasher = a
   await fastify.register(conversationsSocket, {
     conversations,
     repository: conversationsRepository,
-    isActiveUser,
     handlerOptions,
   });
   await fastify.register(messagesRoutes, { messages });

@@ -1,13 +1,14 @@
 // A send the database cannot take right now is answered as retryable, never as the final
 // server/internal, and the client's retry with the same clientMsgId stores it exactly once.
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, type Ack, type Message } from '@parley/shared';
+import { ErrorCode, type Ack, type ConnectErrorData, type Message } from '@parley/shared';
 import * as mariadb from 'mariadb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../../src/db/migrate.js';
 import { BUSY_RETRY_AFTER_MS } from '../../../src/lib/app-error.js';
 import { rowsFor } from '../../helpers/stored-messages.js';
 import {
+  connectSocketTo,
   createGroup,
   okData,
   startTestServer,
@@ -27,7 +28,13 @@ describe('a send the database cannot take right now', () => {
 
   beforeAll(async () => {
     t = await startTestServer({
-      env: { DATABASE_POOL_SIZE: '1', DATABASE_POOL_TIMEOUT_MS: '300', DATABASE_LOCK_WAIT_TIMEOUT_S: '2' },
+      env: {
+        DATABASE_POOL_SIZE: '1',
+        DATABASE_POOL_TIMEOUT_MS: '300',
+        DATABASE_LOCK_WAIT_TIMEOUT_S: '2',
+        // More sends at once than connections (the default is half the pool), so a send can meet a full pool.
+        SEND_CONCURRENCY: '2',
+      },
     });
     alice = await t.signUp();
     bob = await t.signUp();
@@ -89,6 +96,26 @@ describe('a send the database cannot take right now', () => {
     expect(okData(await first).conversationId).toBe(conversationId);
     expect(okData(retried).clientMsgId).toBe(clientMsgId);
     expect(await rowsFor(t.config.databaseUrl, bob.id, clientMsgId)).toHaveLength(1);
+  });
+
+  it('a handshake while every pool connection is in use is refused server/busy with retryAfterMs, and the retry connects', async () => {
+    const refusal = await withConversationLocked(async () => {
+      const waiting = send(socket, randomUUID());
+      await waitForLockWait();
+      const outcome = await connectSocketTo(t.url, bob.cookie).then(
+        (connected) => {
+          connected.close();
+          return null;
+        },
+        (error: Error & { data?: ConnectErrorData }) => error.data ?? null,
+      );
+      await waiting;
+      return outcome;
+    });
+    const retried = await connectSocketTo(t.url, bob.cookie);
+    retried.close();
+
+    expect(refusal).toEqual({ code: ErrorCode.Busy, retryAfterMs: BUSY_RETRY_AFTER_MS });
   });
 
   it('behind a row lock held past the lock wait timeout, is answered server/busy, and the retry stores it once', async () => {

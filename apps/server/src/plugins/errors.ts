@@ -40,8 +40,11 @@ export default fp(
   async (fastify) => {
     fastify.setErrorHandler((error: FastifyError, request, reply) => {
       const appError = error instanceof AppError ? error : (fromFastifyError(error) ?? toAppError(error));
-      if (appError.statusCode >= 500) {
+      if (appError.code === ErrorCode.Internal) {
         request.log.error({ err: error }, 'request failed');
+      } else if (appError.statusCode >= 500) {
+        // Overload or an outage: expected under load, and answered as retryable.
+        request.log.warn({ err: error }, 'request refused for now');
       }
       if (appError.retryAfterMs !== undefined) {
         // RFC 9110 §10.2.3: whole seconds.

@@ -118,6 +118,22 @@ describe('a send the database cannot take right now', () => {
     expect(refusal).toEqual({ code: ErrorCode.Busy, retryAfterMs: BUSY_RETRY_AFTER_MS });
   });
 
+  it('an HTTP request while every pool connection is in use is answered 503 server/busy with Retry-After', async () => {
+    const response = await withConversationLocked(async () => {
+      const waiting = send(socket, randomUUID());
+      await waitForLockWait();
+      const answer = await t.http('GET', '/api/conversations', { cookie: bob.cookie });
+      await waiting;
+      return answer;
+    });
+
+    expect(response.status).toBe(503);
+    expect(response.body).toEqual({
+      error: { code: ErrorCode.Busy, message: expect.any(String), retryAfterMs: BUSY_RETRY_AFTER_MS },
+    });
+    expect(response.headers.get('retry-after')).toBe('1');
+  });
+
   it('behind a row lock held past the lock wait timeout, is answered server/busy, and the retry stores it once', async () => {
     const clientMsgId = randomUUID();
 

@@ -60,6 +60,8 @@ describe('sends under load', () => {
     let conversationId: number;
     let probeSocket: ClientSocket;
     let probeConversationId: number;
+    let flooderSocket: ClientSocket;
+    let floodConversationId: number;
 
     beforeAll(async () => {
       t = await startTestServer({ env: { DATABASE_POOL_SIZE: '4', DATABASE_POOL_TIMEOUT_MS: '1000' } });
@@ -71,6 +73,10 @@ describe('sends under load', () => {
       const [prober, other] = [await t.signUp(), await t.signUp()];
       probeConversationId = (await createGroup(t, prober, [other])).id;
       probeSocket = await t.connectSocket(prober.cookie);
+      // A flooder of its own, whose budget no other test has spent.
+      const flooder = await t.signUp();
+      floodConversationId = (await createGroup(t, flooder, [other])).id;
+      flooderSocket = await t.connectSocket(flooder.cookie);
     });
     afterAll(async () => t?.close());
 
@@ -125,7 +131,7 @@ describe('sends under load', () => {
       await roundTrips(5);
       const idle = percentile(await roundTrips(40), 99);
 
-      const flood = burst(sockets[1]!, conversationId, 'flood', 150);
+      const flood = burst(flooderSocket, floodConversationId, 'flood', 150);
       let floodDone = false;
       void flood.outcomes.then(() => (floodDone = true));
       const loaded = percentile(await roundTrips(40), 99);

@@ -22,6 +22,7 @@ import { createPresenceService } from './features/presence/presence.service.js';
 import presenceSocket from './features/presence/presence.socket.js';
 import { RedisPresenceStore } from './features/presence/presence.store.js';
 import usersRoutes from './features/users/users.routes.js';
+import { createSendQueue } from './lib/send-queue.js';
 import { socketBudgets } from './lib/socket-budgets.js';
 import type { SocketHandlerOptions } from './lib/socket-handler.js';
 import errors, { clientErrorHandler } from './plugins/errors.js';
@@ -63,7 +64,7 @@ const app: FastifyPluginAsync<AppOptions> = async (
   await fastify.register(errors);
   await fastify.register(securityHeaders, { allowedOrigins: config.allowedOrigins });
   await fastify.register(requestOrigin, { allowedOrigins: config.allowedOrigins });
-  await fastify.register(prisma, { databaseUrl: config.databaseUrl });
+  await fastify.register(prisma, { databaseUrl: config.databaseUrl, pool: config.database });
   await fastify.register(redis, { redis: config.redis });
   await fastify.register(rateLimits, { redisKeyPrefix: config.redis?.keyPrefix ?? 'parley:' });
   await fastify.register(session, {
@@ -130,11 +131,14 @@ const app: FastifyPluginAsync<AppOptions> = async (
   await fastify.register(conversationsSocket, {
     conversations,
     repository: conversationsRepository,
-    isActiveUser,
     handlerOptions,
   });
   await fastify.register(messagesRoutes, { messages });
-  await fastify.register(messagesSocket, { messages, handlerOptions });
+  await fastify.register(messagesSocket, {
+    messages,
+    handlerOptions,
+    sendQueue: createSendQueue(config.sendQueue),
+  });
   await fastify.register(presenceSocket, { presence, conversations, handlerOptions });
   await fastify.register(webApp, { root: config.webDistDir ?? DEFAULT_WEB_DIST });
 };

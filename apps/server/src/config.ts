@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PRESENCE_BATCH_MS } from '@parley/shared';
 import { z } from 'zod';
+import type { SendQueueOptions } from './lib/send-queue.js';
 
 const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/parley';
 const SESSION_SECRET_MIN = 32;
@@ -22,6 +23,9 @@ const envSchema = z.object({
       'must look like mysql://user:password@host:3306/database',
     )
     .default(DEFAULT_DATABASE_URL),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  DATABASE_POOL_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(3_000),
+  DATABASE_LOCK_WAIT_TIMEOUT_S: z.coerce.number().int().min(1).max(3_600).default(5),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must look like redis://host:6379/0')
@@ -47,6 +51,8 @@ const envSchema = z.object({
   AUTH_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   AUTH_RATE_LIMIT_PER_ACCOUNT_NEW_DEVICES: z.coerce.number().int().min(1).default(100),
   SOCKET_RATE_LIMIT: z.coerce.number().int().min(1).default(150),
+  SEND_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).optional(),
   SOCKET_SIGNAL_RATE_LIMIT: z.coerce.number().int().min(1).default(300),
   PRESENCE_BATCH_MS: z.coerce.number().int().min(10).max(60_000).default(PRESENCE_BATCH_MS),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
@@ -57,6 +63,8 @@ export interface Config {
   host: string;
   port: number;
   databaseUrl: string;
+  /** The connection pool (plugins/prisma.ts) and how long anything waits for the database. */
+  database: DatabasePoolConfig;
   redis: { url: string; keyPrefix: string } | null;
   sessionSecret: string;
   sessionTtlMs: number;
@@ -81,6 +89,8 @@ export interface Config {
    * delete, react, sync) and signals (typing, presence, receipts) each have their own budget.
    */
   socketRateLimit: { messages: number; signals: number };
+  /** Admission control for message:send (lib/send-queue.ts). */
+  sendQueue: SendQueueOptions;
   presenceBatchMs: number;
   /**
    * Milliseconds a client has to send one whole HTTP request, headers and body, from its first byte;
@@ -93,6 +103,18 @@ export interface AuthRateLimit {
   perIpPerMinute: number;
   perAccountPerClientPer15Minutes: number;
   perAccountNewDevicesPer15Minutes: number;
+}
+
+export interface DatabasePoolConfig {
+  /** Connections per process. */
+  poolSize: number;
+  /**
+   * How long a query waits for a free connection, and a transaction for its start, before the
+   * request is refused as retryable (`server/busy`); also what a refusal costs while the database is down.
+   */
+  poolTimeoutMs: number;
+  /** innodb_lock_wait_timeout for the server's sessions: a row lock wait past it is `server/busy`. */
+  lockWaitTimeoutSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -115,6 +137,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     host: vars.HOST,
     port: vars.PORT,
     databaseUrl: vars.DATABASE_URL,
+    database: {
+      poolSize: vars.DATABASE_POOL_SIZE,
+      poolTimeoutMs: vars.DATABASE_POOL_TIMEOUT_MS,
+      lockWaitTimeoutSeconds: vars.DATABASE_LOCK_WAIT_TIMEOUT_S,
+    },
     redis: vars.REDIS_URL ? { url: vars.REDIS_URL, keyPrefix: vars.REDIS_KEY_PREFIX } : null,
     sessionSecret: resolveSessionSecret(
       vars.SESSION_SECRET,
@@ -132,6 +159,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       perAccountNewDevicesPer15Minutes: vars.AUTH_RATE_LIMIT_PER_ACCOUNT_NEW_DEVICES,
     },
     socketRateLimit: { messages: vars.SOCKET_RATE_LIMIT, signals: vars.SOCKET_SIGNAL_RATE_LIMIT },
+    sendQueue: {
+      // Half the pool by default: the other half stays free for handshakes, reads and receipts.
+      concurrency: vars.SEND_CONCURRENCY ?? Math.max(1, Math.floor(vars.DATABASE_POOL_SIZE / 2)),
+      maxQueued: vars.SEND_QUEUE_MAX,
+      // One budget window's worth (a user within budget is not refused for their own share), but
+      // never more than a quarter of the queue, so one person's burst cannot fill it for everyone.
+      perUserMax: Math.max(1, Math.min(vars.SOCKET_RATE_LIMIT, Math.floor(vars.SEND_QUEUE_MAX / 4))),
+    },
     presenceBatchMs: vars.PRESENCE_BATCH_MS,
     httpRequestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
   };

@@ -15,6 +15,8 @@ describe('configuration', () => {
       databaseUrl: 'mysql://root@127.0.0.1:3306/parley',
       redis: null,
       httpRequestTimeoutMs: 30_000,
+      database: { poolSize: 10, poolTimeoutMs: 3_000, lockWaitTimeoutSeconds: 5 },
+      sendQueue: { concurrency: 5, maxQueued: 1_000, perUserMax: 150 },
     });
     expect(config.allowedOrigins).toContain('http://localhost:3000');
   });
@@ -24,6 +26,11 @@ describe('configuration', () => {
     ['PORT', { PORT: '70000' }],
     ['DATABASE_URL', { DATABASE_URL: 'postgres://localhost/parley' }],
     ['REDIS_URL', { REDIS_URL: 'localhost:6379' }],
+    ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '0' }],
+    ['DATABASE_POOL_TIMEOUT_MS', { DATABASE_POOL_TIMEOUT_MS: 'soon' }],
+    ['DATABASE_LOCK_WAIT_TIMEOUT_S', { DATABASE_LOCK_WAIT_TIMEOUT_S: '0' }],
+    ['SEND_QUEUE_MAX', { SEND_QUEUE_MAX: '-1' }],
+    ['SEND_CONCURRENCY', { SEND_CONCURRENCY: 'many' }],
     ['SESSION_SECRET', { SESSION_SECRET: 'too short' }],
     ['SESSION_SECRET', { NODE_ENV: 'production' }],
     ['ALLOWED_ORIGINS', { ALLOWED_ORIGINS: 'https://chat.example.com/path' }],

@@ -1,6 +1,7 @@
 import {
   ClientEvent,
   ErrorCode,
+  isRetryableErrorCode,
   ServerEvent,
   type Ack,
   type AckCallback,
@@ -61,6 +62,13 @@ function isAck(value: unknown): value is Ack<unknown> {
   return typeof value === 'object' && value !== null && 'ok' in value;
 }
 
+function retryAfterOf(error: Error): number {
+  const data: unknown = 'data' in error ? error.data : undefined;
+  const retryAfterMs =
+    typeof data === 'object' && data !== null ? (data as ConnectErrorData).retryAfterMs : 0;
+  return typeof retryAfterMs === 'number' && retryAfterMs > 0 ? retryAfterMs : 0;
+}
+
 function connectErrorCode(error: Error): ErrorCode | null {
   const data: unknown = 'data' in error ? error.data : undefined;
   if (typeof data !== 'object' || data === null || !('code' in data)) return null;
@@ -102,13 +110,15 @@ function request<E extends EventName>(
   });
 }
 
-function scheduleHandshakeRetry(target: ParleySocket): void {
+/** The back-off, and never sooner than the server asked (`retryAfterMs` of a `server/busy` refusal). */
+function scheduleHandshakeRetry(target: ParleySocket, retryAfterMs = 0): void {
   clearTimeout(handshakeRetry);
-  const delay = backoffDelay(handshakeAttempts++, {
+  const backoff = backoffDelay(handshakeAttempts++, {
     baseMs: RECONNECTION.reconnectionDelay,
     maxMs: RECONNECTION.reconnectionDelayMax,
     jitter: RECONNECTION.randomizationFactor,
   });
+  const delay = Math.max(backoff, retryAfterMs * (1 + Math.random() / 2));
   handshakeRetry = setTimeout(() => {
     if (socket === target && !target.connected) target.connect();
   }, delay);
@@ -155,10 +165,11 @@ function bindListeners(target: ParleySocket): void {
     const code = connectErrorCode(error);
     if (code === ErrorCode.Unauthenticated || code === ErrorCode.AccountDeactivated) {
       session.expire();
-    } else if (code === ErrorCode.Unavailable) {
-      // The server could not check us right now; Socket.IO does not retry a refused handshake itself.
+    } else if (code !== null && isRetryableErrorCode(code)) {
+      // The server could not take us right now (unavailable, busy); Socket.IO does not retry a
+      // refused handshake itself.
       connection.setReconnecting();
-      scheduleHandshakeRetry(target);
+      scheduleHandshakeRetry(target, retryAfterOf(error));
     } else if (code !== null || !target.active) {
       connection.setRefused(code);
     } else {

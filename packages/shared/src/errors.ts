@@ -50,8 +50,18 @@ export const ErrorCode = {
   MessageDeleted: 'message/deleted',
   /** Opening a direct conversation with a username that does not exist or is deactivated. */
   UserNotFound: 'user/not_found',
-  /** A dependency (database, Redis) failed; the request may be retried as is. */
+  /**
+   * A dependency (database, Redis) cannot be reached, or the connection to it was lost mid-request
+   * (apps/server/src/lib/db-failures.ts); the request may be retried as is (HTTP 503).
+   */
   Unavailable: 'server/unavailable',
+  /**
+   * The server is overloaded: its send queue is full, no database connection or transaction could be
+   * had in time, or a row lock wait timed out or deadlocked (apps/server/src/lib/db-failures.ts,
+   * lib/send-queue.ts). Nothing was stored; retry the same request as is after
+   * `retryAfterMs` (HTTP 503 with `Retry-After`).
+   */
+  Busy: 'server/busy',
   /** Anything unexpected; logged on the server with the request id. */
   Internal: 'server/internal',
 } as const;
@@ -68,6 +78,25 @@ export interface ApiError {
   code: ErrorCode;
   message: string;
   issues?: ErrorIssue[];
+  /** With `server/busy` and `request/rate_limited`: wait at least this long (ms) before retrying. */
+  retryAfterMs?: number;
+}
+
+/**
+ * Refusals that say nothing about the request itself: the same request (the same `clientMsgId` for a
+ * send) may be sent again as is, after `retryAfterMs` when the error carries one, else after a back-off.
+ * Every client (the web app's outbox, the server's test client) decides from this one set. Not here:
+ * `server/internal`, which a client may retry a few times but must not retry for ever.
+ */
+export const RETRYABLE_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  ErrorCode.Unavailable,
+  ErrorCode.Busy,
+  ErrorCode.RateLimited,
+]);
+
+/** Whether a refusal with this code may be retried as is (see RETRYABLE_ERROR_CODES). */
+export function isRetryableErrorCode(code: string): boolean {
+  return (RETRYABLE_ERROR_CODES as ReadonlySet<string>).has(code);
 }
 
 /** Body of every HTTP error response. */

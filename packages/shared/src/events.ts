@@ -102,6 +102,8 @@ export interface SocketData {
 /** `err.data` of a Socket.IO connect_error raised by Parley's handshake. */
 export interface ConnectErrorData {
   code: ApiError['code'];
+  /** With `server/busy`: try the handshake again after this long (ms). */
+  retryAfterMs?: number;
 }
 
 /** The server refuses socket frames larger than this (bytes). */

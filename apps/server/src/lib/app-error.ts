@@ -1,5 +1,12 @@
 import { ErrorCode, type ApiError, type ErrorIssue } from '@parley/shared';
 import type { ZodError } from 'zod';
+import { classifyDatabaseFailure } from './db-failures.js';
+
+/**
+ * How long a client told `server/busy` waits before its retry. Long enough for a burst to drain
+ * (a send holds a connection for a few ms), short enough not to be noticed; clients add jitter.
+ */
+export const BUSY_RETRY_AFTER_MS = 500;
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.Invalid]: 400,
@@ -20,10 +27,14 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.MessageDeleted]: 409,
   [ErrorCode.UserNotFound]: 404,
   [ErrorCode.Unavailable]: 503,
+  [ErrorCode.Busy]: 503,
   [ErrorCode.Internal]: 500,
 };
 
-/** An expected failure: carries a stable code, and an HTTP status derived from it. */
+/**
+ * An expected failure: carries a stable code, and an HTTP status derived from it. `retryAfterMs`
+ * (busy, rate limited) reaches the client in the error body or ack, and as `Retry-After` over HTTP.
+ */
 export class AppError extends Error {
   override name = 'AppError';
   readonly statusCode: number;
@@ -32,16 +43,25 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly issues?: ErrorIssue[],
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.statusCode = STATUS_BY_CODE[code];
   }
 
   toJSON(): ApiError {
-    return this.issues
-      ? { code: this.code, message: this.message, issues: this.issues }
-      : { code: this.code, message: this.message };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.issues ? { issues: this.issues } : {}),
+      ...(this.retryAfterMs !== undefined ? { retryAfterMs: this.retryAfterMs } : {}),
+    };
   }
+}
+
+/** The server is overloaded: nothing was done, try the same request again after `retryAfterMs`. */
+export function busy(message: string, retryAfterMs = BUSY_RETRY_AFTER_MS): AppError {
+  return new AppError(ErrorCode.Busy, message, undefined, retryAfterMs);
 }
 
 export function issuesFromZod(error: ZodError): ErrorIssue[] {
@@ -55,23 +75,17 @@ export function invalid(error: ZodError): AppError {
   return new AppError(ErrorCode.Invalid, summary, issues);
 }
 
-/** Prisma/driver errors that mean "the database is not reachable right now", worth a retry. */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && ['P1001', 'P1002', 'P1008', 'P1017', 'P2024'].includes(code)) return true;
-  const name = error.name;
-  if (name === 'PrismaClientInitializationError') return true;
-  const text = `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`;
-  return /ECONNREFUSED|ECONNRESET|ER_GET_CONNECTION_TIMEOUT|pool timeout|Connection closed|socket has unexpectedly been closed|ETIMEDOUT|connect ECONN/i.test(
-    text,
-  );
-}
-
-/** Maps anything thrown by a feature to the error a client may see. */
+/**
+ * Maps anything thrown by a feature to the error a client may see. A failure that may pass on a retry
+ * (lib/db-failures.ts) is never answered as the final `server/internal`.
+ */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  if (isDatabaseUnavailable(error)) {
+  const retryable = classifyDatabaseFailure(error);
+  if (retryable?.answer === 'busy') {
+    return busy(`The server is busy (${retryable.class.replaceAll('_', ' ')}); try again shortly`);
+  }
+  if (retryable?.answer === 'unavailable') {
     return new AppError(ErrorCode.Unavailable, 'The database is unavailable; try again shortly');
   }
   return new AppError(ErrorCode.Internal, 'Something went wrong on the server');

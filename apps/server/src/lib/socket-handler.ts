@@ -1,8 +1,9 @@
-import type { Ack, ClientToServerEvents } from '@parley/shared';
+import { ErrorCode, type Ack, type ClientToServerEvents } from '@parley/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ZodType } from 'zod';
 import { invalid, toAppError } from './app-error.js';
 import type { ParleySocket } from '../plugins/socket-io.js';
+import type { SendQueue } from './send-queue.js';
 
 type AckData<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[1] extends (
   response: Ack<infer T>,
@@ -20,6 +21,11 @@ export interface SocketHandlerOptions {
   log: FastifyBaseLogger;
   /** Called before the payload is even parsed, so a flood costs the server as little as possible. */
   beforeEach?: (context: SocketHandlerContext) => Promise<void>;
+  /**
+   * Runs the handler through this queue (lib/send-queue.ts): its place is taken as the event arrives,
+   * so one user's events are handled one at a time in the order they were sent.
+   */
+  queue?: SendQueue;
 }
 
 /**
@@ -42,15 +48,22 @@ export function onClientEvent<E extends keyof ClientToServerEvents, S extends Zo
     }
     const reply = ack as (response: Ack<AckData<E>>) => void;
     const context = { socket, userId: socket.data.userId, event };
+    // Before the first await: this is what keeps the order the events arrived in.
+    const ticket = options.queue?.take(context.userId);
     try {
       await options.beforeEach?.(context);
       const parsed = schema.safeParse(args.length > 1 ? args[0] : undefined);
       if (!parsed.success) throw invalid(parsed.error);
-      reply({ ok: true, data: await handler(parsed.data, context) });
+      const work = () => handler(parsed.data, context);
+      reply({ ok: true, data: await (ticket ? ticket.run(work) : work()) });
     } catch (error) {
+      ticket?.cancel();
       const appError = toAppError(error);
-      if (appError.statusCode >= 500) {
+      if (appError.code === ErrorCode.Internal) {
         options.log.error({ err: error, event, userId: context.userId }, 'socket event failed');
+      } else if (appError.statusCode >= 500) {
+        // Overload or an outage: expected under load, and answered as retryable.
+        options.log.warn({ err: error, event, userId: context.userId }, 'socket event refused for now');
       }
       reply({ ok: false, error: appError.toJSON() });
     }

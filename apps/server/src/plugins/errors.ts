@@ -4,7 +4,6 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, toAppError } from '../lib/app-error.js';
-import { RateLimitedError } from './rate-limits.js';
 
 interface ValidationEntry {
   instancePath?: string;
@@ -75,11 +74,15 @@ export default fp(
   async (fastify) => {
     fastify.setErrorHandler((error: FastifyError, request, reply) => {
       const appError = error instanceof AppError ? error : (fromFastifyError(error) ?? toAppError(error));
-      if (appError.statusCode >= 500) {
+      if (appError.code === ErrorCode.Internal) {
         request.log.error({ err: error }, 'request failed');
+      } else if (appError.statusCode >= 500) {
+        // Overload or an outage: expected under load, and answered as retryable.
+        request.log.warn({ err: error }, 'request refused for now');
       }
-      if (appError instanceof RateLimitedError) {
-        void reply.header('retry-after', String(appError.retryAfterSeconds));
+      if (appError.retryAfterMs !== undefined) {
+        // RFC 9110 §10.2.3: whole seconds.
+        void reply.header('retry-after', String(Math.max(1, Math.ceil(appError.retryAfterMs / 1000))));
       }
       const body: ErrorResponse = { error: appError.toJSON() };
       return reply.status(appError.statusCode).send(body);

@@ -1,5 +1,6 @@
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import fp from 'fastify-plugin';
+import type { DatabasePoolConfig } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 
 declare module 'fastify' {
@@ -10,9 +11,26 @@ declare module 'fastify' {
 
 export interface PrismaPluginOptions {
   databaseUrl: string;
+  pool?: Partial<DatabasePoolConfig>;
 }
 
-export function createPrismaClient(databaseUrl: string): PrismaClient {
+export const DEFAULT_POOL: DatabasePoolConfig = {
+  poolSize: 10,
+  poolTimeoutMs: 3_000,
+  lockWaitTimeoutSeconds: 5,
+};
+
+const TRANSACTION_WAIT_MARGIN_MS = 1_000;
+
+/**
+ * A Prisma client over a MariaDB pool. Every wait is bounded so that overload and outages are
+ * answered (as retryable, lib/db-failures.ts) well before the client's own ack timeout (10 s).
+ */
+export function createPrismaClient(
+  databaseUrl: string,
+  pool: Partial<DatabasePoolConfig> = {},
+): PrismaClient {
+  const { poolSize, poolTimeoutMs, lockWaitTimeoutSeconds } = { ...DEFAULT_POOL, ...pool };
   const url = new URL(databaseUrl);
   const adapter = new PrismaMariaDb({
     host: url.hostname,
@@ -20,19 +38,27 @@ export function createPrismaClient(databaseUrl: string): PrismaClient {
     user: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
     database: url.pathname.slice(1),
-    connectionLimit: 10,
+    connectionLimit: poolSize,
     // Fail fast when the database is down, so a send is refused quickly and stays in the outbox.
     // The pool keeps retrying refused connections until acquireTimeout, so that is what a refusal
     // costs: it must stay well under the client's send timeout (10 s in the web app).
-    acquireTimeout: 3_000,
+    acquireTimeout: poolTimeoutMs,
     connectTimeout: 2_000,
+    // MariaDB waits 50 s for a row lock by default, far past any client's patience.
+    sessionVariables: { innodb_lock_wait_timeout: lockWaitTimeoutSeconds },
   });
-  return new PrismaClient({ adapter });
+  // A transaction waits for its connection as long as a query does (Prisma's own default is 2 s),
+  // and a little longer, so that the pool answers first: its error tells a full pool (busy) from a
+  // database that cannot be reached (unavailable), where Prisma's P2028 would not.
+  return new PrismaClient({
+    adapter,
+    transactionOptions: { maxWait: poolTimeoutMs + TRANSACTION_WAIT_MARGIN_MS },
+  });
 }
 
 export default fp<PrismaPluginOptions>(
   async (fastify, options) => {
-    const prisma = createPrismaClient(options.databaseUrl);
+    const prisma = createPrismaClient(options.databaseUrl, options.pool);
     fastify.decorate('prisma', prisma);
     fastify.addHook('onClose', async () => {
       await prisma.$disconnect();

@@ -31,7 +31,12 @@ declare module 'fastify' {
 
 export class RateLimitedError extends AppError {
   constructor(readonly retryAfterSeconds: number) {
-    super(ErrorCode.RateLimited, `Too many attempts; try again in ${retryAfterSeconds} s`);
+    super(
+      ErrorCode.RateLimited,
+      `Too many attempts; try again in ${retryAfterSeconds} s`,
+      undefined,
+      retryAfterSeconds * 1000,
+    );
   }
 }
 

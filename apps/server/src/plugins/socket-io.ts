@@ -8,6 +8,7 @@ import {
 } from '@parley/shared';
 import fp from 'fastify-plugin';
 import { Server, type Socket } from 'socket.io';
+import { toAppError } from '../lib/app-error.js';
 import { isAllowedRequestOrigin } from '../lib/request-origin.js';
 import { useRedisAdapter } from './socket-io-redis.js';
 
@@ -42,9 +43,22 @@ export const rooms = {
   conversation: (conversationId: number) => `conversation:${conversationId}`,
 };
 
-export function connectError(code: ConnectErrorData['code'], message: string): Error {
+/**
+ * A handshake that failed on a dependency: whatever went wrong, the client can only try again.
+ * Overload says when (`server/busy` with `retryAfterMs`, lib/db-failures.ts); anything else is
+ * `server/unavailable`, which clients retry with a back-off.
+ */
+export function retryableConnectError(error: unknown, message: string): Error {
+  const appError = toAppError(error);
+  return appError.code === ErrorCode.Busy
+    ? connectError(ErrorCode.Busy, 'The server is busy; retrying', appError.retryAfterMs)
+    : connectError(ErrorCode.Unavailable, message);
+}
+
+/** A handshake refusal: the client reads `err.data` (`retryAfterMs` with `server/busy`). */
+export function connectError(code: ConnectErrorData['code'], message: string, retryAfterMs?: number): Error {
   const error = new Error(message) as Error & { data: ConnectErrorData };
-  error.data = { code };
+  error.data = retryAfterMs === undefined ? { code } : { code, retryAfterMs };
   return error;
 }
 
@@ -87,7 +101,7 @@ export default fp<SocketIoPluginOptions>(
         },
         (error: unknown) => {
           fastify.log.error({ err: error }, 'socket session lookup failed');
-          next(connectError(ErrorCode.Unavailable, 'Could not check the session; retrying'));
+          next(retryableConnectError(error, 'Could not check the session; retrying'));
         },
       );
     });

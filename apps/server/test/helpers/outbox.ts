@@ -1,7 +1,14 @@
 // The sending half of the test chat client: messages wait here until the server acknowledges them,
 // are sent one at a time in the order they were written, and are retried with the same clientMsgId.
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, type Ack, type ApiError, type Message, type SendMessagePayload } from '@parley/shared';
+import {
+  ErrorCode,
+  isRetryableErrorCode,
+  type Ack,
+  type ApiError,
+  type Message,
+  type SendMessagePayload,
+} from '@parley/shared';
 import { sleep } from './server.js';
 
 export type AttemptOutcome = 'ok' | 'error' | 'timeout' | 'disconnected';
@@ -9,6 +16,8 @@ export type AttemptOutcome = 'ok' | 'error' | 'timeout' | 'disconnected';
 export interface Attempt {
   outcome: AttemptOutcome;
   code?: ApiError['code'];
+  /** What a retryable refusal asked the client to wait. */
+  retryAfterMs?: number;
   startedAt: number;
   durationMs: number;
 }
@@ -43,12 +52,6 @@ export interface OutboxOptions {
   giveUpAfterMs: number;
 }
 
-// Worth trying again as is; any other refusal means the message itself is wrong.
-const RETRYABLE: ReadonlySet<string> = new Set([
-  ErrorCode.Unavailable,
-  ErrorCode.Internal,
-  ErrorCode.RateLimited,
-]);
 const RETRY_DELAY_MIN_MS = 100;
 const RETRY_DELAY_MAX_MS = 1_000;
 
@@ -138,12 +141,18 @@ export class Outbox {
       const attempt = await this.attempt(entry);
       entry.attempts.push(attempt);
       if (attempt.outcome === 'ok') return;
-      if (attempt.outcome === 'error' && !RETRYABLE.has(attempt.code ?? '')) {
+      // Only the shared retryable codes are tried again: server/internal is final, and a test that
+      // sees one has found a fault the server should have classified.
+      if (attempt.outcome === 'error' && !isRetryableErrorCode(attempt.code ?? '')) {
         entry.state = 'failed';
         return;
       }
-      // Disconnected: the loop waits for the reconnect. Otherwise back off before the retry.
-      if (this.transport.isConnected()) await sleep(backoff(entry.attempts.length));
+      // Disconnected: the loop waits for the reconnect. Otherwise back off before the retry, and at
+      // least as long as the server asked.
+      if (this.transport.isConnected()) {
+        const asked = (attempt.retryAfterMs ?? 0) * (1 + Math.random() / 2);
+        await sleep(Math.max(asked, backoff(entry.attempts.length)));
+      }
     }
   }
 
@@ -164,7 +173,13 @@ export class Outbox {
         return { outcome: 'ok', startedAt, durationMs };
       }
       entry.error = ack.error;
-      return { outcome: 'error', code: ack.error.code, startedAt, durationMs };
+      return {
+        outcome: 'error',
+        code: ack.error.code,
+        ...(ack.error.retryAfterMs !== undefined ? { retryAfterMs: ack.error.retryAfterMs } : {}),
+        startedAt,
+        durationMs,
+      };
     } catch (error) {
       // socket.io rejects with "operation has timed out", or "socket has been disconnected" on a drop.
       const disconnected = error instanceof Error && /disconnected/.test(error.message);

@@ -57,6 +57,7 @@ const en = {
     messageDeleted: 'That message was deleted.',
     userNotFound: 'No one with that username was found.',
     unavailable: 'The service is temporarily unavailable. Please try again.',
+    busy: 'The server is busy right now. Please try again in a moment.',
     internal: 'Something went wrong on our side. Please try again.',
     network: 'Cannot reach the server. Check your connection.',
     timeout: 'The server took too long to answer.',

@@ -24,6 +24,7 @@ const errorKeys: Record<ErrorCode | ClientErrorCode, ErrorKey> = {
   [ErrorCode.MessageDeleted]: 'errors.messageDeleted',
   [ErrorCode.UserNotFound]: 'errors.userNotFound',
   [ErrorCode.Unavailable]: 'errors.unavailable',
+  [ErrorCode.Busy]: 'errors.busy',
   [ErrorCode.Internal]: 'errors.internal',
   [ClientErrorCode.Network]: 'errors.network',
   [ClientErrorCode.Timeout]: 'errors.timeout',

@@ -59,6 +59,7 @@ const zhCN: MessageSchema = {
     messageDeleted: '该消息已被删除。',
     userNotFound: '没有找到该用户名对应的用户。',
     unavailable: '服务暂时不可用，请重试。',
+    busy: '服务器当前繁忙，请稍后重试。',
     internal: '服务器出现问题，请重试。',
     network: '无法连接服务器，请检查网络。',
     timeout: '服务器响应超时。',

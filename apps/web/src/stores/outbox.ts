@@ -1,4 +1,10 @@
-import { ErrorCode, type Message, type ReplyPreview, type SendMessagePayload } from '@parley/shared';
+import {
+  ErrorCode,
+  isRetryableErrorCode,
+  type Message,
+  type ReplyPreview,
+  type SendMessagePayload,
+} from '@parley/shared';
 import { defineStore } from 'pinia';
 import { backoffDelay } from '@/lib/backoff';
 import { emitSendMessage, isSocketConnected } from '@/socket';
@@ -8,14 +14,6 @@ import { useMessagesStore, type OutgoingMessage } from './messages';
 import { useReceiptsStore } from './receipts';
 import { useSessionStore } from './session';
 
-/** Refusals that sending again cannot change: the message is marked not sent, with Retry and Discard. */
-const PERMANENT: ReadonlySet<string> = new Set([
-  ErrorCode.Invalid,
-  // No longer sent (a foreign conversation is conversation/not_found); kept for a server mid-upgrade.
-  ErrorCode.NotMember,
-  ErrorCode.ConversationNotFound,
-  ErrorCode.MessageNotFound,
-]);
 /** An unexpected server error may be a passing fault, but not one worth retrying for ever. */
 const INTERNAL_ATTEMPTS_MAX = 5;
 
@@ -49,9 +47,10 @@ function payloadOf(record: OutboxRecord): SendMessagePayload {
 /**
  * Sending: every message is written to IndexedDB before its first attempt and removed only when the
  * server acknowledges it, so it survives a reload. A conversation's messages go out one at a time, in
- * the order typed, so their seqs follow that order. No answer, a disconnect, `server/unavailable` or
- * `request/rate_limited` keep it pending and retry (with back-off, and at once on reconnect) with the
- * same clientMsgId, which the server stores once; a refusal marks it failed.
+ * the order typed, so their seqs follow that order. No answer, a disconnect, or a retryable refusal
+ * (`server/unavailable`, `server/busy`, `request/rate_limited`) keep it pending and retry (with
+ * back-off, never sooner than the server's `retryAfterMs`, and at once on reconnect) with the same
+ * clientMsgId, which the server stores once; a refusal marks it failed.
  */
 export const useOutboxStore = defineStore('outbox', () => {
   const messages = useMessagesStore();
@@ -120,9 +119,23 @@ export const useOutboxStore = defineStore('outbox', () => {
     );
   }
 
+  /**
+   * The shared retryable codes (`server/unavailable`, `server/busy`, `request/rate_limited`) keep the
+   * message pending; `server/internal` does a few times. Any other refusal is about the message
+   * itself: it is marked not sent, with Retry and Discard. A session that ended under the send
+   * (`auth/unauthenticated`) is not the message's fault either: it stays pending and goes out once
+   * its author is signed in again.
+   */
   function isTransient(code: string, failuresSoFar: number): boolean {
     if (code === ErrorCode.Internal) return failuresSoFar < INTERNAL_ATTEMPTS_MAX;
-    return !PERMANENT.has(code);
+    if (code === ErrorCode.Unauthenticated) return true;
+    return isRetryableErrorCode(code);
+  }
+
+  /** The back-off, and never sooner than the server asked (`retryAfterMs`, spread up to +50 %). */
+  function retryDelay(failuresSoFar: number, retryAfterMs: number | undefined): number {
+    const asked = (retryAfterMs ?? 0) * (1 + Math.random() / 2);
+    return Math.max(asked, backoffDelay(failuresSoFar - 1, outboxRetry));
   }
 
   /** The stored message is in: show it in place of the pending copy and stop tracking it. */
@@ -168,7 +181,7 @@ export const useOutboxStore = defineStore('outbox', () => {
           next = 'wait';
           // Disconnected: the reconnect resumes it; otherwise try again after a growing delay.
           if (isSocketConnected())
-            scheduleRetry(conversationId, backoffDelay(failuresSoFar - 1, outboxRetry));
+            scheduleRetry(conversationId, retryDelay(failuresSoFar, ack.error.retryAfterMs));
         } else {
           failures.delete(conversationId);
           await markFailed(record, ack.error.code);

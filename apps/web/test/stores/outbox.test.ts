@@ -141,6 +141,7 @@ describe('outbox', () => {
   it.each([
     ['no acknowledgement in time', ErrorCode.Unavailable],
     ['server/unavailable', ErrorCode.Unavailable],
+    ['server/busy', ErrorCode.Busy],
     ['request/rate_limited', ErrorCode.RateLimited],
   ])('keeps the message pending after %s and retries with the same clientMsgId', async (_, code) => {
     emit.mockResolvedValueOnce(refused(code)).mockResolvedValueOnce(refused(code));
@@ -155,6 +156,46 @@ describe('outbox', () => {
     expect(emit).toHaveBeenCalledTimes(3);
     expect(new Set(emit.mock.calls.map(([payload]) => JSON.stringify(payload))).size).toBe(1);
     expect(states()).toEqual([['hello', 'sent']]);
+  });
+
+  it('waits at least the retryAfterMs that server/busy asks before retrying', async () => {
+    const calledAt: number[] = [];
+    emit.mockImplementationOnce(async () => {
+      calledAt.push(Date.now());
+      return { ok: false, error: { code: ErrorCode.Busy, message: 'busy', retryAfterMs: 150 } };
+    });
+    emit.mockImplementation(async (payload) => {
+      calledAt.push(Date.now());
+      return stored(payload);
+    });
+    const outbox = useOutboxStore();
+
+    const clientMsgId = await outbox.send(1, 'hello');
+
+    expect(await outbox.whenSettled(clientMsgId!)).toBe('sent');
+    expect(calledAt).toHaveLength(2);
+    expect(calledAt[1]! - calledAt[0]!).toBeGreaterThanOrEqual(150);
+  });
+
+  it('marks the message failed on a refusal outside the retryable codes, without retrying', async () => {
+    emit.mockResolvedValueOnce(refused(ErrorCode.MessageDeleted));
+    const outbox = useOutboxStore();
+
+    const clientMsgId = await outbox.send(1, 'hello');
+
+    expect(await outbox.whenSettled(clientMsgId!)).toBe('failed');
+    expect(emit).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps a message whose send met an ended session pending, and sends it once accepted', async () => {
+    emit.mockResolvedValueOnce(refused(ErrorCode.Unauthenticated));
+    emit.mockImplementation(async (payload) => stored(payload));
+    const outbox = useOutboxStore();
+
+    const clientMsgId = await outbox.send(1, 'hello');
+
+    expect(await outbox.whenSettled(clientMsgId!)).toBe('sent');
+    expect(emit).toHaveBeenCalledTimes(2);
   });
 
   it('holds later messages back while an earlier one waits to be retried', async () => {

@@ -104,6 +104,25 @@ export function createConversationsRepository(prisma: PrismaClient) {
       return memberships.map((membership) => membership.conversationId);
     },
 
+    /**
+     * What a socket handshake needs, in one statement on one connection: whether the user may connect
+     * (exists, not deactivated) and the conversations whose rooms it joins. The users primary key and
+     * the memberships (userId) index, which holds conversationId as part of the primary key, answer it
+     * without reading a table row beyond the user's.
+     */
+    async handshakeOf(userId: number): Promise<{ active: boolean; conversationIds: number[] }> {
+      const rows = await prisma.$queryRaw<Array<{ active: number | bigint; conversationId: number | null }>>`
+        SELECT u.deactivatedAt IS NULL AS active, m.conversationId
+        FROM users u
+        LEFT JOIN memberships m ON m.userId = u.id
+        WHERE u.id = ${userId}`;
+      const active = rows.length > 0 && Number(rows[0]!.active) === 1;
+      const conversationIds = rows.flatMap((row) =>
+        row.conversationId === null ? [] : [Number(row.conversationId)],
+      );
+      return { active, conversationIds };
+    },
+
     /** Everyone who shares at least one conversation with the user (the user included). */
     async contactIdsOf(userId: number): Promise<number[]> {
       const rows = await prisma.$queryRaw<{ userId: number }[]>`

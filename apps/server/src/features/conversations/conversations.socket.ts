@@ -1,7 +1,7 @@
 import { ErrorCode, markReadPayloadSchema } from '@parley/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { onClientEvent, type SocketHandlerOptions } from '../../lib/socket-handler.js';
-import { connectError, rooms } from '../../plugins/socket-io.js';
+import { connectError, retryableConnectError, rooms } from '../../plugins/socket-io.js';
 import type { ConversationsRepository } from './conversations.repository.js';
 import type { ConversationsService } from './conversations.service.js';
 import { createReceiptBroadcaster } from './receipt-broadcaster.js';
@@ -9,31 +9,31 @@ import { createReceiptBroadcaster } from './receipt-broadcaster.js';
 export interface ConversationsSocketOptions {
   conversations: ConversationsService;
   repository: ConversationsRepository;
-  isActiveUser: (userId: number) => Promise<boolean>;
   handlerOptions: SocketHandlerOptions;
 }
 
 const conversationsSocket: FastifyPluginAsync<ConversationsSocketOptions> = async (
   fastify,
-  { conversations, repository, isActiveUser, handlerOptions },
+  { conversations, repository, handlerOptions },
 ) => {
   const receipts = createReceiptBroadcaster(fastify.io);
   fastify.addHook('preClose', async () => receipts.close());
 
   // After authentication: a socket is in the room of every conversation of its user before it
   // counts as connected, so nothing sent after the client's `connect` can pass it by.
+  // One query, so a connect storm costs each handshake one short use of one pooled connection.
   fastify.io.use((socket, next) => {
     const { userId } = socket.data;
-    Promise.all([isActiveUser(userId), repository.conversationIdsOf(userId)]).then(
-      ([active, conversationIds]) => {
+    repository.handshakeOf(userId).then(
+      ({ active, conversationIds }) => {
         if (!active)
           return next(connectError(ErrorCode.AccountDeactivated, 'This account has been deactivated'));
         socket.join(conversationIds.map(rooms.conversation));
         next();
       },
       (error: unknown) => {
-        fastify.log.error({ err: error, userId }, 'joining conversation rooms failed');
-        next(connectError(ErrorCode.Unavailable, 'Could not load your conversations; retrying'));
+        fastify.log.warn({ err: error, userId }, 'joining conversation rooms failed');
+        next(retryableConnectError(error, 'Could not load your conversations; retrying'));
       },
     );
   });

@@ -8,6 +8,7 @@ import {
 } from '@parley/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { failpoint } from '../../lib/failpoints.js';
+import type { SendQueue } from '../../lib/send-queue.js';
 import { onClientEvent, type SocketHandlerOptions } from '../../lib/socket-handler.js';
 import { rooms, type ParleySocket } from '../../plugins/socket-io.js';
 import type { MessagesService } from './messages.service.js';
@@ -15,11 +16,13 @@ import type { MessagesService } from './messages.service.js';
 export interface MessagesSocketOptions {
   messages: MessagesService;
   handlerOptions: SocketHandlerOptions;
+  /** Admission control and per-user order for message:send (lib/send-queue.ts). */
+  sendQueue: SendQueue;
 }
 
 const messagesSocket: FastifyPluginAsync<MessagesSocketOptions> = async (
   fastify,
-  { messages, handlerOptions },
+  { messages, handlerOptions, sendQueue },
 ) => {
   /** Everyone else in the conversation, and the sender's other tabs (they are in the room too). */
   const broadcast = (socket: ParleySocket, event: 'message:new' | 'message:updated', message: Message) =>
@@ -42,7 +45,7 @@ const messagesSocket: FastifyPluginAsync<MessagesSocketOptions> = async (
         );
         return message;
       },
-      handlerOptions,
+      { ...handlerOptions, queue: sendQueue },
     );
 
     onClientEvent(

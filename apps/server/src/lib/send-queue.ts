@@ -1,0 +1,150 @@
+import { busy } from './app-error.js';
+
+/**
+ * Admission control in front of the store, for `message:send`:
+ *
+ * - **Order.** A ticket is taken the moment an event arrives, before anything asynchronous (the rate
+ *   budget, parsing), and each user's tickets run one at a time in the order they were taken. So
+ *   ten sends a socket emits without waiting are stored in the order it emitted them.
+ * - **Fairness.** At most `concurrency` sends run at once, one per user, and a freed slot goes to the
+ *   next user in turn (round robin): one person's burst waits behind their own messages, not in front
+ *   of everyone else's.
+ * - **Bounds.** At most `maxQueued` sends wait in all, and `perUserMax` per user; past either the send
+ *   is refused at once with `server/busy` (and a `retryAfterMs`) instead of piling onto the database
+ *   pool, whose connections `concurrency` leaves partly free for handshakes and reads.
+ *
+ * One queue per process; a user connected to two processes has a lane in each.
+ */
+export interface SendQueueOptions {
+  /** Sends running at once (each holds at most one database connection at a time). */
+  concurrency: number;
+  /** Sends waiting, all users together. */
+  maxQueued: number;
+  /** Sends waiting for one user. */
+  perUserMax: number;
+}
+
+/** A place in a user's lane, taken when the event arrives. */
+export interface SendTicket {
+  /**
+   * Runs `work` in this ticket's turn and resolves with its result. Rejects with `server/busy`,
+   * without running it, when the queue or the user's lane is full.
+   */
+  run<T>(work: () => Promise<T>): Promise<T>;
+  /** Gives the place up (the event was refused before its turn); harmless after run(). */
+  cancel(): void;
+}
+
+export interface SendQueue {
+  /** Takes the next place in `userId`'s lane; call it synchronously when the event arrives. */
+  take(userId: number): SendTicket;
+  /** Sends waiting (admitted, not yet running) and running, for tests and diagnostics. */
+  stats(): { queued: number; running: number };
+}
+
+interface Entry {
+  state: 'reserved' | 'admitted' | 'running' | 'gone';
+  work?: () => Promise<unknown>;
+  resolve?: (value: unknown) => void;
+  reject?: (reason: unknown) => void;
+}
+
+interface Lane {
+  entries: Entry[];
+  running: boolean;
+  /** Admitted entries waiting in this lane. */
+  queued: number;
+}
+
+export function createSendQueue({ concurrency, maxQueued, perUserMax }: SendQueueOptions): SendQueue {
+  const lanes = new Map<number, Lane>();
+  /** Users whose lane head is admitted and who have nothing running: served first come, first served. */
+  const turns: number[] = [];
+  const inTurns = new Set<number>();
+  let queued = 0;
+  let running = 0;
+
+  function offerTurn(userId: number, lane: Lane): void {
+    if (lane.running || inTurns.has(userId) || lane.entries[0]?.state !== 'admitted') return;
+    turns.push(userId);
+    inTurns.add(userId);
+  }
+
+  function dropGoneHeads(userId: number, lane: Lane): void {
+    while (lane.entries[0]?.state === 'gone') lane.entries.shift();
+    if (lane.entries.length === 0 && !lane.running) lanes.delete(userId);
+  }
+
+  function pump(): void {
+    while (running < concurrency && turns.length > 0) {
+      const userId = turns.shift()!;
+      inTurns.delete(userId);
+      const lane = lanes.get(userId);
+      const entry = lane?.entries[0];
+      if (!lane || entry?.state !== 'admitted') continue;
+      lane.entries.shift();
+      lane.queued -= 1;
+      queued -= 1;
+      lane.running = true;
+      running += 1;
+      entry.state = 'running';
+      entry.work!()
+        .then(entry.resolve, entry.reject)
+        .finally(() => {
+          running -= 1;
+          lane.running = false;
+          dropGoneHeads(userId, lane);
+          // Back of the line: everyone else waiting gets a turn before this user's next send.
+          offerTurn(userId, lane);
+          pump();
+        });
+    }
+  }
+
+  return {
+    take(userId) {
+      let lane = lanes.get(userId);
+      if (!lane) {
+        lane = { entries: [], running: false, queued: 0 };
+        lanes.set(userId, lane);
+      }
+      const entry: Entry = { state: 'reserved' };
+      lane.entries.push(entry);
+      const owner = lane;
+
+      const leave = () => {
+        if (entry.state !== 'reserved' && entry.state !== 'admitted') return;
+        if (entry.state === 'admitted') {
+          owner.queued -= 1;
+          queued -= 1;
+        }
+        entry.state = 'gone';
+        dropGoneHeads(userId, owner);
+        offerTurn(userId, owner);
+        pump();
+      };
+
+      return {
+        run<T>(work: () => Promise<T>): Promise<T> {
+          if (entry.state !== 'reserved') return Promise.reject(new Error('a send ticket runs once'));
+          if (queued >= maxQueued || owner.queued >= perUserMax) {
+            leave();
+            return Promise.reject(busy('Too many messages are waiting to be stored; try again shortly'));
+          }
+          return new Promise<T>((resolve, reject) => {
+            entry.state = 'admitted';
+            entry.work = work;
+            entry.resolve = resolve as (value: unknown) => void;
+            entry.reject = reject;
+            owner.queued += 1;
+            queued += 1;
+            offerTurn(userId, owner);
+            pump();
+          });
+        },
+        cancel: leave,
+      };
+    },
+    stats: () => ({ queued, running }),
+  };
+}

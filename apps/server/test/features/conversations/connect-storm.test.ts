@@ -1,0 +1,73 @@
+// Many people connecting at once against a small pool: every handshake succeeds, and every socket
+// is in the rooms of its user's conversations (it hears a message sent right after).
+import { randomUUID } from 'node:crypto';
+import type { ConnectErrorData } from '@parley/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  connectSocketTo,
+  createGroup,
+  nextEvent,
+  sendText,
+  startTestServer,
+  type ClientSocket,
+  type TestServer,
+  type TestUser,
+} from '../../helpers/server.js';
+
+const USERS = 100;
+const TABS_PER_USER = 3;
+const GROUP_SIZE = 10;
+
+describe('a connect storm', () => {
+  let t: TestServer;
+  let users: TestUser[];
+  const groups: Array<{ id: number; members: TestUser[] }> = [];
+  const sockets: ClientSocket[] = [];
+
+  beforeAll(async () => {
+    t = await startTestServer({ env: { DATABASE_POOL_SIZE: '4', AUTH_RATE_LIMIT_PER_IP: '10000' } });
+    users = [];
+    for (let batch = 0; batch < USERS; batch += 10) {
+      users.push(...(await Promise.all(Array.from({ length: 10 }, () => t.signUp()))));
+    }
+    for (let first = 0; first < USERS; first += GROUP_SIZE) {
+      const members = users.slice(first, first + GROUP_SIZE);
+      groups.push({ id: (await createGroup(t, members[0]!, members.slice(1), randomUUID())).id, members });
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.close();
+    await t?.close();
+  });
+
+  it(`of ${USERS * TABS_PER_USER} sockets of ${USERS} people at once on a 4-connection pool: none refused, each in its rooms`, async () => {
+    const attempts = users.flatMap((user) =>
+      Array.from({ length: TABS_PER_USER }, () => ({ user, socket: connectSocketTo(t.url, user.cookie) })),
+    );
+
+    const settled = await Promise.allSettled(attempts.map((attempt) => attempt.socket));
+
+    const refusals = settled.flatMap((result) =>
+      result.status === 'rejected'
+        ? [
+            ((result.reason as Error & { data?: ConnectErrorData }).data?.code ??
+              String(result.reason)) as string,
+          ]
+        : [],
+    );
+    for (const result of settled) if (result.status === 'fulfilled') sockets.push(result.value);
+    expect(refusals).toEqual([]);
+
+    // Every tab of every member hears a message sent in their group after the storm.
+    const owner = groups[0]!.members[0]!;
+    const ownerSockets = attempts.filter((attempt) => attempt.user === owner);
+    const listeners = attempts
+      .filter((attempt) => groups[0]!.members.includes(attempt.user) && attempt.user !== owner)
+      .map(async (attempt) => nextEvent(await attempt.socket, 'message:new', 15_000));
+    const sent = await sendText(await ownerSockets[0]!.socket, groups[0]!.id, 'after the storm');
+    const heard = await Promise.all(listeners);
+    expect(heard).toHaveLength((GROUP_SIZE - 1) * TABS_PER_USER);
+    expect(heard.every((message) => message.id === sent.id)).toBe(true);
+  }, 120_000);
+});

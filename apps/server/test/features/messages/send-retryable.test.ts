@@ -1,0 +1,163 @@
+// A send the database cannot take right now is answered as retryable, never as the final
+// server/internal, and the client's retry with the same clientMsgId stores it exactly once.
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, type Ack, type ConnectErrorData, type Message } from '@parley/shared';
+import * as mariadb from 'mariadb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDatabaseUrl } from '../../../src/db/migrate.js';
+import { BUSY_RETRY_AFTER_MS } from '../../../src/lib/app-error.js';
+import { rowsFor } from '../../helpers/stored-messages.js';
+import {
+  connectSocketTo,
+  createGroup,
+  okData,
+  startTestServer,
+  type ClientSocket,
+  type TestServer,
+  type TestUser,
+} from '../../helpers/server.js';
+
+describe('a send the database cannot take right now', () => {
+  let t: TestServer;
+  let alice: TestUser;
+  let bob: TestUser;
+  let socket: ClientSocket;
+  let bobSocket: ClientSocket;
+  let conversationId: number;
+  let raw: mariadb.Connection;
+
+  beforeAll(async () => {
+    t = await startTestServer({
+      env: {
+        DATABASE_POOL_SIZE: '1',
+        DATABASE_POOL_TIMEOUT_MS: '300',
+        DATABASE_LOCK_WAIT_TIMEOUT_S: '2',
+        // More sends at once than connections (the default is half the pool), so a send can meet a full pool.
+        SEND_CONCURRENCY: '2',
+      },
+    });
+    alice = await t.signUp();
+    bob = await t.signUp();
+    conversationId = (await createGroup(t, alice, [bob])).id;
+    socket = await t.connectSocket(alice.cookie);
+    bobSocket = await t.connectSocket(bob.cookie);
+    raw = await mariadb.createConnection(parseDatabaseUrl(t.config.databaseUrl));
+  });
+
+  afterAll(async () => {
+    await raw?.end();
+    await t?.close();
+  });
+
+  const send = (from: ClientSocket, clientMsgId: string): Promise<Ack<Message>> =>
+    from.emitWithAck('message:send', { conversationId, clientMsgId, text: `text of ${clientMsgId}` });
+
+  /** Resolves with the connection id of the one send waiting for the conversation's lock. */
+  async function waitForLockWait(): Promise<number> {
+    let waiting: Array<{ id: bigint }> = [];
+    await expect
+      .poll(async () => {
+        waiting = await raw.query(
+          `SELECT ID AS id FROM information_schema.PROCESSLIST
+            WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND INFO LIKE 'UPDATE%conversations%'`,
+        );
+        return waiting.length;
+      })
+      .toBe(1);
+    return Number(waiting[0]!.id);
+  }
+
+  /** Holds a row lock on the conversation from another connection while `work` runs. */
+  async function withConversationLocked<T>(work: () => Promise<T>): Promise<T> {
+    await raw.query('BEGIN');
+    try {
+      await raw.query('SELECT id FROM conversations WHERE id = ? FOR UPDATE', [conversationId]);
+      return await work();
+    } finally {
+      await raw.query('ROLLBACK');
+    }
+  }
+
+  it('with every pool connection in use, is answered server/busy with retryAfterMs, and the retry stores it once', async () => {
+    const clientMsgId = randomUUID();
+
+    const [first, refused] = await withConversationLocked(async () => {
+      // Alice's send takes the pool's only connection and waits for the lock with it.
+      const waiting = send(socket, randomUUID());
+      await waitForLockWait();
+      return [waiting, await send(bobSocket, clientMsgId)] as const;
+    });
+    const retried = await send(bobSocket, clientMsgId);
+
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: ErrorCode.Busy, retryAfterMs: BUSY_RETRY_AFTER_MS },
+    });
+    expect(okData(await first).conversationId).toBe(conversationId);
+    expect(okData(retried).clientMsgId).toBe(clientMsgId);
+    expect(await rowsFor(t.config.databaseUrl, bob.id, clientMsgId)).toHaveLength(1);
+  });
+
+  it('a handshake while every pool connection is in use is refused server/busy with retryAfterMs, and the retry connects', async () => {
+    const refusal = await withConversationLocked(async () => {
+      const waiting = send(socket, randomUUID());
+      await waitForLockWait();
+      const outcome = await connectSocketTo(t.url, bob.cookie).then(
+        (connected) => {
+          connected.close();
+          return null;
+        },
+        (error: Error & { data?: ConnectErrorData }) => error.data ?? null,
+      );
+      await waiting;
+      return outcome;
+    });
+    const retried = await connectSocketTo(t.url, bob.cookie);
+    retried.close();
+
+    expect(refusal).toEqual({ code: ErrorCode.Busy, retryAfterMs: BUSY_RETRY_AFTER_MS });
+  });
+
+  it('an HTTP request while every pool connection is in use is answered 503 server/busy with Retry-After', async () => {
+    const response = await withConversationLocked(async () => {
+      const waiting = send(socket, randomUUID());
+      await waitForLockWait();
+      const answer = await t.http('GET', '/api/conversations', { cookie: bob.cookie });
+      await waiting;
+      return answer;
+    });
+
+    expect(response.status).toBe(503);
+    expect(response.body).toEqual({
+      error: { code: ErrorCode.Busy, message: expect.any(String), retryAfterMs: BUSY_RETRY_AFTER_MS },
+    });
+    expect(response.headers.get('retry-after')).toBe('1');
+  });
+
+  it('behind a row lock held past the lock wait timeout, is answered server/busy, and the retry stores it once', async () => {
+    const clientMsgId = randomUUID();
+
+    const refused = await withConversationLocked(() => send(socket, clientMsgId));
+    const retried = await send(socket, clientMsgId);
+
+    expect(refused).toMatchObject({ ok: false, error: { code: ErrorCode.Busy } });
+    expect(okData(retried).clientMsgId).toBe(clientMsgId);
+    expect(await rowsFor(t.config.databaseUrl, alice.id, clientMsgId)).toHaveLength(1);
+  });
+
+  it('whose database connection is lost mid-transaction, is answered server/unavailable, and the retry stores it once', async () => {
+    const clientMsgId = randomUUID();
+
+    const refused = await withConversationLocked(async () => {
+      const pending = send(socket, clientMsgId);
+      // The send's transaction waits for the lock: cut its connection there.
+      await raw.query(`KILL CONNECTION ${await waitForLockWait()}`);
+      return pending;
+    });
+    const retried = await send(socket, clientMsgId);
+
+    expect(refused).toMatchObject({ ok: false, error: { code: ErrorCode.Unavailable } });
+    expect(okData(retried).clientMsgId).toBe(clientMsgId);
+    expect(await rowsFor(t.config.databaseUrl, alice.id, clientMsgId)).toHaveLength(1);
+  });
+});

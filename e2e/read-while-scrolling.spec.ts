@@ -48,7 +48,7 @@ for (const screen of [
     const conversationId = openConversationId(ada.page);
     await sendMessagesThroughSocket(ada, conversationId, numbered(28, 'Status update'));
     const link = conversationLink(grace.page, ada.displayName);
-    await expect(link).toHaveAccessibleDescription(/28 unread messages/);
+    await expect(link).toHaveAccessibleName(/28 unread messages/);
     await expect(grace.page).toHaveTitle(/^\(28\) /);
 
     await link.click();
@@ -85,7 +85,7 @@ test('a conversation shorter than the screen is read at once', async ({ signUp }
   for (const text of ['Lunch at noon?', 'The usual place.', 'I booked a table.'])
     await sendMessage(ada.page, text);
   const link = conversationLink(grace.page, ada.displayName);
-  await expect(link).toHaveAccessibleDescription(/3 unread messages/);
+  await expect(link).toHaveAccessibleName(/3 unread messages/);
 
   await link.click();
   await waitForText(messageLog(grace.page, ada.displayName), 'I booked a table.');
@@ -163,7 +163,7 @@ test('jumping back to a quoted message reads nothing new; scrolling down from it
   ]);
   expect(reply!.seq).toBe(41);
   await sendMessagesThroughSocket(ada, conversationId, numbered(29, 'Newer note'));
-  await expect(link).toHaveAccessibleDescription(/30 unread messages/);
+  await expect(link).toHaveAccessibleName(/30 unread messages/);
 
   await link.click();
   await expect(row(log, 41)).toBeInViewport();

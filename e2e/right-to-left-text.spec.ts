@@ -1,9 +1,10 @@
 // Right-to-left user text (docs/protocol.md, "Text that must be visible"; issue 6): messages, previews,
 // names and the composer each take their direction from their own text, whatever the UI language.
-import type { Locator } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import {
   conversationLink,
   expect,
+  literal,
   messageLog,
   messagesIn,
   openDirectConversation,
@@ -13,6 +14,14 @@ import {
 
 const HEBREW = 'שלום, מה שלומך?';
 const LATIN = 'Hello, how are you?';
+
+/**
+ * A conversation link, found in either UI language: its accessible name is what it shows, starting
+ * with the conversation's title (conversationLink looks inside the English "Conversations" landmark).
+ */
+function linkNamedFirst(page: Page, title: string): Locator {
+  return page.getByRole('link', { name: new RegExp(`^${literal(title)}(\\s|$)`) });
+}
 
 /** The direction the browser resolved for an element: `dir="auto"` decides it from the element's own text. */
 function direction(element: Locator): Promise<string> {
@@ -56,7 +65,7 @@ for (const locale of ['en', 'zh-CN'] as const) {
       await composer.fill(LATIN);
       await send.click();
 
-      const noaLink = noa.page.getByRole('link', { name: ada.displayName, exact: true });
+      const noaLink = linkNamedFirst(noa.page, ada.displayName);
       await expect(noaLink).toBeVisible();
       const preview = noaLink.getByTestId('conversation-preview-text');
       await expect(preview).toHaveText(LATIN);
@@ -102,7 +111,7 @@ for (const locale of ['en', 'zh-CN'] as const) {
       await noa.page.locator('textarea[data-composer]').fill(HEBREW);
       await noa.page.locator('form:has(textarea[data-composer]) button[type=submit]').click();
 
-      const adaLink = ada.page.getByRole('link', { name: noa.displayName, exact: true });
+      const adaLink = linkNamedFirst(ada.page, noa.displayName);
       const adaPreview = adaLink.getByTestId('conversation-preview-text');
       await expect(adaPreview).toHaveText(HEBREW);
       expect(await direction(adaPreview)).toBe('rtl');

@@ -76,6 +76,21 @@ test('two people chat live in a new group, and the history is still there after 
   await ada.page.screenshot({ path: `${SCREENSHOT_DIR}chat-desktop.png` });
   await grace.page.setViewportSize({ width: 390, height: 844 });
   await grace.page.screenshot({ path: `${SCREENSHOT_DIR}chat-mobile.png` });
+
+  // The same screens in the Chinese UI, chosen as the account menu does (stored, then applied on load),
+  // with a Chinese message arriving live.
+  for (const page of [ada.page, grace.page]) {
+    await page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
+    await page.reload();
+    await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  }
+  await grace.page.getByRole('textbox', { name: '消息', exact: true }).fill('好的，周五见！我带上那篇论文。');
+  await grace.page.getByRole('button', { name: '发送', exact: true }).click();
+  await waitForText(messageLog(ada.page, group), '好的，周五见！我带上那篇论文。');
+  await ada.page.mouse.move(0, 0);
+  await grace.page.mouse.move(0, 0);
+  await ada.page.screenshot({ path: `${SCREENSHOT_DIR}chat-desktop.zh-CN.png` });
+  await grace.page.screenshot({ path: `${SCREENSHOT_DIR}chat-mobile.zh-CN.png` });
 });
 
 test('a message over the length limit cannot be sent, and the person is told why', async ({ signUp }) => {

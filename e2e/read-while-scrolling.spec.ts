@@ -192,3 +192,26 @@ test('jumping back to a quoted message reads nothing new; scrolling down from it
     .poll(() => serverReadState(grace.page, conversationId))
     .toEqual({ lastReadSeq: furthest, unreadCount: 70 - furthest });
 });
+
+test('a message read as it arrives is still read after an immediate reload', async ({ signUp }) => {
+  const ada = await signUp('ada');
+  const grace = await signUp('grace');
+  await openDirectConversation(ada.page, grace);
+  const conversationId = openConversationId(ada.page);
+  await sendMessage(ada.page, 'Are you there?');
+  await conversationLink(grace.page, ada.displayName).click();
+  const log = messageLog(grace.page, ada.displayName);
+  await waitForText(log, 'Are you there?');
+  await expect
+    .poll(() => serverReadState(grace.page, conversationId))
+    .toEqual({ lastReadSeq: 1, unreadCount: 0 });
+
+  // Read at the bottom as it arrives; the report would wait for its interval, the reload does not.
+  await sendMessage(ada.page, 'Reload now!');
+  await waitForText(log, 'Reload now!');
+  await grace.page.reload();
+
+  await waitForText(messageLog(grace.page, ada.displayName), 'Reload now!');
+  expect(await serverReadState(grace.page, conversationId)).toEqual({ lastReadSeq: 2, unreadCount: 0 });
+  await expect(grace.page.getByText('New messages', { exact: true })).toHaveCount(0);
+});

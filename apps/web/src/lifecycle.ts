@@ -94,6 +94,11 @@ function installReadReporting(): void {
       if (position) receipts.reportRead(position.conversationId, position.seq);
     },
   );
+  // What waits for the report interval goes out before a reload, a closed tab or a frozen page.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') receipts.flushReports();
+  });
+  window.addEventListener('pagehide', () => receipts.flushReports());
 }
 
 /**

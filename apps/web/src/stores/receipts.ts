@@ -44,12 +44,14 @@ function createPositionReporter(send: (payload: MarkReadPayload) => Promise<bool
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   function schedule(): void {
-    timer ??= setTimeout(flush, REPORT_INTERVAL_MS);
+    timer ??= setTimeout(() => flush(), REPORT_INTERVAL_MS);
   }
 
-  function flush(): void {
+  /** Sends up to `limit` pending positions now; the rest wait for the next interval. */
+  function flush(limit = REPORTS_PER_FLUSH): void {
+    clearTimeout(timer);
     timer = undefined;
-    const batch = [...pending].slice(0, REPORTS_PER_FLUSH);
+    const batch = [...pending].slice(0, limit);
     for (const [conversationId, seq] of batch) {
       pending.delete(conversationId);
       if ((reported.get(conversationId) ?? 0) >= seq) continue;
@@ -67,6 +69,10 @@ function createPositionReporter(send: (payload: MarkReadPayload) => Promise<bool
       if (seq <= 0 || (reported.get(conversationId) ?? 0) >= seq) return;
       pending.set(conversationId, Math.max(seq, pending.get(conversationId) ?? 0));
       schedule();
+    },
+    /** Everything pending, at once: the page is being hidden or left, and may not run again. */
+    flushAll(): void {
+      flush(Number.POSITIVE_INFINITY);
     },
     reset(): void {
       clearTimeout(timer);
@@ -160,6 +166,16 @@ export const useReceiptsStore = defineStore('receipts', () => {
     read.report(conversationId, seq);
   }
 
+  /**
+   * Sends the positions still waiting for their interval now. Called when the page is hidden (the
+   * last moment a page can count on running, per the Page Lifecycle API), so a reload or a closed
+   * tab right after reading does not leave the server behind what was seen.
+   */
+  function flushReports(): void {
+    delivered.flushAll();
+    read.flushAll();
+  }
+
   function reset(): void {
     byConversation.clear();
     delivered.reset();
@@ -176,6 +192,7 @@ export const useReceiptsStore = defineStore('receipts', () => {
     applyOwnRead,
     reportDelivered,
     reportRead,
+    flushReports,
     reset,
   };
 });

@@ -100,4 +100,16 @@ describe('receipts store', () => {
     await vi.advanceTimersByTimeAsync(REPORT_INTERVAL_MS);
     expect(delivered).toHaveBeenCalledTimes(1);
   });
+
+  it('sends every waiting position at once when asked to flush (the page is being hidden)', async () => {
+    vi.useFakeTimers();
+    const store = useReceiptsStore();
+    for (const conversationId of [1, 2, 3, 4, 5]) store.reportDelivered(conversationId, 7);
+
+    store.flushReports();
+
+    expect(delivered.mock.calls.map(([payload]) => payload.conversationId)).toEqual([1, 2, 3, 4, 5]);
+    await vi.advanceTimersByTimeAsync(REPORT_INTERVAL_MS);
+    expect(delivered).toHaveBeenCalledTimes(5);
+  });
 });

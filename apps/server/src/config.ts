@@ -53,6 +53,7 @@ const envSchema = z.object({
   SOCKET_RATE_LIMIT: z.coerce.number().int().min(1).default(150),
   SEND_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).optional(),
+  SEND_QUEUE_MAX_WAIT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   SOCKET_SIGNAL_RATE_LIMIT: z.coerce.number().int().min(1).default(300),
   PRESENCE_BATCH_MS: z.coerce.number().int().min(10).max(60_000).default(PRESENCE_BATCH_MS),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
@@ -166,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       // One budget window's worth (a user within budget is not refused for their own share), but
       // never more than a quarter of the queue, so one person's burst cannot fill it for everyone.
       perUserMax: Math.max(1, Math.min(vars.SOCKET_RATE_LIMIT, Math.floor(vars.SEND_QUEUE_MAX / 4))),
+      maxWaitMs: vars.SEND_QUEUE_MAX_WAIT_MS,
     },
     presenceBatchMs: vars.PRESENCE_BATCH_MS,
     httpRequestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,

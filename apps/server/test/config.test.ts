@@ -16,7 +16,7 @@ describe('configuration', () => {
       redis: null,
       httpRequestTimeoutMs: 30_000,
       database: { poolSize: 10, poolTimeoutMs: 3_000, lockWaitTimeoutSeconds: 5 },
-      sendQueue: { concurrency: 5, maxQueued: 1_000, perUserMax: 150 },
+      sendQueue: { concurrency: 5, maxQueued: 1_000, perUserMax: 150, maxWaitMs: 5_000 },
     });
     expect(config.allowedOrigins).toContain('http://localhost:3000');
   });

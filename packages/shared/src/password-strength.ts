@@ -35,7 +35,8 @@ export function isPasswordTooCommon(password: string, related: string[] = []): b
     graphs: adjacencyGraphs,
     useLevenshteinDistance: true,
   });
-  return checker.check(password, related).score < PASSWORD_SCORE_MIN;
+  // NFKC first (as NIST SP 800-63B 5.1.1.2 asks of passwords): full-width "ＰＡＳＳＷＯＲＤ" is "PASSWORD".
+  return checker.check(password.normalize('NFKC'), related).score < PASSWORD_SCORE_MIN;
 }
 
 /**

@@ -9,22 +9,30 @@ import {
 const body = { username: 'alice', displayName: 'Alice', password: 'correct horse battery' };
 
 describe('the common-password rule of registration', () => {
-  it.each(['password', '12345678', '        ', 'Password1!', 'qwertyuiop', 'iloveyou123', 'aaaaaaaaaa'])(
-    'refuses %j',
-    (password) => {
-      expect(isPasswordTooCommon(password)).toBe(true);
-      const parsed = registerBodyCheckedSchema.safeParse({ ...body, password });
-      expect(parsed.success).toBe(false);
-      expect(parsed.error?.issues).toEqual([
-        expect.objectContaining({
-          code: 'custom',
-          path: ['password'],
-          message: PASSWORD_TOO_COMMON_MESSAGE,
-          params: { rule: PASSWORD_TOO_COMMON },
-        }),
-      ]);
-    },
-  );
+  it.each([
+    'password',
+    '12345678',
+    '        ',
+    'Password1!',
+    'qwertyuiop',
+    'iloveyou123',
+    'aaaaaaaaaa',
+    // Compatibility forms of a listed password: full-width letters and digits (NFKC folds them).
+    'ＰＡＳＳＷＯＲＤ',
+    '１２３４５６７８',
+  ])('refuses %j', (password) => {
+    expect(isPasswordTooCommon(password)).toBe(true);
+    const parsed = registerBodyCheckedSchema.safeParse({ ...body, password });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues).toEqual([
+      expect.objectContaining({
+        code: 'custom',
+        path: ['password'],
+        message: PASSWORD_TOO_COMMON_MESSAGE,
+        params: { rule: PASSWORD_TOO_COMMON },
+      }),
+    ]);
+  });
 
   it('refuses a password made of the account’s own username', () => {
     expect(isPasswordTooCommon('zorblax7731')).toBe(false);

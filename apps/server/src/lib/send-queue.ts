@@ -12,6 +12,9 @@ import { busy } from './app-error.js';
  * - **Bounds.** At most `maxQueued` sends wait in all, and `perUserMax` per user; past either the send
  *   is refused at once with `server/busy` (and a `retryAfterMs`) instead of piling onto the database
  *   pool, whose connections `concurrency` leaves partly free for handshakes and reads.
+ * - **Waiting time.** A send still waiting after `maxWaitMs` is refused with `server/busy` then, with
+ *   the sends queued behind it in its lane (so none of them is stored before it), rather than answered
+ *   after the client's acknowledgement timeout, which would make it send again into a full queue.
  *
  * One queue per process; a user connected to two processes has a lane in each.
  */
@@ -22,6 +25,8 @@ export interface SendQueueOptions {
   maxQueued: number;
   /** Sends waiting for one user. */
   perUserMax: number;
+  /** Longest a send waits for its turn, in milliseconds; below clients' ack timeout (web app: 10 s). */
+  maxWaitMs: number;
 }
 
 /** A place in a user's lane, taken when the event arrives. */
@@ -47,6 +52,8 @@ interface Entry {
   work?: () => Promise<unknown>;
   resolve?: (value: unknown) => void;
   reject?: (reason: unknown) => void;
+  /** Refuses the send once it has waited `maxWaitMs`. */
+  expiry?: ReturnType<typeof setTimeout>;
 }
 
 interface Lane {
@@ -56,7 +63,12 @@ interface Lane {
   queued: number;
 }
 
-export function createSendQueue({ concurrency, maxQueued, perUserMax }: SendQueueOptions): SendQueue {
+export function createSendQueue({
+  concurrency,
+  maxQueued,
+  perUserMax,
+  maxWaitMs,
+}: SendQueueOptions): SendQueue {
   const lanes = new Map<number, Lane>();
   /** Users whose lane head is admitted and who have nothing running: served first come, first served. */
   const turns: number[] = [];
@@ -88,6 +100,7 @@ export function createSendQueue({ concurrency, maxQueued, perUserMax }: SendQueu
       lane.running = true;
       running += 1;
       entry.state = 'running';
+      clearTimeout(entry.expiry);
       entry.work!()
         .then(entry.resolve, entry.reject)
         .finally(() => {
@@ -99,6 +112,23 @@ export function createSendQueue({ concurrency, maxQueued, perUserMax }: SendQueu
           pump();
         });
     }
+  }
+
+  /** Refuses `entry` and every admitted send behind it in its lane: they waited too long. */
+  function expire(userId: number, lane: Lane, entry: Entry): void {
+    const from = lane.entries.indexOf(entry);
+    if (from < 0 || entry.state !== 'admitted') return;
+    for (const behind of lane.entries.slice(from)) {
+      if (behind.state !== 'admitted') continue;
+      clearTimeout(behind.expiry);
+      behind.state = 'gone';
+      lane.queued -= 1;
+      queued -= 1;
+      behind.reject!(busy('Messages are waiting too long to be stored; try again shortly'));
+    }
+    dropGoneHeads(userId, lane);
+    offerTurn(userId, lane);
+    pump();
   }
 
   return {
@@ -115,6 +145,7 @@ export function createSendQueue({ concurrency, maxQueued, perUserMax }: SendQueu
       const leave = () => {
         if (entry.state !== 'reserved' && entry.state !== 'admitted') return;
         if (entry.state === 'admitted') {
+          clearTimeout(entry.expiry);
           owner.queued -= 1;
           queued -= 1;
         }
@@ -138,6 +169,8 @@ export function createSendQueue({ concurrency, maxQueued, perUserMax }: SendQueu
             entry.reject = reject;
             owner.queued += 1;
             queued += 1;
+            entry.expiry = setTimeout(() => expire(userId, owner, entry), maxWaitMs);
+            entry.expiry.unref?.();
             offerTurn(userId, owner);
             pump();
           });

@@ -21,7 +21,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('the send queue', () => {
   it("runs one user's sends one at a time, in the order their tickets were taken, even when admitted out of order", async () => {
-    const queue = createSendQueue({ concurrency: 4, maxQueued: 10, perUserMax: 10 });
+    const queue = createSendQueue({ concurrency: 4, maxQueued: 10, perUserMax: 10, maxWaitMs: 60_000 });
     const log: string[] = [];
     const [first, second] = [queue.take(1), queue.take(1)];
     const [a, b] = [gate(log, 'a'), gate(log, 'b')];
@@ -41,7 +41,7 @@ describe('the send queue', () => {
   });
 
   it('gives a freed slot to the next user in turn, so a burst does not hold others back', async () => {
-    const queue = createSendQueue({ concurrency: 1, maxQueued: 10, perUserMax: 10 });
+    const queue = createSendQueue({ concurrency: 1, maxQueued: 10, perUserMax: 10, maxWaitMs: 60_000 });
     const log: string[] = [];
     const gates = ['burst 1', 'burst 2', 'burst 3', 'other 1'].map((name) => gate(log, name));
     const runs = [
@@ -60,7 +60,7 @@ describe('the send queue', () => {
   });
 
   it("refuses with server/busy past the queue's bound or the user's share, without running the work", async () => {
-    const queue = createSendQueue({ concurrency: 1, maxQueued: 2, perUserMax: 1 });
+    const queue = createSendQueue({ concurrency: 1, maxQueued: 2, perUserMax: 1, maxWaitMs: 60_000 });
     const log: string[] = [];
     const running = gate(log, 'running');
     void queue.take(1).run(running.work);
@@ -80,7 +80,7 @@ describe('the send queue', () => {
   });
 
   it('lets the next send go when an earlier ticket is given up before its turn', async () => {
-    const queue = createSendQueue({ concurrency: 1, maxQueued: 10, perUserMax: 10 });
+    const queue = createSendQueue({ concurrency: 1, maxQueued: 10, perUserMax: 10, maxWaitMs: 60_000 });
     const log: string[] = [];
     const refusedEarly = queue.take(1);
     const next = gate(log, 'next');
@@ -95,5 +95,32 @@ describe('the send queue', () => {
     expect(await result).toBe('next');
     await tick();
     expect(queue.stats()).toEqual({ queued: 0, running: 0 });
+  });
+
+  it('refuses a send that waited maxWaitMs with server/busy, and the sends behind it in its lane, but no one else', async () => {
+    const queue = createSendQueue({ concurrency: 1, maxQueued: 10, perUserMax: 10, maxWaitMs: 200 });
+    const log: string[] = [];
+    const holding = gate(log, 'holding');
+    const held = queue.take(1).run(holding.work);
+    await tick();
+    const waiting = queue.take(2).run(gate(log, 'waiting').work);
+    const behind = queue.take(2).run(gate(log, 'behind').work);
+    const started = Date.now();
+
+    for (const refused of [waiting, behind]) {
+      await expect(refused).rejects.toMatchObject({ code: ErrorCode.Busy, retryAfterMs: expect.any(Number) });
+    }
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(queue.stats()).toEqual({ queued: 0, running: 1 });
+
+    // The lane is usable again, and the send that was running was never touched.
+    const later = gate(log, 'later');
+    const laterResult = queue.take(2).run(later.work);
+    holding.finish();
+    expect(await held).toBe('holding');
+    await tick();
+    later.finish();
+    expect(await laterResult).toBe('later');
+    expect(log).toEqual(['holding', 'later']);
   });
 });

@@ -47,11 +47,6 @@ function burst(socket: ClientSocket, conversationId: number, sender: string, cou
   return { payloads, outcomes: Promise.all(payloads.map((payload) => sendUntilStored(socket, payload))) };
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 describe('sends under load', () => {
   describe('with a test-sized pool and the default queue', () => {
     let t: TestServer;
@@ -64,7 +59,16 @@ describe('sends under load', () => {
     let floodConversationId: number;
 
     beforeAll(async () => {
-      t = await startTestServer({ env: { DATABASE_POOL_SIZE: '4', DATABASE_POOL_TIMEOUT_MS: '1000' } });
+      t = await startTestServer({
+        env: {
+          DATABASE_POOL_SIZE: '4',
+          DATABASE_POOL_TIMEOUT_MS: '1000',
+          // These senders retry each refused send on its own, so a send refused for waiting too long
+          // would let later ones overtake it; what is checked here is the order the server keeps.
+          // (Order across refusals is the client's: the web outbox sends one at a time.)
+          SEND_QUEUE_MAX_WAIT_MS: '60000',
+        },
+      });
       users = [];
       for (let i = 0; i < 6; i += 1) users.push(await t.signUp());
       conversationId = (await createGroup(t, users[0]!, users.slice(1))).id;
@@ -114,33 +118,41 @@ describe('sends under load', () => {
       expect(outcomes.flat()).toHaveLength(700);
     }, 120_000);
 
-    it("keeps another person's round trip p99 under twice its idle p99 while one person spends their whole budget", async () => {
-      const roundTrips = async (count: number) => {
-        const times: number[] = [];
-        for (let i = 0; i < count; i += 1) {
-          const started = performance.now();
-          await sendUntilStored(probeSocket, {
-            conversationId: probeConversationId,
-            clientMsgId: randomUUID(),
-            text: `probe ${i}`,
-          });
-          times.push(performance.now() - started);
-        }
-        return times;
-      };
-      await roundTrips(5);
-      const idle = percentile(await roundTrips(40), 99);
-
-      const flood = burst(flooderSocket, floodConversationId, 'flood', 150);
-      let floodDone = false;
-      void flood.outcomes.then(() => (floodDone = true));
-      const loaded = percentile(await roundTrips(40), 99);
+    it("serves another person's sends between one person's queued burst, not after it", async () => {
+      // Fairness is checked by what is stored, not by a clock (timings on a shared machine are noise;
+      // the benchmark measures latency): between a probe send and its ack, the flooder, whose sends
+      // run one at a time and take turns with everyone else's, gets at most a turn or two stored,
+      // never the rest of their burst.
+      let floodStored = 0;
+      const payloads = Array.from({ length: 150 }, (_, i) => ({
+        conversationId: floodConversationId,
+        clientMsgId: randomUUID(),
+        text: `flood ${i}`,
+      }));
+      const flood = Promise.all(
+        payloads.map((payload) =>
+          sendUntilStored(flooderSocket, payload).then((outcome) => {
+            floodStored += 1;
+            return outcome;
+          }),
+        ),
+      );
+      const storedDuringProbe: number[] = [];
+      for (let i = 0; i < 20; i += 1) {
+        const before = floodStored;
+        await sendUntilStored(probeSocket, {
+          conversationId: probeConversationId,
+          clientMsgId: randomUUID(),
+          text: `probe ${i}`,
+        });
+        storedDuringProbe.push(floodStored - before);
+      }
       // Measured under the flood, not after it.
-      expect(floodDone).toBe(false);
-      const flooded = await flood.outcomes;
+      expect(floodStored).toBeLessThan(payloads.length);
+      const flooded = await flood;
 
       expect(flooded.flatMap((outcome) => outcome.refusals)).toEqual([]);
-      expect(loaded).toBeLessThan(Math.max(2 * idle, idle + 25));
+      expect(Math.max(...storedDuringProbe)).toBeLessThanOrEqual(3);
     }, 120_000);
   });
 

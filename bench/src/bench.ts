@@ -14,6 +14,7 @@ const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const SERVER_KINDS: ServerKind[] = ['p0', 'p1', 'parley'];
 /** The capacity search's limits, from issue 7. */
 export const SUSTAINABLE = { p99Ms: 200, reach: 0.999 };
+const CAPACITY_ATTEMPTS = 2;
 
 export interface BenchConfig {
   connections: number;
@@ -73,6 +74,8 @@ export interface MemoryRecord {
 export interface CapacityStep {
   server: ServerKind;
   rate: number;
+  /** 1, or 2 when the first attempt at this rate was not sustainable. */
+  attempt: number;
   load: PhaseResult;
   sustainable: boolean;
 }
@@ -279,17 +282,29 @@ export async function runBench(config: BenchConfig): Promise<BenchResult> {
           rate <= config.capacity.maxRate;
           rate = Math.round(rate * config.capacity.factor)
         ) {
-          const { load } = await measuredPhase(server, generator, config, rate, 99_000 + rate);
-          const sustainable =
-            load.endToEnd.p99 <= SUSTAINABLE.p99Ms &&
-            load.reach >= SUSTAINABLE.reach &&
-            load.acked >= load.sent * SUSTAINABLE.reach;
-          result.capacity.push({ server: server.kind, rate, load, sustainable });
-          config.log(
-            `capacity ${server.kind} R=${rate}: p99 ${load.endToEnd.p99.toFixed(1)} ms, reach ${(load.reach * 100).toFixed(2)}%, ` +
-              `acked ${load.acked}/${load.sent}${sustainable ? '' : ' (not sustainable)'}`,
-          );
-          if (!sustainable) break;
+          // On a shared machine one scheduler stall can push a short window's p99 past the limit:
+          // a rate has to fail twice in a row to end the search.
+          let sustained = false;
+          for (let attempt = 1; attempt <= CAPACITY_ATTEMPTS && !sustained; attempt += 1) {
+            const { load } = await measuredPhase(
+              server,
+              generator,
+              config,
+              rate,
+              99_000 + rate * 10 + attempt,
+            );
+            sustained =
+              load.endToEnd.p99 <= SUSTAINABLE.p99Ms &&
+              load.reach >= SUSTAINABLE.reach &&
+              load.acked >= load.sent * SUSTAINABLE.reach;
+            result.capacity.push({ server: server.kind, rate, attempt, load, sustainable: sustained });
+            config.log(
+              `capacity ${server.kind} R=${rate} (attempt ${attempt}): p99 ${load.endToEnd.p99.toFixed(1)} ms, ` +
+                `reach ${(load.reach * 100).toFixed(2)}%, acked ${load.acked}/${load.sent}, ` +
+                `generator cpu ${(load.generatorCpu * 100).toFixed(0)}%${sustained ? '' : ' (not sustainable)'}`,
+            );
+          }
+          if (!sustained) break;
         }
         generator.closeAll();
         await new Promise((resolve) => setTimeout(resolve, 500));

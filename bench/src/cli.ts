@@ -20,6 +20,8 @@ const { values } = parseArgs({
     duration: { type: 'string' },
     drain: { type: 'string' },
     capacity: { type: 'boolean' },
+    'capacity-start': { type: 'string' },
+    'capacity-factor': { type: 'string' },
     'no-capacity': { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
     'no-report': { type: 'boolean', default: false },
@@ -41,7 +43,11 @@ const config: BenchConfig = {
   capacity:
     values['no-capacity'] || (smoke && !values.capacity)
       ? null
-      : { startRate: 500, factor: 1.5, maxRate: 50_000 },
+      : {
+          startRate: Number(values['capacity-start'] ?? 250),
+          factor: Number(values['capacity-factor'] ?? 1.5),
+          maxRate: 50_000,
+        },
   // Servers share core 0, the generator takes core 1: a generator-bound run is then visible in its CPU.
   pin: pin ? { servers: '0', generator: '1' } : null,
   parleyFromSource: smoke,
@@ -58,4 +64,11 @@ mkdirSync(RESULTS_DIR, { recursive: true });
 const jsonPath = values.json ?? `${RESULTS_DIR}${smoke ? 'smoke' : 'full'}-${Date.now()}.json`;
 writeFileSync(jsonPath, JSON.stringify(result, null, 2));
 console.log(`results: ${jsonPath}`);
-if (!smoke && !values['no-report']) console.log(`report: ${writeReport(result, process.argv.slice(2))}`);
+if (!smoke && !values['no-report'])
+  console.log(`report: ${writeReport(result, shownArguments(process.argv.slice(2)))}`);
+
+/** The command line as the report shows it: without where the raw JSON went. */
+function shownArguments(argv: string[]): string[] {
+  const index = argv.indexOf('--json');
+  return index < 0 ? argv : [...argv.slice(0, index), ...argv.slice(index + 2)];
+}

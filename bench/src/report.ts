@@ -187,7 +187,7 @@ export function renderSection(result: BenchResult, argv: string[]): string {
     const capacity = (server: ServerKind) => capacityOf(result, server);
     lines.push(
       `Capacity search (rate × ${config.capacity?.factor} from ${config.capacity?.startRate} msg/s until p99 > ${SUSTAINABLE.p99Ms} ms, ` +
-        `reach < ${SUSTAINABLE.reach * 100}% or acks < ${SUSTAINABLE.reach * 100}%; one round):`,
+        `reach < ${SUSTAINABLE.reach * 100}% or acks < ${SUSTAINABLE.reach * 100}% twice in a row at one rate; ✗ marks a failed attempt):`,
     );
     lines.push('');
     lines.push('| server | highest sustainable msg/s | steps (rate: p99 ms, reach, generator CPU) |');

@@ -9,6 +9,10 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
+// Ctrl-C or a kill: no server may outlive the bench (its database is left behind, named parley_bench_*).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => process.exit(130));
+}
 
 /** What a server process reports about itself. CPU in microseconds since it started; memory in bytes. */
 export interface ServerStats {

@@ -269,6 +269,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResult> {
               `server cpu ${(window.cpu * 100).toFixed(0)}%, generator cpu ${(load.generatorCpu * 100).toFixed(0)}%`,
           );
         }
+        await generator.settle();
         generator.closeAll();
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
@@ -306,6 +307,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResult> {
           }
           if (!sustained) break;
         }
+        await generator.settle();
         generator.closeAll();
         await new Promise((resolve) => setTimeout(resolve, 500));
       }

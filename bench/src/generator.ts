@@ -8,6 +8,7 @@ import { connect, type AckResult, type BenchConnection, type ServerKind } from '
 import { messageText, parseMessageText, poissonGapMs, seededRandom, type Workload } from './workload.js';
 
 const CONNECT_CONCURRENCY = 50;
+const SETTLE_MAX_MS = 60_000;
 
 export interface Target {
   kind: ServerKind;
@@ -164,8 +165,22 @@ export class LoadGenerator {
     }
   }
 
-  /** One open-loop phase: warm-up, measured window, drain. */
+  /**
+   * Waits (up to maxMs) until every send so far has been answered, so an overloaded server's backlog
+   * does not spill into the next phase or the next server's turn on the same core. Returns how many
+   * were still unanswered.
+   */
+  async settle(maxMs = SETTLE_MAX_MS): Promise<number> {
+    const deadline = performance.now() + maxMs;
+    const open = () => this.messages.filter((message) => !message.answered).length;
+    while (open() > 0 && performance.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    return open();
+  }
+
+  /** One open-loop phase: settle, warm-up, measured window, drain. */
   async runPhase(options: PhaseOptions): Promise<PhaseResult> {
+    await this.settle();
     this.phase += 1;
     this.messages = [];
     for (const seen of this.seen) seen.clear();

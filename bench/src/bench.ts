@@ -15,6 +15,7 @@ export const SERVER_KINDS: ServerKind[] = ['p0', 'p1', 'parley'];
 /** The capacity search's limits, from issue 7. */
 export const SUSTAINABLE = { p99Ms: 200, reach: 0.999 };
 const CAPACITY_ATTEMPTS = 2;
+const MIN_CAPACITY_RATE = 1;
 
 export interface BenchConfig {
   connections: number;
@@ -199,6 +200,34 @@ async function measuredPhase(
   };
 }
 
+/**
+ * One rate of the capacity search. On a shared machine one scheduler stall can push a short
+ * window's p99 past the limit, so a rate that fails is tried once more before it counts as failed.
+ */
+async function capacityStep(
+  server: ServerUnderTest,
+  generator: LoadGenerator,
+  config: BenchConfig,
+  rate: number,
+  result: BenchResult,
+): Promise<boolean> {
+  for (let attempt = 1; attempt <= CAPACITY_ATTEMPTS; attempt += 1) {
+    const { load } = await measuredPhase(server, generator, config, rate, 99_000 + rate * 10 + attempt);
+    const sustainable =
+      load.endToEnd.p99 <= SUSTAINABLE.p99Ms &&
+      load.reach >= SUSTAINABLE.reach &&
+      load.acked >= load.sent * SUSTAINABLE.reach;
+    result.capacity.push({ server: server.kind, rate, attempt, load, sustainable });
+    config.log(
+      `capacity ${server.kind} R=${rate} (attempt ${attempt}): p99 ${load.endToEnd.p99.toFixed(1)} ms, ` +
+        `reach ${(load.reach * 100).toFixed(2)}%, acked ${load.acked}/${load.sent}, ` +
+        `generator cpu ${(load.generatorCpu * 100).toFixed(0)}%${sustainable ? '' : ' (not sustainable)'}`,
+    );
+    if (sustainable) return true;
+  }
+  return false;
+}
+
 /** Runs the whole benchmark; the caller renders the result. */
 export async function runBench(config: BenchConfig): Promise<BenchResult> {
   const workload = buildWorkload(config.connections);
@@ -278,34 +307,17 @@ export async function runBench(config: BenchConfig): Promise<BenchResult> {
       for (const server of servers) {
         const generator = new LoadGenerator(server.target, workload);
         await generator.connectAll();
-        for (
-          let rate = config.capacity.startRate;
-          rate <= config.capacity.maxRate;
-          rate = Math.round(rate * config.capacity.factor)
-        ) {
-          // On a shared machine one scheduler stall can push a short window's p99 past the limit:
-          // a rate has to fail twice in a row to end the search.
-          let sustained = false;
-          for (let attempt = 1; attempt <= CAPACITY_ATTEMPTS && !sustained; attempt += 1) {
-            const { load } = await measuredPhase(
-              server,
-              generator,
-              config,
-              rate,
-              99_000 + rate * 10 + attempt,
-            );
-            sustained =
-              load.endToEnd.p99 <= SUSTAINABLE.p99Ms &&
-              load.reach >= SUSTAINABLE.reach &&
-              load.acked >= load.sent * SUSTAINABLE.reach;
-            result.capacity.push({ server: server.kind, rate, attempt, load, sustainable: sustained });
-            config.log(
-              `capacity ${server.kind} R=${rate} (attempt ${attempt}): p99 ${load.endToEnd.p99.toFixed(1)} ms, ` +
-                `reach ${(load.reach * 100).toFixed(2)}%, acked ${load.acked}/${load.sent}, ` +
-                `generator cpu ${(load.generatorCpu * 100).toFixed(0)}%${sustained ? '' : ' (not sustainable)'}`,
-            );
-          }
-          if (!sustained) break;
+        // Upwards from the start rate while it holds; if the start rate already fails, downwards
+        // until one holds (not below MIN_CAPACITY_RATE).
+        const { factor, startRate, maxRate } = config.capacity;
+        let rate = startRate;
+        let direction: 'up' | 'down' | null = null;
+        while (rate <= maxRate && rate >= MIN_CAPACITY_RATE) {
+          const sustained = await capacityStep(server, generator, config, rate, result);
+          direction ??= sustained ? 'up' : 'down';
+          if (direction === 'up' && !sustained) break;
+          if (direction === 'down' && sustained) break;
+          rate = direction === 'up' ? Math.round(rate * factor) : Math.floor(rate / factor);
         }
         await generator.settle();
         generator.closeAll();

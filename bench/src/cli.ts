@@ -65,7 +65,7 @@ const jsonPath = values.json ?? `${RESULTS_DIR}${smoke ? 'smoke' : 'full'}-${Dat
 writeFileSync(jsonPath, JSON.stringify(result, null, 2));
 console.log(`results: ${jsonPath}`);
 if (!smoke && !values['no-report'])
-  console.log(`report: ${writeReport(result, shownArguments(process.argv.slice(2)))}`);
+  console.log(`report: ${await writeReport(result, shownArguments(process.argv.slice(2)))}`);
 
 /** The command line as the report shows it: without where the raw JSON went. */
 function shownArguments(argv: string[]): string[] {

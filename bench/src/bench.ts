@@ -88,6 +88,8 @@ export interface BenchResult {
   runs: RunRecord[];
   memory: MemoryRecord[];
   capacity: CapacityStep[];
+  /** The last lines each server wrote (Parley logs at warn level), to explain refusals. */
+  serverLogs: Partial<Record<ServerKind, string>>;
 }
 
 interface ServerUnderTest {
@@ -243,6 +245,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResult> {
     runs: [],
     memory: [],
     capacity: [],
+    serverLogs: {},
   };
   const { loadavg } = await import('node:os');
   result.machine.loadAverage = loadavg();
@@ -325,6 +328,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResult> {
       }
     }
   } finally {
+    for (const server of servers) result.serverLogs[server.kind] = server.process.logs();
     await stopServers(servers);
   }
   return result;

@@ -1,6 +1,7 @@
 // Parley as a server under test: the built server (apps/server/dist) in its own process on a fresh
 // database, seeded directly in SQL, with every bench user logged in through the real login route.
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import mariadb, { type Connection } from 'mariadb';
 import { freePort } from './net.js';
@@ -34,6 +35,9 @@ export interface ParleyOptions {
 }
 
 export async function startParley(options: ParleyOptions): Promise<ParleyUnderTest> {
+  if (!options.fromSource && !existsSync(`${SERVER_DIR}/dist/server.js`)) {
+    throw new Error('apps/server/dist/server.js is missing: run `pnpm build` first');
+  }
   const databaseName = `parley_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
   const serverUrl = new URL(options.databaseServerUrl);
   const databaseUrl = new URL(options.databaseServerUrl);

@@ -1,0 +1,335 @@
+// One bench run: start P0, P1 and Parley once, then interleave them round by round (P0, P1, Parley,
+// P0, ...) through every offered rate, then search each one's highest sustainable rate.
+import { cpus as machineCpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { ServerKind } from './clients.js';
+import { LoadGenerator, type PhaseResult, type Target } from './generator.js';
+import { startParley, type ParleyUnderTest } from './parley.js';
+import { ServerProcess, findDatabasePid, processCpuSeconds, type ServerStats } from './server-process.js';
+import { buildWorkload, type Workload } from './workload.js';
+
+const SERVERS_DIR = fileURLToPath(new URL('./servers/', import.meta.url));
+const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+export const SERVER_KINDS: ServerKind[] = ['p0', 'p1', 'parley'];
+/** The capacity search's limits, from issue 7. */
+export const SUSTAINABLE = { p99Ms: 200, reach: 0.999 };
+const CAPACITY_ATTEMPTS = 2;
+const MIN_CAPACITY_RATE = 1;
+
+export interface BenchConfig {
+  connections: number;
+  /** Offered rates for the interleaved rounds, messages per second. */
+  rates: number[];
+  rounds: number;
+  warmupMs: number;
+  measureMs: number;
+  drainMs: number;
+  /** Capacity search: start rate, growth factor per step, and ceiling; null skips the search. */
+  capacity: { startRate: number; factor: number; maxRate: number } | null;
+  /** CPU lists for taskset, or null to leave scheduling to the kernel. */
+  pin: { servers: string; generator: string } | null;
+  /** Run Parley from src through tsx instead of apps/server/dist (the smoke test). */
+  parleyFromSource: boolean;
+  databaseServerUrl: string;
+  redisUrl: string;
+  log(line: string): void;
+}
+
+/** Server-side readings over one measured window. CPU as a fraction of one core. */
+export interface ServerWindow {
+  cpu: number;
+  databaseCpu: number | null;
+  rssUnderLoad: number;
+  heapUnderLoad: number;
+  loopDelayP99Ms: number;
+  /** Parley only: messages stored per second, and database writes per stored message. */
+  persistedPerSecond: number | null;
+  databaseWritesPerMessage: number | null;
+}
+
+export interface RunRecord {
+  server: ServerKind;
+  round: number;
+  rate: number;
+  connectionsTarget: number;
+  connectionsHeld: number;
+  connectErrors: Record<string, number>;
+  load: PhaseResult;
+  window: ServerWindow;
+}
+
+/** Memory per held connection in bytes, against the server's reading before any connection. */
+export interface MemoryRecord {
+  server: ServerKind;
+  round: number;
+  connections: number;
+  rssIdle: number;
+  rssAfterGc: number;
+  heapIdle: number;
+  heapAfterGc: number;
+  rssUnderLoad: number | null;
+  heapUnderLoad: number | null;
+}
+
+export interface CapacityStep {
+  server: ServerKind;
+  rate: number;
+  /** 1, or 2 when the first attempt at this rate was not sustainable. */
+  attempt: number;
+  load: PhaseResult;
+  sustainable: boolean;
+}
+
+export interface BenchResult {
+  config: Omit<BenchConfig, 'log'>;
+  machine: { cpus: string; cores: number; loadAverage: number[]; node: string };
+  startedAt: string;
+  runs: RunRecord[];
+  memory: MemoryRecord[];
+  capacity: CapacityStep[];
+  /** The last lines each server wrote (Parley logs at warn level), to explain refusals. */
+  serverLogs: Partial<Record<ServerKind, string>>;
+}
+
+interface ServerUnderTest {
+  kind: ServerKind;
+  process: ServerProcess;
+  target: Target;
+  parley?: ParleyUnderTest;
+}
+
+async function startServers(config: BenchConfig, workload: Workload): Promise<ServerUnderTest[]> {
+  const servers: ServerUnderTest[] = [];
+  const roomIndexes = workload.rooms.map((_, index) => index);
+  for (const [kind, file] of [
+    ['p0', 'p0-ws.ts'],
+    ['p1', 'p1-socketio.ts'],
+  ] as const) {
+    const { server, port } = await ServerProcess.start({
+      label: kind,
+      nodeArgs: ['--import', 'tsx'],
+      entry: `${SERVERS_DIR}${file}`,
+      cwd: BENCH_DIR,
+      cpus: config.pin?.servers ?? null,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: '0' },
+    });
+    servers.push({
+      kind,
+      process: server,
+      target: { kind, url: `http://127.0.0.1:${port}`, roomIds: roomIndexes },
+    });
+  }
+  const parley = await startParley({
+    workload,
+    cpus: config.pin?.servers ?? null,
+    fromSource: config.parleyFromSource,
+    databaseServerUrl: config.databaseServerUrl,
+    redisUrl: config.redisUrl,
+    log: config.log,
+  });
+  servers.push({
+    kind: 'parley',
+    process: parley.server,
+    parley,
+    target: { kind: 'parley', url: parley.url, cookies: parley.cookies, roomIds: parley.roomIds },
+  });
+  return servers;
+}
+
+async function stopServers(servers: ServerUnderTest[]): Promise<void> {
+  for (const server of servers) {
+    if (server.parley) await server.parley.stop();
+    else await server.process.stop();
+  }
+}
+
+/** Runs one phase and takes the server's readings at the edges of its measured window. */
+async function measuredPhase(
+  server: ServerUnderTest,
+  generator: LoadGenerator,
+  config: BenchConfig,
+  rate: number,
+  seed: number,
+): Promise<{ load: PhaseResult; window: ServerWindow }> {
+  const databasePid = server.kind === 'parley' ? findDatabasePid() : null;
+  let startStats: ServerStats | null = null;
+  let endStats: ServerStats | null = null;
+  let startDbCpu: number | null = null;
+  let endDbCpu: number | null = null;
+  let startMessageId = 0;
+  let endMessageId = 0;
+  let startedAt = 0;
+  let endedAt = 0;
+  const load = await generator.runPhase({
+    ratePerSecond: rate,
+    warmupMs: config.warmupMs,
+    measureMs: config.measureMs,
+    drainMs: config.drainMs,
+    seed,
+    onWindow: async (edge) => {
+      const stats = await server.process.stats({ resetLoopDelay: edge === 'start' });
+      const dbCpu = databasePid === null ? null : processCpuSeconds(databasePid);
+      const messageId = server.parley ? await server.parley.newestMessageId() : 0;
+      if (edge === 'start') {
+        startedAt = performance.now();
+        [startStats, startDbCpu, startMessageId] = [stats, dbCpu, messageId];
+      } else {
+        endedAt = performance.now();
+        [endStats, endDbCpu, endMessageId] = [stats, dbCpu, messageId];
+      }
+    },
+  });
+  const start = startStats as ServerStats | null;
+  const end = endStats as ServerStats | null;
+  if (!start || !end) throw new Error(`${server.kind}: no server readings for the window`);
+  const seconds = (endedAt - startedAt) / 1_000;
+  const cpuSeconds =
+    (end.cpuMicros.user + end.cpuMicros.system - start.cpuMicros.user - start.cpuMicros.system) / 1e6;
+  const persisted = endMessageId - startMessageId;
+  return {
+    load,
+    window: {
+      cpu: cpuSeconds / seconds,
+      databaseCpu: startDbCpu !== null && endDbCpu !== null ? (endDbCpu - startDbCpu) / seconds : null,
+      rssUnderLoad: end.rss,
+      heapUnderLoad: end.heapUsed,
+      loopDelayP99Ms: end.loopDelayP99Ms,
+      persistedPerSecond: server.parley ? persisted / seconds : null,
+      databaseWritesPerMessage:
+        server.parley && persisted > 0 ? (end.databaseWrites - start.databaseWrites) / persisted : null,
+    },
+  };
+}
+
+/**
+ * One rate of the capacity search. On a shared machine one scheduler stall can push a short
+ * window's p99 past the limit, so a rate that fails is tried once more before it counts as failed.
+ */
+async function capacityStep(
+  server: ServerUnderTest,
+  generator: LoadGenerator,
+  config: BenchConfig,
+  rate: number,
+  result: BenchResult,
+): Promise<boolean> {
+  for (let attempt = 1; attempt <= CAPACITY_ATTEMPTS; attempt += 1) {
+    const { load } = await measuredPhase(server, generator, config, rate, 99_000 + rate * 10 + attempt);
+    const sustainable =
+      load.endToEnd.p99 <= SUSTAINABLE.p99Ms &&
+      load.reach >= SUSTAINABLE.reach &&
+      load.acked >= load.sent * SUSTAINABLE.reach;
+    result.capacity.push({ server: server.kind, rate, attempt, load, sustainable });
+    config.log(
+      `capacity ${server.kind} R=${rate} (attempt ${attempt}): p99 ${load.endToEnd.p99.toFixed(1)} ms, ` +
+        `reach ${(load.reach * 100).toFixed(2)}%, acked ${load.acked}/${load.sent}, ` +
+        `generator cpu ${(load.generatorCpu * 100).toFixed(0)}%${sustainable ? '' : ' (not sustainable)'}`,
+    );
+    if (sustainable) return true;
+  }
+  return false;
+}
+
+/** Runs the whole benchmark; the caller renders the result. */
+export async function runBench(config: BenchConfig): Promise<BenchResult> {
+  const workload = buildWorkload(config.connections);
+  const result: BenchResult = {
+    config: { ...config, log: undefined } as Omit<BenchConfig, 'log'>,
+    machine: {
+      cpus: machineCpus()[0]?.model ?? 'unknown',
+      cores: machineCpus().length,
+      loadAverage: [],
+      node: process.version,
+    },
+    startedAt: new Date().toISOString(),
+    runs: [],
+    memory: [],
+    capacity: [],
+    serverLogs: {},
+  };
+  const { loadavg } = await import('node:os');
+  result.machine.loadAverage = loadavg();
+  const servers = await startServers(config, workload);
+  try {
+    for (let round = 1; round <= config.rounds; round += 1) {
+      for (const server of servers) {
+        const generator = new LoadGenerator(server.target, workload);
+        const before = await server.process.stats({ gc: true });
+        await generator.connectAll();
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        const idle = await server.process.stats();
+        const afterGc = await server.process.stats({ gc: true });
+        const held = generator.connected;
+        const memory: MemoryRecord = {
+          server: server.kind,
+          round,
+          connections: held,
+          rssIdle: (idle.rss - before.rss) / held,
+          rssAfterGc: (afterGc.rss - before.rss) / held,
+          heapIdle: (idle.heapUsed - before.heapUsed) / held,
+          heapAfterGc: (afterGc.heapUsed - before.heapUsed) / held,
+          rssUnderLoad: null,
+          heapUnderLoad: null,
+        };
+        result.memory.push(memory);
+        for (const [index, rate] of config.rates.entries()) {
+          const { load, window } = await measuredPhase(
+            server,
+            generator,
+            config,
+            rate,
+            round * 1_000 + index,
+          );
+          if (memory.rssUnderLoad === null) {
+            memory.rssUnderLoad = (window.rssUnderLoad - before.rss) / held;
+            memory.heapUnderLoad = (window.heapUnderLoad - before.heapUsed) / held;
+          }
+          result.runs.push({
+            server: server.kind,
+            round,
+            rate,
+            connectionsTarget: config.connections,
+            connectionsHeld: generator.connected,
+            connectErrors: generator.connectErrors,
+            load,
+            window,
+          });
+          config.log(
+            `round ${round} ${server.kind} R=${rate}: held ${generator.connected}/${config.connections}, ` +
+              `acked ${load.acked}/${load.sent}, reach ${(load.reach * 100).toFixed(2)}%, ` +
+              `p50 ${load.endToEnd.p50.toFixed(1)} p99 ${load.endToEnd.p99.toFixed(1)} ms, ` +
+              `server cpu ${(window.cpu * 100).toFixed(0)}%, generator cpu ${(load.generatorCpu * 100).toFixed(0)}%`,
+          );
+        }
+        await generator.settle();
+        generator.closeAll();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+    if (config.capacity) {
+      for (const server of servers) {
+        const generator = new LoadGenerator(server.target, workload);
+        await generator.connectAll();
+        // Upwards from the start rate while it holds; if the start rate already fails, downwards
+        // until one holds (not below MIN_CAPACITY_RATE).
+        const { factor, startRate, maxRate } = config.capacity;
+        let rate = startRate;
+        let direction: 'up' | 'down' | null = null;
+        while (rate <= maxRate && rate >= MIN_CAPACITY_RATE) {
+          const sustained = await capacityStep(server, generator, config, rate, result);
+          direction ??= sustained ? 'up' : 'down';
+          if (direction === 'up' && !sustained) break;
+          if (direction === 'down' && sustained) break;
+          rate = direction === 'up' ? Math.round(rate * factor) : Math.floor(rate / factor);
+        }
+        await generator.settle();
+        generator.closeAll();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  } finally {
+    for (const server of servers) result.serverLogs[server.kind] = server.process.logs();
+    await stopServers(servers);
+  }
+  return result;
+}

@@ -1,0 +1,221 @@
+// Parley as a server under test: the built server (apps/server/dist) in its own process on a fresh
+// database, seeded directly in SQL, with every bench user logged in through the real login route.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import mariadb, { type Connection } from 'mariadb';
+import { freePort } from './net.js';
+import { ServerProcess } from './server-process.js';
+import type { Workload } from './workload.js';
+
+const SERVER_DIR = fileURLToPath(new URL('../../apps/server', import.meta.url));
+const PASSWORD = 'bench horse battery staple';
+const LOGIN_CONCURRENCY = 4;
+
+export interface ParleyUnderTest {
+  server: ServerProcess;
+  url: string;
+  /** Session cookie header of user i. */
+  cookies: string[];
+  /** Conversation id of room i. */
+  roomIds: number[];
+  /** The newest message id, to count messages persisted over a window. */
+  newestMessageId(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface ParleyOptions {
+  workload: Workload;
+  cpus: string | null;
+  /** Run src/server.ts through tsx (the smoke test, which must not depend on a build) instead of dist. */
+  fromSource: boolean;
+  databaseServerUrl: string;
+  redisUrl: string;
+  log(line: string): void;
+}
+
+export async function startParley(options: ParleyOptions): Promise<ParleyUnderTest> {
+  if (!options.fromSource && !existsSync(`${SERVER_DIR}/dist/server.js`)) {
+    throw new Error('apps/server/dist/server.js is missing: run `pnpm build` first');
+  }
+  const databaseName = `parley_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const serverUrl = new URL(options.databaseServerUrl);
+  const databaseUrl = new URL(options.databaseServerUrl);
+  databaseUrl.pathname = `/${databaseName}`;
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const { server } = await ServerProcess.start(
+    {
+      label: 'parley',
+      nodeArgs: options.fromSource ? ['--import', 'tsx', '--conditions=@parley/source'] : [],
+      entry: options.fromSource ? 'src/server.ts' : 'dist/server.js',
+      cwd: SERVER_DIR,
+      cpus: options.cpus,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DATABASE_URL: databaseUrl.toString(),
+        REDIS_URL: options.redisUrl,
+        SESSION_SECRET: randomBytes(32).toString('hex'),
+        LOG_LEVEL: 'warn',
+        // One generator logs every user in from 127.0.0.1 and sends far beyond one person's budget.
+        AUTH_RATE_LIMIT_PER_IP: '1000000',
+        AUTH_RATE_LIMIT_PER_ACCOUNT: '1000000',
+        AUTH_RATE_LIMIT_PER_ACCOUNT_NEW_DEVICES: '1000000',
+        SOCKET_RATE_LIMIT: '1000000',
+        SOCKET_SIGNAL_RATE_LIMIT: '1000000',
+        BENCH_DATABASE_PORT: serverUrl.port || '3306',
+      },
+    },
+    () => waitUntilReady(url),
+  );
+
+  const db = await mariadb.createConnection({
+    host: serverUrl.hostname,
+    port: Number(serverUrl.port || 3306),
+    user: decodeURIComponent(serverUrl.username) || 'root',
+    password: decodeURIComponent(serverUrl.password) || undefined,
+    database: databaseName,
+  });
+  const stop = async () => {
+    await server.stop();
+    await db.query(`DROP DATABASE IF EXISTS \`${databaseName}\``).catch(() => undefined);
+    await db.end().catch(() => undefined);
+  };
+  try {
+    const started = Date.now();
+    const userIds = await seedUsers(db, url, options.workload.connections);
+    const roomIds = await seedRooms(db, options.workload, userIds);
+    options.log(
+      `parley: seeded ${userIds.length} users, ${roomIds.length} rooms in ${Date.now() - started} ms`,
+    );
+    const loginStarted = Date.now();
+    const cookies = await logInAll(url, options.workload.connections);
+    options.log(`parley: ${cookies.length} logins in ${Date.now() - loginStarted} ms`);
+    return {
+      server,
+      url,
+      cookies,
+      roomIds,
+      async newestMessageId() {
+        const rows = (await db.query('SELECT COALESCE(MAX(id), 0) AS id FROM messages')) as {
+          id: number | bigint;
+        }[];
+        return Number(rows[0]!.id);
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function username(index: number): string {
+  return `bench${index}`;
+}
+
+/**
+ * One account is registered through the API; the others are inserted with its password hash, so
+ * seeding costs one argon2 hash instead of N. Logins (below) still verify the password each time.
+ */
+async function seedUsers(db: Connection, url: string, count: number): Promise<number[]> {
+  const response = await post(url, '/api/auth/register', {
+    username: username(0),
+    displayName: 'Bench 0',
+    password: PASSWORD,
+  });
+  if (response.status !== 201)
+    throw new Error(`registration failed: ${response.status} ${await response.text()}`);
+  const [template] = (await db.query('SELECT passwordHash FROM users WHERE username = ?', [username(0)])) as {
+    passwordHash: string;
+  }[];
+  for (let start = 1; start < count; start += 500) {
+    const batch: [string, string, string][] = [];
+    for (let i = start; i < Math.min(start + 500, count); i += 1) {
+      batch.push([username(i), `Bench ${i}`, template!.passwordHash]);
+    }
+    await db.batch('INSERT INTO users (username, displayName, passwordHash) VALUES (?, ?, ?)', batch);
+  }
+  const rows = (await db.query("SELECT id, username FROM users WHERE username LIKE 'bench%'")) as {
+    id: number;
+    username: string;
+  }[];
+  const ids: number[] = [];
+  for (const row of rows) ids[Number(row.username.slice(5))] = row.id;
+  return ids;
+}
+
+/**
+ * Groups are inserted directly: the API creates a group with at most 257 members and cannot add
+ * anyone later, and the workload needs a group of 1,000. A fresh group row is what
+ * ConversationsRepository makes: lastSeq and lastChangeSeq 0, the first member its owner.
+ */
+async function seedRooms(db: Connection, workload: Workload, userIds: number[]): Promise<number[]> {
+  const roomIds: number[] = [];
+  for (const [index, room] of workload.rooms.entries()) {
+    const owner = userIds[room.members[0]!]!;
+    const result = (await db.query(
+      "INSERT INTO conversations (kind, name, createdById, lastSeq, lastChangeSeq) VALUES ('group', ?, ?, 0, 0)",
+      [`Bench room ${index}`, owner],
+    )) as { insertId: number | bigint };
+    const conversationId = Number(result.insertId);
+    roomIds.push(conversationId);
+    await db.batch(
+      'INSERT INTO memberships (conversationId, userId, role) VALUES (?, ?, ?)',
+      room.members.map((member, position) => [
+        conversationId,
+        userIds[member]!,
+        position === 0 ? 'owner' : 'member',
+      ]),
+    );
+  }
+  return roomIds;
+}
+
+async function logInAll(url: string, count: number): Promise<string[]> {
+  const cookies: string[] = new Array<string>(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const index = next++;
+      const response = await post(url, '/api/auth/login', { username: username(index), password: PASSWORD });
+      const cookie = response.headers
+        .getSetCookie()
+        .filter((value) => value.startsWith('parley.sid='))
+        .at(-1);
+      if (response.status !== 200 || !cookie) {
+        throw new Error(`login of ${username(index)} failed: ${response.status} ${await response.text()}`);
+      }
+      cookies[index] = cookie.split(';')[0]!;
+    }
+  };
+  await Promise.all(Array.from({ length: LOGIN_CONCURRENCY }, worker));
+  return cookies;
+}
+
+function post(url: string, path: string, body: unknown): Promise<Response> {
+  // No Origin header: a non-browser client, which Parley's Origin check allows.
+  return fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+async function waitUntilReady(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('Parley was not ready within 60 s');
+}

@@ -1,0 +1,161 @@
+// A server under test in its own process, so its CPU and memory are its own: started (optionally
+// pinned to a core with taskset), asked for its numbers over IPC (see servers/instrument.mjs), stopped.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const INSTRUMENT = fileURLToPath(new URL('./servers/instrument.mjs', import.meta.url));
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+// Ctrl-C or a kill: no server may outlive the bench (its database is left behind, named parley_bench_*).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => process.exit(130));
+}
+
+/** What a server process reports about itself. CPU in microseconds since it started; memory in bytes. */
+export interface ServerStats {
+  cpuMicros: { user: number; system: number };
+  rss: number;
+  heapUsed: number;
+  /** Event-loop delay since the previous stats request that reset it. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  /** Writes to the database connection (0 for servers without one). */
+  databaseWrites: number;
+}
+
+export interface StartOptions {
+  label: string;
+  /** Node arguments before the entry script (e.g. a TypeScript loader). */
+  nodeArgs: string[];
+  entry: string;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** A CPU list for taskset (e.g. "0"), or null to leave scheduling to the kernel. */
+  cpus: string | null;
+}
+
+/** True when taskset (util-linux) is installed. */
+export function hasTaskset(): boolean {
+  return spawnSync('taskset', ['--version']).status === 0;
+}
+
+export class ServerProcess {
+  private nextRequest = 1;
+  private readonly waiting = new Map<number, (stats: ServerStats) => void>();
+  private readonly logLines: string[] = [];
+
+  private constructor(
+    readonly label: string,
+    private readonly child: ChildProcess,
+  ) {
+    child.on('message', (message: { type: string; id?: number } & ServerStats) => {
+      if (message.type === 'stats' && message.id !== undefined) {
+        this.waiting.get(message.id)?.(message);
+        this.waiting.delete(message.id);
+      }
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        this.logLines.push(...chunk.split('\n').filter((line) => line.trim()));
+        if (this.logLines.length > 200) this.logLines.splice(0, this.logLines.length - 200);
+      });
+    }
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  logs(): string {
+    return this.logLines.join('\n');
+  }
+
+  /** Starts the process; resolves when it says `ready` over IPC, or (Parley) when `ready()` resolves. */
+  static async start(
+    options: StartOptions,
+    ready?: () => Promise<void>,
+  ): Promise<{ server: ServerProcess; port: number }> {
+    const args = ['--expose-gc', '--import', INSTRUMENT, ...options.nodeArgs, options.entry];
+    const command = options.cpus ? 'taskset' : process.execPath;
+    const argv = options.cpus ? ['-c', options.cpus, process.execPath, ...args] : args;
+    const child = spawn(command, argv, {
+      cwd: options.cwd,
+      env: options.env as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    running.add(child);
+    child.once('exit', () => running.delete(child));
+    const server = new ServerProcess(options.label, child);
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) =>
+        reject(new Error(`${options.label} exited (${code}) during start:\n${server.logs()}`)),
+      ),
+    );
+    const announced = new Promise<number>((resolve) => {
+      child.on('message', (message: { type: string; port?: number }) => {
+        if (message.type === 'ready') resolve(message.port ?? 0);
+      });
+    });
+    const port = await Promise.race([ready ? ready().then(() => 0) : announced, exited]);
+    exited.catch(() => undefined);
+    return { server, port };
+  }
+
+  /** The server's numbers now; `gc` runs a full collection first; `resetLoopDelay` starts a new window. */
+  stats(options: { gc?: boolean; resetLoopDelay?: boolean } = {}): Promise<ServerStats> {
+    const id = this.nextRequest++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.label} did not report stats`)), 30_000);
+      this.waiting.set(id, (stats) => {
+        clearTimeout(timer);
+        resolve(stats);
+      });
+      this.child.send({
+        type: options.gc ? 'gc' : 'stats',
+        id,
+        resetLoopDelay: options.resetLoopDelay ?? false,
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** The database server's process id (mariadbd or mysqld on this machine), or null if not visible. */
+export function findDatabasePid(): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const name = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (name === 'mariadbd' || name === 'mysqld') return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return null;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat; null if unreadable. */
+export function processCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,44 @@
+// Preloaded (node --import) into every server under test, Parley included, so all three are measured
+// the same way from outside their code: the bench asks over the IPC channel and this answers with
+// CPU time, RSS, heap, event-loop delay and database writes. Parley's own code is not changed.
+import net from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
+// Each write on a connection to the database port is one request to the database (a query, a
+// prepare, a transaction statement); per persisted message it approximates round trips per message.
+const databasePort = Number(process.env.BENCH_DATABASE_PORT ?? 0);
+let databaseWrites = 0;
+if (databasePort > 0) {
+  const write = net.Socket.prototype.write;
+  net.Socket.prototype.write = function countedWrite(...args) {
+    if (this.remotePort === databasePort) databaseWrites += 1;
+    return write.apply(this, args);
+  };
+}
+
+process.on('message', (request) => {
+  if (!request || typeof request !== 'object' || !process.send) return;
+  if (request.type === 'gc') {
+    globalThis.gc?.();
+    globalThis.gc?.();
+  }
+  if (request.type === 'stats' || request.type === 'gc') {
+    const memory = process.memoryUsage();
+    process.send({
+      type: 'stats',
+      id: request.id,
+      cpuMicros: process.cpuUsage(),
+      rss: memory.rss,
+      heapUsed: memory.heapUsed,
+      loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+      loopDelayMaxMs: loopDelay.max / 1e6,
+      databaseWrites,
+    });
+    if (request.resetLoopDelay) loopDelay.reset();
+  }
+});
+// The IPC channel must not keep a server alive on its own, nor stop it when the bench goes away.
+process.channel?.unref();

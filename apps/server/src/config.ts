@@ -53,7 +53,7 @@ const envSchema = z.object({
   SOCKET_RATE_LIMIT: z.coerce.number().int().min(1).default(150),
   SEND_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).optional(),
-  BATCH_WAIT_MS: z.coerce.number().min(0).max(1_000).default(2),
+  BATCH_WAIT_MS: z.coerce.number().min(0).max(1_000).default(1),
   BATCH_MAX: z.coerce.number().int().min(1).max(1_000).default(64),
   BATCH_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(2),
   SOCKET_SIGNAL_RATE_LIMIT: z.coerce.number().int().min(1).default(300),

@@ -17,7 +17,7 @@ describe('configuration', () => {
       httpRequestTimeoutMs: 30_000,
       database: { poolSize: 10, poolTimeoutMs: 3_000, lockWaitTimeoutSeconds: 5 },
       sendQueue: { concurrency: 128, maxQueued: 1_000, perUserMax: 150 },
-      sendBatch: { waitMs: 2, maxBatch: 64, connections: 2 },
+      sendBatch: { waitMs: 1, maxBatch: 64, connections: 2 },
     });
     expect(config.allowedOrigins).toContain('http://localhost:3000');
   });

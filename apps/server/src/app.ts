@@ -17,6 +17,7 @@ import healthRoutes from './features/health/health.routes.js';
 import { createMessagesRepository } from './features/messages/messages.repository.js';
 import messagesRoutes from './features/messages/messages.routes.js';
 import { createMessagesService } from './features/messages/messages.service.js';
+import { createSendBatcher } from './features/messages/send-batcher.js';
 import messagesSocket from './features/messages/messages.socket.js';
 import { createPresenceService } from './features/presence/presence.service.js';
 import presenceSocket from './features/presence/presence.socket.js';
@@ -27,6 +28,7 @@ import { socketBudgets } from './lib/socket-budgets.js';
 import type { SocketHandlerOptions } from './lib/socket-handler.js';
 import errors, { clientErrorHandler } from './plugins/errors.js';
 import prisma from './plugins/prisma.js';
+import storePool from './plugins/store-pool.js';
 import rateLimits from './plugins/rate-limits.js';
 import redis from './plugins/redis.js';
 import requestOrigin from './plugins/request-origin.js';
@@ -65,6 +67,11 @@ const app: FastifyPluginAsync<AppOptions> = async (
   await fastify.register(securityHeaders, { allowedOrigins: config.allowedOrigins });
   await fastify.register(requestOrigin, { allowedOrigins: config.allowedOrigins });
   await fastify.register(prisma, { databaseUrl: config.databaseUrl, pool: config.database });
+  await fastify.register(storePool, {
+    databaseUrl: config.databaseUrl,
+    connections: config.sendBatch.connections,
+    pool: config.database,
+  });
   await fastify.register(redis, { redis: config.redis });
   await fastify.register(rateLimits, { redisKeyPrefix: config.redis?.keyPrefix ?? 'parley:' });
   await fastify.register(session, {
@@ -76,9 +83,17 @@ const app: FastifyPluginAsync<AppOptions> = async (
 
   const conversationsRepository = createConversationsRepository(fastify.prisma);
   const conversations = createConversationsService({ repository: conversationsRepository });
+  const messagesRepository = createMessagesRepository(fastify.prisma, clock);
+  const sendBatcher = createSendBatcher(
+    { pool: fastify.storePool, readMessages: messagesRepository.findMessagesByIds, clock },
+    { ...config.sendBatch, admissionTimeoutMs: config.database.poolTimeoutMs },
+  );
+  // Before the store pool closes (onClose hooks run in reverse order): store what is waiting.
+  fastify.addHook('onClose', () => sendBatcher.drain());
   const messages = createMessagesService({
-    repository: createMessagesRepository(fastify.prisma, clock),
+    repository: messagesRepository,
     conversations,
+    store: sendBatcher.submit,
   });
   const isActiveUser = async (userId: number) =>
     (await fastify.prisma.user.count({ where: { id: userId, deactivatedAt: null } })) > 0;

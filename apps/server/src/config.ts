@@ -54,6 +54,9 @@ const envSchema = z.object({
   SEND_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).optional(),
   SEND_QUEUE_MAX_WAIT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  BATCH_WAIT_MS: z.coerce.number().min(0).max(1_000).default(1),
+  BATCH_MAX: z.coerce.number().int().min(1).max(1_000).default(64),
+  BATCH_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(2),
   SOCKET_SIGNAL_RATE_LIMIT: z.coerce.number().int().min(1).default(300),
   PRESENCE_BATCH_MS: z.coerce.number().int().min(10).max(60_000).default(PRESENCE_BATCH_MS),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
@@ -92,12 +95,23 @@ export interface Config {
   socketRateLimit: { messages: number; signals: number };
   /** Admission control for message:send (lib/send-queue.ts). */
   sendQueue: SendQueueOptions;
+  /** Group commit for message:send (features/messages/send-batcher.ts). */
+  sendBatch: SendBatchConfig;
   presenceBatchMs: number;
   /**
    * Milliseconds a client has to send one whole HTTP request, headers and body, from its first byte;
    * slower requests are answered 408 and their connection closed (slow-body denial of service).
    */
   httpRequestTimeoutMs: number;
+}
+
+export interface SendBatchConfig {
+  /** Milliseconds the first send of a batch waits for others to join it. */
+  waitMs: number;
+  /** Messages per batch at most (one multi-row INSERT). */
+  maxBatch: number;
+  /** Batches written at once, each on its own connection, in addition to `database.poolSize`. */
+  connections: number;
 }
 
 export interface AuthRateLimit {
@@ -161,13 +175,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     socketRateLimit: { messages: vars.SOCKET_RATE_LIMIT, signals: vars.SOCKET_SIGNAL_RATE_LIMIT },
     sendQueue: {
-      // Half the pool by default: the other half stays free for handshakes, reads and receipts.
-      concurrency: vars.SEND_CONCURRENCY ?? Math.max(1, Math.floor(vars.DATABASE_POOL_SIZE / 2)),
+      // A running send holds no pooled connection while it waits for its batch, so enough run at
+      // once to fill every batch being written (one send per user at a time).
+      concurrency: vars.SEND_CONCURRENCY ?? Math.min(1_000, vars.BATCH_MAX * vars.BATCH_CONNECTIONS),
       maxQueued: vars.SEND_QUEUE_MAX,
       // One budget window's worth (a user within budget is not refused for their own share), but
       // never more than a quarter of the queue, so one person's burst cannot fill it for everyone.
       perUserMax: Math.max(1, Math.min(vars.SOCKET_RATE_LIMIT, Math.floor(vars.SEND_QUEUE_MAX / 4))),
       maxWaitMs: vars.SEND_QUEUE_MAX_WAIT_MS,
+    },
+    sendBatch: {
+      waitMs: vars.BATCH_WAIT_MS,
+      maxBatch: vars.BATCH_MAX,
+      connections: vars.BATCH_CONNECTIONS,
     },
     presenceBatchMs: vars.PRESENCE_BATCH_MS,
     httpRequestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,

@@ -16,7 +16,8 @@ describe('configuration', () => {
       redis: null,
       httpRequestTimeoutMs: 30_000,
       database: { poolSize: 10, poolTimeoutMs: 3_000, lockWaitTimeoutSeconds: 5 },
-      sendQueue: { concurrency: 5, maxQueued: 1_000, perUserMax: 150, maxWaitMs: 5_000 },
+      sendQueue: { concurrency: 128, maxQueued: 1_000, perUserMax: 150, maxWaitMs: 5_000 },
+      sendBatch: { waitMs: 1, maxBatch: 64, connections: 2 },
     });
     expect(config.allowedOrigins).toContain('http://localhost:3000');
   });
@@ -31,6 +32,11 @@ describe('configuration', () => {
     ['DATABASE_LOCK_WAIT_TIMEOUT_S', { DATABASE_LOCK_WAIT_TIMEOUT_S: '0' }],
     ['SEND_QUEUE_MAX', { SEND_QUEUE_MAX: '-1' }],
     ['SEND_CONCURRENCY', { SEND_CONCURRENCY: 'many' }],
+    ['BATCH_WAIT_MS', { BATCH_WAIT_MS: '-1' }],
+    ['BATCH_WAIT_MS', { BATCH_WAIT_MS: 'soon' }],
+    ['BATCH_MAX', { BATCH_MAX: '0' }],
+    ['BATCH_MAX', { BATCH_MAX: '2.5' }],
+    ['BATCH_CONNECTIONS', { BATCH_CONNECTIONS: '0' }],
     ['SESSION_SECRET', { SESSION_SECRET: 'too short' }],
     ['SESSION_SECRET', { NODE_ENV: 'production' }],
     ['ALLOWED_ORIGINS', { ALLOWED_ORIGINS: 'https://chat.example.com/path' }],

@@ -10,16 +10,18 @@ import { busy } from './app-error.js';
  *   next user in turn (round robin): one person's burst waits behind their own messages, not in front
  *   of everyone else's.
  * - **Bounds.** At most `maxQueued` sends wait in all, and `perUserMax` per user; past either the send
- *   is refused at once with `server/busy` (and a `retryAfterMs`) instead of piling onto the database
- *   pool, whose connections `concurrency` leaves partly free for handshakes and reads.
+ *   is refused at once with `server/busy` (and a `retryAfterMs`) instead of piling up in memory.
  * - **Waiting time.** A send still waiting after `maxWaitMs` is refused with `server/busy` then, with
  *   the sends queued behind it in its lane (so none of them is stored before it), rather than answered
  *   after the client's acknowledgement timeout, which would make it send again into a full queue.
  *
+ * Running sends are stored by the send batcher (features/messages/send-batcher.ts) on connections of
+ * its own; a send runs until its batch has committed, so a user's next send joins a later batch.
+ *
  * One queue per process; a user connected to two processes has a lane in each.
  */
 export interface SendQueueOptions {
-  /** Sends running at once (each holds at most one database connection at a time). */
+  /** Sends running at once, i.e. waiting for or in a batch (they share the batcher's connections). */
   concurrency: number;
   /** Sends waiting, all users together. */
   maxQueued: number;

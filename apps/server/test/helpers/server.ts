@@ -24,6 +24,8 @@ export interface TestServerOptions {
   /** Share sessions, limits and socket rooms through Redis (default: single process, no Redis). */
   redis?: boolean;
   env?: Record<string, string>;
+  /** The database URL the server is given, from the fresh database's (e.g. through a TCP proxy). */
+  databaseUrl?: (url: string) => string;
   /** App options besides the configuration (e.g. a shorter session recheck). */
   app?: Pick<AppOptions, 'sessionRecheckMs'>;
 }
@@ -115,7 +117,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: '0',
-    DATABASE_URL: database.url,
+    DATABASE_URL: options.databaseUrl?.(database.url) ?? database.url,
     SESSION_SECRET: randomBytes(32).toString('hex'),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ALLOWED_ORIGINS: 'http://parley.test',

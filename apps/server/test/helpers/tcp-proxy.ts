@@ -18,6 +18,12 @@ export interface TcpProxy {
   /** Connections accepted since the proxy started (whether or not they were refused). */
   readonly accepted: number;
   /**
+   * Round trips forwarded, all connections together: bytes from the client after the server last
+   * answered on that connection (or after it opened) start one. Queries a client pipelines, written
+   * before the first answer comes back, are one round trip.
+   */
+  readonly roundTrips: number;
+  /**
    * 'reset' (the default) resets every open connection on both sides and refuses new ones at once.
    * 'blackhole' stops forwarding on open connections and holds new ones unanswered.
    */
@@ -33,6 +39,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const held = new Set<Socket>();
   let cutMode: CutMode | null = null;
   let accepted = 0;
+  let roundTrips = 0;
 
   const reset = (socket: Socket) => {
     if (!socket.destroyed) socket.resetAndDestroy();
@@ -61,6 +68,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     upstream.on('error', closeBoth);
     client.on('close', closeBoth);
     upstream.on('close', closeBoth);
+    let answered = true;
+    client.on('data', () => {
+      if (answered) roundTrips += 1;
+      answered = false;
+    });
+    upstream.on('data', () => {
+      answered = true;
+    });
     forward(pair);
   };
 
@@ -94,6 +109,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     get accepted() {
       return accepted;
+    },
+    get roundTrips() {
+      return roundTrips;
     },
     cut(mode = 'reset') {
       cutMode = mode;

@@ -20,8 +20,20 @@ function groupReactions(rows: MessageRow['reactions']): Reaction[] {
   return [...byEmoji].map(([emoji, userIds]) => ({ emoji, userIds }));
 }
 
+/** What a message says about the message it replies to (fields of the replied-to row and its sender). */
+export function toReplyRef(
+  reply: Pick<NonNullable<MessageRow['replyTo']>, 'id' | 'seq' | 'text' | 'deletedAt' | 'sender'>,
+): NonNullable<Message['replyTo']> {
+  return {
+    id: reply.id,
+    seq: reply.seq,
+    sender: toUserSummary(reply.sender),
+    excerpt: [...reply.text].slice(0, REPLY_EXCERPT_MAX).join(''),
+    deleted: reply.deletedAt !== null,
+  };
+}
+
 export function toMessage(row: MessageRow): Message {
-  const reply = row.replyTo;
   return {
     id: row.id,
     conversationId: row.conversationId,
@@ -34,15 +46,7 @@ export function toMessage(row: MessageRow): Message {
     createdAt: row.createdAt.toISOString(),
     editedAt: row.editedAt?.toISOString() ?? null,
     deletedAt: row.deletedAt?.toISOString() ?? null,
-    replyTo: reply
-      ? {
-          id: reply.id,
-          seq: reply.seq,
-          sender: toUserSummary(reply.sender),
-          excerpt: [...reply.text].slice(0, REPLY_EXCERPT_MAX).join(''),
-          deleted: reply.deletedAt !== null,
-        }
-      : null,
+    replyTo: row.replyTo ? toReplyRef(row.replyTo) : null,
     reactions: groupReactions(row.reactions),
   };
 }

@@ -1,17 +1,7 @@
-import { ErrorCode, type MessageType } from '@parley/shared';
+import { ErrorCode, type Message } from '@parley/shared';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
-import { failpoint } from '../../lib/failpoints.js';
-import { messageInclude, type MessageRow } from './message-dto.js';
-
-export interface NewMessage {
-  conversationId: number;
-  senderId: number;
-  clientMsgId: string;
-  type: MessageType;
-  text: string;
-  replyToId: number | null;
-}
+import { messageInclude, toMessage, type MessageRow } from './message-dto.js';
 
 export type MessageChange =
   | { kind: 'edit'; text: string }
@@ -29,14 +19,14 @@ const AFTER_LOCK_READS_COMMITTED = { isolationLevel: 'ReadCommitted' } as const;
 export type MessagesRepository = ReturnType<typeof createMessagesRepository>;
 
 export function createMessagesRepository(prisma: PrismaClient, clock: () => Date = () => new Date()) {
-  /** Takes the conversation row's lock and the next change number (and, for a new message, the next seq). */
-  async function bumpConversation(tx: Prisma.TransactionClient, conversationId: number, newMessageAt?: Date) {
+  /**
+   * Takes the conversation row's lock and the next change number. New messages get theirs from the
+   * send batch (message-batch-store.ts), which takes the same lock.
+   */
+  async function bumpConversation(tx: Prisma.TransactionClient, conversationId: number) {
     return tx.conversation.update({
       where: { id: conversationId },
-      data: {
-        lastChangeSeq: { increment: 1 },
-        ...(newMessageAt ? { lastSeq: { increment: 1 }, lastActivityAt: newMessageAt } : {}),
-      },
+      data: { lastChangeSeq: { increment: 1 } },
       select: { lastSeq: true, lastChangeSeq: true },
     });
   }
@@ -49,6 +39,12 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
       });
     },
 
+    /** Messages by id, as DTOs, in no particular order (the send path's duplicates). */
+    async findMessagesByIds(ids: number[]): Promise<Message[]> {
+      const rows = await prisma.message.findMany({ where: { id: { in: ids } }, include: messageInclude });
+      return rows.map(toMessage);
+    },
+
     findById(messageId: number): Promise<MessageRow | null> {
       return prisma.message.findUnique({ where: { id: messageId }, include: messageInclude });
     },
@@ -58,31 +54,6 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
         where: { id: messageId, conversationId },
         select: { id: true, senderId: true, deletedAt: true },
       });
-    },
-
-    /**
-     * The one step that writes a new message. The conversation row's lock orders concurrent sends
-     * to the same conversation (and only those: no global lock) and keeps seq gapless, since a
-     * failed insert rolls the increment back. A duplicate clientMsgId fails on its unique key.
-     * The sender has obviously seen everything up to their own message.
-     */
-    store(message: NewMessage): Promise<MessageRow> {
-      const now = clock();
-      return prisma.$transaction(async (tx) => {
-        const { lastSeq, lastChangeSeq } = await bumpConversation(tx, message.conversationId, now);
-        const row = await tx.message.create({
-          data: { ...message, seq: lastSeq, changeSeq: lastChangeSeq, createdAt: now },
-          include: messageInclude,
-        });
-        failpoint('message-send:before-commit');
-        await tx.membership.update({
-          where: {
-            conversationId_userId: { conversationId: message.conversationId, userId: message.senderId },
-          },
-          data: { lastReadSeq: lastSeq, lastDeliveredSeq: lastSeq },
-        });
-        return row;
-      }, AFTER_LOCK_READS_COMMITTED);
     },
 
     /**

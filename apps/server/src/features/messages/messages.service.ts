@@ -13,34 +13,25 @@ import {
   type SyncPayload,
   type SyncResponse,
 } from '@parley/shared';
-import { Prisma } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
-import { toMessage, type MessageRow } from './message-dto.js';
+import { toMessage } from './message-dto.js';
+import type { PendingMessage } from './message-batch-store.js';
 import type { MessagesRepository } from './messages.repository.js';
 
 export interface MessagesServiceDeps {
   repository: MessagesRepository;
   conversations: Pick<ConversationsService, 'assertMember' | 'memberConversationIds'>;
+  /**
+   * Stores a new message (send-batcher.ts): checks membership, the reply target and the
+   * clientMsgId under the conversation's lock, and answers a duplicate with the message stored first.
+   */
+  store: (message: PendingMessage) => Promise<Message>;
 }
 
 export type MessagesService = ReturnType<typeof createMessagesService>;
 
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
-}
-
-export function createMessagesService({ repository, conversations }: MessagesServiceDeps) {
-  /** A retry must be for the same conversation; a clientMsgId reused elsewhere is a client bug. */
-  function sameMessage(row: MessageRow, payload: SendMessagePayload): Message {
-    if (row.conversationId !== payload.conversationId) {
-      throw new AppError(ErrorCode.Invalid, 'clientMsgId was already used for another message', [
-        { path: 'clientMsgId', message: 'already used for another message' },
-      ]);
-    }
-    return toMessage(row);
-  }
-
+export function createMessagesService({ repository, conversations, store }: MessagesServiceDeps) {
   async function findTarget(conversationId: number, messageId: number) {
     const target = await repository.findInConversation(conversationId, messageId);
     if (!target) throw new AppError(ErrorCode.MessageNotFound, 'No such message in this conversation');
@@ -61,27 +52,19 @@ export function createMessagesService({ repository, conversations }: MessagesSer
      * Stores a message exactly once per (sender, clientMsgId): a retry, or a concurrent duplicate,
      * gets the message that was stored first.
      */
-    async send(senderId: number, payload: SendMessagePayload): Promise<Message> {
-      await conversations.assertMember(payload.conversationId, senderId);
-      const existing = await repository.findByClientMsgId(senderId, payload.clientMsgId);
-      if (existing) return sameMessage(existing, payload);
-      if (payload.replyToId !== undefined) await findTarget(payload.conversationId, payload.replyToId);
-      try {
-        const row = await repository.store({
-          conversationId: payload.conversationId,
-          senderId,
-          clientMsgId: payload.clientMsgId,
-          type: 'text',
-          text: payload.text,
-          replyToId: payload.replyToId ?? null,
-        });
-        return toMessage(row);
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        const winner = await repository.findByClientMsgId(senderId, payload.clientMsgId);
-        if (!winner) throw error;
-        return sameMessage(winner, payload);
-      }
+    /**
+     * Stores a message exactly once per (sender, clientMsgId): a retry, or a concurrent duplicate,
+     * gets the message that was stored first. Not a member: `conversation/not_found`; a reply to a
+     * message outside the conversation: `message/not_found`.
+     */
+    send(senderId: number, payload: SendMessagePayload): Promise<Message> {
+      return store({
+        conversationId: payload.conversationId,
+        senderId,
+        clientMsgId: payload.clientMsgId,
+        text: payload.text,
+        replyToId: payload.replyToId ?? null,
+      });
     },
 
     async edit(userId: number, payload: EditMessagePayload): Promise<Message> {

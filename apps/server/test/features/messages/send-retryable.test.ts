@@ -25,6 +25,7 @@ describe('a send the database cannot take right now', () => {
   let bobSocket: ClientSocket;
   let conversationId: number;
   let raw: mariadb.Connection;
+  let ownMessageId: number;
 
   beforeAll(async () => {
     t = await startTestServer({
@@ -32,8 +33,8 @@ describe('a send the database cannot take right now', () => {
         DATABASE_POOL_SIZE: '1',
         DATABASE_POOL_TIMEOUT_MS: '300',
         DATABASE_LOCK_WAIT_TIMEOUT_S: '2',
-        // More sends at once than connections (the default is half the pool), so a send can meet a full pool.
-        SEND_CONCURRENCY: '2',
+        // One batch at a time, so a send can find the store's only connection in use.
+        BATCH_CONNECTIONS: '1',
       },
     });
     alice = await t.signUp();
@@ -42,6 +43,7 @@ describe('a send the database cannot take right now', () => {
     socket = await t.connectSocket(alice.cookie);
     bobSocket = await t.connectSocket(bob.cookie);
     raw = await mariadb.createConnection(parseDatabaseUrl(t.config.databaseUrl));
+    ownMessageId = okData(await send(socket, randomUUID())).id;
   });
 
   afterAll(async () => {
@@ -52,14 +54,25 @@ describe('a send the database cannot take right now', () => {
   const send = (from: ClientSocket, clientMsgId: string): Promise<Ack<Message>> =>
     from.emitWithAck('message:send', { conversationId, clientMsgId, text: `text of ${clientMsgId}` });
 
-  /** Resolves with the connection id of the one send waiting for the conversation's lock. */
+  /**
+   * An edit holds one of Prisma's pooled connections while it waits for the conversation's lock
+   * (sends wait on the store's own connections, send-batcher.ts).
+   */
+  const edit = (): Promise<Ack<Message>> =>
+    socket.emitWithAck('message:edit', { conversationId, messageId: ownMessageId, text: 'edited' });
+
+  /**
+   * Resolves with the connection id of the one write waiting for the conversation's lock: a send
+   * batch locking it (`SELECT … FOR UPDATE`) or an edit moving its change number (`UPDATE`).
+   */
   async function waitForLockWait(): Promise<number> {
     let waiting: Array<{ id: bigint }> = [];
     await expect
       .poll(async () => {
         waiting = await raw.query(
           `SELECT ID AS id FROM information_schema.PROCESSLIST
-            WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND INFO LIKE 'UPDATE%conversations%'`,
+            WHERE DB = DATABASE() AND ID <> CONNECTION_ID()
+              AND (INFO LIKE 'UPDATE%conversations%' OR INFO LIKE 'SELECT%FROM conversations%FOR UPDATE')`,
         );
         return waiting.length;
       })
@@ -78,11 +91,11 @@ describe('a send the database cannot take right now', () => {
     }
   }
 
-  it('with every pool connection in use, is answered server/busy with retryAfterMs, and the retry stores it once', async () => {
+  it('with every store connection in use, is answered server/busy with retryAfterMs, and the retry stores it once', async () => {
     const clientMsgId = randomUUID();
 
     const [first, refused] = await withConversationLocked(async () => {
-      // Alice's send takes the pool's only connection and waits for the lock with it.
+      // Alice's send's batch takes the store's only connection and waits for the lock with it.
       const waiting = send(socket, randomUUID());
       await waitForLockWait();
       return [waiting, await send(bobSocket, clientMsgId)] as const;
@@ -100,7 +113,7 @@ describe('a send the database cannot take right now', () => {
 
   it('a handshake while every pool connection is in use is refused server/busy with retryAfterMs, and the retry connects', async () => {
     const refusal = await withConversationLocked(async () => {
-      const waiting = send(socket, randomUUID());
+      const waiting = edit();
       await waitForLockWait();
       const outcome = await connectSocketTo(t.url, bob.cookie).then(
         (connected) => {
@@ -120,7 +133,7 @@ describe('a send the database cannot take right now', () => {
 
   it('an HTTP request while every pool connection is in use is answered 503 server/busy with Retry-After', async () => {
     const response = await withConversationLocked(async () => {
-      const waiting = send(socket, randomUUID());
+      const waiting = edit();
       await waitForLockWait();
       const answer = await t.http('GET', '/api/conversations', { cookie: bob.cookie });
       await waiting;

@@ -1,0 +1,311 @@
+import { ErrorCode, type Message } from '@parley/shared';
+import type { Pool, PoolConnection } from 'mariadb';
+import { AppError } from '../../lib/app-error.js';
+import { failpoint } from '../../lib/failpoints.js';
+import { conversationNotFound } from '../conversations/conversations.service.js';
+import { toReplyRef } from './message-dto.js';
+
+/** One `message:send` as the batch store takes it (already validated against the shared schema). */
+export interface PendingMessage {
+  conversationId: number;
+  senderId: number;
+  clientMsgId: string;
+  text: string;
+  replyToId: number | null;
+}
+
+/**
+ * What became of one message of a batch: stored now (with the DTO built from what was written),
+ * stored before (the id of the first message with its (senderId, clientMsgId), to be read back), or
+ * refused on its own (not a member, reply target elsewhere, clientMsgId used in another conversation).
+ */
+export type BatchOutcome =
+  | { kind: 'stored'; message: Message }
+  | { kind: 'duplicate'; messageId: number }
+  | { kind: 'refused'; error: AppError };
+
+interface ConversationRow {
+  id: number;
+  lastSeq: number;
+  lastChangeSeq: number;
+}
+interface MemberRow {
+  conversationId: number;
+  id: number;
+  username: string;
+  displayName: string;
+}
+interface ExistingRow {
+  id: number;
+  conversationId: number;
+  senderId: number;
+  clientMsgId: string;
+}
+interface ReplyRow {
+  id: number;
+  conversationId: number;
+  seq: number;
+  text: string;
+  deletedAt: Date | null;
+  senderId: number;
+  username: string;
+  displayName: string;
+}
+interface InsertedRow {
+  id: number;
+  conversationId: number;
+  seq: number;
+}
+
+const ER_DUP_ENTRY = 1062;
+
+/** "YYYY-MM-DD HH:MM:SS.mmm" in UTC, as Prisma stores DATETIME(3). */
+function sqlDateTime(at: Date): string {
+  return at.toISOString().slice(0, 23).replace('T', ' ');
+}
+
+const placeholders = (count: number, each: string) => Array.from({ length: count }, () => each).join(', ');
+
+const keyOf = (senderId: number, clientMsgId: string) => `${senderId}:${clientMsgId}`;
+
+/**
+ * Writes a batch of new messages in one transaction of three round trips, on a connection of its own
+ * pool (the driver pipelines the statements of each round trip; they run in order on the server):
+ *
+ * 1. START TRANSACTION; lock every conversation of the batch (`SELECT … FOR UPDATE`, in primary-key
+ *    order, so two batches never deadlock on each other); read the senders' memberships and
+ *    summaries, the (senderId, clientMsgId) pairs already stored and the reply targets.
+ * 2. One multi-row INSERT of the new messages (`RETURNING` their ids), one UPDATE moving every
+ *    conversation's lastSeq/lastChangeSeq, one UPDATE raising every sender's read and delivered
+ *    positions with GREATEST.
+ * 3. COMMIT.
+ *
+ * Exactly once, gapless: deduplication happens before seqs are assigned, under the conversation
+ * locks (the session reads committed rows, so a duplicate committed by a batch that held the lock
+ * before is seen), so a duplicate never takes a seq. A duplicate whose first copy is in another
+ * conversation and not yet committed is the one case the lock does not order; its INSERT then fails
+ * on the unique key, the batch is rolled back and run once more, and the rerun sees it.
+ */
+export async function storeBatch(
+  pool: Pool,
+  batch: readonly PendingMessage[],
+  now: Date,
+): Promise<BatchOutcome[]> {
+  try {
+    return await storeBatchOnce(pool, batch, now);
+  } catch (error) {
+    if ((error as { errno?: unknown }).errno !== ER_DUP_ENTRY) throw error;
+    return storeBatchOnce(pool, batch, now);
+  }
+}
+
+async function storeBatchOnce(
+  pool: Pool,
+  batch: readonly PendingMessage[],
+  now: Date,
+): Promise<BatchOutcome[]> {
+  const connection = await pool.getConnection();
+  let open = false;
+  try {
+    open = true;
+    const { conversations, members, existing, replies } = await lockAndRead(connection, batch);
+    const outcomes = decide(batch, conversations, members, existing, replies, now);
+    const fresh = outcomes.filter((entry) => entry.insert !== null);
+    if (fresh.length > 0) {
+      const rows = await write(
+        connection,
+        fresh.map((entry) => entry.insert!),
+        now,
+      );
+      const ids = new Map(rows.map((row) => [`${row.conversationId}:${row.seq}`, row.id]));
+      for (const { outcome } of fresh) {
+        if (outcome.kind !== 'stored') continue;
+        const id = ids.get(`${outcome.message.conversationId}:${outcome.message.seq}`);
+        if (id === undefined) throw new Error('INSERT … RETURNING left out a stored message');
+        outcome.message.id = id;
+      }
+    }
+    failpoint('message-send:before-commit');
+    await connection.query('COMMIT');
+    open = false;
+    return outcomes.map((entry) => entry.outcome);
+  } finally {
+    if (open) await connection.query('ROLLBACK').catch(() => undefined);
+    await connection.release().catch(() => undefined);
+  }
+}
+
+async function lockAndRead(connection: PoolConnection, batch: readonly PendingMessage[]) {
+  const conversationIds = [...new Set(batch.map((message) => message.conversationId))].sort((a, b) => a - b);
+  const pairs = [...new Map(batch.map((m) => [`${m.conversationId}:${m.senderId}`, m])).values()];
+  const replyIds = [...new Set(batch.flatMap((message) => message.replyToId ?? []))];
+  // Issued together: the driver pipelines them, so this is one round trip.
+  const started = connection.query('START TRANSACTION');
+  const locked = connection.query<ConversationRow[]>(
+    `SELECT id, lastSeq, lastChangeSeq FROM conversations
+      WHERE id IN (${placeholders(conversationIds.length, '?')}) ORDER BY id FOR UPDATE`,
+    conversationIds,
+  );
+  const membersRead = connection.query<MemberRow[]>(
+    `SELECT m.conversationId, u.id, u.username, u.displayName
+       FROM memberships m JOIN users u ON u.id = m.userId
+      WHERE ${placeholders(pairs.length, '(m.conversationId = ? AND m.userId = ?)').replaceAll(', (', ' OR (')}`,
+    pairs.flatMap((m) => [m.conversationId, m.senderId]),
+  );
+  const existingRead = connection.query<ExistingRow[]>(
+    `SELECT id, conversationId, senderId, clientMsgId FROM messages
+      WHERE ${placeholders(batch.length, '(senderId = ? AND clientMsgId = ?)').replaceAll(', (', ' OR (')}`,
+    batch.flatMap((m) => [m.senderId, m.clientMsgId]),
+  );
+  const repliesRead =
+    replyIds.length === 0
+      ? Promise.resolve([] as ReplyRow[])
+      : connection.query<ReplyRow[]>(
+          `SELECT r.id, r.conversationId, r.seq, r.text, r.deletedAt, u.id AS senderId, u.username, u.displayName
+             FROM messages r JOIN users u ON u.id = r.senderId
+            WHERE r.id IN (${placeholders(replyIds.length, '?')})`,
+          replyIds,
+        );
+  const settled = await Promise.allSettled([started, locked, membersRead, existingRead, repliesRead]);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return {
+    conversations: new Map((await locked).map((row) => [row.id, row])),
+    members: new Map((await membersRead).map((row) => [`${row.conversationId}:${row.id}`, row])),
+    existing: new Map((await existingRead).map((row) => [keyOf(row.senderId, row.clientMsgId), row])),
+    replies: new Map((await repliesRead).map((row) => [row.id, row])),
+  };
+}
+
+interface Insert {
+  message: PendingMessage;
+  seq: number;
+  changeSeq: number;
+}
+
+function decide(
+  batch: readonly PendingMessage[],
+  conversations: Map<number, ConversationRow>,
+  members: Map<string, MemberRow>,
+  existing: Map<string, ExistingRow>,
+  replies: Map<number, ReplyRow>,
+  now: Date,
+): Array<{ outcome: BatchOutcome; insert: Insert | null }> {
+  const next = new Map([...conversations.values()].map((row) => [row.id, { ...row }]));
+  /** The first message of the batch with a given (senderId, clientMsgId), and what became of it. */
+  const firstInBatch = new Map<string, { conversationId: number; outcome: BatchOutcome }>();
+  const reused = () =>
+    new AppError(ErrorCode.Invalid, 'clientMsgId was already used for another message', [
+      { path: 'clientMsgId', message: 'already used for another message' },
+    ]);
+
+  return batch.map((message) => {
+    const refuse = (error: AppError) => ({ outcome: { kind: 'refused', error } as const, insert: null });
+    const sender = members.get(`${message.conversationId}:${message.senderId}`);
+    const conversation = next.get(message.conversationId);
+    if (!sender || !conversation) return refuse(conversationNotFound());
+    const key = keyOf(message.senderId, message.clientMsgId);
+    const stored = existing.get(key);
+    if (stored) {
+      if (stored.conversationId !== message.conversationId) return refuse(reused());
+      return { outcome: { kind: 'duplicate', messageId: stored.id } as const, insert: null };
+    }
+    const earlier = firstInBatch.get(key);
+    if (earlier) {
+      if (earlier.conversationId !== message.conversationId) return refuse(reused());
+      return { outcome: earlier.outcome, insert: null };
+    }
+    let replyTo: Message['replyTo'] = null;
+    if (message.replyToId !== null) {
+      const reply = replies.get(message.replyToId);
+      if (!reply || reply.conversationId !== message.conversationId) {
+        const notFound = refuse(
+          new AppError(ErrorCode.MessageNotFound, 'No such message in this conversation'),
+        );
+        firstInBatch.set(key, { conversationId: message.conversationId, outcome: notFound.outcome });
+        return notFound;
+      }
+      replyTo = toReplyRef({
+        ...reply,
+        sender: { id: reply.senderId, username: reply.username, displayName: reply.displayName },
+      });
+    }
+    conversation.lastSeq += 1;
+    conversation.lastChangeSeq += 1;
+    const insert: Insert = { message, seq: conversation.lastSeq, changeSeq: conversation.lastChangeSeq };
+    const outcome: BatchOutcome = {
+      kind: 'stored',
+      message: {
+        id: 0, // filled in from INSERT … RETURNING
+        conversationId: message.conversationId,
+        seq: insert.seq,
+        changeSeq: insert.changeSeq,
+        clientMsgId: message.clientMsgId,
+        sender: { id: sender.id, username: sender.username, displayName: sender.displayName },
+        type: 'text',
+        text: message.text,
+        createdAt: now.toISOString(),
+        editedAt: null,
+        deletedAt: null,
+        replyTo,
+        reactions: [],
+      },
+    };
+    firstInBatch.set(key, { conversationId: message.conversationId, outcome });
+    return { outcome, insert };
+  });
+}
+
+/** The second round trip: insert, move the conversations on, raise the senders' positions. */
+async function write(connection: PoolConnection, inserts: Insert[], now: Date): Promise<InsertedRow[]> {
+  const at = sqlDateTime(now);
+  const inserted = connection.query<InsertedRow[]>(
+    `INSERT INTO messages (conversationId, seq, senderId, clientMsgId, type, text, createdAt, changeSeq, replyToId)
+     VALUES ${placeholders(inserts.length, "(?, ?, ?, ?, 'text', ?, ?, ?, ?)")}
+     RETURNING id, conversationId, seq`,
+    inserts.flatMap(({ message, seq, changeSeq }) => [
+      message.conversationId,
+      seq,
+      message.senderId,
+      message.clientMsgId,
+      message.text,
+      at,
+      changeSeq,
+      message.replyToId,
+    ]),
+  );
+  const last = new Map<number, Insert>();
+  const reads = new Map<string, Insert>();
+  for (const insert of inserts) {
+    last.set(insert.message.conversationId, insert);
+    reads.set(`${insert.message.conversationId}:${insert.message.senderId}`, insert);
+  }
+  const tops = [...last.values()];
+  const conversationsMoved = connection.query(
+    `UPDATE conversations
+        SET lastSeq = CASE id ${placeholders(tops.length, 'WHEN ? THEN ?').replaceAll(',', '')} END,
+            lastChangeSeq = CASE id ${placeholders(tops.length, 'WHEN ? THEN ?').replaceAll(',', '')} END,
+            lastActivityAt = ?
+      WHERE id IN (${placeholders(tops.length, '?')})`,
+    [
+      ...tops.flatMap((t) => [t.message.conversationId, t.seq]),
+      ...tops.flatMap((t) => [t.message.conversationId, t.changeSeq]),
+      at,
+      ...tops.map((t) => t.message.conversationId),
+    ],
+  );
+  const positions = [...reads.values()];
+  const seqCase = `CASE ${placeholders(positions.length, 'WHEN conversationId = ? AND userId = ? THEN ?').replaceAll(',', '')} END`;
+  const seqArgs = positions.flatMap((p) => [p.message.conversationId, p.message.senderId, p.seq]);
+  const readsRaised = connection.query(
+    `UPDATE memberships
+        SET lastReadSeq = GREATEST(lastReadSeq, ${seqCase}),
+            lastDeliveredSeq = GREATEST(lastDeliveredSeq, ${seqCase})
+      WHERE ${placeholders(positions.length, '(conversationId = ? AND userId = ?)').replaceAll(', (', ' OR (')}`,
+    [...seqArgs, ...seqArgs, ...positions.flatMap((p) => [p.message.conversationId, p.message.senderId])],
+  );
+  const settled = await Promise.allSettled([inserted, conversationsMoved, readsRaised]);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return inserted;
+}

@@ -1,0 +1,48 @@
+import fp from 'fastify-plugin';
+import { createPool, type Pool } from 'mariadb';
+import type { DatabasePoolConfig } from '../config.js';
+import { parseDatabaseUrl } from '../db/migrate.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The send path's own connections (features/messages/send-batcher.ts), apart from Prisma's pool. */
+    storePool: Pool;
+  }
+}
+
+export interface StorePoolOptions {
+  databaseUrl: string;
+  /** Connections: one per batch being written. */
+  connections: number;
+  pool: Pick<DatabasePoolConfig, 'poolTimeoutMs' | 'lockWaitTimeoutSeconds'>;
+}
+
+/**
+ * A mariadb pool for the message store's raw SQL. Its waits are bounded like Prisma's
+ * (plugins/prisma.ts), so an outage is answered as retryable before the client gives up. Sessions
+ * read committed rows (messages.repository.ts explains why a write that waited for a lock needs
+ * that); the driver pipelines queries issued together and caches prepared statements.
+ */
+export function createStorePool({ databaseUrl, connections, pool }: StorePoolOptions): Pool {
+  return createPool({
+    ...parseDatabaseUrl(databaseUrl),
+    connectionLimit: connections,
+    acquireTimeout: pool.poolTimeoutMs,
+    connectTimeout: 2_000,
+    pipelining: true,
+    prepareCacheLength: 256,
+    initSql: 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
+    sessionVariables: { innodb_lock_wait_timeout: pool.lockWaitTimeoutSeconds },
+  });
+}
+
+export default fp<StorePoolOptions>(
+  async (fastify, options) => {
+    const pool = createStorePool(options);
+    fastify.decorate('storePool', pool);
+    fastify.addHook('onClose', async () => {
+      await pool.end();
+    });
+  },
+  { name: 'store-pool' },
+);

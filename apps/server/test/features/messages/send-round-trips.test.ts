@@ -1,0 +1,124 @@
+// The send path's cost in steady state, counted on the wire: every round trip between the server
+// and MariaDB passes a TCP proxy, and the amortised count per stored message is bounded.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_DATABASE_SERVER_URL } from '../../helpers/database.js';
+import {
+  createGroup,
+  okData,
+  startTestServer,
+  type ClientSocket,
+  type TestServer,
+  type TestUser,
+} from '../../helpers/server.js';
+import { readStoredMessages } from '../../helpers/stored-messages.js';
+import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
+
+const SENDERS = 50;
+const GROUP_SIZE = 5;
+const ROUNDS = 4;
+
+/** A test server whose every database connection passes a proxy that counts round trips. */
+async function startProxiedServer(): Promise<{ proxy: TcpProxy; t: TestServer }> {
+  const target = new URL(TEST_DATABASE_SERVER_URL);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 3306) });
+  const t = await startTestServer({
+    env: { AUTH_RATE_LIMIT_PER_IP: '1000' },
+    databaseUrl: (url) => {
+      const proxied = new URL(url);
+      proxied.hostname = proxy.host;
+      proxied.port = String(proxy.port);
+      return proxied.toString();
+    },
+  });
+  return { proxy, t };
+}
+
+describe('the send path in steady state', () => {
+  let proxy: TcpProxy;
+  let t: TestServer;
+  const senders: Array<{ user: TestUser; socket: ClientSocket; conversationId: number }> = [];
+
+  beforeAll(async () => {
+    ({ proxy, t } = await startProxiedServer());
+    const users: TestUser[] = [];
+    for (let i = 0; i < SENDERS; i += 1) users.push(await t.signUp());
+    for (let first = 0; first < SENDERS; first += GROUP_SIZE) {
+      const [owner, ...members] = users.slice(first, first + GROUP_SIZE);
+      const { id } = await createGroup(t, owner!, members);
+      for (const user of [owner!, ...members]) {
+        senders.push({ user, socket: await t.connectSocket(user.cookie), conversationId: id });
+      }
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.close();
+    await proxy?.close();
+  });
+
+  const sendRound = () =>
+    Promise.all(
+      senders.map(async ({ socket, conversationId }) =>
+        okData(
+          await socket.emitWithAck('message:send', {
+            conversationId,
+            clientMsgId: randomUUID(),
+            text: 'steady',
+          }),
+        ),
+      ),
+    );
+
+  it(`takes at most 3 database round trips per message with ${SENDERS} senders at once`, async () => {
+    // Warm up: every connection opened, every statement shape seen once.
+    await sendRound();
+    const before = proxy.roundTrips;
+
+    for (let round = 0; round < ROUNDS; round += 1) await sendRound();
+
+    const perMessage = (proxy.roundTrips - before) / (SENDERS * ROUNDS);
+    expect(perMessage, `${perMessage} round trips per message`).toBeLessThanOrEqual(3);
+    // Everything was stored, gapless in every conversation.
+    const stored = await readStoredMessages(t.config.databaseUrl);
+    expect(stored).toHaveLength(SENDERS * (ROUNDS + 1));
+    for (const { conversationId } of senders) {
+      const seqs = stored.filter((row) => row.conversationId === conversationId).map((row) => row.seq);
+      expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    }
+  });
+});
+
+describe('the send path for one sender alone', () => {
+  let proxy: TcpProxy;
+  let t: TestServer;
+  let socket: ClientSocket;
+  let conversationId: number;
+
+  beforeAll(async () => {
+    ({ proxy, t } = await startProxiedServer());
+    const [alice, bob] = [await t.signUp(), await t.signUp()];
+    conversationId = (await createGroup(t, alice, [bob])).id;
+    socket = await t.connectSocket(alice.cookie);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await proxy?.close();
+  });
+
+  const send = async (text: string) =>
+    okData(await socket.emitWithAck('message:send', { conversationId, clientMsgId: randomUUID(), text }));
+
+  it('takes at most 3 database round trips per message, one message at a time', async () => {
+    // Warm up: both store connections opened and just used (an idle one is pinged before use).
+    for (let i = 0; i < 4; i += 1) await send('warm-up');
+    const before = proxy.roundTrips;
+    const count = 20;
+
+    for (let i = 0; i < count; i += 1) await send('alone');
+
+    const perMessage = (proxy.roundTrips - before) / count;
+    expect(perMessage, `${perMessage} round trips per message`).toBeLessThanOrEqual(3);
+  });
+});

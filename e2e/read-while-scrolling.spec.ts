@@ -8,11 +8,8 @@ import {
   test,
   waitForText,
 } from './fixtures.js';
-import { openConversationId, sendMessagesThroughSocket, serverReadState } from './seed.js';
+import { numbered, openConversationId, sendMessagesThroughSocket, serverReadState } from './seed.js';
 import { settledView } from './viewport.js';
-
-const numbered = (count: number, stem: string) =>
-  Array.from({ length: count }, (_, index) => `${stem} ${index + 1}`);
 
 /** The row of the stored message `seq` in `log`. */
 const row = (log: Locator, seq: number) => log.locator(`[data-testid=message][data-seq="${seq}"]`);

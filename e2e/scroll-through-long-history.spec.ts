@@ -8,11 +8,8 @@ import {
   test,
   waitForText,
 } from './fixtures.js';
-import { openConversationId, sendMessagesThroughSocket } from './seed.js';
+import { numbered, openConversationId, sendMessagesThroughSocket } from './seed.js';
 import { settledView } from './viewport.js';
-
-const numbered = (count: number, stem: string) =>
-  Array.from({ length: count }, (_, index) => `${stem} ${index + 1}`);
 
 test('scrolling up through 1,000 messages shows every one in order, with no jump while older pages load', async ({
   signUp,

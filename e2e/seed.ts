@@ -13,6 +13,11 @@ export function openConversationId(page: Page): number {
   return Number(match[1]);
 }
 
+/** `count` texts "stem 1", "stem 2", …, to tell the messages of a long history apart. */
+export function numbered(count: number, stem: string): string[] {
+  return Array.from({ length: count }, (_, index) => `${stem} ${index + 1}`);
+}
+
 /** A message to send: its text, and the id of a message of the same conversation it replies to. */
 export type SeedMessage = string | { text: string; replyToId: number };
 

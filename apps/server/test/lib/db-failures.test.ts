@@ -184,8 +184,13 @@ describe('classifying database failures', () => {
     const error = await failureOf(() =>
       prisma.$transaction(async (tx) => {
         const [{ id }] = await tx.$queryRawUnsafe<[{ id: bigint | number }]>('SELECT CONNECTION_ID() AS id');
-        // Prisma's queries are lazy: then() sends it now.
-        const sleeping = tx.$queryRawUnsafe('SELECT SLEEP(5)').then(() => undefined);
+        // Prisma's queries are lazy: then() sends it now. Its failure is caught at once and rethrown
+        // below: the KILL can fail it before the KILL's own answer arrives, and a rejection nobody
+        // handles yet is reported as unhandled.
+        const sleeping = tx.$queryRawUnsafe('SELECT SLEEP(5)').then(
+          () => null,
+          (error: unknown) => ({ error }),
+        );
         await expect
           .poll(
             async () =>
@@ -198,7 +203,8 @@ describe('classifying database failures', () => {
           )
           .toBe(1n);
         await raw.query(`KILL CONNECTION ${Number(id)}`);
-        await sleeping;
+        const failed = await sleeping;
+        if (failed) throw failed.error;
       }),
     );
 

@@ -4,6 +4,7 @@ import ChatLayout from '@/pages/ChatLayout.vue';
 import ConversationPage from '@/pages/ConversationPage.vue';
 import LoginPage from '@/pages/LoginPage.vue';
 import RegisterPage from '@/pages/RegisterPage.vue';
+import { safeRedirect } from '@/lib/redirect';
 import { useSessionStore } from '@/stores/session';
 
 declare module 'vue-router' {
@@ -11,11 +12,6 @@ declare module 'vue-router' {
     requiresAuth?: boolean;
     guestOnly?: boolean;
   }
-}
-
-/** Only same-app paths, so `?redirect=` cannot send anyone to another site. */
-export function safeRedirect(value: unknown): string | null {
-  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') ? value : null;
 }
 
 export function createAppRouter() {

@@ -30,6 +30,13 @@ export const useConversationsStore = defineStore('conversations', () => {
    */
   const viewingLatest = ref(false);
   const fetching = new Map<number, Promise<Conversation | null>>();
+  /**
+   * Conversations whose unread count may be wrong: a live message arrived out of seq order or after
+   * a gap, or an unread one was deleted. Only a fetched copy at least as new as ours settles it.
+   */
+  const countInDoubt = new Set<number>();
+  /** Conversations with a refetch of their count in flight (at most one each). */
+  const refetching = new Set<number>();
 
   const sorted = computed(() => [...byId.values()].sort(byActivityDesc));
   const totalUnread = computed(() => sorted.value.reduce((sum, c) => sum + c.unreadCount, 0));
@@ -76,8 +83,17 @@ export const useConversationsStore = defineStore('conversations', () => {
     useReceiptsStore().ingest(conversation);
   }
 
+  /**
+   * Takes a fetched copy. A copy older than ours keeps our count, which is right only if we counted
+   * every message since from a sound base; when that is in doubt the count is fetched again, until a
+   * copy at least as new as ours (a consistent snapshot of the server's count) settles it.
+   */
   function upsert(conversation: Conversation): void {
-    byId.set(conversation.id, merged(conversation, byId.get(conversation.id)));
+    const known = byId.get(conversation.id);
+    const behind = known !== undefined && known.lastSeq > conversation.lastSeq;
+    byId.set(conversation.id, merged(conversation, known));
+    if (!behind) countInDoubt.delete(conversation.id);
+    else if (countInDoubt.has(conversation.id)) refetch(conversation.id);
     useReceiptsStore().ingest(conversation);
     if (isReading(conversation.id)) markRead(conversation.id);
   }
@@ -135,6 +151,9 @@ export const useConversationsStore = defineStore('conversations', () => {
 
     const isOwn = message.sender.id === currentUserId;
     const reading = isReading(message.conversationId);
+    // Messages in between were never seen live (a gap while the list was loading, or sends of other
+    // processes overtaken by our own acknowledgement): counting this one alone would lose them.
+    if (message.seq > conversation.lastSeq + 1 && !reading) refetch(conversation.id);
     byId.set(conversation.id, {
       ...conversation,
       lastMessage: message,
@@ -162,11 +181,24 @@ export const useConversationsStore = defineStore('conversations', () => {
     }
   }
 
-  /** Takes the server's unread count and read position for a conversation whose count is in doubt. */
+  /**
+   * Takes the server's unread count and read position for a conversation whose count is in doubt.
+   * One fetch at a time per conversation; `upsert` fetches again while the answer is older than ours.
+   */
   function refetch(id: number): void {
-    conversationsApi.fetchConversation(id).then(upsert, (error: unknown) => {
-      console.warn('refreshing the unread count failed', error);
-    });
+    countInDoubt.add(id);
+    if (refetching.has(id)) return;
+    refetching.add(id);
+    conversationsApi.fetchConversation(id).then(
+      (conversation) => {
+        refetching.delete(id);
+        upsert(conversation);
+      },
+      (error: unknown) => {
+        refetching.delete(id);
+        console.warn('refreshing the unread count failed', error);
+      },
+    );
   }
 
   /** Our read position moved in another tab or device. Positions only move forward. */
@@ -241,6 +273,7 @@ export const useConversationsStore = defineStore('conversations', () => {
   function reset(): void {
     byId.clear();
     fetching.clear();
+    countInDoubt.clear();
     status.value = 'idle';
     openId.value = null;
     viewingLatest.value = false;

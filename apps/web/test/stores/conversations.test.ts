@@ -177,6 +177,45 @@ describe('conversations store', () => {
     expect(store.get(1)).toMatchObject({ lastSeq: 2, lastMessage: { text: 'second' } });
   });
 
+  it('fetches the count after a gap, and again while the answer is older than what arrived since', async () => {
+    // The list loaded at seq 5; 6 and 7 went elsewhere (the conversation was being fetched on its
+    // own), then 8 arrives live. Counting 8 alone would say 6 where the server says 8.
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1, lastSeq: 5, unreadCount: 5 }));
+    const ninth = makeMessage({ seq: 9, conversationId: 1, text: 'ninth' });
+    const answers = [
+      makeConversation({ id: 1, lastSeq: 8, unreadCount: 8 }),
+      makeConversation({ id: 1, lastSeq: 9, lastMessage: ninth, unreadCount: 9 }),
+    ];
+    let release!: () => void;
+    const firstHeld = new Promise<void>((resolve) => (release = resolve));
+    const requests = stubFetch(async () => {
+      const conversation = answers[requests.length - 1]!;
+      if (requests.length === 1) await firstHeld;
+      return { status: 200, body: { conversation } };
+    });
+
+    store.applyMessage(makeMessage({ seq: 8, conversationId: 1 }), alice.id);
+    // 9 arrives while the first answer (as of 8) is on its way: that answer is behind ours.
+    store.applyMessage(ninth, alice.id);
+    expect(store.get(1)).toMatchObject({ lastSeq: 9, unreadCount: 7 });
+    release();
+
+    await vi.waitFor(() => expect(store.get(1)?.unreadCount).toBe(9));
+    expect(requests.map((request) => request.url)).toEqual(['/api/conversations/1', '/api/conversations/1']);
+    expect(store.get(1)).toMatchObject({ lastSeq: 9, lastMessage: { text: 'ninth' } });
+  });
+
+  it('keeps counting without fetching while messages arrive one after another', () => {
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1, lastSeq: 5, unreadCount: 5 }));
+    const requests = stubFetch(() => ({ status: 500, body: undefined }));
+    store.applyMessage(makeMessage({ seq: 6, conversationId: 1 }), alice.id);
+    store.applyMessage(makeMessage({ seq: 7, conversationId: 1 }), alice.id);
+    expect(store.get(1)).toMatchObject({ lastSeq: 7, unreadCount: 7 });
+    expect(requests).toEqual([]);
+  });
+
   it('adds a conversation we were just added to (conversation:new)', () => {
     const store = useConversationsStore();
     store.upsert(makeConversation({ id: 1, createdAt: at(1) }));

@@ -1,5 +1,5 @@
-import { useDocumentVisibility, useWindowFocus } from '@vueuse/core';
-import { watch } from 'vue';
+import { useDocumentVisibility, useEventListener, useIdle, useTitle, useWindowFocus } from '@vueuse/core';
+import { computed, watch } from 'vue';
 import type { Router } from 'vue-router';
 import { pageTitle } from '@/composables/documentTitle';
 import { i18n } from '@/i18n';
@@ -95,10 +95,10 @@ function installReadReporting(): void {
     },
   );
   // What waits for the report interval goes out before a reload, a closed tab or a frozen page.
-  document.addEventListener('visibilitychange', () => {
+  useEventListener(document, 'visibilitychange', () => {
     if (document.visibilityState === 'hidden') receipts.flushReports();
   });
-  window.addEventListener('pagehide', () => receipts.flushReports());
+  useEventListener(window, 'pagehide', () => receipts.flushReports());
 }
 
 /**
@@ -108,37 +108,26 @@ function installReadReporting(): void {
 function installIdleDetection(): void {
   const presence = usePresenceStore();
   const session = useSessionStore();
-  let lastActivity = Date.now();
-
-  const update = () => {
-    if (!session.user) return;
-    const idle = document.visibilityState === 'hidden' || Date.now() - lastActivity >= IDLE_AFTER_MS;
-    void presence.setOwnStatus(idle ? 'away' : 'online');
-  };
-  const onActivity = () => {
-    lastActivity = Date.now();
-    if (presence.ownStatus === 'away') update();
-  };
-
-  for (const event of ['pointermove', 'pointerdown', 'keydown', 'wheel', 'touchstart', 'focus'] as const)
-    window.addEventListener(event, onActivity, { passive: true });
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') lastActivity = Date.now();
-    update();
+  const { idle } = useIdle(IDLE_AFTER_MS, {
+    events: ['pointermove', 'pointerdown', 'keydown', 'wheel', 'touchstart', 'focus'],
+    listenForVisibilityChange: true,
   });
-  setInterval(update, 15_000);
+  const visibility = useDocumentVisibility();
+  watch([idle, visibility, () => session.user?.id], ([isIdle, state, userId]) => {
+    if (userId === undefined) return;
+    void presence.setOwnStatus(isIdle || state === 'hidden' ? 'away' : 'online');
+  });
 }
 
 /** "(3) Design team · Parley": the tab shows where you are and how much is waiting. */
 function installUnreadTitle(): void {
   const conversations = useConversationsStore();
-  watch(
-    () => [conversations.totalUnread, pageTitle.value, i18n.global.locale.value] as const,
-    ([unread, title]) => {
+  useTitle(
+    computed(() => {
+      const unread = conversations.totalUnread;
       const appName = i18n.global.t('app.name');
-      const base = title ? `${title} · ${appName}` : appName;
-      document.title = unread > 0 ? `(${unread > 99 ? '99+' : unread}) ${base}` : base;
-    },
-    { immediate: true },
+      const base = pageTitle.value ? `${pageTitle.value} · ${appName}` : appName;
+      return unread > 0 ? `(${unread > 99 ? '99+' : unread}) ${base}` : base;
+    }),
   );
 }

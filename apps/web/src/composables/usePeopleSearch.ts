@@ -1,0 +1,72 @@
+import type { UserSummary } from '@parley/shared';
+import { tryOnScopeDispose, useDebounceFn } from '@vueuse/core';
+import { ref } from 'vue';
+import { searchUsers } from '@/api/users';
+
+export interface PeopleSearchOptions {
+  /** How many people one search returns at most (the server's default when left out). */
+  limit?: number;
+  /** How long typing must pause before `searchSoon` asks the server, in milliseconds. */
+  debounceMs?: number;
+}
+
+/**
+ * People found by username or display name (`GET /api/users?q=`), for pickers and dialogs.
+ * Only the latest search counts: an older one still in flight is aborted, and its answer dropped.
+ * `results`, `searching` and `failed` are what the UI shows; the search is aborted with its scope.
+ */
+export function usePeopleSearch({ limit, debounceMs = 250 }: PeopleSearchOptions = {}) {
+  const results = ref<UserSummary[]>([]);
+  const searching = ref(false);
+  const failed = ref(false);
+  let controller: AbortController | null = null;
+  /** Counts searches asked for: a debounced one runs only if nothing was asked after it. */
+  let asked = 0;
+
+  /** Searches for `term` now ('' lists everyone, up to `limit`). */
+  async function search(term: string): Promise<void> {
+    asked += 1;
+    controller?.abort();
+    const current = new AbortController();
+    controller = current;
+    searching.value = true;
+    failed.value = false;
+    try {
+      results.value = await searchUsers(term, current.signal, limit);
+    } catch (error) {
+      if (current.signal.aborted) return;
+      results.value = [];
+      failed.value = true;
+      console.warn('people search failed', error);
+    } finally {
+      if (controller === current) searching.value = false;
+    }
+  }
+
+  const debounced = useDebounceFn((term: string, ticket: number) => {
+    if (ticket === asked) void search(term);
+  }, debounceMs);
+
+  /** Searches for `term` once typing pauses; shows `searching` meanwhile. */
+  function searchSoon(term: string): void {
+    asked += 1;
+    searching.value = true;
+    void debounced(term, asked);
+  }
+
+  /** Forgets the results and any search in flight or waiting. */
+  function clear(): void {
+    asked += 1;
+    controller?.abort();
+    results.value = [];
+    searching.value = false;
+    failed.value = false;
+  }
+
+  tryOnScopeDispose(() => {
+    asked += 1;
+    controller?.abort();
+  });
+
+  return { results, searching, failed, search, searchSoon, clear };
+}

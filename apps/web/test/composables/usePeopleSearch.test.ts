@@ -1,0 +1,65 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { effectScope } from 'vue';
+import { usePeopleSearch } from '@/composables/usePeopleSearch';
+import { bob, stubFetch } from '../fixtures';
+
+describe('searching for people', () => {
+  let scope = effectScope();
+  beforeEach(() => {
+    vi.useFakeTimers();
+    scope = effectScope();
+  });
+  afterEach(() => {
+    scope.stop();
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
+
+  const start = (options = {}) => scope.run(() => usePeopleSearch({ debounceMs: 200, ...options }))!;
+  const queries = (requests: { url: string }[]) =>
+    requests.map((request) => new URL(request.url, 'http://parley.test').searchParams.get('q'));
+
+  it('asks the server once typing pauses, for the last term typed only', async () => {
+    const requests = stubFetch(() => ({ status: 200, body: { users: [bob] } }));
+    const search = start();
+    search.searchSoon('b');
+    search.searchSoon('bo');
+    search.searchSoon('bob');
+    expect(search.searching.value).toBe(true);
+    expect(requests).toEqual([]);
+    await vi.advanceTimersByTimeAsync(200);
+    await vi.waitFor(() => expect(search.searching.value).toBe(false));
+    expect(queries(requests)).toEqual(['bob']);
+    expect(search.results.value).toEqual([bob]);
+  });
+
+  it('sends the limit, and a search asked for now replaces one still waiting', async () => {
+    const requests = stubFetch(() => ({ status: 200, body: { users: [] } }));
+    const search = start({ limit: 30 });
+    search.searchSoon('ad');
+    await search.search('');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(queries(requests)).toEqual(['']);
+    expect(new URL(requests[0]!.url, 'http://parley.test').searchParams.get('limit')).toBe('30');
+  });
+
+  it('clearing forgets a search still waiting', async () => {
+    const requests = stubFetch(() => ({ status: 200, body: { users: [bob] } }));
+    const search = start();
+    search.searchSoon('bob');
+    search.clear();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(requests).toEqual([]);
+    expect(search.searching.value).toBe(false);
+    expect(search.results.value).toEqual([]);
+  });
+
+  it('says the search failed when the server cannot answer', async () => {
+    stubFetch(() => ({ status: 500, body: { error: { code: 'server/internal', message: 'boom' } } }));
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const search = start();
+    await search.search('bob');
+    expect(search.failed.value).toBe(true);
+    expect(search.results.value).toEqual([]);
+  });
+});

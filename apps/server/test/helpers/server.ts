@@ -206,6 +206,35 @@ export function collectEvents<E extends keyof ServerToClientEvents>(
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * A barrier for asserting that something did not arrive: `from` sends a message into
+ * `conversationId`, and this resolves with it once `to` has received it. One server process emits to
+ * a socket in order, so whatever it emitted to `to` before the barrier has arrived by then: assert
+ * absence after this, never after a sleep. `from` and `to` may be the same user's two sockets.
+ */
+export async function messageBarrier(
+  from: ClientSocket,
+  to: ClientSocket,
+  conversationId: number,
+): Promise<Message> {
+  const clientMsgId = randomUUID();
+  const arrived = new Promise<Message>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      to.off('message:new', listener);
+      reject(new Error('the barrier message did not arrive within 5000 ms'));
+    }, 5_000);
+    const listener = (message: Message) => {
+      if (message.clientMsgId !== clientMsgId) return;
+      clearTimeout(timer);
+      to.off('message:new', listener);
+      resolve(message);
+    };
+    to.on('message:new', listener);
+  });
+  okData(await from.emitWithAck('message:send', { conversationId, clientMsgId, text: 'barrier' }));
+  return arrived;
+}
+
 /** The data of a successful acknowledgement; fails the test with the error code otherwise. */
 export function okData<T>(ack: Ack<T>): T {
   if (!ack.ok) throw new Error(`expected ok, got ${ack.error.code}: ${ack.error.message}`);

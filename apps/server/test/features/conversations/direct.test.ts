@@ -2,10 +2,10 @@ import { ErrorCode, type Conversation, type ErrorResponse } from '@parley/shared
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collectEvents,
+  messageBarrier,
   nextEvent,
   queryDatabase,
   sendText,
-  sleep,
   startTestServer,
   uniqueName,
   type TestServer,
@@ -88,10 +88,14 @@ describe('direct conversations', () => {
   it('announces the conversation only when it is created, not when it is opened again', async () => {
     const [alice, bob] = [await t.signUp(), await t.signUp()];
     await openDirect(alice, { username: bob.username });
-    const bobSocket = await t.connectSocket(bob.cookie);
+    const [aliceSocket, bobSocket] = await Promise.all([
+      t.connectSocket(alice.cookie),
+      t.connectSocket(bob.cookie),
+    ]);
     const heard = collectEvents(bobSocket, 'conversation:new');
-    expect((await openDirect(alice, { username: bob.username })).status).toBe(200);
-    await sleep(100);
+    const again = await openDirect(alice, { username: bob.username });
+    expect(again.status).toBe(200);
+    await messageBarrier(aliceSocket, bobSocket, again.body.conversation.id);
     expect(heard).toEqual([]);
   });
 

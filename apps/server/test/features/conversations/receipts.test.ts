@@ -5,6 +5,7 @@ import {
   collectEvents,
   createGroup,
   nextEvent,
+  messageBarrier,
   okData,
   sendText,
   sleep,
@@ -125,13 +126,13 @@ describe('delivery and read receipts', () => {
   });
 
   it("tells the reader's other tabs the new read position and unread count, not the tab that read", async () => {
-    const { bob, id, bobSocket } = await groupWithMessages(3);
+    const { bob, id, aliceSocket, bobSocket } = await groupWithMessages(3);
     const otherTab = await t.connectSocket(bob.cookie);
     const readingTabHeard = collectEvents(bobSocket, 'conversation:read');
     const told = nextEvent(otherTab, 'conversation:read');
     okData(await bobSocket.emitWithAck('conversation:read', { conversationId: id, seq: 2 }));
     expect(await told).toEqual({ conversationId: id, lastReadSeq: 2, unreadCount: 1 });
-    await sleep(50);
+    await messageBarrier(aliceSocket, bobSocket, id);
     expect(readingTabHeard).toEqual([]);
   });
 

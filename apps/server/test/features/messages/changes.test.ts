@@ -13,10 +13,10 @@ import {
   collectEvents,
   createGroup,
   nextEvent,
+  messageBarrier,
   okData,
   queryDatabase,
   sendText,
-  sleep,
   startTestServer,
   type ClientSocket,
   type TestServer,
@@ -249,7 +249,7 @@ describe('replies, edits, deletes and reactions', () => {
       const heard = collectEvents(bobSocket, 'message:updated');
       const second = okData(await remove(aliceSocket, original.id));
       expect(second).toEqual(first);
-      await sleep(100);
+      await messageBarrier(aliceSocket, bobSocket, conversationId);
       expect(heard).toEqual([]);
     });
 

@@ -8,8 +8,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collectEvents,
+  messageBarrier,
   nextEvent,
-  sleep,
   startTestServer,
   type ClientSocket,
   type TestServer,
@@ -65,11 +65,12 @@ describe('messages', () => {
       sender: { id: alice.id, username: alice.username },
     });
     expect(await received).toEqual(ack.data);
-    await sleep(100);
-    expect(echoedToSender).toEqual([]);
-
     const page = await history(bob);
     expect(page.body.messages.at(-1)).toEqual(ack.data);
+
+    // Bob answers; once Alice has his message, her own would have come back before it.
+    const barrier = await messageBarrier(bobSocket, aliceSocket, conversationId);
+    expect(echoedToSender).toEqual([barrier]);
   });
 
   it('numbers messages 1, 2, 3… in one order for everyone, even when sent concurrently', async () => {
@@ -128,9 +129,9 @@ describe('messages', () => {
       text: 'let me in',
     });
     expect(ack).toMatchObject({ ok: false, error: { code: ErrorCode.ConversationNotFound } });
-    await sleep(100);
-    expect(heard).toEqual([]);
-    expect((await history(alice, '?limit=100')).body.messages).toHaveLength(before);
+    const barrier = await messageBarrier(aliceSocket, bobSocket, conversationId);
+    expect(heard).toEqual([barrier]);
+    expect((await history(alice, '?limit=100')).body.messages).toHaveLength(before + 1);
   });
 
   it('refuses an unknown conversation with conversation/not_found', async () => {

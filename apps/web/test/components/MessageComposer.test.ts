@@ -1,0 +1,87 @@
+import { mount } from '@vue/test-utils';
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import MessageComposer from '@/components/message/MessageComposer.vue';
+import { i18n, setLocale } from '@/i18n';
+import { replyPreviewOf } from '@/lib/replyPreview';
+import { useMessagesStore } from '@/stores/messages';
+import { useOutboxStore } from '@/stores/outbox';
+import { makeMessage } from '../fixtures';
+
+vi.mock('@/socket', () => ({ emitTyping: vi.fn(async () => ({ ok: true, data: null })) }));
+
+function mountComposer(conversationId = 1) {
+  const send = vi.spyOn(useOutboxStore(), 'send').mockResolvedValue('client-id');
+  const wrapper = mount(MessageComposer, {
+    props: { conversationId, recipientName: 'Bob Chen' },
+    global: { plugins: [i18n] },
+    attachTo: document.body,
+  });
+  const textarea = wrapper.get('textarea');
+  const sendButton = wrapper.get('button[type="submit"]');
+  return { wrapper, textarea, sendButton, send };
+}
+
+describe('the composer', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    setLocale('en');
+  });
+
+  it('sends the trimmed text on Enter and empties itself', async () => {
+    const { textarea, send } = mountComposer();
+    await textarea.setValue('  Hello, Bob  ');
+    await textarea.trigger('keydown', { key: 'Enter' });
+    expect(send).toHaveBeenCalledWith(1, 'Hello, Bob', null);
+    expect((textarea.element as HTMLTextAreaElement).value).toBe('');
+  });
+
+  it('does not send on Shift+Enter, nor on the Enter that confirms an IME candidate', async () => {
+    const { textarea, send } = mountComposer();
+    await textarea.setValue('ni hao');
+    await textarea.trigger('keydown', { key: 'Enter', shiftKey: true });
+    await textarea.trigger('keydown', { key: 'Enter', isComposing: true });
+    await textarea.trigger('keydown', { key: 'Enter', keyCode: 229 });
+    expect(send).not.toHaveBeenCalled();
+  });
+
+  it('keeps the send button disabled for text that shows nothing', async () => {
+    const { textarea, sendButton, send } = mountComposer();
+    expect(sendButton.attributes('disabled')).toBeDefined();
+    for (const invisible of ['   ', '\u200b\u200b', '\u3164', '\u2800']) {
+      await textarea.setValue(invisible);
+      expect(sendButton.attributes('disabled'), JSON.stringify(invisible)).toBeDefined();
+    }
+    await textarea.trigger('keydown', { key: 'Enter' });
+    expect(send).not.toHaveBeenCalled();
+    await textarea.setValue('ok');
+    expect(sendButton.attributes('disabled')).toBeUndefined();
+  });
+
+  it('keeps a draft per conversation', async () => {
+    const { wrapper, textarea } = mountComposer(1);
+    await textarea.setValue('for the first');
+    await wrapper.setProps({ conversationId: 2 });
+    expect((textarea.element as HTMLTextAreaElement).value).toBe('');
+    await wrapper.setProps({ conversationId: 1 });
+    expect((textarea.element as HTMLTextAreaElement).value).toBe('for the first');
+  });
+
+  it('sends a reply with its quote, and Escape cancels the reply instead', async () => {
+    const messages = useMessagesStore();
+    const quoted = replyPreviewOf(makeMessage({ id: 7, seq: 3, conversationId: 1, text: 'the plan' }));
+    messages.replyDrafts.set(1, quoted);
+    const { wrapper, textarea, send } = mountComposer();
+    expect(wrapper.get('[data-testid="reply-preview"]').text()).toContain('the plan');
+    await textarea.setValue('agreed');
+    await textarea.trigger('keydown', { key: 'Enter' });
+    expect(send).toHaveBeenCalledWith(1, 'agreed', quoted);
+    expect(wrapper.find('[data-testid="reply-preview"]').exists()).toBe(false);
+
+    messages.replyDrafts.set(1, quoted);
+    await wrapper.vm.$nextTick();
+    await textarea.trigger('keydown', { key: 'Escape' });
+    expect(wrapper.find('[data-testid="reply-preview"]').exists()).toBe(false);
+    expect(send).toHaveBeenCalledTimes(1);
+  });
+});

@@ -129,6 +129,26 @@ test('a direct conversation, its message actions, emoji picker and delete dialog
   await expectNoViolations(page, 'the delete dialog');
 });
 
+test('the composer with emoji suggestions and its emoji picker have no axe-core violations', async ({
+  signUp,
+}) => {
+  const ada = await signUp('ada');
+  const grace = await signUp('grace');
+  const page = ada.page;
+  await openDirectConversation(page, grace);
+  await page.getByRole('textbox', { name: 'Message', exact: true }).pressSequentially('Nice :tad');
+  await expect(
+    page.getByRole('listbox', { name: 'Emoji suggestions' }).getByRole('option').first(),
+  ).toBeVisible();
+  await expectNoViolations(page, 'the composer with emoji suggestions');
+  await page.keyboard.press('Escape');
+
+  await page.getByRole('button', { name: 'Insert emoji', exact: true }).click();
+  await expect(page.locator('emoji-picker').getByRole('combobox')).toBeVisible();
+  // As above: the picker's category tabs are icons, which the experimental label-in-name rule counts as text.
+  await expectNoViolations(page, "the composer's emoji picker", { labelInName: false });
+});
+
 test('the "New message" and "New group" dialogs and a group conversation have no axe-core violations', async ({
   signUp,
 }) => {

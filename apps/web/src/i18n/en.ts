@@ -188,6 +188,8 @@ const en = {
     typing: '{first} is typing… | {first} and {second} are typing… | Several people are typing…',
     announce: '{name}: {text}',
     emojiPicker: 'Choose an emoji',
+    insertEmoji: 'Insert emoji',
+    emojiSuggestions: 'Emoji suggestions',
     loadOlder: 'Load older messages',
     loadingOlder: 'Loading older messages…',
     beginning: 'This is the beginning of the conversation.',

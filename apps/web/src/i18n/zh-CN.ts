@@ -190,6 +190,8 @@ const zhCN: MessageSchema = {
     typing: '{first} 正在输入… | {first} 和 {second} 正在输入… | 多人正在输入…',
     announce: '{name}：{text}',
     emojiPicker: '选择表情',
+    insertEmoji: '插入表情',
+    emojiSuggestions: '表情建议',
     loadOlder: '加载更早的消息',
     loadingOlder: '正在加载更早的消息…',
     beginning: '这是会话的开始。',

@@ -59,6 +59,8 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
         PORT: String(port),
         DATABASE_URL: databaseUrl.toString(),
         REDIS_URL: options.redisUrl,
+        // One process, so the instrument preloaded into it sees the whole server.
+        PARLEY_PROCESSES: '1',
         SESSION_SECRET: randomBytes(32).toString('hex'),
         LOG_LEVEL: 'warn',
         // One generator logs every user in from 127.0.0.1 and sends far beyond one person's budget.

@@ -1,4 +1,4 @@
-import type { Conversation, Presence, TypingUpdate } from '@parley/shared';
+import { ErrorCode, type Conversation, type Presence, type TypingUpdate } from '@parley/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFailoverBalancer, type Balancer } from '../helpers/balancer.js';
 import { ChatClient } from '../helpers/chat-client.js';
@@ -8,6 +8,8 @@ import { ServerProcess } from '../helpers/server-process.js';
 import { TEST_REDIS_URL, type TestUser } from '../helpers/server.js';
 import { expectEveryoneHoldsTheStoredConversation } from '../helpers/stored-conversation.js';
 import { readStoredMessages, type StoredMessage } from '../helpers/stored-messages.js';
+
+const SIGNAL_BUDGET = 20;
 
 /** A client with what it was told about presence and typing, besides its messages. */
 interface Person {
@@ -34,8 +36,8 @@ describe('two server processes', () => {
     database = await createTestDatabase();
     keyPrefix = `parley-test:${database.name}:`;
     const redis = { url: TEST_REDIS_URL, keyPrefix };
-    // Room for bursts well beyond a person's pace; the limits are shared through Redis all the same.
-    const env = { SOCKET_RATE_LIMIT: '2000' };
+    // Room for bursts of messages; a small signal budget, to see it shared by the two processes.
+    const env = { SOCKET_RATE_LIMIT: '2000', SOCKET_SIGNAL_RATE_LIMIT: String(SIGNAL_BUDGET) };
     first = await ServerProcess.start({ databaseUrl: database.url, redis, env });
     second = await ServerProcess.start({
       databaseUrl: database.url,
@@ -74,11 +76,16 @@ describe('two server processes', () => {
   });
 
   /** Connects `user` through the balancer that prefers process `via` (0: first, 1: second). */
-  async function connect(user: TestUser, name: string, via: 0 | 1): Promise<Person> {
+  async function connect(
+    user: TestUser,
+    name: string,
+    via: 0 | 1,
+    conversationIds = [directId, groupId],
+  ): Promise<Person> {
     const client = new ChatClient({
       url: balancers[via]!.url,
       cookie: user.cookie,
-      conversationIds: [directId, groupId],
+      conversationIds,
       name,
     });
     const person: Person = { user, client, presence: new Map(), typing: [] };
@@ -187,6 +194,28 @@ describe('two server processes', () => {
         .filter((entry) => entry.conversationId === groupId)
         .map((e) => e.clientMsgId);
       expect(stored.filter((row) => row.senderId === user.id).map((row) => row.clientMsgId)).toEqual(mine);
+    }
+  });
+
+  it('one budget per user across processes, and a sign-out on one process ends the session on the other', async () => {
+    const eve = await first.signUp();
+    // Eve is in no conversation: her tabs only send signals.
+    const onFirst = await connect(eve, 'eve on the first', 0, []);
+    const onSecond = await connect(eve, 'eve on the second', 1, []);
+    const typing = (person: Person) =>
+      person.client.socket.emitWithAck('typing:start', { conversationId: groupId });
+    // Not a member: refused, but each attempt spends the budget first (as it does for anyone).
+    const answers = [];
+    for (let i = 0; i < SIGNAL_BUDGET; i += 1) answers.push(await typing(onFirst));
+    expect(answers.every((answer) => !answer.ok && answer.error.code !== ErrorCode.RateLimited)).toBe(true);
+    expect(await typing(onSecond)).toMatchObject({ ok: false, error: { code: ErrorCode.RateLimited } });
+
+    const ended = new Promise((resolve) => onSecond.client.socket.once('session:ended', resolve));
+    expect((await first.http('POST', '/api/auth/logout', { cookie: eve.cookie })).status).toBeLessThan(300);
+    expect(await ended).toMatchObject({ code: ErrorCode.Unauthenticated });
+    for (const person of [onFirst, onSecond]) {
+      person.client.close();
+      people.splice(people.indexOf(person), 1);
     }
   });
 

@@ -9,7 +9,7 @@
 //
 // Prints a Markdown table (for docs/benchmarks.md) and writes the raw results to bench/.results/.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus as machineCpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -64,8 +64,15 @@ const { values } = parseArgs({
     drain: { type: 'string', default: '5' },
     targets: { type: 'string', default: ALL_TARGETS.join(',') },
     'from-source': { type: 'boolean', default: false },
+    /** Print the table of an earlier run's JSON and exit. */
+    render: { type: 'string' },
   },
 });
+if (values.render) {
+  const earlier = JSON.parse(readFileSync(values.render, 'utf8')) as { records: ScaleRecord[] };
+  console.log(table(earlier.records));
+  process.exit(0);
+}
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const databaseServerUrl = process.env.BENCH_DATABASE_SERVER_URL ?? 'mysql://root@127.0.0.1:3306';
 const rates = values.rates.split(',').map(Number);
@@ -170,9 +177,11 @@ function median(numbers: number[]): number {
 
 /** A Markdown table of medians over rounds, one row per target and rate. */
 function table(records: ScaleRecord[]): string {
+  const targets = [...new Set(records.map((record) => record.target))];
+  const rates = [...new Set(records.map((record) => record.rate))];
   const lines = [
-    '| target | offered msg/s | acked | reach | lost / dup | e2e p50 ms | p99 ms | p99.9 ms | ack p50 ms | server CPU (all processes) | generator CPU |',
-    '| ------ | ------------- | ----- | ----- | ---------- | ---------- | ------ | -------- | ---------- | -------------------------- | ------------- |',
+    '| target | offered msg/s | acked | refused / unanswered | reach | lost / dup | e2e p50 ms | p99 ms | p99.9 ms | ack p50 ms | server CPU (all processes) | generator CPU |',
+    '| ------ | ------------- | ----- | -------------------- | ----- | ---------- | ---------- | ------ | -------- | ---------- | -------------------------- | ------------- |',
   ];
   for (const name of targets) {
     for (const rate of rates) {
@@ -182,6 +191,7 @@ function table(records: ScaleRecord[]): string {
       lines.push(
         `| ${name} | ${Math.round(m((r) => r.load.offeredPerSecond))} | ` +
           `${(m((r) => r.load.acked / Math.max(1, r.load.sent)) * 100).toFixed(1)}% | ` +
+          `${m((r) => Object.values(r.load.refused).reduce((sum, count) => sum + count, 0))} / ${m((r) => r.load.unanswered)} | ` +
           `${(m((r) => r.load.reach) * 100).toFixed(2)}% | ${m((r) => r.load.lost)} / ${m((r) => r.load.duplicates)} | ` +
           `${m((r) => r.load.endToEnd.p50).toFixed(1)} | ${m((r) => r.load.endToEnd.p99).toFixed(1)} | ` +
           `${m((r) => r.load.endToEnd.p999).toFixed(1)} | ${m((r) => r.load.ack.p50).toFixed(1)} | ` +

@@ -66,6 +66,8 @@ const { values } = parseArgs({
     'from-source': { type: 'boolean', default: false },
     /** Print the table of an earlier run's JSON and exit. */
     render: { type: 'string' },
+    /** Where the raw records go (default bench/.results/scale-<time>.json). */
+    json: { type: 'string' },
   },
 });
 if (values.render) {
@@ -246,7 +248,7 @@ try {
 }
 
 mkdirSync(RESULTS_DIR, { recursive: true });
-const jsonPath = `${RESULTS_DIR}scale-${Date.now()}.json`;
+const jsonPath = values.json ?? `${RESULTS_DIR}scale-${Date.now()}.json`;
 const machine = {
   cpus: machineCpus()[0]?.model ?? 'unknown',
   cores: machineCpus().length,

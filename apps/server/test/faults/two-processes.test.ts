@@ -262,4 +262,22 @@ describe('two server processes', () => {
       .toEqual(['online', 'online']);
     expect(second.isRunning).toBe(true);
   });
+  it('a process killed after storing a message but before acknowledging it: the retry on the other process gets the same message, delivered once', async () => {
+    await first.start({ failpoints: ['message-send:after-commit'] });
+    const phone = await connect(carol!, 'carol phone on the first', 0);
+    const entry = phone.client.send(groupId, 'stored on the first, acknowledged by the second');
+    expect(await first.waitForExit()).toEqual({ code: null, signal: 'SIGKILL' });
+    await phone.client.whenOutboxSettled(30_000);
+
+    expect(entry.state).toBe('sent');
+    const rows = (await storedIn(groupId)).filter((row) => row.clientMsgId === entry.clientMsgId);
+    expect(rows.map((row) => row.id)).toEqual([entry.message!.id]);
+    await expectEveryoneHoldsWhatIsStored(groupId, people);
+    for (const { client } of people) {
+      expect(
+        client.received.filter((d) => d.message.id === entry.message!.id),
+        client.name,
+      ).toHaveLength(1);
+    }
+  });
 });

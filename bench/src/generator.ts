@@ -13,6 +13,8 @@ const SETTLE_MAX_MS = 60_000;
 export interface Target {
   kind: ServerKind;
   url: string;
+  /** Several processes of one server: user i connects to urls[i % urls.length] (default: [url]). */
+  urls?: string[];
   /** Session cookie per user (Parley only). */
   cookies?: string[];
   /** The wire id of each room (Parley's conversation ids; the room index otherwise). */
@@ -123,7 +125,7 @@ export class LoadGenerator {
         const user = next++;
         try {
           this.connections[user] = await connect(this.target.kind, {
-            url: this.target.url,
+            url: this.target.urls?.[user % this.target.urls.length] ?? this.target.url,
             cookie: this.target.cookies?.[user],
             rooms: this.workload.roomsOf[user]!.map((room) => this.target.roomIds[room]!),
             onMessage: (text) => this.receive(user, text),

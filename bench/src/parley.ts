@@ -13,8 +13,12 @@ const PASSWORD = 'bench horse battery staple';
 const LOGIN_CONCURRENCY = 4;
 
 export interface ParleyUnderTest {
+  /** The first process (the only one unless `processes` > 1). */
   server: ServerProcess;
   url: string;
+  /** Every process, and where each listens, on one database and one Redis. */
+  servers: ServerProcess[];
+  urls: string[];
   /** Session cookie header of user i. */
   cookies: string[];
   /** Conversation id of room i. */
@@ -31,6 +35,8 @@ export interface ParleyOptions {
   fromSource: boolean;
   databaseServerUrl: string;
   redisUrl: string;
+  /** Parley processes on different ports sharing the database and Redis (default 1; more need redisUrl). */
+  processes?: number;
   log(line: string): void;
 }
 
@@ -42,36 +48,52 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
   const serverUrl = new URL(options.databaseServerUrl);
   const databaseUrl = new URL(options.databaseServerUrl);
   databaseUrl.pathname = `/${databaseName}`;
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const { server } = await ServerProcess.start(
-    {
-      label: 'parley',
-      nodeArgs: options.fromSource ? ['--import', 'tsx', '--conditions=@parley/source'] : [],
-      entry: options.fromSource ? 'src/server.ts' : 'dist/server.js',
-      cwd: SERVER_DIR,
-      cpus: options.cpus,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        DATABASE_URL: databaseUrl.toString(),
-        REDIS_URL: options.redisUrl,
-        SESSION_SECRET: randomBytes(32).toString('hex'),
-        LOG_LEVEL: 'warn',
-        // One generator logs every user in from 127.0.0.1 and sends far beyond one person's budget.
-        AUTH_RATE_LIMIT_PER_IP: '1000000',
-        AUTH_RATE_LIMIT_PER_ACCOUNT: '1000000',
-        AUTH_RATE_LIMIT_PER_ACCOUNT_NEW_DEVICES: '1000000',
-        SOCKET_RATE_LIMIT: '1000000',
-        SOCKET_SIGNAL_RATE_LIMIT: '1000000',
-        BENCH_DATABASE_PORT: serverUrl.port || '3306',
+  const processes = options.processes ?? 1;
+  if (processes > 1 && !options.redisUrl) throw new Error('more than one Parley process needs a Redis URL');
+  const sessionSecret = randomBytes(32).toString('hex');
+  const startOne = async (index: number) => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const { server } = await ServerProcess.start(
+      {
+        label: index === 0 ? 'parley' : `parley-${index + 1}`,
+        nodeArgs: options.fromSource ? ['--import', 'tsx', '--conditions=@parley/source'] : [],
+        entry: options.fromSource ? 'src/server.ts' : 'dist/server.js',
+        cwd: SERVER_DIR,
+        cpus: options.cpus,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          NODE_ENV: 'production',
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          DATABASE_URL: databaseUrl.toString(),
+          REDIS_URL: options.redisUrl,
+          // Its own keys, apart from any other Parley using the same Redis.
+          REDIS_KEY_PREFIX: `${databaseName}:`,
+          // One process, so the instrument preloaded into it sees the whole server.
+          PARLEY_PROCESSES: '1',
+          SESSION_SECRET: sessionSecret,
+          LOG_LEVEL: 'warn',
+          // One generator logs every user in from 127.0.0.1 and sends far beyond one person's budget.
+          AUTH_RATE_LIMIT_PER_IP: '1000000',
+          AUTH_RATE_LIMIT_PER_ACCOUNT: '1000000',
+          AUTH_RATE_LIMIT_PER_ACCOUNT_NEW_DEVICES: '1000000',
+          SOCKET_RATE_LIMIT: '1000000',
+          SOCKET_SIGNAL_RATE_LIMIT: '1000000',
+          BENCH_DATABASE_PORT: serverUrl.port || '3306',
+        },
       },
-    },
-    () => waitUntilReady(url),
-  );
+      () => waitUntilReady(url),
+    );
+    return { server, url };
+  };
+  // One after another: the first creates and migrates the database.
+  const started: { server: ServerProcess; url: string }[] = [];
+  for (let index = 0; index < processes; index += 1) started.push(await startOne(index));
+  const servers = started.map((one) => one.server);
+  const urls = started.map((one) => one.url);
+  const [{ server, url }] = started as [{ server: ServerProcess; url: string }];
 
   const db = await mariadb.createConnection({
     host: serverUrl.hostname,
@@ -81,7 +103,7 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
     database: databaseName,
   });
   const stop = async () => {
-    await server.stop();
+    await Promise.all(servers.map((one) => one.stop()));
     await db.query(`DROP DATABASE IF EXISTS \`${databaseName}\``).catch(() => undefined);
     await db.end().catch(() => undefined);
   };
@@ -98,6 +120,8 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
     return {
       server,
       url,
+      servers,
+      urls,
       cookies,
       roomIds,
       async newestMessageId() {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PRESENCE_BATCH_MS } from '@parley/shared';
@@ -60,6 +61,8 @@ const envSchema = z.object({
   SOCKET_SIGNAL_RATE_LIMIT: z.coerce.number().int().min(1).default(300),
   PRESENCE_BATCH_MS: z.coerce.number().int().min(10).max(60_000).default(PRESENCE_BATCH_MS),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  PARLEY_PROCESSES: z.coerce.number().int().min(1).max(256).optional(),
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
 });
 
 export interface Config {
@@ -103,6 +106,13 @@ export interface Config {
    * slower requests are answered 408 and their connection closed (slow-body denial of service).
    */
   httpRequestTimeoutMs: number;
+  /**
+   * Server processes `node dist/server.js` runs on this machine (src/cluster.ts), sharing one port.
+   * PARLEY_PROCESSES, else WEB_CONCURRENCY (the name hosting platforms set), else one per core when
+   * Redis is configured and one without it: processes share broadcasts, presence and limits only
+   * through Redis.
+   */
+  processes: number;
 }
 
 export interface SendBatchConfig {
@@ -146,6 +156,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const vars = parsed.data;
 
   const allowedOrigins = parseOrigins(vars.ALLOWED_ORIGINS, vars.PORT);
+  const processes = vars.PARLEY_PROCESSES ?? vars.WEB_CONCURRENCY;
+  if (processes !== undefined && processes > 1 && !vars.REDIS_URL) {
+    throw new ConfigError(
+      'Invalid configuration:\n  PARLEY_PROCESSES (or WEB_CONCURRENCY): more than one process needs REDIS_URL (they share broadcasts, presence and limits through Redis)',
+    );
+  }
 
   return {
     env: vars.NODE_ENV,
@@ -191,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     presenceBatchMs: vars.PRESENCE_BATCH_MS,
     httpRequestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
+    processes: processes ?? (vars.REDIS_URL ? availableParallelism() : 1),
   };
 }
 

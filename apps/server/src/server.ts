@@ -1,5 +1,8 @@
+import cluster from 'node:cluster';
 import closeWithGrace from 'close-with-grace';
+import { pino } from 'pino';
 import { buildServer } from './app.js';
+import { isShutdownMessage, superviseWorkers } from './cluster.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { ensureDatabase, migrateDatabase } from './db/migrate.js';
 
@@ -14,25 +17,55 @@ try {
   throw error;
 }
 
-const server = await buildServer({ config });
-
-try {
+/** Creates and migrates the database once, before anything serves (the primary does it for all workers). */
+async function prepareDatabase(log: (msg: string, details?: object) => void): Promise<void> {
   await ensureDatabase(config.databaseUrl);
-  const { applied } = await migrateDatabase(config.databaseUrl, {
-    log: (msg, details) => server.log.info(details ?? {}, msg),
-  });
-  if (applied.length > 0) server.log.info({ applied }, 'database migrated');
-  await server.listen({ host: config.host, port: config.port });
-} catch (error) {
-  server.log.fatal({ err: error }, 'Parley could not start');
-  await server.close().catch(() => undefined);
-  process.exit(1);
+  const { applied } = await migrateDatabase(config.databaseUrl, { log });
+  if (applied.length > 0) log('database migrated', { applied });
 }
 
-// SIGTERM/SIGINT: stop accepting, end sockets (clients reconnect elsewhere), drain requests,
-// then close Prisma and Redis through the plugins' onClose hooks.
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
-  if (err) server.log.error({ err }, 'shutting down after an uncaught error');
-  else server.log.info({ signal }, 'shutting down');
-  await server.close();
-});
+if (cluster.isPrimary && config.processes > 1) {
+  // The primary serves nothing itself: it migrates, then keeps `processes` workers running (cluster.ts).
+  const log = pino({ level: config.logLevel });
+  try {
+    await prepareDatabase((msg, details) => log.info(details ?? {}, msg));
+  } catch (error) {
+    log.fatal({ err: error }, 'Parley could not start');
+    process.exit(1);
+  }
+  await superviseWorkers({ processes: config.processes, log });
+  log.info('every worker has closed');
+} else {
+  const server = await buildServer({ config });
+
+  try {
+    if (cluster.isPrimary) {
+      await prepareDatabase((msg, details) => server.log.info(details ?? {}, msg));
+    }
+    await server.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    server.log.fatal({ err: error }, 'Parley could not start');
+    await server.close().catch(() => undefined);
+    process.exit(1);
+  }
+
+  // SIGTERM/SIGINT (or, in a cluster, the primary's shutdown message, or the primary gone): stop
+  // accepting, end sockets (clients reconnect elsewhere), drain requests, then close Prisma and
+  // Redis through the plugins' onClose hooks.
+  let closing = false;
+  const grace = closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    closing = true;
+    if (err) server.log.error({ err }, 'shutting down after an uncaught error');
+    else server.log.info({ signal }, 'shutting down');
+    await server.close();
+  });
+  if (cluster.isWorker) {
+    const closeOnce = () => {
+      if (!closing) void grace.close();
+    };
+    process.on('message', (message) => {
+      if (isShutdownMessage(message)) closeOnce();
+    });
+    process.on('disconnect', closeOnce);
+  }
+}

@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -43,9 +43,23 @@ describe('configuration', () => {
     ['NODE_ENV', { NODE_ENV: 'staging' }],
     ['HTTP_REQUEST_TIMEOUT_MS', { HTTP_REQUEST_TIMEOUT_MS: '500' }],
     ['HTTP_REQUEST_TIMEOUT_MS', { HTTP_REQUEST_TIMEOUT_MS: 'soon' }],
+    ['PARLEY_PROCESSES', { PARLEY_PROCESSES: '0' }],
+    ['PARLEY_PROCESSES', { PARLEY_PROCESSES: '2' }],
+    ['WEB_CONCURRENCY', { WEB_CONCURRENCY: 'all' }],
   ])('stops with a message naming %s when it is bad', (name, env) => {
     expect(() => loadConfig(env, dir())).toThrow(ConfigError);
     expect(() => loadConfig(env, dir())).toThrow(name);
+  });
+
+  it('runs one process without Redis and one per core with it, unless told', () => {
+    expect(loadConfig({}, dir()).processes).toBe(1);
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/0' }, dir()).processes).toBe(
+      availableParallelism(),
+    );
+    const redis = { REDIS_URL: 'redis://127.0.0.1:6379/0' };
+    expect(loadConfig({ ...redis, PARLEY_PROCESSES: '3' }, dir()).processes).toBe(3);
+    expect(loadConfig({ ...redis, WEB_CONCURRENCY: '4' }, dir()).processes).toBe(4);
+    expect(loadConfig({ ...redis, PARLEY_PROCESSES: '1', WEB_CONCURRENCY: '4' }, dir()).processes).toBe(1);
   });
 
   it('generates a development session secret once and keeps it', () => {

@@ -245,7 +245,17 @@ function watchNetwork(): void {
 export function connectSocket(): ParleySocket {
   watchNetwork();
   if (!socket) {
-    socket = io({ path: '/socket.io', withCredentials: true, autoConnect: false, ...RECONNECTION });
+    socket = io({
+      path: '/socket.io',
+      withCredentials: true,
+      autoConnect: false,
+      // WebSocket first: one connection, held by one server process, so several processes behind
+      // a plain (non-sticky) balancer serve it. Long-polling only where WebSocket cannot get
+      // through, and that needs a sticky balancer (README, "Running several processes").
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
+      ...RECONNECTION,
+    });
     bindListeners(socket);
   }
   if (!socket.connected) {

@@ -1,37 +1,10 @@
 import { SYNC_PAGE_MAX } from '@parley/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ChatClient } from '../helpers/chat-client.js';
 import type { TestDatabase } from '../helpers/database.js';
 import { useFaultScenario } from '../helpers/fault-scenario.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { sleep, type TestUser } from '../helpers/server.js';
-import { readStoredMessages, type StoredMessage } from '../helpers/stored-messages.js';
-
-/** Each client holds exactly the stored messages of the conversation, once each, in seq order. */
-async function expectEveryoneHoldsTheStoredConversation(
-  databaseUrl: string,
-  conversationId: number,
-  clients: ChatClient[],
-): Promise<StoredMessage[]> {
-  const stored = (await readStoredMessages(databaseUrl)).filter(
-    (row) => row.conversationId === conversationId,
-  );
-  expect(stored.map((row) => row.seq)).toEqual(stored.map((_, index) => index + 1));
-  for (const client of clients) {
-    await expect
-      .poll(() => client.messagesOf(conversationId).map((m) => m.id), {
-        timeout: 15_000,
-        message: client.name,
-      })
-      .toEqual(stored.map((row) => row.id));
-    expect(client.conflicts, client.name).toEqual([]);
-    const firstCopies = client.received
-      .filter((d) => d.message.conversationId === conversationId)
-      .map((d) => d.message.id);
-    expect(new Set(firstCopies).size, client.name).toBe(firstCopies.length);
-  }
-  return stored;
-}
+import { expectEveryoneHoldsTheStoredConversation } from '../helpers/stored-conversation.js';
 
 describe('catching up after being away', () => {
   let database: TestDatabase;

@@ -1,26 +1,11 @@
-import { Redis } from 'ioredis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../helpers/database.js';
 import { useFaultScenario } from '../helpers/fault-scenario.js';
+import { deleteRedisKeys } from '../helpers/redis-keys.js';
 import { ServerProcess } from '../helpers/server-process.js';
 import { sleep, TEST_REDIS_URL, type TestUser } from '../helpers/server.js';
 import { readStoredMessages } from '../helpers/stored-messages.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL);
-  try {
-    let cursor = '0';
-    for (let round = 0; round < 1_000; round += 1) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
-  } finally {
-    redis.disconnect();
-  }
-}
 
 // Redis carries what processes share (socket rooms, limits, presence). Losing it must cost that
 // sharing only: one process keeps serving its own clients.
@@ -48,7 +33,7 @@ describe('Redis unavailable', () => {
     },
     cleanup: async () => {
       await proxy?.close();
-      if (keyPrefix) await deleteKeys(keyPrefix);
+      if (keyPrefix) await deleteRedisKeys(keyPrefix);
     },
   });
   const connectClient = (cookie: string, name: string, url = server.url) =>

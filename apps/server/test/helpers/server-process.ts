@@ -103,6 +103,8 @@ export class ServerProcess {
       LOG_LEVEL: process.env.TEST_SERVER_LOG_LEVEL ?? 'warn',
       ALLOWED_ORIGINS: 'http://parley.test',
       PARLEY_FAILPOINTS: failpoints.join(','),
+      // One process per ServerProcess: a test that kills it kills the whole server.
+      PARLEY_PROCESSES: '1',
       ...(this.options.redis
         ? { REDIS_URL: this.options.redis.url, REDIS_KEY_PREFIX: this.options.redis.keyPrefix }
         : {}),

@@ -1,6 +1,7 @@
 import {
   ClientEvent,
   ErrorCode,
+  isErrorCode,
   isRetryableErrorCode,
   ServerEvent,
   type Ack,
@@ -45,8 +46,6 @@ type PayloadOf<E extends EventName> = Parameters<ClientToServerEvents[E]>[0];
 type AckDataOf<E extends EventName> =
   Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer T> ? T : never;
 
-const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode));
-
 let socket: ParleySocket | null = null;
 /** Requests waiting for an acknowledgement; a disconnect answers them all at once. */
 const inFlight = new Set<() => void>();
@@ -73,7 +72,7 @@ function connectErrorCode(error: Error): ErrorCode | null {
   const data: unknown = 'data' in error ? error.data : undefined;
   if (typeof data !== 'object' || data === null || !('code' in data)) return null;
   const code = (data as Partial<ConnectErrorData>).code;
-  return typeof code === 'string' && knownCodes.has(code) ? code : null;
+  return isErrorCode(code) ? code : null;
 }
 
 /**

@@ -21,8 +21,8 @@ import {
   type SyncPayload,
   type SyncResponse,
 } from '@parley/shared';
+import { backoffDelay } from '@parley/client';
 import { io, type Socket } from 'socket.io-client';
-import { backoffDelay } from '@/lib/backoff';
 import { useCatchUpStore } from '@/stores/catchUp';
 import { useConnectionStore } from '@/stores/connection';
 import { useConversationsStore } from '@/stores/conversations';

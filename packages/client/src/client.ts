@@ -140,6 +140,8 @@ export interface ParleyClient {
   timeline(conversationId: number): Timeline;
   /** Conversations listed or announced so far. */
   conversations(): Conversation[];
+  /** Every conversation caught up on: given, listed, announced, or heard of through a message. */
+  conversationIds(): number[];
   /** A catch-up now, after any running one; true when complete. */
   catchUp(): Promise<boolean>;
 }
@@ -381,6 +383,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       transport.request(typing ? ClientEvent.TypingStart : ClientEvent.TypingStop, { conversationId }),
     timeline,
     conversations: () => [...conversations.values()],
+    conversationIds: () => sync.tracked(),
     catchUp: () => sync.sync(),
   };
 }

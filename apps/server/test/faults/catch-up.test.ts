@@ -1,17 +1,17 @@
 import { SYNC_PAGE_MAX } from '@parley/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ChatClient } from '../helpers/chat-client.js';
 import type { TestDatabase } from '../helpers/database.js';
 import { useFaultScenario } from '../helpers/fault-scenario.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { sleep, type TestUser } from '../helpers/server.js';
 import { readStoredMessages, type StoredMessage } from '../helpers/stored-messages.js';
+import type { TestClient } from '../helpers/test-client.js';
 
 /** Each client holds exactly the stored messages of the conversation, once each, in seq order. */
 async function expectEveryoneHoldsTheStoredConversation(
   databaseUrl: string,
   conversationId: number,
-  clients: ChatClient[],
+  clients: TestClient[],
 ): Promise<StoredMessage[]> {
   const stored = (await readStoredMessages(databaseUrl)).filter(
     (row) => row.conversationId === conversationId,

@@ -29,8 +29,8 @@ import {
   type ConnectionChange,
   type ConnectionState,
   type ContractViolation,
-  type RequestResult,
 } from './transport.js';
+import type { RequestResult } from './request.js';
 
 /** How a copy of a message reached the client. */
 export type Via = 'live' | 'sync' | 'ack';

@@ -27,7 +27,6 @@ export {
   type ConnectionChange,
   type ConnectionState,
   type ContractViolation,
-  type LostReason,
   type ParleySocket,
-  type RequestResult,
 } from './transport.js';
+export { requestWithAck, type LostReason, type RequestOptions, type RequestResult } from './request.js';

@@ -8,7 +8,7 @@ import {
 import { retryDelay, type BackoffOptions } from './backoff.js';
 import type { Clock, Logger } from './ports.js';
 import type { OutboxRecord, OutboxStorage } from './storage.js';
-import type { RequestResult } from './transport.js';
+import type { RequestResult } from './request.js';
 
 /**
  * `pending`: waiting for its turn or for a connection; `sending`: an attempt is out; `sent`: the

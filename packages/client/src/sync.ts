@@ -9,7 +9,7 @@ import {
 import { retryDelay, type BackoffOptions } from './backoff.js';
 import { ChangeTracker } from './change-tracker.js';
 import { delay, type Clock, type Logger } from './ports.js';
-import type { RequestResult } from './transport.js';
+import type { RequestResult } from './request.js';
 
 type SyncEntry = SyncPayload['conversations'][number];
 

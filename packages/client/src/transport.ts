@@ -4,7 +4,6 @@ import {
   isErrorCode,
   serverEventContract,
   type Ack,
-  type ApiError,
   type ClientEventAck,
   type ClientEventName,
   type ClientEventPayload,
@@ -17,6 +16,7 @@ import {
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type { ParleyAuth } from './auth.js';
 import { retryDelay, type BackoffOptions } from './backoff.js';
+import { requestWithAck, type RequestResult } from './request.js';
 import { Emitter } from './emitter.js';
 import type { Clock, Logger } from './ports.js';
 
@@ -35,15 +35,6 @@ export interface ConnectionChange {
   /** The handshake's refusal code, with `refused` and sometimes `reconnecting`. */
   code?: ErrorCode | null;
 }
-
-/** Why a request got no answer from the server: its outcome is unknown, so it may be retried as is. */
-export type LostReason = 'not_connected' | 'disconnected' | 'timeout';
-
-/**
- * What a request resolves with: the server's acknowledgement, or a `server/unavailable` made here
- * with `lost` saying why no acknowledgement came.
- */
-export type RequestResult<T> = { ok: true; data: T } | { ok: false; error: ApiError; lost?: LostReason };
 
 /** Something the server sent that does not match the shared contract (seen only with `validate`). */
 export interface ContractViolation {
@@ -81,14 +72,6 @@ const FINAL_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.AccountDeactivated,
   ErrorCode.OriginNotAllowed,
 ]);
-
-function lost(reason: LostReason, message: string): RequestResult<never> {
-  return { ok: false, error: { code: ErrorCode.Unavailable, message }, lost: reason };
-}
-
-function isAck(value: unknown): value is Ack<unknown> {
-  return typeof value === 'object' && value !== null && 'ok' in value;
-}
 
 function connectErrorData(error: Error): Partial<ConnectErrorData> {
   const data: unknown = 'data' in error ? error.data : undefined;
@@ -204,39 +187,16 @@ export class Transport {
     payload: ClientEventPayload<E>,
     timeoutMs = this.options.ackTimeoutMs,
   ): Promise<RequestResult<ClientEventAck<E>>> {
-    if (!this.socket.connected) return Promise.resolve(lost('not_connected', 'not connected'));
-    return new Promise((resolve) => {
-      let settled = false;
-      const finish = (result: RequestResult<ClientEventAck<E>>) => {
-        if (settled) return;
-        settled = true;
-        this.options.clock.clearTimeout(timer);
-        this.inFlight.delete(dropped);
-        resolve(result);
-      };
-      const dropped = () => finish(lost('disconnected', 'disconnected before the acknowledgement'));
-      const timer = this.options.clock.setTimeout(
-        () => finish(lost('timeout', 'no acknowledgement in time')),
-        timeoutMs,
-      );
-      this.inFlight.add(dropped);
-      // The typed emit cannot take a generic event name; the payload's type is checked by the signature.
-      (this.socket.emit as (name: string, body: unknown, ack: (response: unknown) => void) => void)(
-        event,
-        payload,
-        (response) => {
-          if (!isAck(response)) {
-            this.violation(event, 'acknowledgement is not { ok, ... }');
-            finish({
-              ok: false,
-              error: { code: ErrorCode.Unavailable, message: 'malformed acknowledgement' },
-            });
-            return;
-          }
-          if (response.ok) this.check(`${event} ack`, clientEventContract[event].ack, response.data);
-          finish(response as RequestResult<ClientEventAck<E>>);
-        },
-      );
+    return requestWithAck(this.socket, event, payload, {
+      timeoutMs,
+      clock: this.options.clock,
+      pending: this.inFlight,
+      inspect: (response) => {
+        const ack = response as Partial<Ack<unknown>> | null;
+        if (typeof ack !== 'object' || ack === null || !('ok' in ack))
+          this.violation(event, 'acknowledgement is not { ok, ... }');
+        else if (ack.ok) this.check(`${event} ack`, clientEventContract[event].ack, ack.data);
+      },
     });
   }
 

@@ -124,6 +124,12 @@ export interface ParleyClient {
   connect(options?: { timeoutMs?: number }): Promise<void>;
   /** Goes offline on purpose: nothing is sent or received until connect(). The outbox keeps its messages. */
   disconnect(): void;
+  /**
+   * What the runtime knows about the network (a browser's `online`/`offline` events): offline drops
+   * the connection at once instead of waiting for a missed ping; online reconnects without waiting
+   * out the back-off.
+   */
+  setNetwork(online: boolean): void;
   /** Flushes pending read/delivery reports and closes for good. */
   stop(): void;
   /** Queues a message; see Outbox for the delivery promise. */
@@ -246,8 +252,12 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     const { outcome, previous } = timeline(message.conversationId).apply(message);
     const copy: MessageCopy = previous ? { message, via, outcome, previous } : { message, via, outcome };
     events.emit('message:copy', copy);
-    if (outcome === 'added') events.emit('message:added', copy);
-    else if (outcome === 'changed') events.emit('message:changed', copy);
+    if (outcome === 'added') {
+      events.emit('message:added', copy);
+      // Reached this device (live or caught up); ours are delivered by being sent.
+      if (options.reportDelivery !== false && via !== 'ack' && !outbox.get(message.clientMsgId))
+        delivered.report(message.conversationId, message.seq);
+    } else if (outcome === 'changed') events.emit('message:changed', copy);
     else if (outcome === 'conflict')
       logger.warn('a copy of a message disagrees with the one held', { messageId: message.id, via });
     // A conversation first heard of through a message is caught up from the start.
@@ -292,11 +302,9 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   });
 
   transport.onServer(ServerEvent.MessageNew, (message) => {
-    ingest(message, 'live');
     // Ours, sent before a restart or by another path: nothing left to send.
     outbox.settle(message);
-    if (options.reportDelivery !== false && !outbox.get(message.clientMsgId))
-      delivered.report(message.conversationId, message.seq);
+    ingest(message, 'live');
   });
   transport.onServer(ServerEvent.MessageUpdated, (message) => ingest(message, 'live'));
   transport.onServer(ServerEvent.ConversationNew, (conversation) => {
@@ -359,6 +367,10 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     connect,
     disconnect() {
       transport.disconnect();
+    },
+    setNetwork(online) {
+      if (online) transport.reconnectNow();
+      else transport.dropConnection();
     },
     stop() {
       if (stopped) return;

@@ -123,12 +123,14 @@ export class SyncEngine {
       if (this.stopped || !this.deps.isConnected()) return false;
       const behind: SyncEntry[] = [];
       let failed = false;
+      let retryAfterMs: number | undefined;
       for (const chunk of chunks(pending, SYNC_CONVERSATIONS_MAX)) {
         const ack = await this.deps.request({ conversations: chunk });
         const asked = chunk.map((c) => `${c.conversationId}@${c.changeSeq}`).join(',');
         if (!ack.ok) {
           this.deps.note(`sync from ${asked}: ${ack.error.code}${ack.lost ? ` (${ack.lost})` : ''}`);
           failed = true;
+          retryAfterMs = Math.max(retryAfterMs ?? 0, ack.error.retryAfterMs ?? 0);
           if (ack.error.code === ErrorCode.Invalid) {
             // A mark ahead of the server's own (a restored database): start these afresh.
             for (const entry of chunk) {
@@ -156,7 +158,7 @@ export class SyncEngine {
       if (failed) {
         failures += 1;
         if (failures > SYNC_FAILURES_MAX || !this.deps.isConnected()) return false;
-        await delay(this.deps.clock, retryDelay(failures - 1, undefined, this.deps.retry));
+        await delay(this.deps.clock, retryDelay(failures - 1, retryAfterMs, this.deps.retry));
       }
     }
     return pending.length === 0;

@@ -1,9 +1,9 @@
-import type { ReadState, Receipt } from '@parley/shared';
+import type { Presence, ReadState, Receipt, TypingUpdate } from '@parley/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { login } from '../src/node/login.js';
 import { useRealServer, type TestUser } from './server.js';
 
-describe('receipts and a user on two clients, against a real server', () => {
+describe('receipts, presence and typing, and a user on two clients, against a real server', () => {
   const scenario = useRealServer({ server: (database) => ({ databaseUrl: database.url }) });
   let alice: TestUser;
   let bob: TestUser;
@@ -74,5 +74,23 @@ describe('receipts and a user on two clients, against a real server', () => {
 
     laptop.client.markRead(conversationId, fromPhone.message!.seq);
     await expect.poll(() => phoneReads.at(-1)?.lastReadSeq).toBe(fromPhone.message!.seq);
+  });
+
+  it('tells of typing and presence: who is typing where, and who went away', async () => {
+    const aliceClient = await scenario.connect({ cookie: alice.cookie, conversationIds: [], name: 'alice' });
+    const presence: Presence[] = [];
+    const typing: TypingUpdate[] = [];
+    aliceClient.client.on('presence', (updates) => presence.push(...updates));
+    aliceClient.client.on('typing', (update) => typing.push(update));
+    const bobClient = await scenario.connect({ cookie: bob.cookie, conversationIds: [], name: 'bob' });
+    await expect.poll(() => presence.filter((p) => p.userId === bob.id).at(-1)?.status).toBe('online');
+
+    expect((await bobClient.client.typing(conversationId, true)).ok).toBe(true);
+    await expect.poll(() => typing.at(-1)).toEqual({ conversationId, userId: bob.id, typing: true });
+    expect((await bobClient.client.typing(conversationId, false)).ok).toBe(true);
+    await expect.poll(() => typing.at(-1)?.typing).toBe(false);
+
+    expect((await bobClient.client.setPresence('away')).ok).toBe(true);
+    await expect.poll(() => presence.filter((p) => p.userId === bob.id).at(-1)?.status).toBe('away');
   });
 });

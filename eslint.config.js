@@ -34,6 +34,19 @@ export default tseslint.config(
     },
   },
   {
+    // Socket events are named once, in packages/shared (ClientEvent, ServerEvent): the server never spells one.
+    files: ['apps/server/src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'Literal[value=/^(message|conversation|typing|presence|receipt|rate|session):[a-z]+$/]',
+          message: 'Use ClientEvent or ServerEvent from @parley/shared instead of an event name literal.',
+        },
+      ],
+    },
+  },
+  {
     files: [
       'scripts/**',
       'e2e/**',

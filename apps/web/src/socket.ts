@@ -1,10 +1,13 @@
 import {
   ClientEvent,
   ErrorCode,
+  isErrorCode,
   isRetryableErrorCode,
   ServerEvent,
   type Ack,
-  type AckCallback,
+  type ClientEventAck,
+  type ClientEventName,
+  type ClientEventPayload,
   type ClientToServerEvents,
   type ConnectErrorData,
   type DeleteMessagePayload,
@@ -20,8 +23,8 @@ import {
   type SyncPayload,
   type SyncResponse,
 } from '@parley/shared';
+import { backoffDelay, requestWithAck } from '@parley/client';
 import { io, type Socket } from 'socket.io-client';
-import { backoffDelay } from '@/lib/backoff';
 import { useCatchUpStore } from '@/stores/catchUp';
 import { useConnectionStore } from '@/stores/connection';
 import { useConversationsStore } from '@/stores/conversations';
@@ -40,27 +43,12 @@ export const ACK_TIMEOUT_MS = 10_000;
 /** Reconnection: exponential back-off from 1 s to 30 s, each delay spread by ±50 %. */
 const RECONNECTION = { reconnectionDelay: 1000, reconnectionDelayMax: 30_000, randomizationFactor: 0.5 };
 
-type EventName = keyof ClientToServerEvents;
-type PayloadOf<E extends EventName> = Parameters<ClientToServerEvents[E]>[0];
-type AckDataOf<E extends EventName> =
-  Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer T> ? T : never;
-
-const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode));
-
 let socket: ParleySocket | null = null;
 /** Requests waiting for an acknowledgement; a disconnect answers them all at once. */
 const inFlight = new Set<() => void>();
 let handshakeRetry: ReturnType<typeof setTimeout> | undefined;
 let handshakeAttempts = 0;
 let networkWatched = false;
-
-function unavailable(message: string): Ack<never> {
-  return { ok: false, error: { code: ErrorCode.Unavailable, message } };
-}
-
-function isAck(value: unknown): value is Ack<unknown> {
-  return typeof value === 'object' && value !== null && 'ok' in value;
-}
 
 function retryAfterOf(error: Error): number {
   const data: unknown = 'data' in error ? error.data : undefined;
@@ -73,41 +61,22 @@ function connectErrorCode(error: Error): ErrorCode | null {
   const data: unknown = 'data' in error ? error.data : undefined;
   if (typeof data !== 'object' || data === null || !('code' in data)) return null;
   const code = (data as Partial<ConnectErrorData>).code;
-  return typeof code === 'string' && knownCodes.has(code) ? code : null;
+  return isErrorCode(code) ? code : null;
 }
 
 /**
- * Emits a client event and resolves with its acknowledgement. Never rejects: not connected,
- * a disconnect before the answer, or no answer in time all resolve as `server/unavailable`
- * (the outcome is unknown, so the caller may retry as is).
+ * Emits a client event and resolves with its acknowledgement (@parley/client's requestWithAck). Never
+ * rejects: not connected, a disconnect before the answer, or no answer in time all resolve as
+ * `server/unavailable` (the outcome is unknown, so the caller may retry as is).
  */
-function request<E extends EventName>(
+function request<E extends ClientEventName>(
   event: E,
-  payload: PayloadOf<E>,
+  payload: ClientEventPayload<E>,
   timeoutMs = ACK_TIMEOUT_MS,
-): Promise<Ack<AckDataOf<E>>> {
-  const target = socket;
-  if (!target?.connected) return Promise.resolve(unavailable('not connected'));
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (ack: Ack<AckDataOf<E>>) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      inFlight.delete(dropped);
-      resolve(ack);
-    };
-    const dropped = () => finish(unavailable('disconnected before the acknowledgement'));
-    const timer = setTimeout(() => finish(unavailable('no acknowledgement in time')), timeoutMs);
-    inFlight.add(dropped);
-    // The typed emit cannot be called with a generic event name; the payload type is checked above.
-    (target.emit as (name: string, body: unknown, ack: (response: unknown) => void) => void)(
-      event,
-      payload,
-      (response) =>
-        finish(isAck(response) ? (response as Ack<AckDataOf<E>>) : unavailable('malformed acknowledgement')),
-    );
-  });
+): Promise<Ack<ClientEventAck<E>>> {
+  if (!socket)
+    return Promise.resolve({ ok: false, error: { code: ErrorCode.Unavailable, message: 'not connected' } });
+  return requestWithAck(socket, event, payload, { timeoutMs, pending: inFlight });
 }
 
 /** The back-off, and never sooner than the server asked (`retryAfterMs` of a `server/busy` refusal). */

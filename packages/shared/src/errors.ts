@@ -103,3 +103,13 @@ export function isRetryableErrorCode(code: string): boolean {
 export interface ErrorResponse {
   error: ApiError;
 }
+
+const KNOWN_ERROR_CODES: ReadonlySet<string> = new Set<string>(Object.values(ErrorCode));
+
+/**
+ * Whether `code` is one of Parley's codes. A client checks what it is told before switching on it, so
+ * an unknown code (a newer server, a proxy's own error) is treated as unknown rather than trusted.
+ */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && KNOWN_ERROR_CODES.has(code);
+}

@@ -1,15 +1,26 @@
-import type { ApiError, ErrorCode } from './errors.js';
-import type { Conversation, MarkReadPayload, ReadState, Receipt } from './schemas/conversations.js';
-import type {
-  DeleteMessagePayload,
-  EditMessagePayload,
-  Message,
-  ReactPayload,
-  SendMessagePayload,
-  SyncPayload,
-  SyncResponse,
+import { z, type ZodType } from 'zod';
+import { ErrorCode, type ApiError } from './errors.js';
+import {
+  conversationSchema,
+  markReadPayloadSchema,
+  readStateSchema,
+  receiptSchema,
+} from './schemas/conversations.js';
+import {
+  deleteMessagePayloadSchema,
+  editMessagePayloadSchema,
+  messageSchema,
+  reactPayloadSchema,
+  sendMessagePayloadSchema,
+  syncPayloadSchema,
+  syncResponseSchema,
 } from './schemas/messages.js';
-import type { Presence, SetPresencePayload, TypingPayload, TypingUpdate } from './schemas/presence.js';
+import {
+  presenceSchema,
+  setPresencePayloadSchema,
+  typingPayloadSchema,
+  typingUpdateSchema,
+} from './schemas/presence.js';
 
 /** Every client-to-server event is acknowledged with exactly one of these. */
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ApiError };
@@ -41,55 +52,90 @@ export const ServerEvent = {
   SessionEnded: 'session:ended',
 } as const satisfies Record<string, keyof ServerToClientEvents>;
 
-export interface ClientToServerEvents {
+/**
+ * Every client-to-server event: the schema its payload must match (the server validates with it
+ * before anything else) and the schema of the `data` its acknowledgement carries. The server binds
+ * handlers from this map (apps/server/src/lib/socket-handler.ts) and @parley/client types its
+ * requests from it, so an event is declared here once.
+ */
+export const clientEventContract = {
   /** Store a message; the ack carries the stored message (the same one for every retry of a clientMsgId). */
-  'message:send': (payload: SendMessagePayload, ack: AckCallback<Message>) => void;
+  'message:send': { payload: sendMessagePayloadSchema, ack: messageSchema },
   /** Change the text of one's own message; others get message:updated. */
-  'message:edit': (payload: EditMessagePayload, ack: AckCallback<Message>) => void;
+  'message:edit': { payload: editMessagePayloadSchema, ack: messageSchema },
   /** Delete one's own message for everyone (its text is erased); others get message:updated. */
-  'message:delete': (payload: DeleteMessagePayload, ack: AckCallback<Message>) => void;
+  'message:delete': { payload: deleteMessagePayloadSchema, ack: messageSchema },
   /** Set or clear one reaction; others get message:updated. */
-  'message:react': (payload: ReactPayload, ack: AckCallback<Message>) => void;
+  'message:react': { payload: reactPayloadSchema, ack: messageSchema },
   /** Catch-up after every (re)connect: what changed in each conversation after the changeSeq the client holds. */
-  'conversation:sync': (payload: SyncPayload, ack: AckCallback<SyncResponse>) => void;
+  'conversation:sync': { payload: syncPayloadSchema, ack: syncResponseSchema },
   /** A device of the caller received messages up to seq. */
-  'conversation:delivered': (payload: MarkReadPayload, ack: AckCallback<Receipt>) => void;
+  'conversation:delivered': { payload: markReadPayloadSchema, ack: receiptSchema },
   /** Move the caller's read position forward (never back); a seq past the newest message is refused. */
-  'conversation:read': (payload: MarkReadPayload, ack: AckCallback<ReadState>) => void;
-  'typing:start': (payload: TypingPayload, ack: AckCallback<null>) => void;
-  'typing:stop': (payload: TypingPayload, ack: AckCallback<null>) => void;
+  'conversation:read': { payload: markReadPayloadSchema, ack: readStateSchema },
+  'typing:start': { payload: typingPayloadSchema, ack: z.null() },
+  'typing:stop': { payload: typingPayloadSchema, ack: z.null() },
   /** This tab became idle (away) or active again (online). */
-  'presence:set': (payload: SetPresencePayload, ack: AckCallback<null>) => void;
-}
+  'presence:set': { payload: setPresencePayloadSchema, ack: z.null() },
+} as const satisfies Record<string, { payload: ZodType; ack: ZodType }>;
 
-export interface ServerToClientEvents {
+/** Why a socket's session ended: `auth/unauthenticated` (expired, logged out) or `auth/deactivated`. */
+export const sessionEndedSchema = z.object({
+  code: z.enum([ErrorCode.Unauthenticated, ErrorCode.AccountDeactivated]),
+  message: z.string(),
+});
+export type SessionEnded = z.infer<typeof sessionEndedSchema>;
+
+/** `rate:limited`: which event was refused, and how long to wait before sending more (ms). */
+export const rateLimitedSchema = z.object({ event: z.string(), retryAfterMs: z.number().nonnegative() });
+export type RateLimited = z.infer<typeof rateLimitedSchema>;
+
+/**
+ * Every server-to-client event and the schema of its one argument. @parley/client can check what
+ * arrives against it (in development and tests), so a server that drifts from the contract is caught.
+ */
+export const serverEventContract = {
   /** A message stored in one of the user's conversations (the sender's other tabs get it too). */
-  'message:new': (message: Message) => void;
+  'message:new': messageSchema,
   /** A message was edited, deleted or reacted to: replace the copy with the same id if its changeSeq is older. */
-  'message:updated': (message: Message) => void;
+  'message:updated': messageSchema,
   /** The user was added to a conversation; the socket has already joined its room. */
-  'conversation:new': (conversation: Conversation) => void;
+  'conversation:new': conversationSchema,
   /** The user's own read position moved (in this or another tab/device): clear unread badges. */
-  'conversation:read': (state: ReadState) => void;
+  'conversation:read': readStateSchema,
   /** A member's delivery or read position moved: update ticks and "read by". */
-  'receipt:update': (receipt: Receipt) => void;
-  'typing:update': (update: TypingUpdate) => void;
+  'receipt:update': receiptSchema,
+  'typing:update': typingUpdateSchema,
   /** Presence of people the user shares a conversation with; the whole set once after connecting, then changes in batches. */
-  'presence:update': (updates: Presence[]) => void;
+  'presence:update': z.array(presenceSchema),
   /** The client sent too many events; the refused event's ack says request/rate_limited too. */
-  'rate:limited': (info: { event: string; retryAfterMs: number }) => void;
+  'rate:limited': rateLimitedSchema,
   /**
    * Sent just before the server disconnects the socket because its session is over: expired, logged
    * out, or the account deactivated. Sign in again; reconnecting with the same cookie is refused.
    */
-  'session:ended': (reason: SessionEnded) => void;
-}
+  'session:ended': sessionEndedSchema,
+} as const satisfies Record<string, ZodType>;
 
-/** Why a socket's session ended: `auth/unauthenticated` (expired, logged out) or `auth/deactivated`. */
-export interface SessionEnded {
-  code: typeof ErrorCode.Unauthenticated | typeof ErrorCode.AccountDeactivated;
-  message: string;
-}
+export type ClientEventName = keyof typeof clientEventContract;
+/** What a client event carries, as its schema outputs it. */
+export type ClientEventPayload<E extends ClientEventName> = z.infer<
+  (typeof clientEventContract)[E]['payload']
+>;
+/** The `data` of a successful acknowledgement of a client event. */
+export type ClientEventAck<E extends ClientEventName> = z.infer<(typeof clientEventContract)[E]['ack']>;
+export type ServerEventName = keyof typeof serverEventContract;
+export type ServerEventPayload<E extends ServerEventName> = z.infer<(typeof serverEventContract)[E]>;
+
+/** Socket.IO's typed view of clientEventContract: every event takes an acknowledgement. */
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (payload: ClientEventPayload<E>, ack: AckCallback<ClientEventAck<E>>) => void;
+};
+
+/** Socket.IO's typed view of serverEventContract. */
+export type ServerToClientEvents = {
+  [E in ServerEventName]: (payload: ServerEventPayload<E>) => void;
+};
 
 /** What the server keeps on each socket after the handshake. */
 export interface SocketData {

@@ -1,4 +1,4 @@
-import type { ClientToServerEvents } from '@parley/shared';
+import { ClientEvent, ServerEvent, type ClientEventName } from '@parley/shared';
 import type { Budget, Limiter } from '../plugins/rate-limits.js';
 import { RateLimitedError } from '../plugins/rate-limits.js';
 import type { SocketHandlerOptions } from './socket-handler.js';
@@ -7,12 +7,12 @@ import type { SocketHandlerOptions } from './socket-handler.js';
  * Light, frequent signals that a client sends on its own (typing, presence, receipts). They get a
  * budget of their own so that a chatty client can never use up the budget its sends depend on.
  */
-const SIGNALS: ReadonlySet<keyof ClientToServerEvents> = new Set([
-  'typing:start',
-  'typing:stop',
-  'presence:set',
-  'conversation:delivered',
-  'conversation:read',
+const SIGNALS: ReadonlySet<ClientEventName> = new Set([
+  ClientEvent.TypingStart,
+  ClientEvent.TypingStop,
+  ClientEvent.PresenceSet,
+  ClientEvent.ConversationDelivered,
+  ClientEvent.ConversationRead,
 ]);
 
 /**
@@ -30,7 +30,7 @@ export function socketBudgets(
       await (SIGNALS.has(event) ? signals : messages).consume(String(userId));
     } catch (error) {
       if (error instanceof RateLimitedError) {
-        socket.emit('rate:limited', { event, retryAfterMs: error.retryAfterSeconds * 1000 });
+        socket.emit(ServerEvent.RateLimited, { event, retryAfterMs: error.retryAfterSeconds * 1000 });
       }
       throw error;
     }

@@ -1,20 +1,21 @@
-import { ErrorCode, type Ack, type ClientToServerEvents } from '@parley/shared';
+import {
+  clientEventContract,
+  ErrorCode,
+  type Ack,
+  type ClientEventAck,
+  type ClientEventName,
+  type ClientEventPayload,
+} from '@parley/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ZodType } from 'zod';
 import { invalid, toAppError } from './app-error.js';
 import type { ParleySocket } from '../plugins/socket-io.js';
 import type { SendQueue } from './send-queue.js';
 
-type AckData<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[1] extends (
-  response: Ack<infer T>,
-) => void
-  ? T
-  : never;
-
 export interface SocketHandlerContext {
   socket: ParleySocket;
   userId: number;
-  event: keyof ClientToServerEvents;
+  event: ClientEventName;
 }
 
 export interface SocketHandlerOptions {
@@ -29,24 +30,25 @@ export interface SocketHandlerOptions {
 }
 
 /**
- * Binds a client event: validates the payload with its shared schema first, runs the handler and
- * answers the acknowledgement with `{ ok, data }` or `{ ok: false, error }`. Nothing a client sends
- * can throw past this point; an event without an acknowledgement callback is ignored.
+ * Binds a client event: validates the payload with the event's schema from the shared contract
+ * (clientEventContract) first, runs the handler and answers the acknowledgement with `{ ok, data }` or
+ * `{ ok: false, error }`. Nothing a client sends can throw past this point; an event without an
+ * acknowledgement callback is ignored.
  */
-export function onClientEvent<E extends keyof ClientToServerEvents, S extends ZodType>(
+export function onClientEvent<E extends ClientEventName>(
   socket: ParleySocket,
   event: E,
-  schema: S,
-  handler: (payload: S['_output'], context: SocketHandlerContext) => Promise<AckData<E>>,
+  handler: (payload: ClientEventPayload<E>, context: SocketHandlerContext) => Promise<ClientEventAck<E>>,
   options: SocketHandlerOptions,
 ): void {
+  const schema: ZodType = clientEventContract[event].payload;
   const listener = async (...args: unknown[]): Promise<void> => {
     const ack = args[args.length - 1];
     if (typeof ack !== 'function') {
       options.log.debug({ event }, 'socket event without acknowledgement ignored');
       return;
     }
-    const reply = ack as (response: Ack<AckData<E>>) => void;
+    const reply = ack as (response: Ack<ClientEventAck<E>>) => void;
     const context = { socket, userId: socket.data.userId, event };
     // Before the first await: this is what keeps the order the events arrived in.
     const ticket = options.queue?.take(context.userId);
@@ -54,7 +56,7 @@ export function onClientEvent<E extends keyof ClientToServerEvents, S extends Zo
       await options.beforeEach?.(context);
       const parsed = schema.safeParse(args.length > 1 ? args[0] : undefined);
       if (!parsed.success) throw invalid(parsed.error);
-      const work = () => handler(parsed.data, context);
+      const work = () => handler(parsed.data as ClientEventPayload<E>, context);
       reply({ ok: true, data: await (ticket ? ticket.run(work) : work()) });
     } catch (error) {
       ticket?.cancel();

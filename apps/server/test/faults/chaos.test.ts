@@ -1,13 +1,19 @@
+import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import * as mariadb from 'mariadb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../src/db/migrate.js';
-import { ChatClient } from '../helpers/chat-client.js';
 import type { TestDatabase } from '../helpers/database.js';
 import { useFaultScenario } from '../helpers/fault-scenario.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { sleep, type TestUser } from '../helpers/server.js';
-import { readStoredMessages } from '../helpers/stored-messages.js';
+import { readStoredMessages, rowsFor } from '../helpers/stored-messages.js';
+import { TestClient } from '../helpers/test-client.js';
 
 const USERS = 6;
 const MESSAGES_PER_CLIENT = 40;
@@ -46,6 +52,37 @@ async function lastSeqs(databaseUrl: string): Promise<Map<number, number>> {
   }
 }
 
+const SERVER_DIR = fileURLToPath(new URL('../..', import.meta.url));
+
+interface ClientProcessRun {
+  lines: Array<Record<string, unknown>>;
+  exit: { code: number | null; signal: NodeJS.Signals | null };
+  stderr: string;
+}
+
+/** Runs test/helpers/outbox-process.ts to its end (or its own SIGKILL) and collects what it said. */
+async function runClientProcess(env: Record<string, string>): Promise<ClientProcessRun> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=@parley/source', 'test/helpers/outbox-process.ts'],
+    {
+      cwd: SERVER_DIR,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const lines: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  createInterface({ input: child.stdout }).on('line', (line) =>
+    lines.push(JSON.parse(line) as Record<string, unknown>),
+  );
+  const exit = await new Promise<ClientProcessRun['exit']>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
+  return { lines, exit, stderr };
+}
+
 describe('chaos: clients sending continuously while the server is killed and restarted', () => {
   const seed = Number(process.env.CHAOS_SEED ?? randomInt(2 ** 31));
   const random = seededRandom(seed);
@@ -81,7 +118,7 @@ describe('chaos: clients sending continuously while the server is killed and res
       conversationIds.filter((_, group) => GROUPS[group]!.includes(userIndex));
     for (const [index, user] of users.entries()) {
       clients.push(
-        new ChatClient({
+        new TestClient({
           url: server.url,
           cookie: user.cookie,
           conversationIds: membershipsOf(index),
@@ -187,5 +224,49 @@ describe('chaos: clients sending continuously while the server is killed and res
       `seed ${seed}: ${kills} kills in ${Date.now() - started} ms; ${retried.length} messages retried, ` +
         `${ackLostAfterCommit.length} of them stored by an attempt whose acknowledgement was lost`,
     );
+  }, 120_000);
+
+  it('a client process killed with messages in its outbox sends them exactly once, in order, when restarted from its file', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'parley-chaos-outbox-'));
+    try {
+      const [sender] = users;
+      const conversationId = conversationIds[0]!;
+      const env = {
+        PARLEY_URL: server.url,
+        PARLEY_COOKIE: sender!.cookie,
+        CONVERSATION_ID: String(conversationId),
+        OUTBOX_FILE: join(directory, 'outbox.json'),
+      };
+      const queuedCount = 12;
+      const first = await runClientProcess({ ...env, QUEUE: String(queuedCount), KILL_AFTER_SENT: '3' });
+      expect(first.exit, first.stderr).toEqual({ code: null, signal: 'SIGKILL' });
+      const queued = first.lines.flatMap((line) => (typeof line.queued === 'string' ? [line.queued] : []));
+      expect(queued).toHaveLength(queuedCount);
+      const sentBeforeKill = first.lines.filter((line) => 'sent' in line);
+      expect(sentBeforeKill).toHaveLength(3);
+
+      const second = await runClientProcess({ ...env, QUEUE: '0' });
+      expect(second.exit, second.stderr).toEqual({ code: 0, signal: null });
+      const restored = second.lines.find((line) => 'restored' in line)?.restored as string[];
+      // Everything not acknowledged before the kill came back from the file (an acknowledged one whose
+      // removal was not written yet may come back too, and is answered with the stored message).
+      expect(restored.length).toBeGreaterThanOrEqual(queuedCount - 3);
+      expect(queued.slice(3).every((id) => restored.includes(id))).toBe(true);
+      const settled = second.lines.find((line) => 'settled' in line)?.settled as Array<{ state: string }>;
+      expect(settled.every((entry) => entry.state === 'sent')).toBe(true);
+
+      // Stored once each, with seqs in the order the messages were written.
+      const rows = [];
+      for (const clientMsgId of queued) {
+        const stored = await rowsFor(database.url, sender!.id, clientMsgId);
+        expect(stored, clientMsgId).toHaveLength(1);
+        rows.push(stored[0]!);
+      }
+      const seqs = rows.map((row) => row.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(rows.every((row) => row.conversationId === conversationId)).toBe(true);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   }, 120_000);
 });

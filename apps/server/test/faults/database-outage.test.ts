@@ -123,13 +123,13 @@ describe('the database unavailable during a send', () => {
     proxy.cut();
     // Bob's connection drops while the database is away: the handshake needs his session.
     bobClient.goOffline();
-    bobClient.socket.connect();
+    bobClient.startConnecting();
     await expect.poll(() => bobClient.connectErrors, { timeout: 15_000 }).toContain(ErrorCode.Unavailable);
     const entry = aliceClient.send(conversationId, 'while bob was locked out');
 
     proxy.restore();
     await aliceClient.whenOutboxSettled(30_000);
-    await expect.poll(() => bobClient.socket.connected, { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => bobClient.connected, { timeout: 15_000 }).toBe(true);
     await expect
       .poll(() => bobClient.messagesOf(conversationId).map((m) => m.id), { timeout: 10_000 })
       .toContain(entry.message!.id);

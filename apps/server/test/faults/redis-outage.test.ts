@@ -164,7 +164,7 @@ describe('Redis unavailable', () => {
 
   // A lost broadcast followed by one that arrives. A client catching up from the highest changeSeq it
   // holds (the rule schemas/messages.ts states) skips the lost one for good, even after Redis is back
-  // and it reconnects; one that notices the gap in changeSeq (ChatClient's 'contiguous') gets it.
+  // and it reconnects; one that notices the gap in changeSeq (@parley/client's sync mark) gets it.
   it('gives a client that watches for gaps the message another process published while Redis was away', async () => {
     const second = await ServerProcess.start({
       databaseUrl: database.url,

@@ -1,3 +1,4 @@
+import { ClientEvent } from '@parley/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../helpers/database.js';
 import { useFaultScenario } from '../helpers/fault-scenario.js';
@@ -54,8 +55,8 @@ describe('a server killed during message:send', () => {
     const tab = await connectClient(alice, 'alice-tab');
     const payload = { conversationId, clientMsgId: entry.clientMsgId, text: entry.text };
     const duplicates = await Promise.all([
-      tab.socket.timeout(10_000).emitWithAck('message:send', payload),
-      tab.socket.timeout(10_000).emitWithAck('message:send', payload),
+      tab.client.transport.request(ClientEvent.MessageSend, payload),
+      tab.client.transport.request(ClientEvent.MessageSend, payload),
     ]);
     for (const ack of duplicates) expect(ack).toEqual({ ok: true, data: entry.message });
     expect(await rowsFor(database.url, alice.id, entry.clientMsgId)).toHaveLength(1);

@@ -1,20 +1,20 @@
 import { ErrorCode, type Conversation, type Presence, type TypingUpdate } from '@parley/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFailoverBalancer, type Balancer } from '../helpers/balancer.js';
-import { ChatClient } from '../helpers/chat-client.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { deleteRedisKeys } from '../helpers/redis-keys.js';
 import { ServerProcess } from '../helpers/server-process.js';
 import { TEST_REDIS_URL, type TestUser } from '../helpers/server.js';
 import { expectEveryoneHoldsTheStoredConversation } from '../helpers/stored-conversation.js';
 import { readStoredMessages, type StoredMessage } from '../helpers/stored-messages.js';
+import { TestClient } from '../helpers/test-client.js';
 
 const SIGNAL_BUDGET = 20;
 
 /** A client with what it was told about presence and typing, besides its messages. */
 interface Person {
   user: TestUser;
-  client: ChatClient;
+  client: TestClient;
   presence: Map<number, Presence['status']>;
   typing: TypingUpdate[];
 }
@@ -82,7 +82,7 @@ describe('two server processes', () => {
     via: 0 | 1,
     conversationIds = [directId, groupId],
   ): Promise<Person> {
-    const client = new ChatClient({
+    const client = new TestClient({
       url: balancers[via]!.url,
       cookie: user.cookie,
       conversationIds,

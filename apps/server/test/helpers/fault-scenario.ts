@@ -1,9 +1,9 @@
 // What every fault test around a real server process needs, so that each file shows only the fault
 // it injects: a fresh database, the server on it, and clients that do not outlive their test.
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { ChatClient, type ChatClientOptions } from './chat-client.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { ServerProcess, type ServerProcessOptions, type StartOptions } from './server-process.js';
+import { TestClient, type TestClientOptions } from './test-client.js';
 
 export interface FaultScenarioOptions {
   /** May start what the server should reach its backends through (a proxy to cut). */
@@ -16,15 +16,15 @@ export interface FaultScenarioOptions {
 export interface FaultScenario {
   readonly database: TestDatabase;
   readonly server: ServerProcess;
-  readonly clients: ChatClient[];
-  connect(options: Omit<ChatClientOptions, 'url'> & { url?: string }): Promise<ChatClient>;
+  readonly clients: TestClient[];
+  connect(options: Omit<TestClientOptions, 'url'> & { url?: string }): Promise<TestClient>;
 }
 
 /** Registers the describe block's hooks; database and server are set once its beforeAll has run. */
 export function useFaultScenario(options: FaultScenarioOptions): FaultScenario {
   let database: TestDatabase | undefined;
   let server: ServerProcess | undefined;
-  const clients: ChatClient[] = [];
+  const clients: TestClient[] = [];
   const running = () => {
     if (!server) throw new Error('no server process before beforeAll');
     return server;
@@ -41,7 +41,12 @@ export function useFaultScenario(options: FaultScenarioOptions): FaultScenario {
       for (const client of clients) console.warn(`${client.name}:\n${client.journal.join('\n')}`);
       console.warn(server?.logs());
     }
+    const violations = clients.flatMap((client) =>
+      client.contractViolations.map((v) => `${client.name}: ${v}`),
+    );
     for (const client of clients.splice(0)) client.close();
+    // What the server sent must match the shared contract (the clients check every event and ack).
+    if (violations.length > 0) throw new Error(`contract violations:\n${violations.join('\n')}`);
   });
 
   afterAll(async () => {
@@ -60,7 +65,7 @@ export function useFaultScenario(options: FaultScenarioOptions): FaultScenario {
     },
     clients,
     async connect({ url, ...rest }) {
-      const client = new ChatClient({ url: url ?? running().url, ...rest });
+      const client = new TestClient({ url: url ?? running().url, ...rest });
       clients.push(client);
       await client.connect();
       return client;

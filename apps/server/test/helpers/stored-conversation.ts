@@ -1,7 +1,7 @@
 // What every delivery test ends with: the database and each client agree on a conversation.
 import { expect } from 'vitest';
-import type { ChatClient } from './chat-client.js';
 import { readStoredMessages, type StoredMessage } from './stored-messages.js';
+import type { TestClient } from './test-client.js';
 
 /**
  * The conversation's stored seqs run 1, 2, 3… with no (sender, clientMsgId) twice, and each client
@@ -10,7 +10,7 @@ import { readStoredMessages, type StoredMessage } from './stored-messages.js';
 export async function expectEveryoneHoldsTheStoredConversation(
   databaseUrl: string,
   conversationId: number,
-  clients: ChatClient[],
+  clients: TestClient[],
 ): Promise<StoredMessage[]> {
   const stored = (await readStoredMessages(databaseUrl)).filter(
     (row) => row.conversationId === conversationId,

@@ -1,4 +1,4 @@
-import { ErrorCode, type ErrorIssue } from '@parley/shared';
+import { ErrorCode, isErrorCode, type ErrorIssue } from '@parley/shared';
 import type { z } from 'zod';
 
 /** Codes the client raises itself when no server answer could be read. */
@@ -8,8 +8,6 @@ export const ClientErrorCode = {
   BadResponse: 'client/bad_response',
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
-
-const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 
 export class ApiRequestError extends Error {
   override readonly name = 'ApiRequestError';
@@ -62,9 +60,9 @@ function toIssues(value: unknown): ErrorIssue[] {
 /** Reads `{ error: { code, message, issues } }`; anything else becomes a generic error for the status. */
 function errorFromBody(status: number, body: unknown): ApiRequestError {
   const error = isRecord(body) ? body.error : undefined;
-  if (isRecord(error) && typeof error.code === 'string' && knownCodes.has(error.code)) {
+  if (isRecord(error) && isErrorCode(error.code)) {
     const message = typeof error.message === 'string' ? error.message : error.code;
-    return new ApiRequestError(error.code as ErrorCode, message, status, toIssues(error.issues));
+    return new ApiRequestError(error.code, message, status, toIssues(error.issues));
   }
   const fallback =
     status === 401

@@ -1,6 +1,6 @@
-import { REPLY_EXCERPT_MAX, type Message, type ReplyPreview } from '@parley/shared';
+import { replyExcerpt, type Message, type ReplyPreview } from '@parley/shared';
 
-/** The quote a reply shows, built the way the server builds it (excerpt cut in code points). */
+/** The quote a reply shows, built the way the server builds it (shared replyExcerpt). */
 export function replyPreviewOf(
   message: Pick<Message, 'id' | 'seq' | 'sender' | 'text' | 'deletedAt'>,
 ): ReplyPreview {
@@ -9,7 +9,7 @@ export function replyPreviewOf(
     id: message.id,
     seq: message.seq,
     sender: message.sender,
-    excerpt: deleted ? '' : [...message.text].slice(0, REPLY_EXCERPT_MAX).join(''),
+    excerpt: replyExcerpt(message.text, deleted),
     deleted,
   };
 }

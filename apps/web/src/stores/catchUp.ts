@@ -1,4 +1,5 @@
 import { ErrorCode, SYNC_CONVERSATIONS_MAX, type SyncPayload } from '@parley/shared';
+import { backoffDelay } from '@parley/client';
 import { defineStore } from 'pinia';
 import { emitSync, isSocketConnected } from '@/socket';
 import { useConversationsStore } from './conversations';
@@ -13,7 +14,7 @@ export const SYNC_ROUNDS_MAX = 10;
  * process): wait this long before asking the server for it.
  */
 export const HOLE_SYNC_DELAY_MS = 1000;
-/** A refused or timed-out sync is tried again after 1, 2, 4… seconds (at most this), while connected. */
+/** A refused or timed-out sync is tried again after about 1, 2, 4… seconds (±50 %, at most this), while connected. */
 export const SYNC_RETRY_MAX_MS = 30_000;
 const SYNC_RETRIES_MAX = 8;
 
@@ -78,7 +79,7 @@ export const useCatchUpStore = defineStore('catchUp', () => {
 
   function retryLater(conversationIds: number[], run: number, attempt: number): void {
     if (attempt >= SYNC_RETRIES_MAX) return;
-    const delay = Math.min(SYNC_RETRY_MAX_MS, 1000 * 2 ** attempt);
+    const delay = backoffDelay(attempt, { baseMs: 1000, maxMs: SYNC_RETRY_MAX_MS });
     setTimeout(() => {
       if (run !== runs || !isSocketConnected()) return;
       void syncConversations(conversationIds, run, attempt + 1).catch((error: unknown) =>

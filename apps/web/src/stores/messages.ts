@@ -1,8 +1,8 @@
 import type { Message, Reaction, ReplyPreview, SyncResult, UserSummary } from '@parley/shared';
+import { ChangeTracker } from '@parley/client';
 import { defineStore } from 'pinia';
 import { markRaw, reactive } from 'vue';
 import * as conversationsApi from '@/api/conversations';
-import { ChangeTracker } from '@/lib/changeTracker';
 import { replyPreviewOf } from '@/lib/replyPreview';
 import { useCatchUpStore } from './catchUp';
 import { useConversationsStore, type LoadStatus } from './conversations';

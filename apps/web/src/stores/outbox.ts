@@ -5,8 +5,8 @@ import {
   type ReplyPreview,
   type SendMessagePayload,
 } from '@parley/shared';
+import { backoffDelay } from '@parley/client';
 import { defineStore } from 'pinia';
-import { backoffDelay } from '@/lib/backoff';
 import { emitSendMessage, isSocketConnected } from '@/socket';
 import { outboxDb, type OutboxRecord } from '@/storage/outboxDb';
 import { useConversationsStore } from './conversations';

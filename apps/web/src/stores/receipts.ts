@@ -1,4 +1,5 @@
-import type { Conversation, MarkReadPayload, Member, Message, ReadState, Receipt } from '@parley/shared';
+import type { Conversation, Member, Message, ReadState, Receipt } from '@parley/shared';
+import { createPositionReporter } from '@parley/client';
 import { defineStore } from 'pinia';
 import { reactive } from 'vue';
 import { emitDelivered, emitMarkRead } from '@/socket';
@@ -28,59 +29,6 @@ export function readersOf(
 ): Member[] {
   if (!receipts) return [];
   return members.filter((member) => member.id !== meId && (receipts.get(member.id)?.lastReadSeq ?? 0) >= seq);
-}
-
-/** Positions are reported at most this often per conversation, and this many conversations at a time. */
-export const REPORT_INTERVAL_MS = 500;
-const REPORTS_PER_FLUSH = 3;
-
-/**
- * Sends the newest position per conversation at most every REPORT_INTERVAL_MS; a position
- * not above the last one reported is not sent again.
- */
-function createPositionReporter(send: (payload: MarkReadPayload) => Promise<boolean>) {
-  const pending = new Map<number, number>();
-  const reported = new Map<number, number>();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-
-  function schedule(): void {
-    timer ??= setTimeout(() => flush(), REPORT_INTERVAL_MS);
-  }
-
-  /** Sends up to `limit` pending positions now; the rest wait for the next interval. */
-  function flush(limit = REPORTS_PER_FLUSH): void {
-    clearTimeout(timer);
-    timer = undefined;
-    const batch = [...pending].slice(0, limit);
-    for (const [conversationId, seq] of batch) {
-      pending.delete(conversationId);
-      if ((reported.get(conversationId) ?? 0) >= seq) continue;
-      reported.set(conversationId, seq);
-      void send({ conversationId, seq }).then((ok) => {
-        // Not recorded by the server: let the next report try again.
-        if (!ok && reported.get(conversationId) === seq) reported.delete(conversationId);
-      });
-    }
-    if (pending.size > 0) schedule();
-  }
-
-  return {
-    report(conversationId: number, seq: number): void {
-      if (seq <= 0 || (reported.get(conversationId) ?? 0) >= seq) return;
-      pending.set(conversationId, Math.max(seq, pending.get(conversationId) ?? 0));
-      schedule();
-    },
-    /** Everything pending, at once: the page is being hidden or left, and may not run again. */
-    flushAll(): void {
-      flush(Number.POSITIVE_INFINITY);
-    },
-    reset(): void {
-      clearTimeout(timer);
-      timer = undefined;
-      pending.clear();
-      reported.clear();
-    },
-  };
 }
 
 /**

@@ -194,7 +194,8 @@ describe('catch-up after a reconnect', () => {
     await useCatchUpStore().run();
     expect(messages.timeline(1).map((message) => message.seq)).toEqual([1, 2, 3]);
 
-    await vi.advanceTimersByTimeAsync(1_000);
+    // The first retry waits 1 s ± 50 % (backoffDelay).
+    await vi.advanceTimersByTimeAsync(1_500);
     expect(sync).toHaveBeenCalledTimes(2);
     expect(messages.timeline(1).map((message) => message.seq)).toEqual([1, 2, 3, 4]);
   });

@@ -2,7 +2,8 @@ import type { Member } from '@parley/shared';
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { emitDelivered } from '@/socket';
-import { readersOf, REPORT_INTERVAL_MS, tickFor, useReceiptsStore } from '@/stores/receipts';
+import { REPORT_INTERVAL_MS } from '@parley/client';
+import { readersOf, tickFor, useReceiptsStore } from '@/stores/receipts';
 import { useSessionStore } from '@/stores/session';
 import { alice, bob, makeConversation, makeMessage, summaryOf } from '../fixtures';
 

@@ -78,6 +78,15 @@ export const reactPayloadSchema = z.strictObject({
 });
 export type ReactPayload = z.infer<typeof reactPayloadSchema>;
 
+/**
+ * The quote a reply carries of `text`: its first REPLY_EXCERPT_MAX code points (never half a
+ * surrogate pair), empty once the quoted message is deleted. The server builds previews with it and
+ * clients show their own pending replies with it, so both agree.
+ */
+export function replyExcerpt(text: string, deleted: boolean): string {
+  return deleted ? '' : [...text].slice(0, REPLY_EXCERPT_MAX).join('');
+}
+
 export const replyPreviewSchema = z.object({
   id: idSchema,
   seq: z.number().int().positive(),

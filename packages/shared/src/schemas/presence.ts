@@ -20,11 +20,13 @@ export type Presence = z.infer<typeof presenceSchema>;
 export const typingPayloadSchema = z.strictObject({ conversationId: idSchema });
 export type TypingPayload = z.infer<typeof typingPayloadSchema>;
 
-export interface TypingUpdate {
-  conversationId: number;
-  userId: number;
-  typing: boolean;
-}
+/** `typing:update`: a member started or stopped typing (never sent to the typer's own tabs). */
+export const typingUpdateSchema = z.object({
+  conversationId: idSchema,
+  userId: idSchema,
+  typing: z.boolean(),
+});
+export type TypingUpdate = z.infer<typeof typingUpdateSchema>;
 
 export const TYPING_REFRESH_MS = 3_000;
 /** A typing indicator with no refresh for this long is dropped by clients. */

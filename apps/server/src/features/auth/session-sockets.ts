@@ -1,4 +1,4 @@
-import { ErrorCode, type SessionEnded } from '@parley/shared';
+import { ErrorCode, ServerEvent, type SessionEnded } from '@parley/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../../lib/app-error.js';
 import type { SocketHandlerContext } from '../../lib/socket-handler.js';
@@ -63,7 +63,7 @@ export function createSessionSockets({
 
   function end(socket: ParleySocket, code: SessionEndCode): void {
     if (!socket.connected) return;
-    socket.emit('session:ended', { code, message: MESSAGES[code] });
+    socket.emit(ServerEvent.SessionEnded, { code, message: MESSAGES[code] });
     socket.disconnect(true);
   }
 
@@ -128,7 +128,7 @@ export function createSessionSockets({
   }
 
   function endRoom(room: string, code: SessionEndCode): void {
-    io.in(room).emit('session:ended', { code, message: MESSAGES[code] });
+    io.in(room).emit(ServerEvent.SessionEnded, { code, message: MESSAGES[code] });
     io.in(room).disconnectSockets(true);
   }
 

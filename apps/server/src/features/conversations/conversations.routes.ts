@@ -4,6 +4,7 @@ import {
   createGroupBodySchema,
   idParamSchema,
   openDirectBodySchema,
+  ServerEvent,
   type Conversation,
 } from '@parley/shared';
 import type { FastifyPluginAsync } from 'fastify';
@@ -31,7 +32,7 @@ const conversationsRoutes: FastifyPluginAsync<ConversationsRoutesOptions> = asyn
   function announce(conversation: Conversation): void {
     for (const member of conversation.members) {
       fastify.io.in(rooms.user(member.id)).socketsJoin(rooms.conversation(conversation.id));
-      fastify.io.to(rooms.user(member.id)).emit('conversation:new', conversation);
+      fastify.io.to(rooms.user(member.id)).emit(ServerEvent.ConversationNew, conversation);
     }
     presence.introduce(conversation.members.map((member) => member.id)).catch((error: unknown) => {
       fastify.log.warn({ err: error, conversationId: conversation.id }, 'presence introduction failed');

@@ -1,4 +1,4 @@
-import { ErrorCode, markReadPayloadSchema } from '@parley/shared';
+import { ClientEvent, ErrorCode, ServerEvent } from '@parley/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { onClientEvent, type SocketHandlerOptions } from '../../lib/socket-handler.js';
 import { connectError, retryableConnectError, rooms } from '../../plugins/socket-io.js';
@@ -48,8 +48,7 @@ const conversationsSocket: FastifyPluginAsync<ConversationsSocketOptions> = asyn
 
     onClientEvent(
       socket,
-      'conversation:read',
-      markReadPayloadSchema,
+      ClientEvent.ConversationRead,
       async ({ conversationId, seq }, { userId }) => {
         const { lastReadSeq, lastDeliveredSeq, unreadCount } = await conversations.advance(
           userId,
@@ -58,7 +57,7 @@ const conversationsSocket: FastifyPluginAsync<ConversationsSocketOptions> = asyn
           true,
         );
         const state = { conversationId, lastReadSeq, unreadCount: unreadCount ?? 0 };
-        socket.to(rooms.user(userId)).emit('conversation:read', state);
+        socket.to(rooms.user(userId)).emit(ServerEvent.ConversationRead, state);
         receipts.push({ conversationId, userId, lastReadSeq, lastDeliveredSeq });
         return state;
       },
@@ -67,8 +66,7 @@ const conversationsSocket: FastifyPluginAsync<ConversationsSocketOptions> = asyn
 
     onClientEvent(
       socket,
-      'conversation:delivered',
-      markReadPayloadSchema,
+      ClientEvent.ConversationDelivered,
       async ({ conversationId, seq }, { userId }) => {
         const { lastReadSeq, lastDeliveredSeq } = await conversations.advance(
           userId,

@@ -1,4 +1,4 @@
-import type { Receipt } from '@parley/shared';
+import { ServerEvent, type Receipt } from '@parley/shared';
 import { rooms, type ParleyServer } from '../../plugins/socket-io.js';
 
 export type ReceiptBroadcaster = ReturnType<typeof createReceiptBroadcaster>;
@@ -17,7 +17,7 @@ export function createReceiptBroadcaster(io: ParleyServer, windowMs = 250) {
     const batch = [...pending.values()];
     pending.clear();
     for (const receipt of batch)
-      io.to(rooms.conversation(receipt.conversationId)).emit('receipt:update', receipt);
+      io.to(rooms.conversation(receipt.conversationId)).emit(ServerEvent.ReceiptUpdate, receipt);
   }
 
   return {

@@ -1,4 +1,4 @@
-import { REPLY_EXCERPT_MAX, type Message, type Reaction } from '@parley/shared';
+import { replyExcerpt, type Message, type Reaction } from '@parley/shared';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
 
@@ -28,7 +28,7 @@ export function toReplyRef(
     id: reply.id,
     seq: reply.seq,
     sender: toUserSummary(reply.sender),
-    excerpt: [...reply.text].slice(0, REPLY_EXCERPT_MAX).join(''),
+    excerpt: replyExcerpt(reply.text, reply.deletedAt !== null),
     deleted: reply.deletedAt !== null,
   };
 }

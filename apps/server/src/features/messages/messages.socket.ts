@@ -1,11 +1,4 @@
-import {
-  deleteMessagePayloadSchema,
-  editMessagePayloadSchema,
-  reactPayloadSchema,
-  sendMessagePayloadSchema,
-  syncPayloadSchema,
-  type Message,
-} from '@parley/shared';
+import { ClientEvent, ServerEvent, type Message } from '@parley/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { failpoint } from '../../lib/failpoints.js';
 import type { SendQueue } from '../../lib/send-queue.js';
@@ -25,20 +18,22 @@ const messagesSocket: FastifyPluginAsync<MessagesSocketOptions> = async (
   { messages, handlerOptions, sendQueue },
 ) => {
   /** Everyone else in the conversation, and the sender's other tabs (they are in the room too). */
-  const broadcast = (socket: ParleySocket, event: 'message:new' | 'message:updated', message: Message) =>
-    socket.to(rooms.conversation(message.conversationId)).emit(event, message);
+  const broadcast = (
+    socket: ParleySocket,
+    event: typeof ServerEvent.MessageNew | typeof ServerEvent.MessageUpdated,
+    message: Message,
+  ) => socket.to(rooms.conversation(message.conversationId)).emit(event, message);
 
   fastify.io.on('connection', (socket) => {
     onClientEvent(
       socket,
-      'message:send',
-      sendMessagePayloadSchema,
+      ClientEvent.MessageSend,
       async (payload, { userId }) => {
         const message = await messages.send(userId, payload);
         failpoint('message-send:after-commit');
         // Only after the commit. Sent again on a retry too: if a process died between commit and
         // broadcast, the retry is what delivers it live; clients drop what they already hold.
-        broadcast(socket, 'message:new', message);
+        broadcast(socket, ServerEvent.MessageNew, message);
         fastify.log.debug(
           { conversationId: message.conversationId, seq: message.seq, userId },
           'message stored',
@@ -50,11 +45,10 @@ const messagesSocket: FastifyPluginAsync<MessagesSocketOptions> = async (
 
     onClientEvent(
       socket,
-      'message:edit',
-      editMessagePayloadSchema,
+      ClientEvent.MessageEdit,
       async (payload, { userId }) => {
         const message = await messages.edit(userId, payload);
-        broadcast(socket, 'message:updated', message);
+        broadcast(socket, ServerEvent.MessageUpdated, message);
         return message;
       },
       handlerOptions,
@@ -62,11 +56,10 @@ const messagesSocket: FastifyPluginAsync<MessagesSocketOptions> = async (
 
     onClientEvent(
       socket,
-      'message:delete',
-      deleteMessagePayloadSchema,
+      ClientEvent.MessageDelete,
       async (payload, { userId }) => {
         const { message, changed } = await messages.delete(userId, payload);
-        if (changed) broadcast(socket, 'message:updated', message);
+        if (changed) broadcast(socket, ServerEvent.MessageUpdated, message);
         return message;
       },
       handlerOptions,
@@ -74,11 +67,10 @@ const messagesSocket: FastifyPluginAsync<MessagesSocketOptions> = async (
 
     onClientEvent(
       socket,
-      'message:react',
-      reactPayloadSchema,
+      ClientEvent.MessageReact,
       async (payload, { userId }) => {
         const message = await messages.react(userId, payload);
-        broadcast(socket, 'message:updated', message);
+        broadcast(socket, ServerEvent.MessageUpdated, message);
         return message;
       },
       handlerOptions,
@@ -86,8 +78,7 @@ const messagesSocket: FastifyPluginAsync<MessagesSocketOptions> = async (
 
     onClientEvent(
       socket,
-      'conversation:sync',
-      syncPayloadSchema,
+      ClientEvent.ConversationSync,
       async (payload, { userId }) => messages.sync(userId, payload),
       handlerOptions,
     );

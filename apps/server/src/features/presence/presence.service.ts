@@ -1,4 +1,4 @@
-import type { Presence, PresenceStatus } from '@parley/shared';
+import { ServerEvent, type Presence, type PresenceStatus } from '@parley/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { rooms, type ParleyServer } from '../../plugins/socket-io.js';
@@ -94,7 +94,7 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       }
     }
     for (const [conversationId, batch] of byRoom) {
-      deps.io.to(rooms.conversation(conversationId)).emit('presence:update', batch);
+      deps.io.to(rooms.conversation(conversationId)).emit(ServerEvent.PresenceUpdate, batch);
     }
   }
 
@@ -138,7 +138,8 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     /** People who now share a new conversation learn each other's presence, which no change would tell them. */
     async introduce(memberIds: number[]): Promise<void> {
       const presences = await describe(memberIds);
-      for (const userId of memberIds) deps.io.to(rooms.user(userId)).emit('presence:update', presences);
+      for (const userId of memberIds)
+        deps.io.to(rooms.user(userId)).emit(ServerEvent.PresenceUpdate, presences);
     },
 
     close(): void {

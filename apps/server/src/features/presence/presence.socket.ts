@@ -1,4 +1,4 @@
-import { setPresencePayloadSchema, typingPayloadSchema } from '@parley/shared';
+import { ClientEvent, ServerEvent } from '@parley/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { onClientEvent, type SocketHandlerOptions } from '../../lib/socket-handler.js';
 import { rooms } from '../../plugins/socket-io.js';
@@ -24,7 +24,7 @@ const presenceSocket: FastifyPluginAsync<PresenceSocketOptions> = async (
     presence
       .tabChanged(userId, socket.id, 'online')
       .then(() => presence.snapshotFor(userId))
-      .then((snapshot) => socket.emit('presence:update', snapshot))
+      .then((snapshot) => socket.emit(ServerEvent.PresenceUpdate, snapshot))
       .catch(report);
     socket.on('disconnect', () => {
       presence.tabClosed(userId, socket.id).catch(report);
@@ -32,8 +32,7 @@ const presenceSocket: FastifyPluginAsync<PresenceSocketOptions> = async (
 
     onClientEvent(
       socket,
-      'presence:set',
-      setPresencePayloadSchema,
+      ClientEvent.PresenceSet,
       async ({ status }) => {
         await presence.tabChanged(userId, socket.id, status);
         return null;
@@ -42,20 +41,19 @@ const presenceSocket: FastifyPluginAsync<PresenceSocketOptions> = async (
     );
 
     for (const [event, typing] of [
-      ['typing:start', true],
-      ['typing:stop', false],
+      [ClientEvent.TypingStart, true],
+      [ClientEvent.TypingStop, false],
     ] as const) {
       onClientEvent(
         socket,
         event,
-        typingPayloadSchema,
         async ({ conversationId }) => {
           await conversations.assertMember(conversationId, userId);
           // Not to the typer's other tabs either: they are in the room too.
           socket
             .to(rooms.conversation(conversationId))
             .except(rooms.user(userId))
-            .emit('typing:update', { conversationId, userId, typing });
+            .emit(ServerEvent.TypingUpdate, { conversationId, userId, typing });
           return null;
         },
         handlerOptions,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChangeTracker } from '@/lib/changeTracker';
+import { ChangeTracker } from '../src/change-tracker.js';
 
 describe('change tracker', () => {
   it('advances through changes seen in order', () => {

@@ -1,0 +1,2 @@
+export { FileOutboxStorage } from './file-storage.js';
+export { login, type LoginResult } from './login.js';

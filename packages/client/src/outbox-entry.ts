@@ -1,0 +1,89 @@
+// What the outbox holds about one message, and the rules that do not need the outbox itself.
+import {
+  ErrorCode,
+  isRetryableErrorCode,
+  type ApiError,
+  type Message,
+  type SendMessagePayload,
+} from '@parley/shared';
+import type { BackoffOptions } from './backoff.js';
+import type { Clock, Logger } from './ports.js';
+import type { RequestResult } from './request.js';
+import type { OutboxRecord, OutboxStorage } from './storage.js';
+
+/**
+ * `pending`: waiting for its turn or for a connection; `sending`: an attempt is out; `sent`: the
+ * server acknowledged it (`message` is the stored message); `failed`: refused for a reason a retry
+ * as is cannot fix (`error`), waiting for retry() or discard().
+ */
+export type OutboxState = 'pending' | 'sending' | 'failed' | 'sent';
+
+/** How one attempt ended: `disconnected` and `timeout` mean no acknowledgement came (outcome unknown). */
+export type AttemptOutcome = 'ok' | 'error' | 'timeout' | 'disconnected';
+
+export interface Attempt {
+  outcome: AttemptOutcome;
+  code?: ApiError['code'];
+  /** What a retryable refusal asked the client to wait (ms). */
+  retryAfterMs?: number;
+  /** Clock time the attempt went out (ms). */
+  startedAt: number;
+  durationMs: number;
+}
+
+/** A message written by this client, from the moment it is queued. Read-only for callers. */
+export interface OutboxEntry {
+  readonly clientMsgId: string;
+  readonly conversationId: number;
+  readonly text: string;
+  readonly replyToId: number | null;
+  readonly createdAt: string;
+  readonly order: number;
+  state: OutboxState;
+  /** This process's attempts (not saved: a restored entry starts with none). */
+  attempts: Attempt[];
+  message: Message | null;
+  error: ApiError | null;
+}
+
+export interface OutboxDeps {
+  storage: OutboxStorage;
+  clock: Clock;
+  logger: Logger;
+  /** `message:send` through the transport. */
+  send(payload: SendMessagePayload): Promise<RequestResult<Message>>;
+  isConnected(): boolean;
+  /** An acknowledged message, to hold like any other copy. */
+  stored(message: Message): void;
+  /** Every change of an entry's state. */
+  changed(entry: OutboxEntry): void;
+  retry: BackoffOptions;
+  newId(): string;
+}
+
+/** An unexpected server error may be a passing fault, but not one worth retrying for ever. */
+const INTERNAL_FAILURES_MAX = 5;
+
+/**
+ * Whether a refusal leaves the message pending. The shared retryable codes do; `server/internal` does
+ * a few times; a session that ended under the send (`auth/unauthenticated`) is not the message's
+ * fault either, and it goes out once signed in again. Anything else is about the message itself.
+ */
+export function isTransient(code: string, failuresSoFar: number): boolean {
+  if (code === ErrorCode.Internal) return failuresSoFar < INTERNAL_FAILURES_MAX;
+  if (code === ErrorCode.Unauthenticated) return true;
+  return isRetryableErrorCode(code);
+}
+
+export function toRecord(entry: OutboxEntry): OutboxRecord {
+  return {
+    clientMsgId: entry.clientMsgId,
+    conversationId: entry.conversationId,
+    text: entry.text,
+    replyToId: entry.replyToId,
+    createdAt: entry.createdAt,
+    order: entry.order,
+    state: entry.state === 'failed' ? 'failed' : 'pending',
+    errorCode: entry.state === 'failed' ? (entry.error?.code ?? null) : null,
+  };
+}

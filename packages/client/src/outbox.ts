@@ -1,0 +1,329 @@
+import { ErrorCode, type Message, type SendMessagePayload } from '@parley/shared';
+import { retryDelay } from './backoff.js';
+import {
+  isTransient,
+  toRecord,
+  type AttemptOutcome,
+  type OutboxDeps,
+  type OutboxEntry,
+} from './outbox-entry.js';
+import type { OutboxRecord } from './storage.js';
+
+export type { Attempt, AttemptOutcome, OutboxDeps, OutboxEntry, OutboxState } from './outbox-entry.js';
+
+/**
+ * Sending, with the promise that a message is stored once and in the order written: every message
+ * is saved before its first attempt and removed from storage only once acknowledged. A
+ * conversation's messages go out one at a time, by `order`, so their seqs follow the order they were
+ * written (conversations do not wait for each other). No answer, a disconnect or a retryable refusal
+ * keep it pending: it is tried again with the same clientMsgId (which the server stores once) after
+ * the back-off, never sooner than the server's `retryAfterMs`, and at once on reconnect.
+ */
+export class Outbox {
+  private readonly entries = new Map<string, OutboxEntry>();
+  private readonly saves = new Map<string, Promise<void>>();
+  private readonly sending = new Set<number>();
+  private readonly timers = new Map<number, unknown>();
+  private readonly failures = new Map<number, number>();
+  private readonly settledWaiters = new Set<() => void>();
+  private pausedUntil = 0;
+  private lastOrder = 0;
+  private closed = false;
+
+  constructor(private readonly deps: OutboxDeps) {}
+
+  /** Reads what storage kept (a previous run's unsent messages) and queues it; returns those entries. */
+  async restore(): Promise<OutboxEntry[]> {
+    let records: OutboxRecord[];
+    try {
+      records = await this.deps.storage.load();
+    } catch (error) {
+      this.deps.logger.warn('outbox: could not read saved messages', { error: String(error) });
+      return [];
+    }
+    const restored: OutboxEntry[] = [];
+    for (const record of records.sort((a, b) => a.order - b.order)) {
+      if (this.entries.has(record.clientMsgId)) continue;
+      const entry: OutboxEntry = {
+        clientMsgId: record.clientMsgId,
+        conversationId: record.conversationId,
+        text: record.text,
+        replyToId: record.replyToId,
+        createdAt: record.createdAt,
+        order: record.order,
+        state: record.state,
+        attempts: [],
+        message: null,
+        error: record.errorCode
+          ? { code: record.errorCode as ErrorCode, message: 'refused before a restart' }
+          : null,
+      };
+      this.entries.set(entry.clientMsgId, entry);
+      this.saves.set(entry.clientMsgId, Promise.resolve());
+      this.lastOrder = Math.max(this.lastOrder, entry.order);
+      restored.push(entry);
+      this.deps.changed(entry);
+    }
+    this.resume();
+    return restored;
+  }
+
+  /** Queues a message: saved, then sent after every message of its conversation queued before it. */
+  add(conversationId: number, text: string, options: { replyToId?: number } = {}): OutboxEntry {
+    if (this.closed) throw new Error('this client is closed');
+    this.lastOrder = Math.max(this.deps.clock.now(), this.lastOrder + 1);
+    const entry: OutboxEntry = {
+      clientMsgId: this.deps.newId(),
+      conversationId,
+      text,
+      replyToId: options.replyToId ?? null,
+      createdAt: new Date(this.deps.clock.now()).toISOString(),
+      order: this.lastOrder,
+      state: 'pending',
+      attempts: [],
+      message: null,
+      error: null,
+    };
+    this.entries.set(entry.clientMsgId, entry);
+    this.persist(entry);
+    this.deps.changed(entry);
+    void this.pump(conversationId);
+    return entry;
+  }
+
+  /** Resolves once the entry's latest state is in storage (its first attempt waits for this too). */
+  whenSaved(clientMsgId: string): Promise<void> {
+    return this.saves.get(clientMsgId) ?? Promise.resolve();
+  }
+
+  /** Tries a failed message again, with the same clientMsgId. */
+  retry(clientMsgId: string): void {
+    const entry = this.entries.get(clientMsgId);
+    if (!entry || entry.state !== 'failed') return;
+    entry.state = 'pending';
+    entry.error = null;
+    this.persist(entry);
+    this.deps.changed(entry);
+    void this.pump(entry.conversationId);
+  }
+
+  /** Gives up on a failed message: it is forgotten, here and in storage. */
+  discard(clientMsgId: string): void {
+    const entry = this.entries.get(clientMsgId);
+    if (!entry || entry.state !== 'failed') return;
+    this.entries.delete(clientMsgId);
+    this.forget(clientMsgId);
+  }
+
+  /**
+   * The server has this message (its message:new reached us, e.g. sent by this client before a
+   * restart and acknowledged to nobody): nothing left to send.
+   */
+  settle(message: Message): void {
+    const entry = this.entries.get(message.clientMsgId);
+    if (!entry || entry.conversationId !== message.conversationId || entry.state === 'sent') return;
+    this.markSent(entry, message);
+  }
+
+  /** Connected (again): every conversation's queue starts now, whatever back-off it was in. */
+  resume(): void {
+    for (const timer of this.timers.values()) this.deps.clock.clearTimeout(timer);
+    this.timers.clear();
+    this.failures.clear();
+    for (const conversationId of new Set([...this.entries.values()].map((e) => e.conversationId)))
+      void this.pump(conversationId);
+  }
+
+  /** The server asked to slow down (`rate:limited`): no attempt starts for `ms`. */
+  pauseFor(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.deps.clock.now() + ms);
+  }
+
+  get(clientMsgId: string): OutboxEntry | undefined {
+    return this.entries.get(clientMsgId);
+  }
+
+  /** Every entry of this run (sent ones too, until clearSent()), in the order written. */
+  list(): OutboxEntry[] {
+    return [...this.entries.values()].sort((a, b) => a.order - b.order);
+  }
+
+  /** Entries not acknowledged and not failed. */
+  unsent(): OutboxEntry[] {
+    return this.list().filter((entry) => entry.state === 'pending' || entry.state === 'sending');
+  }
+
+  /** Forgets the sent entries this run keeps for list() (a long-running client calls it now and then). */
+  clearSent(): void {
+    for (const [clientMsgId, entry] of this.entries)
+      if (entry.state === 'sent') this.entries.delete(clientMsgId);
+  }
+
+  /**
+   * Resolves once nothing is pending or sending (each message sent or failed). With `timeoutMs`,
+   * rejects after it naming what is stuck and how its attempts ended.
+   */
+  whenSettled(timeoutMs?: number): Promise<void> {
+    if (this.unsent().length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      let timer: unknown = null;
+      const done = () => {
+        if (timer !== null) this.deps.clock.clearTimeout(timer);
+        this.settledWaiters.delete(done);
+        resolve();
+      };
+      this.settledWaiters.add(done);
+      if (timeoutMs !== undefined) {
+        timer = this.deps.clock.setTimeout(() => {
+          this.settledWaiters.delete(done);
+          const stuck = this.unsent().map(
+            (e) => `${e.text} (${e.attempts.map((a) => a.code ?? a.outcome).join(',') || 'no attempt'})`,
+          );
+          reject(new Error(`outbox not settled within ${timeoutMs} ms: ${stuck.join('; ')}`));
+        }, timeoutMs);
+      }
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers.values()) this.deps.clock.clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private persist(entry: OutboxEntry): void {
+    const previous = this.saves.get(entry.clientMsgId) ?? Promise.resolve();
+    const record = toRecord(entry);
+    const save = previous
+      .then(() => this.deps.storage.save(record))
+      .catch((error: unknown) =>
+        this.deps.logger.warn('outbox: could not save a message', { error: String(error) }),
+      );
+    this.saves.set(entry.clientMsgId, save);
+  }
+
+  private forget(clientMsgId: string): void {
+    const previous = this.saves.get(clientMsgId) ?? Promise.resolve();
+    const removal = previous
+      .then(() => this.deps.storage.remove(clientMsgId))
+      .catch((error: unknown) =>
+        this.deps.logger.warn('outbox: could not remove a sent message', { error: String(error) }),
+      );
+    this.saves.set(clientMsgId, removal);
+  }
+
+  private markSent(entry: OutboxEntry, message: Message): void {
+    entry.state = 'sent';
+    entry.message = message;
+    entry.error = null;
+    this.forget(entry.clientMsgId);
+    this.deps.changed(entry);
+    this.checkSettled();
+  }
+
+  private checkSettled(): void {
+    if (this.unsent().length > 0) return;
+    for (const done of [...this.settledWaiters]) done();
+  }
+
+  private nextPending(conversationId: number): OutboxEntry | undefined {
+    let first: OutboxEntry | undefined;
+    for (const entry of this.entries.values()) {
+      if (entry.conversationId !== conversationId || entry.state !== 'pending') continue;
+      if (!first || entry.order < first.order) first = entry;
+    }
+    return first;
+  }
+
+  private scheduleRetry(conversationId: number, delayMs: number): void {
+    const existing = this.timers.get(conversationId);
+    if (existing !== undefined) this.deps.clock.clearTimeout(existing);
+    this.timers.set(
+      conversationId,
+      this.deps.clock.setTimeout(() => {
+        this.timers.delete(conversationId);
+        void this.pump(conversationId);
+      }, delayMs),
+    );
+  }
+
+  /** Sends the conversation's oldest pending message, then the next, one at a time. */
+  private async pump(conversationId: number): Promise<void> {
+    if (this.closed || this.sending.has(conversationId) || this.timers.has(conversationId)) return;
+    if (!this.deps.isConnected()) return;
+    const wait = this.pausedUntil - this.deps.clock.now();
+    if (wait > 0) {
+      this.scheduleRetry(conversationId, wait);
+      return;
+    }
+    const entry = this.nextPending(conversationId);
+    if (!entry) return;
+    this.sending.add(conversationId);
+    let next: 'continue' | 'wait' = 'continue';
+    try {
+      await this.saves.get(entry.clientMsgId);
+      // Settled or closed while its save finished: go on with the next one.
+      if (entry.state === 'pending' && !this.closed) {
+        entry.state = 'sending';
+        this.deps.changed(entry);
+        next = await this.attempt(entry);
+      }
+    } finally {
+      this.sending.delete(conversationId);
+    }
+    if (next === 'continue' && !this.closed) void this.pump(conversationId);
+  }
+
+  /** One attempt; says whether the conversation's next message may go at once. */
+  private async attempt(entry: OutboxEntry): Promise<'continue' | 'wait'> {
+    const startedAt = this.deps.clock.now();
+    const payload: SendMessagePayload = {
+      conversationId: entry.conversationId,
+      clientMsgId: entry.clientMsgId,
+      text: entry.text,
+      ...(entry.replyToId !== null ? { replyToId: entry.replyToId } : {}),
+    };
+    const ack = await this.deps.send(payload);
+    const durationMs = this.deps.clock.now() - startedAt;
+    // Settled meanwhile (its message:new arrived from another path), or closed.
+    if (entry.state !== 'sending') return 'continue';
+    const conversationId = entry.conversationId;
+    if (ack.ok) {
+      entry.attempts.push({ outcome: 'ok', startedAt, durationMs });
+      this.failures.delete(conversationId);
+      this.markSent(entry, ack.data);
+      this.deps.stored(ack.data);
+      return 'continue';
+    }
+    const outcome: AttemptOutcome =
+      ack.lost === 'timeout' ? 'timeout' : ack.lost !== undefined ? 'disconnected' : 'error';
+    entry.attempts.push({
+      outcome,
+      ...(outcome === 'error' ? { code: ack.error.code } : {}),
+      ...(ack.error.retryAfterMs !== undefined ? { retryAfterMs: ack.error.retryAfterMs } : {}),
+      startedAt,
+      durationMs,
+    });
+    const failuresSoFar = (this.failures.get(conversationId) ?? 0) + 1;
+    if (outcome === 'error' && !isTransient(ack.error.code, failuresSoFar)) {
+      this.failures.delete(conversationId);
+      entry.state = 'failed';
+      entry.error = ack.error;
+      this.persist(entry);
+      this.deps.changed(entry);
+      this.checkSettled();
+      return 'continue';
+    }
+    this.failures.set(conversationId, failuresSoFar);
+    entry.state = 'pending';
+    entry.error = ack.error;
+    this.deps.changed(entry);
+    // Disconnected: the reconnect resumes it. Otherwise try again after a growing delay.
+    if (this.deps.isConnected())
+      this.scheduleRetry(
+        conversationId,
+        retryDelay(failuresSoFar - 1, ack.error.retryAfterMs, this.deps.retry),
+      );
+    return 'wait';
+  }
+}

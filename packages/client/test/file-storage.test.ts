@@ -1,0 +1,41 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FileOutboxStorage } from '../src/node/file-storage.js';
+import type { OutboxRecord } from '../src/storage.js';
+
+const record = (clientMsgId: string, order: number): OutboxRecord => ({
+  clientMsgId,
+  conversationId: 1,
+  text: `text ${order}`,
+  replyToId: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  order,
+  state: 'pending',
+  errorCode: null,
+});
+
+describe('the file outbox storage', () => {
+  let directory: string | null = null;
+  afterEach(async () => {
+    if (directory) await rm(directory, { recursive: true, force: true });
+  });
+
+  it('gives a new instance on the same file what the previous one saved and did not remove', async () => {
+    directory = await mkdtemp(join(tmpdir(), 'parley-outbox-'));
+    const path = join(directory, 'nested', 'outbox.json');
+    const first = new FileOutboxStorage(path);
+    expect(await first.load()).toEqual([]);
+    await Promise.all([first.save(record('a', 1)), first.save(record('b', 2)), first.save(record('c', 3))]);
+    await first.remove('b');
+    await first.save({ ...record('c', 3), state: 'failed', errorCode: 'message/not_found' });
+
+    const second = new FileOutboxStorage(path);
+    const loaded = (await second.load()).sort((x, y) => x.order - y.order);
+    expect(loaded).toEqual([
+      record('a', 1),
+      { ...record('c', 3), state: 'failed', errorCode: 'message/not_found' },
+    ]);
+  });
+});

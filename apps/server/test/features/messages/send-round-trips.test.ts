@@ -1,5 +1,7 @@
 // The send path's cost in steady state, counted on the wire: every round trip between the server
-// and MariaDB passes a TCP proxy, and the amortised count per stored message is bounded.
+// and MariaDB passes a TCP proxy, and the amortised count per stored message is bounded, as is the
+// number of commands (a command of several statements counts once; each costs the driver and the
+// server a parse, a dispatch and a reply).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_SERVER_URL } from '../../helpers/database.js';
@@ -73,12 +75,14 @@ describe('the send path in steady state', () => {
   it(`takes at most 3 database round trips per message with ${SENDERS} senders at once`, async () => {
     // Warm up: every connection opened, every statement shape seen once.
     await sendRound();
-    const before = proxy.roundTrips;
+    const before = { roundTrips: proxy.roundTrips, commands: proxy.commands };
 
     for (let round = 0; round < ROUNDS; round += 1) await sendRound();
 
-    const perMessage = (proxy.roundTrips - before) / (SENDERS * ROUNDS);
+    const perMessage = (proxy.roundTrips - before.roundTrips) / (SENDERS * ROUNDS);
     expect(perMessage, `${perMessage} round trips per message`).toBeLessThanOrEqual(3);
+    const commandsPerMessage = (proxy.commands - before.commands) / (SENDERS * ROUNDS);
+    expect(commandsPerMessage, `${commandsPerMessage} commands per message`).toBeLessThanOrEqual(3);
     // Everything was stored, gapless in every conversation.
     const stored = await readStoredMessages(t.config.databaseUrl);
     expect(stored).toHaveLength(SENDERS * (ROUNDS + 1));
@@ -113,12 +117,15 @@ describe('the send path for one sender alone', () => {
   it('takes at most 3 database round trips per message, one message at a time', async () => {
     // Warm up: both store connections opened and just used (an idle one is pinged before use).
     for (let i = 0; i < 4; i += 1) await send('warm-up');
-    const before = proxy.roundTrips;
+    const before = { roundTrips: proxy.roundTrips, commands: proxy.commands };
     const count = 20;
 
     for (let i = 0; i < count; i += 1) await send('alone');
 
-    const perMessage = (proxy.roundTrips - before) / count;
+    const perMessage = (proxy.roundTrips - before.roundTrips) / count;
     expect(perMessage, `${perMessage} round trips per message`).toBeLessThanOrEqual(3);
+    // START TRANSACTION and the reads, the writes, COMMIT: one command each round trip.
+    const commandsPerMessage = (proxy.commands - before.commands) / count;
+    expect(commandsPerMessage, `${commandsPerMessage} commands per message`).toBe(3);
   });
 });

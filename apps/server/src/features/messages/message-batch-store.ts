@@ -2,6 +2,7 @@ import { ErrorCode, type Message } from '@parley/shared';
 import type { Pool, PoolConnection } from 'mariadb';
 import { AppError } from '../../lib/app-error.js';
 import { failpoint } from '../../lib/failpoints.js';
+import { alternatives, placeholders, whenArms } from '../../lib/sql-lists.js';
 import { conversationNotFound } from '../conversations/conversations.service.js';
 import { toReplyRef } from './message-dto.js';
 
@@ -63,11 +64,6 @@ const ER_DUP_ENTRY = 1062;
 function sqlDateTime(at: Date): string {
   return at.toISOString().slice(0, 23).replace('T', ' ');
 }
-
-const placeholders = (count: number, each: string) => Array.from({ length: count }, () => each).join(', ');
-
-/** `(a) OR (b) OR …`: one condition per row, for lookups by a composite key. */
-const alternatives = (count: number, each: string) => Array.from({ length: count }, () => each).join(' OR ');
 
 const keyOf = (senderId: number, clientMsgId: string) => `${senderId}:${clientMsgId}`;
 
@@ -275,14 +271,14 @@ async function write(connection: PoolConnection, inserts: Insert[], now: Date): 
   }
   const tops = [...last.values()];
   const positions = [...reads.values()];
-  const seqCase = `CASE ${placeholders(positions.length, 'WHEN conversationId = ? AND userId = ? THEN ?').replaceAll(',', '')} END`;
+  const seqCase = `CASE ${whenArms(positions.length, 'WHEN conversationId = ? AND userId = ? THEN ?')} END`;
   const seqArgs = positions.flatMap((p) => [p.message.conversationId, p.message.senderId, p.seq]);
   const sql = `INSERT INTO messages (conversationId, seq, senderId, clientMsgId, type, text, createdAt, changeSeq, replyToId)
      VALUES ${placeholders(inserts.length, "(?, ?, ?, ?, 'text', ?, ?, ?, ?)")}
      RETURNING id, conversationId, seq;
     UPDATE conversations
-        SET lastSeq = CASE id ${placeholders(tops.length, 'WHEN ? THEN ?').replaceAll(',', '')} END,
-            lastChangeSeq = CASE id ${placeholders(tops.length, 'WHEN ? THEN ?').replaceAll(',', '')} END,
+        SET lastSeq = CASE id ${whenArms(tops.length, 'WHEN ? THEN ?')} END,
+            lastChangeSeq = CASE id ${whenArms(tops.length, 'WHEN ? THEN ?')} END,
             lastActivityAt = ?
       WHERE id IN (${placeholders(tops.length, '?')});
     UPDATE memberships

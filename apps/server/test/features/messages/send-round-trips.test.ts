@@ -4,37 +4,20 @@
 // server a parse, a dispatch and a reply).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_DATABASE_SERVER_URL } from '../../helpers/database.js';
+import { startProxiedServer } from '../../helpers/proxied-server.js';
 import {
   createGroup,
   okData,
-  startTestServer,
   type ClientSocket,
   type TestServer,
   type TestUser,
 } from '../../helpers/server.js';
 import { readStoredMessages } from '../../helpers/stored-messages.js';
-import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
+import type { TcpProxy } from '../../helpers/tcp-proxy.js';
 
 const SENDERS = 50;
 const GROUP_SIZE = 5;
 const ROUNDS = 4;
-
-/** A test server whose every database connection passes a proxy that counts round trips. */
-async function startProxiedServer(): Promise<{ proxy: TcpProxy; t: TestServer }> {
-  const target = new URL(TEST_DATABASE_SERVER_URL);
-  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 3306) });
-  const t = await startTestServer({
-    env: { AUTH_RATE_LIMIT_PER_IP: '1000' },
-    databaseUrl: (url) => {
-      const proxied = new URL(url);
-      proxied.hostname = proxy.host;
-      proxied.port = String(proxy.port);
-      return proxied.toString();
-    },
-  });
-  return { proxy, t };
-}
 
 describe('the send path in steady state', () => {
   let proxy: TcpProxy;
@@ -124,8 +107,9 @@ describe('the send path for one sender alone', () => {
 
     const perMessage = (proxy.roundTrips - before.roundTrips) / count;
     expect(perMessage, `${perMessage} round trips per message`).toBeLessThanOrEqual(3);
-    // START TRANSACTION and the reads, the writes, COMMIT: one command each round trip.
+    // START TRANSACTION and the reads, the writes, COMMIT: one command each round trip (a statement
+    // each, 8, before). The margin: a connection idle for over half a second is pinged before use.
     const commandsPerMessage = (proxy.commands - before.commands) / count;
-    expect(commandsPerMessage, `${commandsPerMessage} commands per message`).toBe(3);
+    expect(commandsPerMessage, `${commandsPerMessage} commands per message`).toBeLessThanOrEqual(4);
   });
 });

@@ -42,6 +42,8 @@ const ACTIVITIES: Array<[string, RegExp]> = [
   ['other Parley code', /apps\/server\/dist/],
 ];
 
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -118,19 +120,19 @@ for (const [id, time] of self) {
 const busy = total - (byActivity.get('idle') ?? 0);
 
 if (values.timeline) {
-  console.log('busy ms per second, counted back from the end:');
-  console.log(
+  print('busy ms per second, counted back from the end:');
+  print(
     [...busyPerSecond]
       .sort(([a], [b]) => a - b)
       .map(([second, time]) => `${second}:${Math.round(time / 1e3)}`)
       .join(' '),
   );
 }
-console.log(`window ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(2)} s`);
+print(`window ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(2)} s`);
 const show = (title: string, map: Map<string, number>, count: number, of: number) => {
-  console.log(`\n## ${title}`);
+  print(`\n## ${title}`);
   for (const [key, time] of [...map].sort((a, b) => b[1] - a[1]).slice(0, count)) {
-    console.log(`${((100 * time) / of).toFixed(1).padStart(5)}%  ${key}`);
+    print(`${((100 * time) / of).toFixed(1).padStart(5)}%  ${key}`);
   }
 };
 byActivity.delete('idle');

@@ -48,7 +48,8 @@ interface Waiting<In, Out> {
   request: In;
   resolve: (value: Out) => void;
   reject: (reason: unknown) => void;
-  deadline: NodeJS.Timeout;
+  /** Set only if the request has to wait: one written at once costs no timer. */
+  deadline: NodeJS.Timeout | null;
 }
 
 export function createGroupCommit<In, Out>(
@@ -69,7 +70,7 @@ export function createGroupCommit<In, Out>(
       const batch = pending.slice(0, maxBatch);
       pending = pending.slice(batch.length);
       due = pending.length >= maxBatch;
-      for (const entry of batch) clearTimeout(entry.deadline);
+      for (const entry of batch) if (entry.deadline) clearTimeout(entry.deadline);
       void run(batch);
     }
     if (pending.length > 0 && !due) timer = setTimeout(markDue, waitMs);
@@ -106,23 +107,21 @@ export function createGroupCommit<In, Out>(
   return {
     submit(request) {
       return new Promise<Out>((resolve, reject) => {
-        const entry: Waiting<In, Out> = {
-          request,
-          resolve,
-          reject,
-          deadline: setTimeout(() => {
-            const at = pending.indexOf(entry);
-            if (at === -1) return;
-            pending.splice(at, 1);
-            reject(busy(busyMessage));
-          }, admissionTimeoutMs),
-        };
+        const entry: Waiting<In, Out> = { request, resolve, reject, deadline: null };
         pending.push(entry);
         // With nothing being written there is nothing to wait behind: write at once. Batches
         // form while others are being written (or for `waitMs` on a spare connection).
         if (pending.length >= maxBatch || inFlight === 0) due = true;
         if (due) flush();
         else timer ??= setTimeout(markDue, waitMs);
+        if (pending.at(-1) === entry) {
+          entry.deadline = setTimeout(() => {
+            const at = pending.indexOf(entry);
+            if (at === -1) return;
+            pending.splice(at, 1);
+            reject(busy(busyMessage));
+          }, admissionTimeoutMs);
+        }
       });
     },
 

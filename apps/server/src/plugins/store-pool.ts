@@ -33,6 +33,11 @@ export function createStorePool({ databaseUrl, connections, pool }: StorePoolOpt
     connectTimeout: 2_000,
     pipelining: true,
     multipleStatements: true,
+    // The driver would otherwise send a ROLLBACK on release whenever it cannot tell the connection
+    // is idle, which after a multi-statement command ending in COMMIT it sometimes cannot: a round
+    // trip for nothing. The stores end every transaction themselves, and a connection whose
+    // ROLLBACK failed is destroyed rather than released (message-batch-store.ts).
+    noControlAfterUse: true,
     prepareCacheLength: 256,
     initSql: 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
     sessionVariables: { innodb_lock_wait_timeout: pool.lockWaitTimeoutSeconds },

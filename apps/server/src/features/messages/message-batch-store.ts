@@ -68,19 +68,20 @@ function sqlDateTime(at: Date): string {
 const keyOf = (senderId: number, clientMsgId: string) => `${senderId}:${clientMsgId}`;
 
 /**
- * Writes a batch of new messages in one transaction of three round trips, on a connection of its own
+ * Writes a batch of new messages in one transaction of two round trips, on a connection of its own
  * pool. Each round trip is one command carrying several statements (the store pool allows
  * multi-statement commands; every value is still escaped by the driver): the server runs them in
- * order and stops at the first that fails. One command instead of one per statement is what keeps
- * the driver's per-command cost, and the writes on the wire, at three per batch:
+ * order and stops at the first that fails. On this machine a round trip to MariaDB costs the server
+ * process a few hundred microseconds of CPU whatever it carries (mostly the kernel's loopback
+ * writes and wake-ups), so round trips per batch are what the send path's CPU per message follows:
  *
  * 1. START TRANSACTION; lock every conversation of the batch (`SELECT … FOR UPDATE`, in primary-key
  *    order, so two batches never deadlock on each other); read the senders' memberships and
  *    summaries, the (senderId, clientMsgId) pairs already stored and the reply targets.
  * 2. One multi-row INSERT of the new messages (`RETURNING` their ids), one UPDATE moving every
  *    conversation's lastSeq/lastChangeSeq, one UPDATE raising every sender's read and delivered
- *    positions with GREATEST.
- * 3. COMMIT.
+ *    positions with GREATEST, and COMMIT. If any statement fails, the ones after it, COMMIT
+ *    included, do not run, and the transaction is rolled back.
  *
  * Exactly once, gapless: deduplication happens before seqs are assigned, under the conversation
  * locks (the session reads committed rows, so a duplicate committed by a batch that held the lock
@@ -113,12 +114,18 @@ async function storeBatchOnce(
     const { conversations, members, existing, replies } = await lockAndRead(connection, batch);
     const outcomes = decide(batch, conversations, members, existing, replies, now);
     const fresh = outcomes.filter((entry) => entry.insert !== null);
-    if (fresh.length > 0) {
-      const rows = await write(
+    failpoint('message-send:before-commit');
+    if (fresh.length === 0) {
+      // Only duplicates and refusals: nothing to write, the locks to let go.
+      await connection.query('COMMIT');
+      open = false;
+    } else {
+      const rows = await writeAndCommit(
         connection,
         fresh.map((entry) => entry.insert!),
         now,
       );
+      open = false;
       const ids = new Map(rows.map((row) => [`${row.conversationId}:${row.seq}`, row.id]));
       for (const { outcome } of fresh) {
         if (outcome.kind !== 'stored') continue;
@@ -127,14 +134,27 @@ async function storeBatchOnce(
         outcome.message.id = id;
       }
     }
-    failpoint('message-send:before-commit');
-    await connection.query('COMMIT');
-    open = false;
     return outcomes.map((entry) => entry.outcome);
   } finally {
-    if (open) await connection.query('ROLLBACK').catch(() => undefined);
-    await connection.release().catch(() => undefined);
+    await endTransaction(connection, open);
   }
+}
+
+/**
+ * Hands the connection back with no transaction open: rolls back one left open by a failure, and if
+ * even that fails, destroys the connection (the pool does not check, and a later START TRANSACTION
+ * would commit the half-written batch).
+ */
+async function endTransaction(connection: PoolConnection, open: boolean): Promise<void> {
+  if (open) {
+    try {
+      await connection.query('ROLLBACK');
+    } catch {
+      connection.destroy();
+      return;
+    }
+  }
+  await connection.release().catch(() => undefined);
 }
 
 async function lockAndRead(connection: PoolConnection, batch: readonly PendingMessage[]) {
@@ -257,11 +277,15 @@ function decide(
 }
 
 /**
- * The second round trip, one command of three statements: insert, move the conversations on, raise
- * the senders' positions. The server stops at the first statement that fails (a duplicate key on the
- * INSERT leaves the counters untouched), and the caller rolls the transaction back.
+ * The second round trip, one command: insert, move the conversations on, raise the senders'
+ * positions, commit. The server stops at the first statement that fails (a duplicate key on the
+ * INSERT leaves the counters untouched and nothing committed), and the caller rolls back.
  */
-async function write(connection: PoolConnection, inserts: Insert[], now: Date): Promise<InsertedRow[]> {
+async function writeAndCommit(
+  connection: PoolConnection,
+  inserts: Insert[],
+  now: Date,
+): Promise<InsertedRow[]> {
   const at = sqlDateTime(now);
   const last = new Map<number, Insert>();
   const reads = new Map<string, Insert>();
@@ -284,8 +308,9 @@ async function write(connection: PoolConnection, inserts: Insert[], now: Date): 
     UPDATE memberships
         SET lastReadSeq = GREATEST(lastReadSeq, ${seqCase}),
             lastDeliveredSeq = GREATEST(lastDeliveredSeq, ${seqCase})
-      WHERE ${alternatives(positions.length, '(conversationId = ? AND userId = ?)')}`;
-  const [inserted] = await connection.query<[InsertedRow[], unknown, unknown]>(sql, [
+      WHERE ${alternatives(positions.length, '(conversationId = ? AND userId = ?)')};
+    COMMIT`;
+  const [inserted] = await connection.query<[InsertedRow[], unknown, unknown, unknown]>(sql, [
     ...inserts.flatMap(({ message, seq, changeSeq }) => [
       message.conversationId,
       seq,

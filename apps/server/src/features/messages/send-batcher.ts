@@ -6,7 +6,7 @@ import { storeBatch, type PendingMessage } from './message-batch-store.js';
 /**
  * Group commit for `message:send` (lib/group-commit.ts): sends are stored in batches, one
  * transaction each (message-batch-store.ts), so a burst costs one commit, one fsync of the redo log,
- * and three round trips instead of several per message.
+ * and two round trips instead of several per message.
  *
  * Composition with the send queue (lib/send-queue.ts): the queue runs one send per user at a time
  * and `submit` resolves only once its batch has committed, so a user's next message can join a batch

@@ -71,9 +71,9 @@ const keyOf = (senderId: number, clientMsgId: string) => `${senderId}:${clientMs
  * Writes a batch of new messages in one transaction of two round trips, on a connection of its own
  * pool. Each round trip is one command carrying several statements (the store pool allows
  * multi-statement commands; every value is still escaped by the driver): the server runs them in
- * order and stops at the first that fails. On this machine a round trip to MariaDB costs the server
- * process a few hundred microseconds of CPU whatever it carries (mostly the kernel's loopback
- * writes and wake-ups), so round trips per batch are what the send path's CPU per message follows:
+ * order and stops at the first that fails. A batch of one message costs the server process
+ * about half a millisecond of CPU on our machines, most of it the kernel work of its round trips to
+ * MariaDB rather than the driver, so round trips per batch are what the store's CPU follows:
  *
  * 1. START TRANSACTION; lock every conversation of the batch (`SELECT … FOR UPDATE`, in primary-key
  *    order, so two batches never deadlock on each other); read the senders' memberships and

@@ -57,7 +57,13 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
     const { server } = await ServerProcess.start(
       {
         label: index === 0 ? 'parley' : `parley-${index + 1}`,
-        nodeArgs: options.fromSource ? ['--import', 'tsx', '--conditions=@parley/source'] : [],
+        nodeArgs: [
+          ...(options.fromSource ? ['--import', 'tsx', '--conditions=@parley/source'] : []),
+          // BENCH_PARLEY_CPU_PROF=<dir>: a V8 CPU profile of Parley's whole run, written when it stops.
+          ...(process.env.BENCH_PARLEY_CPU_PROF
+            ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PARLEY_CPU_PROF}`]
+            : []),
+        ],
         entry: options.fromSource ? 'src/server.ts' : 'dist/server.js',
         cwd: SERVER_DIR,
         cpus: options.cpus,

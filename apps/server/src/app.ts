@@ -12,6 +12,7 @@ import { argon2Hasher, type PasswordHasher } from './features/auth/passwords.js'
 import { createConversationsRepository } from './features/conversations/conversations.repository.js';
 import conversationsRoutes from './features/conversations/conversations.routes.js';
 import { createConversationsService } from './features/conversations/conversations.service.js';
+import { createPositionBatcher } from './features/conversations/position-batcher.js';
 import conversationsSocket from './features/conversations/conversations.socket.js';
 import healthRoutes from './features/health/health.routes.js';
 import { createMessagesRepository } from './features/messages/messages.repository.js';
@@ -69,7 +70,8 @@ const app: FastifyPluginAsync<AppOptions> = async (
   await fastify.register(prisma, { databaseUrl: config.databaseUrl, pool: config.database });
   await fastify.register(storePool, {
     databaseUrl: config.databaseUrl,
-    connections: config.sendBatch.connections,
+    // One more for delivery and read reports (position-batcher.ts), so they never wait for sends.
+    connections: config.sendBatch.connections + 1,
     pool: config.database,
   });
   await fastify.register(redis, { redis: config.redis });
@@ -82,7 +84,17 @@ const app: FastifyPluginAsync<AppOptions> = async (
   await fastify.register(socketIo, { allowedOrigins: config.allowedOrigins, redis: config.redis });
 
   const conversationsRepository = createConversationsRepository(fastify.prisma);
-  const conversations = createConversationsService({ repository: conversationsRepository });
+  const positionBatcher = createPositionBatcher(fastify.storePool, {
+    waitMs: config.sendBatch.waitMs,
+    maxBatch: config.sendBatch.maxBatch,
+    connections: 1,
+    admissionTimeoutMs: config.database.poolTimeoutMs,
+  });
+  fastify.addHook('onClose', () => positionBatcher.drain());
+  const conversations = createConversationsService({
+    repository: conversationsRepository,
+    positions: positionBatcher,
+  });
   const messagesRepository = createMessagesRepository(fastify.prisma, clock);
   const sendBatcher = createSendBatcher(
     { pool: fastify.storePool, readMessages: messagesRepository.findMessagesByIds, clock },

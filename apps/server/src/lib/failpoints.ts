@@ -5,8 +5,9 @@
  * process is SIGKILLed on the spot, as a power cut would: no handler, hook or flush runs.
  *
  * The points (keep this list in step with the calls):
- * - 'message-send:before-commit': message-batch-store.ts, inside a send batch's transaction right
- *   after its message rows are inserted. The database rolls the transaction back: nothing is stored.
+ * - 'message-send:before-commit': message-batch-store.ts, inside a send batch's transaction, its
+ *   conversations locked and read, right before the command that inserts its rows and commits. The
+ *   database rolls the transaction back: nothing is stored.
  * - 'message-send:after-commit': messages.socket.ts 'message:send', right after the message is
  *   stored and before it is broadcast or acknowledged. The message is stored but nobody was told.
  */

@@ -171,10 +171,13 @@ export function createSendQueue({
             entry.reject = reject;
             owner.queued += 1;
             queued += 1;
-            entry.expiry = setTimeout(() => expire(userId, owner, entry), maxWaitMs);
-            entry.expiry.unref?.();
             offerTurn(userId, owner);
             pump();
+            // Only a send that has to wait gets a timer; one that runs at once costs none.
+            if (entry.state === 'admitted') {
+              entry.expiry = setTimeout(() => expire(userId, owner, entry), maxWaitMs);
+              entry.expiry.unref?.();
+            }
           });
         },
         cancel: leave,

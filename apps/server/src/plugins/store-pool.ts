@@ -21,7 +21,9 @@ export interface StorePoolOptions {
  * A mariadb pool for the message store's raw SQL. Its waits are bounded like Prisma's
  * (plugins/prisma.ts), so an outage is answered as retryable before the client gives up. Sessions
  * read committed rows (messages.repository.ts explains why a write that waited for a lock needs
- * that); the driver pipelines queries issued together and caches prepared statements.
+ * that). A round trip of the store is one command of several statements (`multipleStatements`),
+ * so a batch costs the driver three commands rather than one per statement; values are always
+ * passed as parameters, which the driver escapes, never spliced into the SQL.
  */
 export function createStorePool({ databaseUrl, connections, pool }: StorePoolOptions): Pool {
   return createPool({
@@ -30,6 +32,12 @@ export function createStorePool({ databaseUrl, connections, pool }: StorePoolOpt
     acquireTimeout: pool.poolTimeoutMs,
     connectTimeout: 2_000,
     pipelining: true,
+    multipleStatements: true,
+    // The driver would otherwise send a ROLLBACK on release whenever it cannot tell the connection
+    // is idle, which after a multi-statement command ending in COMMIT it sometimes cannot: a round
+    // trip for nothing. The stores end every transaction themselves, and a connection whose
+    // ROLLBACK failed is destroyed rather than released (message-batch-store.ts).
+    noControlAfterUse: true,
     prepareCacheLength: 256,
     initSql: 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
     sessionVariables: { innodb_lock_wait_timeout: pool.lockWaitTimeoutSeconds },

@@ -24,6 +24,12 @@ export interface TcpProxy {
    */
   readonly roundTrips: number;
   /**
+   * MariaDB/MySQL commands forwarded, all connections together: packets from the client that start a
+   * command (sequence id 0), so a command of several statements counts once. Meaningless for other
+   * protocols.
+   */
+  readonly commands: number;
+  /**
    * 'reset' (the default) resets every open connection on both sides and refuses new ones at once.
    * 'blackhole' stops forwarding on open connections and holds new ones unanswered.
    */
@@ -40,6 +46,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let cutMode: CutMode | null = null;
   let accepted = 0;
   let roundTrips = 0;
+  let commands = 0;
 
   const reset = (socket: Socket) => {
     if (!socket.destroyed) socket.resetAndDestroy();
@@ -69,9 +76,13 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     client.on('close', closeBoth);
     upstream.on('close', closeBoth);
     let answered = true;
-    client.on('data', () => {
+    const countCommands = mysqlCommandCounter(() => {
+      commands += 1;
+    });
+    client.on('data', (chunk: Buffer) => {
       if (answered) roundTrips += 1;
       answered = false;
+      countCommands(chunk);
     });
     upstream.on('data', () => {
       answered = true;
@@ -113,6 +124,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     get roundTrips() {
       return roundTrips;
     },
+    get commands() {
+      return commands;
+    },
     cut(mode = 'reset') {
       cutMode = mode;
       if (mode === 'blackhole') {
@@ -146,5 +160,33 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       pairs.clear();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * Follows the client's side of the MySQL wire protocol (packets of a 3-byte little-endian length and a
+ * 1-byte sequence id, then the payload; chunks may split packets anywhere) and calls `onCommand` for
+ * each packet with sequence id 0, which is how every command starts.
+ */
+function mysqlCommandCounter(onCommand: () => void): (chunk: Buffer) => void {
+  let header = Buffer.alloc(0);
+  let payloadLeft = 0;
+  return (chunk) => {
+    let at = 0;
+    while (at < chunk.length) {
+      if (payloadLeft > 0) {
+        const take = Math.min(payloadLeft, chunk.length - at);
+        payloadLeft -= take;
+        at += take;
+        continue;
+      }
+      const take = Math.min(4 - header.length, chunk.length - at);
+      header = Buffer.concat([header, chunk.subarray(at, at + take)]);
+      at += take;
+      if (header.length < 4) return;
+      payloadLeft = header.readUIntLE(0, 3);
+      if (header[3] === 0) onCommand();
+      header = Buffer.alloc(0);
+    }
   };
 }

@@ -83,14 +83,6 @@ export function createConversationsRepository(prisma: PrismaClient) {
       return row ? ((await assemble(userId, [row]))[0] ?? null) : null;
     },
 
-    async lastSeqOf(conversationId: number): Promise<number> {
-      const row = await prisma.conversation.findUnique({
-        where: { id: conversationId },
-        select: { lastSeq: true },
-      });
-      return row?.lastSeq ?? 0;
-    },
-
     async findMembership(conversationId: number, userId: number) {
       return prisma.membership.findUnique({ where: { conversationId_userId: { conversationId, userId } } });
     },
@@ -188,32 +180,6 @@ export function createConversationsRepository(prisma: PrismaClient) {
         select: { id: true },
       });
       return conversation.id;
-    },
-
-    /**
-     * Moves the delivery (and, when reading, the read) position forward only, in one statement so
-     * concurrent tabs cannot move it back; returns where both end up.
-     */
-    async advance(conversationId: number, userId: number, seq: number, read: boolean) {
-      await prisma.$executeRaw`
-        UPDATE memberships
-        SET lastDeliveredSeq = GREATEST(lastDeliveredSeq, ${seq}),
-            lastReadSeq = IF(${read}, GREATEST(lastReadSeq, ${seq}), lastReadSeq)
-        WHERE conversationId = ${conversationId} AND userId = ${userId}`;
-      const membership = await prisma.membership.findUnique({
-        where: { conversationId_userId: { conversationId, userId } },
-        select: { lastReadSeq: true, lastDeliveredSeq: true },
-      });
-      return {
-        lastReadSeq: membership?.lastReadSeq ?? 0,
-        lastDeliveredSeq: membership?.lastDeliveredSeq ?? 0,
-      };
-    },
-
-    async unreadCount(conversationId: number, userId: number, afterSeq: number): Promise<number> {
-      return prisma.message.count({
-        where: { conversationId, seq: { gt: afterSeq }, senderId: { not: userId }, deletedAt: null },
-      });
     },
   };
 }

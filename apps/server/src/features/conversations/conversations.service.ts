@@ -2,6 +2,7 @@ import { ErrorCode, type Conversation, type CreateGroupBody, type Receipt } from
 import { Prisma } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
 import type { ConversationsRepository } from './conversations.repository.js';
+import type { PositionBatcher, Positions } from './position-batcher.js';
 
 export type ConversationsService = ReturnType<typeof createConversationsService>;
 
@@ -10,7 +11,13 @@ export function conversationNotFound(): AppError {
   return new AppError(ErrorCode.ConversationNotFound, 'No such conversation');
 }
 
-export function createConversationsService({ repository }: { repository: ConversationsRepository }) {
+export interface ConversationsServiceDeps {
+  repository: ConversationsRepository;
+  /** Stores delivery and read reports in batches (position-batcher.ts). */
+  positions: Pick<PositionBatcher, 'submit'>;
+}
+
+export function createConversationsService({ repository, positions }: ConversationsServiceDeps) {
   /**
    * A conversation the caller is not a member of gets the same answer as one that does not exist
    * (404 conversation/not_found, same message), and costs the same single lookup: ids are
@@ -80,26 +87,18 @@ export function createConversationsService({ repository }: { repository: Convers
       }
     },
 
-    /** `conversation:delivered` (read: false) and `conversation:read` (read: true). */
+    /**
+     * `conversation:delivered` (read: false) and `conversation:read` (read: true): positions only move
+     * forward. Not a member: `conversation/not_found`; `seq` past the newest message: `request/invalid`.
+     */
     async advance(
       userId: number,
       conversationId: number,
       seq: number,
       read: boolean,
-    ): Promise<Receipt & { unreadCount: number | null }> {
-      await assertMember(conversationId, userId);
-      const lastSeq = await repository.lastSeqOf(conversationId);
-      if (seq > lastSeq) {
-        throw new AppError(ErrorCode.Invalid, `seq ${seq} is past the newest message (${lastSeq})`, [
-          { path: 'seq', message: 'is past the newest message' },
-        ]);
-      }
-      const position = await repository.advance(conversationId, userId, seq, read);
-      // Delivery reports are the hottest path (every device, every message) and need no count.
-      const unreadCount = read
-        ? await repository.unreadCount(conversationId, userId, position.lastReadSeq)
-        : null;
-      return { conversationId, userId, ...position, unreadCount };
+    ): Promise<Receipt & Pick<Positions, 'unreadCount'>> {
+      const position = await positions.submit({ conversationId, userId, seq, read });
+      return { conversationId, userId, ...position };
     },
   };
 }

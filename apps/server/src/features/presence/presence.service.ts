@@ -1,8 +1,9 @@
 import type { Presence, PresenceStatus } from '@parley/shared';
 import type { FastifyBaseLogger } from 'fastify';
-import type { PrismaClient } from '../../generated/prisma/client.js';
-import { rooms, type ParleyServer } from '../../plugins/socket-io.js';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
+import { rooms, type ParleyServer, type PresenceChange } from '../../plugins/socket-io.js';
 import type { ConversationsRepository } from '../conversations/conversations.repository.js';
+import { createPresenceFanout } from './presence-fanout.js';
 import { MemoryPresenceStore, type PresenceStore, type TabStatus } from './presence.store.js';
 
 export interface PresenceServiceDeps {
@@ -11,26 +12,40 @@ export interface PresenceServiceDeps {
   conversations: Pick<ConversationsRepository, 'contactIdsOf' | 'conversationIdsByUser'>;
   /** Shared store (Redis) when configured; this process's own tabs are always kept in memory too. */
   shared: PresenceStore | null;
+  /** Whether other processes share this one's sockets (the Redis adapter): changes are sent to them. */
+  crossProcess: boolean;
   log: FastifyBaseLogger;
   batchMs: number;
   leaseRefreshMs: number;
+  now?: () => number;
 }
 
 export type PresenceService = ReturnType<typeof createPresenceService>;
 
 /**
- * Presence with batching: changes are collected and announced at most once per batch window,
- * one event per conversation room, and only for users whose combined status really changed.
- * So a thousand reconnecting users cause a handful of events, not a storm.
+ * Presence without storms. A process gathers the changes of the users whose tabs it holds and, at
+ * most once per batch window, keeps only users whose combined status really changed (across
+ * processes, through the shared store), then hands them with their conversations to every process
+ * (itself directly, the others through Redis). Each process delivers them to its own sockets in one
+ * `presence:changes` per socket per window (presence-fanout.ts). So a thousand people connecting
+ * cost each of their contacts one event per window, and a change nobody shares a conversation with
+ * reaches nobody. A window costs one read of the shared store, one membership query and, when people
+ * left, one UPDATE of their lastSeenAt, however many changed.
  */
 export function createPresenceService(deps: PresenceServiceDeps) {
+  const now = deps.now ?? Date.now;
   const local = new MemoryPresenceStore();
+  const fanout = createPresenceFanout({ io: deps.io, batchMs: deps.batchMs, now });
+  // Changes gathered by the other processes (the adapter never delivers a process its own).
+  deps.io.on('presence:changes', (changes) => fanout.receive(changes));
   /**
    * Users changed in this window, each with their status before its first change. Comparing with
    * that rather than with what this process last announced matters with several processes: the
    * user may have gone offline and come back through another one since.
    */
   const changedFrom = new Map<number, PresenceStatus>();
+  /** When users of this window last closed a tab here: their lastSeenAt if they end up offline. */
+  const leftAt = new Map<number, Date>();
   let flushTimer: NodeJS.Timeout | null = null;
 
   /** Redis when it answers; this process's view when it does not (single-process behaviour). */
@@ -76,26 +91,45 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     }));
   }
 
+  /** Stores when the users who went offline were last seen, in one statement. */
+  async function recordLastSeen(offline: Presence[]): Promise<void> {
+    if (offline.length === 0) return;
+    const cases = offline.map(
+      ({ userId, lastSeenAt }) => Prisma.sql`WHEN ${userId} THEN ${new Date(lastSeenAt!)}`,
+    );
+    const ids = offline.map(({ userId }) => userId);
+    await deps.prisma.$executeRaw`
+      UPDATE users SET lastSeenAt = CASE id ${Prisma.join(cases, ' ')} END WHERE id IN (${Prisma.join(ids)})`;
+  }
+
   async function flush(): Promise<void> {
     flushTimer = null;
     const batch = [...changedFrom];
+    const left = new Map(leftAt);
     changedFrom.clear();
+    leftAt.clear();
     if (batch.length === 0) return;
-    const described = await describe(batch.map(([userId]) => userId));
-    const updates = described.filter((update, index) => update.status !== batch[index]![1]);
-    if (updates.length === 0) return;
+    const statuses = await statusOf(batch.map(([userId]) => userId));
+    const changed = batch.filter(([userId, before]) => statuses.get(userId) !== before);
+    if (changed.length === 0) return;
+    const updates: Presence[] = changed.map(([userId]) => {
+      const status = statuses.get(userId) ?? 'offline';
+      const seen = status === 'offline' ? (left.get(userId) ?? new Date(now())) : null;
+      return { userId, status, lastSeenAt: seen?.toISOString() ?? null };
+    });
+    await recordLastSeen(updates.filter((update) => update.status === 'offline')).catch((error: unknown) =>
+      deps.log.warn({ err: error }, 'presence: lastSeenAt not stored'),
+    );
     const conversationsByUser = await deps.conversations.conversationIdsByUser(
       updates.map((update) => update.userId),
     );
-    const byRoom = new Map<number, Presence[]>();
-    for (const update of updates) {
-      for (const conversationId of conversationsByUser.get(update.userId) ?? []) {
-        byRoom.set(conversationId, [...(byRoom.get(conversationId) ?? []), update]);
-      }
-    }
-    for (const [conversationId, batch] of byRoom) {
-      deps.io.to(rooms.conversation(conversationId)).emit('presence:update', batch);
-    }
+    const changes: PresenceChange[] = updates.flatMap((update) => {
+      const conversationIds = conversationsByUser.get(update.userId) ?? [];
+      return conversationIds.length > 0 ? [{ ...update, conversationIds }] : [];
+    });
+    if (changes.length === 0) return;
+    fanout.receive(changes);
+    if (deps.crossProcess) deps.io.serverSideEmit('presence:changes', changes);
   }
 
   /** `before`: the user's status just before this change; the window's first change sets the baseline. */
@@ -122,11 +156,9 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     },
 
     async tabClosed(userId: number, socketId: string): Promise<void> {
+      leftAt.set(userId, new Date(now()));
       const localBefore = await local.removeTab(userId, socketId);
       const sharedBefore = await writeShared((store) => store.removeTab(userId, socketId));
-      await deps.prisma.user
-        .update({ where: { id: userId }, data: { lastSeenAt: new Date() } })
-        .catch(() => undefined);
       markChanged(userId, sharedBefore ?? localBefore);
     },
 
@@ -138,12 +170,13 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     /** People who now share a new conversation learn each other's presence, which no change would tell them. */
     async introduce(memberIds: number[]): Promise<void> {
       const presences = await describe(memberIds);
-      for (const userId of memberIds) deps.io.to(rooms.user(userId)).emit('presence:update', presences);
+      for (const userId of memberIds) deps.io.to(rooms.user(userId)).emit('presence:changes', presences);
     },
 
     close(): void {
       clearInterval(leaseTimer);
       if (flushTimer) clearTimeout(flushTimer);
+      fanout.close();
     },
   };
 }

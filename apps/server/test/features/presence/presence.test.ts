@@ -22,7 +22,7 @@ const QUIET_MS = BATCH_MS * 3;
 /** Many sign-ups from one address: not what the registration limit is about here. */
 const TEST_ENV = { PRESENCE_BATCH_MS: String(BATCH_MS), AUTH_RATE_LIMIT_PER_IP: '10000' };
 
-/** The statuses announced for one user, in order, across every presence:update received. */
+/** The statuses announced for one user, in order, across every presence:changes received. */
 const statusesOf = (updates: Presence[][], userId: number) =>
   updates
     .flat()
@@ -30,20 +30,21 @@ const statusesOf = (updates: Presence[][], userId: number) =>
     .map((update) => update.status);
 
 /**
- * Connects a socket that records every presence:update after its snapshot (which it returns
- * separately). Close the socket yourself.
+ * Connects a socket that records its presence:snapshot and every presence:changes. Close the
+ * socket yourself.
  */
 async function watch(
   url: string,
   cookie: string,
 ): Promise<{ socket: ClientSocket; snapshot: Presence[]; updates: Presence[][] }> {
   const updates: Presence[][] = [];
-  const socket = await connectSocketListening(url, cookie, (s) =>
-    s.on('presence:update', (batch) => updates.push(batch)),
-  );
-  await waitUntil(() => updates.length > 0, 5_000, 'presence snapshot');
-  const snapshot = updates.shift()!;
-  return { socket, snapshot, updates };
+  let snapshot: Presence[] | null = null;
+  const socket = await connectSocketListening(url, cookie, (s) => {
+    s.on('presence:snapshot', (presences) => (snapshot = presences));
+    s.on('presence:changes', (changes) => updates.push(changes));
+  });
+  await waitUntil(() => snapshot !== null, 5_000, 'presence snapshot');
+  return { socket, snapshot: snapshot!, updates };
 }
 
 async function waitForStatus(
@@ -72,9 +73,13 @@ describe('presence and typing', () => {
     const alice = await t.signUp();
     const contacts: TestUser[] = [];
     for (let i = 0; i < count; i += 1) contacts.push(await t.signUp());
-    const group = await createGroup(t, alice, contacts);
+    // Alice is connected first and hears the group's introduction, so no introduction can reach her
+    // later, in the middle of a test.
     const { socket: aliceSocket, updates } = await watch(t.url, alice.cookie);
     ownSockets.add(aliceSocket);
+    const group = await createGroup(t, alice, contacts);
+    for (const contact of contacts) await waitForStatus(updates, contact.id, 'offline');
+    updates.length = 0;
     return { alice, contacts, group, aliceSocket, updates };
   }
 
@@ -217,11 +222,55 @@ describe('presence and typing', () => {
     ).toEqual(contacts.map((contact) => contact.id).sort());
   });
 
+  it('sends a watcher one event per window for changes in several of its conversations', async () => {
+    const [alice, bob, carol, dave, eve] = [
+      await t.signUp(),
+      await t.signUp(),
+      await t.signUp(),
+      await t.signUp(),
+      await t.signUp(),
+    ];
+    const { socket: aliceSocket, updates } = await watch(t.url, alice.cookie);
+    ownSockets.add(aliceSocket);
+    await createGroup(t, alice, [bob, carol, eve]);
+    await createGroup(t, alice, [bob, dave], 'Elsewhere');
+    await waitForStatus(updates, dave.id, 'offline');
+    await waitForStatus(updates, eve.id, 'offline');
+    updates.length = 0;
+
+    await Promise.all([bob, carol, dave].map((user) => t.connectSocket(user.cookie)));
+    for (const user of [bob, carol, dave]) await waitForStatus(updates, user.id, 'online');
+    // Eve comes online in a later window: her event is the barrier after which nothing of the
+    // first window can still come.
+    await t.connectSocket(eve.cookie);
+    await waitForStatus(updates, eve.id, 'online');
+
+    const eveAt = updates.findIndex((batch) => batch.some((presence) => presence.userId === eve.id));
+    const beforeEve = updates.slice(0, eveAt);
+    expect(beforeEve).toHaveLength(1);
+    expect(beforeEve[0]!.map((presence) => presence.userId).sort()).toEqual(
+      [bob.id, carol.id, dave.id].sort(),
+    );
+  });
+
+  it("does not tell a user's tabs about the user's own comings and goings", async () => {
+    const { alice, contacts } = await watcherWithContacts(1);
+    const { socket: firstTab, updates } = await watch(t.url, alice.cookie);
+    ownSockets.add(firstTab);
+    const secondTab = await t.connectSocket(alice.cookie);
+    okData(await secondTab.emitWithAck('presence:set', { status: 'away' }));
+    secondTab.close();
+    // Bob's arrival is the barrier.
+    await t.connectSocket(contacts[0]!.cookie);
+    await waitForStatus(updates, contacts[0]!.id, 'online');
+    expect(statusesOf(updates, alice.id)).toEqual([]);
+  });
+
   it('tells only people who share a conversation with the user', async () => {
     const { contacts } = await watcherWithContacts(1);
     const stranger = await t.signUp();
     const strangerSocket = await t.connectSocket(stranger.cookie);
-    const overheard = collectEvents(strangerSocket, 'presence:update');
+    const overheard = collectEvents(strangerSocket, 'presence:changes');
     await sleep(QUIET_MS);
     overheard.length = 0;
     const tab = await t.connectSocket(contacts[0]!.cookie);

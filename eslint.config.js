@@ -34,7 +34,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', 'e2e/**', 'bench/src/cli.ts', '**/*.config.ts', '**/*.config.js'],
+    files: [
+      'scripts/**',
+      'e2e/**',
+      'bench/src/cli.ts',
+      'bench/src/connections-cli.ts',
+      '**/*.config.ts',
+      '**/*.config.js',
+    ],
     rules: { 'no-console': 'off' },
   },
   prettier,

@@ -18,6 +18,7 @@ const { values } = parseArgs({
     'disconnect-share': { type: 'string', default: '0.1' },
     servers: { type: 'string', default: 'p1,parley' },
     'no-pin': { type: 'boolean', default: false },
+    'heap-snapshots': { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -32,6 +33,7 @@ const results = await runConnectionsBench({
   settleMs: Number(values.settle) * 1_000,
   disconnectShare: Number(values['disconnect-share']),
   servers: values.servers.split(',') as Array<'p1' | 'parley'>,
+  heapSnapshotDir: values['heap-snapshots'] ?? null,
   cpus: pin ? '0' : null,
   databaseServerUrl: process.env.BENCH_DATABASE_SERVER_URL ?? 'mysql://root@127.0.0.1:3306',
   redisUrl: process.env.BENCH_REDIS_URL ?? '',

@@ -18,11 +18,16 @@ export interface ConnectionsConfig {
   concurrency: number;
   /** Source addresses 127.0.0.1 … 127.0.0.n, each with its own ~28,000 ephemeral ports. */
   sourceAddresses: number;
-  /** How long to wait after the last connect (and after the disconnects) for stragglers. */
+  /**
+   * After the last connect (and after the disconnects), wait until no event has arrived for this
+   * long (at most a minute), so a slow server's late announcements are counted too.
+   */
   settleMs: number;
   /** Share of the connections closed in the disconnect phase. */
   disconnectShare: number;
   servers: Array<'p1' | 'parley'>;
+  /** Where to write each server's heap snapshot (`<dir>/<server>.heapsnapshot`) with its fleet held, or null. */
+  heapSnapshotDir: string | null;
   cpus: string | null;
   databaseServerUrl: string;
   redisUrl: string;
@@ -52,6 +57,17 @@ export interface ConnectionsResult {
 
 interface IdleClient {
   close(): void;
+}
+
+let lastEventAt = 0;
+
+/** Resolves once no client has received anything for `quietMs` (or after `maxMs`). */
+async function settle(quietMs: number, maxMs = 60_000): Promise<void> {
+  const started = performance.now();
+  lastEventAt = performance.now();
+  while (performance.now() - lastEventAt < quietMs && performance.now() - started < maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** One raw Socket.IO client that answers pings and counts what it is sent. */
@@ -86,6 +102,7 @@ function openClient(
         const error = frame.data as { message?: string; data?: { code?: string } } | undefined;
         reject(new Error(`connect_error ${error?.data?.code ?? error?.message ?? 'unknown'}`));
       } else if (frame.kind === 'event') {
+        lastEventAt = performance.now();
         const counts = options.counts();
         const entry = (counts[frame.name] ??= { frames: 0, entries: 0 });
         entry.frames += 1;
@@ -132,9 +149,10 @@ async function measure(
   const connectSeconds = (performance.now() - started) / 1_000;
   const held = clients.filter(Boolean).length;
   config.log(`${kind}: ${held}/${workload.connections} connected in ${connectSeconds.toFixed(1)} s`);
-  await new Promise((resolve) => setTimeout(resolve, config.settleMs));
+  await settle(config.settleMs);
   const idle = await server.stats();
   const afterGc = await server.stats({ gc: true });
+  if (config.heapSnapshotDir) await server.heapSnapshot(`${config.heapSnapshotDir}/${kind}.heapsnapshot`);
 
   counts = {};
   const duringDisconnect = counts;
@@ -147,7 +165,7 @@ async function measure(
     clients[user] = null;
     disconnected += 1;
   }
-  await new Promise((resolve) => setTimeout(resolve, config.settleMs));
+  await settle(config.settleMs);
   for (const client of clients) client?.close();
 
   return {

@@ -1,6 +1,7 @@
 import type { Presence, PresenceStatus } from '@parley/shared';
 import type { FastifyBaseLogger } from 'fastify';
-import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { padIdList } from '../../lib/id-list.js';
 import { rooms, type ParleyServer, type PresenceChange } from '../../plugins/socket-io.js';
 import type { ConversationsRepository } from '../conversations/conversations.repository.js';
 import { createPresenceFanout } from './presence-fanout.js';
@@ -9,7 +10,7 @@ import { MemoryPresenceStore, type PresenceStore, type TabStatus } from './prese
 export interface PresenceServiceDeps {
   io: ParleyServer;
   prisma: PrismaClient;
-  conversations: Pick<ConversationsRepository, 'contactIdsOf' | 'conversationIdsByUser'>;
+  conversations: Pick<ConversationsRepository, 'contactsOf' | 'conversationIdsByUser'>;
   /** Shared store (Redis) when configured; this process's own tabs are always kept in memory too. */
   shared: PresenceStore | null;
   /** Whether other processes share this one's sockets (the Redis adapter): changes are sent to them. */
@@ -44,8 +45,8 @@ export function createPresenceService(deps: PresenceServiceDeps) {
    * user may have gone offline and come back through another one since.
    */
   const changedFrom = new Map<number, PresenceStatus>();
-  /** When users of this window last closed a tab here: their lastSeenAt if they end up offline. */
-  const leftAt = new Map<number, Date>();
+  /** When a tab last closed here in this window (ms since the epoch). */
+  let lastLeftAt: number | null = null;
   let flushTimer: NodeJS.Timeout | null = null;
 
   /** Redis when it answers; this process's view when it does not (single-process behaviour). */
@@ -71,53 +72,59 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     }
   }
 
-  async function lastSeenOf(userIds: number[]): Promise<Map<number, string | null>> {
+  async function lastSeenOf(userIds: number[]): Promise<Map<number, Date | null>> {
     if (userIds.length === 0) return new Map();
     const users = await deps.prisma.user.findMany({
-      where: { id: { in: userIds } },
+      where: { id: { in: padIdList(userIds) } },
       select: { id: true, lastSeenAt: true },
     });
-    return new Map(users.map((user) => [user.id, user.lastSeenAt?.toISOString() ?? null]));
+    return new Map(users.map((user) => [user.id, user.lastSeenAt]));
   }
 
-  async function describe(userIds: number[]): Promise<Presence[]> {
+  /** `lastSeen` answers for the users found offline (it may be given all of them up front). */
+  async function describe(
+    userIds: number[],
+    lastSeen: (offline: number[]) => Promise<Map<number, Date | null>> = lastSeenOf,
+  ): Promise<Presence[]> {
     const statuses = await statusOf(userIds);
-    const offline = userIds.filter((userId) => statuses.get(userId) === 'offline');
-    const lastSeen = await lastSeenOf(offline);
-    return userIds.map((userId) => ({
-      userId,
-      status: statuses.get(userId) ?? 'offline',
-      lastSeenAt: lastSeen.get(userId) ?? null,
-    }));
+    const seen = await lastSeen(userIds.filter((userId) => statuses.get(userId) === 'offline'));
+    return userIds.map((userId) => {
+      const status = statuses.get(userId) ?? 'offline';
+      const lastSeenAt = status === 'offline' ? (seen.get(userId)?.toISOString() ?? null) : null;
+      return { userId, status, lastSeenAt };
+    });
   }
 
-  /** Stores when the users who went offline were last seen, in one statement. */
-  async function recordLastSeen(offline: Presence[]): Promise<void> {
-    if (offline.length === 0) return;
-    const cases = offline.map(
-      ({ userId, lastSeenAt }) => Prisma.sql`WHEN ${userId} THEN ${new Date(lastSeenAt!)}`,
-    );
-    const ids = offline.map(({ userId }) => userId);
-    await deps.prisma.$executeRaw`
-      UPDATE users SET lastSeenAt = CASE id ${Prisma.join(cases, ' ')} END WHERE id IN (${Prisma.join(ids)})`;
+  /**
+   * Stores that the users who went offline in a window were last seen at `at`, in one statement
+   * (its id list padded, lib/id-list.ts), so a disconnect storm costs one UPDATE per window.
+   */
+  async function recordLastSeen(userIds: number[], at: Date): Promise<void> {
+    if (userIds.length === 0) return;
+    await deps.prisma.user.updateMany({
+      where: { id: { in: padIdList(userIds) } },
+      data: { lastSeenAt: at },
+    });
   }
 
   async function flush(): Promise<void> {
     flushTimer = null;
     const batch = [...changedFrom];
-    const left = new Map(leftAt);
+    const leftAt = new Date(lastLeftAt ?? now());
     changedFrom.clear();
-    leftAt.clear();
+    lastLeftAt = null;
     if (batch.length === 0) return;
     const statuses = await statusOf(batch.map(([userId]) => userId));
     const changed = batch.filter(([userId, before]) => statuses.get(userId) !== before);
     if (changed.length === 0) return;
+    // Everyone who left in this window is recorded as last seen when the last of them left: within
+    // one window (PRESENCE_BATCH_MS) of the truth, for one statement however many left.
     const updates: Presence[] = changed.map(([userId]) => {
       const status = statuses.get(userId) ?? 'offline';
-      const seen = status === 'offline' ? (left.get(userId) ?? new Date(now())) : null;
-      return { userId, status, lastSeenAt: seen?.toISOString() ?? null };
+      return { userId, status, lastSeenAt: status === 'offline' ? leftAt.toISOString() : null };
     });
-    await recordLastSeen(updates.filter((update) => update.status === 'offline')).catch((error: unknown) =>
+    const offline = updates.filter((update) => update.status === 'offline').map((update) => update.userId);
+    await recordLastSeen(offline, leftAt).catch((error: unknown) =>
       deps.log.warn({ err: error }, 'presence: lastSeenAt not stored'),
     );
     const conversationsByUser = await deps.conversations.conversationIdsByUser(
@@ -156,7 +163,7 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     },
 
     async tabClosed(userId: number, socketId: string): Promise<void> {
-      leftAt.set(userId, new Date(now()));
+      lastLeftAt = now();
       const localBefore = await local.removeTab(userId, socketId);
       const sharedBefore = await writeShared((store) => store.removeTab(userId, socketId));
       markChanged(userId, sharedBefore ?? localBefore);
@@ -164,7 +171,12 @@ export function createPresenceService(deps: PresenceServiceDeps) {
 
     /** What a newly connected tab is told about everyone it shares a conversation with. */
     async snapshotFor(userId: number): Promise<Presence[]> {
-      return describe(await deps.conversations.contactIdsOf(userId));
+      const contacts = await deps.conversations.contactsOf(userId);
+      const lastSeen = new Map(contacts.map((contact) => [contact.userId, contact.lastSeenAt]));
+      return describe(
+        contacts.map((contact) => contact.userId),
+        async () => lastSeen,
+      );
     },
 
     /** People who now share a new conversation learn each other's presence, which no change would tell them. */

@@ -107,13 +107,29 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     });
   }
 
+  /**
+   * Announces the window's changes. If the store or the database cannot answer (an outage, a pool
+   * that stays busy), the window's changes are put back for the next window rather than lost.
+   */
   async function flush(): Promise<void> {
     flushTimer = null;
     const batch = [...changedFrom];
-    const leftAt = new Date(lastLeftAt ?? now());
+    const left = lastLeftAt;
     changedFrom.clear();
     lastLeftAt = null;
     if (batch.length === 0) return;
+    try {
+      await announce(batch, new Date(left ?? now()));
+    } catch (error) {
+      deps.log.warn({ err: error, users: batch.length }, 'presence flush failed; retrying next window');
+      // The failed window's baselines are older than any change made since, so they win.
+      for (const [userId, before] of batch) changedFrom.set(userId, before);
+      if (left !== null) lastLeftAt = Math.max(lastLeftAt ?? 0, left);
+      scheduleFlush();
+    }
+  }
+
+  async function announce(batch: Array<[number, PresenceStatus]>, leftAt: Date): Promise<void> {
     const statuses = await statusOf(batch.map(([userId]) => userId));
     const changed = batch.filter(([userId, before]) => statuses.get(userId) !== before);
     if (changed.length === 0) return;
@@ -142,9 +158,11 @@ export function createPresenceService(deps: PresenceServiceDeps) {
   /** `before`: the user's status just before this change; the window's first change sets the baseline. */
   function markChanged(userId: number, before: PresenceStatus): void {
     if (!changedFrom.has(userId)) changedFrom.set(userId, before);
-    flushTimer ??= setTimeout(() => {
-      flush().catch((error: unknown) => deps.log.warn({ err: error }, 'presence flush failed'));
-    }, deps.batchMs);
+    scheduleFlush();
+  }
+
+  function scheduleFlush(): void {
+    flushTimer ??= setTimeout(() => void flush(), deps.batchMs);
   }
 
   // Renew this process's leases in the shared store, so they outlive neither it nor a crash.

@@ -15,6 +15,8 @@ import {
   type TestServer,
   type TestUser,
 } from '../../helpers/server.js';
+import { TEST_DATABASE_SERVER_URL } from '../../helpers/database.js';
+import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 
 /** Short batches keep the tests fast; waits below are a few windows long. */
 const BATCH_MS = 100;
@@ -414,5 +416,47 @@ describe('presence across server processes sharing Redis', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe('presence while the database is away', () => {
+  let t: TestServer;
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    const target = new URL(TEST_DATABASE_SERVER_URL);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 3306) });
+    t = await startTestServer({
+      env: { ...TEST_ENV, DATABASE_POOL_TIMEOUT_MS: '300' },
+      databaseUrl: (url) => {
+        const proxied = new URL(url);
+        proxied.hostname = proxy.host;
+        proxied.port = String(proxy.port);
+        return proxied.toString();
+      },
+    });
+  });
+  afterAll(async () => {
+    proxy.restore();
+    await t?.close();
+    await proxy?.close();
+  });
+
+  it('announces a change whose window could not reach the database once it is back', async () => {
+    const [alice, bob] = [await t.signUp(), await t.signUp()];
+    const { socket: aliceSocket, updates } = await watch(t.url, alice.cookie);
+    await createGroup(t, alice, [bob]);
+    await waitForStatus(updates, bob.id, 'offline'); // the introduction
+    updates.length = 0;
+    const bobSocket = await t.connectSocket(bob.cookie);
+    await waitForStatus(updates, bob.id, 'online');
+
+    proxy.cut();
+    bobSocket.close();
+    // Long enough for the window to fail at least once (its pool wait is 300 ms); then the database returns.
+    await sleep(BATCH_MS * 3 + 600);
+    proxy.restore();
+    const offline = await waitForStatus(updates, bob.id, 'offline');
+    expect(offline.lastSeenAt).not.toBeNull();
+    aliceSocket.close();
   });
 });

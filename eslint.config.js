@@ -52,6 +52,7 @@ export default tseslint.config(
       'e2e/**',
       'bench/src/cli.ts',
       'bench/src/scale.ts',
+      'bench/src/connections-cli.ts',
       '**/*.config.ts',
       '**/*.config.js',
     ],

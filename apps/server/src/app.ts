@@ -130,6 +130,7 @@ const app: FastifyPluginAsync<AppOptions> = async (
     shared: fastify.redis
       ? new RedisPresenceStore(fastify.redis, config.redis?.keyPrefix ?? 'parley:', 60_000)
       : null,
+    crossProcess: config.redis !== null,
     log: fastify.log,
     batchMs: config.presenceBatchMs,
     leaseRefreshMs: 20_000,

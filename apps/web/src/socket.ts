@@ -109,7 +109,6 @@ function bindListeners(target: ParleySocket): void {
     handshakeAttempts = 0;
     clearTimeout(handshakeRetry);
     connection.setConnected();
-    presence.expectSnapshot();
     void presence.reassertOwnStatus();
     outbox.resume();
     void catchUp.run();
@@ -184,7 +183,8 @@ function bindListeners(target: ParleySocket): void {
 
   target.on(ServerEvent.TypingUpdate, (update) => typing.apply(update));
 
-  target.on(ServerEvent.PresenceUpdate, (updates) => presence.apply(updates));
+  target.on(ServerEvent.PresenceSnapshot, (snapshot) => presence.replace(snapshot));
+  target.on(ServerEvent.PresenceChanges, (changes) => presence.apply(changes));
 
   target.on(ServerEvent.RateLimited, ({ retryAfterMs }) => {
     toasts.show('toast.rateLimited');

@@ -3,6 +3,7 @@
 // CPU time, RSS, heap, event-loop delay and database writes. Parley's own code is not changed.
 import net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
@@ -24,6 +25,10 @@ process.on('message', (request) => {
   if (request.type === 'gc') {
     globalThis.gc?.();
     globalThis.gc?.();
+  }
+  if (request.type === 'heap-snapshot') {
+    process.send({ type: 'heap-snapshot', id: request.id, path: writeHeapSnapshot(request.path) });
+    return;
   }
   if (request.type === 'stats' || request.type === 'gc') {
     const memory = process.memoryUsage();

@@ -56,6 +56,9 @@ export interface ParleyClientEvents {
   receipt: Receipt;
   /** An outbox entry changed state. */
   outbox: OutboxEntry;
+  /** Once after each connect: everyone the user shares a conversation with. Replaces what was known. */
+  'presence:snapshot': Presence[];
+  /** People whose presence changed since the last batch (or who were just introduced), each once. */
   presence: Presence[];
   typing: TypingUpdate;
   /** The server ended this session: sign in again. */

@@ -188,7 +188,10 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   transport.onServer(ServerEvent.ConversationRead, (state) => events.emit('read', state));
   transport.onServer(ServerEvent.ReceiptUpdate, (receipt) => events.emit('receipt', receipt));
   transport.onServer(ServerEvent.TypingUpdate, (update) => events.emit('typing', update));
-  transport.onServer(ServerEvent.PresenceUpdate, (updates) => events.emit('presence', updates));
+  transport.onServer(ServerEvent.PresenceSnapshot, (presences) =>
+    events.emit('presence:snapshot', presences),
+  );
+  transport.onServer(ServerEvent.PresenceChanges, (changes) => events.emit('presence', changes));
   transport.onServer(ServerEvent.RateLimited, (info) => {
     outbox.pauseFor(info.retryAfterMs);
     events.emit('rate:limited', info);

@@ -47,7 +47,8 @@ export const ServerEvent = {
   ConversationRead: 'conversation:read',
   ReceiptUpdate: 'receipt:update',
   TypingUpdate: 'typing:update',
-  PresenceUpdate: 'presence:update',
+  PresenceSnapshot: 'presence:snapshot',
+  PresenceChanges: 'presence:changes',
   RateLimited: 'rate:limited',
   SessionEnded: 'session:ended',
 } as const satisfies Record<string, keyof ServerToClientEvents>;
@@ -106,8 +107,17 @@ export const serverEventContract = {
   /** A member's delivery or read position moved: update ticks and "read by". */
   'receipt:update': receiptSchema,
   'typing:update': typingUpdateSchema,
-  /** Presence of people the user shares a conversation with; the whole set once after connecting, then changes in batches. */
-  'presence:update': z.array(presenceSchema),
+  /**
+   * Once after connecting: the presence of everyone the user shares a conversation with. It replaces
+   * whatever the client knew; changes that reach the socket before it are older than it.
+   */
+  'presence:snapshot': z.array(presenceSchema),
+  /**
+   * Changes since the last one, for this socket only: every change of the people it shares a
+   * conversation with over one window (PRESENCE_BATCH_MS), each person once with where they ended.
+   * At most one per window per server process. Also the members of a new conversation, introduced.
+   */
+  'presence:changes': z.array(presenceSchema),
   /** The client sent too many events; the refused event's ack says request/rate_limited too. */
   'rate:limited': rateLimitedSchema,
   /**

@@ -3,6 +3,7 @@ import {
   SOCKET_MAX_FRAME_BYTES,
   type ClientToServerEvents,
   type ConnectErrorData,
+  type Presence,
   type ServerToClientEvents,
   type SocketData,
 } from '@parley/shared';
@@ -12,18 +13,25 @@ import { toAppError } from '../lib/app-error.js';
 import { isAllowedRequestOrigin } from '../lib/request-origin.js';
 import { useRedisAdapter } from './socket-io-redis.js';
 
-export type ParleyServer = Server<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  Record<string, never>,
-  SocketData
->;
-export type ParleySocket = Socket<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  Record<string, never>,
-  SocketData
->;
+/** A user's new presence, with the conversations whose members are to hear of it. */
+export interface PresenceChange extends Presence {
+  conversationIds: number[];
+}
+
+/** Names of what Parley processes tell each other (server-side only, not part of the client contract). */
+export const InterServerEvent = {
+  // eslint-disable-next-line no-restricted-syntax -- the one place this inter-process name is spelled
+  PresenceChanges: 'presence:changes',
+} as const;
+
+/** What Parley processes tell each other through the Redis adapter (`io.serverSideEmit`). */
+export interface InterServerEvents {
+  /** The presence changes one process gathered in one window, for every process to deliver. */
+  [InterServerEvent.PresenceChanges]: (changes: PresenceChange[]) => void;
+}
+
+export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -89,10 +89,14 @@ describe('two server processes', () => {
       name,
     });
     const person: Person = { user, client, presence: new Map(), typing: [] };
-    client.socket.on('presence:update', (updates) => {
-      for (const update of updates) person.presence.set(update.userId, update.status);
+    client.client.on('presence:snapshot', (presences) => {
+      person.presence.clear();
+      for (const presence of presences) person.presence.set(presence.userId, presence.status);
     });
-    client.socket.on('typing:update', (update) => person.typing.push(update));
+    client.client.on('presence', (changes) => {
+      for (const change of changes) person.presence.set(change.userId, change.status);
+    });
+    client.client.on('typing', (update) => person.typing.push(update));
     people.push(person);
     await client.connect();
     return person;

@@ -4,26 +4,23 @@ import { reactive, ref } from 'vue';
 import { emitPresence } from '@/socket';
 
 /**
- * Who is online, away or offline among the people we share a conversation with: a snapshot after
- * every connect replaces what we knew, then batches of changes update it (the latest wins).
- * Also this tab's own state, reported when it goes idle or comes back.
+ * Who is online, away or offline among the people we share a conversation with: the snapshot sent
+ * after every connect (`presence:snapshot`) replaces what we knew, then each `presence:changes`
+ * batch updates it (the latest wins). Also this tab's own state, reported when it goes idle or comes back.
  */
 export const usePresenceStore = defineStore('presence', () => {
   const byUser = reactive(new Map<number, Presence>());
   const ownStatus = ref<SetPresencePayload['status']>('online');
-  let snapshotNext = false;
 
-  /** The next presence:update is the connection's snapshot. */
-  function expectSnapshot(): void {
-    snapshotNext = true;
+  /** The connection's snapshot: everyone we share a conversation with, as they are now. */
+  function replace(snapshot: readonly Presence[]): void {
+    byUser.clear();
+    apply(snapshot);
   }
 
-  function apply(updates: readonly Presence[]): void {
-    if (snapshotNext) {
-      snapshotNext = false;
-      byUser.clear();
-    }
-    for (const update of updates) byUser.set(update.userId, update);
+  /** A batch of changes (or the members of a new conversation, introduced). */
+  function apply(changes: readonly Presence[]): void {
+    for (const change of changes) byUser.set(change.userId, change);
   }
 
   /** Whether the server has told us about this person since we connected. */
@@ -63,13 +60,12 @@ export const usePresenceStore = defineStore('presence', () => {
   function reset(): void {
     byUser.clear();
     ownStatus.value = 'online';
-    snapshotNext = false;
   }
 
   return {
     byUser,
     ownStatus,
-    expectSnapshot,
+    replace,
     apply,
     knows,
     forget,

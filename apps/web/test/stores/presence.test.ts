@@ -16,8 +16,7 @@ describe('presence store', () => {
 
   it('takes the snapshot after connecting, then applies batches, the latest winning', () => {
     const store = usePresenceStore();
-    store.expectSnapshot();
-    store.apply([
+    store.replace([
       { userId: 2, status: 'online', lastSeenAt: null },
       { userId: 3, status: 'offline', lastSeenAt: seen },
       { userId: 4, status: 'away', lastSeenAt: null },
@@ -41,8 +40,7 @@ describe('presence store', () => {
   it('forgets what it knew when a new connection’s snapshot arrives', () => {
     const store = usePresenceStore();
     store.apply([{ userId: 2, status: 'online', lastSeenAt: null }]);
-    store.expectSnapshot();
-    store.apply([{ userId: 3, status: 'online', lastSeenAt: null }]);
+    store.replace([{ userId: 3, status: 'online', lastSeenAt: null }]);
     expect(store.statusOf(2)).toBe('offline');
     expect(store.statusOf(3)).toBe('online');
   });

@@ -31,5 +31,5 @@ export type TypingUpdate = z.infer<typeof typingUpdateSchema>;
 export const TYPING_REFRESH_MS = 3_000;
 /** A typing indicator with no refresh for this long is dropped by clients. */
 export const TYPING_EXPIRY_MS = 6_000;
-/** Presence changes are gathered and sent in one batch at most this often. */
+/** Presence changes are gathered and sent to each socket in one `presence:changes` at most this often. */
 export const PRESENCE_BATCH_MS = 1_000;

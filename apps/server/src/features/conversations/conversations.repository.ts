@@ -2,6 +2,7 @@ import type { Conversation as ConversationDto } from '@parley/shared';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { messageInclude, toMessage, type MessageRow } from '../messages/message-dto.js';
 import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
+import { padIdList } from '../../lib/id-list.js';
 
 const conversationInclude = {
   memberships: { include: { user: { select: userSummarySelect } }, orderBy: { joinedAt: 'asc' } },
@@ -115,24 +116,34 @@ export function createConversationsRepository(prisma: PrismaClient) {
       return { active, conversationIds };
     },
 
-    /** Everyone who shares at least one conversation with the user (the user included). */
-    async contactIdsOf(userId: number): Promise<number[]> {
-      const rows = await prisma.$queryRaw<{ userId: number }[]>`
-        SELECT DISTINCT other.userId
-        FROM memberships mine
-        JOIN memberships other ON other.conversationId = mine.conversationId
-        WHERE mine.userId = ${userId}`;
-      return rows.map((row) => Number(row.userId));
+    /**
+     * Everyone who shares at least one conversation with the user (the user included), with when
+     * they were last seen: what a presence snapshot needs, in one statement of one shape.
+     */
+    async contactsOf(userId: number): Promise<Array<{ userId: number; lastSeenAt: Date | null }>> {
+      const rows = await prisma.$queryRaw<{ userId: number; lastSeenAt: Date | null }[]>`
+        SELECT u.id AS userId, u.lastSeenAt
+        FROM users u
+        WHERE u.id IN (
+          SELECT other.userId
+          FROM memberships mine
+          JOIN memberships other ON other.conversationId = mine.conversationId
+          WHERE mine.userId = ${userId})`;
+      return rows.map((row) => ({ userId: Number(row.userId), lastSeenAt: row.lastSeenAt }));
     },
 
     /** For each user, the conversations they belong to. */
     async conversationIdsByUser(userIds: number[]): Promise<Map<number, number[]>> {
       const rows = await prisma.membership.findMany({
-        where: { userId: { in: userIds } },
+        where: { userId: { in: padIdList(userIds) } },
         select: { userId: true, conversationId: true },
       });
       const byUser = new Map<number, number[]>();
-      for (const row of rows) byUser.set(row.userId, [...(byUser.get(row.userId) ?? []), row.conversationId]);
+      for (const row of rows) {
+        const list = byUser.get(row.userId);
+        if (list) list.push(row.conversationId);
+        else byUser.set(row.userId, [row.conversationId]);
+      }
       return byUser;
     },
 

@@ -1,36 +1,52 @@
 import { ServerEvent, type Presence, type PresenceStatus } from '@parley/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import { rooms, type ParleyServer } from '../../plugins/socket-io.js';
+import { padIdList } from '../../lib/id-list.js';
+import { InterServerEvent, rooms, type ParleyServer, type PresenceChange } from '../../plugins/socket-io.js';
 import type { ConversationsRepository } from '../conversations/conversations.repository.js';
+import { createPresenceFanout } from './presence-fanout.js';
 import { MemoryPresenceStore, type PresenceStore, type TabStatus } from './presence.store.js';
 
 export interface PresenceServiceDeps {
   io: ParleyServer;
   prisma: PrismaClient;
-  conversations: Pick<ConversationsRepository, 'contactIdsOf' | 'conversationIdsByUser'>;
+  conversations: Pick<ConversationsRepository, 'contactsOf' | 'conversationIdsByUser'>;
   /** Shared store (Redis) when configured; this process's own tabs are always kept in memory too. */
   shared: PresenceStore | null;
+  /** Whether other processes share this one's sockets (the Redis adapter): changes are sent to them. */
+  crossProcess: boolean;
   log: FastifyBaseLogger;
   batchMs: number;
   leaseRefreshMs: number;
+  now?: () => number;
 }
 
 export type PresenceService = ReturnType<typeof createPresenceService>;
 
 /**
- * Presence with batching: changes are collected and announced at most once per batch window,
- * one event per conversation room, and only for users whose combined status really changed.
- * So a thousand reconnecting users cause a handful of events, not a storm.
+ * Presence without storms. A process gathers the changes of the users whose tabs it holds and, at
+ * most once per batch window, keeps only users whose combined status really changed (across
+ * processes, through the shared store), then hands them with their conversations to every process
+ * (itself directly, the others through Redis). Each process delivers them to its own sockets in one
+ * `presence:changes` per socket per window (presence-fanout.ts). So a thousand people connecting
+ * cost each of their contacts one event per window, and a change nobody shares a conversation with
+ * reaches nobody. A window costs one read of the shared store, one membership query and, when people
+ * left, one UPDATE of their lastSeenAt, however many changed.
  */
 export function createPresenceService(deps: PresenceServiceDeps) {
+  const now = deps.now ?? Date.now;
   const local = new MemoryPresenceStore();
+  const fanout = createPresenceFanout({ io: deps.io, batchMs: deps.batchMs, now });
+  // Changes gathered by the other processes (the adapter never delivers a process its own).
+  deps.io.on(InterServerEvent.PresenceChanges, (changes) => fanout.receive(changes));
   /**
    * Users changed in this window, each with their status before its first change. Comparing with
    * that rather than with what this process last announced matters with several processes: the
    * user may have gone offline and come back through another one since.
    */
   const changedFrom = new Map<number, PresenceStatus>();
+  /** When a tab last closed here in this window (ms since the epoch). */
+  let lastLeftAt: number | null = null;
   let flushTimer: NodeJS.Timeout | null = null;
 
   /** Redis when it answers; this process's view when it does not (single-process behaviour). */
@@ -56,54 +72,97 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     }
   }
 
-  async function lastSeenOf(userIds: number[]): Promise<Map<number, string | null>> {
+  async function lastSeenOf(userIds: number[]): Promise<Map<number, Date | null>> {
     if (userIds.length === 0) return new Map();
     const users = await deps.prisma.user.findMany({
-      where: { id: { in: userIds } },
+      where: { id: { in: padIdList(userIds) } },
       select: { id: true, lastSeenAt: true },
     });
-    return new Map(users.map((user) => [user.id, user.lastSeenAt?.toISOString() ?? null]));
+    return new Map(users.map((user) => [user.id, user.lastSeenAt]));
   }
 
-  async function describe(userIds: number[]): Promise<Presence[]> {
+  /** `lastSeen` answers for the users found offline (it may be given all of them up front). */
+  async function describe(
+    userIds: number[],
+    lastSeen: (offline: number[]) => Promise<Map<number, Date | null>> = lastSeenOf,
+  ): Promise<Presence[]> {
     const statuses = await statusOf(userIds);
-    const offline = userIds.filter((userId) => statuses.get(userId) === 'offline');
-    const lastSeen = await lastSeenOf(offline);
-    return userIds.map((userId) => ({
-      userId,
-      status: statuses.get(userId) ?? 'offline',
-      lastSeenAt: lastSeen.get(userId) ?? null,
-    }));
+    const seen = await lastSeen(userIds.filter((userId) => statuses.get(userId) === 'offline'));
+    return userIds.map((userId) => {
+      const status = statuses.get(userId) ?? 'offline';
+      const lastSeenAt = status === 'offline' ? (seen.get(userId)?.toISOString() ?? null) : null;
+      return { userId, status, lastSeenAt };
+    });
   }
 
+  /**
+   * Stores that the users who went offline in a window were last seen at `at`, in one statement
+   * (its id list padded, lib/id-list.ts), so a disconnect storm costs one UPDATE per window.
+   */
+  async function recordLastSeen(userIds: number[], at: Date): Promise<void> {
+    if (userIds.length === 0) return;
+    await deps.prisma.user.updateMany({
+      where: { id: { in: padIdList(userIds) } },
+      data: { lastSeenAt: at },
+    });
+  }
+
+  /**
+   * Announces the window's changes. If the store or the database cannot answer (an outage, a pool
+   * that stays busy), the window's changes are put back for the next window rather than lost.
+   */
   async function flush(): Promise<void> {
     flushTimer = null;
     const batch = [...changedFrom];
+    const left = lastLeftAt;
     changedFrom.clear();
+    lastLeftAt = null;
     if (batch.length === 0) return;
-    const described = await describe(batch.map(([userId]) => userId));
-    const updates = described.filter((update, index) => update.status !== batch[index]![1]);
-    if (updates.length === 0) return;
+    try {
+      await announce(batch, new Date(left ?? now()));
+    } catch (error) {
+      deps.log.warn({ err: error, users: batch.length }, 'presence flush failed; retrying next window');
+      // The failed window's baselines are older than any change made since, so they win.
+      for (const [userId, before] of batch) changedFrom.set(userId, before);
+      if (left !== null) lastLeftAt = Math.max(lastLeftAt ?? 0, left);
+      scheduleFlush();
+    }
+  }
+
+  async function announce(batch: Array<[number, PresenceStatus]>, leftAt: Date): Promise<void> {
+    const statuses = await statusOf(batch.map(([userId]) => userId));
+    const changed = batch.filter(([userId, before]) => statuses.get(userId) !== before);
+    if (changed.length === 0) return;
+    // Everyone who left in this window is recorded as last seen when the last of them left: within
+    // one window (PRESENCE_BATCH_MS) of the truth, for one statement however many left.
+    const updates: Presence[] = changed.map(([userId]) => {
+      const status = statuses.get(userId) ?? 'offline';
+      return { userId, status, lastSeenAt: status === 'offline' ? leftAt.toISOString() : null };
+    });
+    const offline = updates.filter((update) => update.status === 'offline').map((update) => update.userId);
+    await recordLastSeen(offline, leftAt).catch((error: unknown) =>
+      deps.log.warn({ err: error }, 'presence: lastSeenAt not stored'),
+    );
     const conversationsByUser = await deps.conversations.conversationIdsByUser(
       updates.map((update) => update.userId),
     );
-    const byRoom = new Map<number, Presence[]>();
-    for (const update of updates) {
-      for (const conversationId of conversationsByUser.get(update.userId) ?? []) {
-        byRoom.set(conversationId, [...(byRoom.get(conversationId) ?? []), update]);
-      }
-    }
-    for (const [conversationId, batch] of byRoom) {
-      deps.io.to(rooms.conversation(conversationId)).emit(ServerEvent.PresenceUpdate, batch);
-    }
+    const changes: PresenceChange[] = updates.flatMap((update) => {
+      const conversationIds = conversationsByUser.get(update.userId) ?? [];
+      return conversationIds.length > 0 ? [{ ...update, conversationIds }] : [];
+    });
+    if (changes.length === 0) return;
+    fanout.receive(changes);
+    if (deps.crossProcess) deps.io.serverSideEmit(InterServerEvent.PresenceChanges, changes);
   }
 
   /** `before`: the user's status just before this change; the window's first change sets the baseline. */
   function markChanged(userId: number, before: PresenceStatus): void {
     if (!changedFrom.has(userId)) changedFrom.set(userId, before);
-    flushTimer ??= setTimeout(() => {
-      flush().catch((error: unknown) => deps.log.warn({ err: error }, 'presence flush failed'));
-    }, deps.batchMs);
+    scheduleFlush();
+  }
+
+  function scheduleFlush(): void {
+    flushTimer ??= setTimeout(() => void flush(), deps.batchMs);
   }
 
   // Renew this process's leases in the shared store, so they outlive neither it nor a crash.
@@ -122,29 +181,33 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     },
 
     async tabClosed(userId: number, socketId: string): Promise<void> {
+      lastLeftAt = now();
       const localBefore = await local.removeTab(userId, socketId);
       const sharedBefore = await writeShared((store) => store.removeTab(userId, socketId));
-      await deps.prisma.user
-        .update({ where: { id: userId }, data: { lastSeenAt: new Date() } })
-        .catch(() => undefined);
       markChanged(userId, sharedBefore ?? localBefore);
     },
 
     /** What a newly connected tab is told about everyone it shares a conversation with. */
     async snapshotFor(userId: number): Promise<Presence[]> {
-      return describe(await deps.conversations.contactIdsOf(userId));
+      const contacts = await deps.conversations.contactsOf(userId);
+      const lastSeen = new Map(contacts.map((contact) => [contact.userId, contact.lastSeenAt]));
+      return describe(
+        contacts.map((contact) => contact.userId),
+        async () => lastSeen,
+      );
     },
 
     /** People who now share a new conversation learn each other's presence, which no change would tell them. */
     async introduce(memberIds: number[]): Promise<void> {
       const presences = await describe(memberIds);
       for (const userId of memberIds)
-        deps.io.to(rooms.user(userId)).emit(ServerEvent.PresenceUpdate, presences);
+        deps.io.to(rooms.user(userId)).emit(ServerEvent.PresenceChanges, presences);
     },
 
     close(): void {
       clearInterval(leaseTimer);
       if (flushTimer) clearTimeout(flushTimer);
+      fanout.close();
     },
   };
 }

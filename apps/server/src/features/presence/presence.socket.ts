@@ -24,7 +24,7 @@ const presenceSocket: FastifyPluginAsync<PresenceSocketOptions> = async (
     presence
       .tabChanged(userId, socket.id, 'online')
       .then(() => presence.snapshotFor(userId))
-      .then((snapshot) => socket.emit(ServerEvent.PresenceUpdate, snapshot))
+      .then((snapshot) => socket.emit(ServerEvent.PresenceSnapshot, snapshot))
       .catch(report);
     socket.on('disconnect', () => {
       presence.tabClosed(userId, socket.id).catch(report);

@@ -15,6 +15,8 @@ import {
   type TestServer,
   type TestUser,
 } from '../../helpers/server.js';
+import { TEST_DATABASE_SERVER_URL } from '../../helpers/database.js';
+import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 
 /** Short batches keep the tests fast; waits below are a few windows long. */
 const BATCH_MS = 100;
@@ -22,7 +24,7 @@ const QUIET_MS = BATCH_MS * 3;
 /** Many sign-ups from one address: not what the registration limit is about here. */
 const TEST_ENV = { PRESENCE_BATCH_MS: String(BATCH_MS), AUTH_RATE_LIMIT_PER_IP: '10000' };
 
-/** The statuses announced for one user, in order, across every presence:update received. */
+/** The statuses announced for one user, in order, across every presence:changes received. */
 const statusesOf = (updates: Presence[][], userId: number) =>
   updates
     .flat()
@@ -30,20 +32,21 @@ const statusesOf = (updates: Presence[][], userId: number) =>
     .map((update) => update.status);
 
 /**
- * Connects a socket that records every presence:update after its snapshot (which it returns
- * separately). Close the socket yourself.
+ * Connects a socket that records its presence:snapshot and every presence:changes. Close the
+ * socket yourself.
  */
 async function watch(
   url: string,
   cookie: string,
 ): Promise<{ socket: ClientSocket; snapshot: Presence[]; updates: Presence[][] }> {
   const updates: Presence[][] = [];
-  const socket = await connectSocketListening(url, cookie, (s) =>
-    s.on('presence:update', (batch) => updates.push(batch)),
-  );
-  await waitUntil(() => updates.length > 0, 5_000, 'presence snapshot');
-  const snapshot = updates.shift()!;
-  return { socket, snapshot, updates };
+  let snapshot: Presence[] | null = null;
+  const socket = await connectSocketListening(url, cookie, (s) => {
+    s.on('presence:snapshot', (presences) => (snapshot = presences));
+    s.on('presence:changes', (changes) => updates.push(changes));
+  });
+  await waitUntil(() => snapshot !== null, 5_000, 'presence snapshot');
+  return { socket, snapshot: snapshot!, updates };
 }
 
 async function waitForStatus(
@@ -72,9 +75,13 @@ describe('presence and typing', () => {
     const alice = await t.signUp();
     const contacts: TestUser[] = [];
     for (let i = 0; i < count; i += 1) contacts.push(await t.signUp());
-    const group = await createGroup(t, alice, contacts);
+    // Alice is connected first and hears the group's introduction, so no introduction can reach her
+    // later, in the middle of a test.
     const { socket: aliceSocket, updates } = await watch(t.url, alice.cookie);
     ownSockets.add(aliceSocket);
+    const group = await createGroup(t, alice, contacts);
+    for (const contact of contacts) await waitForStatus(updates, contact.id, 'offline');
+    updates.length = 0;
     return { alice, contacts, group, aliceSocket, updates };
   }
 
@@ -217,11 +224,57 @@ describe('presence and typing', () => {
     ).toEqual(contacts.map((contact) => contact.id).sort());
   });
 
+  it('tells a watcher of a contact shared through two conversations once, in one event', async () => {
+    const [alice, bob, carol, dave, eve] = [
+      await t.signUp(),
+      await t.signUp(),
+      await t.signUp(),
+      await t.signUp(),
+      await t.signUp(),
+    ];
+    const { socket: aliceSocket, updates } = await watch(t.url, alice.cookie);
+    ownSockets.add(aliceSocket);
+    await createGroup(t, alice, [bob, carol, eve]);
+    await createGroup(t, alice, [bob, dave], 'Elsewhere');
+    await waitForStatus(updates, dave.id, 'offline');
+    await waitForStatus(updates, eve.id, 'offline');
+    updates.length = 0;
+
+    await Promise.all([bob, carol, dave].map((user) => t.connectSocket(user.cookie)));
+    for (const user of [bob, carol, dave]) await waitForStatus(updates, user.id, 'online');
+    // Eve comes online after them: her event is the barrier after which nothing of theirs can still come.
+    await t.connectSocket(eve.cookie);
+    await waitForStatus(updates, eve.id, 'online');
+
+    const beforeEve = updates.slice(
+      0,
+      updates.findIndex((batch) => batch.some((presence) => presence.userId === eve.id)),
+    );
+    // Bob is in both conversations: one room broadcast each would have told Alice twice.
+    expect(statusesOf(beforeEve, bob.id)).toEqual(['online']);
+    for (const batch of beforeEve) {
+      expect(new Set(batch.map((presence) => presence.userId)).size).toBe(batch.length);
+    }
+  });
+
+  it("does not tell a user's tabs about the user's own comings and goings", async () => {
+    const { alice, contacts } = await watcherWithContacts(1);
+    const { socket: firstTab, updates } = await watch(t.url, alice.cookie);
+    ownSockets.add(firstTab);
+    const secondTab = await t.connectSocket(alice.cookie);
+    okData(await secondTab.emitWithAck('presence:set', { status: 'away' }));
+    secondTab.close();
+    // Bob's arrival is the barrier.
+    await t.connectSocket(contacts[0]!.cookie);
+    await waitForStatus(updates, contacts[0]!.id, 'online');
+    expect(statusesOf(updates, alice.id)).toEqual([]);
+  });
+
   it('tells only people who share a conversation with the user', async () => {
     const { contacts } = await watcherWithContacts(1);
     const stranger = await t.signUp();
     const strangerSocket = await t.connectSocket(stranger.cookie);
-    const overheard = collectEvents(strangerSocket, 'presence:update');
+    const overheard = collectEvents(strangerSocket, 'presence:changes');
     await sleep(QUIET_MS);
     overheard.length = 0;
     const tab = await t.connectSocket(contacts[0]!.cookie);
@@ -363,5 +416,47 @@ describe('presence across server processes sharing Redis', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe('presence while the database is away', () => {
+  let t: TestServer;
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    const target = new URL(TEST_DATABASE_SERVER_URL);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 3306) });
+    t = await startTestServer({
+      env: { ...TEST_ENV, DATABASE_POOL_TIMEOUT_MS: '300' },
+      databaseUrl: (url) => {
+        const proxied = new URL(url);
+        proxied.hostname = proxy.host;
+        proxied.port = String(proxy.port);
+        return proxied.toString();
+      },
+    });
+  });
+  afterAll(async () => {
+    proxy.restore();
+    await t?.close();
+    await proxy?.close();
+  });
+
+  it('announces a change whose window could not reach the database once it is back', async () => {
+    const [alice, bob] = [await t.signUp(), await t.signUp()];
+    const { socket: aliceSocket, updates } = await watch(t.url, alice.cookie);
+    await createGroup(t, alice, [bob]);
+    await waitForStatus(updates, bob.id, 'offline'); // the introduction
+    updates.length = 0;
+    const bobSocket = await t.connectSocket(bob.cookie);
+    await waitForStatus(updates, bob.id, 'online');
+
+    proxy.cut();
+    bobSocket.close();
+    // Long enough for the window to fail at least once (its pool wait is 300 ms); then the database returns.
+    await sleep(BATCH_MS * 3 + 600);
+    proxy.restore();
+    const offline = await waitForStatus(updates, bob.id, 'offline');
+    expect(offline.lastSeenAt).not.toBeNull();
+    aliceSocket.close();
   });
 });

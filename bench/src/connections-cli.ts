@@ -1,0 +1,71 @@
+// `pnpm bench:connections`: idle connections to bare Socket.IO and to Parley, their memory, the time
+// to connect them, and Parley's presence events per connect and per disconnect. See bench/README.md.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runConnectionsBench, type ConnectionsResult, type EventCounts } from './connections.js';
+import { hasTaskset } from './server-process.js';
+
+const RESULTS_DIR = fileURLToPath(new URL('../.results/', import.meta.url));
+
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '5000' },
+    concurrency: { type: 'string', default: '50' },
+    'source-addresses': { type: 'string', default: '1' },
+    settle: { type: 'string', default: '5' },
+    'disconnect-share': { type: 'string', default: '0.1' },
+    servers: { type: 'string', default: 'p1,parley' },
+    'no-pin': { type: 'boolean', default: false },
+    'heap-snapshots': { type: 'string' },
+    json: { type: 'string' },
+  },
+});
+
+const pin = !values['no-pin'] && hasTaskset();
+if (pin) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+
+const results = await runConnectionsBench({
+  connections: Number(values.connections),
+  concurrency: Number(values.concurrency),
+  sourceAddresses: Number(values['source-addresses']),
+  settleMs: Number(values.settle) * 1_000,
+  disconnectShare: Number(values['disconnect-share']),
+  servers: values.servers.split(',') as Array<'p1' | 'parley'>,
+  heapSnapshotDir: values['heap-snapshots'] ?? null,
+  cpus: pin ? '0' : null,
+  databaseServerUrl: process.env.BENCH_DATABASE_SERVER_URL ?? 'mysql://root@127.0.0.1:3306',
+  redisUrl: process.env.BENCH_REDIS_URL ?? '',
+  log: (line) => console.log(line),
+});
+
+mkdirSync(RESULTS_DIR, { recursive: true });
+const jsonPath = values.json ?? `${RESULTS_DIR}connections-${Date.now()}.json`;
+writeFileSync(jsonPath, JSON.stringify(results, null, 2));
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const perHead = (counts: EventCounts, name: string, heads: number) => {
+  const count = counts[name] ?? { frames: 0, entries: 0 };
+  return `${count.frames} (${(count.frames / Math.max(1, heads)).toFixed(2)} per head, ${count.entries} entries)`;
+};
+const names = (result: ConnectionsResult) =>
+  [...new Set([...Object.keys(result.duringConnect), ...Object.keys(result.duringDisconnect)])].sort();
+
+console.log('\n| server | held | connect s | RSS idle | RSS after gc | heap idle | heap after gc | errors |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const r of results) {
+  console.log(
+    `| ${r.server} | ${r.held}/${r.target} | ${r.connectSeconds.toFixed(1)} | ${kib(r.rssIdle)} | ` +
+      `${kib(r.rssAfterGc)} | ${kib(r.heapIdle)} | ${kib(r.heapAfterGc)} | ${JSON.stringify(r.connectErrors)} |`,
+  );
+}
+for (const r of results) {
+  for (const name of names(r)) {
+    console.log(
+      `${r.server} ${name}: while connecting ${perHead(r.duringConnect, name, r.held)}; ` +
+        `after ${r.disconnected} disconnects ${perHead(r.duringDisconnect, name, r.disconnected)}`,
+    );
+  }
+}
+console.log(`results: ${jsonPath}`);

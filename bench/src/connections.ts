@@ -1,0 +1,235 @@
+// The connection bench: N idle connections to bare Socket.IO (P1) and to Parley, one server after the
+// other, measuring what holding them costs (memory per connection, time to connect) and what Parley
+// says to its clients while people come and go (presence events per connect and per disconnect).
+// No messages are sent: this is the connect storm and the idle fleet of issue 7, sections 1 and 4.
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { PONG, decodeFrame, encodeConnect } from './framing.js';
+import { startParley } from './parley.js';
+import { ServerProcess, type ServerStats } from './server-process.js';
+import { buildWorkload, type Workload } from './workload.js';
+
+const P1_ENTRY = fileURLToPath(new URL('./servers/p1-socketio.ts', import.meta.url));
+const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+export interface ConnectionsConfig {
+  connections: number;
+  /** Connections opened at once by the generator. */
+  concurrency: number;
+  /** Source addresses 127.0.0.1 … 127.0.0.n, each with its own ~28,000 ephemeral ports. */
+  sourceAddresses: number;
+  /**
+   * After the last connect (and after the disconnects), wait until no event has arrived for this
+   * long (at most a minute), so a slow server's late announcements are counted too.
+   */
+  settleMs: number;
+  /** Share of the connections closed in the disconnect phase. */
+  disconnectShare: number;
+  servers: Array<'p1' | 'parley'>;
+  /** Where to write each server's heap snapshot (`<dir>/<server>.heapsnapshot`) with its fleet held, or null. */
+  heapSnapshotDir: string | null;
+  cpus: string | null;
+  databaseServerUrl: string;
+  redisUrl: string;
+  log(line: string): void;
+}
+
+/** What the clients received, by event name: frames and (for array payloads) entries. */
+export type EventCounts = Record<string, { frames: number; entries: number }>;
+
+export interface ConnectionsResult {
+  server: 'p1' | 'parley';
+  target: number;
+  held: number;
+  connectErrors: Record<string, number>;
+  connectSeconds: number;
+  /** Bytes per held connection: (reading with them held − reading before) / held. */
+  rssIdle: number;
+  rssAfterGc: number;
+  heapIdle: number;
+  heapAfterGc: number;
+  /** Events the clients received from the first connect until the fleet settled. */
+  duringConnect: EventCounts;
+  disconnected: number;
+  /** Events the remaining clients received from the first disconnect until they settled. */
+  duringDisconnect: EventCounts;
+}
+
+interface IdleClient {
+  close(): void;
+}
+
+let lastEventAt = 0;
+
+/** Resolves once no client has received anything for `quietMs` (or after `maxMs`). */
+async function settle(quietMs: number, maxMs = 60_000): Promise<void> {
+  const started = performance.now();
+  lastEventAt = performance.now();
+  while (performance.now() - lastEventAt < quietMs && performance.now() - started < maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** One raw Socket.IO client that answers pings and counts what it is sent. */
+function openClient(
+  url: string,
+  options: { cookie?: string; auth?: unknown; localAddress: string; counts: () => EventCounts },
+): Promise<IdleClient> {
+  const ws = new WebSocket(url.replace(/^http/, 'ws') + '/socket.io/?EIO=4&transport=websocket', {
+    perMessageDeflate: false,
+    localAddress: options.localAddress,
+    headers: options.cookie ? { cookie: options.cookie } : {},
+  });
+  const client = { close: () => ws.terminate() };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error('not connected within 60 s'));
+    }, 60_000);
+    ws.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    ws.on('message', (data) => {
+      const frame = decodeFrame(String(data));
+      if (frame.kind === 'open') ws.send(encodeConnect(options.auth));
+      else if (frame.kind === 'ping') ws.send(PONG);
+      else if (frame.kind === 'connect') {
+        clearTimeout(timer);
+        resolve(client);
+      } else if (frame.kind === 'connect_error') {
+        clearTimeout(timer);
+        const error = frame.data as { message?: string; data?: { code?: string } } | undefined;
+        reject(new Error(`connect_error ${error?.data?.code ?? error?.message ?? 'unknown'}`));
+      } else if (frame.kind === 'event') {
+        lastEventAt = performance.now();
+        const counts = options.counts();
+        const entry = (counts[frame.name] ??= { frames: 0, entries: 0 });
+        entry.frames += 1;
+        const [payload] = frame.args;
+        entry.entries += Array.isArray(payload) ? payload.length : 1;
+      }
+    });
+  });
+}
+
+async function measure(
+  kind: 'p1' | 'parley',
+  server: ServerProcess,
+  url: string,
+  workload: Workload,
+  cookies: string[] | null,
+  roomIds: number[],
+  config: ConnectionsConfig,
+): Promise<ConnectionsResult> {
+  let counts: EventCounts = {};
+  const duringConnect = counts;
+  const clients: Array<IdleClient | null> = new Array<IdleClient | null>(workload.connections).fill(null);
+  const connectErrors: Record<string, number> = {};
+  const before: ServerStats = await server.stats({ gc: true });
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < workload.connections) {
+      const user = next++;
+      try {
+        clients[user] = await openClient(url, {
+          cookie: cookies?.[user],
+          auth: kind === 'p1' ? { rooms: workload.roomsOf[user]!.map((room) => roomIds[room]) } : undefined,
+          localAddress: `127.0.0.${1 + (user % config.sourceAddresses)}`,
+          counts: () => counts,
+        });
+      } catch (error) {
+        const key = (error as Error).message.slice(0, 80);
+        connectErrors[key] = (connectErrors[key] ?? 0) + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: config.concurrency }, worker));
+  const connectSeconds = (performance.now() - started) / 1_000;
+  const held = clients.filter(Boolean).length;
+  config.log(`${kind}: ${held}/${workload.connections} connected in ${connectSeconds.toFixed(1)} s`);
+  await settle(config.settleMs);
+  const idle = await server.stats();
+  const afterGc = await server.stats({ gc: true });
+  if (config.heapSnapshotDir) await server.heapSnapshot(`${config.heapSnapshotDir}/${kind}.heapsnapshot`);
+
+  counts = {};
+  const duringDisconnect = counts;
+  const leaving = Math.floor(workload.connections * config.disconnectShare);
+  let disconnected = 0;
+  // Every k-th user leaves, so the leavers are spread over all rooms.
+  const step = leaving > 0 ? Math.max(1, Math.floor(workload.connections / leaving)) : 0;
+  for (let user = 0; step > 0 && user < workload.connections && disconnected < leaving; user += step) {
+    clients[user]?.close();
+    clients[user] = null;
+    disconnected += 1;
+  }
+  await settle(config.settleMs);
+  for (const client of clients) client?.close();
+
+  return {
+    server: kind,
+    target: workload.connections,
+    held,
+    connectErrors,
+    connectSeconds,
+    rssIdle: (idle.rss - before.rss) / held,
+    rssAfterGc: (afterGc.rss - before.rss) / held,
+    heapIdle: (idle.heapUsed - before.heapUsed) / held,
+    heapAfterGc: (afterGc.heapUsed - before.heapUsed) / held,
+    duringConnect,
+    disconnected,
+    duringDisconnect,
+  };
+}
+
+/** Runs each server in turn (each in its own process, alone on its core when pinned). */
+export async function runConnectionsBench(config: ConnectionsConfig): Promise<ConnectionsResult[]> {
+  const workload = buildWorkload(config.connections);
+  const results: ConnectionsResult[] = [];
+  for (const kind of config.servers) {
+    if (kind === 'p1') {
+      const { server, port } = await ServerProcess.start({
+        label: 'p1',
+        nodeArgs: ['--import', 'tsx'],
+        entry: P1_ENTRY,
+        cwd: BENCH_DIR,
+        cpus: config.cpus,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: '0' },
+      });
+      try {
+        const roomIds = workload.rooms.map((_, index) => index);
+        const url = `http://127.0.0.1:${port}`;
+        results.push(await measure('p1', server, url, workload, null, roomIds, config));
+      } finally {
+        await server.stop();
+      }
+    } else {
+      const parley = await startParley({
+        workload,
+        cpus: config.cpus,
+        fromSource: false,
+        databaseServerUrl: config.databaseServerUrl,
+        redisUrl: config.redisUrl,
+        log: config.log,
+      });
+      try {
+        results.push(
+          await measure(
+            'parley',
+            parley.server,
+            parley.url,
+            workload,
+            parley.cookies,
+            parley.roomIds,
+            config,
+          ),
+        );
+      } finally {
+        await parley.stop();
+      }
+    }
+  }
+  return results;
+}

@@ -13,6 +13,11 @@ import { createConversationsRepository } from './features/conversations/conversa
 import conversationsRoutes from './features/conversations/conversations.routes.js';
 import { createConversationsService } from './features/conversations/conversations.service.js';
 import conversationsSocket from './features/conversations/conversations.socket.js';
+import { createGroupNotifier } from './features/groups/groups.notifier.js';
+import groupsRoutes from './features/groups/groups.routes.js';
+import { createGroupsService } from './features/groups/groups.service.js';
+import { createInvitesService } from './features/groups/invites.service.js';
+import { createMembersQuery } from './features/groups/members.query.js';
 import healthRoutes from './features/health/health.routes.js';
 import { createMessagesRepository } from './features/messages/messages.repository.js';
 import messagesRoutes from './features/messages/messages.routes.js';
@@ -147,6 +152,18 @@ const app: FastifyPluginAsync<AppOptions> = async (
     conversations,
     repository: conversationsRepository,
     handlerOptions,
+  });
+  const groups = createGroupsService({ prisma: fastify.prisma, maxMembers: config.maxGroupMembers, clock });
+  await fastify.register(groupsRoutes, {
+    groups,
+    invites: createInvitesService({
+      prisma: fastify.prisma,
+      groups,
+      maxMembers: config.maxGroupMembers,
+      clock,
+    }),
+    members: createMembersQuery(fastify.prisma, clock),
+    notify: createGroupNotifier({ io: fastify.io, conversations, presence, log: fastify.log }),
   });
   await fastify.register(messagesRoutes, { messages });
   await fastify.register(messagesSocket, {

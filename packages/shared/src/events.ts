@@ -1,5 +1,6 @@
 import type { ApiError, ErrorCode } from './errors.js';
 import type { Conversation, MarkReadPayload, ReadState, Receipt } from './schemas/conversations.js';
+import type { ConversationRemoved, GroupState } from './schemas/groups.js';
 import type {
   DeleteMessagePayload,
   EditMessagePayload,
@@ -34,6 +35,8 @@ export const ServerEvent = {
   MessageUpdated: 'message:updated',
   ConversationNew: 'conversation:new',
   ConversationRead: 'conversation:read',
+  ConversationUpdated: 'conversation:updated',
+  ConversationRemoved: 'conversation:removed',
   ReceiptUpdate: 'receipt:update',
   TypingUpdate: 'typing:update',
   PresenceUpdate: 'presence:update',
@@ -71,6 +74,13 @@ export interface ServerToClientEvents {
   'conversation:new': (conversation: Conversation) => void;
   /** The user's own read position moved (in this or another tab/device): clear unread badges. */
   'conversation:read': (state: ReadState) => void;
+  /**
+   * A group's settings, members or roles changed: its shared state now. Sent to the room after the
+   * system message that records the change (which catch-up also returns).
+   */
+  'conversation:updated': (state: GroupState) => void;
+  /** The user is no longer in the conversation; their sockets have left its room. Keep what is held. */
+  'conversation:removed': (removed: ConversationRemoved) => void;
   /** A member's delivery or read position moved: update ticks and "read by". */
   'receipt:update': (receipt: Receipt) => void;
   'typing:update': (update: TypingUpdate) => void;

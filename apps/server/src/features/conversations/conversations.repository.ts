@@ -30,7 +30,7 @@ export function createConversationsRepository(prisma: PrismaClient) {
         FROM messages m
         JOIN memberships ms ON ms.conversationId = m.conversationId AND ms.userId = ${userId}
         WHERE m.conversationId IN (${Prisma.join(ids)}) AND m.seq > ms.lastReadSeq AND m.senderId <> ${userId}
-          AND m.deletedAt IS NULL
+          AND m.deletedAt IS NULL AND m.type = 'text'
         GROUP BY m.conversationId`,
     ]);
     const lastById = new Map<number, MessageRow>(
@@ -49,6 +49,11 @@ export function createConversationsRepository(prisma: PrismaClient) {
           ...toUserSummary(membership.user),
           role: membership.role,
         })),
+        description: row.description,
+        announcement: row.announcement,
+        onlyAdminsPost: row.onlyAdminsPost,
+        slowModeSeconds: row.slowModeSeconds,
+        mutedUntil: own?.mutedUntil && own.mutedUntil > new Date() ? own.mutedUntil.toISOString() : null,
         lastMessage: last ? toMessage(last) : null,
         lastSeq: row.lastSeq,
         changeSeq: row.lastChangeSeq,
@@ -212,7 +217,13 @@ export function createConversationsRepository(prisma: PrismaClient) {
 
     async unreadCount(conversationId: number, userId: number, afterSeq: number): Promise<number> {
       return prisma.message.count({
-        where: { conversationId, seq: { gt: afterSeq }, senderId: { not: userId }, deletedAt: null },
+        where: {
+          conversationId,
+          seq: { gt: afterSeq },
+          senderId: { not: userId },
+          deletedAt: null,
+          type: 'text',
+        },
       });
     },
   };

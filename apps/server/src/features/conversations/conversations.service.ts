@@ -1,4 +1,10 @@
-import { ErrorCode, type Conversation, type CreateGroupBody, type Receipt } from '@parley/shared';
+import {
+  ErrorCode,
+  type Conversation,
+  type CreateGroupBody,
+  type MemberRole,
+  type Receipt,
+} from '@parley/shared';
 import { Prisma } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
 import type { ConversationsRepository } from './conversations.repository.js';
@@ -31,6 +37,12 @@ export function createConversationsService({ repository }: { repository: Convers
   return {
     assertMember,
     get,
+    /** The caller's role in the conversation; `conversation/not_found` when not a member. */
+    async roleOf(conversationId: number, userId: number): Promise<MemberRole> {
+      const membership = await repository.findMembership(conversationId, userId);
+      if (!membership) throw conversationNotFound();
+      return membership.role;
+    },
     list: (userId: number) => repository.listForUser(userId),
 
     async createGroup(creatorId: number, body: CreateGroupBody): Promise<Conversation> {

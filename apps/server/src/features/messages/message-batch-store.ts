@@ -3,6 +3,7 @@ import type { Pool, PoolConnection } from 'mariadb';
 import { AppError } from '../../lib/app-error.js';
 import { failpoint } from '../../lib/failpoints.js';
 import { conversationNotFound } from '../conversations/conversations.service.js';
+import { postingRefusal, type PosterState, type PostingRules } from '../groups/posting-rules.js';
 import { toReplyRef } from './message-dto.js';
 
 /** One `message:send` as the batch store takes it (already validated against the shared schema). */
@@ -24,12 +25,12 @@ export type BatchOutcome =
   | { kind: 'duplicate'; messageId: number }
   | { kind: 'refused'; error: AppError };
 
-interface ConversationRow {
+interface ConversationRow extends PostingRules {
   id: number;
   lastSeq: number;
   lastChangeSeq: number;
 }
-interface MemberRow {
+interface MemberRow extends PosterState {
   conversationId: number;
   id: number;
   username: string;
@@ -108,7 +109,7 @@ async function storeBatchOnce(
   let open = false;
   try {
     open = true;
-    const { conversations, members, existing, replies } = await lockAndRead(connection, batch);
+    const { conversations, members, existing, replies } = await lockAndRead(connection, batch, now);
     const outcomes = decide(batch, conversations, members, existing, replies, now);
     const fresh = outcomes.filter((entry) => entry.insert !== null);
     if (fresh.length > 0) {
@@ -135,22 +136,27 @@ async function storeBatchOnce(
   }
 }
 
-async function lockAndRead(connection: PoolConnection, batch: readonly PendingMessage[]) {
+async function lockAndRead(connection: PoolConnection, batch: readonly PendingMessage[], now: Date) {
   const conversationIds = [...new Set(batch.map((message) => message.conversationId))].sort((a, b) => a - b);
   const pairs = [...new Map(batch.map((m) => [`${m.conversationId}:${m.senderId}`, m])).values()];
   const replyIds = [...new Set(batch.flatMap((message) => message.replyToId ?? []))];
   // Issued together: the driver pipelines them, so this is one round trip.
   const started = connection.query('START TRANSACTION');
   const locked = connection.query<ConversationRow[]>(
-    `SELECT id, lastSeq, lastChangeSeq FROM conversations
+    `SELECT id, lastSeq, lastChangeSeq, onlyAdminsPost, slowModeSeconds FROM conversations
       WHERE id IN (${placeholders(conversationIds.length, '?')}) ORDER BY id FOR UPDATE`,
     conversationIds,
   );
+  // Group moderation (features/groups/posting-rules.ts) reads with the membership check: times
+  // relative to `now` in SQL, so no time zone stands between the stored DATETIMEs and this process.
+  const at = sqlDateTime(now);
   const membersRead = connection.query<MemberRow[]>(
-    `SELECT m.conversationId, u.id, u.username, u.displayName
+    `SELECT m.conversationId, u.id, u.username, u.displayName, m.role,
+            TIMESTAMPDIFF(MICROSECOND, ?, m.mutedUntil) DIV 1000 AS mutedForMs,
+            TIMESTAMPDIFF(MICROSECOND, m.lastPostedAt, ?) DIV 1000 AS sinceLastPostMs
        FROM memberships m JOIN users u ON u.id = m.userId
       WHERE ${placeholders(pairs.length, '(m.conversationId = ? AND m.userId = ?)').replaceAll(', (', ' OR (')}`,
-    pairs.flatMap((m) => [m.conversationId, m.senderId]),
+    [at, at, ...pairs.flatMap((m) => [m.conversationId, m.senderId])],
   );
   const existingRead = connection.query<ExistingRow[]>(
     `SELECT id, conversationId, senderId, clientMsgId FROM messages
@@ -215,6 +221,20 @@ function decide(
       if (earlier.conversationId !== message.conversationId) return refuse(reused());
       return { outcome: earlier.outcome, insert: null };
     }
+    const refusal = postingRefusal(
+      {
+        role: sender.role,
+        mutedForMs: sender.mutedForMs === null ? null : Number(sender.mutedForMs),
+        sinceLastPostMs: sender.sinceLastPostMs === null ? null : Number(sender.sinceLastPostMs),
+      },
+      { onlyAdminsPost: Boolean(conversation.onlyAdminsPost), slowModeSeconds: conversation.slowModeSeconds },
+      now,
+    );
+    if (refusal) {
+      const refused = refuse(refusal);
+      firstInBatch.set(key, { conversationId: message.conversationId, outcome: refused.outcome });
+      return refused;
+    }
     let replyTo: Message['replyTo'] = null;
     if (message.replyToId !== null) {
       const reply = replies.get(message.replyToId);
@@ -233,6 +253,7 @@ function decide(
     conversation.lastSeq += 1;
     conversation.lastChangeSeq += 1;
     const insert: Insert = { message, seq: conversation.lastSeq, changeSeq: conversation.lastChangeSeq };
+    sender.sinceLastPostMs = 0; // slow mode counts this message for the sender's next one in the batch
     const outcome: BatchOutcome = {
       kind: 'stored',
       message: {
@@ -244,9 +265,11 @@ function decide(
         sender: { id: sender.id, username: sender.username, displayName: sender.displayName },
         type: 'text',
         text: message.text,
+        system: null,
         createdAt: now.toISOString(),
         editedAt: null,
         deletedAt: null,
+        removedByAdmin: false,
         replyTo,
         reactions: [],
       },
@@ -300,9 +323,10 @@ async function write(connection: PoolConnection, inserts: Insert[], now: Date): 
   const readsRaised = connection.query(
     `UPDATE memberships
         SET lastReadSeq = GREATEST(lastReadSeq, ${seqCase}),
-            lastDeliveredSeq = GREATEST(lastDeliveredSeq, ${seqCase})
+            lastDeliveredSeq = GREATEST(lastDeliveredSeq, ${seqCase}),
+            lastPostedAt = ?
       WHERE ${placeholders(positions.length, '(conversationId = ? AND userId = ?)').replaceAll(', (', ' OR (')}`,
-    [...seqArgs, ...seqArgs, ...positions.flatMap((p) => [p.message.conversationId, p.message.senderId])],
+    [...seqArgs, ...seqArgs, at, ...positions.flatMap((p) => [p.message.conversationId, p.message.senderId])],
   );
   const settled = await Promise.allSettled([inserted, conversationsMoved, readsRaised]);
   const failed = settled.find((result) => result.status === 'rejected');

@@ -87,7 +87,10 @@ const app: FastifyPluginAsync<AppOptions> = async (
   await fastify.register(socketIo, { allowedOrigins: config.allowedOrigins, redis: config.redis });
 
   const conversationsRepository = createConversationsRepository(fastify.prisma);
-  const conversations = createConversationsService({ repository: conversationsRepository });
+  const conversations = createConversationsService({
+    repository: conversationsRepository,
+    maxGroupMembers: config.maxGroupMembers,
+  });
   const messagesRepository = createMessagesRepository(fastify.prisma, clock);
   const sendBatcher = createSendBatcher(
     { pool: fastify.storePool, readMessages: messagesRepository.findMessagesByIds, clock },

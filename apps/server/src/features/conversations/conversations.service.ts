@@ -1,4 +1,5 @@
 import {
+  DEFAULT_MAX_GROUP_MEMBERS,
   ErrorCode,
   type Conversation,
   type CreateGroupBody,
@@ -16,7 +17,14 @@ export function conversationNotFound(): AppError {
   return new AppError(ErrorCode.ConversationNotFound, 'No such conversation');
 }
 
-export function createConversationsService({ repository }: { repository: ConversationsRepository }) {
+export function createConversationsService({
+  repository,
+  maxGroupMembers = DEFAULT_MAX_GROUP_MEMBERS,
+}: {
+  repository: ConversationsRepository;
+  /** MAX_GROUP_MEMBERS: a group created larger is refused (`conversation/rule`). */
+  maxGroupMembers?: number;
+}) {
   /**
    * A conversation the caller is not a member of gets the same answer as one that does not exist
    * (404 conversation/not_found, same message), and costs the same single lookup: ids are
@@ -56,6 +64,11 @@ export function createConversationsService({ repository }: { repository: Convers
         ]);
       }
       const memberIds = users.map((user) => user.id).filter((id) => id !== creatorId);
+      if (memberIds.length + 1 > maxGroupMembers) {
+        throw new AppError(ErrorCode.GroupRule, `A group has at most ${maxGroupMembers} members`, [
+          { path: 'memberUsernames', message: `at most ${maxGroupMembers - 1} besides you` },
+        ]);
+      }
       const conversationId = await repository.createGroup({ name: body.name, creatorId, memberIds });
       return get(conversationId, creatorId);
     },

@@ -210,5 +210,10 @@ describe('group membership', () => {
       body: { usernames: [extra.username] },
     });
     expect(httpCode(full)).toBe(ErrorCode.GroupRule);
+    const tooBig = await t.http('POST', '/api/conversations', {
+      cookie: owner.cookie,
+      body: { name: 'Too big', memberUsernames: [admin, bob, carol, extra].map((u) => u.username) },
+    });
+    expect(httpCode(tooBig)).toBe(ErrorCode.GroupRule);
   });
 });

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import {
   conversationLink,
   createGroup,
@@ -10,6 +12,14 @@ import {
   test,
   waitForText,
 } from './fixtures.js';
+
+/** As in group-chat.spec.ts: docs/screenshots only when PARLEY_UPDATE_SCREENSHOTS=1. */
+const SCREENSHOT_DIR = fileURLToPath(
+  new URL(
+    process.env.PARLEY_UPDATE_SCREENSHOTS ? '../docs/screenshots/' : './.artifacts/screenshots/',
+    import.meta.url,
+  ),
+);
 
 /**
  * A system message's words: names in it are wrapped in bidi isolates (U+2068 … U+2069), which
@@ -70,6 +80,9 @@ test('an admin adds two members, promotes one, mutes and removes the other, and 
   await expect(dialog.getByRole('status').filter({ hasText: 'Settings saved.' })).toBeVisible();
   await expect(ben.page.getByRole('heading', { name: 'Night shift crew', exact: true })).toBeVisible();
   await waitForText(messageLog(ben.page, 'Night shift crew'), notice('Ada Admin changed the group name to'));
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await ada.page.setViewportSize({ width: 1280, height: 900 });
+  await ada.page.screenshot({ path: `${SCREENSHOT_DIR}group-settings.png` });
   await ada.page.keyboard.press('Escape');
 
   // A message after the removal reaches Ben; then one to Cy elsewhere, which she does receive, is the
@@ -81,4 +94,18 @@ test('an admin adds two members, promotes one, mutes and removes the other, and 
   await expect(conversationLink(cy.page, 'Ada Admin')).toBeVisible();
   await expect(messageLog(cy.page, group)).not.toContainText('Cy is not here any more');
   await expect(messageLog(cy.page, group)).toContainText(notice('Ada Admin removed Cy Newcomer'));
+
+  // The settings dialog again in Chinese, for the documentation.
+  await ada.page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
+  await ada.page.reload();
+  await expect(ada.page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  await ada.page
+    .getByRole('navigation', { name: '会话', exact: true })
+    .getByRole('link', { name: /^Night shift crew/ })
+    .click();
+  await ada.page.getByRole('button', { name: '群设置', exact: true }).click();
+  await expect(ada.page.getByRole('dialog', { name: '群设置' }).getByTestId('group-members')).toContainText(
+    'Ben Helper',
+  );
+  await ada.page.screenshot({ path: `${SCREENSHOT_DIR}group-settings.zh-CN.png` });
 });

@@ -265,7 +265,6 @@ const en = {
     unmute: 'Unmute',
     remove: 'Remove',
     ban: 'Ban',
-    addMembers: 'Add members',
     add: 'Add',
     invites: 'Invite links',
     createInvite: 'Create invite link',

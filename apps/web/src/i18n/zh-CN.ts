@@ -266,7 +266,6 @@ const zhCN: MessageSchema = {
     unmute: '解除禁言',
     remove: '移出',
     ban: '封禁',
-    addMembers: '添加成员',
     add: '添加',
     invites: '邀请链接',
     createInvite: '创建邀请链接',

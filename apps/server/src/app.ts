@@ -159,14 +159,9 @@ const app: FastifyPluginAsync<AppOptions> = async (
   const groups = createGroupsService({ prisma: fastify.prisma, maxMembers: config.maxGroupMembers, clock });
   await fastify.register(groupsRoutes, {
     groups,
-    invites: createInvitesService({
-      prisma: fastify.prisma,
-      groups,
-      maxMembers: config.maxGroupMembers,
-      clock,
-    }),
+    invites: createInvitesService({ prisma: fastify.prisma, maxMembers: config.maxGroupMembers, clock }),
     members: createMembersQuery(fastify.prisma, clock),
-    notify: createGroupNotifier({ io: fastify.io, conversations, presence, log: fastify.log }),
+    notify: createGroupNotifier({ io: fastify.io, conversations, presence, groups, log: fastify.log }),
   });
   await fastify.register(messagesRoutes, { messages });
   await fastify.register(messagesSocket, {

@@ -41,8 +41,8 @@ const groupsRoutes: FastifyPluginAsync<GroupsRoutesOptions> = async (
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
   async function answer(outcome: GroupOutcome) {
-    await notify(outcome);
-    return { group: outcome.state ?? (await groups.stateOf(outcome.conversationId)) };
+    const state = await notify(outcome);
+    return { group: state ?? (await groups.stateOf(outcome.conversationId)) };
   }
 
   app.patch(

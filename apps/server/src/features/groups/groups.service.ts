@@ -20,7 +20,8 @@ import { forbidden, runGroupChange, type GroupChange } from './group-change.js';
 export interface GroupOutcome {
   conversationId: number;
   messages: Message[];
-  state: GroupState | null;
+  /** Settings, members or roles changed: the notifier reads and sends the group's state. */
+  stateChanged: boolean;
   joined: number[];
   removed: Array<{ userId: number; reason: ConversationRemoved['reason'] }>;
 }
@@ -57,7 +58,7 @@ export function createGroupsService({ prisma, maxMembers, clock = () => new Date
     };
   }
 
-  /** Runs a change and shapes its outcome; the group's state is read after the commit. */
+  /** Runs a change and shapes its outcome. */
   async function change(
     conversationId: number,
     actorId: number,
@@ -72,7 +73,9 @@ export function createGroupsService({ prisma, maxMembers, clock = () => new Date
     return {
       conversationId,
       messages,
-      state: options.stateChanged === false ? null : await stateOf(conversationId),
+      // Read by the notifier after it has moved sockets: nothing between this commit and a removed
+      // member's sockets leaving the room but returning from here.
+      stateChanged: options.stateChanged !== false,
       joined: result?.joined ?? [],
       removed: result?.removed ?? [],
     };

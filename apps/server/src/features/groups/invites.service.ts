@@ -3,11 +3,10 @@ import { ErrorCode, type CreateInviteBody, type Invite } from '@parley/shared';
 import type { GroupInvite, PrismaClient } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
 import { runGroupChange } from './group-change.js';
-import type { GroupOutcome, GroupsService } from './groups.service.js';
+import type { GroupOutcome } from './groups.service.js';
 
 export interface InvitesServiceDeps {
   prisma: PrismaClient;
-  groups: Pick<GroupsService, 'stateOf'>;
   maxMembers: number;
   clock?: () => Date;
 }
@@ -31,12 +30,7 @@ function toInvite(row: GroupInvite): Invite {
  * Invite links: a random token that lets a signed-in user join a group, until it expires, runs out
  * of uses or an admin revokes it. Owners and admins manage them (GROUP_ROLE_TABLE.manageInvites).
  */
-export function createInvitesService({
-  prisma,
-  groups,
-  maxMembers,
-  clock = () => new Date(),
-}: InvitesServiceDeps) {
+export function createInvitesService({ prisma, maxMembers, clock = () => new Date() }: InvitesServiceDeps) {
   return {
     async create(actorId: number, conversationId: number, body: CreateInviteBody): Promise<Invite> {
       const { result } = await runGroupChange(
@@ -135,7 +129,7 @@ export function createInvitesService({
       return {
         conversationId,
         messages,
-        state: result.alreadyMember ? null : await groups.stateOf(conversationId),
+        stateChanged: !result.alreadyMember,
         joined: result.alreadyMember ? [] : [userId],
         removed: [],
         alreadyMember: result.alreadyMember,

@@ -226,3 +226,28 @@ test('the chat screen and a dialog have no axe-core violations in the dark theme
   await expectNoViolations(page, 'the "New message" dialog in the dark theme');
   await context.close();
 });
+
+test('the group settings dialog, system messages and a muted member’s composer have no axe-core violations', async ({
+  signUp,
+}) => {
+  const ada = await signUp('ada');
+  const grace = await signUp('grace');
+  await createGroup(ada.page, 'Ops', [grace]);
+  await ada.page.getByRole('button', { name: 'Group settings', exact: true }).click();
+  const dialog = ada.page.getByRole('dialog', { name: 'Group settings' });
+  const graceRow = dialog.getByTestId('group-members').locator(`li[data-username="${grace.username}"]`);
+  await graceRow.getByRole('button', { name: 'Mute for 1 hour', exact: true }).click();
+  await dialog.getByRole('button', { name: 'Create invite link', exact: true }).click();
+  await expect(dialog.getByRole('textbox', { name: 'Invite link' })).toHaveCount(1);
+  await dialog.getByLabel('Pinned announcement').fill('Stand-up at nine.');
+  await dialog.getByRole('button', { name: 'Save settings', exact: true }).click();
+  await expect(dialog.getByRole('status').filter({ hasText: 'Settings saved.' })).toBeVisible();
+  await expectNoViolations(ada.page, 'the group settings dialog');
+  await ada.page.keyboard.press('Escape');
+
+  await conversationLink(grace.page, 'Ops').click();
+  await expect(grace.page.getByTestId('composer-blocked')).toBeVisible();
+  await expect(grace.page.getByTestId('announcement')).toHaveText('Stand-up at nine.');
+  await expect(grace.page.getByTestId('system-message')).toHaveCount(2);
+  await expectNoViolations(grace.page, 'a muted member’s group with system messages');
+});

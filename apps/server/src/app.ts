@@ -14,6 +14,11 @@ import conversationsRoutes from './features/conversations/conversations.routes.j
 import { createConversationsService } from './features/conversations/conversations.service.js';
 import { createPositionBatcher } from './features/conversations/position-batcher.js';
 import conversationsSocket from './features/conversations/conversations.socket.js';
+import { createGroupNotifier } from './features/groups/groups.notifier.js';
+import groupsRoutes from './features/groups/groups.routes.js';
+import { createGroupsService } from './features/groups/groups.service.js';
+import { createInvitesService } from './features/groups/invites.service.js';
+import { createMembersQuery } from './features/groups/members.query.js';
 import healthRoutes from './features/health/health.routes.js';
 import { createMessagesRepository } from './features/messages/messages.repository.js';
 import messagesRoutes from './features/messages/messages.routes.js';
@@ -94,6 +99,7 @@ const app: FastifyPluginAsync<AppOptions> = async (
   const conversations = createConversationsService({
     repository: conversationsRepository,
     positions: positionBatcher,
+    maxGroupMembers: config.maxGroupMembers,
   });
   const messagesRepository = createMessagesRepository(fastify.prisma, clock);
   const sendBatcher = createSendBatcher(
@@ -160,6 +166,13 @@ const app: FastifyPluginAsync<AppOptions> = async (
     conversations,
     repository: conversationsRepository,
     handlerOptions,
+  });
+  const groups = createGroupsService({ prisma: fastify.prisma, maxMembers: config.maxGroupMembers, clock });
+  await fastify.register(groupsRoutes, {
+    groups,
+    invites: createInvitesService({ prisma: fastify.prisma, maxMembers: config.maxGroupMembers, clock }),
+    members: createMembersQuery(fastify.prisma, clock),
+    notify: createGroupNotifier({ io: fastify.io, conversations, presence, groups, log: fastify.log }),
   });
   await fastify.register(messagesRoutes, { messages });
   await fastify.register(messagesSocket, {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { PRESENCE_BATCH_MS } from '@parley/shared';
+import { DEFAULT_MAX_GROUP_MEMBERS, PRESENCE_BATCH_MS } from '@parley/shared';
 import { z } from 'zod';
 import type { SendQueueOptions } from './lib/send-queue.js';
 
@@ -60,6 +60,7 @@ const envSchema = z.object({
   BATCH_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(2),
   SOCKET_SIGNAL_RATE_LIMIT: z.coerce.number().int().min(1).default(300),
   PRESENCE_BATCH_MS: z.coerce.number().int().min(10).max(60_000).default(PRESENCE_BATCH_MS),
+  MAX_GROUP_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(DEFAULT_MAX_GROUP_MEMBERS),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   PARLEY_PROCESSES: z.coerce.number().int().min(1).max(256).optional(),
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
@@ -101,6 +102,8 @@ export interface Config {
   /** Group commit for message:send (features/messages/send-batcher.ts). */
   sendBatch: SendBatchConfig;
   presenceBatchMs: number;
+  /** Members a group may have at most: adding and joining past it is refused (`conversation/rule`). */
+  maxGroupMembers: number;
   /**
    * Milliseconds a client has to send one whole HTTP request, headers and body, from its first byte;
    * slower requests are answered 408 and their connection closed (slow-body denial of service).
@@ -206,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       connections: vars.BATCH_CONNECTIONS,
     },
     presenceBatchMs: vars.PRESENCE_BATCH_MS,
+    maxGroupMembers: vars.MAX_GROUP_MEMBERS,
     httpRequestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
     processes: processes ?? (vars.REDIS_URL ? availableParallelism() : 1),
   };

@@ -2,6 +2,7 @@ import { createRouter, createWebHistory, type RouteLocationRaw } from 'vue-route
 import ChatHomePage from '@/pages/ChatHomePage.vue';
 import ChatLayout from '@/pages/ChatLayout.vue';
 import ConversationPage from '@/pages/ConversationPage.vue';
+import InviteJoinPage from '@/pages/InviteJoinPage.vue';
 import LoginPage from '@/pages/LoginPage.vue';
 import RegisterPage from '@/pages/RegisterPage.vue';
 import { safeRedirect } from '@/lib/redirect';
@@ -31,6 +32,12 @@ export function createAppRouter() {
             name: 'conversation',
             component: ConversationPage,
             props: (route) => ({ id: Number(route.params.id) }),
+          },
+          {
+            path: 'invite/:token([A-Za-z0-9_-]{43})',
+            name: 'invite',
+            component: InviteJoinPage,
+            props: (route) => ({ token: String(route.params.token) }),
           },
         ],
       },

@@ -174,6 +174,10 @@ function bindListeners(target: ParleySocket): void {
     conversations.upsert(conversation);
   });
 
+  // Group administration: the shared state after a change, and our own removal.
+  target.on(ServerEvent.ConversationUpdated, (state) => conversations.applyGroupState(state));
+  target.on(ServerEvent.ConversationRemoved, (removed) => conversations.markRemoved(removed));
+
   target.on(ServerEvent.ConversationRead, (state) => {
     conversations.applyReadState(state);
     receipts.applyOwnRead(state);

@@ -24,6 +24,8 @@ function stored(payload: SendMessagePayload, seq: number): Message {
     editedAt: null,
     deletedAt: null,
     replyTo: null,
+    system: null,
+    removedByAdmin: false,
     reactions: [],
   };
 }

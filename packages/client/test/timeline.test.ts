@@ -16,6 +16,8 @@ function message(seq: number, changeSeq = seq, patch: Partial<Message> = {}): Me
     editedAt: null,
     deletedAt: null,
     replyTo: null,
+    system: null,
+    removedByAdmin: false,
     reactions: [],
     ...patch,
   };

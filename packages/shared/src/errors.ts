@@ -42,6 +42,28 @@ export const ErrorCode = {
   NotMember: 'conversation/not_member',
   /** Group creation naming usernames that do not exist or are deactivated. */
   UnknownMembers: 'conversation/unknown_members',
+  /**
+   * A group action the caller's role may not take (GROUP_ROLE_TABLE in schemas/roles.ts), an action
+   * on someone ranking at or above them, or on a direct conversation (HTTP 403). Nothing changed.
+   */
+  Forbidden: 'conversation/forbidden',
+  /**
+   * A rule of the group refuses the change itself (HTTP 409): the owner leaving while others remain,
+   * acting on the owner's role, or adding past the group's size limit (`issues` says which).
+   */
+  GroupRule: 'conversation/rule',
+  /** Sending while muted (socket ack); `until` says when the mute ends. */
+  Muted: 'conversation/muted',
+  /** Sending in an "only admins can post" group as a member (socket ack). */
+  AdminsOnly: 'conversation/admins_only',
+  /** Sending again within the group's slow-mode interval (socket ack); `retryAfterMs` says the wait. */
+  SlowMode: 'conversation/slow_mode',
+  /** Adding, or joining through a link, a user banned from the group (HTTP 403). */
+  Banned: 'conversation/banned',
+  /** An invite link that does not exist or was revoked (HTTP 404). */
+  InviteNotFound: 'invite/not_found',
+  /** An invite link past its expiry or its use limit (HTTP 410). */
+  InviteExpired: 'invite/expired',
   /** Editing, deleting, reacting to or replying to a message that is not in that conversation. */
   MessageNotFound: 'message/not_found',
   /** Editing or deleting someone else's message. */
@@ -78,8 +100,13 @@ export interface ApiError {
   code: ErrorCode;
   message: string;
   issues?: ErrorIssue[];
-  /** With `server/busy` and `request/rate_limited`: wait at least this long (ms) before retrying. */
+  /**
+   * With `server/busy` and `request/rate_limited`: wait at least this long (ms) before retrying.
+   * With `conversation/slow_mode`: how long until the member may send again.
+   */
   retryAfterMs?: number;
+  /** With `conversation/muted`: when the mute ends (ISO 8601). */
+  until?: string;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   readStateSchema,
   receiptSchema,
 } from './schemas/conversations.js';
+import { conversationRemovedSchema, groupStateSchema } from './schemas/groups.js';
 import {
   deleteMessagePayloadSchema,
   editMessagePayloadSchema,
@@ -45,6 +46,8 @@ export const ServerEvent = {
   MessageUpdated: 'message:updated',
   ConversationNew: 'conversation:new',
   ConversationRead: 'conversation:read',
+  ConversationUpdated: 'conversation:updated',
+  ConversationRemoved: 'conversation:removed',
   ReceiptUpdate: 'receipt:update',
   TypingUpdate: 'typing:update',
   PresenceSnapshot: 'presence:snapshot',
@@ -104,6 +107,13 @@ export const serverEventContract = {
   'conversation:new': conversationSchema,
   /** The user's own read position moved (in this or another tab/device): clear unread badges. */
   'conversation:read': readStateSchema,
+  /**
+   * A group's settings, members or roles changed: its shared state now. Sent to the room after the
+   * system message that records the change (which catch-up also returns).
+   */
+  'conversation:updated': groupStateSchema,
+  /** The user is no longer in the conversation; their sockets have left its room. Keep what is held. */
+  'conversation:removed': conversationRemovedSchema,
   /** A member's delivery or read position moved: update ticks and "read by". */
   'receipt:update': receiptSchema,
   'typing:update': typingUpdateSchema,

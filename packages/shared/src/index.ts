@@ -5,5 +5,8 @@ export * from './schemas/text.js';
 export * from './schemas/users.js';
 export * from './schemas/auth.js';
 export * from './schemas/messages.js';
+export * from './schemas/roles.js';
+export * from './schemas/system-events.js';
 export * from './schemas/conversations.js';
+export * from './schemas/groups.js';
 export * from './schemas/presence.js';

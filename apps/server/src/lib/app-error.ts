@@ -22,6 +22,14 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.ConversationNotFound]: 404,
   [ErrorCode.NotMember]: 403,
   [ErrorCode.UnknownMembers]: 400,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.GroupRule]: 409,
+  [ErrorCode.Muted]: 403,
+  [ErrorCode.AdminsOnly]: 403,
+  [ErrorCode.SlowMode]: 429,
+  [ErrorCode.Banned]: 403,
+  [ErrorCode.InviteNotFound]: 404,
+  [ErrorCode.InviteExpired]: 410,
   [ErrorCode.MessageNotFound]: 404,
   [ErrorCode.NotAuthor]: 403,
   [ErrorCode.MessageDeleted]: 409,
@@ -44,6 +52,8 @@ export class AppError extends Error {
     message: string,
     readonly issues?: ErrorIssue[],
     readonly retryAfterMs?: number,
+    /** `conversation/muted`: when the mute ends (ISO 8601). */
+    readonly until?: string,
   ) {
     super(message);
     this.statusCode = STATUS_BY_CODE[code];
@@ -55,6 +65,7 @@ export class AppError extends Error {
       message: this.message,
       ...(this.issues ? { issues: this.issues } : {}),
       ...(this.retryAfterMs !== undefined ? { retryAfterMs: this.retryAfterMs } : {}),
+      ...(this.until !== undefined ? { until: this.until } : {}),
     };
   }
 }

@@ -1,6 +1,7 @@
 import type { Conversation, Message } from '@parley/shared';
 import { useI18n } from 'vue-i18n';
 import { useSessionStore } from '@/stores/session';
+import { useSystemEventText } from './useSystemEventText';
 
 /** See useConversationDisplay().preview. */
 export interface ConversationPreview {
@@ -15,6 +16,7 @@ export interface ConversationPreview {
 export function useConversationDisplay() {
   const { t } = useI18n();
   const session = useSessionStore();
+  const systemText = useSystemEventText();
 
   function title(conversation: Conversation): string {
     if (conversation.name) return conversation.name;
@@ -33,7 +35,11 @@ export function useConversationDisplay() {
   function preview(conversation: Conversation): ConversationPreview {
     const last: Message | null = conversation.lastMessage;
     if (!last) return { keypath: null, text: t('conversation.noMessagesYet'), name: '' };
-    const text = last.deletedAt ? t('message.deleted') : last.text.replace(/\s+/g, ' ').trim();
+    // A group change already names who made it.
+    if (last.system) return { keypath: null, text: systemText(last.system).join(' '), name: '' };
+    const text = last.deletedAt
+      ? t(last.removedByAdmin ? 'message.removedByAdmin' : 'message.deleted')
+      : last.text.replace(/\s+/g, ' ').trim();
     if (last.sender.id === session.user?.id) return { keypath: 'conversation.previewYou', text, name: '' };
     if (conversation.kind === 'group')
       return { keypath: 'conversation.previewOther', text, name: last.sender.displayName };

@@ -1,4 +1,11 @@
-import type { Conversation, CreateGroupBody, Message, ReadState } from '@parley/shared';
+import type {
+  Conversation,
+  ConversationRemoved,
+  CreateGroupBody,
+  GroupState,
+  Message,
+  ReadState,
+} from '@parley/shared';
 import { defineStore } from 'pinia';
 import { computed, reactive, ref } from 'vue';
 import * as conversationsApi from '@/api/conversations';
@@ -35,6 +42,8 @@ export const useConversationsStore = defineStore('conversations', () => {
    * a gap, or an unread one was deleted. Only a fetched copy at least as new as ours settles it.
    */
   const countInDoubt = new Set<number>();
+  /** Groups the user was removed from (or left) while the app was open: kept, read-only, to say so. */
+  const removed = reactive(new Map<number, ConversationRemoved['reason']>());
   /** Conversations with a refetch of their count in flight (at most one each). */
   const refetching = new Set<number>();
 
@@ -104,7 +113,7 @@ export const useConversationsStore = defineStore('conversations', () => {
       const conversations = await conversationsApi.fetchConversations();
       const listed = new Set(conversations.map((conversation) => conversation.id));
       // Gone from the list: we left, or were removed.
-      for (const id of [...byId.keys()]) if (!listed.has(id)) byId.delete(id);
+      for (const id of [...byId.keys()]) if (!listed.has(id) && !removed.has(id)) byId.delete(id);
       for (const conversation of conversations) upsert(conversation);
       status.value = 'ready';
     } catch (error) {
@@ -150,7 +159,14 @@ export const useConversationsStore = defineStore('conversations', () => {
     }
 
     const isOwn = message.sender.id === currentUserId;
+    // System messages (group changes) are not counted as unread, as on the server.
+    const counted = !isOwn && message.type !== 'system';
     const reading = isReading(message.conversationId);
+    const system = message.system;
+    const mutedUntil =
+      system?.kind === 'member_muted' && system.target.id === currentUserId
+        ? system.until
+        : conversation.mutedUntil;
     // Messages in between were never seen live (a gap while the list was loading, or sends of other
     // processes overtaken by our own acknowledgement): counting this one alone would lose them.
     if (message.seq > conversation.lastSeq + 1 && !reading) refetch(conversation.id);
@@ -160,8 +176,22 @@ export const useConversationsStore = defineStore('conversations', () => {
       lastSeq: message.seq,
       changeSeq: Math.max(conversation.changeSeq, message.changeSeq),
       lastReadSeq: reading ? message.seq : conversation.lastReadSeq,
-      unreadCount: reading ? 0 : isOwn ? conversation.unreadCount : conversation.unreadCount + 1,
+      unreadCount: reading ? 0 : counted ? conversation.unreadCount + 1 : conversation.unreadCount,
+      mutedUntil,
     });
+  }
+
+  /** `conversation:updated`: a group's settings, members or roles changed. */
+  function applyGroupState(state: GroupState): void {
+    const conversation = byId.get(state.conversationId);
+    if (!conversation) return;
+    const { conversationId: _id, ...shared } = state;
+    byId.set(conversation.id, { ...conversation, ...shared });
+  }
+
+  /** `conversation:removed`: keep what we hold, read-only, and say why. */
+  function markRemoved({ conversationId, reason }: ConversationRemoved): void {
+    if (byId.has(conversationId)) removed.set(conversationId, reason);
   }
 
   /**
@@ -274,6 +304,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     byId.clear();
     fetching.clear();
     countInDoubt.clear();
+    removed.clear();
     status.value = 'idle';
     openId.value = null;
     viewingLatest.value = false;
@@ -297,6 +328,9 @@ export const useConversationsStore = defineStore('conversations', () => {
     ensure,
     applyMessage,
     applyUpdate,
+    applyGroupState,
+    markRemoved,
+    removed,
     applyReadState,
     markRead,
     markReadUpTo,

@@ -1,4 +1,4 @@
-import type { Message, Reaction, ReplyPreview, SyncResult, UserSummary } from '@parley/shared';
+import type { Message, Reaction, ReplyPreview, SyncResult, SystemEvent, UserSummary } from '@parley/shared';
 import { ChangeTracker } from '@parley/client';
 import { defineStore } from 'pinia';
 import { markRaw, reactive } from 'vue';
@@ -44,6 +44,10 @@ export interface TimelineMessage {
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
+  /** Deleted by a group admin rather than its sender. */
+  removedByAdmin: boolean;
+  /** A group change (rendered by MessageSystemNotice), else null. */
+  system: SystemEvent | null;
   replyTo: ReplyPreview | null;
   reactions: Reaction[];
   state: DeliveryState;
@@ -100,6 +104,8 @@ export function toTimeline(message: Message): TimelineMessage {
     createdAt: message.createdAt,
     editedAt: message.editedAt,
     deletedAt: message.deletedAt,
+    removedByAdmin: message.removedByAdmin,
+    system: message.system,
     replyTo: message.replyTo,
     reactions: message.reactions,
     state: 'sent',
@@ -116,6 +122,8 @@ function outgoingToTimeline(message: OutgoingMessage): TimelineMessage {
     changeSeq: 0,
     editedAt: null,
     deletedAt: null,
+    removedByAdmin: false,
+    system: null,
     reactions: [],
   };
 }

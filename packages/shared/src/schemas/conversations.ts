@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema, isoDateSchema } from './common.js';
 import { messageSchema } from './messages.js';
+import { memberRoleSchema } from './roles.js';
 import { visibleNameSchema } from './text.js';
 import { userSummarySchema, usernameSchema } from './users.js';
 
@@ -9,9 +10,6 @@ export const GROUP_MEMBERS_MAX = 256;
 
 export const conversationKindSchema = z.enum(['direct', 'group']);
 export type ConversationKind = z.infer<typeof conversationKindSchema>;
-
-export const memberRoleSchema = z.enum(['owner', 'admin', 'member']);
-export type MemberRole = z.infer<typeof memberRoleSchema>;
 
 /** Input only (group creation): see visibleNameSchema. Served group names are plain strings. */
 export const groupNameSchema = visibleNameSchema(GROUP_NAME_MAX);
@@ -46,6 +44,16 @@ export const conversationSchema = z.object({
   name: z.string().nullable(),
   createdAt: isoDateSchema,
   members: z.array(memberSchema),
+  /** Group settings (null/false/0 for direct conversations); changed by owner and admins. */
+  description: z.string().nullable(),
+  /** The pinned announcement shown above the timeline. */
+  announcement: z.string().nullable(),
+  /** Only the owner and admins may post. */
+  onlyAdminsPost: z.boolean(),
+  /** Each member may send one message per this many seconds; 0 = off. */
+  slowModeSeconds: z.number().int().nonnegative(),
+  /** The caller is muted until then (ISO), else null. */
+  mutedUntil: isoDateSchema.nullable(),
   lastMessage: messageSchema.nullable(),
   /** seq of the newest message, 0 when empty. */
   lastSeq: z.number().int().nonnegative(),

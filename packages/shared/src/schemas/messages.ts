@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, isoDateSchema } from './common.js';
+import { systemEventSchema } from './system-events.js';
 import { messageBodySchema } from './text.js';
 import { userSummarySchema } from './users.js';
 
@@ -41,7 +42,8 @@ export const reactionEmojiSchema = z
     );
   }, 'must be a single emoji');
 
-export const messageTypeSchema = z.enum(['text']);
+/** `system`: a group change (see system-events.ts), sent by the server with `sender` = who made it. */
+export const messageTypeSchema = z.enum(['text', 'system']);
 export type MessageType = z.infer<typeof messageTypeSchema>;
 
 /** `message:send`. The client makes clientMsgId (a UUID) before the first attempt and reuses it on every retry. */
@@ -117,11 +119,15 @@ export const messageSchema = z.object({
   clientMsgId: z.string(),
   sender: userSummarySchema,
   type: messageTypeSchema,
-  /** Empty when deleted. */
+  /** Empty when deleted, and for system messages. */
   text: z.string(),
+  /** What a `system` message says happened; null for others. */
+  system: systemEventSchema.nullable(),
   createdAt: isoDateSchema,
   editedAt: isoDateSchema.nullable(),
   deletedAt: isoDateSchema.nullable(),
+  /** Deleted by a group owner or admin rather than its sender: shown as "removed by an admin". */
+  removedByAdmin: z.boolean(),
   replyTo: replyPreviewSchema.nullable(),
   reactions: z.array(reactionSchema),
 });

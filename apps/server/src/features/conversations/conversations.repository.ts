@@ -31,7 +31,7 @@ export function createConversationsRepository(prisma: PrismaClient) {
         FROM messages m
         JOIN memberships ms ON ms.conversationId = m.conversationId AND ms.userId = ${userId}
         WHERE m.conversationId IN (${Prisma.join(ids)}) AND m.seq > ms.lastReadSeq AND m.senderId <> ${userId}
-          AND m.deletedAt IS NULL
+          AND m.deletedAt IS NULL AND m.type <> 'system'
         GROUP BY m.conversationId`,
     ]);
     const lastById = new Map<number, MessageRow>(
@@ -50,6 +50,11 @@ export function createConversationsRepository(prisma: PrismaClient) {
           ...toUserSummary(membership.user),
           role: membership.role,
         })),
+        description: row.description,
+        announcement: row.announcement,
+        onlyAdminsPost: row.onlyAdminsPost,
+        slowModeSeconds: row.slowModeSeconds,
+        mutedUntil: own?.mutedUntil && own.mutedUntil > new Date() ? own.mutedUntil.toISOString() : null,
         lastMessage: last ? toMessage(last) : null,
         lastSeq: row.lastSeq,
         changeSeq: row.lastChangeSeq,

@@ -1,4 +1,11 @@
-import { ErrorCode, type Conversation, type CreateGroupBody, type Receipt } from '@parley/shared';
+import {
+  DEFAULT_MAX_GROUP_MEMBERS,
+  ErrorCode,
+  type Conversation,
+  type CreateGroupBody,
+  type MemberRole,
+  type Receipt,
+} from '@parley/shared';
 import { Prisma } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
 import type { ConversationsRepository } from './conversations.repository.js';
@@ -15,9 +22,15 @@ export interface ConversationsServiceDeps {
   repository: ConversationsRepository;
   /** Stores delivery and read reports in batches (position-batcher.ts). */
   positions: Pick<PositionBatcher, 'submit'>;
+  /** MAX_GROUP_MEMBERS: a group created larger is refused (`conversation/rule`). */
+  maxGroupMembers?: number;
 }
 
-export function createConversationsService({ repository, positions }: ConversationsServiceDeps) {
+export function createConversationsService({
+  repository,
+  positions,
+  maxGroupMembers = DEFAULT_MAX_GROUP_MEMBERS,
+}: ConversationsServiceDeps) {
   /**
    * A conversation the caller is not a member of gets the same answer as one that does not exist
    * (404 conversation/not_found, same message), and costs the same single lookup: ids are
@@ -38,6 +51,12 @@ export function createConversationsService({ repository, positions }: Conversati
   return {
     assertMember,
     get,
+    /** The caller's role in the conversation; `conversation/not_found` when not a member. */
+    async roleOf(conversationId: number, userId: number): Promise<MemberRole> {
+      const membership = await repository.findMembership(conversationId, userId);
+      if (!membership) throw conversationNotFound();
+      return membership.role;
+    },
     list: (userId: number) => repository.listForUser(userId),
 
     async createGroup(creatorId: number, body: CreateGroupBody): Promise<Conversation> {
@@ -51,6 +70,11 @@ export function createConversationsService({ repository, positions }: Conversati
         ]);
       }
       const memberIds = users.map((user) => user.id).filter((id) => id !== creatorId);
+      if (memberIds.length + 1 > maxGroupMembers) {
+        throw new AppError(ErrorCode.GroupRule, `A group has at most ${maxGroupMembers} members`, [
+          { path: 'memberUsernames', message: `at most ${maxGroupMembers - 1} besides you` },
+        ]);
+      }
       const conversationId = await repository.createGroup({ name: body.name, creatorId, memberIds });
       return get(conversationId, creatorId);
     },

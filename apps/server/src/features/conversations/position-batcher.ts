@@ -159,7 +159,7 @@ async function raise(connection: Awaited<ReturnType<Pool['getConnection']>>, mov
       `SELECT ms.conversationId, ms.userId, COUNT(x.id) AS unreadCount
          FROM memberships ms
          LEFT JOIN messages x ON x.conversationId = ms.conversationId AND x.seq > ms.lastReadSeq
-                             AND x.senderId <> ms.userId AND x.deletedAt IS NULL
+                             AND x.senderId <> ms.userId AND x.deletedAt IS NULL AND x.type <> 'system'
         WHERE ${alternatives(readers.length, '(ms.conversationId = ? AND ms.userId = ?)')}
         GROUP BY ms.conversationId, ms.userId`,
     );

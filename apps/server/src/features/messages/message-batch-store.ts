@@ -4,6 +4,7 @@ import { AppError } from '../../lib/app-error.js';
 import { failpoint } from '../../lib/failpoints.js';
 import { alternatives, placeholders, whenArms } from '../../lib/sql-lists.js';
 import { conversationNotFound } from '../conversations/conversations.service.js';
+import { postingRefusal, type PosterState, type PostingRules } from '../groups/posting-rules.js';
 import { toReplyRef } from './message-dto.js';
 
 /** One `message:send` as the batch store takes it (already validated against the shared schema). */
@@ -25,12 +26,12 @@ export type BatchOutcome =
   | { kind: 'duplicate'; messageId: number }
   | { kind: 'refused'; error: AppError };
 
-interface ConversationRow {
+interface ConversationRow extends PostingRules {
   id: number;
   lastSeq: number;
   lastChangeSeq: number;
 }
-interface MemberRow {
+interface MemberRow extends PosterState {
   conversationId: number;
   id: number;
   username: string;
@@ -111,7 +112,7 @@ async function storeBatchOnce(
   let open = false;
   try {
     open = true;
-    const { conversations, members, existing, replies } = await lockAndRead(connection, batch);
+    const { conversations, members, existing, replies } = await lockAndRead(connection, batch, now);
     const outcomes = decide(batch, conversations, members, existing, replies, now);
     const fresh = outcomes.filter((entry) => entry.insert !== null);
     failpoint('message-send:before-commit');
@@ -157,22 +158,29 @@ async function endTransaction(connection: PoolConnection, open: boolean): Promis
   await connection.release().catch(() => undefined);
 }
 
-async function lockAndRead(connection: PoolConnection, batch: readonly PendingMessage[]) {
+async function lockAndRead(connection: PoolConnection, batch: readonly PendingMessage[], now: Date) {
   const conversationIds = [...new Set(batch.map((message) => message.conversationId))].sort((a, b) => a - b);
   const pairs = [...new Map(batch.map((m) => [`${m.conversationId}:${m.senderId}`, m])).values()];
   const replyIds = [...new Set(batch.flatMap((message) => message.replyToId ?? []))];
   const statements = [
     'START TRANSACTION',
-    `SELECT id, lastSeq, lastChangeSeq FROM conversations
+    `SELECT id, lastSeq, lastChangeSeq, onlyAdminsPost, slowModeSeconds FROM conversations
       WHERE id IN (${placeholders(conversationIds.length, '?')}) ORDER BY id FOR UPDATE`,
-    `SELECT m.conversationId, u.id, u.username, u.displayName
+    // Group moderation (features/groups/posting-rules.ts) reads with the membership check: times
+    // relative to `now` in SQL, so no time zone stands between the stored DATETIMEs and this process.
+    `SELECT m.conversationId, u.id, u.username, u.displayName, m.role,
+            TIMESTAMPDIFF(MICROSECOND, ?, m.mutedUntil) DIV 1000 AS mutedForMs,
+            TIMESTAMPDIFF(MICROSECOND, m.lastPostedAt, ?) DIV 1000 AS sinceLastPostMs
        FROM memberships m JOIN users u ON u.id = m.userId
       WHERE ${alternatives(pairs.length, '(m.conversationId = ? AND m.userId = ?)')}`,
     `SELECT id, conversationId, senderId, clientMsgId FROM messages
       WHERE ${alternatives(batch.length, '(senderId = ? AND clientMsgId = ?)')}`,
   ];
+  const at = sqlDateTime(now);
   const values: unknown[] = [
     ...conversationIds,
+    at,
+    at,
     ...pairs.flatMap((m) => [m.conversationId, m.senderId]),
     ...batch.flatMap((m) => [m.senderId, m.clientMsgId]),
   ];
@@ -235,6 +243,20 @@ function decide(
       if (earlier.conversationId !== message.conversationId) return refuse(reused());
       return { outcome: earlier.outcome, insert: null };
     }
+    const refusal = postingRefusal(
+      {
+        role: sender.role,
+        mutedForMs: sender.mutedForMs === null ? null : Number(sender.mutedForMs),
+        sinceLastPostMs: sender.sinceLastPostMs === null ? null : Number(sender.sinceLastPostMs),
+      },
+      { onlyAdminsPost: Boolean(conversation.onlyAdminsPost), slowModeSeconds: conversation.slowModeSeconds },
+      now,
+    );
+    if (refusal) {
+      const refused = refuse(refusal);
+      firstInBatch.set(key, { conversationId: message.conversationId, outcome: refused.outcome });
+      return refused;
+    }
     let replyTo: Message['replyTo'] = null;
     if (message.replyToId !== null) {
       const reply = replies.get(message.replyToId);
@@ -253,6 +275,7 @@ function decide(
     conversation.lastSeq += 1;
     conversation.lastChangeSeq += 1;
     const insert: Insert = { message, seq: conversation.lastSeq, changeSeq: conversation.lastChangeSeq };
+    sender.sinceLastPostMs = 0; // slow mode counts this message for the sender's next one in the batch
     const outcome: BatchOutcome = {
       kind: 'stored',
       message: {
@@ -264,9 +287,11 @@ function decide(
         sender: { id: sender.id, username: sender.username, displayName: sender.displayName },
         type: 'text',
         text: message.text,
+        system: null,
         createdAt: now.toISOString(),
         editedAt: null,
         deletedAt: null,
+        removedByAdmin: false,
         replyTo,
         reactions: [],
       },
@@ -307,7 +332,8 @@ async function writeAndCommit(
       WHERE id IN (${placeholders(tops.length, '?')});
     UPDATE memberships
         SET lastReadSeq = GREATEST(lastReadSeq, ${seqCase}),
-            lastDeliveredSeq = GREATEST(lastDeliveredSeq, ${seqCase})
+            lastDeliveredSeq = GREATEST(lastDeliveredSeq, ${seqCase}),
+            lastPostedAt = ?
       WHERE ${alternatives(positions.length, '(conversationId = ? AND userId = ?)')};
     COMMIT`;
   const [inserted] = await connection.query<[InsertedRow[], unknown, unknown, unknown]>(sql, [
@@ -327,6 +353,7 @@ async function writeAndCommit(
     ...tops.map((t) => t.message.conversationId),
     ...seqArgs,
     ...seqArgs,
+    at,
     ...positions.flatMap((p) => [p.message.conversationId, p.message.senderId]),
   ]);
   return inserted;

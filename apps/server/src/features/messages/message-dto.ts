@@ -1,4 +1,4 @@
-import { replyExcerpt, type Message, type Reaction } from '@parley/shared';
+import { replyExcerpt, systemEventSchema, type Message, type Reaction } from '@parley/shared';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
 
@@ -43,9 +43,12 @@ export function toMessage(row: MessageRow): Message {
     sender: toUserSummary(row.sender),
     type: row.type,
     text: row.text,
+    // Written by the server from the same schema (features/groups/group-change.ts).
+    system: row.systemData === null ? null : systemEventSchema.parse(JSON.parse(row.systemData)),
     createdAt: row.createdAt.toISOString(),
     editedAt: row.editedAt?.toISOString() ?? null,
     deletedAt: row.deletedAt?.toISOString() ?? null,
+    removedByAdmin: row.removedByAdmin,
     replyTo: row.replyTo ? toReplyRef(row.replyTo) : null,
     reactions: groupReactions(row.reactions),
   };

@@ -1,11 +1,13 @@
 import { ErrorCode, type Message } from '@parley/shared';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
+import { recordAudit } from '../audit/audit.service.js';
 import { messageInclude, toMessage, type MessageRow } from './message-dto.js';
 
 export type MessageChange =
   | { kind: 'edit'; text: string }
-  | { kind: 'delete' }
+  /** `byAdminId`: an owner or admin deleting someone else's message (audited, "removed by an admin"). */
+  | { kind: 'delete'; byAdminId: number | null }
   /** `limit`: distinct emoji one user may put on the message. */
   | { kind: 'react'; userId: number; emoji: string; on: boolean; limit: number };
 
@@ -52,7 +54,7 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
     findInConversation(conversationId: number, messageId: number) {
       return prisma.message.findFirst({
         where: { id: messageId, conversationId },
-        select: { id: true, senderId: true, deletedAt: true },
+        select: { id: true, senderId: true, deletedAt: true, type: true },
       });
     },
 
@@ -73,7 +75,16 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
         const fields: Prisma.MessageUpdateInput = { changeSeq: lastChangeSeq };
         if (change.kind === 'edit') Object.assign(fields, { text: change.text, editedAt: now });
         if (change.kind === 'delete') {
-          Object.assign(fields, { text: '', deletedAt: now, reactions: { deleteMany: {} } });
+          const removedByAdmin = change.byAdminId !== null;
+          Object.assign(fields, { text: '', deletedAt: now, removedByAdmin, reactions: { deleteMany: {} } });
+          if (change.byAdminId !== null) {
+            await recordAudit(tx, {
+              actorId: change.byAdminId,
+              action: 'group.message.remove',
+              conversationId,
+              before: { messageId },
+            });
+          }
         }
         if (change.kind === 'react') {
           const key = { messageId, userId: change.userId, emoji: change.emoji };

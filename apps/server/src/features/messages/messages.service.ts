@@ -1,5 +1,6 @@
 import {
   ErrorCode,
+  mayAct,
   REACTIONS_PER_USER_MAX,
   SYNC_PAGE_MAX,
   SYNC_RESPONSE_MAX,
@@ -21,7 +22,7 @@ import type { MessagesRepository } from './messages.repository.js';
 
 export interface MessagesServiceDeps {
   repository: MessagesRepository;
-  conversations: Pick<ConversationsService, 'assertMember' | 'memberConversationIds'>;
+  conversations: Pick<ConversationsService, 'assertMember' | 'memberConversationIds' | 'roleOf'>;
   /**
    * Stores a new message (send-batcher.ts): checks membership, the reply target and the
    * clientMsgId under the conversation's lock, and answers a duplicate with the message stored first.
@@ -42,16 +43,25 @@ export function createMessagesService({ repository, conversations, store }: Mess
   async function findOwnMessage(userId: number, conversationId: number, messageId: number) {
     await conversations.assertMember(conversationId, userId);
     const target = await findTarget(conversationId, messageId);
-    if (target.senderId !== userId)
+    if (target.senderId !== userId || target.type === 'system')
       throw new AppError(ErrorCode.NotAuthor, 'Only its sender can change a message');
     return target;
   }
 
+  /**
+   * Delete: the sender, or a group's owner or admin (GROUP_ROLE_TABLE.deleteAnyMessage), whose
+   * delete is marked `removedByAdmin`. System messages stay.
+   */
+  async function findDeletable(userId: number, conversationId: number, messageId: number) {
+    const role = await conversations.roleOf(conversationId, userId);
+    const target = await findTarget(conversationId, messageId);
+    const byAdmin = target.senderId !== userId;
+    if (target.type === 'system' || (byAdmin && !mayAct('deleteAnyMessage', role)))
+      throw new AppError(ErrorCode.NotAuthor, 'Only its sender or a group admin can delete a message');
+    return { target, byAdmin };
+  }
+
   return {
-    /**
-     * Stores a message exactly once per (sender, clientMsgId): a retry, or a concurrent duplicate,
-     * gets the message that was stored first.
-     */
     /**
      * Stores a message exactly once per (sender, clientMsgId): a retry, or a concurrent duplicate,
      * gets the message that was stored first. Not a member: `conversation/not_found`; a reply to a
@@ -84,10 +94,13 @@ export function createMessagesService({ repository, conversations, store }: Mess
       userId: number,
       payload: DeleteMessagePayload,
     ): Promise<{ message: Message; changed: boolean }> {
-      const target = await findOwnMessage(userId, payload.conversationId, payload.messageId);
+      const { target, byAdmin } = await findDeletable(userId, payload.conversationId, payload.messageId);
       if (!target.deletedAt) {
         try {
-          const row = await repository.change(payload.conversationId, payload.messageId, { kind: 'delete' });
+          const row = await repository.change(payload.conversationId, payload.messageId, {
+            kind: 'delete',
+            byAdminId: byAdmin ? userId : null,
+          });
           return { message: toMessage(row), changed: true };
         } catch (error) {
           // A concurrent delete got there first: the outcome is the same.

@@ -1,0 +1,111 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  conversationLink,
+  createGroup,
+  expect,
+  literal,
+  messageLog,
+  openDirectConversation,
+  personOption,
+  sendMessage,
+  test,
+  waitForText,
+} from './fixtures.js';
+
+/** As in group-chat.spec.ts: docs/screenshots only when PARLEY_UPDATE_SCREENSHOTS=1. */
+const SCREENSHOT_DIR = fileURLToPath(
+  new URL(
+    process.env.PARLEY_UPDATE_SCREENSHOTS ? '../docs/screenshots/' : './.artifacts/screenshots/',
+    import.meta.url,
+  ),
+);
+
+/**
+ * A system message's words: names in it are wrapped in bidi isolates (U+2068 … U+2069), which
+ * may sit between any two characters of the pattern.
+ */
+function notice(text: string): RegExp {
+  return new RegExp([...text].map(literal).join('[\\u2068\\u2069]*'));
+}
+
+test('an admin adds two members, promotes one, mutes and removes the other, and renames the group', async ({
+  signUp,
+}) => {
+  const ada = await signUp('ada', { displayName: 'Ada Admin' });
+  const ben = await signUp('ben', { displayName: 'Ben Helper' });
+  const cy = await signUp('cy', { displayName: 'Cy Newcomer' });
+  const group = 'Night shift';
+  await createGroup(ada.page, group, []);
+
+  // Add both through the group settings, by username search.
+  await ada.page.getByRole('button', { name: 'Group settings', exact: true }).click();
+  const dialog = ada.page.getByRole('dialog', { name: 'Group settings' });
+  for (const person of [ben, cy]) {
+    await dialog.getByRole('combobox', { name: 'Add members' }).fill(person.username);
+    await personOption(dialog, person).click();
+  }
+  await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+  const members = dialog.getByTestId('group-members');
+  const row = (username: string) => members.locator(`li[data-username="${username}"]`);
+  await expect(row(ben.username)).toBeVisible();
+  await expect(row(cy.username)).toBeVisible();
+
+  for (const person of [ben, cy]) {
+    await conversationLink(person.page, group).click();
+    await expect(person.page.getByRole('heading', { name: group, exact: true })).toBeVisible();
+  }
+  await waitForText(messageLog(ben.page, group), notice('Ada Admin added Ben Helper, Cy Newcomer'));
+
+  // Promote Ben.
+  await row(ben.username).getByRole('button', { name: 'Make admin', exact: true }).click();
+  await expect(row(ben.username).getByTestId('member-role')).toHaveText('Admin');
+  await waitForText(messageLog(cy.page, group), notice('Ada Admin made Ben Helper an admin'));
+
+  // Mute Cy: she sees it in place of the composer, and in the timeline.
+  await row(cy.username).getByRole('button', { name: 'Mute for 1 hour', exact: true }).click();
+  await expect(cy.page.getByTestId('composer-blocked')).toHaveText(/You are muted in this group until/);
+  await expect(cy.page.getByRole('textbox', { name: 'Message', exact: true })).toBeHidden();
+  await waitForText(messageLog(cy.page, group), notice('Ada Admin muted Cy Newcomer until'));
+
+  // Remove Cy: her open tab says so, and stops receiving the group.
+  await row(cy.username).getByRole('button', { name: 'Remove', exact: true }).click();
+  await expect(row(cy.username)).toBeHidden();
+  await expect(cy.page.getByTestId('composer-blocked')).toHaveText(/You were removed from this group/);
+  await waitForText(messageLog(cy.page, group), notice('Ada Admin removed Cy Newcomer'));
+
+  // Rename, seen live by Ben.
+  await dialog.getByLabel('Group name').fill('Night shift crew');
+  await dialog.getByRole('button', { name: 'Save settings', exact: true }).click();
+  await expect(dialog.getByRole('status').filter({ hasText: 'Settings saved.' })).toBeVisible();
+  await expect(ben.page.getByRole('heading', { name: 'Night shift crew', exact: true })).toBeVisible();
+  await waitForText(messageLog(ben.page, 'Night shift crew'), notice('Ada Admin changed the group name to'));
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await ada.page.setViewportSize({ width: 1280, height: 900 });
+  await ada.page.screenshot({ path: `${SCREENSHOT_DIR}group-settings.png` });
+  await ada.page.keyboard.press('Escape');
+
+  // A message after the removal reaches Ben; then one to Cy elsewhere, which she does receive, is the
+  // barrier after which the group's message must not have reached her.
+  await sendMessage(ada.page, 'Cy is not here any more');
+  await waitForText(messageLog(ben.page, 'Night shift crew'), 'Cy is not here any more');
+  await openDirectConversation(ada.page, cy);
+  await sendMessage(ada.page, 'Sorry, Cy');
+  await expect(conversationLink(cy.page, 'Ada Admin')).toBeVisible();
+  await expect(messageLog(cy.page, group)).not.toContainText('Cy is not here any more');
+  await expect(messageLog(cy.page, group)).toContainText(notice('Ada Admin removed Cy Newcomer'));
+
+  // The settings dialog again in Chinese, for the documentation.
+  await ada.page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
+  await ada.page.reload();
+  await expect(ada.page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  await ada.page
+    .getByRole('navigation', { name: '会话', exact: true })
+    .getByRole('link', { name: /^Night shift crew/ })
+    .click();
+  await ada.page.getByRole('button', { name: '群设置', exact: true }).click();
+  await expect(ada.page.getByRole('dialog', { name: '群设置' }).getByTestId('group-members')).toContainText(
+    'Ben Helper',
+  );
+  await ada.page.screenshot({ path: `${SCREENSHOT_DIR}group-settings.zh-CN.png` });
+});

@@ -29,6 +29,8 @@ interface ConversationRow extends PostingRules {
   id: number;
   lastSeq: number;
   lastChangeSeq: number;
+  /** 1 when a site admin archived the group: nobody may send. */
+  archived: number | boolean;
 }
 interface MemberRow extends PosterState {
   conversationId: number;
@@ -143,7 +145,8 @@ async function lockAndRead(connection: PoolConnection, batch: readonly PendingMe
   // Issued together: the driver pipelines them, so this is one round trip.
   const started = connection.query('START TRANSACTION');
   const locked = connection.query<ConversationRow[]>(
-    `SELECT id, lastSeq, lastChangeSeq, onlyAdminsPost, slowModeSeconds FROM conversations
+    `SELECT id, lastSeq, lastChangeSeq, onlyAdminsPost, slowModeSeconds, archivedAt IS NOT NULL AS archived
+       FROM conversations
       WHERE id IN (${placeholders(conversationIds.length, '?')}) ORDER BY id FOR UPDATE`,
     conversationIds,
   );
@@ -220,6 +223,13 @@ function decide(
     if (earlier) {
       if (earlier.conversationId !== message.conversationId) return refuse(reused());
       return { outcome: earlier.outcome, insert: null };
+    }
+    if (Number(conversation.archived) === 1) {
+      const refused = refuse(
+        new AppError(ErrorCode.Archived, 'This group is archived: it can be read, not written to'),
+      );
+      firstInBatch.set(key, { conversationId: message.conversationId, outcome: refused.outcome });
+      return refused;
     }
     const refusal = postingRefusal(
       {

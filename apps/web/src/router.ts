@@ -11,6 +11,8 @@ declare module 'vue-router' {
   interface RouteMeta {
     requiresAuth?: boolean;
     guestOnly?: boolean;
+    /** Site admins only; the server refuses everyone else on its own (admin/forbidden). */
+    requiresAdmin?: boolean;
   }
 }
 
@@ -34,6 +36,13 @@ export function createAppRouter() {
           },
         ],
       },
+      {
+        path: '/admin',
+        name: 'admin',
+        // Its own chunk, with the chart library: the chat never loads it.
+        component: () => import('@/pages/admin/AdminConsolePage.vue'),
+        meta: { requiresAuth: true, requiresAdmin: true },
+      },
       { path: '/:pathMatch(.*)*', redirect: '/' },
     ],
   });
@@ -44,6 +53,7 @@ export function createAppRouter() {
     if (to.meta.requiresAuth && !user) {
       return to.fullPath === '/' ? { name: 'login' } : { name: 'login', query: { redirect: to.fullPath } };
     }
+    if (to.meta.requiresAdmin && user?.role !== 'admin') return { name: 'home' };
     if (to.meta.guestOnly && user) {
       return safeRedirect(to.query.redirect) ?? { name: 'home' };
     }

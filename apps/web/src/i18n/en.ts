@@ -13,6 +13,7 @@ const en = {
     displayName: 'Display name',
     usernameHint: 'Letters, digits, "_", "." and "-".',
     passwordHint: 'At least {min} characters.',
+    inviteCode: 'Invite code',
     logIn: 'Log in',
     loggingIn: 'Logging in…',
     createAccount: 'Create account',

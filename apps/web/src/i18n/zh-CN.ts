@@ -15,6 +15,7 @@ const zhCN: MessageSchema = {
     displayName: '显示名称',
     usernameHint: '可使用字母、数字、“_”、“.” 和 “-”。',
     passwordHint: '至少 {min} 个字符。',
+    inviteCode: '邀请码',
     logIn: '登录',
     loggingIn: '正在登录…',
     createAccount: '创建账号',

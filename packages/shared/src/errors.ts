@@ -59,7 +59,10 @@ export const ErrorCode = {
    * acting on the owner's role, or adding past the group's size limit (`issues` says which).
    */
   GroupRule: 'conversation/rule',
-  /** Sending in a group a site admin archived: members may read it, nobody may send (socket ack, HTTP 403). */
+  /**
+   * Sending, editing, deleting or reacting in a group a site admin archived: members may read it,
+   * nobody may change it (socket ack, HTTP 403).
+   */
   Archived: 'conversation/archived',
   /** Sending while muted (socket ack); `until` says when the mute ends. */
   Muted: 'conversation/muted',

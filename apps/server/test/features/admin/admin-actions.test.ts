@@ -157,7 +157,7 @@ describe('site console actions', () => {
     const [owner, member] = await Promise.all([t.signUp(), t.signUp()]);
     const group = await createGroup(t, owner, [member], 'Old news');
     const socket = await t.connectSocket(member.cookie);
-    await sendText(socket, group.id, 'before');
+    const before = await sendText(socket, group.id, 'before');
     expect(httpCode(await call('POST', `/api/admin/groups/${group.id}/archive`))).toBe('ok');
     const refused = await socket.emitWithAck('message:send', {
       conversationId: group.id,
@@ -165,6 +165,14 @@ describe('site console actions', () => {
       text: 'after',
     });
     expect(ackCode(refused)).toBe(ErrorCode.Archived);
+    const target = { conversationId: group.id, messageId: before.id };
+    expect(ackCode(await socket.emitWithAck('message:edit', { ...target, text: 'changed' }))).toBe(
+      ErrorCode.Archived,
+    );
+    expect(ackCode(await socket.emitWithAck('message:react', { ...target, emoji: '👍', on: true }))).toBe(
+      ErrorCode.Archived,
+    );
+    expect(ackCode(await socket.emitWithAck('message:delete', target))).toBe(ErrorCode.Archived);
     const history = await t.http<{ messages: unknown[] }>('GET', `/api/conversations/${group.id}/messages`, {
       cookie: member.cookie,
     });

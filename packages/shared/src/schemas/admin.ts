@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, isoDateSchema } from './common.js';
+import { memberRoleSchema } from './roles.js';
 import { USERNAME_MAX, userRoleSchema } from './users.js';
 
 // The site console's contract (/api/admin/*, site admins only: `admin/forbidden` for anyone else).
@@ -168,7 +169,7 @@ export const adminGroupDetailSchema = z.object({
       id: idSchema,
       username: z.string(),
       displayName: z.string(),
-      role: z.enum(['owner', 'admin', 'member']),
+      role: memberRoleSchema,
       joinedAt: isoDateSchema,
     }),
   ),

@@ -32,6 +32,8 @@ export default defineConfig({
           if (/[\\/]emoji-picker-element[\\/]/.test(id)) return undefined;
           // The common-password check (~400 kB of dictionaries) is loaded by the registration page only.
           if (/[\\/](@zxcvbn-ts|fastest-levenshtein)[\\/]/.test(id)) return undefined;
+          // Chart.js is for the site console's usage charts only: loaded with that route's chunk.
+          if (/[\\/](chart\.js|vue-chartjs|@kurkle)[\\/]/.test(id)) return undefined;
           if (/[\\/](zod)[\\/]/.test(id)) return 'zod';
           if (
             /[\\/](reka-ui|@floating-ui|@tanstack|@vueuse|@internationalized|aria-hidden|defu|ohash)[\\/]/.test(

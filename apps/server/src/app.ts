@@ -3,6 +3,12 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
+import adminRoutes from './features/admin/admin.routes.js';
+import { createAuditReader } from './features/admin/audit.query.js';
+import { createAdminGroupsService } from './features/admin/groups.service.js';
+import { createSiteService } from './features/admin/site.service.js';
+import { createUsageQuery } from './features/admin/usage.query.js';
+import { createAdminUsersService } from './features/admin/users.service.js';
 import authRoutes from './features/auth/auth.routes.js';
 import { createAuthService } from './features/auth/auth.service.js';
 import authSocket from './features/auth/auth.socket.js';
@@ -54,7 +60,7 @@ export interface AppOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Account administration; no route uses it yet (tests and a future admin area do). */
+    /** Account administration, as the site console (features/admin) and tests use it. */
     accounts: { deactivate(userId: number): Promise<void> };
   }
 }
@@ -122,11 +128,13 @@ const app: FastifyPluginAsync<AppOptions> = async (
     recheckMs: sessionRecheckMs,
     log: fastify.log,
   });
+  const site = createSiteService(fastify.prisma, clock);
   const auth = createAuthService({
     prisma: fastify.prisma,
     hasher,
     sessions: fastify.sessions.store,
     sockets: sessionSockets,
+    admission: site,
   });
   fastify.decorate('accounts', { deactivate: auth.deactivate });
   const presence = createPresenceService({
@@ -173,6 +181,21 @@ const app: FastifyPluginAsync<AppOptions> = async (
     invites: createInvitesService({ prisma: fastify.prisma, maxMembers: config.maxGroupMembers, clock }),
     members: createMembersQuery(fastify.prisma, clock),
     notify: createGroupNotifier({ io: fastify.io, conversations, presence, groups, log: fastify.log }),
+  });
+  const audit = createAuditReader(fastify.prisma);
+  await fastify.register(adminRoutes, {
+    prisma: fastify.prisma,
+    users: createAdminUsersService({
+      prisma: fastify.prisma,
+      hasher,
+      sessions: fastify.sessions.store,
+      sockets: sessionSockets,
+      deactivate: auth.deactivate,
+    }),
+    groups: createAdminGroupsService({ prisma: fastify.prisma, io: fastify.io, audit }),
+    site,
+    usage: createUsageQuery(fastify.prisma, clock),
+    audit,
   });
   await fastify.register(messagesRoutes, { messages });
   await fastify.register(messagesSocket, {

@@ -12,6 +12,8 @@ declare module 'vue-router' {
   interface RouteMeta {
     requiresAuth?: boolean;
     guestOnly?: boolean;
+    /** Site admins only; the server refuses everyone else on its own (admin/forbidden). */
+    requiresAdmin?: boolean;
   }
 }
 
@@ -41,6 +43,13 @@ export function createAppRouter() {
           },
         ],
       },
+      {
+        path: '/admin',
+        name: 'admin',
+        // Its own chunk, with the chart library: the chat never loads it.
+        component: () => import('@/pages/admin/AdminConsolePage.vue'),
+        meta: { requiresAuth: true, requiresAdmin: true },
+      },
       { path: '/:pathMatch(.*)*', redirect: '/' },
     ],
   });
@@ -51,6 +60,7 @@ export function createAppRouter() {
     if (to.meta.requiresAuth && !user) {
       return to.fullPath === '/' ? { name: 'login' } : { name: 'login', query: { redirect: to.fullPath } };
     }
+    if (to.meta.requiresAdmin && user?.role !== 'admin') return { name: 'home' };
     if (to.meta.guestOnly && user) {
       return safeRedirect(to.query.redirect) ?? { name: 'home' };
     }

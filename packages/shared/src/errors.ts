@@ -18,6 +18,13 @@ export const ErrorCode = {
   RequestTimeout: 'request/timeout',
   /** Registration with a username someone already has (HTTP 409). */
   UsernameTaken: 'auth/username_taken',
+  /** Registration while a site admin has closed it (HTTP 403). */
+  RegistrationClosed: 'auth/registration_closed',
+  /**
+   * Registration without a valid site invite code while registration is invite-only: the code is
+   * missing, unknown, revoked, expired or already used; one answer for all (HTTP 403).
+   */
+  InviteRequired: 'auth/invite_required',
   /** Login with an unknown username or a wrong password; never says which (HTTP 401). */
   InvalidCredentials: 'auth/invalid_credentials',
   /** No valid session: HTTP 401, or the socket handshake's connect_error. */
@@ -52,6 +59,11 @@ export const ErrorCode = {
    * acting on the owner's role, or adding past the group's size limit (`issues` says which).
    */
   GroupRule: 'conversation/rule',
+  /**
+   * Sending, editing, deleting or reacting in a group a site admin archived: members may read it,
+   * nobody may change it (socket ack, HTTP 403).
+   */
+  Archived: 'conversation/archived',
   /** Sending while muted (socket ack); `until` says when the mute ends. */
   Muted: 'conversation/muted',
   /** Sending in an "only admins can post" group as a member (socket ack). */
@@ -72,6 +84,13 @@ export const ErrorCode = {
   MessageDeleted: 'message/deleted',
   /** Opening a direct conversation with a username that does not exist or is deactivated. */
   UserNotFound: 'user/not_found',
+  /**
+   * A site console route (/api/admin/*) called by someone who is not a site admin (HTTP 403): the role
+   * is read from the database on every request, so a demotion takes effect at once. Nothing changed.
+   */
+  AdminOnly: 'admin/forbidden',
+  /** Demoting or deactivating the last active site admin (HTTP 409): a site always keeps one. */
+  LastAdmin: 'admin/last_admin',
   /**
    * A dependency (database, Redis) cannot be reached, or the connection to it was lost mid-request
    * (apps/server/src/lib/db-failures.ts); the request may be retried as is (HTTP 503).

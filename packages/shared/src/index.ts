@@ -10,3 +10,4 @@ export * from './schemas/system-events.js';
 export * from './schemas/conversations.js';
 export * from './schemas/groups.js';
 export * from './schemas/presence.js';
+export * from './schemas/admin.js';

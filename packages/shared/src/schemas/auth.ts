@@ -15,6 +15,8 @@ export const registerBodySchema = z.strictObject({
     .string()
     .min(PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
     .max(PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`),
+  /** A site invite code; required while registration is invite-only, ignored otherwise. */
+  inviteCode: z.string().trim().max(64).optional(),
 });
 export type RegisterBody = z.infer<typeof registerBodySchema>;
 

@@ -102,10 +102,13 @@ export type InviteList = z.infer<typeof inviteListSchema>;
 export const inviteResponseSchema = z.object({ invite: inviteSchema });
 export type InviteResponse = z.infer<typeof inviteResponseSchema>;
 
-/** `conversation:removed`: the user is no longer in the conversation (removed, banned, or left elsewhere). */
+/**
+ * `conversation:removed`: the user is no longer in the conversation (removed, banned, left elsewhere,
+ * or the group was deleted by a site admin).
+ */
 export const conversationRemovedSchema = z.object({
   conversationId: idSchema,
-  reason: z.enum(['removed', 'banned', 'left']),
+  reason: z.enum(['removed', 'banned', 'left', 'deleted']),
 });
 export type ConversationRemoved = z.infer<typeof conversationRemovedSchema>;
 

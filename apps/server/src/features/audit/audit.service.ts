@@ -17,7 +17,17 @@ export type AuditAction =
   | 'group.member.unban'
   | 'group.invite.create'
   | 'group.invite.revoke'
-  | 'group.message.remove';
+  | 'group.message.remove'
+  | 'site.user.deactivate'
+  | 'site.user.reactivate'
+  | 'site.user.role'
+  | 'site.user.password_reset'
+  | 'site.group.archive'
+  | 'site.group.unarchive'
+  | 'site.group.delete'
+  | 'site.registration'
+  | 'site.invite.create'
+  | 'site.invite.revoke';
 
 /** One audit row: who (`actorId`), what (`action`), to what (conversation, user), and the values. */
 export interface AuditEntry {

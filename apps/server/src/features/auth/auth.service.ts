@@ -11,11 +11,16 @@ export interface AuthServiceDeps {
   /** Ends every stored session of a user. */
   sessions: { destroyAllOf(userId: number): Promise<string[]> };
   sockets: Pick<SessionSockets, 'endUser'>;
+  /**
+   * The site's registration mode (features/admin/site.service.ts): refuses, or spends an invite code,
+   * in the transaction that makes the account.
+   */
+  admission: { admit(tx: Prisma.TransactionClient, inviteCode: string | undefined): Promise<number | null> };
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;
 
-export function createAuthService({ prisma, hasher, sessions, sockets }: AuthServiceDeps) {
+export function createAuthService({ prisma, hasher, sessions, sockets, admission }: AuthServiceDeps) {
   // Verified against when the username is unknown, so both failures cost the same time.
   const decoyHash = hasher.hash('parley-decoy-password');
 
@@ -24,8 +29,15 @@ export function createAuthService({ prisma, hasher, sessions, sockets }: AuthSer
       const passwordHash = await hasher.hash(body.password);
       let user;
       try {
-        user = await prisma.user.create({
-          data: { username: body.username, displayName: body.displayName, passwordHash },
+        user = await prisma.$transaction(async (tx) => {
+          const inviteId = await admission.admit(tx, body.inviteCode);
+          const created = await tx.user.create({
+            data: { username: body.username, displayName: body.displayName, passwordHash },
+          });
+          if (inviteId !== null) {
+            await tx.siteInvite.update({ where: { id: inviteId }, data: { usedById: created.id } });
+          }
+          return created;
         });
       } catch (error) {
         if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {

@@ -30,6 +30,8 @@ interface ConversationRow extends PostingRules {
   id: number;
   lastSeq: number;
   lastChangeSeq: number;
+  /** 1 when a site admin archived the group: nobody may send. */
+  archived: number | boolean;
 }
 interface MemberRow extends PosterState {
   conversationId: number;
@@ -164,7 +166,8 @@ async function lockAndRead(connection: PoolConnection, batch: readonly PendingMe
   const replyIds = [...new Set(batch.flatMap((message) => message.replyToId ?? []))];
   const statements = [
     'START TRANSACTION',
-    `SELECT id, lastSeq, lastChangeSeq, onlyAdminsPost, slowModeSeconds FROM conversations
+    `SELECT id, lastSeq, lastChangeSeq, onlyAdminsPost, slowModeSeconds, archivedAt IS NOT NULL AS archived
+       FROM conversations
       WHERE id IN (${placeholders(conversationIds.length, '?')}) ORDER BY id FOR UPDATE`,
     // Group moderation (features/groups/posting-rules.ts) reads with the membership check: times
     // relative to `now` in SQL, so no time zone stands between the stored DATETIMEs and this process.
@@ -242,6 +245,13 @@ function decide(
     if (earlier) {
       if (earlier.conversationId !== message.conversationId) return refuse(reused());
       return { outcome: earlier.outcome, insert: null };
+    }
+    if (Number(conversation.archived) === 1) {
+      const refused = refuse(
+        new AppError(ErrorCode.Archived, 'This group is archived: it can be read, not written to'),
+      );
+      firstInBatch.set(key, { conversationId: message.conversationId, outcome: refused.outcome });
+      return refused;
     }
     const refusal = postingRefusal(
       {

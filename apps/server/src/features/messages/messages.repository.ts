@@ -23,14 +23,19 @@ export type MessagesRepository = ReturnType<typeof createMessagesRepository>;
 export function createMessagesRepository(prisma: PrismaClient, clock: () => Date = () => new Date()) {
   /**
    * Takes the conversation row's lock and the next change number. New messages get theirs from the
-   * send batch (message-batch-store.ts), which takes the same lock.
+   * send batch (message-batch-store.ts), which takes the same lock. A group a site admin archived
+   * is read-only: the change is refused (`conversation/archived`) and its transaction rolls back.
    */
   async function bumpConversation(tx: Prisma.TransactionClient, conversationId: number) {
-    return tx.conversation.update({
+    const row = await tx.conversation.update({
       where: { id: conversationId },
       data: { lastChangeSeq: { increment: 1 } },
-      select: { lastSeq: true, lastChangeSeq: true },
+      select: { lastSeq: true, lastChangeSeq: true, archivedAt: true },
     });
+    if (row.archivedAt) {
+      throw new AppError(ErrorCode.Archived, 'This group is archived: it can be read, not written to');
+    }
+    return row;
   }
 
   return {

@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import {
+  ErrorCode,
+  type AdminSearchQuery,
+  type AdminUser,
+  type AdminUserPage,
+  type UserRole,
+} from '@parley/shared';
+import type { PrismaClient, User } from '../../generated/prisma/client.js';
+import { AppError } from '../../lib/app-error.js';
+import { escapeLike } from '../../lib/like-pattern.js';
+import { recordAudit } from '../audit/audit.service.js';
+import type { PasswordHasher } from '../auth/passwords.js';
+import type { SessionSockets } from '../auth/session-sockets.js';
+
+export interface AdminUsersDeps {
+  prisma: PrismaClient;
+  hasher: PasswordHasher;
+  /** Ends every stored session of a user (the session store). */
+  sessions: { destroyAllOf(userId: number): Promise<string[]> };
+  sockets: Pick<SessionSockets, 'endUser'>;
+  /** Deactivation as the auth feature does it: sessions and sockets end on every process. */
+  deactivate(userId: number): Promise<void>;
+}
+
+export type AdminUsersService = ReturnType<typeof createAdminUsersService>;
+
+function toAdminUser(user: User): AdminUser {
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.displayName,
+    role: user.role,
+    createdAt: user.createdAt.toISOString(),
+    lastSeenAt: user.lastSeenAt?.toISOString() ?? null,
+    deactivatedAt: user.deactivatedAt?.toISOString() ?? null,
+  };
+}
+
+const notFound = (userId: number) => new AppError(ErrorCode.UserNotFound, `No user ${userId}`);
+
+/** Users as the site console sees and changes them; every change writes an audit row in its transaction. */
+export function createAdminUsersService({ prisma, hasher, sessions, sockets, deactivate }: AdminUsersDeps) {
+  /**
+   * Runs `change` on the target's row, locked, with the active admins locked too, so two admins
+   * demoting or deactivating each other settle one after the other and the last admin check holds.
+   */
+  async function withTarget<T>(
+    userId: number,
+    change: (
+      tx: Parameters<Parameters<PrismaClient['$transaction']>[0]>[0],
+      user: User,
+      admins: number,
+    ) => Promise<T>,
+  ): Promise<T> {
+    return prisma.$transaction(async (tx) => {
+      const admins = await tx.$queryRaw<Array<{ id: number }>>`
+        SELECT id FROM users WHERE role = 'admin' AND deactivatedAt IS NULL ORDER BY id FOR UPDATE`;
+      const [user] = await tx.$queryRaw<
+        Array<{ id: number }>
+      >`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`;
+      if (!user) throw notFound(userId);
+      const row = await tx.user.findUniqueOrThrow({ where: { id: userId } });
+      return change(tx, row, admins.length);
+    });
+  }
+
+  const isLastAdmin = (user: User, admins: number) =>
+    user.role === 'admin' && !user.deactivatedAt && admins <= 1;
+
+  return {
+    /** Users whose username or display name starts with `q`, by id, a page at a time. */
+    async search({ q, cursor, limit }: AdminSearchQuery): Promise<AdminUserPage> {
+      const prefix = escapeLike(q);
+      const users = await prisma.user.findMany({
+        where: {
+          ...(cursor ? { id: { gt: cursor } } : {}),
+          ...(q
+            ? {
+                OR: [
+                  { username: { startsWith: prefix.toLowerCase() } },
+                  { displayName: { startsWith: prefix } },
+                ],
+              }
+            : {}),
+        },
+        orderBy: { id: 'asc' },
+        take: limit + 1,
+      });
+      const page = users.slice(0, limit);
+      return { users: page.map(toAdminUser), nextCursor: users.length > limit ? page.at(-1)!.id : null };
+    },
+
+    /** Deactivates (sessions and sockets end at once, on every process); the last admin cannot be. */
+    async deactivate(actorId: number, userId: number): Promise<AdminUser> {
+      const user = await withTarget(userId, async (tx, user, admins) => {
+        if (isLastAdmin(user, admins))
+          throw new AppError(ErrorCode.LastAdmin, 'The last site admin cannot be deactivated');
+        if (user.deactivatedAt) return user;
+        const updated = await tx.user.update({ where: { id: userId }, data: { deactivatedAt: new Date() } });
+        await recordAudit(tx, {
+          actorId,
+          action: 'site.user.deactivate',
+          targetUserId: userId,
+          before: { deactivatedAt: null },
+          after: { deactivatedAt: updated.deactivatedAt!.toISOString() },
+        });
+        return updated;
+      });
+      // Idempotent: the row is already deactivated; this ends the sessions and sockets.
+      await deactivate(userId);
+      return toAdminUser(user);
+    },
+
+    async reactivate(actorId: number, userId: number): Promise<AdminUser> {
+      return toAdminUser(
+        await withTarget(userId, async (tx, user) => {
+          if (!user.deactivatedAt) return user;
+          const updated = await tx.user.update({ where: { id: userId }, data: { deactivatedAt: null } });
+          await recordAudit(tx, {
+            actorId,
+            action: 'site.user.reactivate',
+            targetUserId: userId,
+            before: { deactivatedAt: user.deactivatedAt.toISOString() },
+            after: { deactivatedAt: null },
+          });
+          return updated;
+        }),
+      );
+    },
+
+    /** Promotes or demotes; never the last active admin. Setting the role it has changes nothing. */
+    async setRole(actorId: number, userId: number, role: UserRole): Promise<AdminUser> {
+      return toAdminUser(
+        await withTarget(userId, async (tx, user, admins) => {
+          if (user.role === role) return user;
+          if (role === 'user' && isLastAdmin(user, admins)) {
+            throw new AppError(ErrorCode.LastAdmin, 'The last site admin cannot be demoted');
+          }
+          const updated = await tx.user.update({ where: { id: userId }, data: { role } });
+          await recordAudit(tx, {
+            actorId,
+            action: 'site.user.role',
+            targetUserId: userId,
+            before: { role: user.role },
+            after: { role },
+          });
+          return updated;
+        }),
+      );
+    },
+
+    /**
+     * Replaces the password with a random temporary one, returned once (only its hash is kept), and
+     * ends the user's sessions and sockets: whoever held them must sign in with the new password.
+     */
+    async resetPassword(actorId: number, userId: number): Promise<{ temporaryPassword: string }> {
+      const temporaryPassword = randomBytes(12).toString('base64url');
+      const passwordHash = await hasher.hash(temporaryPassword);
+      await withTarget(userId, async (tx) => {
+        await tx.user.update({ where: { id: userId }, data: { passwordHash } });
+        // The values are not recorded: only that it happened.
+        await recordAudit(tx, { actorId, action: 'site.user.password_reset', targetUserId: userId });
+      });
+      await sessions.destroyAllOf(userId);
+      sockets.endUser(userId, ErrorCode.Unauthenticated);
+      return { temporaryPassword };
+    },
+  };
+}

@@ -1,0 +1,220 @@
+// What the site console's actions do: deactivation ends open sockets at once on every process,
+// password resets, the last admin, registration modes, archived groups, deletion, and the audit trail.
+import { ErrorCode, type AuditPage, type SessionEnded } from '@parley/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpCode } from '../../helpers/groups.js';
+import {
+  ackCode,
+  createGroup,
+  nextEvent,
+  sendText,
+  startSecondProcess,
+  startTestServer,
+  type ClientSocket,
+  type SecondProcess,
+  type TestServer,
+  type TestUser,
+} from '../../helpers/server.js';
+import { randomUUID } from 'node:crypto';
+
+/** What the socket was told before it was disconnected. */
+function endedWith(socket: ClientSocket): Promise<SessionEnded> {
+  return new Promise((resolve, reject) => {
+    let told: SessionEnded | null = null;
+    socket.once('session:ended', (reason) => (told = reason));
+    socket.once('disconnect', () =>
+      told ? resolve(told) : reject(new Error('disconnected without session:ended')),
+    );
+  });
+}
+
+describe('site console actions', () => {
+  let t: TestServer;
+  let second: SecondProcess;
+  let admin: TestUser;
+
+  beforeAll(async () => {
+    t = await startTestServer({ redis: true });
+    second = await startSecondProcess(t);
+    admin = await t.signUp();
+  });
+  afterAll(async () => {
+    await second.close();
+    await t.close();
+  });
+
+  const call = (method: string, path: string, body?: unknown, cookie = admin.cookie) =>
+    t.http(method, path, { cookie, body });
+
+  it('deactivation ends the user’s open sockets at once on both processes, and their sign-in', async () => {
+    const user = await t.signUp();
+    const here = await t.connectSocket(user.cookie);
+    const there = await second.connectSocket(user.cookie);
+    const endedHere = endedWith(here);
+    const endedThere = endedWith(there);
+    expect(httpCode(await call('POST', `/api/admin/users/${user.id}/deactivate`))).toBe('ok');
+    expect((await endedHere).code).toBe(ErrorCode.AccountDeactivated);
+    expect((await endedThere).code).toBe(ErrorCode.AccountDeactivated);
+    expect(httpCode(await t.http('GET', '/api/auth/me', { cookie: user.cookie }))).toBe(
+      ErrorCode.Unauthenticated,
+    );
+    const login = await t.http('POST', '/api/auth/login', {
+      body: { username: user.username, password: 'correct horse battery' },
+    });
+    expect(httpCode(login)).toBe(ErrorCode.AccountDeactivated);
+
+    expect(httpCode(await call('POST', `/api/admin/users/${user.id}/reactivate`))).toBe('ok');
+    const again = await t.http('POST', '/api/auth/login', {
+      body: { username: user.username, password: 'correct horse battery' },
+    });
+    expect(httpCode(again)).toBe('ok');
+  });
+
+  it('a password reset returns a temporary password once, which signs in; old sessions end', async () => {
+    const user = await t.signUp();
+    const socket = await t.connectSocket(user.cookie);
+    const ended = endedWith(socket);
+    const reset = await t.http<{ temporaryPassword: string }>(
+      'POST',
+      `/api/admin/users/${user.id}/password-reset`,
+      {
+        cookie: admin.cookie,
+      },
+    );
+    expect(reset.headers.get('cache-control')).toBe('no-store');
+    expect((await ended).code).toBe(ErrorCode.Unauthenticated);
+    const old = await t.http('POST', '/api/auth/login', {
+      body: { username: user.username, password: 'correct horse battery' },
+    });
+    expect(httpCode(old)).toBe(ErrorCode.InvalidCredentials);
+    const fresh = await t.http('POST', '/api/auth/login', {
+      body: { username: user.username, password: reset.body.temporaryPassword },
+    });
+    expect(httpCode(fresh)).toBe('ok');
+  });
+
+  it('never demotes or deactivates the last admin; a second admin may then be demoted', async () => {
+    expect(httpCode(await call('PUT', `/api/admin/users/${admin.id}/role`, { role: 'user' }))).toBe(
+      ErrorCode.LastAdmin,
+    );
+    expect(httpCode(await call('POST', `/api/admin/users/${admin.id}/deactivate`))).toBe(ErrorCode.LastAdmin);
+    const deputy = await t.signUp();
+    expect(httpCode(await call('PUT', `/api/admin/users/${deputy.id}/role`, { role: 'admin' }))).toBe('ok');
+    // Both demote each other at once: one wins, one admin remains.
+    const [a, b] = await Promise.all([
+      call('PUT', `/api/admin/users/${deputy.id}/role`, { role: 'user' }),
+      call('PUT', `/api/admin/users/${admin.id}/role`, { role: 'user' }, deputy.cookie),
+    ]);
+    const codes = [httpCode(a), httpCode(b)].sort();
+    expect(codes.filter((code) => code === 'ok')).toHaveLength(1);
+    expect(
+      codes.filter((code) => code === 'ok' || code === ErrorCode.LastAdmin || code === ErrorCode.AdminOnly),
+    ).toHaveLength(2);
+    const users = await call('GET', '/api/admin/users?limit=100');
+    const stillAdmin = httpCode(users) === 'ok' ? admin : deputy;
+    const list = await call('GET', '/api/admin/users?limit=100', undefined, stillAdmin.cookie);
+    const admins = (list.body as { users: Array<{ role: string }> }).users.filter((u) => u.role === 'admin');
+    expect(admins).toHaveLength(1);
+    if (stillAdmin !== admin) {
+      await call('PUT', `/api/admin/users/${admin.id}/role`, { role: 'admin' }, deputy.cookie);
+    }
+  });
+
+  it('registration follows the mode: closed, invite-only with one-time codes, open', async () => {
+    const register = (username: string, inviteCode?: string) =>
+      t.http('POST', '/api/auth/register', {
+        body: {
+          username,
+          displayName: username,
+          password: 'correct horse battery',
+          ...(inviteCode ? { inviteCode } : {}),
+        },
+      });
+    expect(httpCode(await call('PUT', '/api/admin/settings', { registrationMode: 'closed' }))).toBe('ok');
+    expect(httpCode(await register(`closed${Date.now()}`))).toBe(ErrorCode.RegistrationClosed);
+
+    expect(httpCode(await call('PUT', '/api/admin/settings', { registrationMode: 'invite_only' }))).toBe(
+      'ok',
+    );
+    expect(httpCode(await register(`noinvite${Date.now()}`))).toBe(ErrorCode.InviteRequired);
+    expect(httpCode(await register(`badinvite${Date.now()}`, 'nope'))).toBe(ErrorCode.InviteRequired);
+    const invite = await call('POST', '/api/admin/invites', {});
+    const code = (invite.body as { invite: { code: string; id: number } }).invite.code;
+    expect(httpCode(await register(`invited${Date.now()}`, code))).toBe('ok');
+    expect(httpCode(await register(`twice${Date.now()}`, code))).toBe(ErrorCode.InviteRequired);
+    const revoked = await call('POST', '/api/admin/invites', {});
+    const revokedInvite = (revoked.body as { invite: { code: string; id: number } }).invite;
+    await call('POST', `/api/admin/invites/${revokedInvite.id}/revoke`);
+    expect(httpCode(await register(`revoked${Date.now()}`, revokedInvite.code))).toBe(
+      ErrorCode.InviteRequired,
+    );
+
+    expect(httpCode(await call('PUT', '/api/admin/settings', { registrationMode: 'open' }))).toBe('ok');
+    expect(httpCode(await register(`open${Date.now()}`))).toBe('ok');
+  });
+
+  it('an archived group can be read but not written to, until unarchived', async () => {
+    const [owner, member] = await Promise.all([t.signUp(), t.signUp()]);
+    const group = await createGroup(t, owner, [member], 'Old news');
+    const socket = await t.connectSocket(member.cookie);
+    const before = await sendText(socket, group.id, 'before');
+    expect(httpCode(await call('POST', `/api/admin/groups/${group.id}/archive`))).toBe('ok');
+    const refused = await socket.emitWithAck('message:send', {
+      conversationId: group.id,
+      clientMsgId: randomUUID(),
+      text: 'after',
+    });
+    expect(ackCode(refused)).toBe(ErrorCode.Archived);
+    const target = { conversationId: group.id, messageId: before.id };
+    expect(ackCode(await socket.emitWithAck('message:edit', { ...target, text: 'changed' }))).toBe(
+      ErrorCode.Archived,
+    );
+    expect(ackCode(await socket.emitWithAck('message:react', { ...target, emoji: '👍', on: true }))).toBe(
+      ErrorCode.Archived,
+    );
+    expect(ackCode(await socket.emitWithAck('message:delete', target))).toBe(ErrorCode.Archived);
+    const history = await t.http<{ messages: unknown[] }>('GET', `/api/conversations/${group.id}/messages`, {
+      cookie: member.cookie,
+    });
+    expect(history.status).toBe(200);
+    expect(httpCode(await call('POST', `/api/admin/groups/${group.id}/unarchive`))).toBe('ok');
+    await sendText(socket, group.id, 'again');
+  });
+
+  it('deleting a group tells its members’ open tabs on every process', async () => {
+    const [owner, member] = await Promise.all([t.signUp(), t.signUp()]);
+    const group = await createGroup(t, owner, [member], 'Doomed');
+    const socket = await second.connectSocket(member.cookie);
+    const removed = nextEvent(socket, 'conversation:removed');
+    expect(httpCode(await call('DELETE', `/api/admin/groups/${group.id}`, { confirm: 'Doomed' }))).toBe('ok');
+    expect(await removed).toEqual({ conversationId: group.id, reason: 'deleted' });
+    const list = await t.http<{ conversations: Array<{ id: number }> }>('GET', '/api/conversations', {
+      cookie: member.cookie,
+    });
+    expect(list.body.conversations.map((c) => c.id)).not.toContain(group.id);
+  });
+
+  it('every action is in the audit log with before and after, filterable by action, actor and target', async () => {
+    const user = await t.signUp();
+    await call('PUT', `/api/admin/users/${user.id}/role`, { role: 'admin' });
+    await call('PUT', `/api/admin/users/${user.id}/role`, { role: 'user' });
+    const byTarget = await call('GET', `/api/admin/audit?targetUserId=${user.id}`);
+    const entries = (byTarget.body as AuditPage).entries;
+    expect(entries.map((e) => [e.action, e.before, e.after, e.actor.username])).toEqual([
+      ['site.user.role', { role: 'admin' }, { role: 'user' }, admin.username],
+      ['site.user.role', { role: 'user' }, { role: 'admin' }, admin.username],
+    ]);
+    const page1 = (await call('GET', `/api/admin/audit?action=site.&actorId=${admin.id}&limit=2`))
+      .body as AuditPage;
+    expect(page1.entries).toHaveLength(2);
+    expect(page1.nextCursor).not.toBeNull();
+    const page2 = (await call('GET', `/api/admin/audit?action=site.&limit=2&cursor=${page1.nextCursor}`))
+      .body as AuditPage;
+    expect(page2.entries[0]!.id).toBeLessThan(page1.entries[1]!.id);
+    const future = new Date(Date.now() + 60_000).toISOString();
+    const none = (await call('GET', `/api/admin/audit?from=${encodeURIComponent(future)}`)).body as AuditPage;
+    expect(none.entries).toEqual([]);
+    const deletes = (await call('GET', '/api/admin/audit?action=site.group.delete')).body as AuditPage;
+    expect(deletes.entries[0]!.before).toMatchObject({ name: 'Doomed', members: 2 });
+  });
+});

@@ -1,0 +1,102 @@
+import {
+  adminGroupDetailSchema,
+  adminGroupPageSchema,
+  adminGroupResponseSchema,
+  adminUserPageSchema,
+  adminUserResponseSchema,
+  auditPageSchema,
+  passwordResetResponseSchema,
+  siteInviteListSchema,
+  siteInviteResponseSchema,
+  siteSettingsSchema,
+  usageSchema,
+  type AdminGroup,
+  type AdminGroupDetail,
+  type AdminGroupPage,
+  type AdminUser,
+  type AdminUserPage,
+  type AuditPage,
+  type RegistrationMode,
+  type SiteInvite,
+  type Usage,
+  type UserRole,
+} from '@parley/shared';
+import { request } from './http';
+
+// The site console's calls (/api/admin/*, docs/protocol.md "Site administration"). The server refuses
+// them with admin/forbidden for anyone but a site admin; the console's route only hides them.
+
+export function searchAdminUsers(q: string, cursor?: number): Promise<AdminUserPage> {
+  return request('GET', '/api/admin/users', adminUserPageSchema, { query: { q, cursor } });
+}
+
+export async function setUserActive(id: number, active: boolean): Promise<AdminUser> {
+  const path = `/api/admin/users/${id}/${active ? 'reactivate' : 'deactivate'}`;
+  return (await request('POST', path, adminUserResponseSchema)).user;
+}
+
+export async function setUserRole(id: number, role: UserRole): Promise<AdminUser> {
+  return (await request('PUT', `/api/admin/users/${id}/role`, adminUserResponseSchema, { body: { role } }))
+    .user;
+}
+
+export async function resetPassword(id: number): Promise<string> {
+  return (await request('POST', `/api/admin/users/${id}/password-reset`, passwordResetResponseSchema))
+    .temporaryPassword;
+}
+
+export function searchAdminGroups(q: string, cursor?: number): Promise<AdminGroupPage> {
+  return request('GET', '/api/admin/groups', adminGroupPageSchema, { query: { q, cursor } });
+}
+
+export function fetchAdminGroup(id: number): Promise<AdminGroupDetail> {
+  return request('GET', `/api/admin/groups/${id}`, adminGroupDetailSchema);
+}
+
+export async function setGroupArchived(id: number, archived: boolean): Promise<AdminGroup> {
+  const path = `/api/admin/groups/${id}/${archived ? 'archive' : 'unarchive'}`;
+  return (await request('POST', path, adminGroupResponseSchema)).group;
+}
+
+export function deleteGroup(id: number, confirm: string): Promise<void> {
+  return request('DELETE', `/api/admin/groups/${id}`, null, { body: { confirm } });
+}
+
+export async function fetchRegistrationMode(): Promise<RegistrationMode> {
+  return (await request('GET', '/api/admin/settings', siteSettingsSchema)).registrationMode;
+}
+
+export async function setRegistrationMode(registrationMode: RegistrationMode): Promise<RegistrationMode> {
+  return (await request('PUT', '/api/admin/settings', siteSettingsSchema, { body: { registrationMode } }))
+    .registrationMode;
+}
+
+export async function fetchSiteInvites(): Promise<SiteInvite[]> {
+  return (await request('GET', '/api/admin/invites', siteInviteListSchema)).invites;
+}
+
+export async function createSiteInvite(expiresInHours?: number): Promise<SiteInvite> {
+  return (await request('POST', '/api/admin/invites', siteInviteResponseSchema, { body: { expiresInHours } }))
+    .invite;
+}
+
+export async function revokeSiteInvite(id: number): Promise<SiteInvite> {
+  return (await request('POST', `/api/admin/invites/${id}/revoke`, siteInviteResponseSchema)).invite;
+}
+
+export function fetchUsage(): Promise<Usage> {
+  return request('GET', '/api/admin/usage', usageSchema);
+}
+
+export interface AuditFilter {
+  actorId?: number;
+  action?: string;
+  targetUserId?: number;
+  conversationId?: number;
+  from?: string;
+  to?: string;
+}
+
+export function fetchAudit(filter: AuditFilter, cursor?: number): Promise<AuditPage> {
+  return request('GET', '/api/admin/audit', auditPageSchema, { query: { ...filter, cursor } });
+}

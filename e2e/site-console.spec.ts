@@ -1,0 +1,104 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
+import * as mariadb from 'mariadb';
+import type { Page } from '@playwright/test';
+import { e2eDatabaseUrl } from './environment.js';
+import { accountMenu, expect, sendMessage, createGroup, test, type SignedInUser } from './fixtures.js';
+
+// Screenshots for the README go to docs/screenshots when PARLEY_UPDATE_SCREENSHOTS=1 (see group-chat.spec.ts).
+const SCREENSHOT_DIR = fileURLToPath(
+  new URL(
+    process.env.PARLEY_UPDATE_SCREENSHOTS ? '../docs/screenshots/' : './.artifacts/screenshots/',
+    import.meta.url,
+  ),
+);
+
+test.describe.configure({ timeout: 120_000 });
+
+/**
+ * Makes `user` a site admin straight in the database. The first account of a run is the admin, but
+ * specs run in parallel, so which one comes first is chance; this is the one door besides the console.
+ */
+async function makeSiteAdmin(user: SignedInUser): Promise<void> {
+  const url = new URL(e2eDatabaseUrl());
+  const connection = await mariadb.createConnection({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: url.pathname.slice(1),
+  });
+  try {
+    await connection.query("UPDATE users SET role = 'admin' WHERE username = ?", [user.username]);
+  } finally {
+    await connection.end();
+  }
+  await user.page.reload();
+  await expect(accountMenu(user.page, user)).toBeVisible();
+}
+
+async function expectNoViolations(page: Page, screen: string): Promise<void> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  expect(
+    results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`),
+    `axe-core violations on ${screen}`,
+  ).toEqual([]);
+}
+
+test('a site admin deactivates a user whose open session ends at once, and opens the usage charts', async ({
+  signUp,
+}) => {
+  const root = await signUp('root', { displayName: 'Site Admin' });
+  const mallory = await signUp('mallory', { displayName: 'Mallory Spammer' });
+  await createGroup(mallory.page, 'Deals every hour', [root]);
+  await sendMessage(mallory.page, 'Limited offer, click now');
+  await makeSiteAdmin(root);
+
+  // The console is in the account menu of admins only, and refused to others by the router and the server.
+  await accountMenu(mallory.page, mallory).click();
+  await expect(mallory.page.getByRole('menuitem', { name: 'Site console' })).toHaveCount(0);
+  await mallory.page.keyboard.press('Escape');
+  const refused = await mallory.page.request.get('/api/admin/users');
+  expect(refused.status()).toBe(403);
+
+  await accountMenu(root.page, root).click();
+  await root.page.getByRole('menuitem', { name: 'Site console' }).click();
+  await expect(root.page.getByRole('heading', { name: 'Site console' })).toBeVisible();
+  await root.page.getByLabel('Search users').fill('mallory');
+  await root.page.getByRole('button', { name: 'Search', exact: true }).click();
+  const actions = root.page.getByRole('group', { name: `Actions for ${mallory.username}` });
+  await expect(actions).toBeVisible();
+  await expectNoViolations(root.page, 'the console’s users');
+
+  root.page.once('dialog', (dialog) => void dialog.accept());
+  await actions.getByRole('button', { name: 'Deactivate' }).click();
+  await expect(actions.getByRole('button', { name: 'Reactivate' })).toBeVisible();
+  // Mallory's open tab is signed out by the server's session:ended, with no reload.
+  await expect(mallory.page.getByRole('button', { name: 'Log in', exact: true })).toBeVisible();
+  await expect(mallory.page.getByText('Your session has ended')).toBeVisible();
+
+  await root.page.getByRole('tab', { name: 'Usage' }).click();
+  await expect(root.page.getByRole('img', { name: /^Messages per day \(last 30 days\): / })).toBeVisible();
+  await expect(root.page.getByRole('img', { name: /^Active users per day/ })).toBeVisible();
+  await expect(root.page.getByRole('listitem').filter({ hasText: 'Deals every hour' })).toBeVisible();
+  await expectNoViolations(root.page, 'the console’s usage charts');
+
+  await root.page.getByRole('tab', { name: 'Audit log' }).click();
+  await expect(root.page.getByText('site.user.deactivate')).toBeVisible();
+  await expectNoViolations(root.page, 'the audit log');
+
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await root.page.setViewportSize({ width: 1280, height: 860 });
+  await root.page.getByRole('tab', { name: 'Usage' }).click();
+  await expect(root.page.getByRole('img', { name: /^Messages per day/ })).toBeVisible();
+  await root.page.screenshot({ path: `${SCREENSHOT_DIR}console-desktop.png` });
+
+  await root.page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
+  await root.page.reload();
+  await root.page.getByRole('tab', { name: '用量' }).click();
+  await expect(root.page.getByRole('img', { name: /^每日消息数/ })).toBeVisible();
+  await root.page.screenshot({ path: `${SCREENSHOT_DIR}console-desktop.zh-CN.png` });
+});

@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import { idSchema, isoDateSchema } from './common.js';
+import { memberRoleSchema } from './roles.js';
+import { USERNAME_MAX, userRoleSchema } from './users.js';
+
+// The site console's contract (/api/admin/*, site admins only: `admin/forbidden` for anyone else).
+
+/** Pages go by id: `cursor` is the last id of the previous page, `nextCursor` null on the last page. */
+const pageQuery = {
+  cursor: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+};
+
+export const adminSearchQuerySchema = z.strictObject({
+  /** Prefix of a username or display name (users), of a group name (groups). */
+  q: z
+    .string()
+    .trim()
+    .max(USERNAME_MAX * 2)
+    .default(''),
+  ...pageQuery,
+});
+export type AdminSearchQuery = z.infer<typeof adminSearchQuerySchema>;
+
+export const adminUserSchema = z.object({
+  id: idSchema,
+  username: z.string(),
+  displayName: z.string(),
+  role: userRoleSchema,
+  createdAt: isoDateSchema,
+  /** The last sign-in or socket connection; null if never. */
+  lastSeenAt: isoDateSchema.nullable(),
+  deactivatedAt: isoDateSchema.nullable(),
+});
+export type AdminUser = z.infer<typeof adminUserSchema>;
+
+export const adminUserPageSchema = z.object({
+  users: z.array(adminUserSchema),
+  nextCursor: idSchema.nullable(),
+});
+export type AdminUserPage = z.infer<typeof adminUserPageSchema>;
+export const adminUserResponseSchema = z.object({ user: adminUserSchema });
+export type AdminUserResponse = z.infer<typeof adminUserResponseSchema>;
+
+export const setSiteRoleBodySchema = z.strictObject({ role: userRoleSchema });
+export type SetSiteRoleBody = z.infer<typeof setSiteRoleBodySchema>;
+
+/** A password reset: the temporary password, shown to the admin once and stored only as a hash. */
+export const passwordResetResponseSchema = z.object({ temporaryPassword: z.string() });
+export type PasswordResetResponse = z.infer<typeof passwordResetResponseSchema>;
+
+export const adminGroupSchema = z.object({
+  id: idSchema,
+  name: z.string().nullable(),
+  memberCount: z.number().int().nonnegative(),
+  /** Messages ever sent (the group's last seq). */
+  messageCount: z.number().int().nonnegative(),
+  createdAt: isoDateSchema,
+  lastActivityAt: isoDateSchema,
+  archivedAt: isoDateSchema.nullable(),
+});
+export type AdminGroup = z.infer<typeof adminGroupSchema>;
+
+export const adminGroupPageSchema = z.object({
+  groups: z.array(adminGroupSchema),
+  nextCursor: idSchema.nullable(),
+});
+export type AdminGroupPage = z.infer<typeof adminGroupPageSchema>;
+
+export const adminGroupResponseSchema = z.object({ group: adminGroupSchema });
+
+/** Deleting a group is confirmed by repeating its name (a group without one: its id). */
+export const deleteGroupBodySchema = z.strictObject({ confirm: z.string().max(100) });
+export type DeleteGroupBody = z.infer<typeof deleteGroupBodySchema>;
+
+/**
+ * Who may register: anyone; only people with a site invite code (`auth/invite_required`); nobody
+ * (`auth/registration_closed`).
+ */
+export const registrationModeSchema = z.enum(['open', 'invite_only', 'closed']);
+export type RegistrationMode = z.infer<typeof registrationModeSchema>;
+
+export const siteSettingsSchema = z.strictObject({ registrationMode: registrationModeSchema });
+export type SiteSettings = z.infer<typeof siteSettingsSchema>;
+
+export const createSiteInviteBodySchema = z.strictObject({
+  /** Hours until the code stops working; omitted: never. */
+  expiresInHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .optional(),
+});
+export type CreateSiteInviteBody = z.infer<typeof createSiteInviteBodySchema>;
+
+export const siteInviteSchema = z.object({
+  id: idSchema,
+  code: z.string(),
+  createdAt: isoDateSchema,
+  expiresAt: isoDateSchema.nullable(),
+  usedAt: isoDateSchema.nullable(),
+  revokedAt: isoDateSchema.nullable(),
+});
+export type SiteInvite = z.infer<typeof siteInviteSchema>;
+export const siteInviteListSchema = z.object({ invites: z.array(siteInviteSchema) });
+export const siteInviteResponseSchema = z.object({ invite: siteInviteSchema });
+
+export const USAGE_DAYS = 30;
+
+/** Usage numbers: the last USAGE_DAYS days (UTC, oldest first, today included), totals, busiest groups. */
+export const usageSchema = z.object({
+  days: z.array(
+    z.object({
+      /** YYYY-MM-DD, UTC. */
+      day: z.string(),
+      messages: z.number().int().nonnegative(),
+      /** People who sent at least one message that day. */
+      activeUsers: z.number().int().nonnegative(),
+    }),
+  ),
+  totals: z.object({
+    users: z.number().int().nonnegative(),
+    groups: z.number().int().nonnegative(),
+    messages: z.number().int().nonnegative(),
+    /** Bytes the database uses for Parley's tables (data and indexes), as the server reports it. */
+    storageBytes: z.number().int().nonnegative(),
+  }),
+  /** Groups by messages over the same days, most first (at most 10). */
+  busiestGroups: z.array(z.object({ id: idSchema, name: z.string().nullable(), messages: z.number().int() })),
+});
+export type Usage = z.infer<typeof usageSchema>;
+
+export const auditQuerySchema = z.strictObject({
+  actorId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+  /** An action, or a prefix ending in "." (e.g. "site." or "group.member."). */
+  action: z.string().trim().max(64).optional(),
+  targetUserId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+  conversationId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+  from: isoDateSchema.optional(),
+  to: isoDateSchema.optional(),
+  /** Newest first: the last id of the previous page. */
+  ...pageQuery,
+});
+export type AuditQuery = z.infer<typeof auditQuerySchema>;
+
+export const auditEntrySchema = z.object({
+  id: idSchema,
+  createdAt: isoDateSchema,
+  actor: z.object({ id: idSchema, username: z.string().nullable() }),
+  action: z.string(),
+  conversationId: idSchema.nullable(),
+  targetUserId: idSchema.nullable(),
+  before: z.unknown(),
+  after: z.unknown(),
+});
+export type AuditEntryView = z.infer<typeof auditEntrySchema>;
+export const auditPageSchema = z.object({
+  entries: z.array(auditEntrySchema),
+  nextCursor: idSchema.nullable(),
+});
+export type AuditPage = z.infer<typeof auditPageSchema>;
+
+/** One group for the console: the group, its first members by role, and its latest administrative actions. */
+export const adminGroupDetailSchema = z.object({
+  group: adminGroupSchema,
+  members: z.array(
+    z.object({
+      id: idSchema,
+      username: z.string(),
+      displayName: z.string(),
+      role: memberRoleSchema,
+      joinedAt: isoDateSchema,
+    }),
+  ),
+  /** The group's newest audit rows (at most 20). */
+  activity: z.array(auditEntrySchema),
+});
+export type AdminGroupDetail = z.infer<typeof adminGroupDetailSchema>;

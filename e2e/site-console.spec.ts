@@ -4,7 +4,16 @@ import { AxeBuilder } from '@axe-core/playwright';
 import * as mariadb from 'mariadb';
 import type { Page } from '@playwright/test';
 import { e2eDatabaseUrl } from './environment.js';
-import { accountMenu, expect, sendMessage, createGroup, test, type SignedInUser } from './fixtures.js';
+import {
+  accountMenu,
+  createGroup,
+  expect,
+  messageLog,
+  messagesIn,
+  sendMessage,
+  test,
+  type SignedInUser,
+} from './fixtures.js';
 
 // Screenshots for the README go to docs/screenshots when PARLEY_UPDATE_SCREENSHOTS=1 (see group-chat.spec.ts).
 const SCREENSHOT_DIR = fileURLToPath(
@@ -101,4 +110,43 @@ test('a site admin deactivates a user whose open session ends at once, and opens
   await root.page.getByRole('tab', { name: '用量' }).click();
   await expect(root.page.getByRole('img', { name: /^每日消息数/ })).toBeVisible();
   await root.page.screenshot({ path: `${SCREENSHOT_DIR}console-desktop.zh-CN.png` });
+});
+
+test('a member’s open tab shows live that a site admin archived the group, and unarchiving reopens it', async ({
+  signUp,
+}) => {
+  const root = await signUp('keeper', { displayName: 'Site Keeper' });
+  const reader = await signUp('reader');
+  const groupName = `Archive ${reader.username}`;
+  await createGroup(reader.page, groupName, [root]);
+  await sendMessage(reader.page, 'Last words before the archive');
+  await makeSiteAdmin(root);
+
+  await accountMenu(root.page, root).click();
+  await root.page.getByRole('menuitem', { name: 'Site console' }).click();
+  await root.page.getByRole('tab', { name: 'Groups' }).click();
+  await root.page.getByLabel('Search groups').fill(groupName);
+  await root.page.getByRole('button', { name: 'Search', exact: true }).click();
+  const actions = root.page.getByRole('group', { name: `Actions for ${groupName}` });
+  await actions.getByRole('button', { name: 'Archive', exact: true }).click();
+  await expect(actions.getByRole('button', { name: 'Unarchive', exact: true })).toBeVisible();
+
+  // The reader's tab was open all along: the timeline and the composer change with no reload.
+  const notices = reader.page.getByTestId('system-message');
+  await expect(notices.filter({ hasText: 'archived the group: it is read-only now' })).toBeVisible();
+  await expect(reader.page.getByTestId('composer-blocked')).toHaveText(
+    'A site admin archived this group: you can read it, but nobody can send messages.',
+  );
+  await expect(reader.page.getByRole('textbox', { name: 'Message', exact: true })).toHaveCount(0);
+  await expectNoViolations(reader.page, 'an archived group');
+
+  await actions.getByRole('button', { name: 'Unarchive', exact: true }).click();
+  await expect(notices.filter({ hasText: 'unarchived the group' })).toBeVisible();
+  await expect(reader.page.getByTestId('composer-blocked')).toHaveCount(0);
+  await sendMessage(reader.page, 'Back from the archive');
+  // Stored by the server (it has a seq), not only shown as pending.
+  await expect(messagesIn(messageLog(reader.page, groupName), 'Back from the archive')).toHaveAttribute(
+    'data-seq',
+    /^\d+$/,
+  );
 });

@@ -176,11 +176,18 @@ const app: FastifyPluginAsync<AppOptions> = async (
     handlerOptions,
   });
   const groups = createGroupsService({ prisma: fastify.prisma, maxMembers: config.maxGroupMembers, clock });
+  const notifyGroup = createGroupNotifier({
+    io: fastify.io,
+    conversations,
+    presence,
+    groups,
+    log: fastify.log,
+  });
   await fastify.register(groupsRoutes, {
     groups,
     invites: createInvitesService({ prisma: fastify.prisma, maxMembers: config.maxGroupMembers, clock }),
     members: createMembersQuery(fastify.prisma, clock),
-    notify: createGroupNotifier({ io: fastify.io, conversations, presence, groups, log: fastify.log }),
+    notify: notifyGroup,
   });
   const audit = createAuditReader(fastify.prisma);
   await fastify.register(adminRoutes, {
@@ -192,7 +199,13 @@ const app: FastifyPluginAsync<AppOptions> = async (
       sockets: sessionSockets,
       deactivate: auth.deactivate,
     }),
-    groups: createAdminGroupsService({ prisma: fastify.prisma, io: fastify.io, audit }),
+    groups: createAdminGroupsService({
+      prisma: fastify.prisma,
+      io: fastify.io,
+      audit,
+      notify: notifyGroup,
+      clock,
+    }),
     site,
     usage: createUsageQuery(fastify.prisma, clock),
     audit,

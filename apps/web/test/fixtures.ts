@@ -50,6 +50,7 @@ export function makeConversation(overrides: Partial<Conversation> & Pick<Convers
     announcement: null,
     onlyAdminsPost: false,
     slowModeSeconds: 0,
+    archivedAt: null,
     mutedUntil: null,
     lastMessage: null,
     lastSeq: 0,

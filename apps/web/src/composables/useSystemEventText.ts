@@ -62,6 +62,10 @@ export function useSystemEventText() {
           );
         return out;
       }
+      case 'group_archived':
+        return [t('system.groupArchived', { actor })];
+      case 'group_unarchived':
+        return [t('system.groupUnarchived', { actor })];
     }
   };
 }

@@ -342,6 +342,8 @@ const en = {
     adminsOnlyOff: '{actor} let everyone post',
     slowModeOn: '{actor} turned on slow mode: one message every {seconds} s',
     slowModeOff: '{actor} turned off slow mode',
+    groupArchived: '{actor} archived the group: it is read-only now',
+    groupUnarchived: '{actor} unarchived the group',
   },
   groupAdmin: {
     open: 'Group settings',
@@ -398,6 +400,7 @@ const en = {
     removed: 'You were removed from this group. You can still read what you had.',
     banned: 'You were banned from this group. You can still read what you had.',
     deleted: 'A site admin deleted this group. You can still read what you had.',
+    archived: 'A site admin archived this group: you can read it, but nobody can send messages.',
     left: 'You left this group.',
     muted: 'You are muted in this group until {time}.',
     adminsOnly: 'Only admins can post in this group.',

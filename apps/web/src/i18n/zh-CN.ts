@@ -343,6 +343,8 @@ const zhCN: MessageSchema = {
     adminsOnlyOff: '{actor} 允许所有人发言',
     slowModeOn: '{actor} 开启了慢速模式：每 {seconds} 秒一条消息',
     slowModeOff: '{actor} 关闭了慢速模式',
+    groupArchived: '{actor} 归档了此群聊，群聊现为只读',
+    groupUnarchived: '{actor} 取消了此群聊的归档',
   },
   groupAdmin: {
     open: '群设置',
@@ -399,6 +401,7 @@ const zhCN: MessageSchema = {
     removed: '你已被移出此群聊。你仍可阅读已有的消息。',
     banned: '你已被此群聊封禁。你仍可阅读已有的消息。',
     deleted: '站点管理员已删除此群聊。你仍可阅读已有的消息。',
+    archived: '站点管理员已归档此群聊：你仍可阅读，但任何人都不能发送消息。',
     left: '你已退出此群聊。',
     muted: '你在本群已被禁言，直至 {time}。',
     adminsOnly: '本群仅管理员可发言。',

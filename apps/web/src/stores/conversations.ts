@@ -167,6 +167,13 @@ export const useConversationsStore = defineStore('conversations', () => {
       system?.kind === 'member_muted' && system.target.id === currentUserId
         ? system.until
         : conversation.mutedUntil;
+    // The server stamps the archive with the message's own time; conversation:updated follows.
+    const archivedAt =
+      system?.kind === 'group_archived'
+        ? message.createdAt
+        : system?.kind === 'group_unarchived'
+          ? null
+          : conversation.archivedAt;
     // Messages in between were never seen live (a gap while the list was loading, or sends of other
     // processes overtaken by our own acknowledgement): counting this one alone would lose them.
     if (message.seq > conversation.lastSeq + 1 && !reading) refetch(conversation.id);
@@ -178,10 +185,11 @@ export const useConversationsStore = defineStore('conversations', () => {
       lastReadSeq: reading ? message.seq : conversation.lastReadSeq,
       unreadCount: reading ? 0 : counted ? conversation.unreadCount + 1 : conversation.unreadCount,
       mutedUntil,
+      archivedAt,
     });
   }
 
-  /** `conversation:updated`: a group's settings, members or roles changed. */
+  /** `conversation:updated`: a group's settings, members, roles or archived state changed. */
   function applyGroupState(state: GroupState): void {
     const conversation = byId.get(state.conversationId);
     if (!conversation) return;

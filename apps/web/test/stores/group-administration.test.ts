@@ -34,6 +34,7 @@ describe('group administration in the conversations store', () => {
       announcement: 'Be kind',
       onlyAdminsPost: true,
       slowModeSeconds: 30,
+      archivedAt: null,
       members: [{ ...summaryOf(alice), role: 'owner' }],
     });
     expect(store.get(1)).toMatchObject({

@@ -52,6 +52,8 @@ export const conversationSchema = z.object({
   onlyAdminsPost: z.boolean(),
   /** Each member may send one message per this many seconds; 0 = off. */
   slowModeSeconds: z.number().int().nonnegative(),
+  /** When a site admin archived the group: members read it, nobody may send. Null otherwise. */
+  archivedAt: isoDateSchema.nullable(),
   /** The caller is muted until then (ISO), else null. */
   mutedUntil: isoDateSchema.nullable(),
   lastMessage: messageSchema.nullable(),

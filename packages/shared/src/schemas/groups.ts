@@ -113,8 +113,9 @@ export const conversationRemovedSchema = z.object({
 export type ConversationRemoved = z.infer<typeof conversationRemovedSchema>;
 
 /**
- * `conversation:updated`: a group's shared state after a change of settings, members or roles (the
- * same for every member; each one's own fields stay in Conversation). Replaces what the client holds.
+ * `conversation:updated`: a group's shared state after a change of settings, members, roles or its
+ * archived state (the same for every member; each one's own fields stay in Conversation). Replaces
+ * what the client holds.
  */
 export const groupStateSchema = z.object({
   conversationId: idSchema,
@@ -123,6 +124,8 @@ export const groupStateSchema = z.object({
   announcement: z.string().nullable(),
   onlyAdminsPost: z.boolean(),
   slowModeSeconds: z.number().int().nonnegative(),
+  /** When a site admin archived the group (read-only for everyone), else null. */
+  archivedAt: isoDateSchema.nullable(),
   /** In joining order. */
   members: z.array(memberSchema),
 });

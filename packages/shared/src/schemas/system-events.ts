@@ -45,6 +45,10 @@ export const systemEventSchema = z.discriminatedUnion('kind', [
     until: isoDateSchema.nullable(),
   }),
   z.object({ kind: z.literal('settings_changed'), actor: userSummarySchema, changes: settingsChangesSchema }),
+  /** A site admin (`actor`, usually not a member) made the group read-only: nobody may send. */
+  z.object({ kind: z.literal('group_archived'), actor: userSummarySchema }),
+  /** A site admin made an archived group writable again. */
+  z.object({ kind: z.literal('group_unarchived'), actor: userSummarySchema }),
 ]);
 export type SystemEvent = z.infer<typeof systemEventSchema>;
 export type SystemEventKind = SystemEvent['kind'];

@@ -11,12 +11,17 @@ import { AppError } from '../../lib/app-error.js';
 import { escapeLike } from '../../lib/like-pattern.js';
 import { rooms, type ParleyServer } from '../../plugins/socket-io.js';
 import { recordAudit } from '../audit/audit.service.js';
+import { runGroupChange } from '../groups/group-change.js';
+import type { GroupNotifier } from '../groups/groups.notifier.js';
 import type { AuditReader } from './audit.query.js';
 
 export interface AdminGroupsDeps {
   prisma: PrismaClient;
   io: ParleyServer;
   audit: AuditReader;
+  /** Tells members' sockets about an archive or unarchive, as for any group change. */
+  notify: GroupNotifier;
+  clock?: () => Date;
 }
 
 export type AdminGroupsService = ReturnType<typeof createAdminGroupsService>;
@@ -39,29 +44,45 @@ const withCount = { _count: { select: { memberships: true } } } as const;
 const notFound = (id: number) => new AppError(ErrorCode.ConversationNotFound, `No group ${id}`);
 
 /** Groups as the site console sees and changes them; every change writes an audit row in its transaction. */
-export function createAdminGroupsService({ prisma, io, audit }: AdminGroupsDeps) {
+export function createAdminGroupsService({
+  prisma,
+  io,
+  audit,
+  notify,
+  clock = () => new Date(),
+}: AdminGroupsDeps) {
   async function find(id: number): Promise<GroupRow> {
     const row = await prisma.conversation.findFirst({ where: { id, kind: 'group' }, include: withCount });
     if (!row) throw notFound(id);
     return row;
   }
 
+  /**
+   * Archives or unarchives as a group change (group-change.ts): in one transaction holding the
+   * conversation row's lock, the flag, a `group_archived`/`group_unarchived` system message (the site
+   * admin as actor, usually not a member) and the audit row; then, on every process, `message:new`
+   * and `conversation:updated` to the room (groups.notifier.ts). Setting what is already set changes,
+   * writes and sends nothing.
+   */
   async function setArchived(actorId: number, id: number, archived: boolean): Promise<AdminGroup> {
-    await prisma.$transaction(async (tx) => {
-      const [row] = await tx.$queryRaw<Array<{ archivedAt: Date | null }>>`
-        SELECT archivedAt FROM conversations WHERE id = ${id} AND kind = 'group' FOR UPDATE`;
-      if (!row) throw notFound(id);
-      if ((row.archivedAt !== null) === archived) return;
-      const archivedAt = archived ? new Date() : null;
-      await tx.conversation.update({ where: { id }, data: { archivedAt } });
-      await recordAudit(tx, {
-        actorId,
-        action: archived ? 'site.group.archive' : 'site.group.unarchive',
-        conversationId: id,
-        before: { archivedAt: row.archivedAt?.toISOString() ?? null },
-        after: { archivedAt: archivedAt?.toISOString() ?? null },
-      });
-    });
+    await find(id);
+    const { result: changed, messages } = await runGroupChange(
+      prisma,
+      { conversationId: id, actorId, now: clock(), asNonMember: true },
+      async (c) => {
+        if ((c.group.archivedAt !== null) === archived) return false;
+        const archivedAt = archived ? c.now : null;
+        await c.tx.conversation.update({ where: { id }, data: { archivedAt } });
+        await c.system({ kind: archived ? 'group_archived' : 'group_unarchived', actor: c.actor });
+        await c.audit({
+          action: archived ? 'site.group.archive' : 'site.group.unarchive',
+          before: { archivedAt: c.group.archivedAt?.toISOString() ?? null },
+          after: { archivedAt: archivedAt?.toISOString() ?? null },
+        });
+        return true;
+      },
+    );
+    await notify({ conversationId: id, messages, stateChanged: changed, joined: [], removed: [] });
     return toAdminGroup(await find(id));
   }
 
@@ -105,7 +126,10 @@ export function createAdminGroupsService({ prisma, io, audit }: AdminGroupsDeps)
       };
     },
 
-    /** Archived: members keep reading it, nobody may send (`conversation/archived`). */
+    /**
+     * Archived: members keep reading it, nobody may send (`conversation/archived`); their open tabs
+     * are told live, and a reconnecting client sees `archivedAt` and the system message.
+     */
     archive: (actorId: number, id: number) => setArchived(actorId, id, true),
     unarchive: (actorId: number, id: number) => setArchived(actorId, id, false),
 

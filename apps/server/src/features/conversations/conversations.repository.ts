@@ -54,6 +54,7 @@ export function createConversationsRepository(prisma: PrismaClient) {
         announcement: row.announcement,
         onlyAdminsPost: row.onlyAdminsPost,
         slowModeSeconds: row.slowModeSeconds,
+        archivedAt: row.archivedAt?.toISOString() ?? null,
         mutedUntil: own?.mutedUntil && own.mutedUntil > new Date() ? own.mutedUntil.toISOString() : null,
         lastMessage: last ? toMessage(last) : null,
         lastSeq: row.lastSeq,

@@ -24,6 +24,7 @@ export interface LockedGroup {
   announcement: string | null;
   onlyAdminsPost: boolean;
   slowModeSeconds: number;
+  archivedAt: Date | null;
   lastSeq: number;
   lastChangeSeq: number;
 }
@@ -86,7 +87,8 @@ export async function runGroupChange<T>(
       const [row] = await tx.$queryRaw<
         Array<Omit<LockedGroup, 'onlyAdminsPost'> & { onlyAdminsPost: number | boolean }>
       >`
-        SELECT id, kind, name, description, announcement, onlyAdminsPost, slowModeSeconds, lastSeq, lastChangeSeq
+        SELECT id, kind, name, description, announcement, onlyAdminsPost, slowModeSeconds, archivedAt,
+               lastSeq, lastChangeSeq
           FROM conversations WHERE id = ${conversationId} FOR UPDATE`;
       const membership = row
         ? await tx.membership.findUnique({

@@ -54,6 +54,7 @@ export function createGroupsService({ prisma, maxMembers, clock = () => new Date
       announcement: row.announcement,
       onlyAdminsPost: row.onlyAdminsPost,
       slowModeSeconds: row.slowModeSeconds,
+      archivedAt: row.archivedAt?.toISOString() ?? null,
       members: row.memberships.map((m) => ({ ...toUserSummary(m.user), role: m.role })),
     };
   }

@@ -1,12 +1,19 @@
 // What the site console's actions do: deactivation ends open sockets at once on every process,
-// password resets, the last admin, registration modes, archived groups, deletion, and the audit trail.
-import { ErrorCode, type AuditPage, type SessionEnded } from '@parley/shared';
+// password resets, the last admin, registration modes, archived groups as conversation events, deletion, and the audit trail.
+import {
+  ErrorCode,
+  type AuditPage,
+  type Conversation,
+  type SessionEnded,
+  type SyncResponse,
+} from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpCode } from '../../helpers/groups.js';
 import {
   ackCode,
   createGroup,
   nextEvent,
+  okData,
   sendText,
   startSecondProcess,
   startTestServer,
@@ -153,12 +160,27 @@ describe('site console actions', () => {
     expect(httpCode(await register(`open${Date.now()}`))).toBe('ok');
   });
 
-  it('an archived group can be read but not written to, until unarchived', async () => {
+  it('archiving is a conversation event: live on every process, in catch-up, read-only until unarchived', async () => {
     const [owner, member] = await Promise.all([t.signUp(), t.signUp()]);
     const group = await createGroup(t, owner, [member], 'Old news');
-    const socket = await t.connectSocket(member.cookie);
+    const socket = await second.connectSocket(member.cookie);
     const before = await sendText(socket, group.id, 'before');
+    const archivedMessage = nextEvent(socket, 'message:new');
+    const archivedState = nextEvent(socket, 'conversation:updated');
     expect(httpCode(await call('POST', `/api/admin/groups/${group.id}/archive`))).toBe('ok');
+    const actor = { id: admin.id, username: admin.username, displayName: expect.any(String) };
+    expect(await archivedMessage).toMatchObject({
+      conversationId: group.id,
+      seq: before.seq + 1,
+      type: 'system',
+      system: { kind: 'group_archived', actor },
+    });
+    const state = await archivedState;
+    expect(state.conversationId).toBe(group.id);
+    expect(state.archivedAt).toEqual(expect.any(String));
+    // Archiving again changes nothing: no second system message, no second audit row.
+    expect(httpCode(await call('POST', `/api/admin/groups/${group.id}/archive`))).toBe('ok');
+
     const refused = await socket.emitWithAck('message:send', {
       conversationId: group.id,
       clientMsgId: randomUUID(),
@@ -173,12 +195,35 @@ describe('site console actions', () => {
       ErrorCode.Archived,
     );
     expect(ackCode(await socket.emitWithAck('message:delete', target))).toBe(ErrorCode.Archived);
-    const history = await t.http<{ messages: unknown[] }>('GET', `/api/conversations/${group.id}/messages`, {
+
+    // A client that was away learns it from catch-up and from its conversation list.
+    const sync = okData(
+      await socket.emitWithAck('conversation:sync', {
+        conversations: [{ conversationId: group.id, changeSeq: before.changeSeq }],
+      }),
+    ) as SyncResponse;
+    expect(sync.results[0]!.messages.map((m) => [m.type, m.system?.kind])).toEqual([
+      ['system', 'group_archived'],
+    ]);
+    const list = await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', {
       cookie: member.cookie,
     });
-    expect(history.status).toBe(200);
+    expect(list.body.conversations.find((c) => c.id === group.id)?.archivedAt).toBe(state.archivedAt);
+
+    const unarchivedMessage = nextEvent(socket, 'message:new');
+    const unarchivedState = nextEvent(socket, 'conversation:updated');
     expect(httpCode(await call('POST', `/api/admin/groups/${group.id}/unarchive`))).toBe('ok');
-    await sendText(socket, group.id, 'again');
+    expect((await unarchivedMessage).system).toEqual({ kind: 'group_unarchived', actor });
+    expect((await unarchivedState).archivedAt).toBeNull();
+    const again = await sendText(socket, group.id, 'again');
+    expect(again.seq).toBe(before.seq + 3);
+
+    const audit = (await call('GET', `/api/admin/audit?action=site.group.&conversationId=${group.id}`))
+      .body as AuditPage;
+    expect(audit.entries.map((entry) => [entry.action, entry.after])).toEqual([
+      ['site.group.unarchive', { archivedAt: null }],
+      ['site.group.archive', { archivedAt: state.archivedAt }],
+    ]);
   });
 
   it('deleting a group tells its members’ open tabs on every process', async () => {

@@ -13,18 +13,37 @@ import {
 } from './fixtures.js';
 
 /**
- * Holds every Socket.IO request of `context` (the client's first transport is HTTP long-polling) until
- * the returned function lets them through: pages and the REST API work, the chat socket cannot connect.
- * Holding rather than failing them means the socket connects at once when released, instead of after
- * whatever reconnection back-off it has reached.
+ * Keeps the chat socket of `context` from connecting until the returned function lets it: pages and
+ * the REST API work. The client tries WebSocket first: the connection is made, but what the server
+ * sends (its Engine.IO handshake first) is held, as a stalled network would; HTTP long-polling, the
+ * fallback, is held too. Holding rather than failing means the socket connects at once when released,
+ * instead of after whatever reconnection back-off it has reached.
  */
 async function holdChatSocket(context: BrowserContext): Promise<() => Promise<void>> {
+  let holding = true;
+  const heldFrames: Array<() => void> = [];
+  await context.routeWebSocket('**/socket.io/**', (page) => {
+    const server = page.connectToServer();
+    server.onMessage((frame) => {
+      const deliver = () => {
+        try {
+          page.send(frame);
+        } catch {
+          // The page that opened it has reloaded since.
+        }
+      };
+      if (holding) heldFrames.push(deliver);
+      else deliver();
+    });
+  });
   const held: Route[] = [];
   const hold = (route: Route) => {
     held.push(route);
   };
   await context.route('**/socket.io/**', hold);
   return async () => {
+    holding = false;
+    for (const deliver of heldFrames.splice(0)) deliver();
     await context.unroute('**/socket.io/**', hold);
     // Requests of a page that has since reloaded are gone already.
     await Promise.all(held.map((route) => route.continue().catch(() => undefined)));

@@ -138,11 +138,19 @@ test('a member’s open tab shows live that a site admin archived the group, and
     'A site admin archived this group: you can read it, but nobody can send messages.',
   );
   await expect(reader.page.getByRole('textbox', { name: 'Message', exact: true })).toHaveCount(0);
+  // Read-only: a message offers no reacting, replying, editing or deleting any more.
+  const lastWords = messagesIn(messageLog(reader.page, groupName), 'Last words before the archive');
+  await lastWords.getByTestId('message-bubble').hover();
+  await expect(reader.page.getByTestId('system-message').last()).toBeVisible();
+  await expect(lastWords.getByRole('toolbar', { name: 'Message actions' })).toHaveCount(0);
+  await expect(lastWords.getByTestId('message-bubble')).not.toHaveAttribute('tabindex');
   await expectNoViolations(reader.page, 'an archived group');
 
   await actions.getByRole('button', { name: 'Unarchive', exact: true }).click();
   await expect(notices.filter({ hasText: 'unarchived the group' })).toBeVisible();
   await expect(reader.page.getByTestId('composer-blocked')).toHaveCount(0);
+  await lastWords.getByTestId('message-bubble').hover();
+  await expect(lastWords.getByRole('toolbar', { name: 'Message actions' })).toBeVisible();
   await sendMessage(reader.page, 'Back from the archive');
   // Stored by the server (it has a seq), not only shown as pending.
   await expect(messagesIn(messageLog(reader.page, groupName), 'Back from the archive')).toHaveAttribute(

@@ -1,0 +1,40 @@
+import { ref, type Ref } from 'vue';
+import { useI18n } from 'vue-i18n';
+import { errorKeyFor } from '@/i18n/errors';
+
+/** One page of a cursor-paged list: its items, and the cursor of the next page (null at the end). */
+export interface CursorPage<T> {
+  items: T[];
+  nextCursor: number | null;
+}
+
+/**
+ * A list read page by page with an opaque cursor (the console's users, groups and audit log).
+ * `load()` reads the first page again (a new search), `load(true)` appends the next one. `run` wraps
+ * any other request of the screen: a failure becomes `error`, in the reader's language, and is
+ * cleared by the next request.
+ */
+export function useCursorPages<T>(fetchPage: (cursor: number | undefined) => Promise<CursorPage<T>>) {
+  const { t } = useI18n();
+  const items = ref<T[]>([]) as Ref<T[]>;
+  const nextCursor = ref<number | null>(null);
+  const error = ref<string | null>(null);
+
+  async function run(action: () => Promise<void>): Promise<void> {
+    error.value = null;
+    try {
+      await action();
+    } catch (caught) {
+      error.value = t(errorKeyFor(caught));
+    }
+  }
+
+  const load = (more = false) =>
+    run(async () => {
+      const page = await fetchPage(more ? (nextCursor.value ?? undefined) : undefined);
+      items.value = more ? [...items.value, ...page.items] : page.items;
+      nextCursor.value = page.nextCursor;
+    });
+
+  return { items, nextCursor, error, load, run };
+}

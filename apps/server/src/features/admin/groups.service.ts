@@ -68,7 +68,7 @@ export function createAdminGroupsService({
     await find(id);
     const { result: changed, messages } = await runGroupChange(
       prisma,
-      { conversationId: id, actorId, now: clock(), asNonMember: true },
+      { conversationId: id, actorId, now: clock(), asNonMember: true, whileArchived: true },
       async (c) => {
         if ((c.group.archivedAt !== null) === archived) return false;
         const archivedAt = archived ? c.now : null;

@@ -65,7 +65,9 @@ export function forbidden(message = 'Your role in this group does not allow that
  * to broadcast after the commit.
  *
  * A conversation that does not exist, or whose member the actor is not (unless `asNonMember`), is
- * `conversation/not_found`; a direct conversation is `conversation/forbidden`.
+ * `conversation/not_found`; a direct conversation is `conversation/forbidden`. An archived group is
+ * read-only for everyone, its administration included: `conversation/archived`, except for the
+ * change that unarchives it (`whileArchived`).
  */
 export async function runGroupChange<T>(
   prisma: PrismaClient,
@@ -74,11 +76,14 @@ export async function runGroupChange<T>(
     actorId,
     now,
     asNonMember = false,
+    whileArchived = false,
   }: {
     conversationId: number;
     actorId: number;
     now: Date;
     asNonMember?: boolean;
+    /** The site console's archive and unarchive: the one change an archived group takes. */
+    whileArchived?: boolean;
   },
   work: (change: GroupChange) => Promise<T>,
 ): Promise<{ result: T; messages: Message[] }> {
@@ -98,6 +103,8 @@ export async function runGroupChange<T>(
         : null;
       if (!row || (!membership && !asNonMember)) throw conversationNotFound();
       if (row.kind !== 'group') throw forbidden('Direct conversations have no administration');
+      if (row.archivedAt !== null && !whileArchived)
+        throw new AppError(ErrorCode.Archived, 'This group is archived: it can be read, not changed');
       const group: LockedGroup = { ...row, onlyAdminsPost: Boolean(row.onlyAdminsPost) };
       const actorUser = await tx.user.findUniqueOrThrow({
         where: { id: actorId },

@@ -195,6 +195,18 @@ describe('site console actions', () => {
       ErrorCode.Archived,
     );
     expect(ackCode(await socket.emitWithAck('message:delete', target))).toBe(ErrorCode.Archived);
+    // Its administration too: settings, members and invites wait for it to be unarchived.
+    for (const [method, path, body] of [
+      ['PATCH', `/api/conversations/${group.id}`, { name: 'Renamed while archived' }],
+      ['POST', `/api/conversations/${group.id}/invites`, {}],
+      ['DELETE', `/api/conversations/${group.id}/members/${member.id}`, undefined],
+    ] as const) {
+      const response = await t.http<{ error?: { code: string } }>(method, path, {
+        cookie: owner.cookie,
+        body,
+      });
+      expect(response.body.error?.code, `${method} ${path}`).toBe(ErrorCode.Archived);
+    }
 
     // A client that was away learns it from catch-up and from its conversation list.
     const sync = okData(

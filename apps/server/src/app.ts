@@ -38,7 +38,7 @@ import usersRoutes from './features/users/users.routes.js';
 import { createSendQueue } from './lib/send-queue.js';
 import { socketBudgets } from './lib/socket-budgets.js';
 import type { SocketHandlerOptions } from './lib/socket-handler.js';
-import errors, { clientErrorHandler } from './plugins/errors.js';
+import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.js';
 import prisma from './plugins/prisma.js';
 import storePool from './plugins/store-pool.js';
 import rateLimits from './plugins/rate-limits.js';
@@ -255,6 +255,7 @@ export async function buildServer(options: AppOptions): Promise<FastifyInstance>
     requestTimeout: options.config.httpRequestTimeoutMs,
     http: requestDeadlines(options.config.httpRequestTimeoutMs),
     clientErrorHandler,
+    frameworkErrors,
   });
   // Registered without encapsulation, so what the app decorates (io, sessions, accounts) is reachable
   // on the instance returned here, by server.ts and by tests.

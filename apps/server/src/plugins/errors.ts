@@ -1,7 +1,7 @@
 import { ErrorCode, type ErrorIssue, type ErrorResponse } from '@parley/shared';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, toAppError } from '../lib/app-error.js';
 
@@ -68,6 +68,24 @@ export function clientErrorHandler(
     );
   }
   socket.destroy(error);
+}
+
+/**
+ * What Fastify's router refuses before any route or error handler runs (a malformed URL, a path
+ * parameter over `maxParamLength`): 400 `request/invalid` with Parley's error body, like every other
+ * bad request, instead of Fastify's own body (which echoes the path back). Passed to `Fastify()`
+ * as `frameworkErrors`.
+ */
+export function frameworkErrors(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  request.log.debug({ err: error }, 'request refused by the router');
+  const message =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'Malformed URL';
+  const body: ErrorResponse = { error: new AppError(ErrorCode.Invalid, message).toJSON() };
+  return reply.status(400).send(body);
 }
 
 export default fp(

@@ -109,3 +109,39 @@ test('an admin adds two members, promotes one, mutes and removes the other, and 
   );
   await ada.page.screenshot({ path: `${SCREENSHOT_DIR}group-settings.zh-CN.png` });
 });
+
+test('an admin bans a member, finds them in the ban list, lifts the ban and adds them back', async ({
+  signUp,
+}) => {
+  const ada = await signUp('ada', { displayName: 'Ada Admin' });
+  const cy = await signUp('cy', { displayName: 'Cy Newcomer' });
+  const group = 'Quiet corner';
+  await createGroup(ada.page, group, [cy]);
+  await conversationLink(cy.page, group).click();
+  await expect(cy.page.getByRole('heading', { name: group, exact: true })).toBeVisible();
+
+  await ada.page.getByRole('button', { name: 'Group settings', exact: true }).click();
+  const dialog = ada.page.getByRole('dialog', { name: 'Group settings' });
+  const members = dialog.getByTestId('group-members');
+  const bansSection = dialog.getByRole('region', { name: 'Banned', exact: true });
+  await expect(bansSection).toContainText('Nobody is banned.');
+
+  await members.locator(`li[data-username="${cy.username}"]`).getByRole('button', { name: 'Ban' }).click();
+  const banned = dialog.getByTestId('group-bans').locator(`li[data-username="${cy.username}"]`);
+  await expect(banned).toContainText('Cy Newcomer');
+  await expect(banned).toContainText(notice('Banned by Ada Admin on'));
+  await expect(cy.page.getByTestId('composer-blocked')).toHaveText(/You were banned from this group/);
+
+  // While banned, adding her back is refused with the reason.
+  const addMembers = dialog.getByRole('combobox', { name: 'Add members' });
+  await addMembers.fill(cy.username);
+  await personOption(dialog, cy).click();
+  await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(dialog.getByRole('status').filter({ hasText: 'That person is banned' })).toBeVisible();
+
+  await banned.getByRole('button', { name: notice('Unban Cy Newcomer') }).click();
+  await expect(bansSection).toContainText('Nobody is banned.');
+  await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(members.locator(`li[data-username="${cy.username}"]`)).toBeVisible();
+  await expect(cy.page.getByRole('textbox', { name: 'Message', exact: true })).toBeVisible();
+});

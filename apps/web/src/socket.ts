@@ -170,9 +170,7 @@ function bindListeners(target: ParleySocket): void {
     conversations.applyUpdate(message, session.user?.id ?? null);
   });
 
-  target.on(ServerEvent.ConversationNew, (conversation) => {
-    conversations.upsert(conversation);
-  });
+  target.on(ServerEvent.ConversationNew, (conversation) => conversations.added(conversation));
 
   // Group administration: the shared state after a change, and our own removal.
   target.on(ServerEvent.ConversationUpdated, (state) => conversations.applyGroupState(state));

@@ -1,8 +1,10 @@
 import {
+  banPageSchema,
   groupStateSchema,
   inviteListSchema,
   inviteResponseSchema,
   memberPageSchema,
+  type BanPage,
   type CreateInviteBody,
   type GroupSettingsBody,
   type GroupState,
@@ -50,6 +52,15 @@ export async function muteGroupMember(id: number, userId: number, seconds: numbe
 
 export async function banGroupMember(id: number, userId: number): Promise<void> {
   await request('PUT', `${base(id)}/bans/${userId}`, stateResponse);
+}
+
+export async function unbanGroupMember(id: number, userId: number): Promise<void> {
+  await request('DELETE', `${base(id)}/bans/${userId}`, stateResponse);
+}
+
+/** A page of the group's bans by user id, after `cursor` (the last id of the previous page). */
+export function fetchGroupBans(id: number, cursor?: number): Promise<BanPage> {
+  return request('GET', `${base(id)}/bans`, banPageSchema, { query: { limit: 50, cursor } });
 }
 
 export function leaveGroup(id: number): Promise<void> {

@@ -112,8 +112,9 @@ export const useConversationsStore = defineStore('conversations', () => {
     try {
       const conversations = await conversationsApi.fetchConversations();
       const listed = new Set(conversations.map((conversation) => conversation.id));
-      // Gone from the list: we left, or were removed.
+      // Gone from the list: we left, or were removed. Listed again: we were added back.
       for (const id of [...byId.keys()]) if (!listed.has(id) && !removed.has(id)) byId.delete(id);
+      for (const id of listed) removed.delete(id);
       for (const conversation of conversations) upsert(conversation);
       status.value = 'ready';
     } catch (error) {
@@ -195,6 +196,15 @@ export const useConversationsStore = defineStore('conversations', () => {
     if (!conversation) return;
     const { conversationId: _id, ...shared } = state;
     byId.set(conversation.id, { ...conversation, ...shared });
+  }
+
+  /**
+   * `conversation:new`: a conversation we were added to, perhaps one we had been removed from while
+   * the app was open (added back after an unban): it is ours again, no longer read-only.
+   */
+  function added(conversation: Conversation): void {
+    removed.delete(conversation.id);
+    upsert(conversation);
   }
 
   /** `conversation:removed`: keep what we hold, read-only, and say why. */
@@ -337,6 +347,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     applyMessage,
     applyUpdate,
     applyGroupState,
+    added,
     markRemoved,
     removed,
     applyReadState,

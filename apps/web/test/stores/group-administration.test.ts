@@ -58,4 +58,24 @@ describe('group administration in the conversations store', () => {
     expect(store.removed.get(1)).toBe('removed');
     expect(store.get(2)).toBeUndefined();
   });
+
+  it('a group we were banned from is ours again when we are added back, live or in the next list', async () => {
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1 }));
+    store.upsert(makeConversation({ id: 2 }));
+    store.markRemoved({ conversationId: 1, reason: 'banned' });
+    store.markRemoved({ conversationId: 2, reason: 'banned' });
+
+    store.added(makeConversation({ id: 1, lastSeq: 4 }));
+    expect(store.removed.has(1)).toBe(false);
+    expect(store.get(1)).toMatchObject({ lastSeq: 4 });
+
+    // Added back while the socket was down: the list after reconnecting says so.
+    stubFetch(() => ({
+      status: 200,
+      body: { conversations: [makeConversation({ id: 1 }), makeConversation({ id: 2 })] },
+    }));
+    await store.load();
+    expect(store.removed.has(2)).toBe(false);
+  });
 });

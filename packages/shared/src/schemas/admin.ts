@@ -1,15 +1,12 @@
 import { z } from 'zod';
-import { idSchema, isoDateSchema } from './common.js';
+import { idCursorPageQuery, idSchema, isoDateSchema } from './common.js';
 import { memberRoleSchema } from './roles.js';
 import { USERNAME_MAX, userRoleSchema } from './users.js';
 
 // The site console's contract (/api/admin/*, site admins only: `admin/forbidden` for anyone else).
 
-/** Pages go by id: `cursor` is the last id of the previous page, `nextCursor` null on the last page. */
-const pageQuery = {
-  cursor: z.coerce.number().int().positive().max(2_147_483_647).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-};
+/** Pages go by id (idCursorPageQuery). */
+const pageQuery = idCursorPageQuery;
 
 export const adminSearchQuerySchema = z.strictObject({
   /** Prefix of a username or display name (users), of a group name (groups). */

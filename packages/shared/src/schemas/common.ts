@@ -10,3 +10,12 @@ export const idParamSchema = z
   .pipe(idSchema);
 
 export const isoDateSchema = z.iso.datetime();
+
+/**
+ * Query fields of a list paged by id (the console's lists, a group's bans): `cursor` is the last id
+ * of the previous page, and the answer's `nextCursor` is null on the last page.
+ */
+export const idCursorPageQuery = {
+  cursor: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+};

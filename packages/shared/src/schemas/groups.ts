@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { idSchema, isoDateSchema } from './common.js';
+import { idCursorPageQuery, idSchema, isoDateSchema } from './common.js';
 import { memberSchema } from './conversations.js';
 import { messageBodySchema, visibleNameSchema } from './text.js';
 import { GROUP_NAME_MAX } from './conversations.js';
-import { usernameSchema } from './users.js';
+import { userSummarySchema, usernameSchema } from './users.js';
 
 export const GROUP_DESCRIPTION_MAX = 500;
 export const GROUP_ANNOUNCEMENT_MAX = 2000;
@@ -96,6 +96,27 @@ export const inviteSchema = z.object({
   revokedAt: isoDateSchema.nullable(),
 });
 export type Invite = z.infer<typeof inviteSchema>;
+
+/**
+ * `GET /api/conversations/:id/bans?cursor=&limit=`: the group's banned users by user id, `cursor` the
+ * last id of the previous page (Discord's guild ban list pages the same way). Needs `banMember`.
+ */
+export const banPageQuerySchema = z.strictObject(idCursorPageQuery);
+export type BanPageQuery = z.infer<typeof banPageQuerySchema>;
+
+export const groupBanSchema = z.object({
+  user: userSummarySchema,
+  /** Who banned them; null when that account no longer exists. */
+  bannedBy: userSummarySchema.nullable(),
+  bannedAt: isoDateSchema,
+});
+export type GroupBan = z.infer<typeof groupBanSchema>;
+
+export const banPageSchema = z.object({
+  bans: z.array(groupBanSchema),
+  nextCursor: idSchema.nullable(),
+});
+export type BanPage = z.infer<typeof banPageSchema>;
 
 export const inviteListSchema = z.object({ invites: z.array(inviteSchema) });
 export type InviteList = z.infer<typeof inviteListSchema>;

@@ -1,5 +1,7 @@
 import {
   addMembersBodySchema,
+  banPageQuerySchema,
+  banPageSchema,
   createInviteBodySchema,
   groupSettingsBodySchema,
   groupStateSchema,
@@ -127,6 +129,12 @@ const groupsRoutes: FastifyPluginAsync<GroupsRoutesOptions> = async (
     { schema: { params: memberParams, response: stateResponse } },
     async (request) =>
       answer(await groups.mute(requireUserId(request), request.params.id, request.params.userId, null)),
+  );
+
+  app.get(
+    '/api/conversations/:id/bans',
+    { schema: { params: groupParams, querystring: banPageQuerySchema, response: { 200: banPageSchema } } },
+    async (request) => members.bans(requireUserId(request), request.params.id, request.query),
   );
 
   app.put(

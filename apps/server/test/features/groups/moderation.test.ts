@@ -1,8 +1,8 @@
 // Mute, "only admins can post", slow mode and admin deletion, as members meet them on the send path.
 import { randomUUID } from 'node:crypto';
-import { ErrorCode } from '@parley/shared';
+import { ErrorCode, type BanPage } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { groupCall, groupWithRoles } from '../../helpers/groups.js';
+import { groupCall, groupWithRoles, httpCode } from '../../helpers/groups.js';
 import {
   nextEvent,
   okData,
@@ -125,5 +125,32 @@ describe('group moderation on the send path', () => {
       [groupId, 'group.message.remove'],
     );
     expect(audit).toEqual([{ actorId: admin.id, action: 'group.message.remove' }]);
+  });
+
+  it('the ban list pages by user id, names who banned whom, and only a role that may ban reads it', async () => {
+    const others = [await t.signUp(), await t.signUp(), await t.signUp()];
+    const groupId = await groupWithRoles(t, { owner, admins: [admin], members: [member, ...others] });
+    for (const person of others) {
+      await groupCall(t, admin, 'PUT', `/api/conversations/${groupId}/bans/${person.id}`);
+    }
+    const page = (cookie: string, query: string) =>
+      t.http<BanPage>('GET', `/api/conversations/${groupId}/bans?${query}`, { cookie });
+
+    const first = await page(owner.cookie, 'limit=2');
+    expect(first.status).toBe(200);
+    const ids = others.map((person) => person.id).sort((a, b) => a - b);
+    expect(first.body.bans.map((ban) => ban.user.id)).toEqual(ids.slice(0, 2));
+    expect(first.body.bans[0]).toMatchObject({ bannedBy: { id: admin.id, username: admin.username } });
+    expect(first.body.nextCursor).toBe(ids[1]);
+    const second = await page(owner.cookie, `limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.body.bans.map((ban) => ban.user.id)).toEqual(ids.slice(2));
+    expect(second.body.nextCursor).toBeNull();
+
+    await groupCall(t, admin, 'DELETE', `/api/conversations/${groupId}/bans/${ids[0]}`);
+    expect((await page(admin.cookie, '')).body.bans.map((ban) => ban.user.id)).toEqual(ids.slice(1));
+
+    expect(httpCode(await page(member.cookie, ''))).toBe(ErrorCode.Forbidden);
+    expect(httpCode(await page(others[1]!.cookie, ''))).toBe(ErrorCode.ConversationNotFound);
+    expect(httpCode(await page(owner.cookie, 'limit=0'))).toBe(ErrorCode.Invalid);
   });
 });

@@ -25,6 +25,8 @@ export interface BenchConfig {
   warmupMs: number;
   measureMs: number;
   drainMs: number;
+  /** Quiet wait between two full gcs for each memory reading (ServerProcess.settledStats). */
+  memorySettleMs: number;
   /** Capacity search: start rate, growth factor per step, and ceiling; null skips the search. */
   capacity: { startRate: number; factor: number; maxRate: number } | null;
   /** CPU lists for taskset, or null to leave scheduling to the kernel. */
@@ -65,9 +67,9 @@ export interface MemoryRecord {
   round: number;
   connections: number;
   rssIdle: number;
-  rssAfterGc: number;
+  rssSettled: number;
   heapIdle: number;
-  heapAfterGc: number;
+  heapSettled: number;
   rssUnderLoad: number | null;
   heapUnderLoad: number | null;
 }
@@ -254,20 +256,20 @@ export async function runBench(config: BenchConfig): Promise<BenchResult> {
     for (let round = 1; round <= config.rounds; round += 1) {
       for (const server of servers) {
         const generator = new LoadGenerator(server.target, workload);
-        const before = await server.process.stats({ gc: true });
+        const before = await server.process.settledStats(config.memorySettleMs);
         await generator.connectAll();
         await new Promise((resolve) => setTimeout(resolve, 1_000));
         const idle = await server.process.stats();
-        const afterGc = await server.process.stats({ gc: true });
+        const settled = await server.process.settledStats(config.memorySettleMs);
         const held = generator.connected;
         const memory: MemoryRecord = {
           server: server.kind,
           round,
           connections: held,
           rssIdle: (idle.rss - before.rss) / held,
-          rssAfterGc: (afterGc.rss - before.rss) / held,
+          rssSettled: (settled.rss - before.rss) / held,
           heapIdle: (idle.heapUsed - before.heapUsed) / held,
-          heapAfterGc: (afterGc.heapUsed - before.heapUsed) / held,
+          heapSettled: (settled.heapUsed - before.heapUsed) / held,
           rssUnderLoad: null,
           heapUnderLoad: null,
         };

@@ -40,6 +40,7 @@ const config: BenchConfig = {
   warmupMs: seconds(values.warmup, smoke ? 500 : 2_000),
   measureMs: seconds(values.duration, smoke ? 1_500 : 5_000),
   drainMs: seconds(values.drain, smoke ? 5_000 : 5_000),
+  memorySettleMs: smoke ? 200 : 5_000,
   capacity:
     values['no-capacity'] || (smoke && !values.capacity)
       ? null

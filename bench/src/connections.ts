@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { PONG, decodeFrame, encodeConnect } from './framing.js';
 import { startParley } from './parley.js';
-import { ServerProcess, type ServerStats } from './server-process.js';
+import { ServerProcess } from './server-process.js';
 import { buildWorkload, type Workload } from './workload.js';
 
 const P1_ENTRY = fileURLToPath(new URL('./servers/p1-socketio.ts', import.meta.url));
@@ -43,11 +43,14 @@ export interface ConnectionsResult {
   held: number;
   connectErrors: Record<string, number>;
   connectSeconds: number;
-  /** Bytes per held connection: (reading with them held − reading before) / held. */
+  /**
+   * Bytes per held connection: (reading with them held − settled reading before) / held. `idle` is
+   * read as the fleet goes quiet; `settled` after gc and a quiet wait (ServerProcess.settledStats).
+   */
   rssIdle: number;
-  rssAfterGc: number;
+  rssSettled: number;
   heapIdle: number;
-  heapAfterGc: number;
+  heapSettled: number;
   /** Events the clients received from the first connect until the fleet settled. */
   duringConnect: EventCounts;
   disconnected: number;
@@ -126,7 +129,7 @@ async function measure(
   const duringConnect = counts;
   const clients: Array<IdleClient | null> = new Array<IdleClient | null>(workload.connections).fill(null);
   const connectErrors: Record<string, number> = {};
-  const before: ServerStats = await server.stats({ gc: true });
+  const before = await server.settledStats(config.settleMs * 2);
   const started = performance.now();
   let next = 0;
   const worker = async () => {
@@ -151,7 +154,7 @@ async function measure(
   config.log(`${kind}: ${held}/${workload.connections} connected in ${connectSeconds.toFixed(1)} s`);
   await settle(config.settleMs);
   const idle = await server.stats();
-  const afterGc = await server.stats({ gc: true });
+  const afterGc = await server.settledStats(config.settleMs * 2);
   if (config.heapSnapshotDir) await server.heapSnapshot(`${config.heapSnapshotDir}/${kind}.heapsnapshot`);
 
   counts = {};
@@ -175,9 +178,9 @@ async function measure(
     connectErrors,
     connectSeconds,
     rssIdle: (idle.rss - before.rss) / held,
-    rssAfterGc: (afterGc.rss - before.rss) / held,
+    rssSettled: (afterGc.rss - before.rss) / held,
     heapIdle: (idle.heapUsed - before.heapUsed) / held,
-    heapAfterGc: (afterGc.heapUsed - before.heapUsed) / held,
+    heapSettled: (afterGc.heapUsed - before.heapUsed) / held,
     duringConnect,
     disconnected,
     duringDisconnect,

@@ -154,7 +154,7 @@ export function renderSection(result: BenchResult, argv: string[]): string {
   lines.push('### Memory per connection');
   lines.push('');
   lines.push(
-    '| server | RSS idle | RSS after gc | RSS under load | heap idle | heap after gc | heap under load |',
+    '| server | RSS idle | RSS settled | RSS under load | heap idle | heap settled | heap under load |',
   );
   lines.push('| --- | --- | --- | --- | --- | --- | --- |');
   const memoryMedians = new Map<ServerKind, number>();
@@ -166,24 +166,26 @@ export function renderSection(result: BenchResult, argv: string[]): string {
       median(records.map(select).filter((value): value is number => value !== null));
     memoryMedians.set(
       server,
-      pick((record) => record.rssAfterGc),
+      pick((record) => record.rssSettled),
     );
     heapMedians.set(
       server,
-      pick((record) => record.heapAfterGc),
+      pick((record) => record.heapSettled),
     );
     lines.push(
-      `| ${NAMES[server]} | ${kib(pick((r) => r.rssIdle))} | ${kib(pick((r) => r.rssAfterGc))} | ${kib(pick((r) => r.rssUnderLoad))} | ` +
-        `${kib(pick((r) => r.heapIdle))} | ${kib(pick((r) => r.heapAfterGc))} | ${kib(pick((r) => r.heapUnderLoad))} |`,
+      `| ${NAMES[server]} | ${kib(pick((r) => r.rssIdle))} | ${kib(pick((r) => r.rssSettled))} | ${kib(pick((r) => r.rssUnderLoad))} | ` +
+        `${kib(pick((r) => r.heapIdle))} | ${kib(pick((r) => r.heapSettled))} | ${kib(pick((r) => r.heapUnderLoad))} |`,
     );
   }
   lines.push('');
-  lines.push('Each: (reading with the connections held − reading before any connection) / connections held.');
   lines.push(
-    'RSS moves with memory the allocator keeps or returns (Parley’s argon2 logins and its database driver',
+    'Each: (reading with the connections held − settled reading before any connection) / connections held.',
   );
   lines.push(
-    'allocate outside the heap), so an RSS delta can even come out negative; heap after gc is the steadier figure.',
+    '"Settled": after a full gc, a quiet wait and another gc (V8 and glibc give freed memory back some seconds',
+  );
+  lines.push(
+    'after a burst). RSS still moves with what the allocators keep, so heap settled is the steadier figure.',
   );
   lines.push('');
   lines.push('### Ratios and capacity');
@@ -247,8 +249,8 @@ export function renderSection(result: BenchResult, argv: string[]): string {
     `| Parley / bare Socket.IO ≥ 0.8 (highest sustainable rate) | ${ratio(parleyCapacity, p1Capacity)} |`,
   );
   lines.push(
-    `| RSS per idle connection ≤ 1.25× Socket.IO’s | ${Number.isFinite(rssRatio) ? `${rssRatio.toFixed(2)}×` : 'n/a'} after gc ` +
-      `(heap after gc: ${Number.isFinite(heapRatio) ? `${heapRatio.toFixed(2)}×` : 'n/a'}) |`,
+    `| RSS per idle connection ≤ 1.25× Socket.IO’s | ${Number.isFinite(rssRatio) ? `${rssRatio.toFixed(2)}×` : 'n/a'} settled ` +
+      `(heap settled: ${Number.isFinite(heapRatio) ? `${heapRatio.toFixed(2)}×` : 'n/a'}) |`,
   );
   return lines.join('\n');
 }

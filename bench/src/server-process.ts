@@ -19,6 +19,10 @@ export interface ServerStats {
   cpuMicros: { user: number; system: number };
   rss: number;
   heapUsed: number;
+  /** V8's committed heap (bytes), used or not. */
+  heapTotal: number;
+  /** Memory of objects outside the V8 heap that JavaScript objects hold (Buffers, …), bytes. */
+  external: number;
   /** Event-loop delay since the previous stats request that reset it. */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
@@ -106,6 +110,18 @@ export class ServerProcess {
   }
 
   /** The server's numbers now; `gc` runs a full collection first; `resetLoopDelay` starts a new window. */
+  /**
+   * A reading after a full gc, a quiet wait of `waitMs` and another gc. V8 gives freed pages back to
+   * the system some seconds after a collection (its memory reducer) and glibc keeps freed native
+   * memory (argon2's, during logins) until it trims, so a reading taken right after a gc still counts
+   * memory a burst allocated and let go; a settled one does not. Take both sides of a delta this way.
+   */
+  async settledStats(waitMs: number): Promise<ServerStats> {
+    await this.stats({ gc: true });
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    return this.stats({ gc: true });
+  }
+
   stats(options: { gc?: boolean; resetLoopDelay?: boolean } = {}): Promise<ServerStats> {
     const id = this.nextRequest++;
     return new Promise((resolve, reject) => {

@@ -38,6 +38,8 @@ process.on('message', (request) => {
       cpuMicros: process.cpuUsage(),
       rss: memory.rss,
       heapUsed: memory.heapUsed,
+      heapTotal: memory.heapTotal,
+      external: memory.external,
       loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
       loopDelayMaxMs: loopDelay.max / 1e6,
       databaseWrites,

@@ -9,7 +9,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { ZodType } from 'zod';
 import { invalid, toAppError } from './app-error.js';
-import type { ParleySocket } from '../plugins/socket-io.js';
+import type { ParleyServer, ParleySocket } from '../plugins/socket-io.js';
 import type { SendQueue } from './send-queue.js';
 
 export interface SocketHandlerContext {
@@ -29,20 +29,54 @@ export interface SocketHandlerOptions {
   queue?: SendQueue;
 }
 
+type Listener = (socket: ParleySocket, args: unknown[]) => void;
+
+/** Each server's client-event listeners by event name, and whether its sockets get the dispatcher. */
+const listenersByServer = new WeakMap<ParleyServer, Map<string, Listener>>();
+
 /**
- * Binds a client event: validates the payload with the event's schema from the shared contract
- * (clientEventContract) first, runs the handler and answers the acknowledgement with `{ ok, data }` or
- * `{ ok: false, error }`. Nothing a client sends can throw past this point; an event without an
- * acknowledgement callback is ignored.
+ * The table of `io`, made on first use along with the one dispatcher every socket of `io` gets with
+ * `onAny`: Socket.IO calls it with the socket as `this` (socket.io `Socket#onevent`), so a socket
+ * holds one reference to a shared function instead of a closure per event. Packets that arrive
+ * after the socket disconnected are ignored, as Socket.IO's own dispatch does.
  */
-export function onClientEvent<E extends ClientEventName>(
-  socket: ParleySocket,
+function listenersOf(io: ParleyServer): Map<string, Listener> {
+  let listeners = listenersByServer.get(io);
+  if (listeners) return listeners;
+  const table = new Map<string, Listener>();
+  listeners = table;
+  listenersByServer.set(io, table);
+  function dispatch(this: ParleySocket, event: string, ...args: unknown[]): void {
+    if (this.connected) table.get(event)?.(this, args);
+  }
+  io.on('connection', (socket) => socket.onAny(dispatch));
+  return table;
+}
+
+/**
+ * Binds a client event for every socket of `io`: validates the payload with the event's schema from
+ * the shared contract (clientEventContract) first, runs the handler and answers the acknowledgement
+ * with `{ ok, data }` or `{ ok: false, error }`. Nothing a client sends can throw past this point; an
+ * event without an acknowledgement callback, or one nobody handles, is ignored.
+ *
+ * Bound once per server, not per socket: the handler gets the socket in its context. Closures made
+ * per socket for each event cost several KiB a connection (heap snapshots, docs/benchmarks.md
+ * "Idle connections and presence events"). One handler per event: binding one twice is a bug.
+ */
+export function handleClientEvent<E extends ClientEventName>(
+  io: ParleyServer,
   event: E,
   handler: (payload: ClientEventPayload<E>, context: SocketHandlerContext) => Promise<ClientEventAck<E>>,
   options: SocketHandlerOptions,
 ): void {
+  const listeners = listenersOf(io);
+  if (listeners.has(event)) throw new Error(`${event} is handled twice`);
   const schema: ZodType = clientEventContract[event].payload;
-  const listener = async (...args: unknown[]): Promise<void> => {
+  listeners.set(event, (socket, args) => {
+    void handleOne(socket, args);
+  });
+
+  async function handleOne(socket: ParleySocket, args: unknown[]): Promise<void> {
     const ack = args[args.length - 1];
     if (typeof ack !== 'function') {
       options.log.debug({ event }, 'socket event without acknowledgement ignored');
@@ -69,9 +103,5 @@ export function onClientEvent<E extends ClientEventName>(
       }
       reply({ ok: false, error: appError.toJSON() });
     }
-  };
-  // The typed `on` wants the exact listener signature; the payload is untrusted until parsed above.
-  (socket.on as (event: string, listener: (...args: unknown[]) => void) => void)(event, (...args) => {
-    void listener(...args);
-  });
+  }
 }

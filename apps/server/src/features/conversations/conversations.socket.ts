@@ -1,6 +1,6 @@
 import { ClientEvent, ErrorCode, ServerEvent } from '@parley/shared';
 import type { FastifyPluginAsync } from 'fastify';
-import { onClientEvent, type SocketHandlerOptions } from '../../lib/socket-handler.js';
+import { handleClientEvent, type SocketHandlerOptions } from '../../lib/socket-handler.js';
 import { connectError, retryableConnectError, rooms } from '../../plugins/socket-io.js';
 import type { ConversationsRepository } from './conversations.repository.js';
 import type { ConversationsService } from './conversations.service.js';
@@ -45,42 +45,42 @@ const conversationsSocket: FastifyPluginAsync<ConversationsSocketOptions> = asyn
       (conversationIds) => socket.join(conversationIds.map(rooms.conversation)),
       (error: unknown) => fastify.log.warn({ err: error }, 'rejoining conversation rooms failed'),
     );
-
-    onClientEvent(
-      socket,
-      ClientEvent.ConversationRead,
-      async ({ conversationId, seq }, { userId }) => {
-        const { lastReadSeq, lastDeliveredSeq, unreadCount } = await conversations.advance(
-          userId,
-          conversationId,
-          seq,
-          true,
-        );
-        const state = { conversationId, lastReadSeq, unreadCount: unreadCount ?? 0 };
-        socket.to(rooms.user(userId)).emit(ServerEvent.ConversationRead, state);
-        receipts.push({ conversationId, userId, lastReadSeq, lastDeliveredSeq });
-        return state;
-      },
-      handlerOptions,
-    );
-
-    onClientEvent(
-      socket,
-      ClientEvent.ConversationDelivered,
-      async ({ conversationId, seq }, { userId }) => {
-        const { lastReadSeq, lastDeliveredSeq } = await conversations.advance(
-          userId,
-          conversationId,
-          seq,
-          false,
-        );
-        const receipt = { conversationId, userId, lastReadSeq, lastDeliveredSeq };
-        receipts.push(receipt);
-        return receipt;
-      },
-      handlerOptions,
-    );
   });
+
+  handleClientEvent(
+    fastify.io,
+    ClientEvent.ConversationRead,
+    async ({ conversationId, seq }, { socket, userId }) => {
+      const { lastReadSeq, lastDeliveredSeq, unreadCount } = await conversations.advance(
+        userId,
+        conversationId,
+        seq,
+        true,
+      );
+      const state = { conversationId, lastReadSeq, unreadCount: unreadCount ?? 0 };
+      socket.to(rooms.user(userId)).emit(ServerEvent.ConversationRead, state);
+      receipts.push({ conversationId, userId, lastReadSeq, lastDeliveredSeq });
+      return state;
+    },
+    handlerOptions,
+  );
+
+  handleClientEvent(
+    fastify.io,
+    ClientEvent.ConversationDelivered,
+    async ({ conversationId, seq }, { userId }) => {
+      const { lastReadSeq, lastDeliveredSeq } = await conversations.advance(
+        userId,
+        conversationId,
+        seq,
+        false,
+      );
+      const receipt = { conversationId, userId, lastReadSeq, lastDeliveredSeq };
+      receipts.push(receipt);
+      return receipt;
+    },
+    handlerOptions,
+  );
 };
 
 export default conversationsSocket;

@@ -2,7 +2,7 @@ import { ClientEvent, ServerEvent, type Message } from '@parley/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { failpoint } from '../../lib/failpoints.js';
 import type { SendQueue } from '../../lib/send-queue.js';
-import { onClientEvent, type SocketHandlerOptions } from '../../lib/socket-handler.js';
+import { handleClientEvent, type SocketHandlerOptions } from '../../lib/socket-handler.js';
 import { rooms, type ParleySocket } from '../../plugins/socket-io.js';
 import type { MessagesService } from './messages.service.js';
 
@@ -24,65 +24,63 @@ const messagesSocket: FastifyPluginAsync<MessagesSocketOptions> = async (
     message: Message,
   ) => socket.to(rooms.conversation(message.conversationId)).emit(event, message);
 
-  fastify.io.on('connection', (socket) => {
-    onClientEvent(
-      socket,
-      ClientEvent.MessageSend,
-      async (payload, { userId }) => {
-        const message = await messages.send(userId, payload);
-        failpoint('message-send:after-commit');
-        // Only after the commit. Sent again on a retry too: if a process died between commit and
-        // broadcast, the retry is what delivers it live; clients drop what they already hold.
-        broadcast(socket, ServerEvent.MessageNew, message);
-        fastify.log.debug(
-          { conversationId: message.conversationId, seq: message.seq, userId },
-          'message stored',
-        );
-        return message;
-      },
-      { ...handlerOptions, queue: sendQueue },
-    );
+  handleClientEvent(
+    fastify.io,
+    ClientEvent.MessageSend,
+    async (payload, { socket, userId }) => {
+      const message = await messages.send(userId, payload);
+      failpoint('message-send:after-commit');
+      // Only after the commit. Sent again on a retry too: if a process died between commit and
+      // broadcast, the retry is what delivers it live; clients drop what they already hold.
+      broadcast(socket, ServerEvent.MessageNew, message);
+      fastify.log.debug(
+        { conversationId: message.conversationId, seq: message.seq, userId },
+        'message stored',
+      );
+      return message;
+    },
+    { ...handlerOptions, queue: sendQueue },
+  );
 
-    onClientEvent(
-      socket,
-      ClientEvent.MessageEdit,
-      async (payload, { userId }) => {
-        const message = await messages.edit(userId, payload);
-        broadcast(socket, ServerEvent.MessageUpdated, message);
-        return message;
-      },
-      handlerOptions,
-    );
+  handleClientEvent(
+    fastify.io,
+    ClientEvent.MessageEdit,
+    async (payload, { socket, userId }) => {
+      const message = await messages.edit(userId, payload);
+      broadcast(socket, ServerEvent.MessageUpdated, message);
+      return message;
+    },
+    handlerOptions,
+  );
 
-    onClientEvent(
-      socket,
-      ClientEvent.MessageDelete,
-      async (payload, { userId }) => {
-        const { message, changed } = await messages.delete(userId, payload);
-        if (changed) broadcast(socket, ServerEvent.MessageUpdated, message);
-        return message;
-      },
-      handlerOptions,
-    );
+  handleClientEvent(
+    fastify.io,
+    ClientEvent.MessageDelete,
+    async (payload, { socket, userId }) => {
+      const { message, changed } = await messages.delete(userId, payload);
+      if (changed) broadcast(socket, ServerEvent.MessageUpdated, message);
+      return message;
+    },
+    handlerOptions,
+  );
 
-    onClientEvent(
-      socket,
-      ClientEvent.MessageReact,
-      async (payload, { userId }) => {
-        const message = await messages.react(userId, payload);
-        broadcast(socket, ServerEvent.MessageUpdated, message);
-        return message;
-      },
-      handlerOptions,
-    );
+  handleClientEvent(
+    fastify.io,
+    ClientEvent.MessageReact,
+    async (payload, { socket, userId }) => {
+      const message = await messages.react(userId, payload);
+      broadcast(socket, ServerEvent.MessageUpdated, message);
+      return message;
+    },
+    handlerOptions,
+  );
 
-    onClientEvent(
-      socket,
-      ClientEvent.ConversationSync,
-      async (payload, { userId }) => messages.sync(userId, payload),
-      handlerOptions,
-    );
-  });
+  handleClientEvent(
+    fastify.io,
+    ClientEvent.ConversationSync,
+    async (payload, { userId }) => messages.sync(userId, payload),
+    handlerOptions,
+  );
 };
 
 export default messagesSocket;

@@ -1,6 +1,6 @@
 import { ClientEvent, ServerEvent } from '@parley/shared';
 import type { FastifyPluginAsync } from 'fastify';
-import { onClientEvent, type SocketHandlerOptions } from '../../lib/socket-handler.js';
+import { handleClientEvent, type SocketHandlerOptions } from '../../lib/socket-handler.js';
 import { rooms } from '../../plugins/socket-io.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { PresenceService } from './presence.service.js';
@@ -29,37 +29,37 @@ const presenceSocket: FastifyPluginAsync<PresenceSocketOptions> = async (
     socket.on('disconnect', () => {
       presence.tabClosed(userId, socket.id).catch(report);
     });
+  });
 
-    onClientEvent(
-      socket,
-      ClientEvent.PresenceSet,
-      async ({ status }) => {
-        await presence.tabChanged(userId, socket.id, status);
+  handleClientEvent(
+    fastify.io,
+    ClientEvent.PresenceSet,
+    async ({ status }, { socket, userId }) => {
+      await presence.tabChanged(userId, socket.id, status);
+      return null;
+    },
+    handlerOptions,
+  );
+
+  for (const [event, typing] of [
+    [ClientEvent.TypingStart, true],
+    [ClientEvent.TypingStop, false],
+  ] as const) {
+    handleClientEvent(
+      fastify.io,
+      event,
+      async ({ conversationId }, { socket, userId }) => {
+        await conversations.assertMember(conversationId, userId);
+        // Not to the typer's other tabs either: they are in the room too.
+        socket
+          .to(rooms.conversation(conversationId))
+          .except(rooms.user(userId))
+          .emit(ServerEvent.TypingUpdate, { conversationId, userId, typing });
         return null;
       },
       handlerOptions,
     );
-
-    for (const [event, typing] of [
-      [ClientEvent.TypingStart, true],
-      [ClientEvent.TypingStop, false],
-    ] as const) {
-      onClientEvent(
-        socket,
-        event,
-        async ({ conversationId }) => {
-          await conversations.assertMember(conversationId, userId);
-          // Not to the typer's other tabs either: they are in the room too.
-          socket
-            .to(rooms.conversation(conversationId))
-            .except(rooms.user(userId))
-            .emit(ServerEvent.TypingUpdate, { conversationId, userId, typing });
-          return null;
-        },
-        handlerOptions,
-      );
-    }
-  });
+  }
 };
 
 export default presenceSocket;

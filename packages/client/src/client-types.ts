@@ -103,6 +103,11 @@ export interface ParleyClientOptions {
   holeDelayMs?: number;
   /** Report `conversation:delivered` for messages others send (default true). */
   reportDelivery?: boolean;
+  /**
+   * Who signs in (a user id). When given, only a message of this sender settles an outbox entry
+   * with its clientMsgId: another member repeating our clientMsgId cannot pass for our message.
+   */
+  userId?: number;
   /** Makes clientMsgIds (default crypto.randomUUID). */
   newId?: () => string;
 }

@@ -188,7 +188,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
 
   transport.onServer(ServerEvent.MessageNew, (message) => {
     // Ours, sent before a restart or by another path: nothing left to send.
-    outbox.settle(message);
+    if (options.userId === undefined || message.sender.id === options.userId) outbox.settle(message);
     ingest(message, 'live');
   });
   transport.onServer(ServerEvent.MessageUpdated, (message) => ingest(message, 'live'));

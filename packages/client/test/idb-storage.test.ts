@@ -21,7 +21,7 @@ const record = (clientMsgId: string, order: number): OutboxRecord => ({
 describe('the IndexedDB outbox storage', () => {
   beforeEach(() => {
     // A fresh, empty IndexedDB for every test.
-    globalThis.indexedDB = new IDBFactory();
+    (globalThis as { indexedDB?: unknown }).indexedDB = new IDBFactory();
   });
 
   it('gives a new instance (a reload) what the previous one saved and did not remove', async () => {
@@ -54,12 +54,19 @@ describe('the IndexedDB outbox storage', () => {
   it('saves a plain copy of a record whose fields are proxies (a UI framework made the quote reactive)', async () => {
     const storage = new IndexedDbOutboxStorage({ userId: 1 });
     const quote = new Proxy(
-      { id: 5, sender: { id: 2, username: 'bob', displayName: 'Bob' }, excerpt: 'hi', deleted: false },
+      {
+        id: 5,
+        seq: 4,
+        sender: { id: 2, username: 'bob', displayName: 'Bob' },
+        excerpt: 'hi',
+        deleted: false,
+      },
       {},
     );
     await storage.save({ ...record('q', 1), replyToId: 5, replyTo: quote });
     expect((await storage.load())[0]?.replyTo).toEqual({
       id: 5,
+      seq: 4,
       sender: { id: 2, username: 'bob', displayName: 'Bob' },
       excerpt: 'hi',
       deleted: false,

@@ -1,6 +1,9 @@
 import js from '@eslint/js';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import prettier from 'eslint-config-prettier';
+import { importX } from 'eslint-plugin-import-x';
 import vue from 'eslint-plugin-vue';
+import vueParser from 'vue-eslint-parser';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -32,6 +35,19 @@ export default tseslint.config(
       '@typescript-eslint/ban-ts-comment': 'error',
       'no-console': ['error', { allow: ['warn', 'error'] }],
     },
+  },
+  {
+    // Imports in the web app run one way (components → stores → @parley/client → @parley/shared):
+    // a cycle anywhere in it fails the lint, and so `pnpm test` and CI.
+    files: ['apps/web/src/**/*.ts', 'apps/web/src/**/*.vue'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'apps/web/tsconfig.json' })],
+      'import-x/extensions': ['.ts', '.vue'],
+    },
+    // One parser for both, so that the rule can follow imports from .ts into .vue files.
+    languageOptions: { parser: vueParser, parserOptions: { parser: tseslint.parser } },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
     // Socket events are named once, in packages/shared (ClientEvent, ServerEvent): the server never spells one.

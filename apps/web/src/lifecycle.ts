@@ -3,11 +3,12 @@ import { computed, watch } from 'vue';
 import type { Router } from 'vue-router';
 import { pageTitle } from '@/composables/documentTitle';
 import { i18n } from '@/i18n';
-import { connectSocket, disconnectSocket } from '@/socket';
+import { startClient, stopClient } from '@/client';
+import { useComposerDrafts } from '@/components/message/composerDrafts';
 import { useConnectionStore } from '@/stores/connection';
 import { useConversationsStore } from '@/stores/conversations';
 import { useMessagesStore } from '@/stores/messages';
-import { useOutboxStore } from '@/stores/outbox';
+import { useOutgoingStore } from '@/stores/outgoing';
 import { usePresenceStore } from '@/stores/presence';
 import { useReceiptsStore } from '@/stores/receipts';
 import { useSessionStore } from '@/stores/session';
@@ -17,14 +18,15 @@ import { useTypingStore } from '@/stores/typing';
 export const IDLE_AFTER_MS = 2 * 60 * 1000;
 
 /**
- * Everything that follows who is signed in: the socket, the per-user data, and leaving
+ * Everything that follows who is signed in: the client, the per-user data, and leaving
  * the chat when the session ends (from this tab, another tab, or the server).
  */
 export function installSessionLifecycle(router: Router): void {
   const session = useSessionStore();
   const conversations = useConversationsStore();
   const messages = useMessagesStore();
-  const outbox = useOutboxStore();
+  const outgoing = useOutgoingStore();
+  const drafts = useComposerDrafts();
   const receipts = useReceiptsStore();
   const presence = usePresenceStore();
   const typing = useTypingStore();
@@ -33,10 +35,11 @@ export function installSessionLifecycle(router: Router): void {
     () => session.user?.id ?? null,
     (userId, previousId) => {
       if (userId === previousId) return;
-      disconnectSocket();
-      outbox.reset();
+      stopClient();
+      outgoing.reset();
       conversations.reset();
       messages.reset();
+      drafts.reset();
       receipts.reset();
       presence.reset();
       typing.clearAll();
@@ -44,8 +47,7 @@ export function installSessionLifecycle(router: Router): void {
       if (userId !== null) {
         conversations.load().catch(() => undefined);
         // Unsent messages from before a reload come back as pending and go out once connected.
-        void outbox.restore(userId);
-        connectSocket();
+        startClient(userId);
         return;
       }
 

@@ -1,5 +1,9 @@
 import type { Conversation, CurrentUser, Message, UserSummary } from '@parley/shared';
+import { createParleyClient, type ParleyClient } from '@parley/client';
 import { vi } from 'vitest';
+import { useMessagesStore } from '@/stores/messages';
+import { useOutgoingStore } from '@/stores/outgoing';
+import { useParleyClientStore } from '@/stores/parleyClient';
 
 export const alice: CurrentUser = {
   id: 1,
@@ -157,4 +161,30 @@ export function historyServer(
     return { status: 200, body: { messages, hasMore } };
   });
   return server;
+}
+
+/**
+ * A @parley/client that is never started (no connection), attached to the stores as client.ts
+ * attaches the real one and fed to the messages and outgoing stores as client.ts feeds them.
+ */
+export function attachIdleClient(): ParleyClient {
+  const client = createParleyClient({
+    url: 'http://127.0.0.1:9',
+    auth: { kind: 'browser' },
+    catchUp: 'followed',
+    discover: false,
+    userId: alice.id,
+  });
+  useParleyClientStore().attach(client);
+  const messages = useMessagesStore();
+  const outgoing = useOutgoingStore();
+  client.on('message:added', ({ message }) => messages.show(message));
+  client.on('message:changed', ({ message }) => messages.show(message));
+  client.on('outbox', (entry) => outgoing.apply(entry));
+  return client;
+}
+
+/** Stands in for the client where a test only checks what a store asks of it. */
+export function attachFakeClient(parts: Partial<ParleyClient>): void {
+  useParleyClientStore().attach(parts as ParleyClient);
 }

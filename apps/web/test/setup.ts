@@ -1,10 +1,8 @@
-// IndexedDB for the outbox: an in-memory implementation, reset before every test.
+// IndexedDB for the outbox: an in-memory implementation, fresh for every test.
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { beforeEach } from 'vitest';
-import { outboxDb } from '@/storage/outboxDb';
 
-beforeEach(async () => {
-  await outboxDb.close();
+beforeEach(() => {
   globalThis.indexedDB = new IDBFactory();
 });

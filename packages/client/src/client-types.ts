@@ -14,7 +14,7 @@ import type {
 } from '@parley/shared';
 import type { ParleyAuth } from './auth.js';
 import type { BackoffOptions } from './backoff.js';
-import type { Outbox, OutboxEntry } from './outbox.js';
+import type { Outbox, OutboxEntry, SendOptions } from './outbox.js';
 import type { Clock, Logger } from './ports.js';
 import type { RequestResult } from './request.js';
 import type { OutboxStorage } from './storage.js';
@@ -24,8 +24,8 @@ import type { ConnectionChange, ConnectionState, ContractViolation, Transport } 
 
 // The public types of createParleyClient (client.ts): its options, its events and its face.
 
-/** How a copy of a message reached the client. */
-export type Via = 'live' | 'sync' | 'ack';
+/** How a copy of a message reached the client (`history`: a page its caller fetched and gave to hold()). */
+export type Via = 'live' | 'sync' | 'ack' | 'history';
 
 /** Every copy of a message the client got, and what merging it did (see Timeline.apply). */
 export interface MessageCopy {
@@ -48,7 +48,10 @@ export interface ParleyClientEvents {
   'message:copy': MessageCopy;
   /** A conversation was listed or announced (conversation:new); its messages are caught up from the start. */
   conversation: Conversation;
-  /** The server refused this conversation's sync mark (a restored database): what was held is dropped. */
+  /**
+   * The server refused this conversation's sync mark (a restored database): what was held is
+   * dropped; with `catchUp: 'followed'` it is no longer followed either (load and follow it again).
+   */
   'conversation:reset': { conversationId: number };
   /** The user's own read position moved (here or on another device). */
   read: ReadState;
@@ -80,6 +83,12 @@ export interface ParleyClientOptions {
   path?: string;
   /** Conversations to catch up on from the start, besides those the server lists and announces. */
   conversations?: number[];
+  /**
+   * Which conversations are caught up. `all` (default): every one listed, announced or heard of,
+   * from its start (bots, tests, the bench). `followed`: only those given to follow(), from the
+   * changeSeq given (a UI that loads windows of history over HTTP and holds only what it shows).
+   */
+  catchUp?: 'all' | 'followed';
   /** Fetch the conversation list (HTTP) on every connect and track every conversation in it (default true). */
   discover?: boolean;
   /** Check what the server sends against the shared contract (development and tests; default false). */
@@ -94,6 +103,11 @@ export interface ParleyClientOptions {
   holeDelayMs?: number;
   /** Report `conversation:delivered` for messages others send (default true). */
   reportDelivery?: boolean;
+  /**
+   * Who signs in (a user id). When given, only a message of this sender settles an outbox entry
+   * with its clientMsgId: another member repeating our clientMsgId cannot pass for our message.
+   */
+  userId?: number;
   /** Makes clientMsgIds (default crypto.randomUUID). */
   newId?: () => string;
 }
@@ -128,12 +142,32 @@ export interface ParleyClient {
   /** Flushes pending read/delivery reports and closes for good. */
   stop(): void;
   /** Queues a message; see Outbox for the delivery promise. */
-  send(conversationId: number, text: string, options?: { replyToId?: number }): OutboxEntry;
+  send(conversationId: number, text: string, options?: SendOptions): OutboxEntry;
   edit(payload: EditMessagePayload): Promise<RequestResult<Message>>;
   delete(payload: DeleteMessagePayload): Promise<RequestResult<Message>>;
   react(payload: ReactPayload): Promise<RequestResult<Message>>;
-  /** The user has seen messages up to `seq` (throttled, never moves back). */
+  /** The user has seen messages up to `seq` (throttled, never moves back); acknowledged as a `read` event. */
   markRead(conversationId: number, seq: number): void;
+  /**
+   * Messages up to `seq` reached this device (throttled, never moves back); acknowledged as a
+   * `receipt` event. The client reports this itself unless `reportDelivery` is false.
+   */
+  markDelivered(conversationId: number, seq: number): void;
+  /** Sends the read and delivery positions still waiting for their interval now (a page being hidden). */
+  flushReports(): void;
+  /**
+   * With `catchUp: 'followed'`: catch this conversation up from now on, every change up to
+   * `changeSeq` being held already (read the conversation's changeSeq before fetching its page).
+   * Replaces the mark it had.
+   */
+  follow(conversationId: number, changeSeq: number): void;
+  /** Stops catching a conversation up (its window was dropped). */
+  unfollow(conversationId: number): void;
+  /**
+   * Merges messages the caller fetched itself (a page of history over HTTP) into their timelines,
+   * emitting `message:added`/`message:changed` with via `history`. Moves no sync mark.
+   */
+  hold(messages: readonly Message[]): void;
   setPresence(status: SetPresencePayload['status']): Promise<RequestResult<null>>;
   /** Typing started or stopped in a conversation (the caller repeats start every TYPING_REFRESH_MS). */
   typing(conversationId: number, typing: boolean): Promise<RequestResult<null>>;

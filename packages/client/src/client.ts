@@ -49,6 +49,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   const timelines = new Map<number, Timeline>();
   const conversations = new Map<number, Conversation>();
   const retry = options.retry ?? defaultBackoff;
+  const followedOnly = options.catchUp === 'followed';
   let stopped = false;
 
   const transport = new Transport({
@@ -85,6 +86,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       timelines.get(conversationId)?.clear();
       events.emit('conversation:reset', { conversationId });
     },
+    onRefusedMark: followedOnly ? 'drop' : 'restart',
     note,
   });
 
@@ -117,9 +119,12 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     { clock },
   );
 
-  /** A conversation this client should hold: tracked from the start, caught up when first heard of. */
+  /**
+   * A conversation this client should hold: tracked from the start, caught up when first heard of.
+   * With `catchUp: 'followed'` only follow() tracks.
+   */
   function track(conversationId: number): boolean {
-    return sync.track(conversationId);
+    return followedOnly ? false : sync.track(conversationId);
   }
 
   function ingest(message: Message, via: Via): void {
@@ -129,11 +134,17 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     if (outcome === 'added') {
       events.emit('message:added', copy);
       // Reached this device (live or caught up); ours are delivered by being sent.
-      if (options.reportDelivery !== false && via !== 'ack' && !outbox.get(message.clientMsgId))
+      if (
+        options.reportDelivery !== false &&
+        (via === 'live' || via === 'sync') &&
+        !outbox.get(message.clientMsgId)
+      )
         delivered.report(message.conversationId, message.seq);
     } else if (outcome === 'changed') events.emit('message:changed', copy);
     else if (outcome === 'conflict')
       logger.warn('a copy of a message disagrees with the one held', { messageId: message.id, via });
+    // A page of history says nothing about which changes were seen.
+    if (via === 'history') return;
     // A conversation first heard of through a message is caught up from the start.
     if (track(message.conversationId) && transport.connected) void sync.sync([message.conversationId]);
     sync.seen(message);
@@ -177,7 +188,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
 
   transport.onServer(ServerEvent.MessageNew, (message) => {
     // Ours, sent before a restart or by another path: nothing left to send.
-    outbox.settle(message);
+    if (options.userId === undefined || message.sender.id === options.userId) outbox.settle(message);
     ingest(message, 'live');
   });
   transport.onServer(ServerEvent.MessageUpdated, (message) => ingest(message, 'live'));
@@ -267,6 +278,16 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     delete: async (payload) => updateMessage(await transport.request(ClientEvent.MessageDelete, payload)),
     react: async (payload) => updateMessage(await transport.request(ClientEvent.MessageReact, payload)),
     markRead: (conversationId, seq) => read.report(conversationId, seq),
+    markDelivered: (conversationId, seq) => delivered.report(conversationId, seq),
+    flushReports() {
+      delivered.flushAll();
+      read.flushAll();
+    },
+    follow: (conversationId, changeSeq) => sync.follow(conversationId, changeSeq),
+    unfollow: (conversationId) => sync.unfollow(conversationId),
+    hold(messages) {
+      for (const message of messages) ingest(message, 'history');
+    },
     setPresence: (status) => transport.request(ClientEvent.PresenceSet, { status }),
     typing: (conversationId, typing) =>
       transport.request(typing ? ClientEvent.TypingStart : ClientEvent.TypingStop, { conversationId }),

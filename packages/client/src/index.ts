@@ -11,7 +11,14 @@ export {
 } from './client.js';
 export { recordCopies, type CopyLog } from './copy-log.js';
 export { Emitter } from './emitter.js';
-export { Outbox, type Attempt, type AttemptOutcome, type OutboxEntry, type OutboxState } from './outbox.js';
+export {
+  Outbox,
+  type Attempt,
+  type AttemptOutcome,
+  type OutboxEntry,
+  type OutboxState,
+  type SendOptions,
+} from './outbox.js';
 export { silentLogger, systemClock, type Clock, type Logger } from './ports.js';
 export {
   createPositionReporter,

@@ -4,6 +4,7 @@ import {
   isRetryableErrorCode,
   type ApiError,
   type Message,
+  type ReplyPreview,
   type SendMessagePayload,
 } from '@parley/shared';
 import type { BackoffOptions } from './backoff.js';
@@ -37,6 +38,8 @@ export interface OutboxEntry {
   readonly conversationId: number;
   readonly text: string;
   readonly replyToId: number | null;
+  /** The quoted message as it looked when this one was written (see SendOptions.replyTo). */
+  readonly replyTo: ReplyPreview | null;
   readonly createdAt: string;
   readonly order: number;
   state: OutboxState;
@@ -44,6 +47,17 @@ export interface OutboxEntry {
   attempts: Attempt[];
   message: Message | null;
   error: ApiError | null;
+}
+
+/** What may come with a message's text. */
+export interface SendOptions {
+  /** The message this one replies to. */
+  replyToId?: number;
+  /**
+   * How the quoted message looks now, kept with the entry (and in storage) for showing the pending
+   * message; its id is the replyToId when that is not given.
+   */
+  replyTo?: ReplyPreview;
 }
 
 export interface OutboxDeps {
@@ -81,6 +95,7 @@ export function toRecord(entry: OutboxEntry): OutboxRecord {
     conversationId: entry.conversationId,
     text: entry.text,
     replyToId: entry.replyToId,
+    replyTo: entry.replyTo,
     createdAt: entry.createdAt,
     order: entry.order,
     state: entry.state === 'failed' ? 'failed' : 'pending',

@@ -6,10 +6,18 @@ import {
   type AttemptOutcome,
   type OutboxDeps,
   type OutboxEntry,
+  type SendOptions,
 } from './outbox-entry.js';
 import type { OutboxRecord } from './storage.js';
 
-export type { Attempt, AttemptOutcome, OutboxDeps, OutboxEntry, OutboxState } from './outbox-entry.js';
+export type {
+  Attempt,
+  AttemptOutcome,
+  OutboxDeps,
+  OutboxEntry,
+  OutboxState,
+  SendOptions,
+} from './outbox-entry.js';
 
 /**
  * Sending, with the promise that a message is stored once and in the order written: every message
@@ -49,6 +57,7 @@ export class Outbox {
         conversationId: record.conversationId,
         text: record.text,
         replyToId: record.replyToId,
+        replyTo: record.replyTo ?? null,
         createdAt: record.createdAt,
         order: record.order,
         state: record.state,
@@ -69,14 +78,15 @@ export class Outbox {
   }
 
   /** Queues a message: saved, then sent after every message of its conversation queued before it. */
-  add(conversationId: number, text: string, options: { replyToId?: number } = {}): OutboxEntry {
+  add(conversationId: number, text: string, options: SendOptions = {}): OutboxEntry {
     if (this.closed) throw new Error('this client is closed');
     this.lastOrder = Math.max(this.deps.clock.now(), this.lastOrder + 1);
     const entry: OutboxEntry = {
       clientMsgId: this.deps.newId(),
       conversationId,
       text,
-      replyToId: options.replyToId ?? null,
+      replyToId: options.replyToId ?? options.replyTo?.id ?? null,
+      replyTo: options.replyTo ?? null,
       createdAt: new Date(this.deps.clock.now()).toISOString(),
       order: this.lastOrder,
       state: 'pending',

@@ -1,3 +1,5 @@
+import type { ReplyPreview } from '@parley/shared';
+
 /**
  * What the outbox saves of a message that is not acknowledged yet, so that a reload, a crash or a
  * restart sends it later with the same clientMsgId (and the server stores it once).
@@ -7,6 +9,11 @@ export interface OutboxRecord {
   conversationId: number;
   text: string;
   replyToId: number | null;
+  /**
+   * What the quoted message looked like when this one was written, so that a UI can show the
+   * pending message with its quote after a restart (absent in records saved without one).
+   */
+  replyTo?: ReplyPreview | null;
   /** When it was written (ISO 8601). */
   createdAt: string;
   /** Send order: a conversation's messages go out by ascending order. */

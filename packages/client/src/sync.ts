@@ -31,6 +31,11 @@ export interface SyncDeps {
   apply(result: SyncResult): void;
   /** The server refused a sync mark as ahead of it (a restored database): drop what is held of it. */
   reset(conversationId: number): void;
+  /**
+   * After such a refusal: `restart` catches the conversation up again from its start; `drop` stops
+   * tracking it (its follower loads it afresh and follows it again).
+   */
+  onRefusedMark: 'restart' | 'drop';
   /** One line for the client's journal. */
   note(line: string): void;
 }
@@ -61,6 +66,24 @@ export class SyncEngine {
     if (this.trackers.has(conversationId)) return false;
     this.trackers.set(conversationId, new ChangeTracker());
     return true;
+  }
+
+  /**
+   * Tracks a conversation from `changeSeq` on (every change up to it is held already, e.g. loaded
+   * over HTTP after reading the conversation's changeSeq), replacing any mark it had.
+   */
+  follow(conversationId: number, changeSeq: number): void {
+    const tracker = new ChangeTracker();
+    tracker.advanceTo(changeSeq);
+    this.trackers.set(conversationId, tracker);
+  }
+
+  /** Stops tracking a conversation: it is not caught up any more, and its live changes open no hole. */
+  unfollow(conversationId: number): void {
+    this.trackers.delete(conversationId);
+    const timer = this.holeTimers.get(conversationId);
+    if (timer !== undefined) this.deps.clock.clearTimeout(timer);
+    this.holeTimers.delete(conversationId);
   }
 
   tracked(): number[] {
@@ -134,6 +157,11 @@ export class SyncEngine {
           if (ack.error.code === ErrorCode.Invalid) {
             // A mark ahead of the server's own (a restored database): start these afresh.
             for (const entry of chunk) {
+              if (this.deps.onRefusedMark === 'drop') {
+                this.unfollow(entry.conversationId);
+                this.deps.reset(entry.conversationId);
+                continue;
+              }
               this.trackers.set(entry.conversationId, new ChangeTracker());
               this.deps.reset(entry.conversationId);
               behind.push({ conversationId: entry.conversationId, changeSeq: 0 });
@@ -155,7 +183,7 @@ export class SyncEngine {
         }
       }
       pending = behind;
-      if (failed) {
+      if (failed && pending.length > 0) {
         failures += 1;
         if (failures > SYNC_FAILURES_MAX || !this.deps.isConnected()) return false;
         await delay(this.deps.clock, retryDelay(failures - 1, retryAfterMs, this.deps.retry));

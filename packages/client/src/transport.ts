@@ -109,7 +109,9 @@ export class Transport {
       options.auth.kind === 'cookie'
         ? // Node: the cookie goes in the WebSocket upgrade request, which needs no sticky sessions.
           { transports: ['websocket'], extraHeaders: { cookie: options.auth.cookie } }
-        : { withCredentials: true };
+        : // The browser: WebSocket first (one connection, held by one server process, so a plain
+          // non-sticky balancer serves it), long-polling only where WebSocket cannot get through.
+          { withCredentials: true, transports: ['websocket', 'polling'], tryAllTransports: true };
     this.socket = io(options.url, { ...common, ...byAuth });
     this.bind();
   }

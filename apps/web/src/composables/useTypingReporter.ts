@@ -1,7 +1,7 @@
 import { TYPING_REFRESH_MS } from '@parley/shared';
 import { watch } from 'vue';
-import { emitTyping } from '@/socket';
 import { useConnectionStore } from '@/stores/connection';
+import { useParleyClientStore } from '@/stores/parleyClient';
 
 /**
  * Tells the conversation that we are typing: typing:start when typing begins and again at most every
@@ -10,6 +10,8 @@ import { useConnectionStore } from '@/stores/connection';
  */
 export function useTypingReporter(conversationId: () => number, now: () => number = Date.now) {
   const connection = useConnectionStore();
+  const parley = useParleyClientStore();
+  const emitTyping = (id: number, typing: boolean) => parley.client?.typing(id, typing);
   let typingIn: number | null = null;
   let lastStart = 0;
 

@@ -1,10 +1,10 @@
 import { ErrorCode, type Ack, type Message, type Reaction } from '@parley/shared';
 import { defineStore } from 'pinia';
 import { errorKeyForCode } from '@/i18n/errors';
-import { emitDeleteMessage, emitEditMessage, emitReact } from '@/socket';
 import { useConnectionStore } from './connection';
 import { useConversationsStore } from './conversations';
 import { useMessagesStore } from './messages';
+import { useParleyClientStore } from './parleyClient';
 import { useSessionStore } from './session';
 import { useToastsStore } from './toasts';
 
@@ -48,6 +48,12 @@ export const useMessageActionsStore = defineStore('messageActions', () => {
   const session = useSessionStore();
   const toasts = useToastsStore();
   const connection = useConnectionStore();
+  const parley = useParleyClientStore();
+
+  const notSignedIn: Ack<Message> = {
+    ok: false,
+    error: { code: ErrorCode.Unauthenticated, message: 'signed out' },
+  };
 
   /** Not connected: says so and returns true, so the caller does not try. */
   function refusedOffline(): boolean {
@@ -57,8 +63,8 @@ export const useMessageActionsStore = defineStore('messageActions', () => {
   }
 
   function applied(ack: Ack<Message>): boolean {
+    // The client holds the changed message, and its message:changed reaches the messages store.
     if (ack.ok) {
-      messages.update(ack.data);
       conversations.applyUpdate(ack.data, session.user?.id ?? null);
       return true;
     }
@@ -70,12 +76,12 @@ export const useMessageActionsStore = defineStore('messageActions', () => {
 
   async function edit(conversationId: number, messageId: number, text: string): Promise<boolean> {
     if (refusedOffline()) return false;
-    return applied(await emitEditMessage({ conversationId, messageId, text }));
+    return applied((await parley.client?.edit({ conversationId, messageId, text })) ?? notSignedIn);
   }
 
   async function remove(conversationId: number, messageId: number): Promise<boolean> {
     if (refusedOffline()) return false;
-    return applied(await emitDeleteMessage({ conversationId, messageId }));
+    return applied((await parley.client?.delete({ conversationId, messageId })) ?? notSignedIn);
   }
 
   /** Sets the reaction if I have not made it, clears it if I have; shown at once, undone if refused. */
@@ -88,7 +94,7 @@ export const useMessageActionsStore = defineStore('messageActions', () => {
       ...current,
       reactions: withReaction(current.reactions, emoji, me, on),
     }));
-    const ok = applied(await emitReact({ conversationId, messageId, emoji, on }));
+    const ok = applied((await parley.client?.react({ conversationId, messageId, emoji, on })) ?? notSignedIn);
     if (!ok && original) messages.revertLocally(original);
     return ok;
   }

@@ -1,7 +1,7 @@
 import type { Presence, PresenceStatus, SetPresencePayload } from '@parley/shared';
 import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
-import { emitPresence } from '@/socket';
+import { useParleyClientStore } from './parleyClient';
 
 /**
  * Who is online, away or offline among the people we share a conversation with: the snapshot sent
@@ -9,6 +9,7 @@ import { emitPresence } from '@/socket';
  * batch updates it (the latest wins). Also this tab's own state, reported when it goes idle or comes back.
  */
 export const usePresenceStore = defineStore('presence', () => {
+  const parley = useParleyClientStore();
   const byUser = reactive(new Map<number, Presence>());
   const ownStatus = ref<SetPresencePayload['status']>('online');
 
@@ -49,12 +50,12 @@ export const usePresenceStore = defineStore('presence', () => {
   async function setOwnStatus(status: SetPresencePayload['status']): Promise<void> {
     if (ownStatus.value === status) return;
     ownStatus.value = status;
-    await emitPresence({ status });
+    await parley.client?.setPresence(status);
   }
 
   /** A new connection starts online on the server: say so again if this tab is idle. */
   async function reassertOwnStatus(): Promise<void> {
-    if (ownStatus.value === 'away') await emitPresence({ status: 'away' });
+    if (ownStatus.value === 'away') await parley.client?.setPresence('away');
   }
 
   function reset(): void {

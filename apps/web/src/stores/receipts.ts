@@ -1,9 +1,7 @@
 import type { Conversation, Member, Message, ReadState, Receipt } from '@parley/shared';
-import { createPositionReporter } from '@parley/client';
 import { defineStore } from 'pinia';
 import { reactive } from 'vue';
-import { emitDelivered, emitMarkRead } from '@/socket';
-import { useConversationsStore } from './conversations';
+import { useParleyClientStore } from './parleyClient';
 import { useSessionStore } from './session';
 
 /** What a direct conversation's ticks say about one of my messages. */
@@ -32,11 +30,12 @@ export function readersOf(
 }
 
 /**
- * Every member's delivered and read positions, from each Conversation's receipts and live
- * `receipt:update`s; and the reporting of our own positions to the server.
+ * Every member's delivered and read positions, from each Conversation's receipts and the client's
+ * `receipt` and `read` events; our own positions are reported through the client's reporter.
  */
 export const useReceiptsStore = defineStore('receipts', () => {
   const session = useSessionStore();
+  const parley = useParleyClientStore();
   const byConversation = reactive(new Map<number, Map<number, Receipt>>());
 
   /** Positions only move forward, whichever order updates arrive in. */
@@ -88,30 +87,15 @@ export const useReceiptsStore = defineStore('receipts', () => {
     applyOwn(state.conversationId, state.lastReadSeq, state.lastReadSeq);
   }
 
-  const delivered = createPositionReporter(async (payload) => {
-    const ack = await emitDelivered(payload);
-    if (ack.ok) apply(ack.data);
-    return ack.ok;
-  });
-
-  const read = createPositionReporter(async (payload) => {
-    const ack = await emitMarkRead(payload);
-    if (ack.ok) {
-      useConversationsStore().applyReadState(ack.data);
-      applyOwnRead(ack.data);
-    }
-    return ack.ok;
-  });
-
   /** Messages up to `seq` reached this device (throttled). */
   function reportDelivered(conversationId: number, seq: number): void {
     if ((get(conversationId, session.user?.id ?? 0)?.lastDeliveredSeq ?? 0) >= seq) return;
-    delivered.report(conversationId, seq);
+    parley.client?.markDelivered(conversationId, seq);
   }
 
   /** The user has seen messages up to `seq` (throttled). */
   function reportRead(conversationId: number, seq: number): void {
-    read.report(conversationId, seq);
+    parley.client?.markRead(conversationId, seq);
   }
 
   /**
@@ -120,14 +104,11 @@ export const useReceiptsStore = defineStore('receipts', () => {
    * tab right after reading does not leave the server behind what was seen.
    */
   function flushReports(): void {
-    delivered.flushAll();
-    read.flushAll();
+    parley.client?.flushReports();
   }
 
   function reset(): void {
     byConversation.clear();
-    delivered.reset();
-    read.reset();
   }
 
   return {

@@ -4,14 +4,13 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import MessageComposer from '@/components/message/MessageComposer.vue';
 import { i18n, setLocale } from '@/i18n';
 import { replyPreviewOf } from '@/lib/replyPreview';
-import { useMessagesStore } from '@/stores/messages';
-import { useOutboxStore } from '@/stores/outbox';
-import { makeMessage } from '../fixtures';
-
-vi.mock('@/socket', () => ({ emitTyping: vi.fn(async () => ({ ok: true, data: null })) }));
+import { useComposerDrafts } from '@/components/message/composerDrafts';
+import { useOutgoingStore } from '@/stores/outgoing';
+import { attachFakeClient, makeMessage } from '../fixtures';
 
 function mountComposer(conversationId = 1) {
-  const send = vi.spyOn(useOutboxStore(), 'send').mockResolvedValue('client-id');
+  attachFakeClient({ typing: vi.fn(async () => ({ ok: true as const, data: null })) });
+  const send = vi.spyOn(useOutgoingStore(), 'send').mockReturnValue('client-id');
   const wrapper = mount(MessageComposer, {
     props: { conversationId, recipientName: 'Bob Chen' },
     global: { plugins: [i18n] },
@@ -25,6 +24,7 @@ function mountComposer(conversationId = 1) {
 describe('the composer', () => {
   beforeEach(() => {
     setActivePinia(createPinia());
+    useComposerDrafts().reset();
     setLocale('en');
   });
 
@@ -68,9 +68,9 @@ describe('the composer', () => {
   });
 
   it('sends a reply with its quote, and Escape cancels the reply instead', async () => {
-    const messages = useMessagesStore();
+    const drafts = useComposerDrafts();
     const quoted = replyPreviewOf(makeMessage({ id: 7, seq: 3, conversationId: 1, text: 'the plan' }));
-    messages.replyDrafts.set(1, quoted);
+    drafts.replies.set(1, quoted);
     const { wrapper, textarea, send } = mountComposer();
     expect(wrapper.get('[data-testid="reply-preview"]').text()).toContain('the plan');
     await textarea.setValue('agreed');
@@ -78,7 +78,7 @@ describe('the composer', () => {
     expect(send).toHaveBeenCalledWith(1, 'agreed', quoted);
     expect(wrapper.find('[data-testid="reply-preview"]').exists()).toBe(false);
 
-    messages.replyDrafts.set(1, quoted);
+    drafts.replies.set(1, quoted);
     await wrapper.vm.$nextTick();
     await textarea.trigger('keydown', { key: 'Escape' });
     expect(wrapper.find('[data-testid="reply-preview"]').exists()).toBe(false);

@@ -3,11 +3,13 @@ import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { effectScope, ref } from 'vue';
 import { useTypingReporter } from '@/composables/useTypingReporter';
-import { emitTyping } from '@/socket';
 import { useConnectionStore } from '@/stores/connection';
+import { attachFakeClient } from '../fixtures';
 
-vi.mock('@/socket', () => ({ emitTyping: vi.fn(async () => ({ ok: true, data: null })) }));
-const typing = vi.mocked(emitTyping);
+const typing = vi.fn(async (_conversationId: number, _typing: boolean) => ({
+  ok: true as const,
+  data: null,
+}));
 
 describe('reporting that we type', () => {
   let now = 0;
@@ -15,6 +17,7 @@ describe('reporting that we type', () => {
   beforeEach(() => {
     setActivePinia(createPinia());
     typing.mockClear();
+    attachFakeClient({ typing });
     now = 1_000_000;
     scope = effectScope();
   });

@@ -1,18 +1,40 @@
-import { ErrorCode, type Ack, type Message, type ReactPayload } from '@parley/shared';
+import type { ParleyClient } from '@parley/client';
+import {
+  ErrorCode,
+  type Ack,
+  type DeleteMessagePayload,
+  type EditMessagePayload,
+  type Message,
+  type ReactPayload,
+} from '@parley/shared';
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { emitDeleteMessage, emitEditMessage, emitReact } from '@/socket';
 import { useConnectionStore } from '@/stores/connection';
 import { useMessageActionsStore, withReaction } from '@/stores/messageActions';
 import { useMessagesStore } from '@/stores/messages';
 import { useSessionStore } from '@/stores/session';
 import { useToastsStore } from '@/stores/toasts';
-import { alice, bob, historyServer } from '../fixtures';
+import { alice, attachIdleClient, bob, historyServer } from '../fixtures';
 
-vi.mock('@/socket', () => ({ emitReact: vi.fn(), emitEditMessage: vi.fn(), emitDeleteMessage: vi.fn() }));
-const react = vi.mocked(emitReact);
-const editMessage = vi.mocked(emitEditMessage);
-const deleteMessage = vi.mocked(emitDeleteMessage);
+// What the server answers; the client holds an accepted change as it does a real acknowledgement.
+const react = vi.fn<(payload: ReactPayload) => Promise<Ack<Message>>>();
+const editMessage = vi.fn<(payload: EditMessagePayload) => Promise<Ack<Message>>>();
+const deleteMessage = vi.fn<(payload: DeleteMessagePayload) => Promise<Ack<Message>>>();
+
+function clientAnsweringWithMocks(): ParleyClient {
+  const client = attachIdleClient();
+  const held =
+    <P>(answer: (payload: P) => Promise<Ack<Message>>) =>
+    async (payload: P) => {
+      const ack = await answer(payload);
+      if (ack.ok) client.hold([ack.data]);
+      return ack;
+    };
+  client.react = held(react);
+  client.edit = held(editMessage);
+  client.delete = held(deleteMessage);
+  return client;
+}
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -49,6 +71,7 @@ describe('reactions', () => {
       useSessionStore().user = alice;
       useConnectionStore().setConnected();
       react.mockReset();
+      clientAnsweringWithMocks();
       server = historyServer(1);
       server.change({ ...server.message(1), reactions: [{ emoji: '❤️', userIds: [bob.id, alice.id] }] });
       await useMessagesStore().loadInitial(1);
@@ -108,6 +131,7 @@ describe('while offline', () => {
     react.mockReset();
     editMessage.mockReset();
     deleteMessage.mockReset();
+    clientAnsweringWithMocks();
     server = historyServer(1);
     await useMessagesStore().loadInitial(1);
   });

@@ -1,9 +1,19 @@
+import type { ParleyClient } from '@parley/client';
 import type { Message } from '@parley/shared';
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useConversationsStore } from '@/stores/conversations';
 import { useMessagesStore } from '@/stores/messages';
-import { alice, bob, historyServer, makeConversation, makeMessage, summaryOf } from '../fixtures';
+import { useSessionStore } from '@/stores/session';
+import {
+  alice,
+  attachIdleClient,
+  bob,
+  historyServer,
+  makeConversation,
+  makeMessage,
+  summaryOf,
+} from '../fixtures';
 
 const CONVERSATION = 1;
 
@@ -11,22 +21,23 @@ function seqs(store: ReturnType<typeof useMessagesStore>, conversationId = CONVE
   return store.timeline(conversationId).map((message) => message.seq);
 }
 
-function outgoing(clientMsgId: string, text = 'hi') {
-  return {
-    conversationId: CONVERSATION,
-    clientMsgId,
-    sender: summaryOf(alice),
-    text,
-    replyTo: null,
-    createdAt: '2026-01-02T12:00:00.000Z',
-    state: 'sending' as const,
-    errorCode: null,
-  };
+let client: ParleyClient;
+
+/** A copy of a message reaching the client (live, caught up or paged in: the window treats them alike). */
+function receive(message: Message): void {
+  client.hold([message]);
 }
 
 describe('messages store', () => {
-  beforeEach(() => setActivePinia(createPinia()));
-  afterEach(() => vi.unstubAllGlobals());
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    useSessionStore().user = alice;
+    client = attachIdleClient();
+  });
+  afterEach(() => {
+    client.stop();
+    vi.unstubAllGlobals();
+  });
 
   it('loads the newest page, then prepends older history before the oldest seq', async () => {
     const server = historyServer(6, { pageSize: 3 });
@@ -48,15 +59,15 @@ describe('messages store', () => {
     expect(server.requests).toHaveLength(2);
   });
 
-  it('ignores a message:new it already holds, by id or by clientMsgId', async () => {
+  it('ignores a copy of a message it already holds', async () => {
     historyServer(2);
     const store = useMessagesStore();
     await store.loadInitial(CONVERSATION);
     const held = store.findBySeq(CONVERSATION, 2)!;
 
-    expect(store.receive({ ...held })).toBe(false);
-    expect(store.receive(makeMessage({ seq: 3, id: 3 }))).toBe(true);
-    expect(store.receive(makeMessage({ seq: 3, id: 3, text: 'a second broadcast of seq 3' }))).toBe(false);
+    receive({ ...held });
+    receive(makeMessage({ seq: 3, id: 3 }));
+    receive(makeMessage({ seq: 3, id: 3, text: 'a second broadcast of seq 3' }));
 
     expect(seqs(store)).toEqual([1, 2, 3]);
     expect(store.findBySeq(CONVERSATION, 3)?.text).toBe('message 3');
@@ -68,11 +79,11 @@ describe('messages store', () => {
     await store.loadInitial(CONVERSATION);
     const original = store.findBySeq(CONVERSATION, 1)!;
 
-    store.update({ ...original, text: 'edited', editedAt: '2026-01-02T11:00:00.000Z', changeSeq: 3 });
+    receive({ ...original, text: 'edited', editedAt: '2026-01-02T11:00:00.000Z', changeSeq: 3 });
     expect(store.findBySeq(CONVERSATION, 1)).toMatchObject({ text: 'edited', changeSeq: 3 });
 
-    store.update({ ...original, text: 'stale', changeSeq: 2 });
-    store.update({ ...original, text: 'same change again', changeSeq: 3 });
+    receive({ ...original, text: 'stale', changeSeq: 2 });
+    receive({ ...original, text: 'same change again', changeSeq: 3 });
     expect(store.findBySeq(CONVERSATION, 1)?.text).toBe('edited');
   });
 
@@ -80,21 +91,17 @@ describe('messages store', () => {
     historyServer(1);
     const store = useMessagesStore();
     await store.loadInitial(CONVERSATION);
-    store.addOutgoing(outgoing('00000000-0000-4000-8000-00000000000a'));
+    const { clientMsgId } = client.send(CONVERSATION, 'hi');
     const keyBefore = store.timeline(CONVERSATION)[1]?.key;
     expect(store.timeline(CONVERSATION).map((message) => [message.seq, message.state])).toEqual([
       [1, 'sent'],
       [null, 'sending'],
     ]);
 
-    store.receive(
-      makeMessage({
-        seq: 2,
-        clientMsgId: '00000000-0000-4000-8000-00000000000a',
-        sender: summaryOf(alice),
-        text: 'hi',
-      }),
-    );
+    const stored = makeMessage({ seq: 2, clientMsgId, sender: summaryOf(alice), text: 'hi' });
+    // The server has it (its message:new): the outbox entry is sent, and the copy is held.
+    client.outbox.settle(stored);
+    receive(stored);
 
     const timeline = store.timeline(CONVERSATION);
     expect(timeline.map((message) => [message.seq, message.state])).toEqual([
@@ -108,10 +115,8 @@ describe('messages store', () => {
     historyServer(0);
     const store = useMessagesStore();
     await store.loadInitial(CONVERSATION);
-    store.addOutgoing(outgoing('00000000-0000-4000-8000-00000000000b'));
-    store.receive(
-      makeMessage({ seq: 1, clientMsgId: '00000000-0000-4000-8000-00000000000b', sender: summaryOf(bob) }),
-    );
+    const { clientMsgId } = client.send(CONVERSATION, 'hi');
+    receive(makeMessage({ seq: 1, clientMsgId, sender: summaryOf(bob) }));
     expect(store.timeline(CONVERSATION).map((message) => message.state)).toEqual(['sent', 'sending']);
   });
 
@@ -121,7 +126,7 @@ describe('messages store', () => {
     await store.loadInitial(CONVERSATION);
 
     server.total = 5;
-    store.receive(server.message(5));
+    receive(server.message(5));
 
     await vi.waitFor(() => expect(seqs(store)).toEqual([1, 2, 3, 4, 5]));
     expect(server.requests.at(-1)?.url).toBe('/api/conversations/1/messages?after=2&limit=100');
@@ -133,8 +138,8 @@ describe('messages store', () => {
     const loading = store.loadInitial(CONVERSATION);
 
     server.total = 4;
-    store.receive(server.message(4));
-    store.update({ ...server.message(2), text: 'edited while loading', changeSeq: 10 });
+    receive(server.message(4));
+    receive({ ...server.message(2), text: 'edited while loading', changeSeq: 10 });
     await loading;
 
     expect(seqs(store)).toEqual([1, 2, 3, 4]);
@@ -155,7 +160,7 @@ describe('messages store', () => {
 
     // Live messages do not join a window of old history…
     server.total = 301;
-    store.receive(server.message(301));
+    receive(server.message(301));
     expect(store.findBySeq(CONVERSATION, 301)).toBeUndefined();
 
     // …but paging down to the end re-attaches it, with what arrived meanwhile.
@@ -169,8 +174,8 @@ describe('messages store', () => {
     const store = useMessagesStore();
     await store.loadInitial(CONVERSATION);
     const quoted = makeMessage({ seq: 1, id: 1, text: 'original' });
-    store.receive(quoted);
-    store.receive(
+    receive(quoted);
+    receive(
       makeMessage({
         seq: 2,
         id: 2,
@@ -178,40 +183,40 @@ describe('messages store', () => {
       }),
     );
 
-    store.update({ ...quoted, text: '', deletedAt: '2026-01-02T12:00:00.000Z', changeSeq: 5 });
+    receive({ ...quoted, text: '', deletedAt: '2026-01-02T12:00:00.000Z', changeSeq: 5 });
 
     expect(store.findBySeq(CONVERSATION, 2)?.replyTo).toMatchObject({ excerpt: '', deleted: true });
   });
 
   it('does not keep pushed messages of a conversation it has not loaded', () => {
     const store = useMessagesStore();
-    store.receive(makeMessage({ seq: 1, conversationId: 9 }));
+    receive(makeMessage({ seq: 1, conversationId: 9 }));
     expect(store.timeline(9)).toEqual([]);
   });
 
-  it('starts catch-up from the conversation’s changeSeq read before its first page', async () => {
+  it('follows the conversation from the changeSeq read before its first page', async () => {
     useConversationsStore().upsert(makeConversation({ id: CONVERSATION, changeSeq: 42, lastSeq: 2 }));
     historyServer(2);
     const store = useMessagesStore();
     await store.loadInitial(CONVERSATION);
-    expect(store.watermark(CONVERSATION)).toBe(42);
+    expect(client.sync.tracked()).toEqual([CONVERSATION]);
+    expect(client.sync.mark(CONVERSATION)).toBe(42);
   });
 
-  it('does not move the catch-up position past a change it missed', async () => {
-    useConversationsStore().upsert(makeConversation({ id: CONVERSATION, changeSeq: 2, lastSeq: 2 }));
-    historyServer(2);
+  it('shows a reaction at once and takes it back when refused, unless a newer copy came meanwhile', async () => {
+    historyServer(1);
     const store = useMessagesStore();
     await store.loadInitial(CONVERSATION);
+    const original = store.findBySeq(CONVERSATION, 1)!;
+    const reacted = (message: Message) => ({ ...message, reactions: [{ emoji: '👍', userIds: [alice.id] }] });
 
-    const edited = (seq: number, changeSeq: number): Message => ({
-      ...makeMessage({ seq, id: seq }),
-      text: `edit ${changeSeq}`,
-      changeSeq,
-    });
-    store.update(edited(1, 3));
-    store.update(edited(2, 5)); // change 4 never arrived
-    expect(store.watermark(CONVERSATION)).toBe(3);
-    store.update(edited(1, 4));
-    expect(store.watermark(CONVERSATION)).toBe(5);
+    store.patchLocally(CONVERSATION, original.id, reacted);
+    expect(store.findBySeq(CONVERSATION, 1)?.reactions).toHaveLength(1);
+    store.revertLocally(original);
+    expect(store.findBySeq(CONVERSATION, 1)?.reactions).toEqual([]);
+
+    store.patchLocally(CONVERSATION, original.id, reacted);
+    receive({ ...original, text: 'edited meanwhile', changeSeq: original.changeSeq + 5 });
+    expect(store.findBySeq(CONVERSATION, 1)).toMatchObject({ text: 'edited meanwhile', reactions: [] });
   });
 });

@@ -1,17 +1,17 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { emitPresence } from '@/socket';
 import { usePresenceStore } from '@/stores/presence';
+import { attachFakeClient } from '../fixtures';
 
-vi.mock('@/socket', () => ({ emitPresence: vi.fn(async () => ({ ok: true, data: null })) }));
-const emit = vi.mocked(emitPresence);
+const setPresence = vi.fn(async (_status: 'online' | 'away') => ({ ok: true as const, data: null }));
 
 const seen = '2026-01-02T10:00:00.000Z';
 
 describe('presence store', () => {
   beforeEach(() => {
     setActivePinia(createPinia());
-    emit.mockClear();
+    setPresence.mockClear();
+    attachFakeClient({ setPresence });
   });
 
   it('takes the snapshot after connecting, then applies batches, the latest winning', () => {
@@ -51,15 +51,15 @@ describe('presence store', () => {
     await store.setOwnStatus('away');
     await store.setOwnStatus('away');
     await store.setOwnStatus('online');
-    expect(emit.mock.calls).toEqual([[{ status: 'away' }], [{ status: 'online' }]]);
+    expect(setPresence.mock.calls).toEqual([['away'], ['online']]);
   });
 
   it('says again that it is away on a new connection, which starts online', async () => {
     const store = usePresenceStore();
     await store.reassertOwnStatus();
-    expect(emit).not.toHaveBeenCalled();
+    expect(setPresence).not.toHaveBeenCalled();
     await store.setOwnStatus('away');
     await store.reassertOwnStatus();
-    expect(emit.mock.calls).toEqual([[{ status: 'away' }], [{ status: 'away' }]]);
+    expect(setPresence.mock.calls).toEqual([['away'], ['away']]);
   });
 });

@@ -1,14 +1,12 @@
 import type { Member } from '@parley/shared';
 import { createPinia, setActivePinia } from 'pinia';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { emitDelivered } from '@/socket';
-import { REPORT_INTERVAL_MS } from '@parley/client';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { readersOf, tickFor, useReceiptsStore } from '@/stores/receipts';
 import { useSessionStore } from '@/stores/session';
-import { alice, bob, makeConversation, makeMessage, summaryOf } from '../fixtures';
+import { alice, attachFakeClient, bob, makeConversation, makeMessage, summaryOf } from '../fixtures';
 
-vi.mock('@/socket', () => ({ emitDelivered: vi.fn(), emitMarkRead: vi.fn() }));
-const delivered = vi.mocked(emitDelivered);
+const markDelivered = vi.fn<(conversationId: number, seq: number) => void>();
+const flushReports = vi.fn<() => void>();
 
 const carol: Member = { id: 3, username: 'carol', displayName: 'Carol Diaz', role: 'member' };
 const dave: Member = { id: 4, username: 'dave', displayName: 'Dave Kim', role: 'member' };
@@ -51,13 +49,10 @@ describe('receipts store', () => {
   beforeEach(() => {
     setActivePinia(createPinia());
     useSessionStore().user = alice;
-    delivered.mockReset();
-    delivered.mockImplementation(async (payload) => ({
-      ok: true,
-      data: { ...payload, userId: alice.id, lastDeliveredSeq: payload.seq, lastReadSeq: 0 },
-    }));
+    markDelivered.mockReset();
+    flushReports.mockReset();
+    attachFakeClient({ markDelivered, flushReports });
   });
-  afterEach(() => vi.useRealTimers());
 
   it('starts from each conversation’s receipts and moves positions forward only', () => {
     const store = useReceiptsStore();
@@ -84,33 +79,19 @@ describe('receipts store', () => {
     expect(store.get(1, alice.id)).toMatchObject({ lastDeliveredSeq: 12, lastReadSeq: 12 });
   });
 
-  it('reports delivery at most once per interval, with the highest seq received', async () => {
-    vi.useFakeTimers();
+  it('reports delivery through the client (which throttles it), not for what is known delivered', () => {
     const store = useReceiptsStore();
+    store.reportDelivered(1, 5);
+    expect(markDelivered.mock.calls).toEqual([[1, 5]]);
 
-    store.reportDelivered(1, 3);
+    store.apply({ conversationId: 1, userId: alice.id, lastDeliveredSeq: 5, lastReadSeq: 0 });
     store.reportDelivered(1, 4);
     store.reportDelivered(1, 5);
-    expect(delivered).not.toHaveBeenCalled();
-
-    await vi.advanceTimersByTimeAsync(REPORT_INTERVAL_MS);
-    expect(delivered.mock.calls.map(([payload]) => payload)).toEqual([{ conversationId: 1, seq: 5 }]);
-    expect(store.get(1, alice.id)?.lastDeliveredSeq).toBe(5);
-
-    store.reportDelivered(1, 4);
-    await vi.advanceTimersByTimeAsync(REPORT_INTERVAL_MS);
-    expect(delivered).toHaveBeenCalledTimes(1);
+    expect(markDelivered).toHaveBeenCalledTimes(1);
   });
 
-  it('sends every waiting position at once when asked to flush (the page is being hidden)', async () => {
-    vi.useFakeTimers();
-    const store = useReceiptsStore();
-    for (const conversationId of [1, 2, 3, 4, 5]) store.reportDelivered(conversationId, 7);
-
-    store.flushReports();
-
-    expect(delivered.mock.calls.map(([payload]) => payload.conversationId)).toEqual([1, 2, 3, 4, 5]);
-    await vi.advanceTimersByTimeAsync(REPORT_INTERVAL_MS);
-    expect(delivered).toHaveBeenCalledTimes(5);
+  it('asks the client to send every waiting position at once (the page is being hidden)', () => {
+    useReceiptsStore().flushReports();
+    expect(flushReports).toHaveBeenCalledTimes(1);
   });
 });

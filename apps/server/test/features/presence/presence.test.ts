@@ -18,9 +18,8 @@ import {
 import { TEST_DATABASE_SERVER_URL } from '../../helpers/database.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 
-/** Short batches keep the tests fast; waits below are a few windows long. */
+/** Short batches keep the tests fast. */
 const BATCH_MS = 100;
-const QUIET_MS = BATCH_MS * 3;
 /** Many sign-ups from one address: not what the registration limit is about here. */
 const TEST_ENV = { PRESENCE_BATCH_MS: String(BATCH_MS), AUTH_RATE_LIMIT_PER_IP: '10000' };
 
@@ -58,6 +57,42 @@ async function waitForStatus(
   return updates.flat().find((update) => update.userId === userId && update.status === status)!;
 }
 
+/** A contact of the watcher, online, whose own changes serve as barriers. */
+interface Barrier {
+  user: TestUser;
+  tab: ClientSocket;
+}
+
+/**
+ * Changes the barrier contact's status and waits until the watcher hears it. Presence changes are
+ * announced in windows, in order: once the barrier's change is heard, any change made before it
+ * (acknowledged, or recorded before this call) has been announced too, so its absence is real.
+ */
+async function presenceBarrier(updates: Presence[][], barrier: Barrier): Promise<void> {
+  const heard = statusesOf(updates, barrier.user.id);
+  const next = heard.at(-1) === 'away' ? 'online' : 'away';
+  okData(await barrier.tab.emitWithAck('presence:set', { status: next }));
+  await waitUntil(
+    () => statusesOf(updates, barrier.user.id).length > heard.length,
+    5_000,
+    'the presence barrier',
+  );
+}
+
+/**
+ * Closes a socket and waits until its server has taken it out (its disconnect handlers, which
+ * record the tab as closed, run as it is removed).
+ */
+async function closedOnServer(t: TestServer, socket: ClientSocket): Promise<void> {
+  const id = socket.id!;
+  socket.close();
+  await waitUntil(() => !t.server.io.of('/').sockets.has(id), 5_000, 'the server to drop the socket');
+}
+
+/** How many presence:changes events since `from` told about this user. */
+const eventsAbout = (updates: Presence[][], userId: number, from = 0) =>
+  updates.slice(from).filter((batch) => batch.some((update) => update.userId === userId)).length;
+
 describe('presence and typing', () => {
   let t: TestServer;
   const ownSockets = new Set<ClientSocket>();
@@ -70,19 +105,27 @@ describe('presence and typing', () => {
   });
   afterAll(async () => t.close());
 
-  /** Alice, who watches, and contacts sharing one group with her. */
+  /**
+   * Alice, who watches, and contacts sharing one group with her; with them one more contact, online,
+   * for barriers (see presenceBarrier).
+   */
   async function watcherWithContacts(count: number) {
     const alice = await t.signUp();
     const contacts: TestUser[] = [];
     for (let i = 0; i < count; i += 1) contacts.push(await t.signUp());
+    const barrierUser = await t.signUp();
     // Alice is connected first and hears the group's introduction, so no introduction can reach her
     // later, in the middle of a test.
     const { socket: aliceSocket, updates } = await watch(t.url, alice.cookie);
     ownSockets.add(aliceSocket);
-    const group = await createGroup(t, alice, contacts);
+    const group = await createGroup(t, alice, [...contacts, barrierUser]);
     for (const contact of contacts) await waitForStatus(updates, contact.id, 'offline');
+    const barrierTab = await t.connectSocket(barrierUser.cookie);
+    ownSockets.add(barrierTab);
+    await waitForStatus(updates, barrierUser.id, 'online');
     updates.length = 0;
-    return { alice, contacts, group, aliceSocket, updates };
+    const barrier: Barrier = { user: barrierUser, tab: barrierTab };
+    return { alice, contacts, group, aliceSocket, updates, barrier };
   }
 
   it('sends a newly connected socket the presence of everyone it shares a conversation with', async () => {
@@ -104,12 +147,13 @@ describe('presence and typing', () => {
   });
 
   it('introduces the members of a new conversation to each other, already connected ones included', async () => {
-    const [alice, bob] = [await t.signUp(), await t.signUp()];
-    const { socket: aliceSocket, updates } = await watch(t.url, alice.cookie);
-    ownSockets.add(aliceSocket);
-    await t.connectSocket(bob.cookie);
+    const { alice, updates, barrier } = await watcherWithContacts(0);
+    const bob = await t.signUp();
+    // Bob's snapshot comes once his coming online is recorded.
+    const bobTab = await watch(t.url, bob.cookie);
+    ownSockets.add(bobTab.socket);
     // Strangers so far: Bob coming online told Alice nothing.
-    await sleep(QUIET_MS);
+    await presenceBarrier(updates, barrier);
     expect(statusesOf(updates, bob.id)).toEqual([]);
 
     await createGroup(t, alice, [bob]);
@@ -132,13 +176,13 @@ describe('presence and typing', () => {
   });
 
   it('keeps a user with two tabs online until both close, then says offline with lastSeenAt', async () => {
-    const { alice, contacts, updates } = await watcherWithContacts(1);
+    const { alice, contacts, updates, barrier } = await watcherWithContacts(1);
     const bob = contacts[0]!;
     const [tab1, tab2] = [await t.connectSocket(bob.cookie), await t.connectSocket(bob.cookie)];
     await waitForStatus(updates, bob.id, 'online');
 
-    tab1.close();
-    await sleep(QUIET_MS);
+    await closedOnServer(t, tab1);
+    await presenceBarrier(updates, barrier);
     expect(statusesOf(updates, bob.id)).toEqual(['online']);
 
     const closedAt = Date.now();
@@ -155,13 +199,13 @@ describe('presence and typing', () => {
   });
 
   it('is away only while every tab is away, and online again as soon as one tab is active', async () => {
-    const { contacts, updates } = await watcherWithContacts(1);
+    const { contacts, updates, barrier } = await watcherWithContacts(1);
     const bob = contacts[0]!;
     const [tab1, tab2] = [await t.connectSocket(bob.cookie), await t.connectSocket(bob.cookie)];
     await waitForStatus(updates, bob.id, 'online');
 
     expect(await tab1.emitWithAck('presence:set', { status: 'away' })).toEqual({ ok: true, data: null });
-    await sleep(QUIET_MS);
+    await presenceBarrier(updates, barrier);
     expect(statusesOf(updates, bob.id)).toEqual(['online']);
 
     okData(await tab2.emitWithAck('presence:set', { status: 'away' }));
@@ -173,7 +217,7 @@ describe('presence and typing', () => {
   });
 
   it('sends several rapid changes of one user within a window as one update with where they ended', async () => {
-    const { contacts, updates } = await watcherWithContacts(1);
+    const { contacts, updates, barrier } = await watcherWithContacts(1);
     const bob = contacts[0]!;
     const tab = await t.connectSocket(bob.cookie);
     await waitForStatus(updates, bob.id, 'online');
@@ -184,13 +228,13 @@ describe('presence and typing', () => {
     );
     for (const ack of await Promise.all(changes)) expect(ack.ok).toBe(true);
     await waitForStatus(updates, bob.id, 'away');
-    await sleep(QUIET_MS);
-    expect(updates.length - eventsBefore).toBe(1);
+    await presenceBarrier(updates, barrier);
+    expect(eventsAbout(updates, bob.id, eventsBefore)).toBe(1);
     expect(statusesOf(updates, bob.id)).toEqual(['online', 'away']);
   });
 
   it('announces nothing when a change is undone within the window', async () => {
-    const { contacts, updates } = await watcherWithContacts(1);
+    const { contacts, updates, barrier } = await watcherWithContacts(1);
     const bob = contacts[0]!;
     const tab = await t.connectSocket(bob.cookie);
     await waitForStatus(updates, bob.id, 'online');
@@ -198,12 +242,12 @@ describe('presence and typing', () => {
       tab.emitWithAck('presence:set', { status: 'away' }),
       tab.emitWithAck('presence:set', { status: 'online' }),
     ]);
-    await sleep(QUIET_MS);
+    await presenceBarrier(updates, barrier);
     expect(statusesOf(updates, bob.id)).toEqual(['online']);
   });
 
   it('gathers changes of several users within a window into one event', async () => {
-    const { contacts, updates } = await watcherWithContacts(3);
+    const { contacts, updates, barrier } = await watcherWithContacts(3);
     const tabs = await Promise.all(contacts.map((contact) => t.connectSocket(contact.cookie)));
     for (const contact of contacts) await waitForStatus(updates, contact.id, 'online');
     const eventsBefore = updates.length;
@@ -214,11 +258,14 @@ describe('presence and typing', () => {
       5_000,
       'all away',
     );
-    await sleep(QUIET_MS);
-    expect(updates.length - eventsBefore).toBe(1);
+    await presenceBarrier(updates, barrier);
+    const told = updates
+      .slice(eventsBefore)
+      .filter((batch) => contacts.some((contact) => batch.some((update) => update.userId === contact.id)));
+    expect(told).toHaveLength(1);
     expect(
-      updates
-        .at(-1)!
+      told[0]!
+        .filter((update) => update.userId !== barrier.user.id)
         .map((update) => update.userId)
         .sort(),
     ).toEqual(contacts.map((contact) => contact.id).sort());
@@ -272,20 +319,17 @@ describe('presence and typing', () => {
 
   it('tells only people who share a conversation with the user', async () => {
     const { contacts } = await watcherWithContacts(1);
-    const stranger = await t.signUp();
-    const strangerSocket = await t.connectSocket(stranger.cookie);
-    const overheard = collectEvents(strangerSocket, 'presence:changes');
-    await sleep(QUIET_MS);
-    overheard.length = 0;
+    // The stranger watches too, with contacts of their own (one of them the barrier), none of Bob's.
+    const stranger = await watcherWithContacts(0);
     const tab = await t.connectSocket(contacts[0]!.cookie);
     okData(await tab.emitWithAck('presence:set', { status: 'away' }));
-    tab.close();
-    await sleep(QUIET_MS);
-    expect(statusesOf(overheard, contacts[0]!.id)).toEqual([]);
+    await closedOnServer(t, tab);
+    await presenceBarrier(stranger.updates, stranger.barrier);
+    expect(statusesOf(stranger.updates, contacts[0]!.id)).toEqual([]);
   });
 
   it('refuses a malformed presence:set with request/invalid and changes nothing', async () => {
-    const { contacts, updates } = await watcherWithContacts(1);
+    const { contacts, updates, barrier } = await watcherWithContacts(1);
     const tab = await t.connectSocket(contacts[0]!.cookie);
     await waitForStatus(updates, contacts[0]!.id, 'online');
     for (const payload of [
@@ -300,7 +344,7 @@ describe('presence and typing', () => {
       const ack = await tab.emitWithAck('presence:set', payload as never);
       expect(ackCode(ack), JSON.stringify(payload)).toBe(ErrorCode.Invalid);
     }
-    await sleep(QUIET_MS);
+    await presenceBarrier(updates, barrier);
     expect(statusesOf(updates, contacts[0]!.id)).toEqual(['online']);
     expect(tab.connected).toBe(true);
   });
@@ -313,7 +357,7 @@ describe('presence and typing', () => {
       await t.signUp(),
     ];
     const group = await createGroup(t, alice, [bob, carol]);
-    await createGroup(t, alice, [dave], 'Elsewhere');
+    const elsewhere = await createGroup(t, alice, [dave], 'Elsewhere');
     const [aliceTab, aliceOtherTab, bobSocket, carolSocket, daveSocket] = await Promise.all(
       [alice, alice, bob, carol, dave].map((user) => t.connectSocket(user.cookie)),
     );
@@ -335,16 +379,23 @@ describe('presence and typing', () => {
     okData(await aliceTab!.emitWithAck('typing:stop', { conversationId: group.id }));
     expect(await bobHearsStop).toEqual({ ...started, typing: false });
 
-    await sleep(100);
-    expect(typerHeard).toEqual([]);
-    expect(otherTabHeard).toEqual([]);
-    expect(daveHeard).toEqual([]);
+    // Barriers: Bob typing in the group reaches Alice's tabs, Alice typing elsewhere reaches Dave,
+    // each after anything sent to them before.
+    const bobTyping = { conversationId: group.id, userId: bob.id, typing: true };
+    okData(await bobSocket!.emitWithAck('typing:start', { conversationId: group.id }));
+    await waitUntil(() => typerHeard.length > 0 && otherTabHeard.length > 0, 5_000, "Bob's typing");
+    okData(await aliceTab!.emitWithAck('typing:start', { conversationId: elsewhere.id }));
+    await waitUntil(() => daveHeard.length > 0, 5_000, "Alice's typing elsewhere");
+    expect(typerHeard).toEqual([bobTyping]);
+    expect(otherTabHeard).toEqual([bobTyping]);
+    expect(daveHeard).toEqual([{ conversationId: elsewhere.id, userId: alice.id, typing: true }]);
   });
 
   it('refuses typing in a conversation one is not a member of, or that does not exist, alike', async () => {
     const [alice, bob, mallory] = [await t.signUp(), await t.signUp(), await t.signUp()];
     const group = await createGroup(t, alice, [bob]);
-    const [bobSocket, mallorySocket] = [
+    const [aliceSocket, bobSocket, mallorySocket] = [
+      await t.connectSocket(alice.cookie),
       await t.connectSocket(bob.cookie),
       await t.connectSocket(mallory.cookie),
     ];
@@ -357,8 +408,10 @@ describe('presence and typing', () => {
         ErrorCode.ConversationNotFound,
       );
     }
-    await sleep(100);
-    expect(bobHeard).toEqual([]);
+    // The barrier: Alice's typing reaches Bob after anything sent to him before.
+    okData(await aliceSocket.emitWithAck('typing:start', { conversationId: group.id }));
+    await waitUntil(() => bobHeard.length > 0, 5_000, "Alice's typing");
+    expect(bobHeard).toEqual([{ conversationId: group.id, userId: alice.id, typing: true }]);
   });
 
   it.each<[string, unknown]>([
@@ -386,17 +439,20 @@ describe('presence across server processes sharing Redis', () => {
   it('keeps a user with one tab on each process online until both close, and sees them back on either', async () => {
     const second = await startSecondProcess(t);
     try {
-      const [alice, bob] = [await t.signUp(), await t.signUp()];
-      await createGroup(t, alice, [bob]);
+      const [alice, bob, carol] = [await t.signUp(), await t.signUp(), await t.signUp()];
+      await createGroup(t, alice, [bob, carol]);
       const { socket: aliceSocket, updates } = await watch(t.url, alice.cookie);
+      // Carol, on the first process with Alice, is the barrier.
+      const carolTab = await t.connectSocket(carol.cookie);
+      await waitForStatus(updates, carol.id, 'online');
 
       const bobHere = await t.connectSocket(bob.cookie);
       await waitForStatus(updates, bob.id, 'online');
-      const bobThere = await second.connectSocket(bob.cookie);
-      await sleep(QUIET_MS);
+      // His snapshot comes once the second process has recorded his tab there.
+      const bobThere = (await watch(second.url, bob.cookie)).socket;
 
-      bobHere.close();
-      await sleep(QUIET_MS);
+      await closedOnServer(t, bobHere);
+      await presenceBarrier(updates, { user: carol, tab: carolTab });
       expect(statusesOf(updates, bob.id)).not.toContain('offline');
 
       bobThere.close();

@@ -1,0 +1,1 @@
+export { IndexedDbOutboxStorage, type IndexedDbOutboxStorageOptions } from './idb-storage.js';

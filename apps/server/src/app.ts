@@ -30,6 +30,7 @@ import { createInvitesService } from './features/groups/invites.service.js';
 import { createMembersQuery } from './features/groups/members.query.js';
 import healthRoutes from './features/health/health.routes.js';
 import { createMessagesRepository } from './features/messages/messages.repository.js';
+import { createMessagePoster } from './features/messages/message-poster.js';
 import messagesRoutes from './features/messages/messages.routes.js';
 import { createMessagesService } from './features/messages/messages.service.js';
 import { createSendBatcher } from './features/messages/send-batcher.js';
@@ -39,7 +40,7 @@ import presenceSocket from './features/presence/presence.socket.js';
 import { RedisPresenceStore } from './features/presence/presence.store.js';
 import usersRoutes from './features/users/users.routes.js';
 import { createSendQueue } from './lib/send-queue.js';
-import { socketBudgets } from './lib/socket-budgets.js';
+import { createUserBudgets, socketBudgets } from './lib/socket-budgets.js';
 import type { SocketHandlerOptions } from './lib/socket-handler.js';
 import bearerAuth from './plugins/bearer-auth.js';
 import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.js';
@@ -168,7 +169,8 @@ const app: FastifyPluginAsync<AppOptions> = async (
     leaseRefreshMs: 20_000,
   });
 
-  const budgets = socketBudgets(fastify.createLimiter, config.socketRateLimit);
+  const userBudgets = createUserBudgets(fastify.createLimiter, config.socketRateLimit);
+  const budgets = socketBudgets(userBudgets);
   const handlerOptions: SocketHandlerOptions = {
     log: fastify.log,
     // The session first: a socket whose session is over spends no budget and reaches no handler.
@@ -235,12 +237,12 @@ const app: FastifyPluginAsync<AppOptions> = async (
     tokens: botTokens,
     users: adminUsers,
   });
-  await fastify.register(messagesRoutes, { messages });
-  await fastify.register(messagesSocket, {
+  const sendQueue = createSendQueue(config.sendQueue);
+  await fastify.register(messagesRoutes, {
     messages,
-    handlerOptions,
-    sendQueue: createSendQueue(config.sendQueue),
+    post: createMessagePoster({ messages, io: fastify.io, queue: sendQueue, budget: userBudgets.messages }),
   });
+  await fastify.register(messagesSocket, { messages, handlerOptions, sendQueue });
   await fastify.register(presenceSocket, { presence, conversations, handlerOptions });
   await fastify.register(webApp, { root: config.webDistDir ?? DEFAULT_WEB_DIST });
 };

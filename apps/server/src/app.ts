@@ -10,7 +10,11 @@ import { createSiteService } from './features/admin/site.service.js';
 import { createUsageQuery } from './features/admin/usage.query.js';
 import { createAdminUsersService } from './features/admin/users.service.js';
 import authRoutes from './features/auth/auth.routes.js';
+import { createBotCounts } from './features/bots/bot-counts.js';
 import { createBotTokens } from './features/bots/bot-tokens.js';
+import { createBotWebhooksService } from './features/bots/bot-webhooks.service.js';
+import { createBullDeliveryQueue, createDatabaseDeliveryQueue } from './features/bots/delivery-queue.js';
+import { createWebhookDeliverer, type WebhookDeliverer } from './features/bots/webhook-deliverer.js';
 import botsAdminRoutes from './features/bots/bots.admin.routes.js';
 import { createBotsService } from './features/bots/bots.service.js';
 import { createAuthService } from './features/auth/auth.service.js';
@@ -130,10 +134,15 @@ const app: FastifyPluginAsync<AppOptions> = async (
   );
   // Before the store pool closes (onClose hooks run in reverse order): store what is waiting.
   fastify.addHook('onClose', () => sendBatcher.drain());
+  // Bots hear of every message after it is stored (counts, webhooks); the deliverer needs the
+  // message poster, made below from this service, so it is bound once both exist.
+  let webhookDeliverer: WebhookDeliverer | null = null;
   const messages = createMessagesService({
     repository: messagesRepository,
     conversations,
     store: sendBatcher.submit,
+    afterSend: (message, replay) => webhookDeliverer?.afterSend(message, replay),
+    isReplay: sendBatcher.isReplay,
   });
   const isActiveUser = async (userId: number) =>
     (await fastify.prisma.user.count({ where: { id: userId, deactivatedAt: null } })) > 0;
@@ -231,17 +240,43 @@ const app: FastifyPluginAsync<AppOptions> = async (
     usage: createUsageQuery(fastify.prisma, clock),
     audit,
   });
+  const botCounts = createBotCounts(fastify.prisma, clock);
+  const deliveryQueue = config.redis
+    ? createBullDeliveryQueue({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, log: fastify.log })
+    : createDatabaseDeliveryQueue(fastify.prisma, {
+        pollMs: config.webhooks.pollMs,
+        timeoutMs: config.webhooks.timeoutMs,
+        log: fastify.log,
+      });
+  webhookDeliverer = createWebhookDeliverer({
+    prisma: fastify.prisma,
+    queue: deliveryQueue,
+    counts: botCounts,
+    post: (userId, payload) => postMessage(userId, payload),
+    config: config.webhooks,
+    log: fastify.log,
+    clock,
+  });
+  const deliverer = webhookDeliverer;
+  fastify.addHook('onReady', async () => deliveryQueue.start(deliverer.attempt));
+  // Before the database closes (onClose hooks run in reverse order): running attempts finish first.
+  fastify.addHook('onClose', () => deliveryQueue.close());
   await fastify.register(botsAdminRoutes, {
     prisma: fastify.prisma,
     bots: createBotsService(fastify.prisma),
     tokens: botTokens,
+    webhooks: createBotWebhooksService(fastify.prisma, deliverer),
+    counts: botCounts,
     users: adminUsers,
   });
   const sendQueue = createSendQueue(config.sendQueue);
-  await fastify.register(messagesRoutes, {
+  const postMessage = createMessagePoster({
     messages,
-    post: createMessagePoster({ messages, io: fastify.io, queue: sendQueue, budget: userBudgets.messages }),
+    io: fastify.io,
+    queue: sendQueue,
+    budget: userBudgets.messages,
   });
+  await fastify.register(messagesRoutes, { messages, post: postMessage });
   await fastify.register(messagesSocket, { messages, handlerOptions, sendQueue });
   await fastify.register(presenceSocket, { presence, conversations, handlerOptions });
   await fastify.register(webApp, { root: config.webDistDir ?? DEFAULT_WEB_DIST });

@@ -32,12 +32,20 @@ export interface MessagesServiceDeps {
    * Told of every message `send` answers with (a retry's too), after the store and without being
    * waited for: bots' counts and webhooks (features/bots). It must not throw; it cannot delay a send.
    */
-  afterSend?: (message: Message) => void;
+  afterSend?: (message: Message, replay: boolean) => void;
+  /** Whether `store` answered with a message stored by an earlier attempt (send-batcher.ts). */
+  isReplay?: (message: Message) => boolean;
 }
 
 export type MessagesService = ReturnType<typeof createMessagesService>;
 
-export function createMessagesService({ repository, conversations, store, afterSend }: MessagesServiceDeps) {
+export function createMessagesService({
+  repository,
+  conversations,
+  store,
+  afterSend,
+  isReplay = () => false,
+}: MessagesServiceDeps) {
   async function findTarget(conversationId: number, messageId: number) {
     const target = await repository.findInConversation(conversationId, messageId);
     if (!target) throw new AppError(ErrorCode.MessageNotFound, 'No such message in this conversation');
@@ -80,7 +88,7 @@ export function createMessagesService({ repository, conversations, store, afterS
         text: payload.text,
         replyToId: payload.replyToId ?? null,
       });
-      afterSend?.(message);
+      afterSend?.(message, isReplay(message));
       return message;
     },
 

@@ -263,7 +263,7 @@ const app: FastifyPluginAsync<AppOptions> = async (
   fastify.addHook('onClose', () => deliveryQueue.close());
   await fastify.register(botsAdminRoutes, {
     prisma: fastify.prisma,
-    bots: createBotsService(fastify.prisma),
+    bots: createBotsService(fastify.prisma, deliverer.botCreated),
     tokens: botTokens,
     webhooks: createBotWebhooksService(fastify.prisma, deliverer),
     counts: botCounts,

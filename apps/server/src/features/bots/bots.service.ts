@@ -39,7 +39,11 @@ const NO_PASSWORD = '!';
 export type BotsService = ReturnType<typeof createBotsService>;
 
 /** Bot accounts as the site console makes and changes them; every change writes an audit row. */
-export function createBotsService(prisma: PrismaClient) {
+export function createBotsService(
+  prisma: PrismaClient,
+  /** Told after a bot is made (the webhook deliverer starts looking at messages). */
+  onCreated: () => void = () => undefined,
+) {
   async function ownerId(tx: Prisma.TransactionClient, username: string): Promise<number> {
     const owner = await tx.user.findUnique({ where: { username }, select: { id: true, kind: true } });
     if (!owner || owner.kind !== 'person') {
@@ -91,6 +95,7 @@ export function createBotsService(prisma: PrismaClient) {
           });
           return user.id;
         });
+        onCreated();
         return await find(botId);
       } catch (error) {
         if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {

@@ -57,6 +57,9 @@ function mentions(text: string, username: string): boolean {
 
 export type WebhookDeliverer = ReturnType<typeof createWebhookDeliverer>;
 
+/** While a site has no bots, how often (ms) a process asks again whether one was made elsewhere. */
+const NO_BOTS_RECHECK_MS = 5_000;
+
 /**
  * Bots hear of messages: counts (received, replies) and webhook deliveries. `afterSend` is the
  * messages service's hook: it queues and returns, never delaying a send; delivering happens in the
@@ -72,7 +75,22 @@ export function createWebhookDeliverer({
   log,
   clock = () => new Date(),
 }: WebhookDelivererDeps) {
+  // Bots are never deleted (only deactivated), so once one exists this stays true. Until then a
+  // message costs no query: a site without bots pays one lookup per NO_BOTS_RECHECK_MS per process.
+  let botsExist = false;
+  let checkedAt = Number.NEGATIVE_INFINITY;
+
+  async function mayHaveBots(): Promise<boolean> {
+    if (botsExist) return true;
+    const now = Date.now();
+    if (now - checkedAt < NO_BOTS_RECHECK_MS) return false;
+    checkedAt = now;
+    botsExist = (await prisma.bot.findFirst({ select: { userId: true } })) !== null;
+    return botsExist;
+  }
+
   async function botsHearing(message: Message, replay: boolean): Promise<void> {
+    if (!(await mayHaveBots())) return;
     const rows = await prisma.$queryRaw<BotMemberRow[]>`
       SELECT u.id AS botId, u.username, u.displayName, c.kind AS conversationKind,
              w.id AS webhookId, w.events
@@ -267,6 +285,11 @@ export function createWebhookDeliverer({
           .increment(message.sender.id, BotMetric.RepliesSent)
           .catch((error: unknown) => log.error({ err: error }, 'bot reply count not recorded'));
       }
+    },
+
+    /** A bot was made in this process: messages are looked at from now on (see mayHaveBots). */
+    botCreated(): void {
+      botsExist = true;
     },
 
     /** Queues a delivery again from now (the console's "redeliver"), whatever its state. */

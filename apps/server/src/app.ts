@@ -10,6 +10,13 @@ import { createSiteService } from './features/admin/site.service.js';
 import { createUsageQuery } from './features/admin/usage.query.js';
 import { createAdminUsersService } from './features/admin/users.service.js';
 import authRoutes from './features/auth/auth.routes.js';
+import { createBotCounts } from './features/bots/bot-counts.js';
+import { createBotTokens } from './features/bots/bot-tokens.js';
+import { createBotWebhooksService } from './features/bots/bot-webhooks.service.js';
+import { createBullDeliveryQueue, createDatabaseDeliveryQueue } from './features/bots/delivery-queue.js';
+import { createWebhookDeliverer, type WebhookDeliverer } from './features/bots/webhook-deliverer.js';
+import botsAdminRoutes from './features/bots/bots.admin.routes.js';
+import { createBotsService } from './features/bots/bots.service.js';
 import { createAuthService } from './features/auth/auth.service.js';
 import authSocket from './features/auth/auth.socket.js';
 import { createDeviceCookies } from './features/auth/device-cookies.js';
@@ -27,6 +34,7 @@ import { createInvitesService } from './features/groups/invites.service.js';
 import { createMembersQuery } from './features/groups/members.query.js';
 import healthRoutes from './features/health/health.routes.js';
 import { createMessagesRepository } from './features/messages/messages.repository.js';
+import { createMessagePoster } from './features/messages/message-poster.js';
 import messagesRoutes from './features/messages/messages.routes.js';
 import { createMessagesService } from './features/messages/messages.service.js';
 import { createSendBatcher } from './features/messages/send-batcher.js';
@@ -36,8 +44,9 @@ import presenceSocket from './features/presence/presence.socket.js';
 import { RedisPresenceStore } from './features/presence/presence.store.js';
 import usersRoutes from './features/users/users.routes.js';
 import { createSendQueue } from './lib/send-queue.js';
-import { socketBudgets } from './lib/socket-budgets.js';
+import { createUserBudgets, socketBudgets } from './lib/socket-budgets.js';
 import type { SocketHandlerOptions } from './lib/socket-handler.js';
+import bearerAuth from './plugins/bearer-auth.js';
 import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.js';
 import prisma from './plugins/prisma.js';
 import storePool from './plugins/store-pool.js';
@@ -92,7 +101,18 @@ const app: FastifyPluginAsync<AppOptions> = async (
     ttlMs: config.sessionTtlMs,
     redisKeyPrefix: config.redis?.keyPrefix ?? 'parley:',
   });
-  await fastify.register(socketIo, { allowedOrigins: config.allowedOrigins, redis: config.redis });
+  // Bot tokens are read with the database only; revoking one ends its sockets (session-sockets.ts).
+  const botTokens = createBotTokens({
+    prisma: fastify.prisma,
+    sockets: { endSession: (sessionId, code) => sessionSockets.endSession(sessionId, code) },
+    clock,
+  });
+  await fastify.register(bearerAuth, { authenticate: botTokens.authenticate });
+  await fastify.register(socketIo, {
+    allowedOrigins: config.allowedOrigins,
+    redis: config.redis,
+    authenticateBearer: botTokens.authenticate,
+  });
 
   const conversationsRepository = createConversationsRepository(fastify.prisma);
   const positionBatcher = createPositionBatcher(fastify.storePool, {
@@ -114,16 +134,24 @@ const app: FastifyPluginAsync<AppOptions> = async (
   );
   // Before the store pool closes (onClose hooks run in reverse order): store what is waiting.
   fastify.addHook('onClose', () => sendBatcher.drain());
+  // Bots hear of every message after it is stored (counts, webhooks); the deliverer needs the
+  // message poster, made below from this service, so it is bound once both exist.
+  let webhookDeliverer: WebhookDeliverer | null = null;
   const messages = createMessagesService({
     repository: messagesRepository,
     conversations,
     store: sendBatcher.submit,
+    afterSend: (message, replay) => webhookDeliverer?.afterSend(message, replay),
+    isReplay: sendBatcher.isReplay,
   });
   const isActiveUser = async (userId: number) =>
     (await fastify.prisma.user.count({ where: { id: userId, deactivatedAt: null } })) > 0;
   const sessionSockets = createSessionSockets({
     io: fastify.io,
-    currentSession: (sessionId) => fastify.sessions.current(sessionId),
+    currentSession: (sessionId) =>
+      botTokens.isTokenSession(sessionId)
+        ? botTokens.current(sessionId)
+        : fastify.sessions.current(sessionId),
     isActiveUser,
     recheckMs: sessionRecheckMs,
     log: fastify.log,
@@ -150,7 +178,8 @@ const app: FastifyPluginAsync<AppOptions> = async (
     leaseRefreshMs: 20_000,
   });
 
-  const budgets = socketBudgets(fastify.createLimiter, config.socketRateLimit);
+  const userBudgets = createUserBudgets(fastify.createLimiter, config.socketRateLimit);
+  const budgets = socketBudgets(userBudgets);
   const handlerOptions: SocketHandlerOptions = {
     log: fastify.log,
     // The session first: a socket whose session is over spends no budget and reaches no handler.
@@ -190,15 +219,16 @@ const app: FastifyPluginAsync<AppOptions> = async (
     notify: notifyGroup,
   });
   const audit = createAuditReader(fastify.prisma);
+  const adminUsers = createAdminUsersService({
+    prisma: fastify.prisma,
+    hasher,
+    sessions: fastify.sessions.store,
+    sockets: sessionSockets,
+    deactivate: auth.deactivate,
+  });
   await fastify.register(adminRoutes, {
     prisma: fastify.prisma,
-    users: createAdminUsersService({
-      prisma: fastify.prisma,
-      hasher,
-      sessions: fastify.sessions.store,
-      sockets: sessionSockets,
-      deactivate: auth.deactivate,
-    }),
+    users: adminUsers,
     groups: createAdminGroupsService({
       prisma: fastify.prisma,
       io: fastify.io,
@@ -210,12 +240,44 @@ const app: FastifyPluginAsync<AppOptions> = async (
     usage: createUsageQuery(fastify.prisma, clock),
     audit,
   });
-  await fastify.register(messagesRoutes, { messages });
-  await fastify.register(messagesSocket, {
-    messages,
-    handlerOptions,
-    sendQueue: createSendQueue(config.sendQueue),
+  const botCounts = createBotCounts(fastify.prisma, clock);
+  const deliveryQueue = config.redis
+    ? createBullDeliveryQueue({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, log: fastify.log })
+    : createDatabaseDeliveryQueue(fastify.prisma, {
+        pollMs: config.webhooks.pollMs,
+        timeoutMs: config.webhooks.timeoutMs,
+        log: fastify.log,
+      });
+  webhookDeliverer = createWebhookDeliverer({
+    prisma: fastify.prisma,
+    queue: deliveryQueue,
+    counts: botCounts,
+    post: (userId, payload) => postMessage(userId, payload),
+    config: config.webhooks,
+    log: fastify.log,
+    clock,
   });
+  const deliverer = webhookDeliverer;
+  fastify.addHook('onReady', async () => deliveryQueue.start(deliverer.attempt));
+  // Before the database closes (onClose hooks run in reverse order): running attempts finish first.
+  fastify.addHook('onClose', () => deliveryQueue.close());
+  await fastify.register(botsAdminRoutes, {
+    prisma: fastify.prisma,
+    bots: createBotsService(fastify.prisma, deliverer.botCreated),
+    tokens: botTokens,
+    webhooks: createBotWebhooksService(fastify.prisma, deliverer),
+    counts: botCounts,
+    users: adminUsers,
+  });
+  const sendQueue = createSendQueue(config.sendQueue);
+  const postMessage = createMessagePoster({
+    messages,
+    io: fastify.io,
+    queue: sendQueue,
+    budget: userBudgets.messages,
+  });
+  await fastify.register(messagesRoutes, { messages, post: postMessage });
+  await fastify.register(messagesSocket, { messages, handlerOptions, sendQueue });
   await fastify.register(presenceSocket, { presence, conversations, handlerOptions });
   await fastify.register(webApp, { root: config.webDistDir ?? DEFAULT_WEB_DIST });
 };

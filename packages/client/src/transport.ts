@@ -70,6 +70,8 @@ export interface TransportOptions {
 const FINAL_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.Unauthenticated,
   ErrorCode.AccountDeactivated,
+  ErrorCode.InvalidToken,
+  ErrorCode.TokenRevoked,
   ErrorCode.OriginNotAllowed,
 ]);
 
@@ -105,13 +107,17 @@ export class Transport {
       // Each client its own connection, even to a URL another client in this process uses.
       forceNew: true,
     };
+    const { auth } = options;
     const byAuth: Partial<ManagerOptions & SocketOptions> =
-      options.auth.kind === 'cookie'
+      auth.kind === 'cookie'
         ? // Node: the cookie goes in the WebSocket upgrade request, which needs no sticky sessions.
-          { transports: ['websocket'], extraHeaders: { cookie: options.auth.cookie } }
-        : // The browser: WebSocket first (one connection, held by one server process, so a plain
-          // non-sticky balancer serves it), long-polling only where WebSocket cannot get through.
-          { withCredentials: true, transports: ['websocket', 'polling'], tryAllTransports: true };
+          { transports: ['websocket'], extraHeaders: { cookie: auth.cookie } }
+        : auth.kind === 'bearer'
+          ? // The handshake's auth payload: browsers cannot set headers on a WebSocket.
+            { transports: ['websocket'], auth: { token: auth.token } }
+          : // The browser: WebSocket first (one connection, held by one server process, so a plain
+            // non-sticky balancer serves it), long-polling only where WebSocket cannot get through.
+            { withCredentials: true, transports: ['websocket', 'polling'], tryAllTransports: true };
     this.socket = io(options.url, { ...common, ...byAuth });
     this.bind();
   }

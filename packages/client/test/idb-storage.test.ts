@@ -57,7 +57,7 @@ describe('the IndexedDB outbox storage', () => {
       {
         id: 5,
         seq: 4,
-        sender: { id: 2, username: 'bob', displayName: 'Bob' },
+        sender: { id: 2, username: 'bob', displayName: 'Bob', kind: 'person' as const },
         excerpt: 'hi',
         deleted: false,
       },
@@ -67,7 +67,7 @@ describe('the IndexedDB outbox storage', () => {
     expect((await storage.load())[0]?.replyTo).toEqual({
       id: 5,
       seq: 4,
-      sender: { id: 2, username: 'bob', displayName: 'Bob' },
+      sender: { id: 2, username: 'bob', displayName: 'Bob', kind: 'person' },
       excerpt: 'hi',
       deleted: false,
     });

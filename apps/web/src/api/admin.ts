@@ -1,4 +1,24 @@
 import {
+  botCountsSchema,
+  botListSchema,
+  botResponseSchema,
+  botTokenListSchema,
+  botTokenSchema,
+  botWebhookListSchema,
+  createdBotTokenSchema,
+  createdBotWebhookSchema,
+  webhookDeliveryListSchema,
+  webhookDeliverySchema,
+  type Bot,
+  type BotCounts,
+  type BotToken,
+  type BotWebhook,
+  type CreateBotBody,
+  type CreateBotWebhookBody,
+  type CreatedBotToken,
+  type CreatedBotWebhook,
+  type UpdateBotBody,
+  type WebhookDelivery,
   adminGroupDetailSchema,
   adminGroupPageSchema,
   adminGroupResponseSchema,
@@ -21,6 +41,7 @@ import {
   type Usage,
   type UserRole,
 } from '@parley/shared';
+import { z } from 'zod';
 import { request } from './http';
 
 // The site console's calls (/api/admin/*, docs/protocol.md "Site administration"). The server refuses
@@ -99,4 +120,71 @@ export interface AuditFilter {
 
 export function fetchAudit(filter: AuditFilter, cursor?: number): Promise<AuditPage> {
   return request('GET', '/api/admin/audit', auditPageSchema, { query: { ...filter, cursor } });
+}
+
+// Bots (docs/bots.md): accounts, tokens, webhooks, deliveries and counts.
+
+export async function fetchBots(): Promise<Bot[]> {
+  return (await request('GET', '/api/admin/bots', botListSchema)).bots;
+}
+
+export async function createBot(body: CreateBotBody): Promise<Bot> {
+  return (await request('POST', '/api/admin/bots', botResponseSchema, { body })).bot;
+}
+
+export async function updateBot(id: number, body: UpdateBotBody): Promise<Bot> {
+  return (await request('PATCH', `/api/admin/bots/${id}`, botResponseSchema, { body })).bot;
+}
+
+export async function setBotActive(id: number, active: boolean): Promise<Bot> {
+  const action = active ? 'reactivate' : 'deactivate';
+  return (await request('POST', `/api/admin/bots/${id}/${action}`, botResponseSchema)).bot;
+}
+
+export async function fetchBotTokens(id: number): Promise<BotToken[]> {
+  return (await request('GET', `/api/admin/bots/${id}/tokens`, botTokenListSchema)).tokens;
+}
+
+export function createBotToken(id: number, label: string): Promise<CreatedBotToken> {
+  return request('POST', `/api/admin/bots/${id}/tokens`, createdBotTokenSchema, { body: { label } });
+}
+
+export async function revokeBotToken(id: number, tokenId: number): Promise<BotToken> {
+  return (
+    await request(
+      'POST',
+      `/api/admin/bots/${id}/tokens/${tokenId}/revoke`,
+      z.object({ token: botTokenSchema }),
+    )
+  ).token;
+}
+
+export async function fetchBotWebhooks(id: number): Promise<BotWebhook[]> {
+  return (await request('GET', `/api/admin/bots/${id}/webhooks`, botWebhookListSchema)).webhooks;
+}
+
+export function createBotWebhook(id: number, body: CreateBotWebhookBody): Promise<CreatedBotWebhook> {
+  return request('POST', `/api/admin/bots/${id}/webhooks`, createdBotWebhookSchema, { body });
+}
+
+export function deleteBotWebhook(id: number, webhookId: number): Promise<void> {
+  return request('DELETE', `/api/admin/bots/${id}/webhooks/${webhookId}`, null);
+}
+
+export async function fetchBotDeliveries(id: number): Promise<WebhookDelivery[]> {
+  return (await request('GET', `/api/admin/bots/${id}/deliveries`, webhookDeliveryListSchema)).deliveries;
+}
+
+export async function redeliver(id: number, deliveryId: string): Promise<WebhookDelivery> {
+  return (
+    await request(
+      'POST',
+      `/api/admin/bots/${id}/deliveries/${deliveryId}/redeliver`,
+      z.object({ delivery: webhookDeliverySchema }),
+    )
+  ).delivery;
+}
+
+export function fetchBotCounts(id: number): Promise<BotCounts> {
+  return request('GET', `/api/admin/bots/${id}/counts`, botCountsSchema);
 }

@@ -46,9 +46,15 @@ export function useConversationDisplay() {
     return { keypath: null, text, name: '' };
   }
 
+  /** Whether a direct conversation is with a bot (its title gets the bot badge). */
+  function withBot(conversation: Conversation): boolean {
+    if (conversation.kind !== 'direct') return false;
+    return conversation.members.some((member) => member.id !== session.user?.id && member.kind === 'bot');
+  }
+
   function memberCount(conversation: Conversation): string {
     return t('conversation.memberCount', conversation.members.length);
   }
 
-  return { title, preview, memberCount };
+  return { title, preview, memberCount, withBot };
 }

@@ -56,7 +56,12 @@ export const useOutgoingStore = defineStore('outgoing', () => {
     list.push({
       conversationId: entry.conversationId,
       clientMsgId: entry.clientMsgId,
-      sender: { id: sender.id, username: sender.username, displayName: sender.displayName },
+      sender: {
+        id: sender.id,
+        username: sender.username,
+        displayName: sender.displayName,
+        kind: sender.kind,
+      },
       text: entry.text,
       replyTo: entry.replyTo,
       createdAt: entry.createdAt,

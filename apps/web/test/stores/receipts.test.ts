@@ -8,8 +8,8 @@ import { alice, attachFakeClient, bob, makeConversation, makeMessage, summaryOf 
 const markDelivered = vi.fn<(conversationId: number, seq: number) => void>();
 const flushReports = vi.fn<() => void>();
 
-const carol: Member = { id: 3, username: 'carol', displayName: 'Carol Diaz', role: 'member' };
-const dave: Member = { id: 4, username: 'dave', displayName: 'Dave Kim', role: 'member' };
+const carol: Member = { id: 3, username: 'carol', displayName: 'Carol Diaz', kind: 'person', role: 'member' };
+const dave: Member = { id: 4, username: 'dave', displayName: 'Dave Kim', kind: 'person', role: 'member' };
 const members: Member[] = [
   { ...summaryOf(alice), role: 'owner' },
   { ...summaryOf(bob), role: 'member' },

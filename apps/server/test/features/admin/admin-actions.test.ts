@@ -168,7 +168,12 @@ describe('site console actions', () => {
     const archivedMessage = nextEvent(socket, 'message:new');
     const archivedState = nextEvent(socket, 'conversation:updated');
     expect(httpCode(await call('POST', `/api/admin/groups/${group.id}/archive`))).toBe('ok');
-    const actor = { id: admin.id, username: admin.username, displayName: expect.any(String) };
+    const actor = {
+      id: admin.id,
+      username: admin.username,
+      displayName: expect.any(String),
+      kind: 'person' as const,
+    };
     expect(await archivedMessage).toMatchObject({
       conversationId: group.id,
       seq: before.seq + 1,

@@ -47,7 +47,7 @@ describe('group membership', () => {
     });
     expect((await renamed).system).toEqual({
       kind: 'settings_changed',
-      actor: { id: owner.id, username: owner.username, displayName: expect.any(String) },
+      actor: { id: owner.id, username: owner.username, displayName: expect.any(String), kind: 'person' },
       changes: { name: { from: 'Before', to: 'After' }, announcement: { from: null, to: 'Be kind' } },
     });
     expect(await updated).toMatchObject({ conversationId: groupId, name: 'After', announcement: 'Be kind' });

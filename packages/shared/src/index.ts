@@ -11,3 +11,4 @@ export * from './schemas/conversations.js';
 export * from './schemas/groups.js';
 export * from './schemas/presence.js';
 export * from './schemas/admin.js';
+export * from './schemas/companions.js';

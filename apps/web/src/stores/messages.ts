@@ -1,4 +1,12 @@
-import type { Message, Reaction, ReplyPreview, SyncResult, SystemEvent, UserSummary } from '@parley/shared';
+import type {
+  Message,
+  MessageGeneration,
+  Reaction,
+  ReplyPreview,
+  SyncResult,
+  SystemEvent,
+  UserSummary,
+} from '@parley/shared';
 import { ChangeTracker } from '@parley/client';
 import { defineStore } from 'pinia';
 import { markRaw, reactive } from 'vue';
@@ -50,6 +58,8 @@ export interface TimelineMessage {
   system: SystemEvent | null;
   replyTo: ReplyPreview | null;
   reactions: Reaction[];
+  /** A companion's reply still streaming in, or one it could not write (with a retry). */
+  generation: MessageGeneration | null;
   state: DeliveryState;
   errorCode: string | null;
 }
@@ -108,6 +118,7 @@ export function toTimeline(message: Message): TimelineMessage {
     system: message.system,
     replyTo: message.replyTo,
     reactions: message.reactions,
+    generation: message.generation,
     state: 'sent',
     errorCode: null,
   };
@@ -125,6 +136,7 @@ function outgoingToTimeline(message: OutgoingMessage): TimelineMessage {
     removedByAdmin: false,
     system: null,
     reactions: [],
+    generation: null,
   };
 }
 

@@ -1,7 +1,12 @@
 import type { Message } from '@parley/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { companionChat } from '../../helpers/companions.js';
-import { gate, startScriptedModel, type ScriptedModel, type ScriptedReply } from '../../helpers/scripted-model.js';
+import {
+  gate,
+  startScriptedModel,
+  type ScriptedModel,
+  type ScriptedReply,
+} from '../../helpers/scripted-model.js';
 import {
   collectEvents,
   messageBarrier,

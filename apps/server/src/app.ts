@@ -10,6 +10,9 @@ import { createSiteService } from './features/admin/site.service.js';
 import { createUsageQuery } from './features/admin/usage.query.js';
 import { createAdminUsersService } from './features/admin/users.service.js';
 import authRoutes from './features/auth/auth.routes.js';
+import { createBotTokens } from './features/bots/bot-tokens.js';
+import botsAdminRoutes from './features/bots/bots.admin.routes.js';
+import { createBotsService } from './features/bots/bots.service.js';
 import { createAuthService } from './features/auth/auth.service.js';
 import authSocket from './features/auth/auth.socket.js';
 import { createDeviceCookies } from './features/auth/device-cookies.js';
@@ -44,6 +47,7 @@ import { rooms } from './plugins/socket-io.js';
 import { createSendQueue } from './lib/send-queue.js';
 import { socketBudgets } from './lib/socket-budgets.js';
 import type { SocketHandlerOptions } from './lib/socket-handler.js';
+import bearerAuth from './plugins/bearer-auth.js';
 import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.js';
 import prisma from './plugins/prisma.js';
 import storePool from './plugins/store-pool.js';
@@ -98,7 +102,18 @@ const app: FastifyPluginAsync<AppOptions> = async (
     ttlMs: config.sessionTtlMs,
     redisKeyPrefix: config.redis?.keyPrefix ?? 'parley:',
   });
-  await fastify.register(socketIo, { allowedOrigins: config.allowedOrigins, redis: config.redis });
+  // Bot tokens are read with the database only; revoking one ends its sockets (session-sockets.ts).
+  const botTokens = createBotTokens({
+    prisma: fastify.prisma,
+    sockets: { endSession: (sessionId, code) => sessionSockets.endSession(sessionId, code) },
+    clock,
+  });
+  await fastify.register(bearerAuth, { authenticate: botTokens.authenticate });
+  await fastify.register(socketIo, {
+    allowedOrigins: config.allowedOrigins,
+    redis: config.redis,
+    authenticateBearer: botTokens.authenticate,
+  });
 
   const conversationsRepository = createConversationsRepository(fastify.prisma);
   const positionBatcher = createPositionBatcher(fastify.storePool, {
@@ -129,7 +144,10 @@ const app: FastifyPluginAsync<AppOptions> = async (
     (await fastify.prisma.user.count({ where: { id: userId, deactivatedAt: null } })) > 0;
   const sessionSockets = createSessionSockets({
     io: fastify.io,
-    currentSession: (sessionId) => fastify.sessions.current(sessionId),
+    currentSession: (sessionId) =>
+      botTokens.isTokenSession(sessionId)
+        ? botTokens.current(sessionId)
+        : fastify.sessions.current(sessionId),
     isActiveUser,
     recheckMs: sessionRecheckMs,
     log: fastify.log,
@@ -196,15 +214,16 @@ const app: FastifyPluginAsync<AppOptions> = async (
     notify: notifyGroup,
   });
   const audit = createAuditReader(fastify.prisma);
+  const adminUsers = createAdminUsersService({
+    prisma: fastify.prisma,
+    hasher,
+    sessions: fastify.sessions.store,
+    sockets: sessionSockets,
+    deactivate: auth.deactivate,
+  });
   await fastify.register(adminRoutes, {
     prisma: fastify.prisma,
-    users: createAdminUsersService({
-      prisma: fastify.prisma,
-      hasher,
-      sessions: fastify.sessions.store,
-      sockets: sessionSockets,
-      deactivate: auth.deactivate,
-    }),
+    users: adminUsers,
     groups: createAdminGroupsService({
       prisma: fastify.prisma,
       io: fastify.io,
@@ -215,6 +234,12 @@ const app: FastifyPluginAsync<AppOptions> = async (
     site,
     usage: createUsageQuery(fastify.prisma, clock),
     audit,
+  });
+  await fastify.register(botsAdminRoutes, {
+    prisma: fastify.prisma,
+    bots: createBotsService(fastify.prisma),
+    tokens: botTokens,
+    users: adminUsers,
   });
   const companionsRepository = createCompanionsRepository(fastify.prisma);
   const companionsConfig = config.companions;
@@ -232,7 +257,7 @@ const app: FastifyPluginAsync<AppOptions> = async (
       points: companionsConfig.repliesPerHour,
       durationSeconds: 3_600,
     }),
-    count: async () => {},
+    count: (botId, metric) => companionsRepository.count(botId, metric, clock?.() ?? new Date()),
     log: fastify.log,
     clock,
   });

@@ -5,13 +5,14 @@ export const alice: CurrentUser = {
   id: 1,
   username: 'alice',
   displayName: 'Alice Martin',
+  kind: 'person',
   role: 'user',
   createdAt: '2026-01-01T00:00:00.000Z',
 };
-export const bob: UserSummary = { id: 2, username: 'bob', displayName: 'Bob Chen' };
+export const bob: UserSummary = { id: 2, username: 'bob', displayName: 'Bob Chen', kind: 'person' };
 
 export function summaryOf(user: UserSummary): UserSummary {
-  return { id: user.id, username: user.username, displayName: user.displayName };
+  return { id: user.id, username: user.username, displayName: user.displayName, kind: user.kind };
 }
 
 let nextId = 1000;

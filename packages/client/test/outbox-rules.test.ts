@@ -17,7 +17,7 @@ function stored(payload: SendMessagePayload, seq: number): Message {
     seq,
     changeSeq: seq,
     clientMsgId: payload.clientMsgId,
-    sender: { id: 1, username: 'ada', displayName: 'Ada' },
+    sender: { id: 1, username: 'ada', displayName: 'Ada', kind: 'person' },
     type: 'text',
     text: payload.text,
     createdAt: new Date().toISOString(),

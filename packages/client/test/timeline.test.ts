@@ -9,7 +9,7 @@ function message(seq: number, changeSeq = seq, patch: Partial<Message> = {}): Me
     seq,
     changeSeq,
     clientMsgId: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
-    sender: { id: 7, username: 'ada', displayName: 'Ada' },
+    sender: { id: 7, username: 'ada', displayName: 'Ada', kind: 'person' },
     type: 'text',
     text: `message ${seq}`,
     createdAt: '2026-01-01T00:00:00.000Z',

@@ -31,6 +31,15 @@ export const ErrorCode = {
   Unauthenticated: 'auth/unauthenticated',
   /** The account was deactivated by an admin: login and handshake refuse it. */
   AccountDeactivated: 'auth/deactivated',
+  /** Password login as a bot account (HTTP 401): bots sign in with a token (docs/bots.md). */
+  BotPasswordLogin: 'auth/bot_password_login',
+  /**
+   * An `Authorization: Bearer` token (HTTP 401, or the socket handshake's connect_error) that is
+   * malformed or that no bot has (features/bots/bot-tokens.ts).
+   */
+  InvalidToken: 'auth/invalid_token',
+  /** A bot token a site admin revoked (HTTP 401, connect_error, or `session:ended` on a connected bot). */
+  TokenRevoked: 'auth/token_revoked',
   /**
    * Socket handshake (connect_error) or state-changing HTTP request (POST, PUT, PATCH, DELETE; HTTP 403)
    * from an Origin outside ALLOWED_ORIGINS, or from a browser that says it is cross-origin.
@@ -111,6 +120,11 @@ export const ErrorCode = {
    * is read from the database on every request, so a demotion takes effect at once. Nothing changed.
    */
   AdminOnly: 'admin/forbidden',
+  /**
+   * A console route naming a bot, bot token, webhook or delivery that does not exist, or a user
+   * route (password reset, role) naming a bot (HTTP 404).
+   */
+  BotNotFound: 'bot/not_found',
   /** Demoting or deactivating the last active site admin (HTTP 409): a site always keeps one. */
   LastAdmin: 'admin/last_admin',
   /**

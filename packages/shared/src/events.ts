@@ -83,9 +83,12 @@ export const clientEventContract = {
   'presence:set': { payload: setPresencePayloadSchema, ack: z.null() },
 } as const satisfies Record<string, { payload: ZodType; ack: ZodType }>;
 
-/** Why a socket's session ended: `auth/unauthenticated` (expired, logged out) or `auth/deactivated`. */
+/**
+ * Why a socket's session ended: `auth/unauthenticated` (expired, logged out), `auth/deactivated`, or,
+ * for a bot connected with a token, `auth/token_revoked`.
+ */
 export const sessionEndedSchema = z.object({
-  code: z.enum([ErrorCode.Unauthenticated, ErrorCode.AccountDeactivated]),
+  code: z.enum([ErrorCode.Unauthenticated, ErrorCode.AccountDeactivated, ErrorCode.TokenRevoked]),
   message: z.string(),
 });
 export type SessionEnded = z.infer<typeof sessionEndedSchema>;

@@ -12,3 +12,4 @@ export * from './schemas/groups.js';
 export * from './schemas/presence.js';
 export * from './schemas/admin.js';
 export * from './schemas/companions.js';
+export * from './schemas/bots.js';

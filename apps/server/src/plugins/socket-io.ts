@@ -11,7 +11,15 @@ import fp from 'fastify-plugin';
 import { Server, type Socket } from 'socket.io';
 import { toAppError } from '../lib/app-error.js';
 import { isAllowedRequestOrigin } from '../lib/request-origin.js';
+import { bearerToken, type BearerIdentity } from './bearer-auth.js';
 import { useRedisAdapter } from './socket-io-redis.js';
+
+/** Why a token is refused at the handshake: final answers, never retried by the client. */
+const TOKEN_REFUSALS: ReadonlySet<string> = new Set([
+  ErrorCode.InvalidToken,
+  ErrorCode.TokenRevoked,
+  ErrorCode.AccountDeactivated,
+]);
 
 /** A user's new presence, with the conversations whose members are to hear of it. */
 export interface PresenceChange extends Presence {
@@ -42,6 +50,15 @@ declare module 'fastify' {
 export interface SocketIoPluginOptions {
   allowedOrigins: string[];
   redis: { url: string; keyPrefix: string } | null;
+  /** Bot tokens (plugins/bearer-auth.ts): resolves one or throws an AppError saying why not. */
+  authenticateBearer(token: string): Promise<BearerIdentity>;
+}
+
+/** A bot's token in the handshake: `auth: { token }` (browsers cannot set headers) or `Authorization`. */
+function handshakeToken(handshake: { auth: Record<string, unknown>; headers: { authorization?: string } }) {
+  const { token } = handshake.auth;
+  if (typeof token === 'string') return token;
+  return bearerToken(handshake.headers.authorization);
 }
 
 /** Socket.IO rooms. A user's room reaches each of their tabs on every server process. */
@@ -98,6 +115,28 @@ export default fp<SocketIoPluginOptions>(
     });
 
     io.use((socket, next) => {
+      const token = handshakeToken(socket.handshake);
+      if (token === undefined) return next();
+      options.authenticateBearer(token).then(
+        (identity) => {
+          socket.data.userId = identity.userId;
+          socket.data.sessionId = identity.sessionId;
+          // Tokens do not expire; session-sockets.ts reads the token again every recheck.
+          socket.data.sessionExpiresAt = Number.MAX_SAFE_INTEGER;
+          socket.join([rooms.user(identity.userId), rooms.session(identity.sessionId)]);
+          next();
+        },
+        (error: unknown) => {
+          const appError = toAppError(error);
+          if (TOKEN_REFUSALS.has(appError.code)) return next(connectError(appError.code, appError.message));
+          fastify.log.error({ err: error }, 'socket token lookup failed');
+          next(retryableConnectError(error, 'Could not check the token; retrying'));
+        },
+      );
+    });
+
+    io.use((socket, next) => {
+      if (socket.data.sessionId) return next();
       fastify.sessions.resolve(socket.handshake.headers.cookie).then(
         (session) => {
           if (!session) return next(connectError(ErrorCode.Unauthenticated, 'Sign in first'));

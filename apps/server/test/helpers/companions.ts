@@ -1,5 +1,5 @@
 import type { CompanionSettingsInput, Conversation } from '@parley/shared';
-import { queryDatabase, type ClientSocket, type TestServer, type TestUser } from './server.js';
+import { queryDatabase, uniqueName, type ClientSocket, type TestServer, type TestUser } from './server.js';
 
 export interface CompanionChat {
   admin: TestUser;
@@ -14,6 +14,18 @@ export async function signUpAdmin(t: TestServer): Promise<TestUser> {
   const admin = await t.signUp();
   await queryDatabase(t, "UPDATE users SET role = 'admin' WHERE id = ?", [admin.id]);
   return admin;
+}
+
+/** A bot account, made in the console; `cookie` is empty (a bot never signs in with a password). */
+export async function createBot(t: TestServer, admin: TestUser): Promise<TestUser> {
+  const username = uniqueName('bot');
+  const response = await t.http<{ bot: { id: number; username: string } }>('POST', '/api/admin/bots', {
+    cookie: admin.cookie,
+    body: { username, displayName: 'Mira' },
+  });
+  if (response.status !== 201)
+    throw new Error(`bot creation: ${response.status} ${JSON.stringify(response.body)}`);
+  return { id: response.body.bot.id, username: response.body.bot.username, cookie: '' };
 }
 
 /** Makes `bot` a companion through the console's API. */
@@ -37,7 +49,7 @@ export async function companionChat(
   settings: Partial<CompanionSettingsInput> = {},
 ): Promise<CompanionChat> {
   const admin = await signUpAdmin(t);
-  const bot = await t.signUp();
+  const bot = await createBot(t, admin);
   await configureCompanion(t, admin, bot, settings);
   const person = await t.signUp();
   const opened = await t.http<{ conversation: Conversation }>('POST', '/api/conversations/direct', {

@@ -218,7 +218,12 @@ export const useOutboxStore = defineStore('outbox', () => {
       replyToId: replyTo?.id ?? null,
       // A plain copy: IndexedDB cannot store the reactive proxy a draft may be.
       replyTo: replyTo ? { ...replyTo, sender: { ...replyTo.sender } } : null,
-      sender: { id: sender.id, username: sender.username, displayName: sender.displayName },
+      sender: {
+        id: sender.id,
+        username: sender.username,
+        displayName: sender.displayName,
+        kind: sender.kind,
+      },
       createdAt: new Date().toISOString(),
       order: lastOrder,
       state: 'pending',

@@ -10,7 +10,7 @@ import { useConversationsStore } from '@/stores/conversations';
 import { useSessionStore } from '@/stores/session';
 import { alice, makeConversation, makeMessage } from '../fixtures';
 
-const siteAdmin = { id: 9, username: 'root', displayName: 'Site Admin' };
+const siteAdmin = { id: 9, username: 'root', displayName: 'Site Admin', kind: 'person' as const };
 
 function archiveMessage(seq: number, kind: 'group_archived' | 'group_unarchived'): Message {
   return makeMessage({

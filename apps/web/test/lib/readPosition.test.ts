@@ -56,7 +56,7 @@ describe('unreadAfterReading', () => {
   const me = 1;
   const message = (seq: number | null, sender: number, deletedAt: string | null = null) => ({
     seq,
-    sender: { id: sender, username: `u${sender}`, displayName: `U${sender}` },
+    sender: { id: sender, username: `u${sender}`, displayName: `U${sender}`, kind: 'person' as const },
     deletedAt,
   });
 

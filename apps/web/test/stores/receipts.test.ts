@@ -10,8 +10,8 @@ import { alice, bob, makeConversation, makeMessage, summaryOf } from '../fixture
 vi.mock('@/socket', () => ({ emitDelivered: vi.fn(), emitMarkRead: vi.fn() }));
 const delivered = vi.mocked(emitDelivered);
 
-const carol: Member = { id: 3, username: 'carol', displayName: 'Carol Diaz', role: 'member' };
-const dave: Member = { id: 4, username: 'dave', displayName: 'Dave Kim', role: 'member' };
+const carol: Member = { id: 3, username: 'carol', displayName: 'Carol Diaz', kind: 'person', role: 'member' };
+const dave: Member = { id: 4, username: 'dave', displayName: 'Dave Kim', kind: 'person', role: 'member' };
 const members: Member[] = [
   { ...summaryOf(alice), role: 'owner' },
   { ...summaryOf(bob), role: 'member' },

@@ -26,11 +26,20 @@ export const displayNameSchema = visibleNameSchema(DISPLAY_NAME_MAX);
 export const userRoleSchema = z.enum(['user', 'admin']);
 export type UserRole = z.infer<typeof userRoleSchema>;
 
+/**
+ * `person`: someone who signs in with a password; `bot`: an account a program drives with a token
+ * (docs/bots.md). Clients show a badge next to a bot's name wherever it appears.
+ */
+export const userKindSchema = z.enum(['person', 'bot']);
+export type UserKind = z.infer<typeof userKindSchema>;
+
 /** What every client may know about any user. */
 export const userSummarySchema = z.object({
   id: idSchema,
   username: z.string(),
   displayName: z.string(),
+  /** Always sent; a summary stored before bots existed (a system event's actor) reads as a person. */
+  kind: userKindSchema.default('person'),
 });
 export type UserSummary = z.infer<typeof userSummarySchema>;
 

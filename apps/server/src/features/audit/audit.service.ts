@@ -27,7 +27,13 @@ export type AuditAction =
   | 'site.group.delete'
   | 'site.registration'
   | 'site.invite.create'
-  | 'site.invite.revoke';
+  | 'site.invite.revoke'
+  | 'site.bot.create'
+  | 'site.bot.update'
+  | 'site.bot.token.create'
+  | 'site.bot.token.revoke'
+  | 'site.bot.webhook.create'
+  | 'site.bot.webhook.delete';
 
 /** One audit row: who (`actorId`), what (`action`), to what (conversation, user), and the values. */
 export interface AuditEntry {

@@ -57,6 +57,9 @@ export function createAuthService({ prisma, hasher, sessions, sockets, admission
     async login(body: LoginBody): Promise<CurrentUser> {
       const user = await prisma.user.findUnique({ where: { username: body.username } });
       const valid = await hasher.verify(user?.passwordHash ?? (await decoyHash), body.password);
+      if (user?.kind === 'bot') {
+        throw new AppError(ErrorCode.BotPasswordLogin, 'A bot signs in with a token, not a password');
+      }
       if (!user || !valid) {
         throw new AppError(ErrorCode.InvalidCredentials, 'Wrong username or password');
       }

@@ -8,8 +8,11 @@ export type SessionEndCode = SessionEnded['code'];
 
 export interface SessionSocketsDeps {
   io: ParleyServer;
-  /** The session's user and expiry as the store has them now, or null once it has ended. */
-  currentSession(sessionId: string): Promise<{ userId: number; expiresAt: number } | null>;
+  /**
+   * The session's user and expiry as the store has them now; null once it has ended, or the code
+   * saying why (a bot's revoked token: features/bots/bot-tokens.ts).
+   */
+  currentSession(sessionId: string): Promise<{ userId: number; expiresAt: number } | SessionEndCode | null>;
   isActiveUser(userId: number): Promise<boolean>;
   /**
    * How often (ms) a socket's session is read again from the store while it stays valid: the bound on
@@ -26,6 +29,7 @@ export type SessionSockets = ReturnType<typeof createSessionSockets>;
 const MESSAGES: Record<SessionEndCode, string> = {
   [ErrorCode.Unauthenticated]: 'Your session has ended; sign in again',
   [ErrorCode.AccountDeactivated]: 'This account has been deactivated',
+  [ErrorCode.TokenRevoked]: 'This bot token has been revoked',
 };
 
 interface Guard {
@@ -70,6 +74,7 @@ export function createSessionSockets({
   async function verdict(socket: ParleySocket): Promise<SessionEndCode | null> {
     const { sessionId, userId } = socket.data;
     const session = await currentSession(sessionId);
+    if (typeof session === 'string') return session;
     if (!session || session.userId !== userId) return ErrorCode.Unauthenticated;
     if (!(await isActiveUser(userId))) return ErrorCode.AccountDeactivated;
     socket.data.sessionExpiresAt = session.expiresAt;

@@ -82,7 +82,7 @@ const companionsRoutes: FastifyPluginAsync<CompanionsRoutesOptions> = async (
       async (request) => {
         const { userId } = request.params;
         const user = await prisma.user.findFirst({
-          where: { id: userId, deactivatedAt: null },
+          where: { id: userId, kind: 'bot', deactivatedAt: null },
           select: { username: true, displayName: true },
         });
         if (!user) throw new AppError(ErrorCode.CompanionNotFound, 'No such bot');

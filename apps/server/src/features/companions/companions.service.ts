@@ -1,4 +1,4 @@
-import { ErrorCode, ServerEvent, type Message } from '@parley/shared';
+import { BotMetric, ErrorCode, ServerEvent, type Message } from '@parley/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CompanionsConfig } from '../../config.js';
 import { AppError } from '../../lib/app-error.js';
@@ -17,9 +17,6 @@ import { ModelAborted, ModelFailure, type ModelClient, type ModelFailureKind } f
 import { buildPrompt, buildSummaryPrompt, checkInInstruction } from './prompt.js';
 import { quietRemainingMs } from './quiet-hours.js';
 
-/** What a companion counts per day (the bots' daily counts, features/bots). */
-export type CompanionMetric = 'companion_replies' | 'check_ins_sent' | 'model_failures';
-
 export interface CompanionsServiceDeps {
   repository: CompanionsRepository;
   messages: Pick<MessagesService, 'send'>;
@@ -30,7 +27,8 @@ export interface CompanionsServiceDeps {
   config: CompanionsConfig;
   /** COMPANION_REPLIES_PER_HOUR per person. */
   replyLimiter: Limiter;
-  count: (companionId: number, metric: CompanionMetric) => Promise<void>;
+  /** Adds one to today's count of a metric for the companion (bot_daily_counts). */
+  count: (companionId: number, metric: BotMetric) => Promise<void>;
   log: FastifyBaseLogger;
   clock?: () => Date;
   /** How often a streaming reply's growing text is written and sent (ms). */
@@ -198,7 +196,7 @@ export function createCompanionsService(deps: CompanionsServiceDeps) {
         broadcast(ServerEvent.MessageUpdated, message);
       }
       stopTyping();
-      await deps.count(companion.userId, 'companion_replies');
+      await deps.count(companion.userId, BotMetric.RepliesSent);
       return message;
     } catch (error) {
       if (timer) clearTimeout(timer);
@@ -210,7 +208,7 @@ export function createCompanionsService(deps: CompanionsServiceDeps) {
         { companionId: companion.userId, conversationId, kind: error.kind, err: error.cause },
         'companion reply failed',
       );
-      await deps.count(companion.userId, 'model_failures');
+      await deps.count(companion.userId, BotMetric.ModelFailures);
       return fail(FAILURE_CODES[error.kind]);
     }
   }
@@ -305,12 +303,12 @@ export function createCompanionsService(deps: CompanionsServiceDeps) {
         signal: closing.signal,
       });
       await post(companion.userId, job.conversationId, clientMsgId, text, null);
-      await deps.count(companion.userId, 'check_ins_sent');
+      await deps.count(companion.userId, BotMetric.CheckInsSent);
       return 'done';
     } catch (error) {
       if (!(error instanceof ModelFailure)) throw error;
       deps.log.warn({ jobId: job.id, kind: error.kind }, 'companion check-in failed; tried again later');
-      await deps.count(companion.userId, 'model_failures');
+      await deps.count(companion.userId, BotMetric.ModelFailures);
       return new Date(now.getTime() + Math.min(RECHECK_MS, companion.checkInMinutes * 60_000));
     }
   }
@@ -346,7 +344,7 @@ export function createCompanionsService(deps: CompanionsServiceDeps) {
       return 'done';
     } catch (error) {
       if (!(error instanceof ModelFailure)) throw error;
-      await deps.count(companion.userId, 'model_failures');
+      await deps.count(companion.userId, BotMetric.ModelFailures);
       return new Date(clock().getTime() + RECHECK_MS);
     }
   }
@@ -359,7 +357,8 @@ export function createCompanionsService(deps: CompanionsServiceDeps) {
      */
     async onMessage(message: Message): Promise<void> {
       try {
-        if (message.type !== 'text' || message.generation) return;
+        // Bots do not answer bots: two companions in a group would talk for ever.
+        if (message.type !== 'text' || message.generation || message.sender.kind === 'bot') return;
         const found = await deps.repository.inConversation(message.conversationId);
         if (!found || found.companions.length === 0) return;
         if (found.companions.some((c) => c.userId === message.sender.id)) return;

@@ -327,5 +327,5 @@ export function createGroupsService({ prisma, maxMembers, clock = () => new Date
 
 /** A member row as the summary a system message carries. */
 function strip(member: UserSummary): UserSummary {
-  return { id: member.id, username: member.username, displayName: member.displayName };
+  return { id: member.id, username: member.username, displayName: member.displayName, kind: member.kind };
 }

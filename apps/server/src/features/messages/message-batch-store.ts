@@ -1,4 +1,4 @@
-import { ErrorCode, type Message } from '@parley/shared';
+import { ErrorCode, type Message, type UserKind } from '@parley/shared';
 import type { Pool, PoolConnection } from 'mariadb';
 import { AppError } from '../../lib/app-error.js';
 import { failpoint } from '../../lib/failpoints.js';
@@ -38,6 +38,7 @@ interface MemberRow extends PosterState {
   id: number;
   username: string;
   displayName: string;
+  kind: UserKind;
 }
 interface ExistingRow {
   id: number;
@@ -54,6 +55,7 @@ interface ReplyRow {
   senderId: number;
   username: string;
   displayName: string;
+  kind: UserKind;
 }
 interface InsertedRow {
   id: number;
@@ -171,7 +173,7 @@ async function lockAndRead(connection: PoolConnection, batch: readonly PendingMe
       WHERE id IN (${placeholders(conversationIds.length, '?')}) ORDER BY id FOR UPDATE`,
     // Group moderation (features/groups/posting-rules.ts) reads with the membership check: times
     // relative to `now` in SQL, so no time zone stands between the stored DATETIMEs and this process.
-    `SELECT m.conversationId, u.id, u.username, u.displayName, m.role,
+    `SELECT m.conversationId, u.id, u.username, u.displayName, u.kind, m.role,
             TIMESTAMPDIFF(MICROSECOND, ?, m.mutedUntil) DIV 1000 AS mutedForMs,
             TIMESTAMPDIFF(MICROSECOND, m.lastPostedAt, ?) DIV 1000 AS sinceLastPostMs
        FROM memberships m JOIN users u ON u.id = m.userId
@@ -189,7 +191,7 @@ async function lockAndRead(connection: PoolConnection, batch: readonly PendingMe
   ];
   if (replyIds.length > 0) {
     statements.push(
-      `SELECT r.id, r.conversationId, r.seq, r.text, r.deletedAt, u.id AS senderId, u.username, u.displayName
+      `SELECT r.id, r.conversationId, r.seq, r.text, r.deletedAt, u.id AS senderId, u.username, u.displayName, u.kind
          FROM messages r JOIN users u ON u.id = r.senderId
         WHERE r.id IN (${placeholders(replyIds.length, '?')})`,
     );
@@ -279,7 +281,12 @@ function decide(
       }
       replyTo = toReplyRef({
         ...reply,
-        sender: { id: reply.senderId, username: reply.username, displayName: reply.displayName },
+        sender: {
+          id: reply.senderId,
+          username: reply.username,
+          displayName: reply.displayName,
+          kind: reply.kind,
+        },
       });
     }
     conversation.lastSeq += 1;
@@ -294,7 +301,12 @@ function decide(
         seq: insert.seq,
         changeSeq: insert.changeSeq,
         clientMsgId: message.clientMsgId,
-        sender: { id: sender.id, username: sender.username, displayName: sender.displayName },
+        sender: {
+          id: sender.id,
+          username: sender.username,
+          displayName: sender.displayName,
+          kind: sender.kind,
+        },
         type: 'text',
         text: message.text,
         system: null,

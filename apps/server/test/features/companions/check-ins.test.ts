@@ -11,7 +11,6 @@ import {
   sendText,
   startSecondProcess,
   startTestServer,
-  waitUntil,
   type ClientSocket,
   type TestServer,
 } from '../../helpers/server.js';
@@ -99,6 +98,15 @@ describe('companion check-ins and memory', () => {
         [chat.conversationId, chat.bot.id],
       );
       expect(Number(stored[0]!.n)).toBe(2);
+      const counts = await queryDatabase<{ metric: string; count: number }>(
+        t,
+        'SELECT metric, count FROM bot_daily_counts WHERE botId = ? ORDER BY metric',
+        [chat.bot.id],
+      );
+      expect(counts.map((row) => [row.metric, Number(row.count)])).toEqual([
+        ['check_ins_sent', 1],
+        ['replies_sent', 1],
+      ]);
     } finally {
       await second.close();
     }

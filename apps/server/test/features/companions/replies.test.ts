@@ -1,6 +1,7 @@
 import type { Message } from '@parley/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { companionChat } from '../../helpers/companions.js';
+import { queryDatabase } from '../../helpers/server.js';
 import {
   gate,
   startScriptedModel,
@@ -33,6 +34,16 @@ function companionMessage(
     socket.on('message:new', listener);
     socket.on('message:updated', listener);
   });
+}
+
+/** Today's counts of a bot, by metric (bot_daily_counts). */
+async function countsOf(t: TestServer, botId: number): Promise<Record<string, number>> {
+  const rows = await queryDatabase<{ metric: string; count: number }>(
+    t,
+    'SELECT metric, count FROM bot_daily_counts WHERE botId = ? ORDER BY metric',
+    [botId],
+  );
+  return Object.fromEntries(rows.map((row) => [row.metric, Number(row.count)]));
 }
 
 describe('companion replies', () => {
@@ -155,6 +166,7 @@ describe('companion replies', () => {
         },
       );
       expect(history.body.messages.filter((m) => m.sender.id === chat.bot.id)).toHaveLength(1);
+      expect(await countsOf(t, chat.bot.id)).toEqual({ model_failures: 1, replies_sent: 1 });
     },
   );
 

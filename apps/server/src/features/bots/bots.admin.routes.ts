@@ -1,0 +1,104 @@
+import {
+  botListSchema,
+  botResponseSchema,
+  botTokenListSchema,
+  botTokenSchema,
+  createBotBodySchema,
+  createBotTokenBodySchema,
+  createdBotTokenSchema,
+  idParamSchema,
+  updateBotBodySchema,
+} from '@parley/shared';
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { adminGuard } from '../admin/require-admin.js';
+import type { AdminUsersService } from '../admin/users.service.js';
+import { requireUserId } from '../auth/require-user.js';
+import type { BotTokens } from './bot-tokens.js';
+import type { BotsService } from './bots.service.js';
+
+export interface BotsAdminRoutesOptions {
+  prisma: PrismaClient;
+  bots: BotsService;
+  tokens: BotTokens;
+  /** Deactivation and reactivation as for any account (sessions and sockets end at once). */
+  users: Pick<AdminUsersService, 'deactivate' | 'reactivate'>;
+}
+
+const idParams = z.strictObject({ id: idParamSchema });
+const tokenParams = z.strictObject({ id: idParamSchema, tokenId: idParamSchema });
+
+/** The site console's bot routes, /api/admin/bots/*: site admins only (`admin/forbidden`). */
+const botsAdminRoutes: FastifyPluginAsync<BotsAdminRoutesOptions> = async (fastify, options) => {
+  const { bots, tokens, users } = options;
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  app.addHook('onRequest', adminGuard(options.prisma));
+
+  app.get('/api/admin/bots', { schema: { response: { 200: botListSchema } } }, async () => ({
+    bots: await bots.list(),
+  }));
+  app.post(
+    '/api/admin/bots',
+    { schema: { body: createBotBodySchema, response: { 201: botResponseSchema } } },
+    async (request, reply) => {
+      const bot = await bots.create(requireUserId(request), request.body);
+      return reply.code(201).send({ bot });
+    },
+  );
+  app.get(
+    '/api/admin/bots/:id',
+    { schema: { params: idParams, response: { 200: botResponseSchema } } },
+    async (request) => ({ bot: await bots.find(request.params.id) }),
+  );
+  app.patch(
+    '/api/admin/bots/:id',
+    { schema: { params: idParams, body: updateBotBodySchema, response: { 200: botResponseSchema } } },
+    async (request) => ({ bot: await bots.update(requireUserId(request), request.params.id, request.body) }),
+  );
+  app.post(
+    '/api/admin/bots/:id/deactivate',
+    { schema: { params: idParams, response: { 200: botResponseSchema } } },
+    async (request) => {
+      await bots.find(request.params.id);
+      await users.deactivate(requireUserId(request), request.params.id);
+      return { bot: await bots.find(request.params.id) };
+    },
+  );
+  app.post(
+    '/api/admin/bots/:id/reactivate',
+    { schema: { params: idParams, response: { 200: botResponseSchema } } },
+    async (request) => {
+      await bots.find(request.params.id);
+      await users.reactivate(requireUserId(request), request.params.id);
+      return { bot: await bots.find(request.params.id) };
+    },
+  );
+
+  app.get(
+    '/api/admin/bots/:id/tokens',
+    { schema: { params: idParams, response: { 200: botTokenListSchema } } },
+    async (request) => ({ tokens: await tokens.list(request.params.id) }),
+  );
+  app.post(
+    '/api/admin/bots/:id/tokens',
+    {
+      schema: { params: idParams, body: createBotTokenBodySchema, response: { 201: createdBotTokenSchema } },
+    },
+    async (request, reply) => {
+      const created = await tokens.create(requireUserId(request), request.params.id, request.body.label);
+      // The token is in this body and nowhere else: no cache may keep it.
+      return reply.code(201).header('cache-control', 'no-store').send(created);
+    },
+  );
+  app.post(
+    '/api/admin/bots/:id/tokens/:tokenId/revoke',
+    { schema: { params: tokenParams, response: { 200: z.object({ token: botTokenSchema }) } } },
+    async (request) => ({
+      token: await tokens.revoke(requireUserId(request), request.params.id, request.params.tokenId),
+    }),
+  );
+};
+
+export default botsAdminRoutes;

@@ -62,6 +62,7 @@ function words(text: string): string[] {
 /** Starts the scripted model on a free port of 127.0.0.1. */
 export async function startScriptedModel(
   fallback: (request: RecordedRequest) => ScriptedReply = defaultFallback,
+  port = 0,
 ): Promise<ScriptedModel> {
   const queue: ScriptedReply[] = [];
   const requests: RecordedRequest[] = [];
@@ -96,6 +97,14 @@ export async function startScriptedModel(
   async function handle(request: IncomingMessage, response: ServerResponse) {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
+    if (request.method === 'GET' && request.url === '/v1/models') {
+      // The API's model list: what a readiness check (and a curious client) asks first.
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({ object: 'list', data: [{ id: 'scripted', object: 'model', owned_by: 'parley' }] }),
+      );
+      return;
+    }
     if (request.method !== 'POST' || request.url !== '/v1/chat/completions') {
       sendError(response, 404, `Unknown request URL: ${request.method} ${request.url}`);
       return;
@@ -196,7 +205,7 @@ export async function startScriptedModel(
     response.end('data: [DONE]\n\n');
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   model.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   return model;
 }

@@ -309,6 +309,8 @@ const en = {
       skipWhileActive: 'Hold check-ins while the person is active elsewhere',
       save: 'Save companion',
       saved: '{name} saved.',
+      counts: 'Last 30 days',
+      countsValue: '{replies} replies · {checkIns} check-ins · {failures} failures',
     },
     registration: {
       tab: 'Registration',

@@ -310,6 +310,8 @@ const zhCN: MessageSchema = {
       skipWhileActive: '对方在别处活跃时暂缓问候',
       save: '保存伙伴',
       saved: '已保存 {name}。',
+      counts: '最近 30 天',
+      countsValue: '{replies} 条回复 · {checkIns} 次问候 · {failures} 次失败',
     },
     registration: {
       tab: '注册',

@@ -55,6 +55,11 @@ export const companionSchema = companionSettingsSchema.extend({
   username: z.string(),
   displayName: z.string(),
   ...availabilityShape,
+  /**
+   * Its counts over the last BOT_COUNT_DAYS UTC days, by BotMetric (replies_sent, check_ins_sent,
+   * model_failures…); a metric with nothing counted is left out.
+   */
+  recentCounts: z.record(z.string(), z.number().int().nonnegative()),
 });
 export type Companion = z.infer<typeof companionSchema>;
 

@@ -1,4 +1,5 @@
 import {
+  BOT_COUNT_DAYS,
   checkInPreferenceSchema,
   companionListSchema,
   companionSchema,
@@ -40,7 +41,27 @@ const companionsRoutes: FastifyPluginAsync<CompanionsRoutesOptions> = async (
     available: modelConfigured,
     unavailableReason: modelConfigured ? null : ErrorCode.CompanionUnavailable,
   };
-  const toCompanion = (row: CompanionRow, user: { username: string; displayName: string }): Companion => ({
+  /** Each companion's counts over the last BOT_COUNT_DAYS UTC days, by metric. */
+  async function recentCounts(botIds: number[]): Promise<Map<number, Record<string, number>>> {
+    const since = new Date(Date.now() - BOT_COUNT_DAYS * 86_400_000);
+    const rows = await prisma.botDailyCount.groupBy({
+      by: ['botId', 'metric'],
+      where: { botId: { in: botIds }, day: { gte: since } },
+      _sum: { count: true },
+    });
+    const byBot = new Map<number, Record<string, number>>();
+    for (const row of rows) {
+      const counts = byBot.get(row.botId) ?? {};
+      counts[row.metric] = row._sum.count ?? 0;
+      byBot.set(row.botId, counts);
+    }
+    return byBot;
+  }
+  const toCompanion = (
+    row: CompanionRow,
+    user: { username: string; displayName: string },
+    counts: Record<string, number> = {},
+  ): Companion => ({
     userId: row.userId,
     username: user.username,
     displayName: user.displayName,
@@ -56,6 +77,7 @@ const companionsRoutes: FastifyPluginAsync<CompanionsRoutesOptions> = async (
         ? { start: row.quietHoursStart, end: row.quietHoursEnd }
         : null,
     ...availability,
+    recentCounts: counts,
   });
   const userParams = z.strictObject({ userId: idParamSchema });
 
@@ -71,7 +93,8 @@ const companionsRoutes: FastifyPluginAsync<CompanionsRoutesOptions> = async (
           include: { user: { select: { username: true, displayName: true } } },
           orderBy: { userId: 'asc' },
         });
-        return { companions: rows.map((row) => toCompanion(row, row.user)) };
+        const counts = await recentCounts(rows.map((row) => row.userId));
+        return { companions: rows.map((row) => toCompanion(row, row.user, counts.get(row.userId))) };
       },
     );
 
@@ -97,7 +120,7 @@ const companionsRoutes: FastifyPluginAsync<CompanionsRoutesOptions> = async (
           create: { userId, ...fields },
           update: fields,
         });
-        return toCompanion(row, user);
+        return toCompanion(row, user, (await recentCounts([userId])).get(userId));
       },
     );
 

@@ -10,7 +10,11 @@ import { createSiteService } from './features/admin/site.service.js';
 import { createUsageQuery } from './features/admin/usage.query.js';
 import { createAdminUsersService } from './features/admin/users.service.js';
 import authRoutes from './features/auth/auth.routes.js';
+import { createBotCounts } from './features/bots/bot-counts.js';
 import { createBotTokens } from './features/bots/bot-tokens.js';
+import { createBotWebhooksService } from './features/bots/bot-webhooks.service.js';
+import { createBullDeliveryQueue, createDatabaseDeliveryQueue } from './features/bots/delivery-queue.js';
+import { createWebhookDeliverer, type WebhookDeliverer } from './features/bots/webhook-deliverer.js';
 import botsAdminRoutes from './features/bots/bots.admin.routes.js';
 import { createBotsService } from './features/bots/bots.service.js';
 import { createAuthService } from './features/auth/auth.service.js';
@@ -30,6 +34,7 @@ import { createInvitesService } from './features/groups/invites.service.js';
 import { createMembersQuery } from './features/groups/members.query.js';
 import healthRoutes from './features/health/health.routes.js';
 import { createMessagesRepository } from './features/messages/messages.repository.js';
+import { createMessagePoster } from './features/messages/message-poster.js';
 import messagesRoutes from './features/messages/messages.routes.js';
 import { createMessagesService } from './features/messages/messages.service.js';
 import { createSendBatcher } from './features/messages/send-batcher.js';
@@ -41,11 +46,11 @@ import usersRoutes from './features/users/users.routes.js';
 import { createJobRunner } from './features/companions/companions.jobs.js';
 import { createCompanionsRepository } from './features/companions/companions.repository.js';
 import companionsRoutes from './features/companions/companions.routes.js';
-import { createCompanionsService } from './features/companions/companions.service.js';
+import { createCompanionsService, type CompanionsService } from './features/companions/companions.service.js';
 import { createModelClient } from './features/companions/model-client.js';
 import { rooms } from './plugins/socket-io.js';
 import { createSendQueue } from './lib/send-queue.js';
-import { socketBudgets } from './lib/socket-budgets.js';
+import { createUserBudgets, socketBudgets } from './lib/socket-budgets.js';
 import type { SocketHandlerOptions } from './lib/socket-handler.js';
 import bearerAuth from './plugins/bearer-auth.js';
 import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.js';
@@ -135,10 +140,21 @@ const app: FastifyPluginAsync<AppOptions> = async (
   );
   // Before the store pool closes (onClose hooks run in reverse order): store what is waiting.
   fastify.addHook('onClose', () => sendBatcher.drain());
+  // Bots hear of every message after it is stored (counts, webhooks); the deliverer needs the
+  // message poster, made below from this service, so it is bound once both exist.
+  let webhookDeliverer: WebhookDeliverer | null = null;
+  // Made further down, once the messages service it posts through exists.
+  let companions: CompanionsService | null = null;
   const messages = createMessagesService({
     repository: messagesRepository,
     conversations,
     store: sendBatcher.submit,
+    afterSend: (message, replay) => {
+      webhookDeliverer?.afterSend(message, replay);
+      // A replay was answered the first time; the companion's reply is named after the message anyway.
+      if (!replay) void companions?.onMessage(message);
+    },
+    isReplay: sendBatcher.isReplay,
   });
   const isActiveUser = async (userId: number) =>
     (await fastify.prisma.user.count({ where: { id: userId, deactivatedAt: null } })) > 0;
@@ -174,7 +190,8 @@ const app: FastifyPluginAsync<AppOptions> = async (
     leaseRefreshMs: 20_000,
   });
 
-  const budgets = socketBudgets(fastify.createLimiter, config.socketRateLimit);
+  const userBudgets = createUserBudgets(fastify.createLimiter, config.socketRateLimit);
+  const budgets = socketBudgets(userBudgets);
   const handlerOptions: SocketHandlerOptions = {
     log: fastify.log,
     // The session first: a socket whose session is over spends no budget and reaches no handler.
@@ -235,16 +252,39 @@ const app: FastifyPluginAsync<AppOptions> = async (
     usage: createUsageQuery(fastify.prisma, clock),
     audit,
   });
+  const botCounts = createBotCounts(fastify.prisma, clock);
+  const deliveryQueue = config.redis
+    ? createBullDeliveryQueue({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, log: fastify.log })
+    : createDatabaseDeliveryQueue(fastify.prisma, {
+        pollMs: config.webhooks.pollMs,
+        timeoutMs: config.webhooks.timeoutMs,
+        log: fastify.log,
+      });
+  webhookDeliverer = createWebhookDeliverer({
+    prisma: fastify.prisma,
+    queue: deliveryQueue,
+    counts: botCounts,
+    post: (userId, payload) => postMessage(userId, payload),
+    config: config.webhooks,
+    log: fastify.log,
+    clock,
+  });
+  const deliverer = webhookDeliverer;
+  fastify.addHook('onReady', async () => deliveryQueue.start(deliverer.attempt));
+  // Before the database closes (onClose hooks run in reverse order): running attempts finish first.
+  fastify.addHook('onClose', () => deliveryQueue.close());
   await fastify.register(botsAdminRoutes, {
     prisma: fastify.prisma,
     bots: createBotsService(fastify.prisma),
     tokens: botTokens,
+    webhooks: createBotWebhooksService(fastify.prisma, deliverer),
+    counts: botCounts,
     users: adminUsers,
   });
   const companionsRepository = createCompanionsRepository(fastify.prisma);
   const companionsConfig = config.companions;
   if (!companionsConfig.llm) fastify.log.info('LLM_BASE_URL is not set: AI companions are unavailable');
-  const companions = createCompanionsService({
+  companions = createCompanionsService({
     repository: companionsRepository,
     messages,
     messagesRepository,
@@ -257,7 +297,7 @@ const app: FastifyPluginAsync<AppOptions> = async (
       points: companionsConfig.repliesPerHour,
       durationSeconds: 3_600,
     }),
-    count: (botId, metric) => companionsRepository.count(botId, metric, clock?.() ?? new Date()),
+    count: (botId, metric) => botCounts.increment(botId, metric),
     log: fastify.log,
     clock,
   });
@@ -297,13 +337,15 @@ const app: FastifyPluginAsync<AppOptions> = async (
     conversations,
     modelConfigured: companionsConfig.llm !== null,
   });
-  await fastify.register(messagesRoutes, { messages });
-  await fastify.register(messagesSocket, {
+  const sendQueue = createSendQueue(config.sendQueue);
+  const postMessage = createMessagePoster({
     messages,
-    handlerOptions,
-    sendQueue: createSendQueue(config.sendQueue),
-    onStored: (message) => void companions.onMessage(message),
+    io: fastify.io,
+    queue: sendQueue,
+    budget: userBudgets.messages,
   });
+  await fastify.register(messagesRoutes, { messages, post: postMessage });
+  await fastify.register(messagesSocket, { messages, handlerOptions, sendQueue });
   await fastify.register(presenceSocket, { presence, conversations, handlerOptions });
   await fastify.register(webApp, { root: config.webDistDir ?? DEFAULT_WEB_DIST });
 };

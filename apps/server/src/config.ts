@@ -62,6 +62,16 @@ const envSchema = z.object({
   PRESENCE_BATCH_MS: z.coerce.number().int().min(10).max(60_000).default(PRESENCE_BATCH_MS),
   MAX_GROUP_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(DEFAULT_MAX_GROUP_MEMBERS),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
+  WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(10).max(3_600_000).default(300_000),
+  WEBHOOK_RETRY_FOR_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(7 * 86_400_000)
+    .default(3_600_000),
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   PARLEY_PROCESSES: z.coerce.number().int().min(1).max(256).optional(),
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
   LLM_BASE_URL: z
@@ -80,6 +90,17 @@ const envSchema = z.object({
     .default(15),
   COMPANION_JOB_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
 });
+
+export interface WebhookConfig {
+  /** How long a receiver has to answer one attempt (ms). */
+  timeoutMs: number;
+  /** The back-off between attempts (@parley/client's backoffDelay: doubling from baseMs up to maxMs). */
+  retry: { baseMs: number; maxMs: number };
+  /** A delivery not accepted this long (ms) after it was queued is marked failed. */
+  retryForMs: number;
+  /** Database queue only: how often due deliveries are looked for (ms). */
+  pollMs: number;
+}
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -117,6 +138,8 @@ export interface Config {
   /** Group commit for message:send (features/messages/send-batcher.ts). */
   sendBatch: SendBatchConfig;
   presenceBatchMs: number;
+  /** Outgoing bot webhooks (features/bots/webhook-deliverer.ts, docs/bots.md). */
+  webhooks: WebhookConfig;
   /** Members a group may have at most: adding and joining past it is refused (`conversation/rule`). */
   maxGroupMembers: number;
   /**
@@ -245,6 +268,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       connections: vars.BATCH_CONNECTIONS,
     },
     presenceBatchMs: vars.PRESENCE_BATCH_MS,
+    webhooks: {
+      timeoutMs: vars.WEBHOOK_TIMEOUT_MS,
+      retry: { baseMs: vars.WEBHOOK_RETRY_BASE_MS, maxMs: vars.WEBHOOK_RETRY_MAX_MS },
+      retryForMs: vars.WEBHOOK_RETRY_FOR_MS,
+      pollMs: vars.WEBHOOK_POLL_MS,
+    },
     maxGroupMembers: vars.MAX_GROUP_MEMBERS,
     httpRequestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
     processes: processes ?? (vars.REDIS_URL ? availableParallelism() : 1),

@@ -1,16 +1,33 @@
-import { conversationListResponseSchema, type Conversation } from '@parley/shared';
-import type { ParleyAuth } from './auth.js';
+import {
+  conversationListResponseSchema,
+  sessionResponseSchema,
+  type Conversation,
+  type CurrentUser,
+} from '@parley/shared';
+import { authHeaders, type ParleyAuth } from './auth.js';
 
-/**
- * The few HTTP calls the engine makes itself (the conversation list it tracks). With `browser` auth
- * the browser sends its cookie (`credentials: 'include'`); with `cookie` auth it goes in a header.
- */
-export async function fetchConversations(url: string, auth: ParleyAuth): Promise<Conversation[]> {
-  const response = await fetch(new URL('/api/conversations', url), {
-    headers: auth.kind === 'cookie' ? { cookie: auth.cookie } : {},
+async function getJson(url: string, path: string, auth: ParleyAuth): Promise<unknown> {
+  const response = await fetch(new URL(path, url), {
+    headers: authHeaders(auth),
     credentials: auth.kind === 'browser' ? 'include' : 'omit',
     signal: AbortSignal.timeout(10_000),
   });
-  if (!response.ok) throw new Error(`GET /api/conversations answered ${response.status}`);
-  return conversationListResponseSchema.parse(await response.json()).conversations;
+  if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
+  return response.json();
+}
+
+/**
+ * The few HTTP calls the engine makes itself (the conversation list it tracks). With `browser` auth
+ * the browser sends its cookie (`credentials: 'include'`); the other kinds go in a header.
+ */
+export async function fetchConversations(url: string, auth: ParleyAuth): Promise<Conversation[]> {
+  return conversationListResponseSchema.parse(await getJson(url, '/api/conversations', auth)).conversations;
+}
+
+/**
+ * Who `auth` signs in as (GET /api/auth/me): a bot learns its own id and username this way, to tell
+ * its own messages from others'. Throws on a refusal (e.g. a revoked token: HTTP 401).
+ */
+export async function fetchCurrentUser(url: string, auth: ParleyAuth): Promise<CurrentUser> {
+  return sessionResponseSchema.parse(await getJson(url, '/api/auth/me', auth)).user;
 }

@@ -1,4 +1,5 @@
-export type { ParleyAuth } from './auth.js';
+export { authHeaders, type ParleyAuth } from './auth.js';
+export { fetchCurrentUser } from './http.js';
 export { backoffDelay, retryDelay, type BackoffOptions } from './backoff.js';
 export { ChangeTracker } from './change-tracker.js';
 export {

@@ -70,6 +70,8 @@ export interface TransportOptions {
 const FINAL_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.Unauthenticated,
   ErrorCode.AccountDeactivated,
+  ErrorCode.InvalidToken,
+  ErrorCode.TokenRevoked,
   ErrorCode.OriginNotAllowed,
 ]);
 
@@ -105,11 +107,15 @@ export class Transport {
       // Each client its own connection, even to a URL another client in this process uses.
       forceNew: true,
     };
+    const { auth } = options;
     const byAuth: Partial<ManagerOptions & SocketOptions> =
-      options.auth.kind === 'cookie'
+      auth.kind === 'cookie'
         ? // Node: the cookie goes in the WebSocket upgrade request, which needs no sticky sessions.
-          { transports: ['websocket'], extraHeaders: { cookie: options.auth.cookie } }
-        : { withCredentials: true };
+          { transports: ['websocket'], extraHeaders: { cookie: auth.cookie } }
+        : auth.kind === 'bearer'
+          ? // The handshake's auth payload: browsers cannot set headers on a WebSocket.
+            { transports: ['websocket'], auth: { token: auth.token } }
+          : { withCredentials: true };
     this.socket = io(options.url, { ...common, ...byAuth });
     this.bind();
   }

@@ -15,16 +15,28 @@ const SIGNALS: ReadonlySet<ClientEventName> = new Set([
   ClientEvent.ConversationRead,
 ]);
 
+/** The per-user budgets: one for sends and other actions (socket or HTTP), one for signals. */
+export interface UserBudgets {
+  messages: Limiter;
+  signals: Limiter;
+}
+
+/** Both budgets, `perTenSeconds` points each per user; shared by every process through Redis when set. */
+export function createUserBudgets(
+  createLimiter: (name: string, budget: Budget) => Limiter,
+  perTenSeconds: { messages: number; signals: number },
+): UserBudgets {
+  return {
+    messages: createLimiter('socket-messages', { points: perTenSeconds.messages, durationSeconds: 10 }),
+    signals: createLimiter('socket-signals', { points: perTenSeconds.signals, durationSeconds: 10 }),
+  };
+}
+
 /**
  * Per-user budgets (all of a user's tabs together), so a flooding client is refused and told with
  * `rate:limited`, and nobody else shares its budget.
  */
-export function socketBudgets(
-  createLimiter: (name: string, budget: Budget) => Limiter,
-  perTenSeconds: { messages: number; signals: number },
-): SocketHandlerOptions['beforeEach'] {
-  const messages = createLimiter('socket-messages', { points: perTenSeconds.messages, durationSeconds: 10 });
-  const signals = createLimiter('socket-signals', { points: perTenSeconds.signals, durationSeconds: 10 });
+export function socketBudgets({ messages, signals }: UserBudgets): SocketHandlerOptions['beforeEach'] {
   return async ({ socket, userId, event }) => {
     try {
       await (SIGNALS.has(event) ? signals : messages).consume(String(userId));

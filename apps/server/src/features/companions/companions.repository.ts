@@ -159,14 +159,6 @@ export function createCompanionsRepository(prisma: PrismaClient) {
       return elsewhere !== null;
     },
 
-    /** Adds one to a bot's count of `metric` for the UTC day of `now` (bot_daily_counts). */
-    async count(botId: number, metric: string, now: Date): Promise<void> {
-      const day = now.toISOString().slice(0, 10);
-      await prisma.$executeRaw`
-        INSERT INTO bot_daily_counts (botId, day, metric, count) VALUES (${botId}, ${day}, ${metric}, 1)
-        ON DUPLICATE KEY UPDATE count = count + 1`;
-    },
-
     timeZoneOf(userId: number): Promise<{ timeZone: string | null } | null> {
       return prisma.user.findUnique({ where: { id: userId }, select: { timeZone: true } });
     },

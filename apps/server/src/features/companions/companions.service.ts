@@ -196,7 +196,7 @@ export function createCompanionsService(deps: CompanionsServiceDeps) {
         broadcast(ServerEvent.MessageUpdated, message);
       }
       stopTyping();
-      await deps.count(companion.userId, BotMetric.RepliesSent);
+      // Its replies_sent is counted by the send path, as every bot message is (features/bots).
       return message;
     } catch (error) {
       if (timer) clearTimeout(timer);

@@ -28,11 +28,24 @@ export interface MessagesServiceDeps {
    * clientMsgId under the conversation's lock, and answers a duplicate with the message stored first.
    */
   store: (message: PendingMessage) => Promise<Message>;
+  /**
+   * Told of every message `send` answers with (a retry's too), after the store and without being
+   * waited for: bots' counts and webhooks (features/bots). It must not throw; it cannot delay a send.
+   */
+  afterSend?: (message: Message, replay: boolean) => void;
+  /** Whether `store` answered with a message stored by an earlier attempt (send-batcher.ts). */
+  isReplay?: (message: Message) => boolean;
 }
 
 export type MessagesService = ReturnType<typeof createMessagesService>;
 
-export function createMessagesService({ repository, conversations, store }: MessagesServiceDeps) {
+export function createMessagesService({
+  repository,
+  conversations,
+  store,
+  afterSend,
+  isReplay = () => false,
+}: MessagesServiceDeps) {
   async function findTarget(conversationId: number, messageId: number) {
     const target = await repository.findInConversation(conversationId, messageId);
     if (!target) throw new AppError(ErrorCode.MessageNotFound, 'No such message in this conversation');
@@ -67,14 +80,16 @@ export function createMessagesService({ repository, conversations, store }: Mess
      * gets the message that was stored first. Not a member: `conversation/not_found`; a reply to a
      * message outside the conversation: `message/not_found`.
      */
-    send(senderId: number, payload: SendMessagePayload): Promise<Message> {
-      return store({
+    async send(senderId: number, payload: SendMessagePayload): Promise<Message> {
+      const message = await store({
         conversationId: payload.conversationId,
         senderId,
         clientMsgId: payload.clientMsgId,
         text: payload.text,
         replyToId: payload.replyToId ?? null,
       });
+      afterSend?.(message, isReplay(message));
+      return message;
     },
 
     async edit(userId: number, payload: EditMessagePayload): Promise<Message> {

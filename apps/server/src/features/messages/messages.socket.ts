@@ -11,13 +11,11 @@ export interface MessagesSocketOptions {
   handlerOptions: SocketHandlerOptions;
   /** Admission control and per-user order for message:send (lib/send-queue.ts). */
   sendQueue: SendQueue;
-  /** Told of each new message after its broadcast (features/companions answers from it); must not throw. */
-  onStored?: (message: Message) => void;
 }
 
 const messagesSocket: FastifyPluginAsync<MessagesSocketOptions> = async (
   fastify,
-  { messages, handlerOptions, sendQueue, onStored },
+  { messages, handlerOptions, sendQueue },
 ) => {
   /** Everyone else in the conversation, and the sender's other tabs (they are in the room too). */
   const broadcast = (
@@ -36,7 +34,6 @@ const messagesSocket: FastifyPluginAsync<MessagesSocketOptions> = async (
         // Only after the commit. Sent again on a retry too: if a process died between commit and
         // broadcast, the retry is what delivers it live; clients drop what they already hold.
         broadcast(socket, ServerEvent.MessageNew, message);
-        onStored?.(message);
         fastify.log.debug(
           { conversationId: message.conversationId, seq: message.seq, userId },
           'message stored',

@@ -21,6 +21,11 @@ export interface SendBatcher {
    * which lib/db-failures.ts classifies: every message of a failed batch is rolled back and retryable.
    */
   submit(message: PendingMessage): Promise<Message>;
+  /**
+   * Whether `submit` answered with this message as a retry's duplicate (stored earlier) rather than
+   * storing it now: what counts things once per message (bots' counts) asks this.
+   */
+  isReplay(message: Message): boolean;
   /** Stores what is waiting and resolves when no batch is in flight. */
   drain(): Promise<void>;
 }
@@ -36,6 +41,7 @@ export function createSendBatcher(
   { pool, readMessages, clock = () => new Date() }: SendBatcherDeps,
   options: SendBatcherOptions,
 ): SendBatcher {
+  const replays = new WeakSet<Message>();
   async function write(batch: PendingMessage[]): Promise<Array<Settled<Message>>> {
     const outcomes = await storeBatch(pool, batch, clock());
     const duplicateIds = outcomes.flatMap((outcome) =>
@@ -48,15 +54,19 @@ export function createSendBatcher(
     return outcomes.map((outcome) => {
       if (outcome.kind === 'stored') return { ok: true, value: outcome.message };
       if (outcome.kind === 'refused') return { ok: false, error: outcome.error };
-      const message = duplicates.get(outcome.messageId);
+      const stored = duplicates.get(outcome.messageId);
+      // A copy per duplicate: two retries in one batch are two answers.
+      const message = stored ? { ...stored } : undefined;
+      if (message) replays.add(message);
       return message
         ? { ok: true, value: message }
         : { ok: false, error: new Error(`stored message ${outcome.messageId} could not be read back`) };
     });
   }
 
-  return createGroupCommit(write, {
+  const commit = createGroupCommit(write, {
     ...options,
     busyMessage: 'Every connection for storing messages is in use; try again shortly',
   });
+  return { submit: commit.submit, drain: commit.drain, isReplay: (message) => replays.has(message) };
 }

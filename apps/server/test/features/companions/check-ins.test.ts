@@ -105,7 +105,9 @@ describe('companion check-ins and memory', () => {
       );
       expect(counts.map((row) => [row.metric, Number(row.count)])).toEqual([
         ['check_ins_sent', 1],
-        ['replies_sent', 1],
+        ['messages_received', 1],
+        // The reply and the check-in.
+        ['replies_sent', 2],
       ]);
     } finally {
       await second.close();

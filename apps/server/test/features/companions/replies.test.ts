@@ -166,11 +166,17 @@ describe('companion replies', () => {
         },
       );
       expect(history.body.messages.filter((m) => m.sender.id === chat.bot.id)).toHaveLength(1);
-      expect(await countsOf(t, chat.bot.id)).toEqual({ model_failures: 1, replies_sent: 1 });
+      // The failed reply and its retry are one message, so one reply sent.
+      expect(await countsOf(t, chat.bot.id)).toEqual({
+        messages_received: 1,
+        model_failures: 1,
+        replies_sent: 1,
+      });
       const console = await t.http<{
         companions: Array<{ userId: number; recentCounts: Record<string, number> }>;
       }>('GET', '/api/admin/companions', { cookie: chat.admin.cookie });
       expect(console.body.companions.find((c) => c.userId === chat.bot.id)?.recentCounts).toEqual({
+        messages_received: 1,
         model_failures: 1,
         replies_sent: 1,
       });

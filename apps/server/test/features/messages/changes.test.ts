@@ -77,7 +77,7 @@ describe('replies, edits, deletes and reactions', () => {
       expect(reply.replyTo).toEqual({
         id: quoted.id,
         seq: quoted.seq,
-        sender: { id: bob.id, username: bob.username, displayName: expect.any(String) },
+        sender: { id: bob.id, username: bob.username, displayName: expect.any(String), kind: 'person' },
         excerpt: `${'é'.repeat(REPLY_EXCERPT_MAX - 1)}👍`,
         deleted: false,
       });

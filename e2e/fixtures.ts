@@ -2,7 +2,9 @@
 // helpers that drive the UI the way a person does. Specs see the app only through the page: a
 // socket event cannot be awaited from here, so helpers wait for the text it makes appear.
 import { randomBytes } from 'node:crypto';
+import * as mariadb from 'mariadb';
 import { test as base, expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { e2eDatabaseUrl } from './environment.js';
 
 export { expect };
 
@@ -202,3 +204,25 @@ export const test = base.extend<ParleyFixtures>({
     await Promise.all(contexts.map((context) => context.close()));
   },
 });
+
+/**
+ * Makes `user` a site admin straight in the database. The first account of a run is the admin, but
+ * specs run in parallel, so which one comes first is chance; this is the one door besides the console.
+ */
+export async function makeSiteAdmin(user: SignedInUser): Promise<void> {
+  const url = new URL(e2eDatabaseUrl());
+  const connection = await mariadb.createConnection({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: url.pathname.slice(1),
+  });
+  try {
+    await connection.query("UPDATE users SET role = 'admin' WHERE username = ?", [user.username]);
+  } finally {
+    await connection.end();
+  }
+  await user.page.reload();
+  await expect(accountMenu(user.page, user)).toBeVisible();
+}

@@ -1,18 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
-import * as mariadb from 'mariadb';
 import type { Page } from '@playwright/test';
-import { e2eDatabaseUrl } from './environment.js';
 import {
   accountMenu,
   createGroup,
   expect,
+  makeSiteAdmin,
   messageLog,
   messagesIn,
   sendMessage,
   test,
-  type SignedInUser,
 } from './fixtures.js';
 
 // Screenshots for the README go to docs/screenshots when PARLEY_UPDATE_SCREENSHOTS=1 (see group-chat.spec.ts).
@@ -24,28 +22,6 @@ const SCREENSHOT_DIR = fileURLToPath(
 );
 
 test.describe.configure({ timeout: 120_000 });
-
-/**
- * Makes `user` a site admin straight in the database. The first account of a run is the admin, but
- * specs run in parallel, so which one comes first is chance; this is the one door besides the console.
- */
-async function makeSiteAdmin(user: SignedInUser): Promise<void> {
-  const url = new URL(e2eDatabaseUrl());
-  const connection = await mariadb.createConnection({
-    host: url.hostname,
-    port: Number(url.port || 3306),
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    database: url.pathname.slice(1),
-  });
-  try {
-    await connection.query("UPDATE users SET role = 'admin' WHERE username = ?", [user.username]);
-  } finally {
-    await connection.end();
-  }
-  await user.page.reload();
-  await expect(accountMenu(user.page, user)).toBeVisible();
-}
 
 async function expectNoViolations(page: Page, screen: string): Promise<void> {
   const results = await new AxeBuilder({ page })

@@ -1,18 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
-import * as mariadb from 'mariadb';
 import { E2E_CHECK_IN, E2E_REPLY } from '../apps/server/test/helpers/scripted-model-texts.js';
-import { E2E_BASE_URL, e2eDatabaseUrl } from './environment.js';
+import { E2E_BASE_URL } from './environment.js';
 import {
   expect,
+  makeSiteAdmin,
   messageLog,
   messagesIn,
   newAccount,
   openDirectConversation,
   sendMessage,
   test,
-  type SignedInUser,
 } from './fixtures.js';
 
 // Screenshots for the docs go to docs/screenshots when PARLEY_UPDATE_SCREENSHOTS=1 (see group-chat.spec.ts).
@@ -25,22 +24,6 @@ const SCREENSHOT_DIR = fileURLToPath(
 
 // A check-in comes after at least a minute of silence (the shortest a companion allows).
 test.describe.configure({ timeout: 180_000 });
-
-async function makeSiteAdmin(user: SignedInUser): Promise<void> {
-  const url = new URL(e2eDatabaseUrl());
-  const connection = await mariadb.createConnection({
-    host: url.hostname,
-    port: Number(url.port || 3306),
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    database: url.pathname.slice(1),
-  });
-  try {
-    await connection.query("UPDATE users SET role = 'admin' WHERE username = ?", [user.username]);
-  } finally {
-    await connection.end();
-  }
-}
 
 test('a person chats with an AI companion, sees its reply stream in, gets a check-in and turns check-ins off', async ({
   signUp,

@@ -1,4 +1,4 @@
-import type { CompanionSettingsInput, Conversation } from '@parley/shared';
+import type { CompanionSettingsInput, Conversation, Message } from '@parley/shared';
 import { queryDatabase, uniqueName, type ClientSocket, type TestServer, type TestUser } from './server.js';
 
 export interface CompanionChat {
@@ -71,4 +71,27 @@ export async function elapseSilence(
     'UPDATE companion_jobs SET dueAt = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE conversationId = ? AND kind = ? AND doneAt IS NULL',
     [conversationId, kind],
   );
+}
+
+/**
+ * Resolves with the companion's message (message:new or message:updated) once `predicate` holds for
+ * it, e.g. `(m) => m.generation === null` for a finished reply.
+ */
+export function companionMessage(
+  socket: ClientSocket,
+  companionId: number,
+  predicate: (message: Message) => boolean,
+): Promise<Message> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no such companion message within 10 s')), 10_000);
+    const listener = (message: Message) => {
+      if (message.sender.id !== companionId || !predicate(message)) return;
+      clearTimeout(timer);
+      socket.off('message:new', listener);
+      socket.off('message:updated', listener);
+      resolve(message);
+    };
+    socket.on('message:new', listener);
+    socket.on('message:updated', listener);
+  });
 }

@@ -1,6 +1,6 @@
 import type { Message } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { companionChat, elapseSilence } from '../../helpers/companions.js';
+import { companionChat, companionMessage, elapseSilence } from '../../helpers/companions.js';
 import {
   startScriptedModel,
   type RecordedRequest,
@@ -11,7 +11,6 @@ import {
   sendText,
   startSecondProcess,
   startTestServer,
-  type ClientSocket,
   type TestServer,
 } from '../../helpers/server.js';
 
@@ -19,20 +18,7 @@ const isCheckIn = (request: RecordedRequest) =>
   request.messages.at(-1)?.role === 'system' && request.messages.at(-1)!.content.includes('check-in');
 const isSummary = (request: RecordedRequest) => request.messages[0]!.content.includes('private notes');
 
-function nextFromCompanion(socket: ClientSocket, companionId: number, final = true): Promise<Message> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no companion message within 10 s')), 10_000);
-    const listener = (message: Message) => {
-      if (message.sender.id !== companionId || (final && message.generation !== null)) return;
-      clearTimeout(timer);
-      socket.off('message:new', listener);
-      socket.off('message:updated', listener);
-      resolve(message);
-    };
-    socket.on('message:new', listener);
-    socket.on('message:updated', listener);
-  });
-}
+const finished = (message: Message) => message.generation === null;
 
 async function jobs(t: TestServer, conversationId: number) {
   return queryDatabase<{ kind: string; doneAt: Date | null; dueAt: Date }>(
@@ -69,7 +55,7 @@ describe('companion check-ins and memory', () => {
 
   async function exchange(settings = {}) {
     const chat = await companionChat(t, { checkInMinutes: 1, checkInSkipWhileActive: false, ...settings });
-    const reply = nextFromCompanion(chat.socket, chat.bot.id);
+    const reply = companionMessage(chat.socket, chat.bot.id, finished);
     await sendText(chat.socket, chat.conversationId, 'I have an interview on Friday');
     await reply;
     return chat;
@@ -79,7 +65,7 @@ describe('companion check-ins and memory', () => {
     const second = await startSecondProcess(t);
     try {
       const chat = await exchange();
-      const checkIn = nextFromCompanion(chat.socket, chat.bot.id);
+      const checkIn = companionMessage(chat.socket, chat.bot.id, finished);
       await elapseSilence(t, chat.conversationId);
       expect((await checkIn).text).toBe('Just checking in: how did the interview go?');
       const asked = model.requests.filter(
@@ -182,7 +168,7 @@ describe('companion check-ins and memory', () => {
     expect(memory[0]!.summary).toBe('NOTES: they have an interview on Friday.');
 
     const socket = await t.connectSocket(chat.person.cookie);
-    const reply = nextFromCompanion(socket, chat.bot.id);
+    const reply = companionMessage(socket, chat.bot.id, finished);
     await sendText(socket, chat.conversationId, 'I am back');
     await reply;
     const request = model.requests.filter((r) => !isCheckIn(r) && !isSummary(r)).at(-1)!;

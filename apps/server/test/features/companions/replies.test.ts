@@ -1,6 +1,6 @@
 import type { Message } from '@parley/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { companionChat } from '../../helpers/companions.js';
+import { companionChat, companionMessage } from '../../helpers/companions.js';
 import { queryDatabase } from '../../helpers/server.js';
 import {
   gate,
@@ -15,26 +15,6 @@ import {
   startTestServer,
   type TestServer,
 } from '../../helpers/server.js';
-
-/** Resolves with the companion's message once `predicate` holds for it (message:new or message:updated). */
-function companionMessage(
-  socket: import('../../helpers/server.js').ClientSocket,
-  companionId: number,
-  predicate: (message: Message) => boolean,
-): Promise<Message> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no such companion message within 10 s')), 10_000);
-    const listener = (message: Message) => {
-      if (message.sender.id !== companionId || !predicate(message)) return;
-      clearTimeout(timer);
-      socket.off('message:new', listener);
-      socket.off('message:updated', listener);
-      resolve(message);
-    };
-    socket.on('message:new', listener);
-    socket.on('message:updated', listener);
-  });
-}
 
 /** Today's counts of a bot, by metric (bot_daily_counts). */
 async function countsOf(t: TestServer, botId: number): Promise<Record<string, number>> {

@@ -22,6 +22,11 @@ export type CompanionsRepository = ReturnType<typeof createCompanionsRepository>
 
 export function createCompanionsRepository(prisma: PrismaClient) {
   return {
+    /** Whether any companion exists at all. */
+    async any(): Promise<boolean> {
+      return (await prisma.companion.count()) > 0;
+    },
+
     find(userId: number): Promise<CompanionRow | null> {
       return prisma.companion.findUnique({ where: { userId } });
     },

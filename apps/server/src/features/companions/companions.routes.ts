@@ -120,6 +120,7 @@ const companionsRoutes: FastifyPluginAsync<CompanionsRoutesOptions> = async (
           create: { userId, ...fields },
           update: fields,
         });
+        companions.companionsChanged();
         return toCompanion(row, user, (await recentCounts([userId])).get(userId));
       },
     );

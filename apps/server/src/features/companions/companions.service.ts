@@ -42,6 +42,7 @@ const FAILURE_CODES: Record<ModelFailureKind, ErrorCode> = {
   garbage: ErrorCode.CompanionModelGarbage,
 };
 const HISTORY_MESSAGES = 100;
+const ANY_COMPANION_TTL_MS = 10_000;
 /** A check-in held back (active elsewhere) or failed is looked at again after at most this long. */
 const RECHECK_MS = 15 * 60_000;
 
@@ -57,6 +58,18 @@ export function createCompanionsService(deps: CompanionsServiceDeps) {
   const clock = deps.clock ?? (() => new Date());
   const streamUpdateMs = deps.streamUpdateMs ?? 300;
   const inFlight = new Set<string>();
+  /**
+   * Whether any companion exists, read at most every ANY_COMPANION_TTL_MS: on a site without
+   * companions a message costs the send path's database nothing more.
+   */
+  let anyCompanion: { value: boolean; readAt: number } | null = null;
+  async function companionsExist(): Promise<boolean> {
+    const now = Date.now();
+    if (!anyCompanion || now - anyCompanion.readAt > ANY_COMPANION_TTL_MS) {
+      anyCompanion = { value: await deps.repository.any(), readAt: now };
+    }
+    return anyCompanion.value;
+  }
   const closing = new AbortController();
 
   const broadcast = (
@@ -359,6 +372,7 @@ export function createCompanionsService(deps: CompanionsServiceDeps) {
       try {
         // Bots do not answer bots: two companions in a group would talk for ever.
         if (message.type !== 'text' || message.generation || message.sender.kind === 'bot') return;
+        if (!(await companionsExist())) return;
         const found = await deps.repository.inConversation(message.conversationId);
         if (!found || found.companions.length === 0) return;
         if (found.companions.some((c) => c.userId === message.sender.id)) return;
@@ -429,6 +443,11 @@ export function createCompanionsService(deps: CompanionsServiceDeps) {
       const companion = await deps.repository.find(job.companionId);
       if (!companion) return 'done';
       return job.kind === 'check_in' ? runCheckIn(job, companion) : runSummary(job, companion);
+    },
+
+    /** A companion was made or removed here: read whether any exist again on the next message. */
+    companionsChanged(): void {
+      anyCompanion = null;
     },
 
     /** Aborts model calls in flight (the server is closing). */

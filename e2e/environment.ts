@@ -24,6 +24,13 @@ function e2ePort(): number {
 }
 
 export const E2E_PORT = e2ePort();
+
+/** The scripted OpenAI-compatible model's port (apps/server/test/helpers/scripted-model-cli.ts). */
+function modelPort(): number {
+  process.env.PARLEY_E2E_MODEL_PORT ??= String(freePort());
+  return Number(process.env.PARLEY_E2E_MODEL_PORT);
+}
+export const E2E_MODEL_URL = `http://127.0.0.1:${modelPort()}/v1`;
 export const E2E_BASE_URL = `http://127.0.0.1:${E2E_PORT}`;
 /** The browser may be pointed at either name; both are allowed to open a socket. */
 export const E2E_ORIGINS = [E2E_BASE_URL, `http://localhost:${E2E_PORT}`];

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, devices } from '@playwright/test';
-import { E2E_BASE_URL, E2E_ORIGINS, e2eDatabaseUrl } from './environment.js';
+import { E2E_BASE_URL, E2E_MODEL_URL, E2E_ORIGINS, e2eDatabaseUrl } from './environment.js';
 
 const CI = Boolean(process.env.CI);
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -47,33 +47,48 @@ export default defineConfig({
     screenshot: 'only-on-failure',
   },
   projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'], launchOptions } }],
-  webServer: {
-    // The built server (`pnpm test:e2e` builds first), serving the built web app from apps/web/dist.
-    // It creates and migrates its database at start.
-    command: 'node apps/server/dist/server.js',
-    cwd: REPOSITORY_ROOT,
-    url: `${E2E_BASE_URL}/readyz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
-    env: {
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: new URL(E2E_BASE_URL).port,
-      DATABASE_URL: e2eDatabaseUrl(),
-      // No Redis: the single-process setup, as `pnpm start` runs it out of the box.
-      REDIS_URL: '',
-      ALLOWED_ORIGINS: E2E_ORIGINS.join(','),
-      SESSION_SECRET: randomBytes(32).toString('hex'),
-      LOG_LEVEL: 'warn',
-      // Every test signs up fresh users from 127.0.0.1; the production limit would refuse them.
-      AUTH_RATE_LIMIT_PER_IP: '100000',
-      AUTH_RATE_LIMIT_PER_ACCOUNT: '100000',
-      // Long histories are seeded through a socket (seed.ts: sendMessagesThroughSocket), 1,000 messages
-      // in a few seconds; the production budget of 150 per 10 s would make that take over a minute.
-      SOCKET_RATE_LIMIT: '100000',
+  webServer: [
+    {
+      // A scripted OpenAI-compatible model for the AI companion: nothing calls a real model.
+      command: 'pnpm --filter @parley/server exec tsx test/helpers/scripted-model-cli.ts',
+      cwd: REPOSITORY_ROOT,
+      url: `${E2E_MODEL_URL}/models`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: { SCRIPTED_MODEL_PORT: new URL(E2E_MODEL_URL).port },
     },
-  },
+    {
+      // The built server (`pnpm test:e2e` builds first), serving the built web app from apps/web/dist.
+      // It creates and migrates its database at start.
+      command: 'node apps/server/dist/server.js',
+      cwd: REPOSITORY_ROOT,
+      url: `${E2E_BASE_URL}/readyz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
+      env: {
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: new URL(E2E_BASE_URL).port,
+        DATABASE_URL: e2eDatabaseUrl(),
+        // No Redis: the single-process setup, as `pnpm start` runs it out of the box.
+        REDIS_URL: '',
+        ALLOWED_ORIGINS: E2E_ORIGINS.join(','),
+        SESSION_SECRET: randomBytes(32).toString('hex'),
+        LOG_LEVEL: 'warn',
+        // Every test signs up fresh users from 127.0.0.1; the production limit would refuse them.
+        AUTH_RATE_LIMIT_PER_IP: '100000',
+        AUTH_RATE_LIMIT_PER_ACCOUNT: '100000',
+        // Long histories are seeded through a socket (seed.ts: sendMessagesThroughSocket), 1,000 messages
+        // in a few seconds; the production budget of 150 per 10 s would make that take over a minute.
+        SOCKET_RATE_LIMIT: '100000',
+        // The companion answers from the scripted model; due check-ins are looked for every half second.
+        LLM_BASE_URL: E2E_MODEL_URL,
+        LLM_MODEL: 'scripted',
+        COMPANION_JOB_POLL_MS: '500',
+      },
+    },
+  ],
 });

@@ -43,6 +43,12 @@ import { createPresenceService } from './features/presence/presence.service.js';
 import presenceSocket from './features/presence/presence.socket.js';
 import { RedisPresenceStore } from './features/presence/presence.store.js';
 import usersRoutes from './features/users/users.routes.js';
+import { createJobRunner } from './features/companions/companions.jobs.js';
+import { createCompanionsRepository } from './features/companions/companions.repository.js';
+import companionsRoutes from './features/companions/companions.routes.js';
+import { createCompanionsService, type CompanionsService } from './features/companions/companions.service.js';
+import { createModelClient } from './features/companions/model-client.js';
+import { rooms } from './plugins/socket-io.js';
 import { createSendQueue } from './lib/send-queue.js';
 import { createUserBudgets, socketBudgets } from './lib/socket-budgets.js';
 import type { SocketHandlerOptions } from './lib/socket-handler.js';
@@ -137,11 +143,17 @@ const app: FastifyPluginAsync<AppOptions> = async (
   // Bots hear of every message after it is stored (counts, webhooks); the deliverer needs the
   // message poster, made below from this service, so it is bound once both exist.
   let webhookDeliverer: WebhookDeliverer | null = null;
+  // Made further down, once the messages service it posts through exists.
+  let companions: CompanionsService | null = null;
   const messages = createMessagesService({
     repository: messagesRepository,
     conversations,
     store: sendBatcher.submit,
-    afterSend: (message, replay) => webhookDeliverer?.afterSend(message, replay),
+    afterSend: (message, replay) => {
+      webhookDeliverer?.afterSend(message, replay);
+      // A replay was answered the first time; the companion's reply is named after the message anyway.
+      if (!replay) void companions?.onMessage(message);
+    },
     isReplay: sendBatcher.isReplay,
   });
   const isActiveUser = async (userId: number) =>
@@ -268,6 +280,62 @@ const app: FastifyPluginAsync<AppOptions> = async (
     webhooks: createBotWebhooksService(fastify.prisma, deliverer),
     counts: botCounts,
     users: adminUsers,
+  });
+  const companionsRepository = createCompanionsRepository(fastify.prisma);
+  const companionsConfig = config.companions;
+  if (!companionsConfig.llm) fastify.log.info('LLM_BASE_URL is not set: AI companions are unavailable');
+  companions = createCompanionsService({
+    repository: companionsRepository,
+    messages,
+    messagesRepository,
+    io: fastify.io,
+    model: companionsConfig.llm
+      ? createModelClient(companionsConfig.llm, companionsConfig.timeoutMs, fastify.log)
+      : null,
+    config: companionsConfig,
+    replyLimiter: fastify.createLimiter('companion-replies', {
+      points: companionsConfig.repliesPerHour,
+      durationSeconds: 3_600,
+    }),
+    count: (botId, metric) => botCounts.increment(botId, metric),
+    log: fastify.log,
+    clock,
+  });
+  const companionJobs = createJobRunner({
+    repository: companionsRepository,
+    run: (job) => companions.runJob(job),
+    pollMs: companionsConfig.jobPollMs,
+    // A job's model calls are bounded by the timeout; a holder silent for longer than two of them has died.
+    leaseMs: 2 * companionsConfig.timeoutMs + 1_000,
+    log: fastify.log,
+    clock,
+  });
+  fastify.addHook('onReady', () => companionJobs.start());
+  fastify.addHook('preClose', async () => {
+    companions.close();
+    await companionJobs.stop();
+  });
+  // The person left (their last tab closed): what the companion remembers is written now, not at idle.
+  fastify.io.on('connection', (socket) => {
+    socket.on('disconnect', () => {
+      const { userId } = socket.data;
+      void fastify.io
+        .in(rooms.user(userId))
+        .fetchSockets()
+        .then((left) =>
+          left.length === 0 ? companionsRepository.summariesDueNow(userId, clock?.() ?? new Date()) : 0,
+        )
+        .catch((error: unknown) =>
+          fastify.log.warn({ err: error, userId }, 'companion memory not scheduled'),
+        );
+    });
+  });
+  await fastify.register(companionsRoutes, {
+    prisma: fastify.prisma,
+    companions,
+    repository: companionsRepository,
+    conversations,
+    modelConfigured: companionsConfig.llm !== null,
   });
   const sendQueue = createSendQueue(config.sendQueue);
   const postMessage = createMessagePoster({

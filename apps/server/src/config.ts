@@ -74,6 +74,21 @@ const envSchema = z.object({
   WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   PARLEY_PROCESSES: z.coerce.number().int().min(1).max(256).optional(),
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
+  LLM_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:11434/v1' })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  LLM_API_KEY: z.string().optional(),
+  LLM_MODEL: z.string().min(1).max(200).default('llama3.2'),
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  COMPANION_REPLIES_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(60),
+  COMPANION_CONTEXT_TOKENS: z.coerce.number().int().min(256).max(1_000_000).default(4_000),
+  COMPANION_MEMORY_IDLE_MINUTES: z.coerce
+    .number()
+    .min(0.01)
+    .max(24 * 60)
+    .default(15),
+  COMPANION_JOB_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
 });
 
 export interface WebhookConfig {
@@ -139,6 +154,27 @@ export interface Config {
    * through Redis.
    */
   processes: number;
+  /** The AI companion's model endpoint and budgets (features/companions); `llm` null: companions are unavailable. */
+  companions: CompanionsConfig;
+}
+
+export interface CompanionsConfig {
+  /**
+   * Any OpenAI-compatible chat-completions endpoint (LLM_BASE_URL, e.g. Ollama's
+   * http://127.0.0.1:11434/v1), its key (LLM_API_KEY; local servers take any) and the model a
+   * companion without its own uses (LLM_MODEL); null when LLM_BASE_URL is not set.
+   */
+  llm: { baseUrl: string; apiKey: string; model: string } | null;
+  /** How long the model may go without sending anything (the first token, or the next) before it counts as slow (ms). */
+  timeoutMs: number;
+  /** Replies a companion writes to one person per hour, all companions together (the model budget). */
+  repliesPerHour: number;
+  /** The conversation history sent with a reply, at most this many tokens (estimated; oldest dropped first). */
+  contextTokens: number;
+  /** A person silent this long in a companion conversation gets its memory summary updated (ms). */
+  memoryIdleMs: number;
+  /** How often each process looks for due check-ins and summaries (ms). */
+  jobPollMs: number;
 }
 
 export interface SendBatchConfig {
@@ -241,6 +277,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxGroupMembers: vars.MAX_GROUP_MEMBERS,
     httpRequestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
     processes: processes ?? (vars.REDIS_URL ? availableParallelism() : 1),
+    companions: {
+      llm: vars.LLM_BASE_URL
+        ? { baseUrl: vars.LLM_BASE_URL, apiKey: vars.LLM_API_KEY || 'none', model: vars.LLM_MODEL }
+        : null,
+      timeoutMs: vars.LLM_TIMEOUT_MS,
+      repliesPerHour: vars.COMPANION_REPLIES_PER_HOUR,
+      contextTokens: vars.COMPANION_CONTEXT_TOKENS,
+      memoryIdleMs: Math.round(vars.COMPANION_MEMORY_IDLE_MINUTES * 60_000),
+      jobPollMs: vars.COMPANION_JOB_POLL_MS,
+    },
   };
 }
 

@@ -36,6 +36,7 @@ export function makeMessage(overrides: Partial<Message> & Pick<Message, 'seq'>):
     editedAt: null,
     deletedAt: null,
     removedByAdmin: false,
+    generation: null,
     replyTo: null,
     reactions: [],
     ...overrides,

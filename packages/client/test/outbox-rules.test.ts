@@ -26,6 +26,7 @@ function stored(payload: SendMessagePayload, seq: number): Message {
     replyTo: null,
     system: null,
     removedByAdmin: false,
+    generation: null,
     reactions: [],
   };
 }

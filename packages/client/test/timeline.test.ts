@@ -18,6 +18,7 @@ function message(seq: number, changeSeq = seq, patch: Partial<Message> = {}): Me
     replyTo: null,
     system: null,
     removedByAdmin: false,
+    generation: null,
     reactions: [],
     ...patch,
   };

@@ -91,6 +91,28 @@ export const ErrorCode = {
   NotAuthor: 'message/not_author',
   /** Editing a deleted message, or reacting to one. */
   MessageDeleted: 'message/deleted',
+  /**
+   * Companions (features/companions): no model endpoint is configured (LLM_BASE_URL unset), shown on
+   * the companion in the console and on a reply it could not write; also POST …/retry then (HTTP 503).
+   */
+  CompanionUnavailable: 'companion/unavailable',
+  /** A companion reply that failed: the model endpoint could not be reached or dropped the connection. */
+  CompanionModelDown: 'companion/model_down',
+  /** A companion reply that failed: the model sent nothing for LLM_TIMEOUT_MS. */
+  CompanionModelSlow: 'companion/model_slow',
+  /** A companion reply that failed: the model endpoint answered with an HTTP error. */
+  CompanionModelError: 'companion/model_error',
+  /** A companion reply that failed: the model sent something that is not a chat completion. */
+  CompanionModelGarbage: 'companion/model_garbage',
+  /**
+   * A companion reply refused: the person asked for more than COMPANION_REPLIES_PER_HOUR replies in
+   * an hour (on the failed reply, and on POST …/retry, HTTP 429 with retryAfterMs).
+   */
+  CompanionRateLimited: 'companion/rate_limited',
+  /** A companion console route or check-in setting naming a user who is not a companion (HTTP 404). */
+  CompanionNotFound: 'companion/not_found',
+  /** POST …/messages/:id/retry on a message that is not a companion's failed reply (HTTP 409). */
+  NotRetryable: 'message/not_retryable',
   /** Opening a direct conversation with a username that does not exist or is deactivated. */
   UserNotFound: 'user/not_found',
   /**
@@ -152,6 +174,11 @@ export const RETRYABLE_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(
   ErrorCode.Unavailable,
   ErrorCode.Busy,
   ErrorCode.RateLimited,
+  ErrorCode.CompanionModelDown,
+  ErrorCode.CompanionModelSlow,
+  ErrorCode.CompanionModelError,
+  ErrorCode.CompanionModelGarbage,
+  ErrorCode.CompanionRateLimited,
 ]);
 
 /** Whether a refusal with this code may be retried as is (see RETRYABLE_ERROR_CODES). */

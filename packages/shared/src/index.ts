@@ -11,4 +11,5 @@ export * from './schemas/conversations.js';
 export * from './schemas/groups.js';
 export * from './schemas/presence.js';
 export * from './schemas/admin.js';
+export * from './schemas/companions.js';
 export * from './schemas/bots.js';

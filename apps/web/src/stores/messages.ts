@@ -1,5 +1,12 @@
 import type { Timeline } from '@parley/client';
-import type { Message, Reaction, ReplyPreview, SystemEvent, UserSummary } from '@parley/shared';
+import type {
+  Message,
+  MessageGeneration,
+  Reaction,
+  ReplyPreview,
+  SystemEvent,
+  UserSummary,
+} from '@parley/shared';
 import { defineStore } from 'pinia';
 import { markRaw, reactive } from 'vue';
 import * as conversationsApi from '@/api/conversations';
@@ -38,6 +45,8 @@ export interface TimelineMessage {
   system: SystemEvent | null;
   replyTo: ReplyPreview | null;
   reactions: Reaction[];
+  /** A companion's reply still streaming in, or one it could not write (with a retry). */
+  generation: MessageGeneration | null;
   state: DeliveryState;
   errorCode: string | null;
 }
@@ -80,6 +89,7 @@ export function toTimeline(message: Message): TimelineMessage {
     system: message.system,
     replyTo: message.replyTo,
     reactions: message.reactions,
+    generation: message.generation,
     state: 'sent',
     errorCode: null,
   };
@@ -97,6 +107,7 @@ function outgoingToTimeline(message: OutgoingMessage): TimelineMessage {
     removedByAdmin: false,
     system: null,
     reactions: [],
+    generation: null,
   };
 }
 

@@ -173,6 +173,10 @@ export const BotMetric = {
   WebhookDeliveries: 'webhook_deliveries',
   /** A webhook delivery given up on after its retries. */
   WebhookFailures: 'webhook_failures',
+  /** A companion's check-in, sent after a silence (features/companions). */
+  CheckInsSent: 'check_ins_sent',
+  /** A companion's model call that failed: a reply left failed, a check-in or summary put off. */
+  ModelFailures: 'model_failures',
 } as const;
 export type BotMetric = (typeof BotMetric)[keyof typeof BotMetric];
 

@@ -106,6 +106,13 @@ export const reactionSchema = z.object({
 });
 export type Reaction = z.infer<typeof reactionSchema>;
 
+export const messageGenerationSchema = z.object({
+  state: z.enum(['streaming', 'failed']),
+  /** state = failed: the ErrorCode saying why (companion/model_*, companion/rate_limited, companion/unavailable). */
+  error: z.string().nullable(),
+});
+export type MessageGeneration = z.infer<typeof messageGenerationSchema>;
+
 export const messageSchema = z.object({
   id: idSchema,
   conversationId: idSchema,
@@ -130,6 +137,13 @@ export const messageSchema = z.object({
   removedByAdmin: z.boolean(),
   replyTo: replyPreviewSchema.nullable(),
   reactions: z.array(reactionSchema),
+  /**
+   * A companion's reply (features/companions) while it is written: `streaming` while its text grows
+   * through message:updated (not an edit: editedAt stays null), `failed` when the model could not
+   * answer (`error` says why; the text is empty and POST …/messages/:id/retry writes it again in
+   * place). Null for every finished message.
+   */
+  generation: messageGenerationSchema.nullable(),
 });
 export type Message = z.infer<typeof messageSchema>;
 

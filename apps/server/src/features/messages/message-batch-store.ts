@@ -316,6 +316,7 @@ function decide(
         removedByAdmin: false,
         replyTo,
         reactions: [],
+        generation: null,
       },
     };
     firstInBatch.set(key, { conversationId: message.conversationId, outcome });

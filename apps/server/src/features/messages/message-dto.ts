@@ -51,5 +51,6 @@ export function toMessage(row: MessageRow): Message {
     removedByAdmin: row.removedByAdmin,
     replyTo: row.replyTo ? toReplyRef(row.replyTo) : null,
     reactions: groupReactions(row.reactions),
+    generation: row.generationState ? { state: row.generationState, error: row.generationError } : null,
   };
 }

@@ -9,7 +9,12 @@ export type MessageChange =
   /** `byAdminId`: an owner or admin deleting someone else's message (audited, "removed by an admin"). */
   | { kind: 'delete'; byAdminId: number | null }
   /** `limit`: distinct emoji one user may put on the message. */
-  | { kind: 'react'; userId: number; emoji: string; on: boolean; limit: number };
+  | { kind: 'react'; userId: number; emoji: string; on: boolean; limit: number }
+  /**
+   * A companion's reply being written (features/companions): its text so far and state; null once
+   * complete. Not an edit: editedAt stays null.
+   */
+  | { kind: 'generation'; text: string; state: 'streaming' | 'failed' | null; error: string | null };
 
 /**
  * Writes take the conversation row's lock first. Under MariaDB's default REPEATABLE READ the reads
@@ -79,6 +84,13 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
         if (current.deletedAt) throw new AppError(ErrorCode.MessageDeleted, 'This message has been deleted');
         const fields: Prisma.MessageUpdateInput = { changeSeq: lastChangeSeq };
         if (change.kind === 'edit') Object.assign(fields, { text: change.text, editedAt: now });
+        if (change.kind === 'generation') {
+          Object.assign(fields, {
+            text: change.text,
+            generationState: change.state,
+            generationError: change.error,
+          });
+        }
         if (change.kind === 'delete') {
           const removedByAdmin = change.byAdminId !== null;
           Object.assign(fields, { text: '', deletedAt: now, removedByAdmin, reactions: { deleteMany: {} } });

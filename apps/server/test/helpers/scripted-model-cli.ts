@@ -1,0 +1,21 @@
+// The scripted model as its own process, for the end-to-end run (e2e/playwright.config.ts starts it):
+// check-ins, memory notes and replies each get a fixed text, streamed a word at a time slowly enough
+// for a person (and Playwright) to see a reply grow.
+import { startScriptedModel, type RecordedRequest, type ScriptedReply } from './scripted-model.js';
+import { E2E_CHECK_IN, E2E_REPLY } from './scripted-model-texts.js';
+
+function answer(request: RecordedRequest): ScriptedReply {
+  const last = request.messages.at(-1);
+  if (last?.role === 'system' && last.content.includes('check-in'))
+    return { kind: 'reply', text: E2E_CHECK_IN };
+  if (request.messages[0]?.content.includes('private notes'))
+    return { kind: 'reply', text: 'They like tea.' };
+  return { kind: 'reply', text: E2E_REPLY, chunkDelayMs: 120 };
+}
+
+const port = Number(process.env.SCRIPTED_MODEL_PORT ?? 0);
+const model = await startScriptedModel(answer, port);
+process.stdout.write(`scripted model on ${model.baseUrl}\n`);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void model.close().then(() => process.exit(0)));
+}

@@ -33,6 +33,7 @@ export function makeMessage(overrides: Partial<Message> & Pick<Message, 'seq'>):
     removedByAdmin: false,
     replyTo: null,
     reactions: [],
+    attachment: null,
     ...overrides,
   };
 }

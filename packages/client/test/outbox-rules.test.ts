@@ -27,6 +27,7 @@ function stored(payload: SendMessagePayload, seq: number): Message {
     system: null,
     removedByAdmin: false,
     reactions: [],
+    attachment: null,
   };
 }
 

@@ -19,6 +19,7 @@ function message(seq: number, changeSeq = seq, patch: Partial<Message> = {}): Me
     system: null,
     removedByAdmin: false,
     reactions: [],
+    attachment: null,
     ...patch,
   };
 }

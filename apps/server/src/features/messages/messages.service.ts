@@ -65,7 +65,8 @@ export function createMessagesService({ repository, conversations, store }: Mess
     /**
      * Stores a message exactly once per (sender, clientMsgId): a retry, or a concurrent duplicate,
      * gets the message that was stored first. Not a member: `conversation/not_found`; a reply to a
-     * message outside the conversation: `message/not_found`.
+     * message outside the conversation: `message/not_found`; an attachment that is not the sender's
+     * own unattached upload: `upload/not_found`, `upload/forbidden` or `upload/already_attached`.
      */
     send(senderId: number, payload: SendMessagePayload): Promise<Message> {
       return store({
@@ -74,6 +75,7 @@ export function createMessagesService({ repository, conversations, store }: Mess
         clientMsgId: payload.clientMsgId,
         text: payload.text,
         replyToId: payload.replyToId ?? null,
+        attachmentId: payload.attachmentId ?? null,
       });
     },
 

@@ -179,6 +179,7 @@ function batcherWith(waitMs: number): Store {
       clientMsgId: randomUUID(),
       text: 'benchmark message',
       replyToId: null,
+      attachmentId: null,
     });
 }
 

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { UPLOAD_UNATTACHED_TTL_HOURS } from '@parley/shared';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -49,6 +50,14 @@ import companionsRoutes from './features/companions/companions.routes.js';
 import { createCompanionsService, type CompanionsService } from './features/companions/companions.service.js';
 import { createModelClient } from './features/companions/model-client.js';
 import { rooms } from './plugins/socket-io.js';
+
+import { createLocalDiskStorage } from './features/uploads/blob-storage.js';
+import { fileProcessor } from './features/uploads/file-processor.js';
+import { createImageProcessor } from './features/uploads/image-processor.js';
+import { startUploadSweeper } from './features/uploads/upload-sweeper.js';
+import { createUploadsRepository } from './features/uploads/uploads.repository.js';
+import uploadsRoutes from './features/uploads/uploads.routes.js';
+import { createUploadsService, type UploadsService } from './features/uploads/uploads.service.js';
 import { createSendQueue } from './lib/send-queue.js';
 import { createUserBudgets, socketBudgets } from './lib/socket-budgets.js';
 import type { SocketHandlerOptions } from './lib/socket-handler.js';
@@ -77,8 +86,13 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Account administration, as the site console (features/admin) and tests use it. */
     accounts: { deactivate(userId: number): Promise<void> };
+    /** The unattached-upload sweep, as the periodic sweeper and tests run it. */
+    uploads: Pick<UploadsService, 'sweep'>;
   }
 }
+
+/** How often each process looks for uploads never attached within UPLOAD_UNATTACHED_TTL_HOURS. */
+const UPLOAD_SWEEP_INTERVAL_MS = 10 * 60_000;
 
 const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
@@ -269,6 +283,25 @@ const app: FastifyPluginAsync<AppOptions> = async (
     log: fastify.log,
     clock,
   });
+  const storage = await createLocalDiskStorage(config.uploads.dir);
+  const uploads = createUploadsService({
+    repository: createUploadsRepository(fastify.prisma, storage),
+    storage,
+    processors: {
+      image: createImageProcessor({ maxPixels: config.uploads.maxPixels }),
+      file: fileProcessor,
+    },
+    conversations,
+    clock,
+  });
+  fastify.decorate('uploads', { sweep: uploads.sweep });
+  const sweeper = startUploadSweeper(
+    uploads,
+    { ttlMs: UPLOAD_UNATTACHED_TTL_HOURS * 3_600_000, intervalMs: UPLOAD_SWEEP_INTERVAL_MS },
+    fastify.log,
+  );
+  fastify.addHook('onClose', () => sweeper.stop());
+  await fastify.register(uploadsRoutes, { uploads, storage, limits: { maxBytes: config.uploads.maxBytes } });
   const deliverer = webhookDeliverer;
   fastify.addHook('onReady', async () => deliveryQueue.start(deliverer.attempt));
   // Before the database closes (onClose hooks run in reverse order): running attempts finish first.

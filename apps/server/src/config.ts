@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DEFAULT_MAX_GROUP_MEMBERS, PRESENCE_BATCH_MS } from '@parley/shared';
+import { DEFAULT_MAX_GROUP_MEMBERS, PRESENCE_BATCH_MS, UPLOAD_MAX_BYTES_DEFAULT } from '@parley/shared';
 import { z } from 'zod';
 import type { SendQueueOptions } from './lib/send-queue.js';
 
@@ -72,6 +72,15 @@ const envSchema = z.object({
     .max(7 * 86_400_000)
     .default(3_600_000),
   WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+
+  UPLOAD_DIR: z.string().min(1).default('.parley/uploads'),
+  UPLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .max(1024 * 1024 * 1024)
+    .default(UPLOAD_MAX_BYTES_DEFAULT),
+  UPLOAD_MAX_PIXELS: z.coerce.number().int().min(1_000_000).max(268_402_689).default(40_000_000),
   PARLEY_PROCESSES: z.coerce.number().int().min(1).max(256).optional(),
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
   LLM_BASE_URL: z
@@ -147,6 +156,8 @@ export interface Config {
    * slower requests are answered 408 and their connection closed (slow-body denial of service).
    */
   httpRequestTimeoutMs: number;
+  /** Uploads (features/uploads): where the local-disk storage keeps them, and what one may be. */
+  uploads: UploadConfig;
   /**
    * Server processes `node dist/server.js` runs on this machine (src/cluster.ts), sharing one port.
    * PARLEY_PROCESSES, else WEB_CONCURRENCY (the name hosting platforms set), else one per core when
@@ -184,6 +195,15 @@ export interface SendBatchConfig {
   maxBatch: number;
   /** Batches written at once, each on its own connection, in addition to `database.poolSize`. */
   connections: number;
+}
+
+export interface UploadConfig {
+  /** Directory of the local-disk blob storage (blobs/ and tmp/ inside it). */
+  dir: string;
+  /** Bytes one uploaded file may have; beyond it the upload is refused with 413. */
+  maxBytes: number;
+  /** Pixels (width × height) an image may declare; beyond it it is refused before decoding. */
+  maxPixels: number;
 }
 
 export interface AuthRateLimit {
@@ -276,6 +296,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     maxGroupMembers: vars.MAX_GROUP_MEMBERS,
     httpRequestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
+    uploads: {
+      dir: resolve(cwd, vars.UPLOAD_DIR),
+      maxBytes: vars.UPLOAD_MAX_BYTES,
+      maxPixels: vars.UPLOAD_MAX_PIXELS,
+    },
     processes: processes ?? (vars.REDIS_URL ? availableParallelism() : 1),
     companions: {
       llm: vars.LLM_BASE_URL

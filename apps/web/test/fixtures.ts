@@ -39,6 +39,7 @@ export function makeMessage(overrides: Partial<Message> & Pick<Message, 'seq'>):
     generation: null,
     replyTo: null,
     reactions: [],
+    attachment: null,
     ...overrides,
   };
 }

@@ -28,6 +28,7 @@ function stored(payload: SendMessagePayload, seq: number): Message {
     removedByAdmin: false,
     generation: null,
     reactions: [],
+    attachment: null,
   };
 }
 

@@ -20,6 +20,7 @@ function message(seq: number, changeSeq = seq, patch: Partial<Message> = {}): Me
     removedByAdmin: false,
     generation: null,
     reactions: [],
+    attachment: null,
     ...patch,
   };
 }

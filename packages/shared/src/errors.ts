@@ -113,6 +113,36 @@ export const ErrorCode = {
   CompanionNotFound: 'companion/not_found',
   /** POST …/messages/:id/retry on a message that is not a companion's failed reply (HTTP 409). */
   NotRetryable: 'message/not_retryable',
+  /**
+   * An upload id that does not exist, or whose upload was removed (never attached within a day, or
+   * its message deleted): sending with it (socket ack) or fetching it (HTTP 404).
+   */
+  UploadNotFound: 'upload/not_found',
+  /**
+   * Attaching an upload someone else made (socket ack), or fetching the media of a conversation the
+   * caller is not a member of (HTTP 403). Upload ids are 128 random bits, so this reveals nothing.
+   */
+  UploadForbidden: 'upload/forbidden',
+  /** Sending with an upload already attached to another message (socket ack): one upload, one message. */
+  UploadAlreadyAttached: 'upload/already_attached',
+  /**
+   * POST /api/uploads: the bytes are not what the kind needs (an image that is not JPEG, PNG, WebP or
+   * GIF, such as HTML or SVG named .png; audio that is not audio in an accepted container) (HTTP 415).
+   */
+  UploadUnsupportedType: 'upload/unsupported_type',
+  /** POST /api/uploads with no file part, or a file of zero bytes (HTTP 400). */
+  UploadEmpty: 'upload/empty',
+  /**
+   * POST /api/uploads: an image whose header declares more pixels than UPLOAD_MAX_PIXELS, refused
+   * before it is decoded (a decompression bomb) (HTTP 413).
+   */
+  UploadTooManyPixels: 'upload/too_many_pixels',
+  /** POST /api/uploads: the file's type is right but its content cannot be decoded (truncated, corrupt) (HTTP 422). */
+  UploadUnreadable: 'upload/unreadable',
+  /** POST /api/uploads?kind=voice: a recording longer than the voice limit (HTTP 413). */
+  UploadTooLong: 'upload/too_long',
+  /** GET of media with a Range header outside the content (HTTP 416, with `Content-Range: bytes *\/size`). */
+  RangeNotSatisfiable: 'request/range_not_satisfiable',
   /** Opening a direct conversation with a username that does not exist or is deactivated. */
   UserNotFound: 'user/not_found',
   /**

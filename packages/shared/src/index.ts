@@ -5,6 +5,7 @@ export * from './schemas/text.js';
 export * from './schemas/users.js';
 export * from './schemas/auth.js';
 export * from './schemas/messages.js';
+export * from './schemas/uploads.js';
 export * from './schemas/roles.js';
 export * from './schemas/system-events.js';
 export * from './schemas/conversations.js';

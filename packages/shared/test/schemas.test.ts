@@ -49,6 +49,21 @@ describe('message text', () => {
     expect(send('x'.repeat(MESSAGE_TEXT_MAX + 1)).success).toBe(false);
   });
 
+  it('may be empty only as the caption of an attachment', () => {
+    const attachmentId = 'A'.repeat(22);
+    expect(sendMessagePayloadSchema.safeParse({ conversationId: 1, clientMsgId, attachmentId }).success).toBe(
+      true,
+    );
+    expect(
+      sendMessagePayloadSchema.safeParse({ conversationId: 1, clientMsgId, text: '', attachmentId }).success,
+    ).toBe(true);
+    expect(sendMessagePayloadSchema.safeParse({ conversationId: 1, clientMsgId }).success).toBe(false);
+    expect(
+      sendMessagePayloadSchema.safeParse({ conversationId: 1, clientMsgId, attachmentId: '../etc/passwd' })
+        .success,
+    ).toBe(false);
+  });
+
   it('needs a UUID clientMsgId and refuses unknown fields', () => {
     expect(
       sendMessagePayloadSchema.safeParse({ conversationId: 1, clientMsgId: 'retry-1', text: 'hi' }).success,

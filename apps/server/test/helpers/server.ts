@@ -1,4 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type {
   Ack,
   ClientToServerEvents,
@@ -113,6 +116,7 @@ export function connectSocketTo(url: string, cookie: string | null, origin?: str
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const keyPrefix = `parley-test:${database.name}:`;
+  const uploadDir = await mkdtemp(join(tmpdir(), 'parley-uploads-'));
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -121,6 +125,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     SESSION_SECRET: randomBytes(32).toString('hex'),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ALLOWED_ORIGINS: 'http://parley.test',
+    UPLOAD_DIR: uploadDir,
     ...(options.redis ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: keyPrefix } : {}),
     ...options.env,
   });
@@ -156,6 +161,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       for (const socket of openSockets) socket.close();
       await server.close();
       await database.drop();
+      await rm(uploadDir, { recursive: true, force: true });
       if (options.redis) await deleteRedisKeys(keyPrefix);
     },
   };

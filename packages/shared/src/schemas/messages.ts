@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema, isoDateSchema } from './common.js';
 import { systemEventSchema } from './system-events.js';
+import { attachmentSchema, uploadIdSchema } from './uploads.js';
 import { messageBodySchema } from './text.js';
 import { userSummarySchema } from './users.js';
 
@@ -46,14 +47,25 @@ export const reactionEmojiSchema = z
 export const messageTypeSchema = z.enum(['text', 'system']);
 export type MessageType = z.infer<typeof messageTypeSchema>;
 
-/** `message:send`. The client makes clientMsgId (a UUID) before the first attempt and reuses it on every retry. */
-export const sendMessagePayloadSchema = z.strictObject({
-  conversationId: idSchema,
-  clientMsgId: z.uuid(),
-  text: messageTextSchema,
-  /** A message of the same conversation this one quotes. */
-  replyToId: idSchema.optional(),
-});
+/**
+ * `message:send`. The client makes clientMsgId (a UUID) before the first attempt and reuses it on every
+ * retry. With `attachmentId` (an upload of the sender's, never attached before) the text is an optional
+ * caption and may be empty; without one it is required.
+ */
+export const sendMessagePayloadSchema = z
+  .strictObject({
+    conversationId: idSchema,
+    clientMsgId: z.uuid(),
+    text: z.union([z.literal(''), messageTextSchema]).default(''),
+    /** A message of the same conversation this one quotes. */
+    replyToId: idSchema.optional(),
+    /** An upload (POST /api/uploads) to carry: the sender's own, attached to no other message. */
+    attachmentId: uploadIdSchema.optional(),
+  })
+  .refine((payload) => payload.text !== '' || payload.attachmentId !== undefined, {
+    message: 'a message needs text or an attachment',
+    path: ['text'],
+  });
 export type SendMessagePayload = z.infer<typeof sendMessagePayloadSchema>;
 
 /** `message:edit`: only the sender, only while not deleted. */
@@ -126,8 +138,10 @@ export const messageSchema = z.object({
   clientMsgId: z.string(),
   sender: userSummarySchema,
   type: messageTypeSchema,
-  /** Empty when deleted, and for system messages. */
+  /** Empty when deleted, and for system messages; a caption (maybe empty) with an attachment. */
   text: z.string(),
+  /** The image, file or voice message it carries; null when none, and once the message is deleted. */
+  attachment: attachmentSchema.nullable(),
   /** What a `system` message says happened; null for others. */
   system: systemEventSchema.nullable(),
   createdAt: isoDateSchema,

@@ -5,6 +5,7 @@ import { failpoint } from '../../lib/failpoints.js';
 import { alternatives, placeholders, whenArms } from '../../lib/sql-lists.js';
 import { conversationNotFound } from '../conversations/conversations.service.js';
 import { postingRefusal, type PosterState, type PostingRules } from '../groups/posting-rules.js';
+import { toAttachment, type AttachmentColumns } from '../uploads/upload-dto.js';
 import { toReplyRef } from './message-dto.js';
 
 /** One `message:send` as the batch store takes it (already validated against the shared schema). */
@@ -14,6 +15,8 @@ export interface PendingMessage {
   clientMsgId: string;
   text: string;
   replyToId: number | null;
+  /** An upload of the sender's to carry (features/uploads), attached by this message once. */
+  attachmentId: string | null;
 }
 
 /**
@@ -56,6 +59,10 @@ interface ReplyRow {
   username: string;
   displayName: string;
   kind: UserKind;
+}
+interface UploadRow extends AttachmentColumns {
+  uploaderId: number;
+  attachedAt: Date | null;
 }
 interface InsertedRow {
   id: number;
@@ -116,8 +123,8 @@ async function storeBatchOnce(
   let open = false;
   try {
     open = true;
-    const { conversations, members, existing, replies } = await lockAndRead(connection, batch, now);
-    const outcomes = decide(batch, conversations, members, existing, replies, now);
+    const read = await lockAndRead(connection, batch, now);
+    const outcomes = decide(batch, read, now);
     const fresh = outcomes.filter((entry) => entry.insert !== null);
     failpoint('message-send:before-commit');
     if (fresh.length === 0) {
@@ -166,6 +173,7 @@ async function lockAndRead(connection: PoolConnection, batch: readonly PendingMe
   const conversationIds = [...new Set(batch.map((message) => message.conversationId))].sort((a, b) => a - b);
   const pairs = [...new Map(batch.map((m) => [`${m.conversationId}:${m.senderId}`, m])).values()];
   const replyIds = [...new Set(batch.flatMap((message) => message.replyToId ?? []))];
+  const uploadIds = [...new Set(batch.flatMap((message) => message.attachmentId ?? []))].sort();
   const statements = [
     'START TRANSACTION',
     `SELECT id, lastSeq, lastChangeSeq, onlyAdminsPost, slowModeSeconds, archivedAt IS NOT NULL AS archived
@@ -197,16 +205,29 @@ async function lockAndRead(connection: PoolConnection, batch: readonly PendingMe
     );
     values.push(...replyIds);
   }
+  if (uploadIds.length > 0) {
+    // Locked after the conversations, in id order: a concurrent send naming the same upload waits
+    // here and then reads its attachedAt as committed.
+    statements.push(
+      `SELECT id, uploaderId, attachedAt, kind, mime, fileName, byteSize, width, height, placeholder,
+              durationMs, waveform, playableMime
+         FROM uploads WHERE id IN (${placeholders(uploadIds.length, '?')}) ORDER BY id FOR UPDATE`,
+    );
+    values.push(...uploadIds);
+  }
   // One command, one round trip: the server runs the statements in order and stops at the first
   // that fails, so nothing after a failed lock runs.
-  const [, locked, members, existing, replies = []] = await connection.query<
-    [unknown, ConversationRow[], MemberRow[], ExistingRow[], ReplyRow[]?]
-  >(statements.join(';\n'), values);
+  const results = await connection.query<unknown[]>(statements.join(';\n'), values);
+  const [, locked, members, existing] = results as [unknown, ConversationRow[], MemberRow[], ExistingRow[]];
+  let next = 4;
+  const replies = replyIds.length > 0 ? (results[next++] as ReplyRow[]) : [];
+  const uploads = uploadIds.length > 0 ? (results[next++] as UploadRow[]) : [];
   return {
     conversations: new Map(locked.map((row) => [row.id, row])),
     members: new Map(members.map((row) => [`${row.conversationId}:${row.id}`, row])),
     existing: new Map(existing.map((row) => [keyOf(row.senderId, row.clientMsgId), row])),
     replies: new Map(replies.map((row) => [row.id, row])),
+    uploads: new Map(uploads.map((row) => [row.id, row])),
   };
 }
 
@@ -216,14 +237,34 @@ interface Insert {
   changeSeq: number;
 }
 
+/**
+ * Why a message may not carry the upload it names: none by that id (or removed), someone else's,
+ * or already attached (to a stored message, or to an earlier message of this batch).
+ */
+function attachmentRefusal(
+  message: PendingMessage,
+  upload: UploadRow | undefined,
+  attachedInBatch: ReadonlySet<string>,
+): AppError | null {
+  if (!upload) return new AppError(ErrorCode.UploadNotFound, 'No such upload: it may have expired');
+  if (upload.uploaderId !== message.senderId) {
+    return new AppError(ErrorCode.UploadForbidden, 'Only its uploader can attach an upload');
+  }
+  if (upload.attachedAt !== null || attachedInBatch.has(upload.id)) {
+    return new AppError(
+      ErrorCode.UploadAlreadyAttached,
+      'This upload is already attached to another message',
+    );
+  }
+  return null;
+}
+
 function decide(
   batch: readonly PendingMessage[],
-  conversations: Map<number, ConversationRow>,
-  members: Map<string, MemberRow>,
-  existing: Map<string, ExistingRow>,
-  replies: Map<number, ReplyRow>,
+  { conversations, members, existing, replies, uploads }: Awaited<ReturnType<typeof lockAndRead>>,
   now: Date,
 ): Array<{ outcome: BatchOutcome; insert: Insert | null }> {
+  const attachedInBatch = new Set<string>();
   const next = new Map([...conversations.values()].map((row) => [row.id, { ...row }]));
   /** The first message of the batch with a given (senderId, clientMsgId), and what became of it. */
   const firstInBatch = new Map<string, { conversationId: number; outcome: BatchOutcome }>();
@@ -289,6 +330,18 @@ function decide(
         },
       });
     }
+    let attachment: Message['attachment'] = null;
+    if (message.attachmentId !== null) {
+      const upload = uploads.get(message.attachmentId);
+      const refusal = attachmentRefusal(message, upload, attachedInBatch);
+      if (refusal) {
+        const refused = refuse(refusal);
+        firstInBatch.set(key, { conversationId: message.conversationId, outcome: refused.outcome });
+        return refused;
+      }
+      attachedInBatch.add(message.attachmentId);
+      attachment = toAttachment(upload!);
+    }
     conversation.lastSeq += 1;
     conversation.lastChangeSeq += 1;
     const insert: Insert = { message, seq: conversation.lastSeq, changeSeq: conversation.lastChangeSeq };
@@ -309,6 +362,7 @@ function decide(
         },
         type: 'text',
         text: message.text,
+        attachment,
         system: null,
         createdAt: now.toISOString(),
         editedAt: null,
@@ -345,8 +399,15 @@ async function writeAndCommit(
   const positions = [...reads.values()];
   const seqCase = `CASE ${whenArms(positions.length, 'WHEN conversationId = ? AND userId = ? THEN ?')} END`;
   const seqArgs = positions.flatMap((p) => [p.message.conversationId, p.message.senderId, p.seq]);
-  const sql = `INSERT INTO messages (conversationId, seq, senderId, clientMsgId, type, text, createdAt, changeSeq, replyToId)
-     VALUES ${placeholders(inserts.length, "(?, ?, ?, ?, 'text', ?, ?, ?, ?)")}
+  const attachmentIds = inserts.flatMap((insert) => insert.message.attachmentId ?? []);
+  // The unique key on messages.attachmentId is the last word: a second message naming the upload
+  // fails here, and the batch is rolled back and run again (storeBatch), seeing it attached.
+  const attach =
+    attachmentIds.length > 0
+      ? `UPDATE uploads SET attachedAt = ? WHERE id IN (${placeholders(attachmentIds.length, '?')});`
+      : '';
+  const sql = `INSERT INTO messages (conversationId, seq, senderId, clientMsgId, type, text, createdAt, changeSeq, replyToId, attachmentId)
+     VALUES ${placeholders(inserts.length, "(?, ?, ?, ?, 'text', ?, ?, ?, ?, ?)")}
      RETURNING id, conversationId, seq;
     UPDATE conversations
         SET lastSeq = CASE id ${whenArms(tops.length, 'WHEN ? THEN ?')} END,
@@ -358,6 +419,7 @@ async function writeAndCommit(
             lastDeliveredSeq = GREATEST(lastDeliveredSeq, ${seqCase}),
             lastPostedAt = ?
       WHERE ${alternatives(positions.length, '(conversationId = ? AND userId = ?)')};
+    ${attach}
     COMMIT`;
   const [inserted] = await connection.query<[InsertedRow[], unknown, unknown, unknown]>(sql, [
     ...inserts.flatMap(({ message, seq, changeSeq }) => [
@@ -369,6 +431,7 @@ async function writeAndCommit(
       at,
       changeSeq,
       message.replyToId,
+      message.attachmentId,
     ]),
     ...tops.flatMap((t) => [t.message.conversationId, t.seq]),
     ...tops.flatMap((t) => [t.message.conversationId, t.changeSeq]),
@@ -378,6 +441,7 @@ async function writeAndCommit(
     ...seqArgs,
     at,
     ...positions.flatMap((p) => [p.message.conversationId, p.message.senderId]),
+    ...(attachmentIds.length > 0 ? [at, ...attachmentIds] : []),
   ]);
   return inserted;
 }

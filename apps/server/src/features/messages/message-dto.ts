@@ -1,11 +1,13 @@
 import { replyExcerpt, systemEventSchema, type Message, type Reaction } from '@parley/shared';
 import type { Prisma } from '../../generated/prisma/client.js';
+import { attachmentSelect, toAttachment } from '../uploads/upload-dto.js';
 import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
 
 export const messageInclude = {
   sender: { select: userSummarySelect },
   replyTo: { include: { sender: { select: userSummarySelect } } },
   reactions: { orderBy: [{ createdAt: 'asc' }, { userId: 'asc' }] },
+  attachment: { select: attachmentSelect },
 } as const satisfies Prisma.MessageInclude;
 
 export type MessageRow = Prisma.MessageGetPayload<{ include: typeof messageInclude }>;
@@ -43,6 +45,8 @@ export function toMessage(row: MessageRow): Message {
     sender: toUserSummary(row.sender),
     type: row.type,
     text: row.text,
+    // A deleted message keeps nothing to show: its attachment goes with its text.
+    attachment: row.attachment && row.deletedAt === null ? toAttachment(row.attachment) : null,
     // Written by the server from the same schema (features/groups/group-change.ts).
     system: row.systemData === null ? null : systemEventSchema.parse(JSON.parse(row.systemData)),
     createdAt: row.createdAt.toISOString(),

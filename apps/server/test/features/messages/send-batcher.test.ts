@@ -48,6 +48,7 @@ describe('a send batch', () => {
     clientMsgId: randomUUID(),
     text: 'hello',
     replyToId: null,
+    attachmentId: null,
     ...overrides,
   });
 

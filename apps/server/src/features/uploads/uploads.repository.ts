@@ -1,0 +1,91 @@
+import { Prisma, type PrismaClient, type Upload } from '../../generated/prisma/client.js';
+import type { BlobStorage } from './blob-storage.js';
+
+/** A new upload row, its blobs already written to local temporary files. */
+export type NewUpload = Omit<Upload, 'createdAt' | 'attachedAt'>;
+
+/** A blob to store: its key (the content's SHA-256) and the local file holding its bytes. */
+export interface PendingBlob {
+  key: string;
+  path: string;
+}
+
+/** An upload with what access to it depends on: its message's conversation, if attached. */
+export type UploadWithMessage = Upload & {
+  message: { conversationId: number; deletedAt: Date | null } | null;
+};
+
+/**
+ * Reads after a lock wait must see what the holder committed (see messages.repository.ts): the
+ * sweep counts references to a blob after waiting for its row.
+ */
+const AFTER_LOCK_READS_COMMITTED = { isolationLevel: 'ReadCommitted' } as const;
+
+export type UploadsRepository = ReturnType<typeof createUploadsRepository>;
+
+export function createUploadsRepository(prisma: PrismaClient, storage: BlobStorage) {
+  return {
+    /**
+     * Stores the blobs and the row in one transaction: each blob's `upload_blobs` row is locked (made
+     * if new) in key order, the files are moved into storage, then the upload is inserted. The sweep
+     * takes the same row lock before it deletes a blob, so a blob is never deleted from under an
+     * upload that shares it (two uploads of the same bytes share one blob).
+     */
+    async create(row: NewUpload, blobs: PendingBlob[]): Promise<Upload> {
+      const byKey = new Map(blobs.map((blob) => [blob.key, blob]));
+      const keys = [...byKey.keys()].sort();
+      return prisma.$transaction(async (tx) => {
+        await tx.$executeRaw`INSERT INTO upload_blobs (storageKey) VALUES ${Prisma.join(
+          keys.map((key) => Prisma.sql`(${key})`),
+        )} ON DUPLICATE KEY UPDATE storageKey = storageKey`;
+        for (const key of keys) await storage.put(key, byKey.get(key)!.path);
+        return tx.upload.create({ data: row });
+      });
+    },
+
+    findWithMessage(id: string): Promise<UploadWithMessage | null> {
+      return prisma.upload.findUnique({
+        where: { id },
+        include: { message: { select: { conversationId: true, deletedAt: true } } },
+      });
+    },
+
+    /**
+     * Removes up to `limit` uploads made before `before` and never attached, then each blob no
+     * remaining upload refers to. Safe with several processes sweeping at once: the rows are taken
+     * with `FOR UPDATE SKIP LOCKED` (a send attaching one holds its lock, and `attachedAt` is read
+     * under it), and each blob is deleted only under its `upload_blobs` row lock after counting its
+     * references. Returns how many uploads were removed.
+     */
+    async sweep(before: Date, limit: number): Promise<number> {
+      const expired = await prisma.$transaction(async (tx) => {
+        const rows = await tx.$queryRaw<
+          Array<Pick<Upload, 'id' | 'contentKey' | 'thumbnailKey' | 'playableKey'>>
+        >`SELECT id, contentKey, thumbnailKey, playableKey FROM uploads
+           WHERE attachedAt IS NULL AND createdAt < ${before}
+           ORDER BY createdAt LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+        if (rows.length > 0) {
+          await tx.$executeRaw`DELETE FROM uploads WHERE id IN (${Prisma.join(rows.map((row) => row.id))})`;
+        }
+        return rows;
+      });
+      const keys = [
+        ...new Set(expired.flatMap((row) => [row.contentKey, row.thumbnailKey, row.playableKey])),
+      ].filter((key): key is string => key !== null);
+      for (const key of keys.sort()) {
+        await prisma.$transaction(async (tx) => {
+          const locked = await tx.$queryRaw<unknown[]>`SELECT storageKey FROM upload_blobs
+             WHERE storageKey = ${key} FOR UPDATE`;
+          if (locked.length === 0) return;
+          const [{ references }] = await tx.$queryRaw<[{ references: bigint | number }]>`
+            SELECT COUNT(*) AS \`references\` FROM uploads
+             WHERE contentKey = ${key} OR thumbnailKey = ${key} OR playableKey = ${key}`;
+          if (Number(references) > 0) return;
+          await storage.delete(key);
+          await tx.$executeRaw`DELETE FROM upload_blobs WHERE storageKey = ${key}`;
+        }, AFTER_LOCK_READS_COMMITTED);
+      }
+      return expired.length;
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createParleyClient, fetchCurrentUser, type ParleyClient } from '../packages/client/dist/index.js';
+import { createParleyClient, fetchCurrentUser, type ParleyClient } from '../packages/client/src/index.js';
 import {
   accountMenu,
   conversationLink,

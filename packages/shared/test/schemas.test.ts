@@ -10,6 +10,7 @@ import {
   loginBodySchema,
   reactionEmojiSchema,
   registerBodySchema,
+  postMessageBodySchema,
   sendMessagePayloadSchema,
   syncPayloadSchema,
 } from '../src/index.js';
@@ -62,6 +63,16 @@ describe('message text', () => {
       sendMessagePayloadSchema.safeParse({ conversationId: 1, clientMsgId, attachmentId: '../etc/passwd' })
         .success,
     ).toBe(false);
+  });
+
+  it('holds a bot’s HTTP send to the same rule: text, or an attachment with an optional caption', () => {
+    const attachmentId = 'A'.repeat(22);
+    expect(postMessageBodySchema.safeParse({ clientMsgId, text: 'hi' }).success).toBe(true);
+    expect(postMessageBodySchema.safeParse({ clientMsgId, attachmentId }).success).toBe(true);
+    expect(postMessageBodySchema.safeParse({ clientMsgId }).success).toBe(false);
+    expect(postMessageBodySchema.safeParse({ clientMsgId, text: 'hi', conversationId: 1 }).success).toBe(
+      false,
+    );
   });
 
   it('needs a UUID clientMsgId and refuses unknown fields', () => {

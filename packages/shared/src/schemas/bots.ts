@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema, isoDateSchema } from './common.js';
-import { messageSchema, messageTextSchema, sendMessagePayloadSchema } from './messages.js';
+import { messageSchema, messageTextSchema, sendMessageFieldsSchema, withMessageContent } from './messages.js';
 import { displayNameSchema, userSummarySchema, usernameSchema } from './users.js';
 
 // Bots (docs/bots.md): accounts a program drives with a token, administered in the site console
@@ -157,7 +157,9 @@ export type WebhookReply = z.infer<typeof webhookReplySchema>;
  * `POST /api/conversations/:id/messages` (bots and people alike): the same send as the socket's
  * `message:send`, with `clientMsgId` as the idempotency key: a retry returns the stored message.
  */
-export const postMessageBodySchema = sendMessagePayloadSchema.omit({ conversationId: true });
+export const postMessageBodySchema = withMessageContent(
+  sendMessageFieldsSchema.omit({ conversationId: true }),
+);
 export type PostMessageBody = z.infer<typeof postMessageBodySchema>;
 
 /**

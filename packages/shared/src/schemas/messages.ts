@@ -52,20 +52,30 @@ export type MessageType = z.infer<typeof messageTypeSchema>;
  * retry. With `attachmentId` (an upload of the sender's, never attached before) the text is an optional
  * caption and may be empty; without one it is required.
  */
-export const sendMessagePayloadSchema = z
-  .strictObject({
-    conversationId: idSchema,
-    clientMsgId: z.uuid(),
-    text: z.union([z.literal(''), messageTextSchema]).default(''),
-    /** A message of the same conversation this one quotes. */
-    replyToId: idSchema.optional(),
-    /** An upload (POST /api/uploads) to carry: the sender's own, attached to no other message. */
-    attachmentId: uploadIdSchema.optional(),
-  })
-  .refine((payload) => payload.text !== '' || payload.attachmentId !== undefined, {
+/** The fields of `message:send`, without the rule across them (sendMessagePayloadSchema adds it). */
+export const sendMessageFieldsSchema = z.strictObject({
+  conversationId: idSchema,
+  clientMsgId: z.uuid(),
+  text: z.union([z.literal(''), messageTextSchema]).default(''),
+  /** A message of the same conversation this one quotes. */
+  replyToId: idSchema.optional(),
+  /** An upload (POST /api/uploads) to carry: the sender's own, attached to no other message. */
+  attachmentId: uploadIdSchema.optional(),
+});
+
+/**
+ * A message needs text or an attachment: the rule every way of sending applies (the socket's
+ * `message:send`, a bot's HTTP send). Zod refuses `.omit()` on a refined object, so the rule is added
+ * to each shape rather than inherited.
+ */
+export function withMessageContent<T extends z.ZodType<{ text: string; attachmentId?: string }>>(schema: T) {
+  return schema.refine((payload) => payload.text !== '' || payload.attachmentId !== undefined, {
     message: 'a message needs text or an attachment',
     path: ['text'],
   });
+}
+
+export const sendMessagePayloadSchema = withMessageContent(sendMessageFieldsSchema);
 export type SendMessagePayload = z.infer<typeof sendMessagePayloadSchema>;
 
 /** `message:edit`: only the sender, only while not deleted. */

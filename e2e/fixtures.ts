@@ -115,8 +115,8 @@ export function conversationLink(page: Page, conversation: string): Locator {
 }
 
 /** The open conversation's messages: a log named after the conversation. */
-export function messageLog(page: Page, conversation: string): Locator {
-  return page.getByRole('log', { name: conversation, exact: true });
+export function messageLog(page: Page, conversation: string | RegExp): Locator {
+  return page.getByRole('log', { name: conversation, exact: typeof conversation === 'string' });
 }
 
 /** Message rows (`[data-testid=message]`) in `scope`, optionally only those showing `text`. */
@@ -150,8 +150,9 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
 
 /** A person in a search list: the option shows their display name and @username (then "Online" if so). */
 export function personOption(scope: Page | Locator, person: Account): Locator {
+  // A bot's name is followed by its "Bot" badge.
   return scope.getByRole('option', {
-    name: new RegExp(`^${literal(person.displayName)} @${literal(person.username)}(\\s|$)`),
+    name: new RegExp(`^${literal(person.displayName)}(\\s*Bot)? @${literal(person.username)}(\\s|$)`),
   });
 }
 
@@ -162,7 +163,9 @@ export async function openDirectConversation(page: Page, other: Account): Promis
   await dialog.getByRole('combobox', { name: 'Search people' }).fill(other.username);
   await personOption(dialog, other).click();
   await expect(dialog).toBeHidden();
-  await expect(page.getByRole('heading', { name: other.displayName, exact: true })).toBeVisible();
+  await expect(
+    page.getByRole('heading', { name: new RegExp(`^${literal(other.displayName)}(\\s*Bot)?$`) }),
+  ).toBeVisible();
 }
 
 /** "New group": names it, adds `members` one by one, creates it, and waits until it is open. */

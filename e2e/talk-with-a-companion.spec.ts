@@ -51,7 +51,8 @@ test('a person chats with an AI companion, sees its reply stream in, gets a chec
 
   const sam = await signUp('sam');
   await openDirectConversation(sam.page, mira);
-  const log = messageLog(sam.page, mira.displayName);
+  // A bot's name is followed by its "Bot" badge, in the conversation's title too.
+  const log = messageLog(sam.page, /^Mira(\s*Bot)?$/);
   await expect(messagesIn(log, 'Hi, I am Mira. What is on your mind today?')).toBeVisible();
   const bar = sam.page.getByTestId('companion-bar');
   await expect(bar).toContainText('AI companion');

@@ -45,6 +45,8 @@ test('"New message" works from the keyboard: focus starts in the search, arrows 
 
   await page.keyboard.type(grace.username);
   await expect(dialog.getByRole('option')).toHaveCount(1);
+  // The search for the whole name has answered (not one for a prefix that already matched only Grace).
+  await expect(dialog.getByRole('listbox')).toHaveAttribute('aria-busy', 'false');
   await page.keyboard.press('ArrowDown');
   await expect(dialog.getByRole('option')).toHaveAttribute('data-highlighted', '');
   await expect(search).toBeFocused();

@@ -10,6 +10,14 @@ export interface PeopleSearchOptions {
   debounceMs?: number;
 }
 
+/** Whether two answers list the same people, in the same order, looking the same. */
+function samePeople(shown: readonly UserSummary[], found: readonly UserSummary[]): boolean {
+  return (
+    shown.length === found.length &&
+    shown.every((user, index) => JSON.stringify(user) === JSON.stringify(found[index]))
+  );
+}
+
 /**
  * People found by username or display name (`GET /api/users?q=`), for pickers and dialogs.
  * Only the latest search counts: an older one still in flight is aborted, and its answer dropped.
@@ -32,7 +40,10 @@ export function usePeopleSearch({ limit, debounceMs = 250 }: PeopleSearchOptions
     searching.value = true;
     failed.value = false;
     try {
-      results.value = await searchUsers(term, current.signal, limit);
+      const found = await searchUsers(term, current.signal, limit);
+      // The same people again (typing on past the last distinct match) keep their objects: a
+      // listbox option is its value, so new objects would drop the option the keyboard highlighted.
+      if (!samePeople(results.value, found)) results.value = found;
     } catch (error) {
       if (current.signal.aborted) return;
       results.value = [];

@@ -33,6 +33,19 @@ describe('searching for people', () => {
     expect(search.results.value).toEqual([bob]);
   });
 
+  it('keeps the people shown when a later search finds the same ones, so a highlighted option stays', async () => {
+    stubFetch(() => ({ status: 200, body: { users: [bob] } }));
+    const search = start();
+    await search.search('bo');
+    const shown = search.results.value;
+    await search.search('bob');
+    expect(search.results.value).toBe(shown);
+    stubFetch(() => ({ status: 200, body: { users: [{ ...bob, displayName: 'Bobby' }] } }));
+    await search.search('bob');
+    expect(search.results.value).not.toBe(shown);
+    expect(search.results.value[0]!.displayName).toBe('Bobby');
+  });
+
   it('sends the limit, and a search asked for now replaces one still waiting', async () => {
     const requests = stubFetch(() => ({ status: 200, body: { users: [] } }));
     const search = start({ limit: 30 });

@@ -52,12 +52,15 @@ const perHead = (counts: EventCounts, name: string, heads: number) => {
 const names = (result: ConnectionsResult) =>
   [...new Set([...Object.keys(result.duringConnect), ...Object.keys(result.duringDisconnect)])].sort();
 
-console.log('\n| server | held | connect s | RSS idle | RSS settled | heap idle | heap settled | errors |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log(
+  '\n| server | held | connect s | RSS idle | RSS settled | heap idle | heap settled | heap committed settled | external settled | errors |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
   console.log(
     `| ${r.server} | ${r.held}/${r.target} | ${r.connectSeconds.toFixed(1)} | ${kib(r.rssIdle)} | ` +
-      `${kib(r.rssSettled)} | ${kib(r.heapIdle)} | ${kib(r.heapSettled)} | ${JSON.stringify(r.connectErrors)} |`,
+      `${kib(r.rssSettled)} | ${kib(r.heapIdle)} | ${kib(r.heapSettled)} | ${kib(r.heapCommittedSettled)} | ` +
+      `${kib(r.externalSettled)} | ${JSON.stringify(r.connectErrors)} |`,
   );
 }
 for (const r of results) {

@@ -51,6 +51,9 @@ export interface ConnectionsResult {
   rssSettled: number;
   heapIdle: number;
   heapSettled: number;
+  /** Settled V8 heap committed (used or not) and memory outside it (Buffers…), bytes per connection. */
+  heapCommittedSettled: number;
+  externalSettled: number;
   /** Events the clients received from the first connect until the fleet settled. */
   duringConnect: EventCounts;
   disconnected: number;
@@ -181,6 +184,8 @@ async function measure(
     rssSettled: (afterGc.rss - before.rss) / held,
     heapIdle: (idle.heapUsed - before.heapUsed) / held,
     heapSettled: (afterGc.heapUsed - before.heapUsed) / held,
+    heapCommittedSettled: (afterGc.heapTotal - before.heapTotal) / held,
+    externalSettled: (afterGc.external - before.external) / held,
     duringConnect,
     disconnected,
     duringDisconnect,

@@ -53,14 +53,14 @@ const names = (result: ConnectionsResult) =>
   [...new Set([...Object.keys(result.duringConnect), ...Object.keys(result.duringDisconnect)])].sort();
 
 console.log(
-  '\n| server | held | connect s | RSS idle | RSS settled | heap idle | heap settled | heap committed settled | external settled | errors |',
+  '\n| server | held | connect s | RSS idle | RSS settled | heap idle | heap settled | heap committed settled | external settled | RSS marginal | heap marginal | errors |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
   console.log(
     `| ${r.server} | ${r.held}/${r.target} | ${r.connectSeconds.toFixed(1)} | ${kib(r.rssIdle)} | ` +
       `${kib(r.rssSettled)} | ${kib(r.heapIdle)} | ${kib(r.heapSettled)} | ${kib(r.heapCommittedSettled)} | ` +
-      `${kib(r.externalSettled)} | ${JSON.stringify(r.connectErrors)} |`,
+      `${kib(r.externalSettled)} | ${kib(r.rssMarginal)} | ${kib(r.heapMarginal)} | ${JSON.stringify(r.connectErrors)} |`,
   );
 }
 for (const r of results) {

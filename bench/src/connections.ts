@@ -54,6 +54,12 @@ export interface ConnectionsResult {
   /** Settled V8 heap committed (used or not) and memory outside it (Buffers…), bytes per connection. */
   heapCommittedSettled: number;
   externalSettled: number;
+  /**
+   * Bytes per connection of the second half of the fleet: (settled reading with all held − settled
+   * reading with the first half held) / connections added. The cost of one more connection.
+   */
+  rssMarginal: number;
+  heapMarginal: number;
   /** Events the clients received from the first connect until the fleet settled. */
   duringConnect: EventCounts;
   disconnected: number;
@@ -133,26 +139,37 @@ async function measure(
   const clients: Array<IdleClient | null> = new Array<IdleClient | null>(workload.connections).fill(null);
   const connectErrors: Record<string, number> = {};
   const before = await server.settledStats(config.settleMs * 2);
-  const started = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < workload.connections) {
-      const user = next++;
-      try {
-        clients[user] = await openClient(url, {
-          cookie: cookies?.[user],
-          auth: kind === 'p1' ? { rooms: workload.roomsOf[user]!.map((room) => roomIds[room]) } : undefined,
-          localAddress: `127.0.0.${1 + (user % config.sourceAddresses)}`,
-          counts: () => counts,
-        });
-      } catch (error) {
-        const key = (error as Error).message.slice(0, 80);
-        connectErrors[key] = (connectErrors[key] ?? 0) + 1;
+  const connectRange = async (from: number, to: number) => {
+    let next = from;
+    const worker = async () => {
+      while (next < to) {
+        const user = next++;
+        try {
+          clients[user] = await openClient(url, {
+            cookie: cookies?.[user],
+            auth: kind === 'p1' ? { rooms: workload.roomsOf[user]!.map((room) => roomIds[room]) } : undefined,
+            localAddress: `127.0.0.${1 + (user % config.sourceAddresses)}`,
+            counts: () => counts,
+          });
+        } catch (error) {
+          const key = (error as Error).message.slice(0, 80);
+          connectErrors[key] = (connectErrors[key] ?? 0) + 1;
+        }
       }
-    }
+    };
+    const started = performance.now();
+    await Promise.all(Array.from({ length: config.concurrency }, worker));
+    return performance.now() - started;
   };
-  await Promise.all(Array.from({ length: config.concurrency }, worker));
-  const connectSeconds = (performance.now() - started) / 1_000;
+  // Half the fleet, a settled reading, then the other half: the second half's delta is the cost of
+  // one more connection, free of what a burst leaves behind once (a grown young generation).
+  const half = Math.floor(workload.connections / 2);
+  let connectMs = await connectRange(0, half);
+  await settle(config.settleMs);
+  const halfway = await server.settledStats(config.settleMs * 2);
+  const heldHalfway = clients.filter(Boolean).length;
+  connectMs += await connectRange(half, workload.connections);
+  const connectSeconds = connectMs / 1_000;
   const held = clients.filter(Boolean).length;
   config.log(`${kind}: ${held}/${workload.connections} connected in ${connectSeconds.toFixed(1)} s`);
   await settle(config.settleMs);
@@ -186,6 +203,8 @@ async function measure(
     heapSettled: (afterGc.heapUsed - before.heapUsed) / held,
     heapCommittedSettled: (afterGc.heapTotal - before.heapTotal) / held,
     externalSettled: (afterGc.external - before.external) / held,
+    rssMarginal: (afterGc.rss - halfway.rss) / Math.max(1, held - heldHalfway),
+    heapMarginal: (afterGc.heapUsed - halfway.heapUsed) / Math.max(1, held - heldHalfway),
     duringConnect,
     disconnected,
     duringDisconnect,

@@ -18,6 +18,8 @@ import { verifyWebhook } from '../../../src/features/bots/webhook-signature.js';
 import { readStoredMessages } from '../../helpers/stored-messages.js';
 import {
   createGroup,
+  queryDatabase,
+  startSecondProcess,
   startTestServer,
   uniqueName,
   type TestServer,
@@ -330,5 +332,37 @@ describe.each([
         return again.body.days.at(-1)!.counts.replies_sent;
       })
       .toBe(2);
+  });
+  it('a delivery stored but never queued (a crash before the queue) is relayed and delivered once, with two processes relaying', async () => {
+    receiver.script(status(204));
+    const conversationId = await directConversation();
+    const sent = await say(conversationId, 'stored before the crash');
+    const queued = await settledFor(sent.id);
+    const second = await startSecondProcess(t);
+    try {
+      // What a process that died between the insert and the queue leaves: a due pending row, no job
+      // (the same message's `message` event, which this webhook does not ask for, so nothing else
+      // makes it).
+      const deliveryId = randomUUID();
+      const orphan = { ...receiver.requests.at(-1)!.payload, deliveryId, event: 'message' as const };
+      receiver.script(status(204));
+      await queryDatabase(
+        t,
+        `INSERT INTO bot_webhook_deliveries
+           (id, webhookId, event, messageId, payload, status, attempts, nextAttemptAt, createdAt)
+         SELECT ?, webhookId, 'message', messageId, ?, 'pending', 0, createdAt, createdAt
+           FROM bot_webhook_deliveries WHERE id = ?`,
+        [deliveryId, JSON.stringify(orphan), queued.id],
+      );
+      const delivered = await settled(deliveryId);
+      expect(delivered).toMatchObject({ status: 'delivered', attempts: 1, lastStatusCode: 204 });
+      // Both processes' relays keep looking: a later delivery settling means they have passed again.
+      const later = await say(conversationId, 'after the relay');
+      await settledFor(later.id);
+      expect(receiver.requests.filter((r) => r.headers['x-parley-delivery'] === deliveryId)).toHaveLength(1);
+      expect((await deliveries()).find((d) => d.id === deliveryId)?.attempts).toBe(1);
+    } finally {
+      await second.close();
+    }
   });
 });

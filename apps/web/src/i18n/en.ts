@@ -423,6 +423,8 @@ const en = {
   },
   bots: {
     badge: 'Bot',
+    /** What screen readers hear after a bot's name: its own separator first (never "MiraBot"). */
+    badgeSpoken: ' (bot)',
   },
   notFound: {
     back: 'Go to conversations',

@@ -424,6 +424,7 @@ const zhCN: MessageSchema = {
   },
   bots: {
     badge: '机器人',
+    badgeSpoken: '（机器人）',
   },
   notFound: {
     back: '前往会话列表',

@@ -348,6 +348,20 @@ const en = {
       busiest: 'Busiest groups (last 30 days)',
       noBusiest: 'No group messages in the last 30 days.',
       loading: 'Loading charts…',
+      activity: {
+        title: 'Bots and AI companions per day (last 30 days)',
+        of: 'Show',
+        all: 'All bots and companions',
+        received: 'Messages received',
+        replies: 'Replies sent',
+        checkIns: 'Check-ins sent',
+        failures: 'Failures',
+        summary:
+          'messages received {received}, replies sent {replies}, check-ins sent {checkIns}, failures {failures}',
+        asTable: 'Show the numbers as a table',
+        day: 'Day (UTC)',
+        none: 'No bots yet: make one on the Bots tab.',
+      },
     },
     bots: {
       tab: 'Bots',

@@ -324,6 +324,16 @@ describe.each([
     // Everything the earlier tests did, on this same day.
     // 8 messages to the bot; 6 deliveries accepted (one a redelivery), 2 given up on.
     expect(today.counts).toMatchObject({ messages_received: 8, webhook_deliveries: 6, webhook_failures: 2 });
+    // Every bot together (the usage view's): this server's only bot.
+    const all = await t.http<BotCounts>('GET', '/api/admin/bots/counts', { cookie: admin.cookie });
+    expect(all.status).toBe(200);
+    expect(all.body.days.map((day) => day.day)).toEqual(counts.body.days.map((day) => day.day));
+    expect(all.body.days.at(-1)!.counts).toMatchObject({
+      messages_received: 8,
+      webhook_deliveries: 6,
+      webhook_failures: 2,
+    });
+    expect((await t.http('GET', '/api/admin/bots/counts', { cookie: person.cookie })).status).toBe(403);
     await expect
       .poll(async () => {
         const again = await t.http<BotCounts>('GET', `/api/admin/bots/${bot.id}/counts`, {

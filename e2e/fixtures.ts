@@ -148,11 +148,16 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
   await page.getByRole('button', { name: 'Send', exact: true }).click();
 }
 
+/**
+ * What follows a bot's name in an accessible name: its badge, which screen readers hear as " (bot)"
+ * (UserBotBadge.vue), a word of its own. A regular-expression source; optional, for people.
+ */
+export const BOT_BADGE_NAME = String.raw`(\s*\(bot\))?`;
+
 /** A person in a search list: the option shows their display name and @username (then "Online" if so). */
 export function personOption(scope: Page | Locator, person: Account): Locator {
-  // A bot's name is followed by its "Bot" badge.
   return scope.getByRole('option', {
-    name: new RegExp(`^${literal(person.displayName)}(\\s*Bot)? @${literal(person.username)}(\\s|$)`),
+    name: new RegExp(`^${literal(person.displayName)}${BOT_BADGE_NAME} @${literal(person.username)}(\\s|$)`),
   });
 }
 
@@ -164,7 +169,7 @@ export async function openDirectConversation(page: Page, other: Account): Promis
   await personOption(dialog, other).click();
   await expect(dialog).toBeHidden();
   await expect(
-    page.getByRole('heading', { name: new RegExp(`^${literal(other.displayName)}(\\s*Bot)?$`) }),
+    page.getByRole('heading', { name: new RegExp(`^${literal(other.displayName)}${BOT_BADGE_NAME}$`) }),
   ).toBeVisible();
 }
 

@@ -58,6 +58,14 @@ test('a site admin deactivates a user whose open session ends at once, and opens
   await expect(root.page.getByRole('img', { name: /^Messages per day \(last 30 days\): / })).toBeVisible();
   await expect(root.page.getByRole('img', { name: /^Active users per day/ })).toBeVisible();
   await expect(root.page.getByRole('listitem').filter({ hasText: 'Deals every hour' })).toBeVisible();
+  // Beside them, bots and companions per day (talk-with-a-companion.spec.ts reads one): a chart, or
+  // word that there are none yet, whichever this run's other specs left.
+  const botActivity = root.page.getByTestId('bot-activity');
+  await expect(
+    botActivity
+      .getByRole('img', { name: /^Bots and AI companions per day/ })
+      .or(botActivity.getByText('No bots yet')),
+  ).toBeVisible();
   await expectNoViolations(root.page, 'the console’s usage charts');
 
   await root.page.getByRole('tab', { name: 'Audit log' }).click();
@@ -68,12 +76,14 @@ test('a site admin deactivates a user whose open session ends at once, and opens
   await root.page.setViewportSize({ width: 1280, height: 860 });
   await root.page.getByRole('tab', { name: 'Usage' }).click();
   await expect(root.page.getByRole('img', { name: /^Messages per day/ })).toBeVisible();
+  await expect(botActivity.getByRole('status')).toHaveCount(0);
   await root.page.screenshot({ path: `${SCREENSHOT_DIR}console-desktop.png` });
 
   await root.page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
   await root.page.reload();
   await root.page.getByRole('tab', { name: '用量' }).click();
   await expect(root.page.getByRole('img', { name: /^每日消息数/ })).toBeVisible();
+  await expect(botActivity.getByRole('status')).toHaveCount(0);
   await root.page.screenshot({ path: `${SCREENSHOT_DIR}console-desktop.zh-CN.png` });
 });
 

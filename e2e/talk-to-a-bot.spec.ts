@@ -60,10 +60,10 @@ test('an admin makes a bot and its token; the bot, running on @parley/client, an
     await person.page.getByRole('button', { name: 'New message', exact: true }).click();
     const dialog = person.page.getByRole('dialog', { name: 'New message' });
     await dialog.getByRole('combobox', { name: 'Search people' }).fill(username);
-    const option = dialog.getByRole('option', { name: new RegExp(`^Echo\\s*Bot @${username}`) });
+    const option = dialog.getByRole('option', { name: new RegExp(`^Echo \\(bot\\) @${username}`) });
     await expect(option.getByTestId('bot-badge')).toBeVisible();
     await option.click();
-    const heading = person.page.getByRole('heading', { name: /^Echo\s*Bot$/ });
+    const heading = person.page.getByRole('heading', { name: /^Echo \(bot\)$/ });
     await expect(heading.getByTestId('bot-badge')).toBeVisible();
 
     await sendMessage(person.page, 'ping');

@@ -5,6 +5,7 @@ import { E2E_CHECK_IN, E2E_REPLY } from '../apps/server/test/helpers/scripted-mo
 import { E2E_BASE_URL } from './environment.js';
 import {
   expect,
+  expectNoViolations,
   makeSiteAdmin,
   messageLog,
   messagesIn,
@@ -51,8 +52,8 @@ test('a person chats with an AI companion, sees its reply stream in, gets a chec
 
   const sam = await signUp('sam');
   await openDirectConversation(sam.page, mira);
-  // A bot's name is followed by its "Bot" badge, in the conversation's title too.
-  const log = messageLog(sam.page, /^Mira(\s*Bot)?$/);
+  // A bot's name is followed by its badge, heard as a word of its own, in the conversation's title too.
+  const log = messageLog(sam.page, 'Mira (bot)');
   await expect(messagesIn(log, 'Hi, I am Mira. What is on your mind today?')).toBeVisible();
   const bar = sam.page.getByTestId('companion-bar');
   await expect(bar).toContainText('AI companion');
@@ -84,6 +85,55 @@ test('a person chats with an AI companion, sees its reply stream in, gets a chec
   await sam.page.screenshot({ path: `${SCREENSHOT_DIR}companion-desktop.png` });
   await sam.page.setViewportSize({ width: 390, height: 844 });
   await sam.page.screenshot({ path: `${SCREENSHOT_DIR}companion-mobile.png` });
+
+  // The site console: Mira among the companions with its check-in policy; quiet hours set there.
+  await admin.page.goto('/admin');
+  await admin.page.getByRole('tab', { name: 'Companions' }).click();
+  const row = admin.page.getByTestId('companion-row').filter({ hasText: '@' + mira.username });
+  await expect(row.getByTestId('companion-policy')).toHaveText('After 1 min of silence');
+  await expect(row.getByTestId('companion-quiet')).toHaveText('None');
+  await row.getByRole('button', { name: 'Edit Mira' }).click();
+  const form = admin.page.getByRole('form', { name: 'Configure a companion' });
+  await expect(form.getByRole('combobox', { name: 'Bot', exact: true })).toHaveValue(String(botId));
+  await form.getByRole('checkbox', { name: 'Quiet hours' }).check();
+  await form.getByLabel('From').fill('22:00');
+  await form.getByLabel('Until').fill('07:00');
+  await form.getByRole('button', { name: 'Save companion' }).click();
+  await expect(form.getByRole('status')).toHaveText('Mira saved.');
+  await expect(row.getByTestId('companion-quiet')).toHaveText('22:00–07:00');
+  await expectNoViolations(admin.page, 'the console’s companions');
+
+  // Beside the usage charts: what Mira received and sent, per day.
+  await admin.page.getByRole('tab', { name: 'Usage' }).click();
+  const activity = admin.page.getByTestId('bot-activity');
+  // Other specs' bots count on the same server: Mira alone, picked from the list.
+  await activity.getByLabel('Show').selectOption({ label: `Mira (@${mira.username})` });
+  // Sam's message received; the greeting, the reply and the check-in sent; one of them a check-in.
+  await expect(
+    activity.getByRole('img', {
+      name: /^Bots and AI companions per day \(last 30 days\): messages received 1, replies sent 3, check-ins sent 1, failures 0$/,
+    }),
+  ).toBeVisible();
+  await activity.getByText('Show the numbers as a table').click();
+  await expect(activity.getByRole('row').nth(1)).toHaveText(/^\d{2}-\d{2}\s*1\s*3\s*1\s*0$/);
+  await expectNoViolations(admin.page, 'the console’s bot activity');
+  await admin.page.setViewportSize({ width: 1280, height: 1250 });
+  await activity.scrollIntoViewIfNeeded();
+  await admin.page.screenshot({ path: `${SCREENSHOT_DIR}console-bot-activity-desktop.png` });
+  await admin.page.setViewportSize({ width: 390, height: 844 });
+  await activity.scrollIntoViewIfNeeded();
+  await admin.page.screenshot({ path: `${SCREENSHOT_DIR}console-bot-activity-phone.png` });
+  await expectNoViolations(admin.page, 'the console’s bot activity on a phone');
+  await admin.page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
+  await admin.page.reload();
+  await admin.page.getByRole('tab', { name: '用量' }).click();
+  await activity.getByLabel('显示').selectOption({ label: `Mira (@${mira.username})` });
+  await expect(activity.getByRole('img', { name: /^机器人与 AI 伙伴每日互动.*收到 1 条消息/ })).toBeVisible();
+  await activity.scrollIntoViewIfNeeded();
+  await admin.page.screenshot({ path: `${SCREENSHOT_DIR}console-bot-activity-phone.zh-CN.png` });
+  await admin.page.setViewportSize({ width: 1280, height: 1250 });
+  await activity.scrollIntoViewIfNeeded();
+  await admin.page.screenshot({ path: `${SCREENSHOT_DIR}console-bot-activity-desktop.zh-CN.png` });
 
   await checkIns.uncheck();
   await expect(checkIns).not.toBeChecked();

@@ -268,12 +268,14 @@ const app: FastifyPluginAsync<AppOptions> = async (
   });
   const botCounts = createBotCounts(fastify.prisma, clock);
   const deliveryQueue = config.redis
-    ? createBullDeliveryQueue({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, log: fastify.log })
-    : createDatabaseDeliveryQueue(fastify.prisma, {
+    ? createBullDeliveryQueue({
+        url: config.redis.url,
+        keyPrefix: config.redis.keyPrefix,
+        prisma: fastify.prisma,
         pollMs: config.webhooks.pollMs,
-        timeoutMs: config.webhooks.timeoutMs,
         log: fastify.log,
-      });
+      })
+    : createDatabaseDeliveryQueue(fastify.prisma, { pollMs: config.webhooks.pollMs, log: fastify.log });
   webhookDeliverer = createWebhookDeliverer({
     prisma: fastify.prisma,
     queue: deliveryQueue,

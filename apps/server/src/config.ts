@@ -107,7 +107,10 @@ export interface WebhookConfig {
   retry: { baseMs: number; maxMs: number };
   /** A delivery not accepted this long (ms) after it was queued is marked failed. */
   retryForMs: number;
-  /** Database queue only: how often due deliveries are looked for (ms). */
+  /**
+   * How often (ms) due deliveries nobody holds are handed out: the database queue's poll, and BullMQ's
+   * relay of rows stored without a job (features/bots/delivery-queue.ts).
+   */
   pollMs: number;
 }
 

@@ -188,3 +188,8 @@ export async function redeliver(id: number, deliveryId: string): Promise<Webhook
 export function fetchBotCounts(id: number): Promise<BotCounts> {
   return request('GET', `/api/admin/bots/${id}/counts`, botCountsSchema);
 }
+
+/** Every bot's and companion's counts together, per UTC day (the usage view's). */
+export function fetchAllBotCounts(): Promise<BotCounts> {
+  return request('GET', '/api/admin/bots/counts', botCountsSchema);
+}

@@ -24,15 +24,26 @@ export function createBotCounts(prisma: PrismaClient, clock: () => Date = () => 
         ON DUPLICATE KEY UPDATE count = count + VALUES(count)`;
     },
 
-    /** The last BOT_COUNT_DAYS UTC days, oldest first, with every metric seen in them on every day. */
-    async read(botId: number): Promise<BotCounts> {
+    /**
+     * The last BOT_COUNT_DAYS UTC days, oldest first, with every metric seen in them on every day:
+     * of one bot, or with `botId` null of every bot and companion together (the usage view's).
+     */
+    async read(botId: number | null): Promise<BotCounts> {
       const today = Date.parse(`${utcDay(clock())}T00:00:00Z`);
       const days = Array.from({ length: BOT_COUNT_DAYS }, (_, i) =>
         utcDay(new Date(today - (BOT_COUNT_DAYS - 1 - i) * DAY_MS)),
       );
-      const rows = await prisma.botDailyCount.findMany({
-        where: { botId, day: { gte: new Date(`${days[0]}T00:00:00Z`) } },
-      });
+      const since = new Date(`${days[0]}T00:00:00Z`);
+      const rows =
+        botId === null
+          ? (
+              await prisma.botDailyCount.groupBy({
+                by: ['day', 'metric'],
+                where: { day: { gte: since } },
+                _sum: { count: true },
+              })
+            ).map((row) => ({ day: row.day, metric: row.metric, count: row._sum.count ?? 0 }))
+          : await prisma.botDailyCount.findMany({ where: { botId, day: { gte: since } } });
       const metrics = [...new Set(rows.map((row) => row.metric))].sort();
       const byDay = new Map(days.map((day) => [day, Object.fromEntries(metrics.map((m) => [m, 0]))]));
       for (const row of rows) {

@@ -149,6 +149,9 @@ const botsAdminRoutes: FastifyPluginAsync<BotsAdminRoutesOptions> = async (fasti
     { schema: { params: deliveryParams, response: { 200: z.object({ delivery: webhookDeliverySchema }) } } },
     async (request) => ({ delivery: await webhooks.redeliver(request.params.id, request.params.deliveryId) }),
   );
+  app.get('/api/admin/bots/counts', { schema: { response: { 200: botCountsSchema } } }, async () =>
+    counts.read(null),
+  );
   app.get(
     '/api/admin/bots/:id/counts',
     { schema: { params: idParams, response: { 200: botCountsSchema } } },

@@ -12,7 +12,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { WebhookConfig } from '../../config.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { BotCountsStore } from './bot-counts.js';
-import type { DeliveryQueue } from './delivery-queue.js';
+import { claimDelivery, type DeliveryQueue } from './delivery-queue.js';
 import { signWebhook, WebhookHeader } from './webhook-signature.js';
 
 export interface WebhookDelivererDeps {
@@ -180,8 +180,9 @@ export function createWebhookDeliverer({
       include: { webhook: true },
     });
     if (!delivery || delivery.status !== 'pending') return;
+    // Handed out twice (two processes' relays, a duplicate or early job): one claim wins, the rest stop.
+    if (!(await claimDelivery(prisma, delivery, clock(), config.timeoutMs))) return;
     const attempts = delivery.attempts + 1;
-    await prisma.botWebhookDelivery.update({ where: { id: deliveryId }, data: { attempts } });
     const timestamp = Math.floor(clock().getTime() / 1000);
     let response: Response;
     let text: string;
@@ -271,8 +272,8 @@ export function createWebhookDeliverer({
 
     /**
      * The messages service's afterSend hook: counts and queues, never throws, never awaited. A
-     * retry's answer (`replay`) queues again (a no-op for what was queued, and what a crash lost
-     * between the store and here) but is not counted again.
+     * retry's answer (`replay`) stores what a crash lost between the store and here (a no-op for what
+     * was stored) but is not counted again; rows stored but never queued are the relay's (delivery-queue.ts).
      */
     afterSend(message: Message, replay: boolean): void {
       if (message.type !== 'text') return;
@@ -307,8 +308,9 @@ export function createWebhookDeliverer({
         },
       });
       if (count === 0) return false;
-      // A new job id series: earlier attempts' jobs may still exist.
-      await queue.schedule(deliveryId, now.getTime(), 0);
+      // Attempt 0 again. Should its job id still be queued from before, that job attempts it (the
+      // row is due); and the relay re-adds it should this add be lost.
+      await queue.schedule(deliveryId, 0, 0);
       return true;
     },
   };

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
 import { adminGuard } from '../admin/require-admin.js';
-import { requireUserId } from '../auth/require-user.js';
+import { requireSignedIn, requireUserId } from '../auth/require-user.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { CompanionRow, CompanionsRepository } from './companions.repository.js';
 import type { CompanionsService } from './companions.service.js';
@@ -37,6 +37,8 @@ const companionsRoutes: FastifyPluginAsync<CompanionsRoutesOptions> = async (
   { prisma, companions, repository, conversations, modelConfigured },
 ) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
+  // Every route here needs a signed-in caller: 401 before validation (features/auth/require-user.ts).
+  app.addHook('onRequest', requireSignedIn);
   const availability = {
     available: modelConfigured,
     unavailableReason: modelConfigured ? null : ErrorCode.CompanionUnavailable,

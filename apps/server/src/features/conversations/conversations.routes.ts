@@ -11,7 +11,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { rooms } from '../../plugins/socket-io.js';
-import { requireUserId } from '../auth/require-user.js';
+import { requireSignedIn, requireUserId } from '../auth/require-user.js';
 import type { PresenceService } from '../presence/presence.service.js';
 import type { ConversationsService } from './conversations.service.js';
 
@@ -25,6 +25,8 @@ const conversationsRoutes: FastifyPluginAsync<ConversationsRoutesOptions> = asyn
   { conversations, presence },
 ) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
+  // Every route here needs a signed-in caller: 401 before validation (features/auth/require-user.ts).
+  app.addHook('onRequest', requireSignedIn);
   // Creating a conversation adds other people to it and notifies them all: keep it to a human pace.
   const creations = fastify.createLimiter('conversation-create', { points: 30, durationSeconds: 60 });
 

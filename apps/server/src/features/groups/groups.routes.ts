@@ -18,7 +18,7 @@ import {
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireUserId } from '../auth/require-user.js';
+import { requireSignedIn, requireUserId } from '../auth/require-user.js';
 import type { GroupNotifier } from './groups.notifier.js';
 import type { GroupOutcome, GroupsService } from './groups.service.js';
 import type { InvitesService } from './invites.service.js';
@@ -41,6 +41,8 @@ const groupsRoutes: FastifyPluginAsync<GroupsRoutesOptions> = async (
   { groups, invites, members, notify },
 ) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
+  // Every route here needs a signed-in caller: 401 before validation (features/auth/require-user.ts).
+  app.addHook('onRequest', requireSignedIn);
 
   async function answer(outcome: GroupOutcome) {
     const state = await notify(outcome);

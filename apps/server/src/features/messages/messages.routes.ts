@@ -8,7 +8,7 @@ import {
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireUserId } from '../auth/require-user.js';
+import { requireSignedIn, requireUserId } from '../auth/require-user.js';
 import type { MessagePoster } from './message-poster.js';
 import type { MessagesService } from './messages.service.js';
 
@@ -16,6 +16,8 @@ const messagesRoutes: FastifyPluginAsync<{ messages: MessagesService; post: Mess
   fastify,
   { messages, post },
 ) => {
+  // Every route here needs a signed-in caller: 401 before validation (features/auth/require-user.ts).
+  fastify.addHook('onRequest', requireSignedIn);
   fastify.withTypeProvider<ZodTypeProvider>().get(
     '/api/conversations/:id/messages',
     {

@@ -11,7 +11,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { combineRanges, parse as parseRange, type Range } from 'range-parser';
 import { z } from 'zod';
 import { AppError } from '../../lib/app-error.js';
-import { requireUserId } from '../auth/require-user.js';
+import { requireSignedIn, requireUserId } from '../auth/require-user.js';
 import type { BlobStorage } from './blob-storage.js';
 import { dispositionHeader } from './file-names.js';
 import type { ReceivedFile } from './upload-pipeline.js';
@@ -98,6 +98,8 @@ const uploadsRoutes: FastifyPluginAsync<UploadsRoutesOptions> = async (
   // through to busboy, whose `defParamCharset` not every workspace package's view of the types knows.)
   await fastify.register(multipart, multipartOptions);
   const routes = fastify.withTypeProvider<ZodTypeProvider>();
+  // Every route here needs a signed-in caller: 401 before validation (features/auth/require-user.ts).
+  routes.addHook('onRequest', requireSignedIn);
 
   routes.post(
     '/api/uploads',

@@ -3,11 +3,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { escapeLike } from '../../lib/like-pattern.js';
-import { requireUserId } from '../auth/require-user.js';
+import { requireSignedIn, requireUserId } from '../auth/require-user.js';
 import { toUserSummary, userSummarySelect } from './user-dto.js';
 
 const usersRoutes: FastifyPluginAsync<{ prisma: PrismaClient }> = async (fastify, { prisma }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
+  // Every route here needs a signed-in caller: 401 before validation (features/auth/require-user.ts).
+  app.addHook('onRequest', requireSignedIn);
 
   /** The directory: active users whose username or display name starts with q, the caller excluded. */
   app.get(

@@ -18,6 +18,8 @@ import { verifyWebhook } from '../../../src/features/bots/webhook-signature.js';
 import { readStoredMessages } from '../../helpers/stored-messages.js';
 import {
   createGroup,
+  queryDatabase,
+  startSecondProcess,
   startTestServer,
   uniqueName,
   type TestServer,
@@ -322,6 +324,16 @@ describe.each([
     // Everything the earlier tests did, on this same day.
     // 8 messages to the bot; 6 deliveries accepted (one a redelivery), 2 given up on.
     expect(today.counts).toMatchObject({ messages_received: 8, webhook_deliveries: 6, webhook_failures: 2 });
+    // Every bot together (the usage view's): this server's only bot.
+    const all = await t.http<BotCounts>('GET', '/api/admin/bots/counts', { cookie: admin.cookie });
+    expect(all.status).toBe(200);
+    expect(all.body.days.map((day) => day.day)).toEqual(counts.body.days.map((day) => day.day));
+    expect(all.body.days.at(-1)!.counts).toMatchObject({
+      messages_received: 8,
+      webhook_deliveries: 6,
+      webhook_failures: 2,
+    });
+    expect((await t.http('GET', '/api/admin/bots/counts', { cookie: person.cookie })).status).toBe(403);
     await expect
       .poll(async () => {
         const again = await t.http<BotCounts>('GET', `/api/admin/bots/${bot.id}/counts`, {
@@ -330,5 +342,37 @@ describe.each([
         return again.body.days.at(-1)!.counts.replies_sent;
       })
       .toBe(2);
+  });
+  it('a delivery stored but never queued (a crash before the queue) is relayed and delivered once, with two processes relaying', async () => {
+    receiver.script(status(204));
+    const conversationId = await directConversation();
+    const sent = await say(conversationId, 'stored before the crash');
+    const queued = await settledFor(sent.id);
+    const second = await startSecondProcess(t);
+    try {
+      // What a process that died between the insert and the queue leaves: a due pending row, no job
+      // (the same message's `message` event, which this webhook does not ask for, so nothing else
+      // makes it).
+      const deliveryId = randomUUID();
+      const orphan = { ...receiver.requests.at(-1)!.payload, deliveryId, event: 'message' as const };
+      receiver.script(status(204));
+      await queryDatabase(
+        t,
+        `INSERT INTO bot_webhook_deliveries
+           (id, webhookId, event, messageId, payload, status, attempts, nextAttemptAt, createdAt)
+         SELECT ?, webhookId, 'message', messageId, ?, 'pending', 0, createdAt, createdAt
+           FROM bot_webhook_deliveries WHERE id = ?`,
+        [deliveryId, JSON.stringify(orphan), queued.id],
+      );
+      const delivered = await settled(deliveryId);
+      expect(delivered).toMatchObject({ status: 'delivered', attempts: 1, lastStatusCode: 204 });
+      // Both processes' relays keep looking: a later delivery settling means they have passed again.
+      const later = await say(conversationId, 'after the relay');
+      await settledFor(later.id);
+      expect(receiver.requests.filter((r) => r.headers['x-parley-delivery'] === deliveryId)).toHaveLength(1);
+      expect((await deliveries()).find((d) => d.id === deliveryId)?.attempts).toBe(1);
+    } finally {
+      await second.close();
+    }
   });
 });

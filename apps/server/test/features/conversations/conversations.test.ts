@@ -138,6 +138,37 @@ describe('groups', () => {
     }
   });
 
+  it('refuses an anonymous request 401 before looking at its input, on every signed-in route group', async () => {
+    const badInput = [
+      ['POST', '/api/conversations/1/messages', { text: 42 }],
+      ['GET', '/api/conversations/not-a-number/messages?limit=-5', undefined],
+      ['POST', '/api/conversations', { name: ['not', 'a', 'name'] }],
+      ['POST', '/api/conversations/direct', {}],
+      ['PATCH', '/api/conversations/x', { name: 7 }],
+      ['POST', '/api/conversations/1/members', { usernames: 'nobody' }],
+      ['PUT', '/api/conversations/1/members/x/role', { role: 'emperor' }],
+      ['POST', '/api/conversations/1/messages/x/retry', undefined],
+      ['PUT', '/api/companions/x/check-ins', { enabled: 'sometimes' }],
+      ['PUT', '/api/me/time-zone', { timeZone: 5 }],
+      ['GET', '/api/users?limit=many', undefined],
+      ['POST', '/api/uploads', { not: 'multipart' }],
+      ['GET', '/api/uploads/x/y', undefined],
+      ['POST', '/api/invites/x/join', { junk: true }],
+    ] as const;
+    for (const [method, path, body] of badInput) {
+      const response = await t.http<{ error: { code: string } }>(method, path, { body });
+      expect(response.status, `${method} ${path}`).toBe(401);
+      expect(response.body.error.code, `${method} ${path}`).toBe(ErrorCode.Unauthenticated);
+    }
+    // Signed in, the same input is still checked.
+    const alice = await t.signUp();
+    const checked = await t.http<{ error: { code: string } }>('POST', '/api/conversations/1/messages', {
+      cookie: alice.cookie,
+      body: { text: 42 },
+    });
+    expect(checked.status).toBe(400);
+  });
+
   it('answers a foreign conversation exactly like a missing one, over HTTP: 404 conversation/not_found', async () => {
     const [alice, mallory] = [await t.signUp(), await t.signUp()];
     const { body } = await t.http<{ conversation: Conversation }>('POST', '/api/conversations', {

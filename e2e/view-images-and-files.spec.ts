@@ -101,6 +101,17 @@ test('images show as thumbnails that open a viewer, and a file downloads without
   });
 
   const page = grace.page;
+  // Grace's page records what the Content-Security-Policy refuses (placeholders are data: URLs).
+  await grace.context.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { __cspViolations: string[] }).__cspViolations = seen;
+    document.addEventListener(
+      'securitypolicyviolation',
+      (event) => seen.push(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'}`),
+      true,
+    );
+  });
+  await page.reload();
   await conversationLink(page, ada.displayName).click();
   const log = messageLog(page, ada.displayName);
   const lighthouse = thumbnail(log, 'The lighthouse at dusk');
@@ -195,6 +206,10 @@ test('images show as thumbnails that open a viewer, and a file downloads without
   expect(page.url()).toBe(url);
   const served = await page.request.get((await card.getAttribute('href'))!);
   expect(served.headers()['content-disposition']).toMatch(/^attachment;/);
+
+  expect(
+    await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations),
+  ).toEqual([]);
 });
 
 test('screenshots of image and file messages and of the viewer, on desktop and phone, in English and Chinese', async ({
@@ -209,6 +224,7 @@ test('screenshots of image and file messages and of the viewer, on desktop and p
 
   for (const locale of ['en', 'zh-CN'] as const) {
     const suffix = locale === 'en' ? '' : `.${locale}`;
+    const jumpToLatest = locale === 'en' ? 'Jump to latest messages' : '跳到最新消息';
     if (locale !== 'en') {
       await page.evaluate((value) => localStorage.setItem('parley.locale', value), locale);
       await page.reload();
@@ -222,13 +238,23 @@ test('screenshots of image and file messages and of the viewer, on desktop and p
       const images = log.locator('[data-testid=image-attachment] img');
       await expect(images).toHaveCount(3);
       for (const image of await images.all()) await expect.poll(() => naturalWidth(image)).toBeGreaterThan(0);
+      // The newest messages, with nothing hovered or focused (a focused row shows its toolbar).
       await page.mouse.move(0, 0);
-      await page.screenshot({ path: `${SCREENSHOT_DIR}media-${device}${suffix}.png` });
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      await log.evaluate((element) => element.scrollTo({ top: element.scrollHeight }));
+      await expect(page.getByRole('button', { name: jumpToLatest })).toBeHidden();
+      await page.screenshot({
+        path: `${SCREENSHOT_DIR}media-${device}${suffix}.png`,
+        animations: 'disabled',
+      });
 
       await log.locator('[data-testid=image-attachment]').first().click();
       const viewer = page.getByRole('dialog');
       await expect(viewer.getByTestId('image-viewer-image')).toHaveAttribute('data-loaded', 'true');
-      await page.screenshot({ path: `${SCREENSHOT_DIR}image-viewer-${device}${suffix}.png` });
+      await page.screenshot({
+        path: `${SCREENSHOT_DIR}image-viewer-${device}${suffix}.png`,
+        animations: 'disabled',
+      });
       if (device === 'phone') await expectNoViolations(page, `the image viewer on a phone (${locale})`);
       await page.keyboard.press('Escape');
       await expect(viewer).toBeHidden();

@@ -31,6 +31,14 @@ describe('a file card', () => {
     const { wrapper } = mountCard({ fileName: name });
     expect(wrapper.get('bdi[data-testid="file-name"]').text()).toBe(name);
     expect(wrapper.get('a').attributes('title')).toBe(name);
+    // Screen readers hear the name whole, not the two halves it is drawn in.
+    expect(wrapper.findAll('.sr-only').map((span) => span.text())).toEqual([name, 'Download']);
+    expect(wrapper.get('bdi').attributes('aria-hidden')).toBe('true');
+    // Only the stem is cut short when there is no room: the extension stays in sight.
+    expect(wrapper.findAll('bdi span').map((span) => [span.text(), span.classes('truncate')])).toEqual([
+      ['تقرير الربع الأول من السنة المالية مع الملاحق', true],
+      ['.pdf', false],
+    ]);
   });
 
   it('gives the size in the reader’s language and the type from the extension', async () => {

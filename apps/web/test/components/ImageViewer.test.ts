@@ -83,6 +83,7 @@ describe('the image viewer', () => {
     const open = dialog()!;
     // reka-ui hides the rest of the page from assistive technology; aria-modal says so too.
     expect(open.getAttribute('aria-modal')).toBe('true');
+    expect(document.activeElement).toBe(open);
     const title = document.getElementById(open.getAttribute('aria-labelledby')!);
     expect(title?.textContent).toContain('photo-1.jpg');
     expect(shownImage().getAttribute('src')).toBe(uploadPath(messages[0]!.attachment!.id, 'content'));

@@ -5,6 +5,8 @@ export const ZOOM_MIN = 1;
 export const ZOOM_MAX = 8;
 /** Each zoom button or +/- key press multiplies or divides the zoom by this. */
 export const ZOOM_STEP = 1.5;
+/** CSS pixels a swipe must travel sideways to step to the next or previous image. */
+export const SWIPE_MIN_PX = 60;
 /** A double click zooms a fitted image to this, or back to fitted. */
 export const ZOOM_DOUBLE_CLICK = 2.5;
 
@@ -14,10 +16,15 @@ function clamp(value: number, min: number, max: number): number {
 
 /**
  * Zoom and pan of one image drawn fitted inside `stage`: buttons and keys step the zoom, the wheel
- * zooms smoothly, a double click toggles; dragging pans while zoomed in, never past the image's edges.
+ * zooms smoothly, a double click toggles, two fingers pinch; dragging pans while zoomed in, never past
+ * the image's edges, and a sideways swipe of a fitted image calls `onSwipe` (1: next, -1: previous).
  * `fitted` is the image's drawn size at zoom 1 (CSS pixels), which bounds the pan.
  */
-export function useZoomPan(fitted: Ref<{ width: number; height: number }>, stage: Ref<HTMLElement | null>) {
+export function useZoomPan(
+  fitted: Ref<{ width: number; height: number }>,
+  stage: Ref<HTMLElement | null>,
+  { onSwipe }: { onSwipe?: (direction: -1 | 1) => void } = {},
+) {
   const scale = ref(ZOOM_MIN);
   const x = ref(0);
   const y = ref(0);
@@ -70,27 +77,54 @@ export function useZoomPan(fitted: Ref<{ width: number; height: number }>, stage
     else zoomTo(ZOOM_DOUBLE_CLICK);
   }
 
-  let last: { x: number; y: number; pointerId: number } | null = null;
+  // Pointers down on the stage: one drags (pans when zoomed, else may swipe), two pinch.
+  const pointers = new Map<number, { x: number; y: number }>();
+  let gesture: { startX: number; startY: number; pinched: boolean } | null = null;
+  let pinch: { distance: number; scale: number } | null = null;
+
+  function spread(): number {
+    const [a, b] = [...pointers.values()];
+    return a && b ? Math.hypot(a.x - b.x, a.y - b.y) : 0;
+  }
 
   function onPointerDown(event: PointerEvent): void {
-    if (scale.value <= ZOOM_MIN || event.button !== 0) return;
-    last = { x: event.clientX, y: event.clientY, pointerId: event.pointerId };
-    dragging.value = true;
+    // The viewer's own buttons over the stage keep their clicks (capturing would retarget them).
+    if (event.button !== 0 || (event.target instanceof Element && event.target.closest('button, a'))) return;
+    pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
     (event.currentTarget as Element | null)?.setPointerCapture?.(event.pointerId);
+    if (pointers.size === 1) gesture = { startX: event.clientX, startY: event.clientY, pinched: false };
+    if (pointers.size === 2 && gesture) {
+      gesture.pinched = true;
+      pinch = { distance: spread(), scale: scale.value };
+    }
+    dragging.value = scale.value > ZOOM_MIN;
   }
 
   function onPointerMove(event: PointerEvent): void {
-    if (!last || event.pointerId !== last.pointerId) return;
-    x.value += event.clientX - last.x;
-    y.value += event.clientY - last.y;
-    last = { ...last, x: event.clientX, y: event.clientY };
-    clampPan();
+    const previous = pointers.get(event.pointerId);
+    if (!previous) return;
+    pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
+    if (pinch && pointers.size === 2) {
+      if (pinch.distance > 0) zoomTo((pinch.scale * spread()) / pinch.distance);
+    } else if (pointers.size === 1 && scale.value > ZOOM_MIN) {
+      x.value += event.clientX - previous.x;
+      y.value += event.clientY - previous.y;
+      clampPan();
+    }
   }
 
   function onPointerUp(event: PointerEvent): void {
-    if (!last || event.pointerId !== last.pointerId) return;
-    last = null;
+    if (!pointers.delete(event.pointerId)) return;
+    if (pointers.size < 2) pinch = null;
+    if (pointers.size > 0) return;
     dragging.value = false;
+    const done = gesture;
+    gesture = null;
+    // A quick horizontal swipe over a fitted image steps to the neighbouring one, as photo apps do.
+    if (!done || done.pinched || scale.value > ZOOM_MIN || event.type !== 'pointerup') return;
+    const dx = event.clientX - done.startX;
+    const dy = event.clientY - done.startY;
+    if (Math.abs(dx) >= SWIPE_MIN_PX && Math.abs(dx) > 2 * Math.abs(dy)) onSwipe?.(dx < 0 ? 1 : -1);
   }
 
   const transform = computed(() => `translate(${x.value}px, ${y.value}px) scale(${scale.value})`);

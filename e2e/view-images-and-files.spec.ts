@@ -87,6 +87,7 @@ function naturalWidth(image: Locator): Promise<number> {
 
 test('images show as thumbnails that open a viewer, and a file downloads without opening', async ({
   signUp,
+  browser,
 }) => {
   const ada = await signUp('ada', { displayName: 'Ada Lovelace' });
   const grace = await signUp('grace', { displayName: 'Grace Hopper' });
@@ -210,6 +211,20 @@ test('images show as thumbnails that open a viewer, and a file downloads without
   expect(
     await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations),
   ).toEqual([]);
+
+  // The dark theme: the cards and thumbnails on dark bubbles.
+  const dark = await browser.newContext({
+    colorScheme: 'dark',
+    storageState: await grace.context.storageState(),
+  });
+  try {
+    const darkPage = await dark.newPage();
+    await darkPage.goto(page.url());
+    await expect(thumbnail(messageLog(darkPage, ada.displayName), 'The lighthouse at dusk')).toBeVisible();
+    await expectNoViolations(darkPage, 'image and file messages in the dark theme');
+  } finally {
+    await dark.close();
+  }
 });
 
 test('screenshots of image and file messages and of the viewer, on desktop and phone, in English and Chinese', async ({

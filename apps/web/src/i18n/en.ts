@@ -251,6 +251,7 @@ const en = {
     imageUnavailable: 'Image unavailable',
     download: 'Download',
     voiceMessage: 'Voice message',
+    photo: 'Photo',
     closeViewer: 'Close image viewer',
     previousImage: 'Previous image',
     nextImage: 'Next image',

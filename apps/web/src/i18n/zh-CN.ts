@@ -252,6 +252,7 @@ const zhCN: MessageSchema = {
     imageUnavailable: '图片无法显示',
     download: '下载',
     voiceMessage: '语音消息',
+    photo: '图片',
     closeViewer: '关闭图片查看器',
     previousImage: '上一张图片',
     nextImage: '下一张图片',

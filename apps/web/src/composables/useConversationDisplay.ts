@@ -1,4 +1,4 @@
-import type { Conversation, Message } from '@parley/shared';
+import type { Attachment, Conversation, Message } from '@parley/shared';
 import { useI18n } from 'vue-i18n';
 import { useSessionStore } from '@/stores/session';
 import { useSystemEventText } from './useSystemEventText';
@@ -27,6 +27,14 @@ export function useConversationDisplay() {
     return t('conversation.untitled');
   }
 
+  /** What an attachment sent without a caption is called in a preview: "Photo", the file's name, "Voice message". */
+  function attachmentWords(attachment: Attachment | null): string {
+    if (!attachment) return '';
+    if (attachment.kind === 'image') return t('attachment.photo');
+    if (attachment.kind === 'voice') return t('attachment.voiceMessage');
+    return attachment.fileName;
+  }
+
   /**
    * The last message in one line. `keypath` is the sentence around it ("You: {text}",
    * "{name}: {text}") or null for the text alone; the caller renders name and text as isolated user
@@ -39,7 +47,7 @@ export function useConversationDisplay() {
     if (last.system) return { keypath: null, text: systemText(last.system).join(' '), name: '' };
     const text = last.deletedAt
       ? t(last.removedByAdmin ? 'message.removedByAdmin' : 'message.deleted')
-      : last.text.replace(/\s+/g, ' ').trim();
+      : last.text.replace(/\s+/g, ' ').trim() || attachmentWords(last.attachment);
     if (last.sender.id === session.user?.id) return { keypath: 'conversation.previewYou', text, name: '' };
     if (conversation.kind === 'group')
       return { keypath: 'conversation.previewOther', text, name: last.sender.displayName };

@@ -434,6 +434,11 @@ export class Outbox {
     if (entry.state !== 'uploading' || this.entries.get(entry.clientMsgId) !== entry) return 'continue';
     const durationMs = this.deps.clock.now() - startedAt;
     attachment.progress = null;
+    if (this.closed || (!result.ok && result.aborted)) {
+      // Stopped with the client: storage still has it, for the next run to upload.
+      entry.state = 'pending';
+      return 'wait';
+    }
     if (result.ok) {
       entry.attempts.push({ step: 'upload', outcome: 'ok', startedAt, durationMs });
       attachment.uploaded = result.upload;

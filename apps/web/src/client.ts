@@ -1,5 +1,5 @@
 import { createParleyClient, type ParleyClient } from '@parley/client';
-import { IndexedDbOutboxStorage } from '@parley/client/browser';
+import { IndexedDbOutboxStorage, xhrUploader } from '@parley/client/browser';
 import { ErrorCode, ServerEvent, type Conversation } from '@parley/shared';
 import { migrateLegacyOutbox } from '@/storage/legacyOutbox';
 import { useConnectionStore } from '@/stores/connection';
@@ -162,6 +162,8 @@ export function startClient(userId: number): ParleyClient {
     url: window.location.origin,
     auth: { kind: 'browser' },
     storage,
+    // XMLHttpRequest reports upload progress as the bytes go out; fetch cannot.
+    uploader: xhrUploader,
     userId,
     // The app loads windows of history over HTTP and follows only those; it lists conversations itself.
     catchUp: 'followed',

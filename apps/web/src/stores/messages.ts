@@ -13,7 +13,7 @@ import { markRaw, reactive } from 'vue';
 import * as conversationsApi from '@/api/conversations';
 import { replyPreviewOf } from '@/lib/replyPreview';
 import { useConversationsStore, type LoadStatus } from './conversations';
-import { useOutgoingStore, type OutgoingMessage } from './outgoing';
+import { useOutgoingStore, type OutgoingMessage, type OutgoingUpload } from './outgoing';
 import { useParleyClientStore } from './parleyClient';
 
 export type { OutgoingMessage } from './outgoing';
@@ -52,6 +52,8 @@ export interface TimelineMessage {
   attachment: Attachment | null;
   state: DeliveryState;
   errorCode: string | null;
+  /** Ours, not stored yet, with a file: its local copy and upload progress (null otherwise). */
+  upload: OutgoingUpload | null;
 }
 
 /**
@@ -96,6 +98,7 @@ export function toTimeline(message: Message): TimelineMessage {
     attachment: message.attachment,
     state: 'sent',
     errorCode: null,
+    upload: null,
   };
 }
 

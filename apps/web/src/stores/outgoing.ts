@@ -1,7 +1,7 @@
 import type { OutboxEntry } from '@parley/client';
-import type { ReplyPreview, UserSummary } from '@parley/shared';
+import type { ReplyPreview, UploadKind, UserSummary } from '@parley/shared';
 import { defineStore } from 'pinia';
-import { reactive } from 'vue';
+import { markRaw, reactive } from 'vue';
 import { useParleyClientStore } from './parleyClient';
 import { useSessionStore } from './session';
 
@@ -16,6 +16,46 @@ export interface OutgoingMessage {
   state: 'sending' | 'failed';
   /** Why it failed, for the words under it. */
   errorCode: string | null;
+  /** The file sent with it, while it is ours alone (the stored message carries the server's attachment). */
+  upload: OutgoingUpload | null;
+}
+
+/**
+ * A pending message's file as the row shows it. `phase`: `waiting` for its turn (or a connection),
+ * `uploading` (with `progress` in bytes), `uploaded` (the message itself is being sent).
+ */
+export interface OutgoingUpload {
+  kind: UploadKind;
+  fileName: string;
+  /** The file's own type (Blob.type), for choosing a local preview. */
+  mime: string;
+  byteSize: number;
+  /** The content, for a local preview (an object URL made and freed by the row showing it). */
+  file: Blob;
+  phase: 'waiting' | 'uploading' | 'uploaded';
+  progress: { loaded: number; total: number } | null;
+}
+
+/** A file to send with a message, as the composer holds it. */
+export interface AttachmentToSend {
+  kind: UploadKind;
+  file: Blob;
+  fileName: string;
+}
+
+function uploadOf(entry: OutboxEntry): OutgoingUpload | null {
+  const attachment = entry.attachment;
+  if (!attachment) return null;
+  return {
+    kind: attachment.kind,
+    fileName: attachment.fileName,
+    mime: attachment.mime,
+    byteSize: attachment.byteSize,
+    // Not made reactive: a Blob is immutable, and a proxy of it could not be read as one.
+    file: markRaw(attachment.file),
+    phase: attachment.uploaded ? 'uploaded' : entry.state === 'uploading' ? 'uploading' : 'waiting',
+    progress: attachment.progress ? { ...attachment.progress } : null,
+  };
 }
 
 /**
@@ -33,7 +73,10 @@ export const useOutgoingStore = defineStore('outgoing', () => {
     if (list && index !== -1) list.splice(index, 1);
   }
 
-  /** An outbox entry changed state: sent ones leave, the others show as sending or failed. */
+  /**
+   * An outbox entry changed state (or its upload moved on): sent ones leave, the others show as
+   * sending or failed, with their file's phase and progress.
+   */
   function apply(entry: OutboxEntry): void {
     const sender = session.user;
     if (entry.state === 'sent' || !sender) {
@@ -51,6 +94,7 @@ export const useOutgoingStore = defineStore('outgoing', () => {
     if (held) {
       held.state = state;
       held.errorCode = errorCode;
+      held.upload = uploadOf(entry);
       return;
     }
     list.push({
@@ -67,6 +111,7 @@ export const useOutgoingStore = defineStore('outgoing', () => {
       createdAt: entry.createdAt,
       state,
       errorCode,
+      upload: uploadOf(entry),
     });
   }
 
@@ -74,13 +119,24 @@ export const useOutgoingStore = defineStore('outgoing', () => {
     return byConversation.get(conversationId) ?? [];
   }
 
-  /** Queues a message: shown at once as sending, saved, then sent in turn (see the client's Outbox). */
-  function send(conversationId: number, text: string, replyTo: ReplyPreview | null = null): string | null {
+  /**
+   * Queues a message: shown at once as sending, saved, then sent in turn (see the client's Outbox).
+   * With `attachment` its file is uploaded first and `text` is its caption (may be empty).
+   */
+  function send(
+    conversationId: number,
+    text: string,
+    replyTo: ReplyPreview | null = null,
+    attachment?: AttachmentToSend,
+  ): string | null {
     const client = parley.client;
     if (!client) return null;
     // A plain copy: the draft's quote may be a reactive proxy.
     const quote = replyTo ? { ...replyTo, sender: { ...replyTo.sender } } : undefined;
-    return client.send(conversationId, text, quote ? { replyTo: quote } : {}).clientMsgId;
+    return client.send(conversationId, text, {
+      ...(quote ? { replyTo: quote } : {}),
+      ...(attachment ? { attachment: { ...attachment } } : {}),
+    }).clientMsgId;
   }
 
   /** Tries a failed message again, with the same clientMsgId. */
@@ -88,9 +144,13 @@ export const useOutgoingStore = defineStore('outgoing', () => {
     parley.client?.outbox.retry(clientMsgId);
   }
 
-  /** Gives up on a failed message. */
+  /**
+   * Gives up on a failed message, or cancels one whose file is not uploaded yet (aborting its
+   * upload). A message that may already be on its way to the server stays.
+   */
   function discard(conversationId: number, clientMsgId: string): void {
-    parley.client?.outbox.discard(clientMsgId);
+    const client = parley.client;
+    if (client && client.outbox.get(clientMsgId) && !client.outbox.discard(clientMsgId)) return;
     remove(conversationId, clientMsgId);
   }
 

@@ -79,4 +79,36 @@ describe('outgoing store', () => {
     outgoing.discard(4, failed.clientMsgId);
     expect(outgoing.of(4)).toEqual([]);
   });
+
+  it('shows a file waiting to upload, after a reload too, and cancels it (nothing of it was sent)', async () => {
+    const before = clientOver(new IndexedDbOutboxStorage({ userId: alice.id }));
+    clients.push(before);
+    const file = new Blob(['%PDF-1.4'], { type: 'application/pdf' });
+    const written = useOutgoingStore().send(4, 'the report', null, {
+      kind: 'file',
+      file,
+      fileName: 'report.pdf',
+    })!;
+    expect(useOutgoingStore().of(4)[0]?.upload).toMatchObject({
+      kind: 'file',
+      fileName: 'report.pdf',
+      mime: 'application/pdf',
+      byteSize: 8,
+      phase: 'waiting',
+    });
+    await before.outbox.whenSaved(written);
+    before.stop();
+
+    setActivePinia(createPinia());
+    useSessionStore().user = alice;
+    const after = clientOver(new IndexedDbOutboxStorage({ userId: alice.id }));
+    clients.push(after);
+    await after.outbox.restore();
+    const restored = useOutgoingStore().of(4)[0]!;
+    expect(restored.upload).toMatchObject({ fileName: 'report.pdf', byteSize: 8, phase: 'waiting' });
+
+    useOutgoingStore().discard(4, written);
+    expect(useOutgoingStore().of(4)).toEqual([]);
+    expect(after.outbox.get(written)).toBeUndefined();
+  });
 });

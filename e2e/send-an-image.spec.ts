@@ -107,6 +107,22 @@ test('attach an image with a caption: a preview before sending, and the other pe
     const thumbnail = await grace.page.request.get(uploadPath(message!.attachment!.id, 'thumbnail'));
     expect(thumbnail.status()).toBe(200);
     expect(thumbnail.headers()['content-type']).toBe('image/webp');
+    // On her screen: the thumbnail, loaded, which opens the viewer.
+    const shown = messageLog(grace.page, ada.displayName).getByRole('button', {
+      name: 'View image: Sunset from the roof',
+      exact: true,
+    });
+    await expect
+      .poll(() =>
+        shown
+          .getByRole('img')
+          .evaluate((image: HTMLImageElement) => (image.complete ? image.naturalWidth : 0)),
+      )
+      .toBeGreaterThan(0);
+    await shown.click();
+    await expect(grace.page.getByRole('dialog', { name: 'sunset.png' })).toBeVisible();
+    await grace.page.keyboard.press('Escape');
+    await expect(shown).toBeFocused();
   });
 });
 
@@ -145,6 +161,10 @@ test('attach a PDF: a file card before sending, downloaded by the other person a
   const content = await grace.page.request.get(uploadPath(message!.attachment!.id));
   expect(content.status()).toBe(200);
   expect(content.headers()['content-disposition']).toMatch(/^attachment;/);
+  // On her screen: a card that downloads the file under its name.
+  const received = messageLog(grace.page, ada.displayName).getByRole('link', { name: /minutes\.pdf/ });
+  const [download] = await Promise.all([grace.page.waitForEvent('download'), received.click()]);
+  expect(download.suggestedFilename()).toBe('minutes.pdf');
 });
 
 test('a pending upload shows its progress and can be cancelled; a refused one can be discarded', async ({

@@ -82,6 +82,8 @@ const en = {
     uploadTooManyPixels: 'That image has too many pixels.',
     uploadUnreadable: 'That file is damaged and cannot be read.',
     uploadTooLong: 'That recording is too long.',
+    uploadVoiceUnavailable:
+      'Voice messages are unavailable on this server right now (an administrator can see why in the console). Try text instead.',
     rangeNotSatisfiable: 'That part of the file does not exist.',
     userNotFound: 'No one with that username was found.',
     companionUnavailable: 'The companion is unavailable: no AI model is configured on this server.',

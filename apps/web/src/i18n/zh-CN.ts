@@ -83,6 +83,7 @@ const zhCN: MessageSchema = {
     uploadTooManyPixels: '该图片像素过多。',
     uploadUnreadable: '该文件已损坏，无法读取。',
     uploadTooLong: '该录音过长。',
+    uploadVoiceUnavailable: '此服务器目前无法使用语音消息（管理员可在控制台查看原因）。请改用文字。',
     rangeNotSatisfiable: '请求的文件范围不存在。',
     userNotFound: '没有找到该用户名对应的用户。',
     companionUnavailable: '伙伴暂不可用：服务器未配置 AI 模型。',

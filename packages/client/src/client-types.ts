@@ -20,6 +20,7 @@ import type { RequestResult } from './request.js';
 import type { OutboxStorage } from './storage.js';
 import type { SyncEngine } from './sync.js';
 import type { ApplyOutcome, Timeline } from './timeline.js';
+import type { Uploader } from './upload.js';
 import type { ConnectionChange, ConnectionState, ContractViolation, Transport } from './transport.js';
 
 // The public types of createParleyClient (client.ts): its options, its events and its face.
@@ -77,6 +78,11 @@ export interface ParleyClientOptions {
   auth: ParleyAuth;
   /** Where unsent messages are kept (default: memory, lost with the process). */
   storage?: OutboxStorage;
+  /**
+   * How files go to POST /api/uploads (default `fetchUploader`, progress only at start and end; a
+   * browser passes `xhrUploader` from `@parley/client/browser` for progress as the bytes go out).
+   */
+  uploader?: Uploader;
   clock?: Clock;
   logger?: Logger;
   /** Socket.IO's path (default `/socket.io`). */

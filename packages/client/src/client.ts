@@ -17,6 +17,7 @@ import { MemoryOutboxStorage } from './storage.js';
 import { SyncEngine } from './sync.js';
 import { Timeline } from './timeline.js';
 import { Transport } from './transport.js';
+import { fetchUploader } from './upload.js';
 
 export type {
   MessageCopy,
@@ -50,6 +51,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   const conversations = new Map<number, Conversation>();
   const retry = options.retry ?? defaultBackoff;
   const followedOnly = options.catchUp === 'followed';
+  const uploader = options.uploader ?? fetchUploader;
   let stopped = false;
 
   const transport = new Transport({
@@ -95,6 +97,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     clock,
     logger,
     send: (payload) => transport.request(ClientEvent.MessageSend, payload),
+    upload: (step) => uploader.upload({ ...step, url: options.url, auth: options.auth }),
     isConnected: () => transport.connected,
     stored: (message) => ingest(message, 'ack'),
     changed: (entry) => events.emit('outbox', entry),

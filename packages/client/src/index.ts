@@ -14,11 +14,14 @@ export { recordCopies, type CopyLog } from './copy-log.js';
 export { Emitter } from './emitter.js';
 export {
   Outbox,
+  UPLOAD_PROGRESS_INTERVAL_MS,
   type Attempt,
   type AttemptOutcome,
+  type OutboxAttachment,
   type OutboxEntry,
   type OutboxState,
   type SendOptions,
+  type UploadStep,
 } from './outbox.js';
 export { silentLogger, systemClock, type Clock, type Logger } from './ports.js';
 export {
@@ -27,7 +30,12 @@ export {
   REPORTS_PER_FLUSH,
   type PositionReporter,
 } from './receipts.js';
-export { MemoryOutboxStorage, type OutboxRecord, type OutboxStorage } from './storage.js';
+export {
+  MemoryOutboxStorage,
+  type OutboxRecord,
+  type OutboxRecordAttachment,
+  type OutboxStorage,
+} from './storage.js';
 export { SyncEngine } from './sync.js';
 export { Timeline, type ApplyOutcome, type ApplyResult } from './timeline.js';
 export {
@@ -38,3 +46,11 @@ export {
   type ParleySocket,
 } from './transport.js';
 export { requestWithAck, type LostReason, type RequestOptions, type RequestResult } from './request.js';
+export {
+  fetchUploader,
+  readUploadAnswer,
+  uploadUrl,
+  type UploadRequest,
+  type UploadResult,
+  type Uploader,
+} from './upload.js';

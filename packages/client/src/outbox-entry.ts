@@ -3,26 +3,32 @@ import {
   ErrorCode,
   isRetryableErrorCode,
   type ApiError,
+  type Attachment,
   type Message,
   type ReplyPreview,
   type SendMessagePayload,
+  type UploadKind,
 } from '@parley/shared';
 import type { BackoffOptions } from './backoff.js';
 import type { Clock, Logger } from './ports.js';
 import type { RequestResult } from './request.js';
 import type { OutboxRecord, OutboxStorage } from './storage.js';
+import type { UploadResult } from './upload.js';
 
 /**
- * `pending`: waiting for its turn or for a connection; `sending`: an attempt is out; `sent`: the
- * server acknowledged it (`message` is the stored message); `failed`: refused for a reason a retry
- * as is cannot fix (`error`), waiting for retry() or discard().
+ * `pending`: waiting for its turn or for a connection; `uploading`: its file is going to the server
+ * (POST /api/uploads), the step before its send; `sending`: an attempt is out; `sent`: the server
+ * acknowledged it (`message` is the stored message); `failed`: refused for a reason a retry as is
+ * cannot fix (`error`), waiting for retry() or discard().
  */
-export type OutboxState = 'pending' | 'sending' | 'failed' | 'sent';
+export type OutboxState = 'pending' | 'uploading' | 'sending' | 'failed' | 'sent';
 
 /** How one attempt ended: `disconnected` and `timeout` mean no acknowledgement came (outcome unknown). */
 export type AttemptOutcome = 'ok' | 'error' | 'timeout' | 'disconnected';
 
 export interface Attempt {
+  /** `upload`: the file's POST /api/uploads; `send`: message:send. */
+  step: 'upload' | 'send';
   outcome: AttemptOutcome;
   code?: ApiError['code'];
   /** What a retryable refusal asked the client to wait (ms). */
@@ -47,6 +53,26 @@ export interface OutboxEntry {
   attempts: Attempt[];
   message: Message | null;
   error: ApiError | null;
+  /** The file sent with the message (uploaded first, then named by message:send), or null. */
+  readonly attachment: OutboxAttachment | null;
+}
+
+/**
+ * A message's file while it is in the outbox. `file` is the content as given (kept in storage until
+ * the message is acknowledged, so a restart can upload it again); `uploaded` is the server's answer
+ * once the upload succeeded; `progress` is the current upload's bytes sent of the request body's
+ * total (null when no upload is running), updated at most every UPLOAD_PROGRESS_INTERVAL_MS.
+ */
+export interface OutboxAttachment {
+  readonly kind: UploadKind;
+  readonly fileName: string;
+  /** Blob.type as the runtime gave it (may be empty); the server decides the real type from the bytes. */
+  readonly mime: string;
+  /** Blob.size. */
+  readonly byteSize: number;
+  readonly file: Blob;
+  uploaded: Attachment | null;
+  progress: { loaded: number; total: number } | null;
 }
 
 /** What may come with a message's text. */
@@ -58,6 +84,20 @@ export interface SendOptions {
    * message; its id is the replyToId when that is not given.
    */
   replyTo?: ReplyPreview;
+  /**
+   * A file to send with the message: uploaded as `kind` first (POST /api/uploads), then sent with
+   * the text as its caption (which may then be empty). `fileName` is the name the server keeps.
+   */
+  attachment?: { kind: UploadKind; file: Blob; fileName: string };
+}
+
+/** What the outbox gives its upload driver for one upload (the client adds its origin and auth). */
+export interface UploadStep {
+  kind: UploadKind;
+  file: Blob;
+  fileName: string;
+  signal: AbortSignal;
+  onProgress(loaded: number, total: number): void;
 }
 
 export interface OutboxDeps {
@@ -66,6 +106,8 @@ export interface OutboxDeps {
   logger: Logger;
   /** `message:send` through the transport. */
   send(payload: SendMessagePayload): Promise<RequestResult<Message>>;
+  /** POST /api/uploads through the client's Uploader. */
+  upload(step: UploadStep): Promise<UploadResult>;
   isConnected(): boolean;
   /** An acknowledged message, to hold like any other copy. */
   stored(message: Message): void;
@@ -100,5 +142,17 @@ export function toRecord(entry: OutboxEntry): OutboxRecord {
     order: entry.order,
     state: entry.state === 'failed' ? 'failed' : 'pending',
     errorCode: entry.state === 'failed' ? (entry.error?.code ?? null) : null,
+    ...(entry.attachment
+      ? {
+          attachment: {
+            kind: entry.attachment.kind,
+            fileName: entry.attachment.fileName,
+            mime: entry.attachment.mime,
+            byteSize: entry.attachment.byteSize,
+            file: entry.attachment.file,
+            uploaded: entry.attachment.uploaded,
+          },
+        }
+      : {}),
   };
 }

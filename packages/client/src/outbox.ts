@@ -1,23 +1,30 @@
-import { ErrorCode, type Message, type SendMessagePayload } from '@parley/shared';
+import { ErrorCode, type ApiError, type Message, type SendMessagePayload } from '@parley/shared';
 import { retryDelay } from './backoff.js';
 import {
   isTransient,
   toRecord,
   type AttemptOutcome,
+  type OutboxAttachment,
   type OutboxDeps,
   type OutboxEntry,
   type SendOptions,
 } from './outbox-entry.js';
 import type { OutboxRecord } from './storage.js';
+import type { UploadResult } from './upload.js';
 
 export type {
   Attempt,
   AttemptOutcome,
+  OutboxAttachment,
   OutboxDeps,
   OutboxEntry,
   OutboxState,
   SendOptions,
+  UploadStep,
 } from './outbox-entry.js';
+
+/** How often at most an uploading entry's `outbox` event fires for progress alone (ms). */
+export const UPLOAD_PROGRESS_INTERVAL_MS = 200;
 
 /**
  * Sending, with the promise that a message is stored once and in the order written: every message
@@ -26,6 +33,11 @@ export type {
  * written (conversations do not wait for each other). No answer, a disconnect or a retryable refusal
  * keep it pending: it is tried again with the same clientMsgId (which the server stores once) after
  * the back-off, never sooner than the server's `retryAfterMs`, and at once on reconnect.
+ *
+ * A message with a file has one step more, in its turn: `uploading` (POST /api/uploads), then the
+ * send naming the upload. The upload's answer is saved with the entry, so a restart sends at once,
+ * or uploads again when the answer never came (the server drops unattached uploads after a day).
+ * Upload failures are retried like sends; a refusal of the file (`upload/*`, too large) fails it.
  */
 export class Outbox {
   private readonly entries = new Map<string, OutboxEntry>();
@@ -34,6 +46,7 @@ export class Outbox {
   private readonly timers = new Map<number, unknown>();
   private readonly failures = new Map<number, number>();
   private readonly settledWaiters = new Set<() => void>();
+  private readonly uploads = new Map<string, AbortController>();
   private pausedUntil = 0;
   private lastOrder = 0;
   private closed = false;
@@ -66,6 +79,7 @@ export class Outbox {
         error: record.errorCode
           ? { code: record.errorCode as ErrorCode, message: 'refused before a restart' }
           : null,
+        attachment: record.attachment ? { ...record.attachment, progress: null } : null,
       };
       this.entries.set(entry.clientMsgId, entry);
       this.saves.set(entry.clientMsgId, Promise.resolve());
@@ -93,6 +107,17 @@ export class Outbox {
       attempts: [],
       message: null,
       error: null,
+      attachment: options.attachment
+        ? {
+            kind: options.attachment.kind,
+            fileName: options.attachment.fileName,
+            mime: options.attachment.file.type,
+            byteSize: options.attachment.file.size,
+            file: options.attachment.file,
+            uploaded: null,
+            progress: null,
+          }
+        : null,
     };
     this.entries.set(entry.clientMsgId, entry);
     this.persist(entry);
@@ -117,12 +142,29 @@ export class Outbox {
     void this.pump(entry.conversationId);
   }
 
-  /** Gives up on a failed message: it is forgotten, here and in storage. */
-  discard(clientMsgId: string): void {
+  /**
+   * Gives up on a message: it is forgotten, here and in storage. Allowed while nothing of it can
+   * have reached the server as a message: a failed one, or one whose file is not uploaded yet (a
+   * running upload is aborted: the cancel button). Returns whether it was discarded.
+   */
+  discard(clientMsgId: string): boolean {
     const entry = this.entries.get(clientMsgId);
-    if (!entry || entry.state !== 'failed') return;
+    if (!entry || !this.discardable(entry)) return false;
     this.entries.delete(clientMsgId);
+    this.uploads.get(clientMsgId)?.abort();
     this.forget(clientMsgId);
+    this.checkSettled();
+    return true;
+  }
+
+  /** Whether discard() would take it: failed, or its file is still to upload. */
+  discardable(entry: OutboxEntry): boolean {
+    if (entry.state === 'failed') return true;
+    return (
+      (entry.state === 'pending' || entry.state === 'uploading') &&
+      entry.attachment !== null &&
+      entry.attachment.uploaded === null
+    );
   }
 
   /**
@@ -160,7 +202,9 @@ export class Outbox {
 
   /** Entries not acknowledged and not failed. */
   unsent(): OutboxEntry[] {
-    return this.list().filter((entry) => entry.state === 'pending' || entry.state === 'sending');
+    return this.list().filter(
+      (entry) => entry.state === 'pending' || entry.state === 'uploading' || entry.state === 'sending',
+    );
   }
 
   /** Forgets the sent entries this run keeps for list() (a long-running client calls it now and then). */
@@ -197,6 +241,8 @@ export class Outbox {
 
   close(): void {
     this.closed = true;
+    for (const upload of this.uploads.values()) upload.abort();
+    this.uploads.clear();
     for (const timer of this.timers.values()) this.deps.clock.clearTimeout(timer);
     this.timers.clear();
   }
@@ -223,6 +269,9 @@ export class Outbox {
   }
 
   private markSent(entry: OutboxEntry, message: Message): void {
+    // Sent before a restart, its upload running again here: no longer needed.
+    this.uploads.get(entry.clientMsgId)?.abort();
+    if (entry.attachment) entry.attachment.progress = null;
     entry.state = 'sent';
     entry.message = message;
     entry.error = null;
@@ -272,11 +321,15 @@ export class Outbox {
     let next: 'continue' | 'wait' = 'continue';
     try {
       await this.saves.get(entry.clientMsgId);
-      // Settled or closed while its save finished: go on with the next one.
-      if (entry.state === 'pending' && !this.closed) {
-        entry.state = 'sending';
-        this.deps.changed(entry);
-        next = await this.attempt(entry);
+      // Settled, discarded or closed while its save finished: go on with the next one.
+      if (entry.state === 'pending' && !this.closed && this.entries.get(entry.clientMsgId) === entry) {
+        if (entry.attachment && entry.attachment.uploaded === null)
+          next = await this.uploadStep(entry, entry.attachment);
+        if (next === 'continue' && entry.state === 'pending') {
+          entry.state = 'sending';
+          this.deps.changed(entry);
+          next = await this.attempt(entry);
+        }
       }
     } finally {
       this.sending.delete(conversationId);
@@ -292,15 +345,15 @@ export class Outbox {
       clientMsgId: entry.clientMsgId,
       text: entry.text,
       ...(entry.replyToId !== null ? { replyToId: entry.replyToId } : {}),
+      ...(entry.attachment?.uploaded ? { attachmentId: entry.attachment.uploaded.id } : {}),
     };
     const ack = await this.deps.send(payload);
     const durationMs = this.deps.clock.now() - startedAt;
     // Settled meanwhile (its message:new arrived from another path), or closed.
     if (entry.state !== 'sending') return 'continue';
-    const conversationId = entry.conversationId;
     if (ack.ok) {
-      entry.attempts.push({ outcome: 'ok', startedAt, durationMs });
-      this.failures.delete(conversationId);
+      entry.attempts.push({ step: 'send', outcome: 'ok', startedAt, durationMs });
+      this.failures.delete(entry.conversationId);
       this.markSent(entry, ack.data);
       this.deps.stored(ack.data);
       return 'continue';
@@ -308,17 +361,28 @@ export class Outbox {
     const outcome: AttemptOutcome =
       ack.lost === 'timeout' ? 'timeout' : ack.lost !== undefined ? 'disconnected' : 'error';
     entry.attempts.push({
+      step: 'send',
       outcome,
       ...(outcome === 'error' ? { code: ack.error.code } : {}),
       ...(ack.error.retryAfterMs !== undefined ? { retryAfterMs: ack.error.retryAfterMs } : {}),
       startedAt,
       durationMs,
     });
+    return this.refused(entry, ack.error, outcome === 'error');
+  }
+
+  /**
+   * After a refused or lost attempt (upload or send): a final refusal fails the entry (the
+   * conversation's next message may go); anything else leaves it pending, retried after the
+   * back-off (or on reconnect), and holds the conversation's queue meanwhile.
+   */
+  private refused(entry: OutboxEntry, error: ApiError, answered: boolean): 'continue' | 'wait' {
+    const conversationId = entry.conversationId;
     const failuresSoFar = (this.failures.get(conversationId) ?? 0) + 1;
-    if (outcome === 'error' && !isTransient(ack.error.code, failuresSoFar)) {
+    if (answered && !isTransient(error.code, failuresSoFar)) {
       this.failures.delete(conversationId);
       entry.state = 'failed';
-      entry.error = ack.error;
+      entry.error = error;
       this.persist(entry);
       this.deps.changed(entry);
       this.checkSettled();
@@ -326,14 +390,69 @@ export class Outbox {
     }
     this.failures.set(conversationId, failuresSoFar);
     entry.state = 'pending';
-    entry.error = ack.error;
+    entry.error = error;
     this.deps.changed(entry);
     // Disconnected: the reconnect resumes it. Otherwise try again after a growing delay.
     if (this.deps.isConnected())
-      this.scheduleRetry(
-        conversationId,
-        retryDelay(failuresSoFar - 1, ack.error.retryAfterMs, this.deps.retry),
-      );
+      this.scheduleRetry(conversationId, retryDelay(failuresSoFar - 1, error.retryAfterMs, this.deps.retry));
     return 'wait';
+  }
+
+  /**
+   * Uploads the entry's file; on success saves the server's answer with the entry before its send
+   * goes out. Says whether the send may go on now (`continue` with the entry still pending).
+   */
+  private async uploadStep(entry: OutboxEntry, attachment: OutboxAttachment): Promise<'continue' | 'wait'> {
+    const startedAt = this.deps.clock.now();
+    const controller = new AbortController();
+    this.uploads.set(entry.clientMsgId, controller);
+    entry.state = 'uploading';
+    entry.error = null;
+    attachment.progress = { loaded: 0, total: attachment.byteSize };
+    this.deps.changed(entry);
+    let lastReport = startedAt;
+    let result: UploadResult;
+    try {
+      result = await this.deps.upload({
+        kind: attachment.kind,
+        file: attachment.file,
+        fileName: attachment.fileName,
+        signal: controller.signal,
+        onProgress: (loaded, total) => {
+          if (entry.state !== 'uploading') return;
+          attachment.progress = { loaded, total };
+          const now = this.deps.clock.now();
+          if (now - lastReport < UPLOAD_PROGRESS_INTERVAL_MS && loaded < total) return;
+          lastReport = now;
+          this.deps.changed(entry);
+        },
+      });
+    } finally {
+      if (this.uploads.get(entry.clientMsgId) === controller) this.uploads.delete(entry.clientMsgId);
+    }
+    // Discarded, settled (sent before a restart) or closed meanwhile: nothing more to do for it.
+    if (entry.state !== 'uploading' || this.entries.get(entry.clientMsgId) !== entry) return 'continue';
+    const durationMs = this.deps.clock.now() - startedAt;
+    attachment.progress = null;
+    if (result.ok) {
+      entry.attempts.push({ step: 'upload', outcome: 'ok', startedAt, durationMs });
+      attachment.uploaded = result.upload;
+      entry.state = 'pending';
+      this.persist(entry);
+      this.deps.changed(entry);
+      // The send waits for the upload's answer to be saved (pump awaits the save before it).
+      await this.saves.get(entry.clientMsgId);
+      return 'continue';
+    }
+    const outcome: AttemptOutcome = result.lost ? 'disconnected' : 'error';
+    entry.attempts.push({
+      step: 'upload',
+      outcome,
+      ...(outcome === 'error' ? { code: result.error.code } : {}),
+      ...(result.error.retryAfterMs !== undefined ? { retryAfterMs: result.error.retryAfterMs } : {}),
+      startedAt,
+      durationMs,
+    });
+    return this.refused(entry, result.error, !result.lost);
   }
 }

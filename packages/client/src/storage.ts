@@ -1,4 +1,20 @@
-import type { ReplyPreview } from '@parley/shared';
+import type { Attachment, ReplyPreview, UploadKind } from '@parley/shared';
+
+/**
+ * The file of a message being sent with one, as storage keeps it: the bytes themselves until the
+ * server has them, then also the upload's answer, so that a restart re-uploads only when it must.
+ */
+export interface OutboxRecordAttachment {
+  kind: UploadKind;
+  fileName: string;
+  /** The file's own type as the runtime gave it (Blob.type, may be empty); the server decides from the bytes. */
+  mime: string;
+  byteSize: number;
+  /** The content. IndexedDB keeps Blobs as they are; the Node file driver writes them as base64. */
+  file: Blob;
+  /** The server's attachment once the upload succeeded (its id is what message:send names). */
+  uploaded: Attachment | null;
+}
 
 /**
  * What the outbox saves of a message that is not acknowledged yet, so that a reload, a crash or a
@@ -14,6 +30,8 @@ export interface OutboxRecord {
    * pending message with its quote after a restart (absent in records saved without one).
    */
   replyTo?: ReplyPreview | null;
+  /** A file sent with the message (absent in records saved without one). */
+  attachment?: OutboxRecordAttachment | null;
   /** When it was written (ISO 8601). */
   createdAt: string;
   /** Send order: a conversation's messages go out by ascending order. */
@@ -43,14 +61,19 @@ export class MemoryOutboxStorage implements OutboxStorage {
   private readonly records = new Map<string, OutboxRecord>();
 
   async load(): Promise<OutboxRecord[]> {
-    return [...this.records.values()].map((record) => ({ ...record }));
+    return [...this.records.values()].map(copyRecord);
   }
 
   async save(record: OutboxRecord): Promise<void> {
-    this.records.set(record.clientMsgId, { ...record });
+    this.records.set(record.clientMsgId, copyRecord(record));
   }
 
   async remove(clientMsgId: string): Promise<void> {
     this.records.delete(clientMsgId);
   }
+}
+
+/** A copy that shares nothing mutable with `record` (the Blob is immutable and stays shared). */
+export function copyRecord(record: OutboxRecord): OutboxRecord {
+  return record.attachment ? { ...record, attachment: { ...record.attachment } } : { ...record };
 }

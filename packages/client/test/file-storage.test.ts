@@ -38,4 +38,25 @@ describe('the file outbox storage', () => {
       { ...record('c', 3), state: 'failed', errorCode: 'message/not_found' },
     ]);
   });
+
+  it('keeps an attachment’s bytes (as base64 in the file) and gives them back as a Blob', async () => {
+    directory = await mkdtemp(join(tmpdir(), 'parley-outbox-'));
+    const path = join(directory, 'outbox.json');
+    const bytes = new Uint8Array([0, 255, 1, 254, 2]);
+    await new FileOutboxStorage(path).save({
+      ...record('f', 1),
+      attachment: {
+        kind: 'file',
+        fileName: 'notes.bin',
+        mime: 'application/octet-stream',
+        byteSize: bytes.length,
+        file: new Blob([bytes], { type: 'application/octet-stream' }),
+        uploaded: null,
+      },
+    });
+    const [loaded] = await new FileOutboxStorage(path).load();
+    expect(loaded?.attachment).toMatchObject({ fileName: 'notes.bin', byteSize: 5, uploaded: null });
+    expect(loaded?.attachment?.file.type).toBe('application/octet-stream');
+    expect([...new Uint8Array(await loaded!.attachment!.file.arrayBuffer())]).toEqual([...bytes]);
+  });
 });

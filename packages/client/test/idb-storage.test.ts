@@ -73,6 +73,29 @@ describe('the IndexedDB outbox storage', () => {
     });
   });
 
+  it('keeps an attachment as a Blob, with the upload once known', async () => {
+    const first = new IndexedDbOutboxStorage({ userId: 3 });
+    const attachment = {
+      kind: 'image' as const,
+      fileName: 'photo.png',
+      mime: 'image/png',
+      byteSize: 4,
+      file: new Blob([new Uint8Array([1, 2, 3, 4])], { type: 'image/png' }),
+      uploaded: null,
+    };
+    await first.save({ ...record('f', 1), attachment });
+    await first.close();
+    const [loaded] = await new IndexedDbOutboxStorage({ userId: 3 }).load();
+    expect(loaded?.attachment).toMatchObject({
+      kind: 'image',
+      fileName: 'photo.png',
+      byteSize: 4,
+      uploaded: null,
+    });
+    expect(loaded?.attachment?.file.type).toBe('image/png');
+    expect([...new Uint8Array(await loaded!.attachment!.file.arrayBuffer())]).toEqual([1, 2, 3, 4]);
+  });
+
   it('rejects every call when IndexedDB is missing, and the outbox still queues the message', async () => {
     Reflect.deleteProperty(globalThis, 'indexedDB');
     const storage = new IndexedDbOutboxStorage({ userId: 1 });
@@ -84,6 +107,7 @@ describe('the IndexedDB outbox storage', () => {
       clock: systemClock,
       logger: { ...silentLogger, warn: (message) => warnings.push(message) },
       send: () => new Promise(() => {}),
+      upload: () => new Promise(() => {}),
       isConnected: () => false,
       stored: () => {},
       changed: () => {},

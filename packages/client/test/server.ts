@@ -4,3 +4,4 @@ export { useFaultScenario as useRealServer } from '@parley/server/test/helpers/f
 export { rowsFor, readStoredMessages } from '@parley/server/test/helpers/stored-messages.js';
 export type { TestUser } from '@parley/server/test/helpers/server.js';
 export type { TestClient } from '@parley/server/test/helpers/test-client.js';
+export { PDF_BYTES, smallImage } from '@parley/server/test/helpers/uploads.js';

@@ -40,7 +40,13 @@ export class IndexedDbOutboxStorage implements OutboxStorage {
 
   async save(record: OutboxRecord): Promise<void> {
     // A plain copy: IndexedDB's structured clone refuses proxies (a UI framework's reactive objects).
-    const plain = JSON.parse(JSON.stringify(record)) as OutboxRecord;
+    // The file stays a Blob, which IndexedDB stores as it is (JSON would lose it).
+    const { attachment, ...rest } = record;
+    const plain = JSON.parse(JSON.stringify(rest)) as OutboxRecord;
+    if (attachment) {
+      const { file, ...described } = attachment;
+      plain.attachment = { ...(JSON.parse(JSON.stringify(described)) as typeof described), file };
+    }
     await (await this.open()).put('outbox', { ...plain, userId: this.userId });
   }
 

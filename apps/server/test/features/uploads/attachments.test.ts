@@ -100,6 +100,33 @@ describe('messages with attachments', () => {
     expect(retry.attachment).toEqual(image);
   });
 
+  it('two sends of one clientMsgId naming its upload at once store one message, and both get it', async () => {
+    // What a client does when an attempt's acknowledgement was lost and it sends again (or restarts).
+    const image = await upload(alice);
+    const clientMsgId = randomUUID();
+    const answers = await Promise.all([
+      send(aliceSocket, { conversationId, attachmentId: image.id, clientMsgId }),
+      send(aliceSocket, { conversationId, attachmentId: image.id, clientMsgId }),
+    ]);
+    const [first, second] = answers.map(okData);
+    expect(second!.id).toBe(first!.id);
+    expect(second!.attachment).toEqual(image);
+  });
+
+  it('a resend of a stored clientMsgId is its duplicate even when it names a newer upload', async () => {
+    // A client restarted before it saved its first upload's id uploads again and resends.
+    const [firstUpload, secondUpload] = [await upload(alice), await upload(alice)];
+    const clientMsgId = randomUUID();
+    const stored = okData(
+      await send(aliceSocket, { conversationId, attachmentId: firstUpload.id, clientMsgId }),
+    );
+    const resent = okData(
+      await send(aliceSocket, { conversationId, attachmentId: secondUpload.id, clientMsgId }),
+    );
+    expect(resent.id).toBe(stored.id);
+    expect(resent.attachment).toEqual(firstUpload);
+  });
+
   it('refuses an upload already attached to another message', async () => {
     const image = await upload(alice);
     okData(await send(aliceSocket, { conversationId, attachmentId: image.id }));

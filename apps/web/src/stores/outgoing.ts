@@ -83,6 +83,16 @@ export const useOutgoingStore = defineStore('outgoing', () => {
     return client.send(conversationId, text, quote ? { replyTo: quote } : {}).clientMsgId;
   }
 
+  /**
+   * Queues a voice message: the client's outbox entry uploads the recording (kind `voice`, state
+   * `uploading`), then sends it with an empty caption, in the conversation's order like any message.
+   */
+  function sendVoice(conversationId: number, file: Blob, fileName: string): string | null {
+    const client = parley.client;
+    if (!client) return null;
+    return client.send(conversationId, '', { attachment: { kind: 'voice', file, fileName } }).clientMsgId;
+  }
+
   /** Tries a failed message again, with the same clientMsgId. */
   function retry(clientMsgId: string): void {
     parley.client?.outbox.retry(clientMsgId);
@@ -98,5 +108,5 @@ export const useOutgoingStore = defineStore('outgoing', () => {
     byConversation.clear();
   }
 
-  return { byConversation, apply, of, send, retry, discard, reset };
+  return { byConversation, apply, of, send, sendVoice, retry, discard, reset };
 });

@@ -366,6 +366,24 @@ const en = {
       unused: 'Unused',
       noInvites: 'No invite codes yet.',
     },
+    server: {
+      tab: 'Server',
+      loading: 'Checking the server…',
+      voiceTitle: 'Voice messages',
+      voiceOk:
+        'Voice messages work: recordings are checked, measured and converted where a browser needs it.',
+      voiceDown:
+        'Voice messages are unavailable: people who record one are told so. Install ffmpeg (Debian: apt-get install ffmpeg) or set FFMPEG_PATH and FFPROBE_PATH, then reload this page.',
+      maxDuration: 'Longest voice message: {duration}',
+      tools: 'Programs',
+      available: 'Available',
+      missing: 'Missing',
+      renditions: 'Renditions',
+      rendition: '{from} → {to} (for {browsers})',
+      canMake: 'Made',
+      cannotMake: 'Cannot be made',
+      refresh: 'Check again',
+    },
     usage: {
       tab: 'Usage',
       messagesPerDay: 'Messages per day (last 30 days)',

@@ -365,6 +365,23 @@ const zhCN: MessageSchema = {
       unused: '未使用',
       noInvites: '还没有邀请码。',
     },
+    server: {
+      tab: '服务器',
+      loading: '正在检查服务器…',
+      voiceTitle: '语音消息',
+      voiceOk: '语音消息可用：录音会被检查、测量，并在浏览器需要时转换格式。',
+      voiceDown:
+        '语音消息不可用：录音的用户会收到提示。请安装 ffmpeg（Debian：apt-get install ffmpeg）或设置 FFMPEG_PATH 和 FFPROBE_PATH，然后刷新此页面。',
+      maxDuration: '语音消息最长：{duration}',
+      tools: '程序',
+      available: '可用',
+      missing: '缺失',
+      renditions: '转换格式',
+      rendition: '{from} → {to}（用于 {browsers}）',
+      canMake: '可生成',
+      cannotMake: '无法生成',
+      refresh: '重新检查',
+    },
     usage: {
       tab: '用量',
       messagesPerDay: '每日消息数（最近 30 天）',

@@ -1,6 +1,7 @@
 // Helpers that set a scene faster than a person could, through the same doors the app uses: a socket
 // speaking the protocol for long histories, and the REST API for what the server has stored.
 import { randomUUID } from 'node:crypto';
+import type { Attachment, UploadKind } from '../packages/shared/src/index.js';
 import { io } from 'socket.io-client';
 import { expect, type Page } from '@playwright/test';
 import { E2E_BASE_URL } from './environment.js';
@@ -18,8 +19,11 @@ export function numbered(count: number, stem: string): string[] {
   return Array.from({ length: count }, (_, index) => `${stem} ${index + 1}`);
 }
 
-/** A message to send: its text, and the id of a message of the same conversation it replies to. */
-export type SeedMessage = string | { text: string; replyToId: number };
+/**
+ * A message to send: its text, the id of a message of the same conversation it replies to, and an
+ * upload of the sender's to carry (`uploadThroughApi`), whose caption the text then is.
+ */
+export type SeedMessage = string | { text: string; replyToId?: number; attachmentId?: string };
 
 /** What the server stored: the message's id and its seq. */
 export interface SeededMessage {
@@ -85,4 +89,71 @@ export async function serverReadState(
   const conversation = conversations.find(({ id }) => id === conversationId);
   if (!conversation) throw new Error(`conversation ${conversationId} is not in the list`);
   return { lastReadSeq: conversation.lastReadSeq, unreadCount: conversation.unreadCount };
+}
+
+/** A file to upload: its name, the type the browser would claim, and its bytes. */
+export interface SeedFile {
+  name: string;
+  mimeType: string;
+  buffer: Buffer;
+}
+
+/**
+ * Uploads `file` as `user` through POST /api/uploads?kind=… (multipart, the session cookie of the
+ * user's browser context), as the composer does, and returns the stored attachment to send with
+ * `sendMessagesThroughSocket(user, id, [{ text, attachmentId }])`. Throws with the server's error
+ * when it refuses the file.
+ */
+export async function uploadThroughApi(
+  user: SignedInUser,
+  kind: UploadKind,
+  file: SeedFile,
+): Promise<Attachment> {
+  const response = await user.context.request.post(`/api/uploads?kind=${kind}`, { multipart: { file } });
+  if (response.status() !== 201)
+    throw new Error(`upload refused: ${response.status()} ${await response.text()}`);
+  return ((await response.json()) as { upload: Attachment }).upload;
+}
+
+/**
+ * A JPEG of `width`×`height` drawn by `page`'s browser (a canvas): a diagonal gradient of `hues`
+ * with `label` written large, so screenshots tell the pictures apart.
+ */
+export async function drawnJpeg(
+  page: Page,
+  { width, height, hues, label }: { width: number; height: number; hues: [number, number]; label: string },
+): Promise<Buffer> {
+  const dataUrl = await page.evaluate(
+    ({ width, height, hues, label }) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = width;
+      canvas.height = height;
+      const context = canvas.getContext('2d')!;
+      const gradient = context.createLinearGradient(0, 0, width, height);
+      gradient.addColorStop(0, `hsl(${hues[0]} 70% 55%)`);
+      gradient.addColorStop(1, `hsl(${hues[1]} 70% 35%)`);
+      context.fillStyle = gradient;
+      context.fillRect(0, 0, width, height);
+      context.fillStyle = 'rgb(255 255 255 / 0.25)';
+      for (let index = 0; index < 6; index += 1) {
+        context.beginPath();
+        context.arc(
+          ((index + 1) * width) / 7,
+          height * (0.3 + 0.08 * (index % 3)),
+          height / 9,
+          0,
+          Math.PI * 2,
+        );
+        context.fill();
+      }
+      context.fillStyle = 'white';
+      context.font = `bold ${Math.round(height / 7)}px sans-serif`;
+      context.textAlign = 'center';
+      context.textBaseline = 'middle';
+      context.fillText(label, width / 2, height * 0.7);
+      return canvas.toDataURL('image/jpeg', 0.85);
+    },
+    { width, height, hues, label },
+  );
+  return Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64');
 }

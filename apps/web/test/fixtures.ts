@@ -1,4 +1,4 @@
-import type { Conversation, CurrentUser, Message, UserSummary } from '@parley/shared';
+import type { Attachment, Conversation, CurrentUser, Message, UserSummary } from '@parley/shared';
 import { createParleyClient, type ParleyClient } from '@parley/client';
 import { vi } from 'vitest';
 import { useMessagesStore } from '@/stores/messages';
@@ -20,6 +20,25 @@ export function summaryOf(user: UserSummary): UserSummary {
 }
 
 let nextId = 1000;
+
+/** An upload as messages carry it; an image 1600×1200 with a placeholder unless overridden. */
+export function makeAttachment(overrides: Partial<Attachment> = {}): Attachment {
+  const kind = overrides.kind ?? 'image';
+  return {
+    id: `upload${String(nextId++).padStart(16, '0')}`,
+    kind,
+    mime: kind === 'image' ? 'image/webp' : kind === 'voice' ? 'audio/webm' : 'application/pdf',
+    fileName: kind === 'image' ? 'harbour.jpg' : kind === 'voice' ? 'voice.webm' : 'report.pdf',
+    byteSize: 123_456,
+    width: kind === 'image' ? 1600 : null,
+    height: kind === 'image' ? 1200 : null,
+    placeholder: kind === 'image' ? 'data:image/webp;base64,UklGRg==' : null,
+    durationMs: kind === 'voice' ? 4200 : null,
+    waveform: kind === 'voice' ? [0.1, 0.5, 0.9] : null,
+    playableMime: null,
+    ...overrides,
+  };
+}
 
 export function makeMessage(overrides: Partial<Message> & Pick<Message, 'seq'>): Message {
   const id = overrides.id ?? nextId++;

@@ -15,6 +15,8 @@ export interface MessageListContext {
   /** Scrolls to a message (loading the history around it if needed) and highlights it. */
   jumpTo(seq: number): void;
   retry(message: TimelineMessage): void;
+  /** Opens the image viewer on this image message (focus returns to its thumbnail on close). */
+  viewImage(message: TimelineMessage): void;
   discard(message: TimelineMessage): void;
 }
 

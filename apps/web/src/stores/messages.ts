@@ -1,5 +1,6 @@
 import type { Timeline } from '@parley/client';
 import type {
+  Attachment,
   Message,
   MessageGeneration,
   Reaction,
@@ -47,6 +48,8 @@ export interface TimelineMessage {
   reactions: Reaction[];
   /** A companion's reply still streaming in, or one it could not write (with a retry). */
   generation: MessageGeneration | null;
+  /** An image, file or voice message's upload (the text is then its caption), else null. */
+  attachment: Attachment | null;
   state: DeliveryState;
   errorCode: string | null;
 }
@@ -90,6 +93,7 @@ export function toTimeline(message: Message): TimelineMessage {
     replyTo: message.replyTo,
     reactions: message.reactions,
     generation: message.generation,
+    attachment: message.attachment,
     state: 'sent',
     errorCode: null,
   };
@@ -108,6 +112,7 @@ function outgoingToTimeline(message: OutgoingMessage): TimelineMessage {
     system: null,
     reactions: [],
     generation: null,
+    attachment: null,
   };
 }
 

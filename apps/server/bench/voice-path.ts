@@ -21,7 +21,7 @@ import { startTestServer } from '../test/helpers/server.js';
 import { uploadFile } from '../test/helpers/uploads.js';
 
 const run = promisify(execFile);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const SECONDS = 180;
 
 const dir = await mkdtemp(join(tmpdir(), 'parley-bench-voice-'));
@@ -118,32 +118,43 @@ async function parley(): Promise<void> {
     throw new Error(`upload refused: ${answer.status} ${JSON.stringify(answer.body)}`);
 }
 
-async function measure(once: () => Promise<void>): Promise<number[]> {
-  await once(); // warm-up
-  const times: number[] = [];
-  for (let round = 0; round < ROUNDS; round += 1) {
+/**
+ * Both paths, one after the other in every round (which goes first alternates), after one warm-up
+ * each: on a shared machine the load of any moment falls on both alike.
+ */
+async function measureBoth(): Promise<{ alone: number[]; viaParley: number[] }> {
+  await ffmpegAlone();
+  await parley();
+  const alone: number[] = [];
+  const viaParley: number[] = [];
+  const timed = async (once: () => Promise<void>, into: number[]) => {
     const start = performance.now();
     await once();
-    times.push(performance.now() - start);
+    into.push(performance.now() - start);
+  };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    if (round % 2 === 0) {
+      await timed(ffmpegAlone, alone);
+      await timed(parley, viaParley);
+    } else {
+      await timed(parley, viaParley);
+      await timed(ffmpegAlone, alone);
+    }
   }
-  return times.sort((a, b) => a - b);
+  return { alone: alone.sort((a, b) => a - b), viaParley: viaParley.sort((a, b) => a - b) };
 }
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const median = (times: number[]) => times[Math.floor(times.length / 2)]!;
 try {
-  // Alternated, so drift on a shared machine falls on both.
-  const alone = await measure(ffmpegAlone);
-  const viaParley = await measure(parley);
-  const aloneAgain = await measure(ffmpegAlone);
-  const both = [...alone, ...aloneAgain].sort((a, b) => a - b);
-  const baseline = median(both);
+  const { alone, viaParley } = await measureBoth();
+  const baseline = median(alone);
   const ours = median(viaParley);
   print(`WebM/Opus ${SECONDS} s, ${(note.length / 1024).toFixed(0)} KB, ${ROUNDS} rounds each\n`);
   print('| path | median | fastest | slowest | ratio |');
   print('| --- | --- | --- | --- | --- |');
   print(
-    `| ffmpeg alone | ${baseline.toFixed(0)} ms | ${both[0]!.toFixed(0)} ms | ${both.at(-1)!.toFixed(0)} ms | 1.00 |`,
+    `| ffmpeg alone | ${baseline.toFixed(0)} ms | ${alone[0]!.toFixed(0)} ms | ${alone.at(-1)!.toFixed(0)} ms | 1.00 |`,
   );
   print(
     `| Parley upload | ${ours.toFixed(0)} ms | ${viaParley[0]!.toFixed(0)} ms | ${viaParley.at(-1)!.toFixed(0)} ms | ${(ours / baseline).toFixed(2)} |`,

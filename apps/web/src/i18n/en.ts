@@ -159,6 +159,7 @@ const en = {
     someone: 'Someone',
   },
   toast: {
+    voiceInterrupted: 'You left the conversation, so the recording was stopped and not sent.',
     rateLimited: "You're sending too fast",
     copied: 'Copied to clipboard',
     dismiss: 'Dismiss',

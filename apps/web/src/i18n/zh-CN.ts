@@ -159,6 +159,7 @@ const zhCN: MessageSchema = {
     someone: '某人',
   },
   toast: {
+    voiceInterrupted: '你离开了会话，录音已停止，未发送。',
     rateLimited: '你发送得太快了',
     copied: '已复制到剪贴板',
     dismiss: '关闭',

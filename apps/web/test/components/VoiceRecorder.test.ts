@@ -5,6 +5,7 @@ import VoiceRecorder from '@/components/message/VoiceRecorder.vue';
 import type { RecorderPorts } from '@/composables/useVoiceRecorder';
 import { i18n, setLocale } from '@/i18n';
 import { useConnectionStore } from '@/stores/connection';
+import { useToastsStore } from '@/stores/toasts';
 
 class SilentRecorder extends EventTarget {
   static isTypeSupported = () => true;
@@ -109,6 +110,17 @@ describe('VoiceRecorder', () => {
     await settle();
     expect(wrapper.emitted('cancel')).toHaveLength(1);
     expect(wrapper.find('[role="alert"]').exists()).toBe(false);
+    expect(wrapper.emitted('recorded')).toBeUndefined();
+  });
+
+  it('drops the recording with a toast when the composer goes away mid-recording', async () => {
+    const wrapper = mountRecorder(granted);
+    await wrapper.get('[data-testid="voice-record"]').trigger('click');
+    await settle();
+    wrapper.unmount();
+    await settle();
+    expect(track.stop).toHaveBeenCalled();
+    expect(useToastsStore().toasts.map((toast) => toast.key)).toEqual(['toast.voiceInterrupted']);
     expect(wrapper.emitted('recorded')).toBeUndefined();
   });
 });

@@ -115,7 +115,11 @@ test('record a voice message, send it, and the other person plays it', async ({ 
   await page.getByRole('button', { name: 'Record a voice message' }).click();
   const timer = page.getByTestId('voice-timer');
   await expect(timer).toBeVisible();
-  await expect(page.getByRole('meter', { name: 'Microphone level' })).toBeVisible();
+  // The level meter moves with the fake microphone's beeps.
+  const meter = page.getByRole('meter', { name: 'Microphone level' });
+  await expect
+    .poll(async () => Number(await meter.getAttribute('aria-valuenow')), { timeout: 10_000 })
+    .toBeGreaterThan(0);
   // Three seconds of the fake microphone's beeps.
   await expect(timer).toContainText(/^0:0[3-9]/, { timeout: 15_000 });
   await expectNoViolations(page, 'the voice recorder');

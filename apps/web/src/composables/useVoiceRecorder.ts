@@ -148,6 +148,8 @@ export function useVoiceRecorder({
       analyser.fftSize = 512;
       context.createMediaStreamSource(media).connect(analyser);
       samples = new Uint8Array(analyser.fftSize);
+      // Made after an await, outside the click: a browser may start it suspended.
+      if (context.state === 'suspended') void context.resume().catch(() => undefined);
     } catch {
       // No meter is no reason not to record.
       analyser = null;

@@ -2,9 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from '@playwright/test';
 import {
+  accountMenu,
   conversationLink,
   expect,
   expectNoViolations,
+  makeSiteAdmin,
   messageLog,
   openDirectConversation,
   test,
@@ -149,4 +151,21 @@ test('record a voice message, send it, and the other person plays it', async ({ 
   await grace.page.setViewportSize({ width: 390, height: 844 });
   await grace.page.screenshot({ path: `${SCREENSHOT_DIR}voice-message-phone.png`, animations: 'disabled' });
   await expectNoViolations(grace.page, 'a voice message on a phone');
+});
+
+test('the site console’s Server tab says voice messages work and which renditions are made', async ({
+  signUp,
+}) => {
+  const root = await signUp('root');
+  await makeSiteAdmin(root);
+  const page = root.page;
+  await accountMenu(page, root).click();
+  await page.getByRole('menuitem', { name: 'Site console' }).click();
+  await page.getByRole('tab', { name: 'Server' }).click();
+  await expect(page.getByTestId('admin-voice-summary')).toContainText('Voice messages work');
+  await expect(page.getByText(/^ffmpeg version /)).toBeVisible();
+  await expect(page.getByText('audio/webm (Opus) → audio/mp4 (AAC) (for Safari)')).toBeVisible();
+  await expectNoViolations(page, 'the console’s Server tab');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expectNoViolations(page, 'the console’s Server tab on a phone');
 });

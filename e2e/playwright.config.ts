@@ -18,7 +18,7 @@ const launchOptions = {
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',
-    // Voice messages and calls will need a microphone and camera without a permission prompt.
+    // A fake microphone and camera, granted without a prompt (record-a-voice-message.spec.ts records from it).
     '--use-fake-device-for-media-stream',
     '--use-fake-ui-for-media-stream',
   ],

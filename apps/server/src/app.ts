@@ -51,6 +51,7 @@ import { createCompanionsService, type CompanionsService } from './features/comp
 import { createModelClient } from './features/companions/model-client.js';
 import { rooms } from './plugins/socket-io.js';
 
+import { createAudioTools } from './features/uploads/audio.js';
 import { createLocalDiskStorage } from './features/uploads/blob-storage.js';
 import { fileProcessor } from './features/uploads/file-processor.js';
 import { createImageProcessor } from './features/uploads/image-processor.js';
@@ -58,6 +59,7 @@ import { startUploadSweeper } from './features/uploads/upload-sweeper.js';
 import { createUploadsRepository } from './features/uploads/uploads.repository.js';
 import uploadsRoutes from './features/uploads/uploads.routes.js';
 import { createUploadsService, type UploadsService } from './features/uploads/uploads.service.js';
+import { createVoiceProcessor } from './features/uploads/voice-processor.js';
 import { createSendQueue } from './lib/send-queue.js';
 import { createUserBudgets, socketBudgets } from './lib/socket-budgets.js';
 import type { SocketHandlerOptions } from './lib/socket-handler.js';
@@ -215,7 +217,14 @@ const app: FastifyPluginAsync<AppOptions> = async (
     },
   };
 
-  await fastify.register(healthRoutes);
+  // Voice needs ffmpeg and ffprobe; without them Parley runs and says so (/readyz, admin console).
+  const voiceConfig = config.uploads.voice;
+  const audio = createAudioTools({
+    ffmpegPath: voiceConfig.ffmpegPath,
+    ffprobePath: voiceConfig.ffprobePath,
+  });
+  const audioStatus = () => audio.status(voiceConfig.maxDurationS);
+  await fastify.register(healthRoutes, { audioStatus });
   await fastify.register(authRoutes, {
     auth,
     rateLimit: config.authRateLimit,
@@ -265,6 +274,7 @@ const app: FastifyPluginAsync<AppOptions> = async (
     site,
     usage: createUsageQuery(fastify.prisma, clock),
     audit,
+    audioStatus,
   });
   const botCounts = createBotCounts(fastify.prisma, clock);
   const deliveryQueue = config.redis
@@ -292,6 +302,7 @@ const app: FastifyPluginAsync<AppOptions> = async (
     processors: {
       image: createImageProcessor({ maxPixels: config.uploads.maxPixels }),
       file: fileProcessor,
+      voice: createVoiceProcessor({ audio, maxDurationS: voiceConfig.maxDurationS }),
     },
     conversations,
     clock,

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DEFAULT_MAX_GROUP_MEMBERS, PRESENCE_BATCH_MS, UPLOAD_MAX_BYTES_DEFAULT } from '@parley/shared';
+import {
+  DEFAULT_MAX_GROUP_MEMBERS,
+  MAX_VOICE_DURATION_S,
+  PRESENCE_BATCH_MS,
+  UPLOAD_MAX_BYTES_DEFAULT,
+} from '@parley/shared';
 import { z } from 'zod';
 import type { SendQueueOptions } from './lib/send-queue.js';
 
@@ -81,6 +86,9 @@ const envSchema = z.object({
     .max(1024 * 1024 * 1024)
     .default(UPLOAD_MAX_BYTES_DEFAULT),
   UPLOAD_MAX_PIXELS: z.coerce.number().int().min(1_000_000).max(268_402_689).default(40_000_000),
+  MAX_VOICE_DURATION_S: z.coerce.number().int().min(5).max(3_600).default(MAX_VOICE_DURATION_S),
+  FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+  FFPROBE_PATH: z.string().min(1).default('ffprobe'),
   PARLEY_PROCESSES: z.coerce.number().int().min(1).max(256).optional(),
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
   LLM_BASE_URL: z
@@ -207,6 +215,16 @@ export interface UploadConfig {
   maxBytes: number;
   /** Pixels (width × height) an image may declare; beyond it it is refused before decoding. */
   maxPixels: number;
+  /** Voice messages (features/uploads/audio.ts). */
+  voice: VoiceConfig;
+}
+
+export interface VoiceConfig {
+  /** Seconds a voice message may last; a longer one is refused (`upload/too_long`). */
+  maxDurationS: number;
+  /** The ffmpeg and ffprobe commands (names looked up on PATH, or paths); voice needs both. */
+  ffmpegPath: string;
+  ffprobePath: string;
 }
 
 export interface AuthRateLimit {
@@ -303,6 +321,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       dir: resolve(cwd, vars.UPLOAD_DIR),
       maxBytes: vars.UPLOAD_MAX_BYTES,
       maxPixels: vars.UPLOAD_MAX_PIXELS,
+      voice: {
+        maxDurationS: vars.MAX_VOICE_DURATION_S,
+        ffmpegPath: vars.FFMPEG_PATH,
+        ffprobePath: vars.FFPROBE_PATH,
+      },
     },
     processes: processes ?? (vars.REDIS_URL ? availableParallelism() : 1),
     companions: {

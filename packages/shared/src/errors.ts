@@ -141,6 +141,11 @@ export const ErrorCode = {
   UploadUnreadable: 'upload/unreadable',
   /** POST /api/uploads?kind=voice: a recording longer than the voice limit (HTTP 413). */
   UploadTooLong: 'upload/too_long',
+  /**
+   * POST /api/uploads?kind=voice on a server where ffmpeg or ffprobe (FFMPEG_PATH, FFPROBE_PATH) cannot
+   * be run: voice messages cannot be checked there; /readyz and the admin console say why (HTTP 503).
+   */
+  UploadVoiceUnavailable: 'upload/voice_unavailable',
   /** GET of media with a Range header outside the content (HTTP 416, with `Content-Range: bytes *\/size`). */
   RangeNotSatisfiable: 'request/range_not_satisfiable',
   /** Opening a direct conversation with a username that does not exist or is deactivated. */

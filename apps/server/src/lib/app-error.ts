@@ -56,6 +56,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.UploadTooManyPixels]: 413,
   [ErrorCode.UploadUnreadable]: 422,
   [ErrorCode.UploadTooLong]: 413,
+  [ErrorCode.UploadVoiceUnavailable]: 503,
   [ErrorCode.RangeNotSatisfiable]: 416,
   [ErrorCode.UserNotFound]: 404,
   [ErrorCode.AdminOnly]: 403,

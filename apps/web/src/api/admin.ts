@@ -24,6 +24,7 @@ import {
   adminGroupResponseSchema,
   adminUserPageSchema,
   adminUserResponseSchema,
+  audioStatusSchema,
   auditPageSchema,
   passwordResetResponseSchema,
   siteInviteListSchema,
@@ -35,6 +36,7 @@ import {
   type AdminGroupPage,
   type AdminUser,
   type AdminUserPage,
+  type AudioStatus,
   type AuditPage,
   type RegistrationMode,
   type SiteInvite,
@@ -107,6 +109,11 @@ export async function revokeSiteInvite(id: number): Promise<SiteInvite> {
 
 export function fetchUsage(): Promise<Usage> {
   return request('GET', '/api/admin/usage', usageSchema);
+}
+
+/** ffmpeg, ffprobe and the voice renditions the server can make now (the console's Server tab). */
+export function fetchAudioStatus(): Promise<AudioStatus> {
+  return request('GET', '/api/admin/audio', audioStatusSchema);
 }
 
 export interface AuditFilter {

@@ -53,6 +53,7 @@ const errorKeys: Record<ErrorCode | ClientErrorCode, ErrorKey> = {
   [ErrorCode.UploadTooManyPixels]: 'errors.uploadTooManyPixels',
   [ErrorCode.UploadUnreadable]: 'errors.uploadUnreadable',
   [ErrorCode.UploadTooLong]: 'errors.uploadTooLong',
+  [ErrorCode.UploadVoiceUnavailable]: 'errors.uploadVoiceUnavailable',
   [ErrorCode.RangeNotSatisfiable]: 'errors.rangeNotSatisfiable',
   [ErrorCode.UserNotFound]: 'errors.userNotFound',
   [ErrorCode.AdminOnly]: 'errors.adminOnly',

@@ -78,12 +78,14 @@ describe('an attachment in the message list', () => {
     expect(wrapper.find('img').exists()).toBe(false);
   });
 
-  it('plays a voice message, from the rendition for every browser when the server made one', () => {
+  it('plays a voice message in the voice player, from the rendition for every browser when the server made one', () => {
     const original = makeAttachment({ kind: 'voice' });
-    expect(mountAttachment(original).get('audio').attributes('src')).toBe(uploadPath(original.id, 'content'));
+    const player = mountAttachment(original);
+    expect(player.find('[data-testid="voice-player"]').exists()).toBe(true);
+    expect(player.get('audio source').attributes('src')).toBe(uploadPath(original.id, 'content'));
     const rendered = makeAttachment({ kind: 'voice', playableMime: 'audio/mp4' });
     const audio = mountAttachment(rendered).get('audio');
-    expect(audio.attributes('src')).toBe(uploadPath(rendered.id, 'playable'));
+    expect(audio.get('source').attributes('src')).toBe(uploadPath(rendered.id, 'playable'));
     expect(audio.attributes('preload')).toBe('metadata');
   });
 });

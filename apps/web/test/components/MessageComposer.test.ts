@@ -2,6 +2,7 @@ import { mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import MessageComposer from '@/components/message/MessageComposer.vue';
+import VoiceRecorder from '@/components/message/VoiceRecorder.vue';
 import { i18n, setLocale } from '@/i18n';
 import { replyPreviewOf } from '@/lib/replyPreview';
 import { useComposerDrafts } from '@/components/message/composerDrafts';
@@ -83,5 +84,17 @@ describe('the composer', () => {
     await textarea.trigger('keydown', { key: 'Escape' });
     expect(wrapper.find('[data-testid="reply-preview"]').exists()).toBe(false);
     expect(send).toHaveBeenCalledTimes(1);
+  });
+
+  it('offers the microphone while there is no text, and sends a recording through the outbox', async () => {
+    const { wrapper, textarea } = mountComposer(3);
+    const send = vi.spyOn(useOutgoingStore(), 'send').mockReturnValue('voice-id');
+    expect(wrapper.find('[data-testid="voice-record"]').exists()).toBe(true);
+    await textarea.setValue('typing');
+    expect(wrapper.find('[data-testid="voice-record"]').exists()).toBe(false);
+    await textarea.setValue('');
+    const file = new Blob(['opus'], { type: 'audio/webm' });
+    wrapper.getComponent(VoiceRecorder).vm.$emit('recorded', file, 'voice.webm', 1200);
+    expect(send).toHaveBeenCalledWith(3, '', null, { kind: 'voice', file, fileName: 'voice.webm' });
   });
 });

@@ -174,3 +174,41 @@ export const adminGroupDetailSchema = z.object({
   activity: z.array(auditEntrySchema),
 });
 export type AdminGroupDetail = z.infer<typeof adminGroupDetailSchema>;
+
+/** One external program the server runs (ffmpeg, ffprobe): whether it ran, and what it said. */
+export const externalToolSchema = z.object({
+  /** The command as configured (FFMPEG_PATH, FFPROBE_PATH): a name looked up on PATH, or a path. */
+  path: z.string(),
+  available: z.boolean(),
+  /** The version line it printed (e.g. "ffmpeg version 5.1.6-0+deb12u1"), when it ran. */
+  version: z.string().nullable(),
+  /** Why it could not be used (not found, not executable, timed out…), when it could not. */
+  error: z.string().nullable(),
+});
+export type ExternalTool = z.infer<typeof externalToolSchema>;
+
+/**
+ * GET /api/admin/audio: what voice messages need on this server. `voiceUploads` is false when ffmpeg
+ * or ffprobe cannot run (then every voice upload is refused with `upload/voice_unavailable`);
+ * `renditions` lists the recorded formats that need a rendition for some browser, and whether this
+ * server can make it now. The same facts are in GET /readyz.
+ */
+export const audioStatusSchema = z.object({
+  ffmpeg: externalToolSchema,
+  ffprobe: externalToolSchema,
+  voiceUploads: z.boolean(),
+  /** Seconds a voice message may last (MAX_VOICE_DURATION_S). */
+  maxVoiceDurationS: z.number().int().positive(),
+  renditions: z.array(
+    z.object({
+      /** The recorded format, e.g. "audio/webm (Opus)". */
+      from: z.string(),
+      /** What the server makes of it, e.g. "audio/mp4 (AAC)". */
+      to: z.string(),
+      /** The browsers that need it, e.g. "Safari". */
+      for: z.string(),
+      available: z.boolean(),
+    }),
+  ),
+});
+export type AudioStatus = z.infer<typeof audioStatusSchema>;

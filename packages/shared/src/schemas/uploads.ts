@@ -4,6 +4,14 @@ import { z } from 'zod';
 export const UPLOAD_MAX_BYTES_DEFAULT = 10 * 1024 * 1024;
 /** Characters of a file name the server keeps (longer names are cut, keeping the extension). */
 export const UPLOAD_FILE_NAME_MAX = 255;
+/**
+ * Seconds a voice message may last unless the server is configured otherwise (MAX_VOICE_DURATION_S):
+ * the recorder stops and keeps the recording at this length, the server refuses longer ones
+ * (`upload/too_long`). Issue 9: five minutes.
+ */
+export const MAX_VOICE_DURATION_S = 300;
+/** Peaks in a voice message's waveform (`Attachment.waveform`), each the loudest sample of its slice. */
+export const VOICE_WAVEFORM_PEAKS = 64;
 /** Hours an upload waits to be attached to a message before the server removes it. */
 export const UPLOAD_UNATTACHED_TTL_HOURS = 24;
 

@@ -1,10 +1,12 @@
 import {
+  type AudioStatus,
   adminGroupDetailSchema,
   adminGroupPageSchema,
   adminGroupResponseSchema,
   adminSearchQuerySchema,
   adminUserPageSchema,
   adminUserResponseSchema,
+  audioStatusSchema,
   auditPageSchema,
   auditQuerySchema,
   createSiteInviteBodySchema,
@@ -36,6 +38,8 @@ export interface AdminRoutesOptions {
   site: SiteService;
   usage: UsageQuery;
   audit: AuditReader;
+  /** ffmpeg, ffprobe and the voice renditions this server can make (features/uploads/audio.ts). */
+  audioStatus: () => Promise<AudioStatus>;
 }
 
 const idParams = z.strictObject({ id: idParamSchema });
@@ -136,6 +140,9 @@ const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (fastify, opti
   );
 
   app.get('/api/admin/usage', { schema: { response: { 200: usageSchema } } }, async () => usage.read());
+  app.get('/api/admin/audio', { schema: { response: { 200: audioStatusSchema } } }, async () =>
+    options.audioStatus(),
+  );
 
   app.get(
     '/api/admin/audit',

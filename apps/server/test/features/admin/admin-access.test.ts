@@ -53,6 +53,7 @@ const ROUTES: Record<string, Route> = {
   'create invite': { method: 'POST', path: () => '/api/admin/invites', body: () => ({ expiresInHours: 2 }) },
   'revoke invite': { method: 'POST', path: (ids) => `/api/admin/invites/${ids.invite}/revoke` },
   usage: { method: 'GET', path: () => '/api/admin/usage' },
+  audio: { method: 'GET', path: () => '/api/admin/audio' },
   audit: { method: 'GET', path: () => '/api/admin/audit?limit=10' },
 };
 

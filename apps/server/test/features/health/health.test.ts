@@ -12,7 +12,10 @@ describe('health', () => {
     expect((await t.http('GET', '/healthz')).body).toEqual({ status: 'ok' });
     const ready = await t.http('GET', '/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', checks: { database: 'up', redis: 'up' } });
+    expect(ready.body).toEqual({
+      status: 'ready',
+      checks: { database: 'up', redis: 'up', ffmpeg: 'up', ffprobe: 'up' },
+    });
   });
 
   it('answers unknown API routes with a JSON 404', async () => {

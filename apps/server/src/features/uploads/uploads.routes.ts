@@ -171,7 +171,7 @@ async function serveBlob(
     .header('cache-control', 'private, max-age=31536000, immutable')
     .header('etag', etag)
     .header('accept-ranges', 'bytes');
-  if (headers['if-none-match'] === etag) return reply.code(304).send();
+  if (matchesEtag(headers['if-none-match'], etag)) return reply.code(304).send();
   const range = headers.range ? singleRange(size, headers.range) : 'whole';
   if (range === 'unsatisfiable') {
     void reply.header('content-range', `bytes */${size}`);
@@ -185,6 +185,18 @@ async function serveBlob(
       .send(storage.read(blob.key, range));
   }
   return reply.header('content-length', String(size)).send(storage.read(blob.key));
+}
+
+/**
+ * Whether an If-None-Match header names `etag` (RFC 9110 §13.1.2): `*`, or a comma-separated list
+ * holding it, compared weakly (a `W/` prefix is ignored), as browsers and caches send it.
+ */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header
+    .split(',')
+    .map((tag) => tag.trim().replace(/^W\//, ''))
+    .some((tag) => tag === '*' || tag === etag);
 }
 
 /**

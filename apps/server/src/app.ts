@@ -54,6 +54,7 @@ import { rooms } from './plugins/socket-io.js';
 import { createLocalDiskStorage } from './features/uploads/blob-storage.js';
 import { fileProcessor } from './features/uploads/file-processor.js';
 import { createImageProcessor } from './features/uploads/image-processor.js';
+import { createUploadGate } from './features/uploads/upload-gate.js';
 import { startUploadSweeper } from './features/uploads/upload-sweeper.js';
 import { createUploadsRepository } from './features/uploads/uploads.repository.js';
 import uploadsRoutes from './features/uploads/uploads.routes.js';
@@ -286,6 +287,7 @@ const app: FastifyPluginAsync<AppOptions> = async (
     clock,
   });
   const storage = await createLocalDiskStorage(config.uploads.dir);
+  const uploadGate = createUploadGate(config.uploads);
   const uploads = createUploadsService({
     repository: createUploadsRepository(fastify.prisma, storage),
     storage,
@@ -294,6 +296,7 @@ const app: FastifyPluginAsync<AppOptions> = async (
       file: fileProcessor,
     },
     conversations,
+    processingSlot: uploadGate.process,
     clock,
   });
   fastify.decorate('uploads', { sweep: uploads.sweep });
@@ -303,7 +306,12 @@ const app: FastifyPluginAsync<AppOptions> = async (
     fastify.log,
   );
   fastify.addHook('onClose', () => sweeper.stop());
-  await fastify.register(uploadsRoutes, { uploads, storage, limits: { maxBytes: config.uploads.maxBytes } });
+  await fastify.register(uploadsRoutes, {
+    uploads,
+    storage,
+    limits: { maxBytes: config.uploads.maxBytes },
+    gate: uploadGate,
+  });
   const deliverer = webhookDeliverer;
   fastify.addHook('onReady', async () => deliveryQueue.start(deliverer.attempt));
   // Before the database closes (onClose hooks run in reverse order): running attempts finish first.

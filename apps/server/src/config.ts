@@ -81,6 +81,9 @@ const envSchema = z.object({
     .max(1024 * 1024 * 1024)
     .default(UPLOAD_MAX_BYTES_DEFAULT),
   UPLOAD_MAX_PIXELS: z.coerce.number().int().min(1_000_000).max(268_402_689).default(40_000_000),
+  UPLOAD_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(32),
+  UPLOAD_MAX_IN_FLIGHT_PER_USER: z.coerce.number().int().min(1).max(10_000).default(4),
+  UPLOAD_PROCESSING_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(2),
   PARLEY_PROCESSES: z.coerce.number().int().min(1).max(256).optional(),
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
   LLM_BASE_URL: z
@@ -207,6 +210,12 @@ export interface UploadConfig {
   maxBytes: number;
   /** Pixels (width × height) an image may declare; beyond it it is refused before decoding. */
   maxPixels: number;
+  /** Uploads received or processed at once per process; beyond it 503 `server/busy` (upload-gate.ts). */
+  maxInFlight: number;
+  /** Of those, how many one user may have at once. */
+  maxInFlightPerUser: number;
+  /** Processing steps (image decodes) run at once per process; the others wait their turn. */
+  processingConcurrency: number;
 }
 
 export interface AuthRateLimit {
@@ -303,6 +312,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       dir: resolve(cwd, vars.UPLOAD_DIR),
       maxBytes: vars.UPLOAD_MAX_BYTES,
       maxPixels: vars.UPLOAD_MAX_PIXELS,
+      maxInFlight: vars.UPLOAD_MAX_IN_FLIGHT,
+      maxInFlightPerUser: vars.UPLOAD_MAX_IN_FLIGHT_PER_USER,
+      processingConcurrency: vars.UPLOAD_PROCESSING_CONCURRENCY,
     },
     processes: processes ?? (vars.REDIS_URL ? availableParallelism() : 1),
     companions: {

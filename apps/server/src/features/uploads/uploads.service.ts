@@ -19,6 +19,8 @@ export interface UploadsServiceDeps {
   /** One per accepted kind (upload-pipeline.ts). */
   processors: UploadProcessors;
   conversations: Pick<ConversationsService, 'memberConversationIds'>;
+  /** Runs each processing step when a slot is free (upload-gate.ts); unbounded when absent. */
+  processingSlot?: <T>(work: () => Promise<T>) => Promise<T>;
   clock?: () => Date;
 }
 
@@ -48,6 +50,7 @@ export function createUploadsService({
   storage,
   processors,
   conversations,
+  processingSlot = (work) => work(),
   clock = () => new Date(),
 }: UploadsServiceDeps) {
   /** Every local file a processing step made or received, removed whatever happens. */
@@ -114,13 +117,15 @@ export function createUploadsService({
             `This server does not accept ${kind} uploads yet`,
           );
         }
-        const processed: ProcessedUpload = await processor(file, {
-          temporaryPath: async () => {
-            const path = await storage.temporaryPath();
-            made.add(path);
-            return path;
-          },
-        });
+        const processed: ProcessedUpload = await processingSlot(() =>
+          processor(file, {
+            temporaryPath: async () => {
+              const path = await storage.temporaryPath();
+              made.add(path);
+              return path;
+            },
+          }),
+        );
         const blobs: PendingBlob[] = [];
         const keyOf = async (produced: { path: string } | undefined) => {
           if (!produced) return null;

@@ -88,12 +88,19 @@ declare module 'fastify' {
     /** Account administration, as the site console (features/admin) and tests use it. */
     accounts: { deactivate(userId: number): Promise<void> };
     /** The unattached-upload sweep, as the periodic sweeper and tests run it. */
-    uploads: Pick<UploadsService, 'sweep'>;
+    uploads: Pick<UploadsService, 'sweep' | 'sweepOrphanBlobs' | 'sweepTemporaryFiles'>;
   }
 }
 
 /** How often each process looks for uploads never attached within UPLOAD_UNATTACHED_TTL_HOURS. */
 const UPLOAD_SWEEP_INTERVAL_MS = 10 * 60_000;
+/** How often each process looks for blob and temporary files nothing refers to (and once at start). */
+const UPLOAD_ORPHAN_SWEEP_INTERVAL_MS = 6 * 3_600_000;
+/**
+ * How old such a file must be before it is removed: far longer than any upload takes to receive,
+ * process and store (HTTP_REQUEST_TIMEOUT_MS is at most 10 minutes).
+ */
+const UPLOAD_ORPHAN_GRACE_MS = 3_600_000;
 
 const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
@@ -299,10 +306,19 @@ const app: FastifyPluginAsync<AppOptions> = async (
     processingSlot: uploadGate.process,
     clock,
   });
-  fastify.decorate('uploads', { sweep: uploads.sweep });
+  fastify.decorate('uploads', {
+    sweep: uploads.sweep,
+    sweepOrphanBlobs: uploads.sweepOrphanBlobs,
+    sweepTemporaryFiles: uploads.sweepTemporaryFiles,
+  });
   const sweeper = startUploadSweeper(
     uploads,
-    { ttlMs: UPLOAD_UNATTACHED_TTL_HOURS * 3_600_000, intervalMs: UPLOAD_SWEEP_INTERVAL_MS },
+    {
+      ttlMs: UPLOAD_UNATTACHED_TTL_HOURS * 3_600_000,
+      intervalMs: UPLOAD_SWEEP_INTERVAL_MS,
+      orphanIntervalMs: UPLOAD_ORPHAN_SWEEP_INTERVAL_MS,
+      orphanGraceMs: UPLOAD_ORPHAN_GRACE_MS,
+    },
     fastify.log,
   );
   fastify.addHook('onClose', () => sweeper.stop());

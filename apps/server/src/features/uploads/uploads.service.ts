@@ -203,6 +203,26 @@ export function createUploadsService({
         if (count < batch) return removed;
       }
     },
+
+    /**
+     * Deletes blobs no upload refers to that were last written more than `graceMs` ago (a process
+     * killed between storing a blob and committing its upload leaves one); each under its
+     * `upload_blobs` lock (uploads.repository.ts), so a blob shared by content hash, or being stored
+     * again right now, is kept. Returns how many were deleted.
+     */
+    async sweepOrphanBlobs(graceMs: number): Promise<number> {
+      const before = new Date(clock().getTime() - graceMs);
+      let deleted = 0;
+      for await (const { key, modifiedAt } of storage.list()) {
+        if (modifiedAt < before && (await repository.deleteOrphan(key))) deleted += 1;
+      }
+      return deleted;
+    },
+
+    /** Removes temporary files older than `graceMs` (a crash mid-upload leaves them); returns how many. */
+    sweepTemporaryFiles(graceMs: number): Promise<number> {
+      return storage.removeTemporaryBefore(new Date(clock().getTime() - graceMs));
+    },
   };
 }
 

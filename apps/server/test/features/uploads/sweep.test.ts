@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createGroup,
   okData,
+  queryDatabase,
   startSecondProcess,
   startTestServer,
   type ClientSocket,
@@ -146,6 +147,26 @@ describe('the unattached-upload sweep', () => {
       const kept = await fetchUpload(t, alice.cookie, attached.id);
       expect(kept.status).toBe(200);
       expect(kept.bytes.toString()).toBe('twice stored');
+    });
+
+    it('deleting a message removes its upload at once, and its bytes at the next orphan sweep', async () => {
+      const content = `deleted with its message ${randomUUID()}`;
+      const upload = (await uploadFile(t, alice.cookie, 'file', content, 'secret.txt')).body.upload;
+      const key = createHash('sha256').update(content).digest('hex');
+      const stored = okData(
+        await socket.emitWithAck('message:send', {
+          conversationId,
+          clientMsgId: randomUUID(),
+          text: '',
+          attachmentId: upload.id,
+        }),
+      );
+      okData(await socket.emitWithAck('message:delete', { conversationId, messageId: stored.id }));
+      expect(await queryDatabase(t, 'SELECT id FROM uploads WHERE id = ?', [upload.id])).toEqual([]);
+      expect((await fetchUpload(t, alice.cookie, upload.id)).status).toBe(404);
+      expect(await blobFiles(t.config.uploads.dir)).toContain(key);
+      await t.server.uploads.sweepOrphanBlobs(-1_000);
+      expect(await blobFiles(t.config.uploads.dir)).not.toContain(key);
     });
 
     it('an upload stored while the orphan sweep runs keeps its blob', async () => {

@@ -55,6 +55,7 @@ import { createAudioTools } from './features/uploads/audio.js';
 import { createLocalDiskStorage } from './features/uploads/blob-storage.js';
 import { fileProcessor } from './features/uploads/file-processor.js';
 import { createImageProcessor } from './features/uploads/image-processor.js';
+import { createUploadGate } from './features/uploads/upload-gate.js';
 import { startUploadSweeper } from './features/uploads/upload-sweeper.js';
 import { createUploadsRepository } from './features/uploads/uploads.repository.js';
 import uploadsRoutes from './features/uploads/uploads.routes.js';
@@ -89,12 +90,19 @@ declare module 'fastify' {
     /** Account administration, as the site console (features/admin) and tests use it. */
     accounts: { deactivate(userId: number): Promise<void> };
     /** The unattached-upload sweep, as the periodic sweeper and tests run it. */
-    uploads: Pick<UploadsService, 'sweep'>;
+    uploads: Pick<UploadsService, 'sweep' | 'sweepOrphanBlobs' | 'sweepTemporaryFiles'>;
   }
 }
 
 /** How often each process looks for uploads never attached within UPLOAD_UNATTACHED_TTL_HOURS. */
 const UPLOAD_SWEEP_INTERVAL_MS = 10 * 60_000;
+/** How often each process looks for blob and temporary files nothing refers to (and once at start). */
+const UPLOAD_ORPHAN_SWEEP_INTERVAL_MS = 6 * 3_600_000;
+/**
+ * How old such a file must be before it is removed: far longer than any upload takes to receive,
+ * process and store (HTTP_REQUEST_TIMEOUT_MS is at most 10 minutes).
+ */
+const UPLOAD_ORPHAN_GRACE_MS = 3_600_000;
 
 const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
@@ -296,6 +304,7 @@ const app: FastifyPluginAsync<AppOptions> = async (
     clock,
   });
   const storage = await createLocalDiskStorage(config.uploads.dir);
+  const uploadGate = createUploadGate(config.uploads);
   const uploads = createUploadsService({
     repository: createUploadsRepository(fastify.prisma, storage),
     storage,
@@ -305,16 +314,31 @@ const app: FastifyPluginAsync<AppOptions> = async (
       voice: createVoiceProcessor({ audio, maxDurationS: voiceConfig.maxDurationS }),
     },
     conversations,
+    processingSlot: uploadGate.process,
     clock,
   });
-  fastify.decorate('uploads', { sweep: uploads.sweep });
+  fastify.decorate('uploads', {
+    sweep: uploads.sweep,
+    sweepOrphanBlobs: uploads.sweepOrphanBlobs,
+    sweepTemporaryFiles: uploads.sweepTemporaryFiles,
+  });
   const sweeper = startUploadSweeper(
     uploads,
-    { ttlMs: UPLOAD_UNATTACHED_TTL_HOURS * 3_600_000, intervalMs: UPLOAD_SWEEP_INTERVAL_MS },
+    {
+      ttlMs: UPLOAD_UNATTACHED_TTL_HOURS * 3_600_000,
+      intervalMs: UPLOAD_SWEEP_INTERVAL_MS,
+      orphanIntervalMs: UPLOAD_ORPHAN_SWEEP_INTERVAL_MS,
+      orphanGraceMs: UPLOAD_ORPHAN_GRACE_MS,
+    },
     fastify.log,
   );
   fastify.addHook('onClose', () => sweeper.stop());
-  await fastify.register(uploadsRoutes, { uploads, storage, limits: { maxBytes: config.uploads.maxBytes } });
+  await fastify.register(uploadsRoutes, {
+    uploads,
+    storage,
+    limits: { maxBytes: config.uploads.maxBytes },
+    gate: uploadGate,
+  });
   const deliverer = webhookDeliverer;
   fastify.addHook('onReady', async () => deliveryQueue.start(deliverer.attempt));
   // Before the database closes (onClose hooks run in reverse order): running attempts finish first.

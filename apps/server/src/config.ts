@@ -89,6 +89,9 @@ const envSchema = z.object({
   MAX_VOICE_DURATION_S: z.coerce.number().int().min(5).max(3_600).default(MAX_VOICE_DURATION_S),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+  UPLOAD_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(32),
+  UPLOAD_MAX_IN_FLIGHT_PER_USER: z.coerce.number().int().min(1).max(10_000).default(4),
+  UPLOAD_PROCESSING_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(2),
   PARLEY_PROCESSES: z.coerce.number().int().min(1).max(256).optional(),
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
   LLM_BASE_URL: z
@@ -215,6 +218,12 @@ export interface UploadConfig {
   maxBytes: number;
   /** Pixels (width × height) an image may declare; beyond it it is refused before decoding. */
   maxPixels: number;
+  /** Uploads received or processed at once per process; beyond it 503 `server/busy` (upload-gate.ts). */
+  maxInFlight: number;
+  /** Of those, how many one user may have at once. */
+  maxInFlightPerUser: number;
+  /** Processing steps (image decodes) run at once per process; the others wait their turn. */
+  processingConcurrency: number;
   /** Voice messages (features/uploads/audio.ts). */
   voice: VoiceConfig;
 }
@@ -321,6 +330,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       dir: resolve(cwd, vars.UPLOAD_DIR),
       maxBytes: vars.UPLOAD_MAX_BYTES,
       maxPixels: vars.UPLOAD_MAX_PIXELS,
+      maxInFlight: vars.UPLOAD_MAX_IN_FLIGHT,
+      maxInFlightPerUser: vars.UPLOAD_MAX_IN_FLIGHT_PER_USER,
+      processingConcurrency: vars.UPLOAD_PROCESSING_CONCURRENCY,
       voice: {
         maxDurationS: vars.MAX_VOICE_DURATION_S,
         ffmpegPath: vars.FFMPEG_PATH,

@@ -79,7 +79,7 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
         const { lastChangeSeq } = await bumpConversation(tx, conversationId);
         const current = await tx.message.findUniqueOrThrow({
           where: { id: messageId },
-          select: { deletedAt: true },
+          select: { deletedAt: true, attachmentId: true },
         });
         if (current.deletedAt) throw new AppError(ErrorCode.MessageDeleted, 'This message has been deleted');
         const fields: Prisma.MessageUpdateInput = { changeSeq: lastChangeSeq };
@@ -94,6 +94,9 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
         if (change.kind === 'delete') {
           const removedByAdmin = change.byAdminId !== null;
           Object.assign(fields, { text: '', deletedAt: now, removedByAdmin, reactions: { deleteMany: {} } });
+          // Its attachment goes with it: the upload row now, its bytes at the next orphan-blob sweep
+          // (features/uploads), which deletes a blob only when no other upload shares it.
+          if (current.attachmentId !== null) Object.assign(fields, { attachment: { disconnect: true } });
           if (change.byAdminId !== null) {
             await recordAudit(tx, {
               actorId: change.byAdminId,
@@ -119,7 +122,15 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
             await tx.reaction.deleteMany({ where: key });
           }
         }
-        return tx.message.update({ where: { id: messageId }, data: fields, include: messageInclude });
+        const updated = await tx.message.update({
+          where: { id: messageId },
+          data: fields,
+          include: messageInclude,
+        });
+        if (change.kind === 'delete' && current.attachmentId !== null) {
+          await tx.upload.delete({ where: { id: current.attachmentId } });
+        }
+        return updated;
       }, AFTER_LOCK_READS_COMMITTED);
     },
 

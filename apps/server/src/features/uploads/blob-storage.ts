@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -36,6 +36,13 @@ export interface BlobStorage {
   read(key: string, range?: ByteRange): Readable;
   /** Deletes the blob under `key`; a missing one is fine. */
   delete(key: string): Promise<void>;
+  /**
+   * Every stored blob with when it was last written, for the orphan sweep (S3: ListObjectsV2 and
+   * LastModified). Blobs written while it runs may or may not be listed.
+   */
+  list(): AsyncIterable<{ key: string; modifiedAt: Date }>;
+  /** Removes temporary files last written before `before` (left by a crash); returns how many. */
+  removeTemporaryBefore(before: Date): Promise<number>;
 }
 
 const KEY = /^[0-9a-f]{64}$/;
@@ -85,5 +92,34 @@ export async function createLocalDiskStorage(root: string): Promise<BlobStorage>
     async delete(key) {
       await rm(pathOf(key), { force: true });
     },
+    async *list() {
+      for (const entry of await readdir(blobs, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile() || !KEY.test(entry.name)) continue;
+        const modifiedAt = await modifiedAtOf(join(entry.parentPath, entry.name));
+        if (modifiedAt) yield { key: entry.name, modifiedAt };
+      }
+    },
+    async removeTemporaryBefore(before) {
+      let removed = 0;
+      for (const name of await readdir(temporary)) {
+        const path = join(temporary, name);
+        const modifiedAt = await modifiedAtOf(path);
+        if (modifiedAt && modifiedAt < before) {
+          await rm(path, { force: true });
+          removed += 1;
+        }
+      }
+      return removed;
+    },
   };
+}
+
+/** A file's last write time, or null when it is gone (removed since it was listed). */
+async function modifiedAtOf(path: string): Promise<Date | null> {
+  try {
+    return (await stat(path)).mtime;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
 }

@@ -6,36 +6,55 @@ export interface UploadSweeperOptions {
   ttlMs: number;
   /** Milliseconds between sweeps. */
   intervalMs: number;
+  /**
+   * Milliseconds between sweeps of orphan blobs and temporary files (they list every stored blob,
+   * so they run less often); the first runs at start, after a crash is when they are found.
+   */
+  orphanIntervalMs: number;
+  /** Milliseconds an unreferenced blob or temporary file is left alone (one being written now). */
+  orphanGraceMs: number;
 }
 
 /**
- * Runs the unattached-upload sweep every `intervalMs` in every process; the sweep itself is safe to
- * run in several at once (uploads.repository.ts). A failed sweep is logged and tried again next time.
+ * Runs the unattached-upload sweep every `intervalMs`, and the orphan sweeps (blobs no upload refers
+ * to, temporary files) at start and every `orphanIntervalMs`, in every process; each is safe to run
+ * in several at once (uploads.repository.ts). A failed sweep is logged and tried again next time.
  */
 export function startUploadSweeper(
-  uploads: Pick<UploadsService, 'sweep'>,
-  { ttlMs, intervalMs }: UploadSweeperOptions,
+  uploads: Pick<UploadsService, 'sweep' | 'sweepOrphanBlobs' | 'sweepTemporaryFiles'>,
+  { ttlMs, intervalMs, orphanIntervalMs, orphanGraceMs }: UploadSweeperOptions,
   log: FastifyBaseLogger,
 ): { stop(): Promise<void> } {
   let running: Promise<void> | null = null;
-  const timer = setInterval(() => {
+  /** Runs `sweep` unless one is still running; a failure is logged and tried again next time. */
+  const run = (sweep: () => Promise<void>) => {
     if (running) return;
-    running = uploads
-      .sweep(ttlMs)
-      .then((removed) => {
-        if (removed > 0) log.info({ removed }, 'unattached uploads removed');
-      })
+    running = sweep()
       .catch((error: unknown) =>
         log.warn({ err: error }, 'upload sweep failed; retrying at the next interval'),
       )
       .finally(() => {
         running = null;
       });
-  }, intervalMs);
-  timer.unref();
+  };
+  const sweepUnattached = async () => {
+    const removed = await uploads.sweep(ttlMs);
+    if (removed > 0) log.info({ removed }, 'unattached uploads removed');
+  };
+  const sweepOrphans = async () => {
+    const blobs = await uploads.sweepOrphanBlobs(orphanGraceMs);
+    const temporary = await uploads.sweepTemporaryFiles(orphanGraceMs);
+    if (blobs + temporary > 0) log.info({ blobs, temporary }, 'orphan upload files removed');
+  };
+  const timers = [
+    setInterval(() => run(sweepUnattached), intervalMs),
+    setInterval(() => run(sweepOrphans), orphanIntervalMs),
+  ];
+  for (const timer of timers) timer.unref();
+  run(sweepOrphans);
   return {
     async stop() {
-      clearInterval(timer);
+      for (const timer of timers) clearInterval(timer);
       await running;
     },
   };

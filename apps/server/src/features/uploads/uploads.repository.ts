@@ -24,7 +24,7 @@ const AFTER_LOCK_READS_COMMITTED = { isolationLevel: 'ReadCommitted' } as const;
 export type UploadsRepository = ReturnType<typeof createUploadsRepository>;
 
 export function createUploadsRepository(prisma: PrismaClient, storage: BlobStorage) {
-  return {
+  const repository = {
     /**
      * Stores the blobs and the row in one transaction: each blob's `upload_blobs` row is locked (made
      * if new) in key order, the files are moved into storage, then the upload is inserted. The sweep
@@ -72,20 +72,41 @@ export function createUploadsRepository(prisma: PrismaClient, storage: BlobStora
       const keys = [
         ...new Set(expired.flatMap((row) => [row.contentKey, row.thumbnailKey, row.playableKey])),
       ].filter((key): key is string => key !== null);
-      for (const key of keys.sort()) {
-        await prisma.$transaction(async (tx) => {
-          const locked = await tx.$queryRaw<unknown[]>`SELECT storageKey FROM upload_blobs
-             WHERE storageKey = ${key} FOR UPDATE`;
-          if (locked.length === 0) return;
-          const [{ references }] = await tx.$queryRaw<[{ references: bigint | number }]>`
-            SELECT COUNT(*) AS \`references\` FROM uploads
-             WHERE contentKey = ${key} OR thumbnailKey = ${key} OR playableKey = ${key}`;
-          if (Number(references) > 0) return;
-          await storage.delete(key);
-          await tx.$executeRaw`DELETE FROM upload_blobs WHERE storageKey = ${key}`;
-        }, AFTER_LOCK_READS_COMMITTED);
-      }
+      for (const key of keys.sort()) await deleteIfUnreferenced(key, false);
       return expired.length;
     },
+
+    /**
+     * Deletes the blob under `key` if no upload refers to it, whether or not it has an `upload_blobs`
+     * row (a process killed between moving a blob into storage and committing its upload leaves a
+     * file with neither). The row is made if missing, which takes the lock `create` takes, so an
+     * upload being stored with these bytes either committed first (and is counted) or waits and
+     * writes the blob again. Returns whether the blob was deleted.
+     */
+    deleteOrphan(key: string): Promise<boolean> {
+      return deleteIfUnreferenced(key, true);
+    },
   };
+  return repository;
+
+  /** Under the blob's row lock (made when `lockMissing`), counts references and deletes if none. */
+  async function deleteIfUnreferenced(key: string, lockMissing: boolean): Promise<boolean> {
+    return prisma.$transaction(async (tx) => {
+      if (lockMissing) {
+        await tx.$executeRaw`INSERT INTO upload_blobs (storageKey) VALUES (${key})
+           ON DUPLICATE KEY UPDATE storageKey = storageKey`;
+      } else {
+        const locked = await tx.$queryRaw<unknown[]>`SELECT storageKey FROM upload_blobs
+           WHERE storageKey = ${key} FOR UPDATE`;
+        if (locked.length === 0) return false;
+      }
+      const [{ references }] = await tx.$queryRaw<[{ references: bigint | number }]>`
+        SELECT COUNT(*) AS \`references\` FROM uploads
+         WHERE contentKey = ${key} OR thumbnailKey = ${key} OR playableKey = ${key}`;
+      if (Number(references) > 0) return false;
+      await storage.delete(key);
+      await tx.$executeRaw`DELETE FROM upload_blobs WHERE storageKey = ${key}`;
+      return true;
+    }, AFTER_LOCK_READS_COMMITTED);
+  }
 }

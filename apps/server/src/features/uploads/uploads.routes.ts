@@ -5,8 +5,9 @@ import {
   uploadQuerySchema,
   uploadResponseSchema,
   uploadVariantSchema,
+  type UploadKind,
 } from '@parley/shared';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { combineRanges, parse as parseRange, type Range } from 'range-parser';
 import { z } from 'zod';
@@ -14,6 +15,7 @@ import { AppError } from '../../lib/app-error.js';
 import { requireSignedIn, requireUserId } from '../auth/require-user.js';
 import type { BlobStorage } from './blob-storage.js';
 import { dispositionHeader } from './file-names.js';
+import type { UploadGate } from './upload-gate.js';
 import type { ReceivedFile } from './upload-pipeline.js';
 import { formatMegabytes, type ServableBlob, type UploadsService } from './uploads.service.js';
 
@@ -26,6 +28,8 @@ export interface UploadsRoutesOptions {
   uploads: UploadsService;
   storage: BlobStorage;
   limits: UploadLimits;
+  /** Places for uploads in progress (upload-gate.ts): a full gate answers 503 `server/busy`. */
+  gate: Pick<UploadGate, 'admit'>;
 }
 
 /** Types served inline (shown or played by the page); everything else is a download. */
@@ -77,7 +81,7 @@ function multipartError(error: unknown, limits: UploadLimits): unknown {
 
 const uploadsRoutes: FastifyPluginAsync<UploadsRoutesOptions> = async (
   fastify,
-  { uploads, storage, limits },
+  { uploads, storage, limits, gate },
 ) => {
   const multipartOptions = {
     throwFileSizeLimit: true,
@@ -110,30 +114,45 @@ const uploadsRoutes: FastifyPluginAsync<UploadsRoutesOptions> = async (
       const userId = requireUserId(request);
       if (!request.isMultipart())
         throw new AppError(ErrorCode.Invalid, 'Send the file as multipart/form-data');
-      let received: ReceivedFile | null = null;
+      // Before a byte of the body is read; held until the upload is stored or refused.
+      const release = gate.admit(userId);
       try {
-        for await (const part of request.parts()) {
-          if (part.type === 'field') {
-            throw new AppError(
-              ErrorCode.Invalid,
-              `Unexpected form field "${part.fieldname}": send only the file`,
-            );
-          }
-          received = await uploads.receive(part.file, part.filename, {
-            truncated: () => part.file.truncated,
-            maxBytes: limits.maxBytes,
-          });
-        }
-      } catch (error) {
-        if (received) await uploads.discard(received);
-        request.log.debug({ err: error }, 'upload refused while receiving');
-        throw multipartError(error, limits);
+        return await receiveAndAccept(request, reply, userId, request.query.kind);
+      } finally {
+        release();
       }
-      if (!received) throw new AppError(ErrorCode.UploadEmpty, 'The form has no file');
-      const upload = await uploads.accept(userId, request.query.kind, received);
-      return reply.code(201).send({ upload });
     },
   );
+
+  async function receiveAndAccept(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    userId: number,
+    kind: UploadKind,
+  ): Promise<FastifyReply> {
+    let received: ReceivedFile | null = null;
+    try {
+      for await (const part of request.parts()) {
+        if (part.type === 'field') {
+          throw new AppError(
+            ErrorCode.Invalid,
+            `Unexpected form field "${part.fieldname}": send only the file`,
+          );
+        }
+        received = await uploads.receive(part.file, part.filename, {
+          truncated: () => part.file.truncated,
+          maxBytes: limits.maxBytes,
+        });
+      }
+    } catch (error) {
+      if (received) await uploads.discard(received);
+      request.log.debug({ err: error }, 'upload refused while receiving');
+      throw multipartError(error, limits);
+    }
+    if (!received) throw new AppError(ErrorCode.UploadEmpty, 'The form has no file');
+    const upload = await uploads.accept(userId, kind, received);
+    return reply.code(201).send({ upload });
+  }
 
   routes.get(
     '/api/uploads/:id/:variant',
@@ -171,7 +190,7 @@ async function serveBlob(
     .header('cache-control', 'private, max-age=31536000, immutable')
     .header('etag', etag)
     .header('accept-ranges', 'bytes');
-  if (headers['if-none-match'] === etag) return reply.code(304).send();
+  if (matchesEtag(headers['if-none-match'], etag)) return reply.code(304).send();
   const range = headers.range ? singleRange(size, headers.range) : 'whole';
   if (range === 'unsatisfiable') {
     void reply.header('content-range', `bytes */${size}`);
@@ -185,6 +204,18 @@ async function serveBlob(
       .send(storage.read(blob.key, range));
   }
   return reply.header('content-length', String(size)).send(storage.read(blob.key));
+}
+
+/**
+ * Whether an If-None-Match header names `etag` (RFC 9110 §13.1.2): `*`, or a comma-separated list
+ * holding it, compared weakly (a `W/` prefix is ignored), as browsers and caches send it.
+ */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header
+    .split(',')
+    .map((tag) => tag.trim().replace(/^W\//, ''))
+    .some((tag) => tag === '*' || tag === etag);
 }
 
 /**

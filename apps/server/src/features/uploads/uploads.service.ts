@@ -19,6 +19,8 @@ export interface UploadsServiceDeps {
   /** One per accepted kind (upload-pipeline.ts). */
   processors: UploadProcessors;
   conversations: Pick<ConversationsService, 'memberConversationIds'>;
+  /** Runs each processing step when a slot is free (upload-gate.ts); unbounded when absent. */
+  processingSlot?: <T>(work: () => Promise<T>) => Promise<T>;
   clock?: () => Date;
 }
 
@@ -48,6 +50,7 @@ export function createUploadsService({
   storage,
   processors,
   conversations,
+  processingSlot = (work) => work(),
   clock = () => new Date(),
 }: UploadsServiceDeps) {
   /** Every local file a processing step made or received, removed whatever happens. */
@@ -114,13 +117,15 @@ export function createUploadsService({
             `This server does not accept ${kind} uploads yet`,
           );
         }
-        const processed: ProcessedUpload = await processor(file, {
-          temporaryPath: async () => {
-            const path = await storage.temporaryPath();
-            made.add(path);
-            return path;
-          },
-        });
+        const processed: ProcessedUpload = await processingSlot(() =>
+          processor(file, {
+            temporaryPath: async () => {
+              const path = await storage.temporaryPath();
+              made.add(path);
+              return path;
+            },
+          }),
+        );
         const blobs: PendingBlob[] = [];
         const keyOf = async (produced: { path: string } | undefined) => {
           if (!produced) return null;
@@ -197,6 +202,26 @@ export function createUploadsService({
         removed += count;
         if (count < batch) return removed;
       }
+    },
+
+    /**
+     * Deletes blobs no upload refers to that were last written more than `graceMs` ago (a process
+     * killed between storing a blob and committing its upload leaves one); each under its
+     * `upload_blobs` lock (uploads.repository.ts), so a blob shared by content hash, or being stored
+     * again right now, is kept. Returns how many were deleted.
+     */
+    async sweepOrphanBlobs(graceMs: number): Promise<number> {
+      const before = new Date(clock().getTime() - graceMs);
+      let deleted = 0;
+      for await (const { key, modifiedAt } of storage.list()) {
+        if (modifiedAt < before && (await repository.deleteOrphan(key))) deleted += 1;
+      }
+      return deleted;
+    },
+
+    /** Removes temporary files older than `graceMs` (a crash mid-upload leaves them); returns how many. */
+    sweepTemporaryFiles(graceMs: number): Promise<number> {
+      return storage.removeTemporaryBefore(new Date(clock().getTime() - graceMs));
     },
   };
 }

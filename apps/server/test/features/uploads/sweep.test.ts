@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createGroup,
   okData,
+  queryDatabase,
   startSecondProcess,
   startTestServer,
   type ClientSocket,
@@ -70,11 +72,11 @@ describe('the unattached-upload sweep', () => {
   it('two processes sweeping at once remove each upload once and keep what is attached', async () => {
     const second = await startSecondProcess(t);
     try {
-      const uploads = await Promise.all(
-        Array.from({ length: 12 }, (_, index) =>
-          uploadFile(t, alice.cookie, 'file', `bytes ${index % 4}`, `f${index}.txt`),
-        ),
-      );
+      // One after another: one user may only have a few uploads in progress (UPLOAD_MAX_IN_FLIGHT_PER_USER).
+      const uploads = [];
+      for (let index = 0; index < 12; index++) {
+        uploads.push(await uploadFile(t, alice.cookie, 'file', `bytes ${index % 4}`, `f${index}.txt`));
+      }
       const attached = uploads[0]!.body.upload;
       okData(
         await socket.emitWithAck('message:send', {
@@ -94,5 +96,92 @@ describe('the unattached-upload sweep', () => {
     } finally {
       await second.close();
     }
+  });
+
+  describe('after a crash', () => {
+    /** A blob file as a process killed between writing it and committing its row leaves it. */
+    async function orphanBlob(content: string, ageMs: number): Promise<string> {
+      const key = createHash('sha256').update(content).digest('hex');
+      const dir = join(t.config.uploads.dir, 'blobs', key.slice(0, 2), key.slice(2, 4));
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, key), content);
+      const then = new Date(Date.now() - ageMs);
+      await utimes(join(dir, key), then, then);
+      return key;
+    }
+
+    it('removes blob files no upload refers to, once older than the grace period', async () => {
+      const old = await orphanBlob('written, then the process died', 3_600_000);
+      const young = await orphanBlob('being stored right now, perhaps', 0);
+      expect(await t.server.uploads.sweepOrphanBlobs(600_000)).toBeGreaterThanOrEqual(1);
+      const files = await blobFiles(t.config.uploads.dir);
+      expect(files).not.toContain(old);
+      expect(files).toContain(young);
+    });
+
+    it('removes temporary files left by a crash, once older than the grace period', async () => {
+      const tmp = join(t.config.uploads.dir, 'tmp');
+      await writeFile(join(tmp, 'left-by-a-crash'), 'half an upload');
+      const then = new Date(Date.now() - 3_600_000);
+      await utimes(join(tmp, 'left-by-a-crash'), then, then);
+      await writeFile(join(tmp, 'in-progress'), 'being received');
+      expect(await t.server.uploads.sweepTemporaryFiles(600_000)).toBe(1);
+      expect(await readdir(tmp)).toEqual(['in-progress']);
+    });
+
+    it('keeps a blob shared by content hash when one of its uploads is swept', async () => {
+      const attached = (await uploadFile(t, alice.cookie, 'file', 'twice stored', 'a.txt')).body.upload;
+      const swept = (await uploadFile(t, alice.cookie, 'file', 'twice stored', 'b.txt')).body.upload;
+      okData(
+        await socket.emitWithAck('message:send', {
+          conversationId,
+          clientMsgId: randomUUID(),
+          text: '',
+          attachmentId: attached.id,
+        }),
+      );
+      await t.server.uploads.sweep(-1_000);
+      // Every blob counts as old: only references keep one.
+      await t.server.uploads.sweepOrphanBlobs(-1_000);
+      expect((await fetchUpload(t, alice.cookie, swept.id)).status).toBe(404);
+      const kept = await fetchUpload(t, alice.cookie, attached.id);
+      expect(kept.status).toBe(200);
+      expect(kept.bytes.toString()).toBe('twice stored');
+    });
+
+    it('deleting a message removes its upload at once, and its bytes at the next orphan sweep', async () => {
+      const content = `deleted with its message ${randomUUID()}`;
+      const upload = (await uploadFile(t, alice.cookie, 'file', content, 'secret.txt')).body.upload;
+      const key = createHash('sha256').update(content).digest('hex');
+      const stored = okData(
+        await socket.emitWithAck('message:send', {
+          conversationId,
+          clientMsgId: randomUUID(),
+          text: '',
+          attachmentId: upload.id,
+        }),
+      );
+      okData(await socket.emitWithAck('message:delete', { conversationId, messageId: stored.id }));
+      expect(await queryDatabase(t, 'SELECT id FROM uploads WHERE id = ?', [upload.id])).toEqual([]);
+      expect((await fetchUpload(t, alice.cookie, upload.id)).status).toBe(404);
+      expect(await blobFiles(t.config.uploads.dir)).toContain(key);
+      await t.server.uploads.sweepOrphanBlobs(-1_000);
+      expect(await blobFiles(t.config.uploads.dir)).not.toContain(key);
+    });
+
+    it('an upload stored while the orphan sweep runs keeps its blob', async () => {
+      const contents = Array.from({ length: 4 }, (_, index) => `raced ${index} ${randomUUID()}`);
+      const [uploads] = await Promise.all([
+        // Four at once: as many as one user may have in progress.
+        Promise.all(contents.map((content) => uploadFile(t, alice.cookie, 'file', content, 'r.txt'))),
+        t.server.uploads.sweepOrphanBlobs(-1_000),
+        t.server.uploads.sweepOrphanBlobs(-1_000),
+      ]);
+      for (const [index, answer] of uploads.entries()) {
+        expect(answer.status).toBe(201);
+        const served = await fetchUpload(t, alice.cookie, answer.body.upload.id);
+        expect(served.bytes.toString()).toBe(contents[index]);
+      }
+    });
   });
 });

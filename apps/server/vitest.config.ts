@@ -13,6 +13,10 @@ export default defineConfig({
     environment: 'node',
     include: ['test/**/*.test.ts'],
     benchmark: { include: ['bench/**/*.bench.ts'] },
+    // Vitest's default is one worker per core but one, so a single worker on our two cores. These
+    // tests mostly wait on MariaDB, Redis and timers, each in its own database: three workers took
+    // the suite from 442 s to 330 s on the CI machine (2026-12-05), with the same 595 tests passing.
+    maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -64,6 +64,12 @@ for (const r of results) {
   );
 }
 for (const r of results) {
+  const spaces = Object.entries(r.spacesCommittedSettled)
+    .filter(([, bytes]) => Math.abs(bytes) >= 102.4)
+    .map(([name, bytes]) => `${name} ${kib(bytes)}`);
+  console.log(`${r.server} heap committed settled by space, per connection: ${spaces.join(', ') || 'none'}`);
+}
+for (const r of results) {
   for (const name of names(r)) {
     console.log(
       `${r.server} ${name}: while connecting ${perHead(r.duringConnect, name, r.held)}; ` +

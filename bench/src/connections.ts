@@ -55,6 +55,11 @@ export interface ConnectionsResult {
   heapCommittedSettled: number;
   externalSettled: number;
   /**
+   * Settled committed bytes per connection of each V8 heap space (from `v8.getHeapSpaceStatistics`):
+   * which part of the heap a gap in RSS sits in (a young generation grown by a burst is `new_space`).
+   */
+  spacesCommittedSettled: Record<string, number>;
+  /**
    * Bytes per connection of the second half of the fleet: (settled reading with all held − settled
    * reading with the first half held) / connections added. The cost of one more connection.
    */
@@ -203,6 +208,12 @@ async function measure(
     heapSettled: (afterGc.heapUsed - before.heapUsed) / held,
     heapCommittedSettled: (afterGc.heapTotal - before.heapTotal) / held,
     externalSettled: (afterGc.external - before.external) / held,
+    spacesCommittedSettled: Object.fromEntries(
+      Object.entries(afterGc.spaces).map(([name, space]) => [
+        name,
+        (space.committed - (before.spaces[name]?.committed ?? 0)) / held,
+      ]),
+    ),
     rssMarginal: (afterGc.rss - halfway.rss) / Math.max(1, held - heldHalfway),
     heapMarginal: (afterGc.heapUsed - halfway.heapUsed) / Math.max(1, held - heldHalfway),
     duringConnect,

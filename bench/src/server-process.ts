@@ -28,6 +28,8 @@ export interface ServerStats {
   loopDelayMaxMs: number;
   /** Writes to the database connection (0 for servers without one). */
   databaseWrites: number;
+  /** Each V8 heap space by name (`new_space`, `old_space`, …): committed and used bytes. */
+  spaces: Record<string, { committed: number; used: number }>;
 }
 
 export interface StartOptions {

@@ -3,7 +3,7 @@
 // CPU time, RSS, heap, event-loop delay and database writes. Parley's own code is not changed.
 import net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
@@ -40,6 +40,13 @@ process.on('message', (request) => {
       heapUsed: memory.heapUsed,
       heapTotal: memory.heapTotal,
       external: memory.external,
+      // Committed and used bytes of each V8 heap space (new_space, old_space, large_object_space …).
+      spaces: Object.fromEntries(
+        getHeapSpaceStatistics().map((space) => [
+          space.space_name,
+          { committed: space.space_size, used: space.space_used_size },
+        ]),
+      ),
       loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
       loopDelayMaxMs: loopDelay.max / 1e6,
       databaseWrites,

@@ -38,11 +38,26 @@ function voiceUpload(page: Page): Promise<{ upload: { id: string; durationMs: nu
     });
 }
 
+/** The names the recorder and the player go by in each UI language (apps/web/src/i18n, `voice`). */
+const VOICE_NAMES = {
+  en: {
+    record: 'Record a voice message',
+    level: 'Microphone level',
+    send: 'Send voice message',
+    play: 'Play voice message',
+  },
+  'zh-CN': { record: '录制语音消息', level: '麦克风音量', send: '发送语音消息', play: '播放语音消息' },
+} as const;
+type Locale = keyof typeof VOICE_NAMES;
+
+/** `.zh-CN` in a screenshot's name; nothing for English. */
+const suffix = (locale: Locale) => (locale === 'en' ? '' : `.${locale}`);
+
 /**
  * Plays a voice message's audio element and resolves with its duration (ms) once it is playing. The
  * play button when the message shows Parley's VoicePlayer, else the element itself.
  */
-async function playVoice(message: Locator): Promise<number> {
+async function playVoice(message: Locator, locale: Locale = 'en'): Promise<number> {
   const audio = message.locator('audio');
   const playing = audio.evaluate(
     (element: HTMLAudioElement) =>
@@ -54,7 +69,7 @@ async function playVoice(message: Locator): Promise<number> {
         });
       }),
   );
-  const button = message.getByRole('button', { name: 'Play voice message' });
+  const button = message.getByRole('button', { name: VOICE_NAMES[locale].play });
   if ((await button.count()) > 0) await button.click();
   else await audio.evaluate((element: HTMLAudioElement) => element.play());
   return playing;
@@ -106,51 +121,92 @@ test('switching conversation while recording stops it, sends nothing and says so
   expect(uploads).toBe(0);
 });
 
-test('record a voice message, send it, and the other person plays it', async ({ signUp }) => {
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+/**
+ * `page` with nothing hovered, at desktop then phone size (left at phone size), as
+ * `<name>-desktop<suffix>.png` and `<name>-phone<suffix>.png` in SCREENSHOT_DIR.
+ */
+async function screenshotDesktopAndPhone(page: Page, name: string, locale: Locale): Promise<void> {
+  await page.mouse.move(0, 0);
+  for (const [device, size] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
+    await page.setViewportSize(size);
+    await page.screenshot({
+      path: `${SCREENSHOT_DIR}${name}-${device}${suffix(locale)}.png`,
+      animations: 'disabled',
+    });
+  }
+}
+
+/**
+ * Records three seconds of the fake microphone's beeps on `page` in the UI language `locale`, checks
+ * the recorder with axe, screenshots it (voice-recorder-<device><suffix>.png),
+ * sends it, and resolves with the server's answer to its upload.
+ */
+async function recordAndSend(
+  page: Page,
+  locale: Locale,
+): Promise<{ upload: { id: string; durationMs: number } }> {
+  const names = VOICE_NAMES[locale];
+  await page.getByRole('button', { name: names.record }).click();
+  const timer = page.getByTestId('voice-timer');
+  await expect(timer).toBeVisible();
+  // The level meter moves with the fake microphone's beeps.
+  const meter = page.getByRole('meter', { name: names.level });
+  await expect
+    .poll(async () => Number(await meter.getAttribute('aria-valuenow')), { timeout: 10_000 })
+    .toBeGreaterThan(0);
+  await expect(timer).toContainText(/^0:0[3-9]/, { timeout: 15_000 });
+  await expectNoViolations(page, `the voice recorder (${locale})`);
+  await screenshotDesktopAndPhone(page, 'voice-recorder', locale);
+  await page.setViewportSize(DESKTOP);
+
+  const uploaded = voiceUpload(page);
+  await page.getByRole('button', { name: names.send }).click();
+  const answer = await uploaded;
+  expect(answer.upload.durationMs).toBeGreaterThan(2_500);
+  await expect(page.getByRole('button', { name: names.record })).toBeVisible();
+  return answer;
+}
+
+test('record a voice message, send it, and the other person plays it, in English and Chinese', async ({
+  signUp,
+}) => {
   const ada = await signUp('ada', { displayName: 'Ada Lovelace' });
   const grace = await signUp('grace', { displayName: 'Grace Hopper' });
   await openDirectConversation(ada.page, grace);
   await conversationLink(grace.page, ada.displayName).click();
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
 
-  const page = ada.page;
-  await page.getByRole('button', { name: 'Record a voice message' }).click();
-  const timer = page.getByTestId('voice-timer');
-  await expect(timer).toBeVisible();
-  // The level meter moves with the fake microphone's beeps.
-  const meter = page.getByRole('meter', { name: 'Microphone level' });
-  await expect
-    .poll(async () => Number(await meter.getAttribute('aria-valuenow')), { timeout: 10_000 })
-    .toBeGreaterThan(0);
-  // Three seconds of the fake microphone's beeps.
-  await expect(timer).toContainText(/^0:0[3-9]/, { timeout: 15_000 });
-  await expectNoViolations(page, 'the voice recorder');
-  await page.mouse.move(0, 0);
-  await page.screenshot({ path: `${SCREENSHOT_DIR}voice-recorder-desktop.png`, animations: 'disabled' });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: `${SCREENSHOT_DIR}voice-recorder-phone.png`, animations: 'disabled' });
-  await page.setViewportSize({ width: 1280, height: 800 });
-
-  const uploaded = voiceUpload(page);
-  await page.getByRole('button', { name: 'Send voice message' }).click();
-  const { upload } = await uploaded;
-  expect(upload.durationMs).toBeGreaterThan(2_500);
-  await expect(page.getByRole('button', { name: 'Record a voice message' })).toBeVisible();
-
+  const { upload } = await recordAndSend(ada.page, 'en');
   const log = messageLog(grace.page, ada.displayName);
-  // The voice message's player: the element that holds its audio element.
-  const message = log.locator(':has(> audio)').last();
-  await expect(message.locator('audio')).toBeAttached();
-  const durationMs = await playVoice(message);
+  // A voice message's player: the element that holds its audio element.
+  const voiceMessages = log.locator(':has(> audio)');
+  await expect(voiceMessages.last().locator('audio')).toBeAttached();
+  const durationMs = await playVoice(voiceMessages.last());
   // The element plays the server's rendition: its duration is the one the server measured.
   expect(Math.abs(durationMs - upload.durationMs)).toBeLessThan(250);
-
-  await grace.page.mouse.move(0, 0);
-  await grace.page.setViewportSize({ width: 1280, height: 800 });
-  await grace.page.screenshot({ path: `${SCREENSHOT_DIR}voice-message-desktop.png`, animations: 'disabled' });
-  await grace.page.setViewportSize({ width: 390, height: 844 });
-  await grace.page.screenshot({ path: `${SCREENSHOT_DIR}voice-message-phone.png`, animations: 'disabled' });
+  await screenshotDesktopAndPhone(grace.page, 'voice-message', 'en');
   await expectNoViolations(grace.page, 'a voice message on a phone');
+
+  // The same screens in the Chinese UI, chosen as the account menu does (stored, then applied on
+  // load), with a second recording.
+  for (const page of [ada.page, grace.page]) {
+    await page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
+    await page.reload();
+    await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  }
+  await grace.page.setViewportSize(DESKTOP);
+  const second = await recordAndSend(ada.page, 'zh-CN');
+  await expect(voiceMessages).toHaveCount(2);
+  const secondMs = await playVoice(voiceMessages.last(), 'zh-CN');
+  expect(Math.abs(secondMs - second.upload.durationMs)).toBeLessThan(250);
+  await screenshotDesktopAndPhone(grace.page, 'voice-message', 'zh-CN');
+  await expectNoViolations(grace.page, 'a voice message on a phone (zh-CN)');
 });
 
 test('the site console’s Server tab says voice messages work and which renditions are made', async ({

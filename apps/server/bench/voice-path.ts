@@ -7,8 +7,9 @@
  *   type by bytes, ffprobe of the container and codec, one ffmpeg run decoding to 8 kHz PCM for the
  *   duration and the 64 peaks and encoding the AAC-in-MP4 rendition for Safari, SHA-256 of both
  *   files, the blob renames and the row insert; answered 201.
- * - **ffmpeg alone**: the same ffprobe and the same ffmpeg command on the same bytes from a local
- *   file, the output thrown away: what no upload path that checks and transcodes can beat.
+ * - **ffmpeg alone**: the same ffprobe and the same ffmpeg command (built by audio.ts's `probeArgs`
+ *   and `decodeArgs`) on the same bytes from a local file, the PCM thrown away: what no upload path
+ *   that checks and transcodes can beat.
  *
  * Run: `pnpm --filter @parley/server bench:voice` (prints a Markdown table; ratios are the point).
  */
@@ -17,6 +18,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { MAX_VOICE_DURATION_S } from '@parley/shared';
+import { decodeArgs, probeArgs, runTool } from '../src/features/uploads/audio.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { uploadFile } from '../test/helpers/uploads.js';
 
@@ -55,59 +58,19 @@ const { stdout: note } = await run(
 );
 await writeFile(notePath, note);
 
+/** The two commands Parley's voice check runs, built by the same functions, the PCM thrown away. */
 async function ffmpegAlone(): Promise<void> {
-  await run('ffprobe', [
-    '-v',
-    'error',
-    '-f',
-    'matroska',
-    '-print_format',
-    'json',
-    '-show_format',
-    '-show_streams',
-    notePath,
-  ]);
-  await run(
+  const probe = await runTool('ffprobe', probeArgs(notePath, 'matroska'), { timeoutMs: 60_000 });
+  if (probe.code !== 0) throw new Error(`ffprobe failed: ${probe.stderr}`);
+  const decode = await runTool(
     'ffmpeg',
-    [
-      '-v',
-      'error',
-      '-nostdin',
-      '-f',
-      'matroska',
-      '-t',
-      '302',
-      '-i',
-      notePath,
-      '-map',
-      '0:a:0',
-      '-ac',
-      '1',
-      '-ar',
-      '8000',
-      '-f',
-      's16le',
-      '-y',
-      '/dev/null',
-      '-map',
-      '0:a:0',
-      '-ac',
-      '1',
-      '-ar',
-      '24000',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '48k',
-      '-movflags',
-      '+faststart',
-      '-f',
-      'mp4',
-      '-y',
-      join(dir, 'out.m4a'),
-    ],
-    { maxBuffer: 1024 * 1024 },
+    decodeArgs(notePath, 'matroska', {
+      maxDurationMs: MAX_VOICE_DURATION_S * 1000,
+      renditionPath: join(dir, 'out.m4a'),
+    }),
+    { timeoutMs: 600_000, onStdout: () => {} },
   );
+  if (decode.code !== 0) throw new Error(`ffmpeg failed: ${decode.stderr}`);
 }
 
 const t = await startTestServer({ env: { UPLOAD_MAX_BYTES: String(64 * 1024 * 1024) } });

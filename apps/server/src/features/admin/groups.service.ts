@@ -13,6 +13,7 @@ import { rooms, type ParleyServer } from '../../plugins/socket-io.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { runGroupChange } from '../groups/group-change.js';
 import type { GroupNotifier } from '../groups/groups.notifier.js';
+import { deleteUploadRows } from '../uploads/uploads.repository.js';
 import type { AuditReader } from './audit.query.js';
 
 export interface AdminGroupsDeps {
@@ -39,6 +40,9 @@ function toAdminGroup(row: GroupRow): AdminGroup {
     archivedAt: row.archivedAt?.toISOString() ?? null,
   };
 }
+
+/** Reads after the conversation's lock see what a send committed while it waited (messages.repository.ts). */
+const AFTER_LOCK_READS_COMMITTED = { isolationLevel: 'ReadCommitted' } as const;
 
 const withCount = { _count: { select: { memberships: true } } } as const;
 const notFound = (id: number) => new AppError(ErrorCode.ConversationNotFound, `No group ${id}`);
@@ -134,8 +138,9 @@ export function createAdminGroupsService({
     unarchive: (actorId: number, id: number) => setArchived(actorId, id, false),
 
     /**
-     * Deletes the group with its messages, memberships, bans and invites, once `confirm` repeats its
-     * name (its id when it has none). Members' open tabs get `conversation:removed` (reason `deleted`)
+     * Deletes the group with its messages, memberships, bans, invites and its messages' uploads (their
+     * rows now, their bytes at the next orphan-blob sweep), once `confirm` repeats its name (its id
+     * when it has none). Members' open tabs get `conversation:removed` (reason `deleted`)
      * and leave its room on every process. The audit row keeps what it was.
      */
     async remove(actorId: number, id: number, confirm: string): Promise<void> {
@@ -146,14 +151,26 @@ export function createAdminGroupsService({
         ]);
       }
       await prisma.$transaction(async (tx) => {
+        // The conversation's lock first, as a send takes it before attaching: no message can bring an
+        // upload in between the read of its attachments and the delete.
+        await tx.$queryRaw`SELECT id FROM conversations WHERE id = ${id} FOR UPDATE`;
+        const attached = await tx.message.findMany({
+          where: { conversationId: id, attachmentId: { not: null } },
+          select: { attachmentId: true },
+        });
+        // Its messages go with it (ON DELETE CASCADE), then their uploads, as a deleted message's do.
         await tx.conversation.delete({ where: { id } });
+        await deleteUploadRows(
+          tx,
+          attached.flatMap((message) => (message.attachmentId === null ? [] : [message.attachmentId])),
+        );
         await recordAudit(tx, {
           actorId,
           action: 'site.group.delete',
           conversationId: id,
           before: { name: group.name, members: group._count.memberships, messages: group.lastSeq },
         });
-      });
+      }, AFTER_LOCK_READS_COMMITTED);
       const room = rooms.conversation(id);
       io.in(room).emit(ServerEvent.ConversationRemoved, { conversationId: id, reason: 'deleted' });
       io.in(room).socketsLeave(room);

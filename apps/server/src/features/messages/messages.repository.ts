@@ -2,6 +2,7 @@ import { ErrorCode, type Message } from '@parley/shared';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
 import { recordAudit } from '../audit/audit.service.js';
+import { deleteUploadRows } from '../uploads/uploads.repository.js';
 import { messageInclude, toMessage, type MessageRow } from './message-dto.js';
 
 export type MessageChange =
@@ -128,7 +129,7 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
           include: messageInclude,
         });
         if (change.kind === 'delete' && current.attachmentId !== null) {
-          await tx.upload.delete({ where: { id: current.attachmentId } });
+          await deleteUploadRows(tx, [current.attachmentId]);
         }
         return updated;
       }, AFTER_LOCK_READS_COMMITTED);

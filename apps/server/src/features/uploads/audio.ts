@@ -176,6 +176,91 @@ function isContainerExtension(ext: string): ext is ContainerExtension {
 }
 
 /**
+ * The ffprobe arguments that read the header of the file at `path` with the ffmpeg demuxer `demuxer`
+ * forced (CONTAINERS), as JSON on stdout (`-show_format -show_streams`). Only the `file` protocol is
+ * allowed. Used by the voice check and by bench/voice-path.ts, so the bench times the same command.
+ */
+export function probeArgs(path: string, demuxer: string): string[] {
+  return [
+    '-hide_banner',
+    '-v',
+    'error',
+    '-protocol_whitelist',
+    'file',
+    '-f',
+    demuxer,
+    '-print_format',
+    'json',
+    '-show_format',
+    '-show_streams',
+    'file:' + path,
+  ];
+}
+
+/**
+ * The ffmpeg arguments of one voice decode of the file at `path` (demuxer `demuxer` forced): the
+ * first audio stream as 8 kHz mono signed 16-bit little-endian PCM on stdout, decoding stopped
+ * `maxDurationMs` plus DURATION_GRACE_MS plus one second in (so an over-long file is seen as such
+ * without decoding all of it), and, when `renditionPath` is given, in the same run an AAC-in-MP4
+ * rendition there (mono, 24 kHz, 48 kbit/s, metadata dropped, `faststart`; overwritten if present).
+ * Only the `file` and `pipe` protocols are allowed. Used by the voice processor and by
+ * bench/voice-path.ts, so the bench times the same command.
+ */
+export function decodeArgs(
+  path: string,
+  demuxer: string,
+  { maxDurationMs, renditionPath }: { maxDurationMs: number; renditionPath?: string },
+): string[] {
+  const limitS = (maxDurationMs + DURATION_GRACE_MS) / 1000 + 1;
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-v',
+    'error',
+    '-protocol_whitelist',
+    'file,pipe',
+    '-f',
+    demuxer,
+    '-t',
+    limitS.toFixed(3),
+    '-i',
+    'file:' + path,
+    '-map',
+    '0:a:0',
+    '-ac',
+    '1',
+    '-ar',
+    String(PEAK_SAMPLE_RATE),
+    '-f',
+    's16le',
+    'pipe:1',
+  ];
+  if (renditionPath) {
+    args.push(
+      '-map',
+      '0:a:0',
+      '-map_metadata',
+      '-1',
+      '-ac',
+      '1',
+      '-ar',
+      '24000',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '48k',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      '-y',
+      'file:' + renditionPath,
+    );
+  }
+  return args;
+}
+
+/**
  * The waveform of decoded audio: `blockPeaks` (the loudest sample of each 10 ms, 0..32768) split in
  * `count` equal slices, each slice's loudest block, divided by the loudest of all (so a quiet
  * recording still fills the height); silence is all zeros. Values rounded to 3 decimals.
@@ -279,24 +364,10 @@ export function createAudioTools({ ffmpegPath, ffprobePath, statusTtlMs = 60_000
         );
       }
       const container = CONTAINERS[ext];
-      const run = await runOrMissing(
-        ffprobePath,
-        [
-          '-hide_banner',
-          '-v',
-          'error',
-          '-protocol_whitelist',
-          'file',
-          '-f',
-          container.demuxer,
-          '-print_format',
-          'json',
-          '-show_format',
-          '-show_streams',
-          'file:' + path,
-        ],
-        { timeoutMs: PROBE_TIMEOUT_MS, maxStdout: MAX_PROBE_OUTPUT },
-      );
+      const run = await runOrMissing(ffprobePath, probeArgs(path, container.demuxer), {
+        timeoutMs: PROBE_TIMEOUT_MS,
+        maxStdout: MAX_PROBE_OUTPUT,
+      });
       if (run.timedOut) throw unreadable('reading its header took too long');
       if (run.code !== 0) throw unreadable(lastLine(run.stderr));
       let probed: FfprobeOutput;
@@ -346,7 +417,6 @@ export function createAudioTools({ ffmpegPath, ffprobePath, statusTtlMs = 60_000
       probed: ProbedAudio,
       { maxDurationMs, renditionPath }: { maxDurationMs: number; renditionPath?: string },
     ): Promise<DecodedAudio> {
-      const limitS = (maxDurationMs + DURATION_GRACE_MS) / 1000 + 1;
       const blockPeaks: number[] = [];
       let blockMax = 0;
       let blockFill = 0;
@@ -366,51 +436,7 @@ export function createAudioTools({ ffmpegPath, ffprobePath, statusTtlMs = 60_000
           }
         }
       };
-      const args = [
-        '-hide_banner',
-        '-nostdin',
-        '-v',
-        'error',
-        '-protocol_whitelist',
-        'file,pipe',
-        '-f',
-        probed.demuxer,
-        '-t',
-        limitS.toFixed(3),
-        '-i',
-        'file:' + path,
-        '-map',
-        '0:a:0',
-        '-ac',
-        '1',
-        '-ar',
-        String(PEAK_SAMPLE_RATE),
-        '-f',
-        's16le',
-        'pipe:1',
-      ];
-      if (renditionPath) {
-        args.push(
-          '-map',
-          '0:a:0',
-          '-map_metadata',
-          '-1',
-          '-ac',
-          '1',
-          '-ar',
-          '24000',
-          '-c:a',
-          'aac',
-          '-b:a',
-          '48k',
-          '-movflags',
-          '+faststart',
-          '-f',
-          'mp4',
-          '-y',
-          'file:' + renditionPath,
-        );
-      }
+      const args = decodeArgs(path, probed.demuxer, { maxDurationMs, renditionPath });
       const run = await runOrMissing(ffmpegPath, args, { timeoutMs: DECODE_TIMEOUT_MS, onStdout });
       if (run.timedOut) throw unreadable('decoding took too long');
       if (run.code !== 0) throw unreadable(lastLine(run.stderr));

@@ -21,6 +21,23 @@ export type UploadWithMessage = Upload & {
  */
 const AFTER_LOCK_READS_COMMITTED = { isolationLevel: 'ReadCommitted' } as const;
 
+/**
+ * Deletes the upload rows `ids` in the caller's transaction: how attached uploads go, with their
+ * message (messages.repository.ts, a message deleted) or their conversation (admin/groups.service.ts,
+ * a group deleted). Nothing may refer to them any more: their messages are deleted or their attachment
+ * disconnected first (`messages.attachmentId` is ON DELETE RESTRICT). Their bytes are left to the
+ * orphan-blob sweep (upload-sweeper.ts), which deletes a blob only when no upload refers to it, so a
+ * blob another upload shares by content is kept. Returns how many rows were deleted.
+ */
+export async function deleteUploadRows(
+  tx: Prisma.TransactionClient,
+  ids: readonly string[],
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const { count } = await tx.upload.deleteMany({ where: { id: { in: [...ids] } } });
+  return count;
+}
+
 export type UploadsRepository = ReturnType<typeof createUploadsRepository>;
 
 export function createUploadsRepository(prisma: PrismaClient, storage: BlobStorage) {

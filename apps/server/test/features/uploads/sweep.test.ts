@@ -169,6 +169,55 @@ describe('the unattached-upload sweep', () => {
       expect(await blobFiles(t.config.uploads.dir)).not.toContain(key);
     });
 
+    it('deleting a group in the site console removes its uploads at once, and their bytes at the next orphan sweep', async () => {
+      const bob = await t.signUp();
+      const doomed = await createGroup(t, alice, [bob], 'Deleted with its media');
+      const doomedContent = `deleted with its group ${randomUUID()}`;
+      const sharedContent = `also kept elsewhere ${randomUUID()}`;
+      const [doomedUpload, sharedInDoomed, sharedKept] = [
+        (await uploadFile(t, alice.cookie, 'file', doomedContent, 'secret.txt')).body.upload,
+        (await uploadFile(t, alice.cookie, 'file', sharedContent, 'copy.txt')).body.upload,
+        (await uploadFile(t, alice.cookie, 'file', sharedContent, 'kept.txt')).body.upload,
+      ];
+      const send = async (into: number, attachmentId: string) =>
+        okData(
+          await socket.emitWithAck('message:send', {
+            conversationId: into,
+            clientMsgId: randomUUID(),
+            text: '',
+            attachmentId,
+          }),
+        );
+      await send(doomed.id, doomedUpload.id);
+      await send(doomed.id, sharedInDoomed.id);
+      await send(conversationId, sharedKept.id);
+      const [doomedKey, sharedKey] = [doomedContent, sharedContent].map((content) =>
+        createHash('sha256').update(content).digest('hex'),
+      );
+
+      // alice registered first: she is the site admin.
+      const deleted = await t.http('DELETE', `/api/admin/groups/${doomed.id}`, {
+        cookie: alice.cookie,
+        body: { confirm: 'Deleted with its media' },
+      });
+      expect(deleted.status).toBe(204);
+
+      const ids = [doomedUpload.id, sharedInDoomed.id, sharedKept.id];
+      const left = await queryDatabase<{ id: string }>(t, 'SELECT id FROM uploads WHERE id IN (?)', [ids]);
+      expect(left.map((row) => row.id)).toEqual([sharedKept.id]);
+      expect((await fetchUpload(t, alice.cookie, doomedUpload.id)).status).toBe(404);
+      expect((await fetchUpload(t, alice.cookie, sharedInDoomed.id)).status).toBe(404);
+      expect(await blobFiles(t.config.uploads.dir)).toContain(doomedKey);
+
+      await t.server.uploads.sweepOrphanBlobs(-1_000);
+      const files = await blobFiles(t.config.uploads.dir);
+      expect(files).not.toContain(doomedKey);
+      expect(files).toContain(sharedKey);
+      const kept = await fetchUpload(t, alice.cookie, sharedKept.id);
+      expect(kept.status).toBe(200);
+      expect(kept.bytes.toString()).toBe(sharedContent);
+    });
+
     it('an upload stored while the orphan sweep runs keeps its blob', async () => {
       const contents = Array.from({ length: 4 }, (_, index) => `raced ${index} ${randomUUID()}`);
       const [uploads] = await Promise.all([

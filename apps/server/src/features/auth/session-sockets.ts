@@ -1,10 +1,15 @@
-import { ErrorCode, ServerEvent, type SessionEnded } from '@parley/shared';
+import { ErrorCode } from '@parley/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../../lib/app-error.js';
 import type { SocketHandlerContext } from '../../lib/socket-handler.js';
-import { rooms, type ParleyServer, type ParleySocket } from '../../plugins/socket-io.js';
+import type { ParleyServer, ParleySocket } from '../../plugins/socket-io.js';
+import {
+  SESSION_END_MESSAGES as MESSAGES,
+  createSessionEndings,
+  type SessionEndCode,
+} from './session-endings.js';
 
-export type SessionEndCode = SessionEnded['code'];
+export type { SessionEndCode };
 
 /** A session that holds: its user, and when it ends (ms since the epoch). */
 export interface HeldSession {
@@ -50,12 +55,6 @@ const RETRY_MS = 5_000;
 export function sweepIntervalMs(recheckMs: number): number {
   return Math.min(1_000, Math.max(10, Math.floor(recheckMs / 4)));
 }
-
-const MESSAGES: Record<SessionEndCode, string> = {
-  [ErrorCode.Unauthenticated]: 'Your session has ended; sign in again',
-  [ErrorCode.AccountDeactivated]: 'This account has been deactivated',
-  [ErrorCode.TokenRevoked]: 'This bot token has been revoked',
-};
 
 /** What a batch found: the sockets it ends, and those it could not check with the read's error. */
 interface BatchResult {
@@ -127,6 +126,7 @@ export function createSessionSockets({
   random = Math.random,
 }: SessionSocketsDeps) {
   const sweepMs = sweepIntervalMs(recheckMs);
+  const { endSession, endUser, endEverywhere } = createSessionEndings(io);
   const guards = new WeakMap<ParleySocket, Guard>();
   /** Sockets waiting for their next check, by slot: the sweep interval (count since the epoch) it is due in. */
   const slots = new Map<number, Set<ParleySocket>>();
@@ -135,44 +135,6 @@ export function createSessionSockets({
   let flushQueued = false;
   let sweeper: NodeJS.Timeout | null = null;
   let closed = false;
-
-  function end(socket: ParleySocket, code: SessionEndCode): void {
-    if (!socket.connected) return;
-    socket.emit(ServerEvent.SessionEnded, { code, message: MESSAGES[code] });
-    socket.disconnect(true);
-  }
-
-  function endRoom(room: string, code: SessionEndCode): void {
-    io.in(room).emit(ServerEvent.SessionEnded, { code, message: MESSAGES[code] });
-    io.in(room).disconnectSockets(true);
-  }
-
-  /** Ends one session's sockets on every server process. */
-  function endSession(sessionId: string, code: SessionEndCode = ErrorCode.Unauthenticated): void {
-    endRoom(rooms.session(sessionId), code);
-  }
-
-  /** Ends every socket of a user, on every server process. */
-  function endUser(userId: number, code: SessionEndCode): void {
-    endRoom(rooms.user(userId), code);
-  }
-
-  /** These sockets, and the other sockets of their sessions (or, if deactivated, users) on every process. */
-  function endEverywhere(ended: Map<ParleySocket, SessionEndCode>): void {
-    const sessions = new Set<string>();
-    const users = new Set<number>();
-    for (const [socket, code] of ended) {
-      end(socket, code);
-      const { sessionId, userId } = socket.data;
-      if (code === ErrorCode.AccountDeactivated) {
-        if (!users.has(userId)) endUser(userId, code);
-        users.add(userId);
-      } else {
-        if (!sessions.has(sessionId)) endSession(sessionId, code);
-        sessions.add(sessionId);
-      }
-    }
-  }
 
   function unslot(socket: ParleySocket, guard: Guard): void {
     if (guard.slot === NO_SLOT) return;

@@ -61,6 +61,7 @@ import { createUploadsRepository } from './features/uploads/uploads.repository.j
 import uploadsRoutes from './features/uploads/uploads.routes.js';
 import { createUploadsService, type UploadsService } from './features/uploads/uploads.service.js';
 import { createVoiceProcessor } from './features/uploads/voice-processor.js';
+import { padIdList } from './lib/id-list.js';
 import { createSendQueue } from './lib/send-queue.js';
 import { createUserBudgets, socketBudgets } from './lib/socket-budgets.js';
 import type { SocketHandlerOptions } from './lib/socket-handler.js';
@@ -81,7 +82,10 @@ export interface AppOptions {
   /** Tests swap in a cheaper hasher; production uses argon2id. */
   hasher?: PasswordHasher;
   clock?: () => Date;
-  /** How often a connected socket's session is read again (ms); tests shorten it. */
+  /**
+   * How long a connected socket's session stays valid before it is read again (ms; each check puts
+   * the next 0.75 to 1 times this later, features/auth/session-sockets.ts); tests shorten it.
+   */
   sessionRecheckMs?: number;
 }
 
@@ -180,18 +184,29 @@ const app: FastifyPluginAsync<AppOptions> = async (
     },
     isReplay: sendBatcher.isReplay,
   });
-  const isActiveUser = async (userId: number) =>
-    (await fastify.prisma.user.count({ where: { id: userId, deactivatedAt: null } })) > 0;
   const sessionSockets = createSessionSockets({
     io: fastify.io,
-    currentSession: (sessionId) =>
-      botTokens.isTokenSession(sessionId)
-        ? botTokens.current(sessionId)
-        : fastify.sessions.current(sessionId),
-    isActiveUser,
+    currentSessions: async (sessionIds) => {
+      const tokenSessions = sessionIds.filter(botTokens.isTokenSession);
+      const cookieSessions = sessionIds.filter((sessionId) => !botTokens.isTokenSession(sessionId));
+      // Either read is skipped when it has no ids.
+      const [tokens, cookies] = await Promise.all([
+        botTokens.currentMany(tokenSessions),
+        fastify.sessions.currentMany(cookieSessions),
+      ]);
+      return new Map([...tokens, ...cookies]);
+    },
+    activeUsers: async (userIds) => {
+      const rows = await fastify.prisma.user.findMany({
+        where: { id: { in: padIdList(userIds) }, deactivatedAt: null },
+        select: { id: true },
+      });
+      return new Set(rows.map((row) => row.id));
+    },
     recheckMs: sessionRecheckMs,
     log: fastify.log,
   });
+  fastify.addHook('onClose', () => sessionSockets.close());
   const site = createSiteService(fastify.prisma, clock);
   const auth = createAuthService({
     prisma: fastify.prisma,

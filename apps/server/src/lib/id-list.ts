@@ -1,5 +1,6 @@
 /**
- * `ids` padded to the next power of two by repeating the last one (an empty list stays empty).
+ * `ids` (numbers, or string ids such as session ids) padded to the next power of two by repeating the
+ * last one (an empty list stays empty).
  *
  * Every query runs as a prepared statement, and the driver keeps each pool connection's last 256
  * (plugins/prisma.ts). An `IN (…)` list of every length from 1 to 1,000 would fill that cache with a
@@ -7,7 +8,7 @@
  * with a heap snapshot, docs/architecture.md "Memory and limits"). Padded, a list takes one of about
  * ten lengths. Repeating an id changes nothing in `IN`.
  */
-export function padIdList(ids: readonly number[]): number[] {
+export function padIdList<Id extends number | string>(ids: readonly Id[]): Id[] {
   if (ids.length === 0) return [];
   let length = 1;
   while (length < ids.length) length *= 2;

@@ -1,7 +1,12 @@
 import cookie, { Signer } from '@fastify/cookie';
 import session from '@fastify/session';
 import fp from 'fastify-plugin';
-import { CachedSessionStore, PrismaSessionStore, type ParleySessionStore } from './session-stores.js';
+import {
+  CachedSessionStore,
+  PrismaSessionStore,
+  type ParleySessionStore,
+  type SessionPayload,
+} from './session-stores.js';
 
 export const SESSION_COOKIE = 'parley.sid';
 
@@ -15,16 +20,25 @@ declare module 'fastify' {
       /** The signed-in user of a raw Cookie header, as the socket handshake needs it. */
       resolve(cookieHeader: string | undefined): Promise<ResolvedSession | null>;
       /** The session's user and expiry as the store has them now; null once it has ended. */
-      current(sessionId: string): Promise<{ userId: number; expiresAt: number } | null>;
+      current(sessionId: string): Promise<SessionState | null>;
+      /**
+       * `current` for several sessions in one read of the store (`loadMany`): the signed-in ones by
+       * id; an id missing from the map has ended, expired or never signed in.
+       */
+      currentMany(sessionIds: readonly string[]): Promise<Map<string, SessionState>>;
     };
   }
 }
 
-export interface ResolvedSession {
-  sessionId: string;
+/** A signed-in session's user and expiry. */
+export interface SessionState {
   userId: number;
   /** When the session ends, in ms since the epoch (fixed at sign-in: sessions do not roll). */
   expiresAt: number;
+}
+
+export interface ResolvedSession extends SessionState {
+  sessionId: string;
 }
 
 export interface SessionPluginOptions {
@@ -65,17 +79,28 @@ export default fp<SessionPluginOptions>(
       },
     });
 
-    async function current(sessionId: string): Promise<{ userId: number; expiresAt: number } | null> {
-      const data = await store.load(sessionId);
+    function stateOf(data: SessionPayload | null): SessionState | null {
       if (!data?.userId) return null;
       const expires = data.cookie?.expires;
       const expiresAt = expires ? new Date(expires).getTime() : Date.now() + options.ttlMs;
       return expiresAt > Date.now() ? { userId: data.userId, expiresAt } : null;
     }
 
+    async function current(sessionId: string): Promise<SessionState | null> {
+      return stateOf(await store.load(sessionId));
+    }
+
     fastify.decorate('sessions', {
       store,
       current,
+      async currentMany(sessionIds) {
+        const states = new Map<string, SessionState>();
+        for (const [id, data] of await store.loadMany(sessionIds)) {
+          const state = stateOf(data);
+          if (state) states.set(id, state);
+        }
+        return states;
+      },
       async resolve(cookieHeader) {
         if (!cookieHeader) return null;
         const signed = fastify.parseCookie(cookieHeader)[SESSION_COOKIE];

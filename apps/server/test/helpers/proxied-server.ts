@@ -1,13 +1,16 @@
 // A test server whose every database connection passes a TCP proxy, so a test can count what the
 // server asks of MariaDB (round trips and commands) on the wire.
 import { TEST_DATABASE_SERVER_URL } from './database.js';
-import { startTestServer, type TestServer } from './server.js';
+import { startTestServer, type TestServer, type TestServerOptions } from './server.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
-export async function startProxiedServer(): Promise<{ proxy: TcpProxy; t: TestServer }> {
+export async function startProxiedServer(
+  options: Pick<TestServerOptions, 'app'> = {},
+): Promise<{ proxy: TcpProxy; t: TestServer }> {
   const target = new URL(TEST_DATABASE_SERVER_URL);
   const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 3306) });
   const t = await startTestServer({
+    ...options,
     env: { AUTH_RATE_LIMIT_PER_IP: '1000' },
     databaseUrl: (url) => {
       const proxied = new URL(url);

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { BOT_TOKEN_PREFIX, ErrorCode, type BotToken, type CreatedBotToken } from '@parley/shared';
 import type { BotToken as BotTokenRow, PrismaClient } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
+import { padIdList } from '../../lib/id-list.js';
 import type { BearerIdentity } from '../../plugins/bearer-auth.js';
 import { recordAudit } from '../audit/audit.service.js';
 import type { SessionSockets } from '../auth/session-sockets.js';
@@ -134,21 +135,29 @@ export function createBotTokens({ prisma, sockets, clock = () => new Date() }: B
     },
 
     /**
-     * For session-sockets.ts: whether the token behind a bot socket's session id still holds. Tokens
-     * do not expire, so a valid one is good until the next check.
+     * For session-sockets.ts: whether the tokens behind bot sockets' session ids still hold, in one
+     * query. A token that holds maps to its bot (tokens do not expire, so it is good until the next
+     * check), a revoked one to `auth/token_revoked`; an unknown one is absent.
      */
-    async current(
-      sessionId: string,
-    ): Promise<{ userId: number; expiresAt: number } | typeof ErrorCode.TokenRevoked | null> {
-      const tokenId = Number(sessionId.slice(TOKEN_SESSION_PREFIX.length));
-      if (!Number.isSafeInteger(tokenId)) return null;
-      const row = await prisma.botToken.findUnique({
-        where: { id: tokenId },
-        select: { botId: true, revokedAt: true },
+    async currentMany(
+      sessionIds: readonly string[],
+    ): Promise<Map<string, { userId: number; expiresAt: number } | typeof ErrorCode.TokenRevoked>> {
+      const states = new Map<string, { userId: number; expiresAt: number } | typeof ErrorCode.TokenRevoked>();
+      const tokenIds = sessionIds
+        .map((sessionId) => Number(sessionId.slice(TOKEN_SESSION_PREFIX.length)))
+        .filter((tokenId) => Number.isSafeInteger(tokenId));
+      if (tokenIds.length === 0) return states;
+      const rows = await prisma.botToken.findMany({
+        where: { id: { in: padIdList(tokenIds) } },
+        select: { id: true, botId: true, revokedAt: true },
       });
-      if (!row) return null;
-      if (row.revokedAt) return ErrorCode.TokenRevoked;
-      return { userId: row.botId, expiresAt: Number.MAX_SAFE_INTEGER };
+      for (const row of rows) {
+        states.set(
+          TOKEN_SESSION_PREFIX + row.id,
+          row.revokedAt ? ErrorCode.TokenRevoked : { userId: row.botId, expiresAt: Number.MAX_SAFE_INTEGER },
+        );
+      }
+      return states;
     },
 
     isTokenSession: (sessionId: string) => sessionId.startsWith(TOKEN_SESSION_PREFIX),

@@ -1,14 +1,28 @@
-import { ErrorCode, type ConnectErrorData, type SessionEnded } from '@parley/shared';
+import { randomUUID } from 'node:crypto';
+import {
+  ErrorCode,
+  type Ack,
+  type BotResponse,
+  type ConnectErrorData,
+  type CreatedBotToken,
+  type Message,
+  type SessionEnded,
+} from '@parley/shared';
 import { Redis } from 'ioredis';
+import { connect } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { sweepIntervalMs } from '../../../src/features/auth/session-sockets.js';
+import { startProxiedServer } from '../../helpers/proxied-server.js';
 import {
   TEST_REDIS_URL,
   createGroup,
   nextEvent,
   queryDatabase,
   sendText,
+  sleep,
   startSecondProcess,
   startTestServer,
+  uniqueName,
   type ClientSocket,
   type SecondProcess,
   type TestServer,
@@ -16,6 +30,18 @@ import {
 } from '../../helpers/server.js';
 
 const password = 'correct horse battery';
+
+const RETRYABLE: string[] = [ErrorCode.Unavailable, ErrorCode.Busy];
+
+/** One `message:send`, answered as it comes (a refusal included). */
+function sendOnce(
+  socket: ClientSocket,
+  conversationId: number,
+  text: string,
+  clientMsgId: string = randomUUID(),
+): Promise<Ack<Message>> {
+  return socket.timeout(15_000).emitWithAck('message:send', { conversationId, clientMsgId, text });
+}
 
 /** Resolves with what the socket was told and why it was disconnected, once it has been. */
 function sessionEnd(
@@ -189,4 +215,126 @@ describe('an account deactivated behind the server’s back', () => {
       await t.close();
     }
   });
+});
+
+describe('the periodic session checks of many sockets', () => {
+  it('cost a few queries per sweep, not two per socket, and still end a deactivated account’s sockets', async () => {
+    const recheckMs = 1_000;
+    const { proxy, t } = await startProxiedServer({ app: { sessionRecheckMs: recheckMs } });
+    onTestFinished(async () => {
+      await t.close();
+      await proxy.close();
+    });
+    // 20 people with 10 tabs each: 200 sockets, 20 sessions.
+    const people: TestUser[] = [];
+    for (let i = 0; i < 20; i += 1) people.push(await t.signUp());
+    const sockets = await Promise.all(
+      people.flatMap((person) => Array.from({ length: 10 }, () => t.connectSocket(person.cookie))),
+    );
+    // Past the connects' own work (handshakes, presence, the post-connect checks).
+    await sleep(2 * recheckMs);
+
+    const windowMs = 4_000;
+    const before = proxy.commands;
+    const started = Date.now();
+    await sleep(windowMs);
+    const commands = proxy.commands - before;
+    const elapsed = Date.now() - started;
+
+    // Checked one by one, 200 sockets would cost 2 queries each per recheck: 1,600 in the window.
+    // Together: per sweep at most one read of sessions and one of users, whatever the number of
+    // sockets due. Each read is at most 4 commands on the wire: a ping of a connection idle for over
+    // half a second (plugins/prisma.ts), the statement's prepare for a new padded list length, its
+    // execution, and the close of a statement the cache evicted. Seen: about 80 in 4 s (17 sweeps).
+    const sweeps = Math.ceil(elapsed / sweepIntervalMs(recheckMs)) + 1;
+    expect(commands).toBeGreaterThan(0);
+    expect(commands).toBeLessThanOrEqual(sweeps * 2 * 4);
+
+    // Every socket still being checked: an account deactivated behind the server's back ends.
+    const [alice] = people;
+    const aliceSockets = sockets.slice(0, 10);
+    const ended = aliceSockets.map((socket) => sessionEnd(socket));
+    await queryDatabase(t, 'UPDATE users SET deactivatedAt = CURRENT_TIMESTAMP(3) WHERE id = ?', [alice!.id]);
+    for (const end of await Promise.all(ended)) {
+      expect(end.told.code).toBe(ErrorCode.AccountDeactivated);
+    }
+    expect(sockets.slice(10).every((socket) => socket.connected)).toBe(true);
+  }, 60_000);
+
+  it('ends a bot’s socket when its token is revoked behind the server’s back', async () => {
+    const t = await startTestServer({ app: { sessionRecheckMs: 300 } });
+    onTestFinished(() => t.close());
+    const admin = await t.signUp();
+    const { body } = await t.http<BotResponse>('POST', '/api/admin/bots', {
+      cookie: admin.cookie,
+      body: { username: uniqueName('bot'), displayName: 'Bot' },
+    });
+    const created = await t.http<CreatedBotToken>('POST', `/api/admin/bots/${body.bot.id}/tokens`, {
+      cookie: admin.cookie,
+      body: { label: 'test' },
+    });
+    const bot: ClientSocket = connect(t.url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      auth: { token: created.body.secret },
+    });
+    onTestFinished(() => {
+      bot.close();
+    });
+    await new Promise<void>((resolve, reject) => {
+      bot.once('connect', resolve);
+      bot.once('connect_error', reject);
+    });
+    const adminSocket = await t.connectSocket(admin.cookie);
+    const ended = sessionEnd(bot);
+    await queryDatabase(t, 'UPDATE bot_tokens SET revokedAt = CURRENT_TIMESTAMP(3) WHERE id = ?', [
+      created.body.token.id,
+    ]);
+    expect(await ended).toMatchObject({
+      told: { code: ErrorCode.TokenRevoked, message: 'This bot token has been revoked' },
+      reason: 'io server disconnect',
+    });
+    // The person's socket on the same process is checked by the same sweeps and stays.
+    expect(adminSocket.connected).toBe(true);
+  });
+
+  it('keeps sockets through a database outage, answers their events as retryable, and checks them again after', async () => {
+    const { proxy, t } = await startProxiedServer({ app: { sessionRecheckMs: 300 } });
+    onTestFinished(async () => {
+      await t.close();
+      await proxy.close();
+    });
+    const [alice, bob] = [await t.signUp(), await t.signUp()];
+    const group = await createGroup(t, bob, [alice]);
+    const aliceSocket = await t.connectSocket(alice.cookie);
+    const told: SessionEnded[] = [];
+    aliceSocket.on('session:ended', (reason) => told.push(reason));
+    await sendText(aliceSocket, group.id, 'before');
+
+    proxy.cut();
+    // Past the socket's known validity: its next event waits for a check, which cannot read.
+    await sleep(400);
+    const during = await sendOnce(aliceSocket, group.id, 'during');
+    expect(during.ok).toBe(false);
+    expect(RETRYABLE).toContain(!during.ok && during.error.code);
+    expect(aliceSocket.connected).toBe(true);
+
+    proxy.restore();
+    // The same socket goes on once the database is back (the client retries as its outbox would),
+    // and was never told its session ended.
+    const clientMsgId = randomUUID();
+    let after = await sendOnce(aliceSocket, group.id, 'after', clientMsgId);
+    const deadline = Date.now() + 15_000;
+    while (!after.ok && RETRYABLE.includes(after.error.code) && Date.now() < deadline) {
+      await sleep(100);
+      after = await sendOnce(aliceSocket, group.id, 'after', clientMsgId);
+    }
+    expect(after).toMatchObject({ ok: true, data: { text: 'after' } });
+    expect(told).toEqual([]);
+    expect(aliceSocket.connected).toBe(true);
+    const ended = sessionEnd(aliceSocket);
+    await queryDatabase(t, 'UPDATE users SET deactivatedAt = CURRENT_TIMESTAMP(3) WHERE id = ?', [alice.id]);
+    expect(await ended).toMatchObject({ told: { code: ErrorCode.AccountDeactivated } });
+  }, 60_000);
 });

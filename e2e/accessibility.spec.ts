@@ -10,6 +10,7 @@ import {
   messagesIn,
   openDirectConversation,
   sendMessage,
+  signUpIn,
   test,
   waitForText,
   type SignedInUser,
@@ -91,44 +92,6 @@ test('the log-in and registration pages have no axe-core violations', async ({ p
   await expectNoViolations(page, 'the registration page');
 });
 
-test('a direct conversation, its message actions, emoji picker and delete dialog have no axe-core violations', async ({
-  signUp,
-}) => {
-  const { ada, grace } = await directConversationWithHistory(signUp);
-  const page = ada.page;
-  const log = messageLog(page, grace.displayName);
-  await expectNoViolations(page, 'the chat screen');
-
-  const toolbar = await messageActions(messagesIn(log, 'Shall we ship'));
-  await expectNoViolations(page, 'the message toolbar');
-
-  await toolbar.getByRole('button', { name: 'More actions', exact: true }).click();
-  await expect(page.getByRole('menu')).toBeVisible();
-  await expectNoViolations(page, 'the message actions menu');
-  await page.keyboard.press('Escape');
-
-  await (
-    await messageActions(messagesIn(log, 'Shall we ship'))
-  )
-    .getByRole('button', { name: 'Add reaction', exact: true })
-    .click();
-  await expect(page.locator('emoji-picker')).toBeVisible();
-  await expect(page.locator('emoji-picker').getByRole('combobox')).toBeVisible();
-  // The picker (emoji-picker-element, in its shadow root) names its category tabs "Smileys and
-  // emotion" and so on while showing one emoji each: an icon, not a text label, which the
-  // experimental label-in-name rule still counts as text. Every other rule runs.
-  await expectNoViolations(page, 'the emoji picker', { labelInName: false });
-  await page.keyboard.press('Escape');
-
-  await (
-    await messageActions(messagesIn(log, 'Shall we ship'))
-  )
-    .getByRole('button', { name: 'Delete', exact: true })
-    .click();
-  await expect(page.getByRole('alertdialog', { name: 'Delete this message?' })).toBeVisible();
-  await expectNoViolations(page, 'the delete dialog');
-});
-
 test('the composer with emoji suggestions and its emoji picker have no axe-core violations', async ({
   signUp,
 }) => {
@@ -185,46 +148,91 @@ test('the "New message" and "New group" dialogs and a group conversation have no
   await expectNoViolations(page, 'a group conversation');
 });
 
-test('the conversation list and the chat screen have no axe-core violations on a phone (390×844)', async ({
-  browser,
-  signUp,
-}) => {
-  const { ada, grace } = await directConversationWithHistory(signUp);
-  const { context, page } = await openAs(browser, ada, { viewport: { width: 390, height: 844 } });
-  await page.goto('/');
-  await expect(conversationLink(page, grace.displayName)).toBeVisible();
-  await expectNoViolations(page, 'the conversation list on a phone');
-  await conversationLink(page, grace.displayName).click();
-  await waitForText(messageLog(page, grace.displayName), 'Friday works');
-  await expectNoViolations(page, 'the chat screen on a phone');
-  await context.close();
-});
+test.describe('a direct conversation with messages both ways, a reaction and a read receipt', () => {
+  // One scene for the four tests in here (signing two people up and chatting is most of each one's
+  // time): none of them changes what the server stores. The first opens the toolbar, menus and
+  // dialogs on Ada's own page and confirms nothing; the others look through new browsers of Ada's.
+  let scene: { ada: SignedInUser; grace: SignedInUser };
+  test.beforeAll(async ({ browser }) => {
+    scene = await directConversationWithHistory((name) => signUpIn(browser, name));
+  });
+  test.afterAll(async () => {
+    await Promise.all([scene?.ada.context.close(), scene?.grace.context.close()]);
+  });
 
-test('the chat screen has no axe-core violations in Chinese (zh-CN)', async ({ browser, signUp }) => {
-  const { ada, grace } = await directConversationWithHistory(signUp);
-  const { context, page } = await openAs(browser, ada, { locale: 'zh-CN' });
-  await page.goto('/');
-  await page.getByRole('link', { name: new RegExp(`^${literal(grace.displayName)}\\s`) }).click();
-  await expect(page.getByRole('textbox', { name: '消息', exact: true })).toBeVisible();
-  await waitForText(page.getByRole('log'), 'Friday works');
-  await expectNoViolations(page, 'the chat screen in Chinese');
-  await context.close();
-});
+  test('a direct conversation, its message actions, emoji picker and delete dialog have no axe-core violations', async () => {
+    const { ada, grace } = scene;
+    const page = ada.page;
+    const log = messageLog(page, grace.displayName);
+    await expectNoViolations(page, 'the chat screen');
 
-test('the chat screen and a dialog have no axe-core violations in the dark theme', async ({
-  browser,
-  signUp,
-}) => {
-  const { ada, grace } = await directConversationWithHistory(signUp);
-  const { context, page } = await openAs(browser, ada, { colorScheme: 'dark' });
-  await page.goto('/');
-  await conversationLink(page, grace.displayName).click();
-  await waitForText(messageLog(page, grace.displayName), 'Friday works');
-  await expectNoViolations(page, 'the chat screen in the dark theme');
-  await page.getByRole('button', { name: 'New message', exact: true }).click();
-  await expect(page.getByRole('dialog', { name: 'New message' }).getByRole('option').first()).toBeVisible();
-  await expectNoViolations(page, 'the "New message" dialog in the dark theme');
-  await context.close();
+    const toolbar = await messageActions(messagesIn(log, 'Shall we ship'));
+    await expectNoViolations(page, 'the message toolbar');
+
+    await toolbar.getByRole('button', { name: 'More actions', exact: true }).click();
+    await expect(page.getByRole('menu')).toBeVisible();
+    await expectNoViolations(page, 'the message actions menu');
+    await page.keyboard.press('Escape');
+
+    await (
+      await messageActions(messagesIn(log, 'Shall we ship'))
+    )
+      .getByRole('button', { name: 'Add reaction', exact: true })
+      .click();
+    await expect(page.locator('emoji-picker')).toBeVisible();
+    await expect(page.locator('emoji-picker').getByRole('combobox')).toBeVisible();
+    // The picker (emoji-picker-element, in its shadow root) names its category tabs "Smileys and
+    // emotion" and so on while showing one emoji each: an icon, not a text label, which the
+    // experimental label-in-name rule still counts as text. Every other rule runs.
+    await expectNoViolations(page, 'the emoji picker', { labelInName: false });
+    await page.keyboard.press('Escape');
+
+    await (
+      await messageActions(messagesIn(log, 'Shall we ship'))
+    )
+      .getByRole('button', { name: 'Delete', exact: true })
+      .click();
+    await expect(page.getByRole('alertdialog', { name: 'Delete this message?' })).toBeVisible();
+    await expectNoViolations(page, 'the delete dialog');
+  });
+
+  test('the conversation list and the chat screen have no axe-core violations on a phone (390×844)', async ({
+    browser,
+  }) => {
+    const { ada, grace } = scene;
+    const { context, page } = await openAs(browser, ada, { viewport: { width: 390, height: 844 } });
+    await page.goto('/');
+    await expect(conversationLink(page, grace.displayName)).toBeVisible();
+    await expectNoViolations(page, 'the conversation list on a phone');
+    await conversationLink(page, grace.displayName).click();
+    await waitForText(messageLog(page, grace.displayName), 'Friday works');
+    await expectNoViolations(page, 'the chat screen on a phone');
+    await context.close();
+  });
+
+  test('the chat screen has no axe-core violations in Chinese (zh-CN)', async ({ browser }) => {
+    const { ada, grace } = scene;
+    const { context, page } = await openAs(browser, ada, { locale: 'zh-CN' });
+    await page.goto('/');
+    await page.getByRole('link', { name: new RegExp(`^${literal(grace.displayName)}\\s`) }).click();
+    await expect(page.getByRole('textbox', { name: '消息', exact: true })).toBeVisible();
+    await waitForText(page.getByRole('log'), 'Friday works');
+    await expectNoViolations(page, 'the chat screen in Chinese');
+    await context.close();
+  });
+
+  test('the chat screen and a dialog have no axe-core violations in the dark theme', async ({ browser }) => {
+    const { ada, grace } = scene;
+    const { context, page } = await openAs(browser, ada, { colorScheme: 'dark' });
+    await page.goto('/');
+    await conversationLink(page, grace.displayName).click();
+    await waitForText(messageLog(page, grace.displayName), 'Friday works');
+    await expectNoViolations(page, 'the chat screen in the dark theme');
+    await page.getByRole('button', { name: 'New message', exact: true }).click();
+    await expect(page.getByRole('dialog', { name: 'New message' }).getByRole('option').first()).toBeVisible();
+    await expectNoViolations(page, 'the "New message" dialog in the dark theme');
+    await context.close();
+  });
 });
 
 test('the group settings dialog, system messages and a muted member’s composer have no axe-core violations', async ({

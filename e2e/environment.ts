@@ -1,5 +1,5 @@
 // Where the end-to-end run's own Parley server lives: a dedicated port and a database of its own,
-// shared by playwright.config.ts (which starts the server) and global-teardown.ts (which drops it).
+// shared by playwright.config.ts (which starts the server) and the specs; web-server.mjs drops the database.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 

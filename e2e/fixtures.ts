@@ -5,7 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { AxeBuilder } from '@axe-core/playwright';
 import * as mariadb from 'mariadb';
 import { E2E_BASE_URL, e2eDatabaseUrl } from './environment.js';
-import { test as base, expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import {
+  test as base,
+  expect,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from '@playwright/test';
 
 export { expect };
 
@@ -213,17 +220,37 @@ export async function messageActions(message: Locator): Promise<Locator> {
   return toolbar;
 }
 
+/**
+ * Registers a new account in a new context of `browser` and returns it signed in, on the app; the
+ * caller closes `context`. What the `signUp` fixture does, for a `test.beforeAll` that sets one scene
+ * up for several tests of a spec (the fixture is per test).
+ */
+export async function signUpIn(
+  browser: Browser,
+  name?: string,
+  options?: SignUpOptions,
+): Promise<SignedInUser> {
+  // Contexts made from the `browser` fixture, in tests and hooks alike, get the config's `use`
+  // options (baseURL, locale) and its tracing.
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const account = newAccount(name, options);
+    await registerThroughApi(page, account);
+    return { ...account, context, page };
+  } catch (error) {
+    await context.close();
+    throw error;
+  }
+}
+
 export const test = base.extend<ParleyFixtures>({
   signUp: async ({ browser }, use) => {
     const contexts: BrowserContext[] = [];
     await use(async (name, options) => {
-      // Contexts made from the `browser` fixture get the config's `use` options (baseURL, locale) and its tracing.
-      const context = await browser.newContext();
-      contexts.push(context);
-      const page = await context.newPage();
-      const account = newAccount(name, options);
-      await registerThroughApi(page, account);
-      return { ...account, context, page };
+      const user = await signUpIn(browser, name, options);
+      contexts.push(user.context);
+      return user;
     });
     await Promise.all(contexts.map((context) => context.close()));
   },

@@ -37,13 +37,12 @@ export default defineConfig({
   // A hung run must not hold CI for its whole budget.
   globalTimeout: CI ? 10 * 60_000 : 0,
   reporter: [['list'], ['html', { outputFolder: '.artifacts/report', open: 'never' }]],
-  globalTeardown: './global-teardown.ts',
   use: {
     baseURL: E2E_BASE_URL,
     // The web app picks its language from the browser; tests read the English strings.
     locale: 'en-US',
     timezoneId: 'UTC',
-    trace: 'retain-on-failure',
+    trace: { mode: 'retain-on-failure', screenshots: false },
     screenshot: 'only-on-failure',
   },
   projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'], launchOptions } }],
@@ -59,15 +58,16 @@ export default defineConfig({
     },
     {
       // The built server (`pnpm test:e2e` builds first), serving the built web app from apps/web/dist.
-      // It creates and migrates its database at start.
-      command: 'node apps/server/dist/server.js',
+      // It creates and migrates its database at start; web-server.mjs drops it once the server has exited.
+      command: 'node e2e/web-server.mjs',
       cwd: REPOSITORY_ROOT,
       url: `${E2E_BASE_URL}/readyz`,
       reuseExistingServer: false,
       timeout: 60_000,
       stdout: 'pipe',
       stderr: 'pipe',
-      gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
+      // The server's own grace period is 10 s (server.ts), then the database is dropped.
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
       env: {
         NODE_ENV: 'production',
         HOST: '127.0.0.1',

@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import {
-  ErrorCode,
-  type Ack,
-  type BotResponse,
-  type ConnectErrorData,
-  type CreatedBotToken,
-  type Message,
-  type SessionEnded,
-} from '@parley/shared';
+import { ErrorCode, type Ack, type ConnectErrorData, type Message, type SessionEnded } from '@parley/shared';
 import { Redis } from 'ioredis';
 import { connect } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { sweepIntervalMs } from '../../../src/features/auth/session-sockets.js';
+import { createBotWithToken } from '../../helpers/bots.js';
 import { startProxiedServer } from '../../helpers/proxied-server.js';
 import {
   TEST_REDIS_URL,
@@ -22,7 +15,6 @@ import {
   sleep,
   startSecondProcess,
   startTestServer,
-  uniqueName,
   type ClientSocket,
   type SecondProcess,
   type TestServer,
@@ -265,19 +257,12 @@ describe('the periodic session checks of many sockets', () => {
     const t = await startTestServer({ app: { sessionRecheckMs: 300 } });
     onTestFinished(() => t.close());
     const admin = await t.signUp();
-    const { body } = await t.http<BotResponse>('POST', '/api/admin/bots', {
-      cookie: admin.cookie,
-      body: { username: uniqueName('bot'), displayName: 'Bot' },
-    });
-    const created = await t.http<CreatedBotToken>('POST', `/api/admin/bots/${body.bot.id}/tokens`, {
-      cookie: admin.cookie,
-      body: { label: 'test' },
-    });
+    const created = await createBotWithToken(t, admin.cookie);
     const bot: ClientSocket = connect(t.url, {
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,
-      auth: { token: created.body.secret },
+      auth: { token: created.token },
     });
     onTestFinished(() => {
       bot.close();
@@ -289,7 +274,7 @@ describe('the periodic session checks of many sockets', () => {
     const adminSocket = await t.connectSocket(admin.cookie);
     const ended = sessionEnd(bot);
     await queryDatabase(t, 'UPDATE bot_tokens SET revokedAt = CURRENT_TIMESTAMP(3) WHERE id = ?', [
-      created.body.token.id,
+      created.tokenId,
     ]);
     expect(await ended).toMatchObject({
       told: { code: ErrorCode.TokenRevoked, message: 'This bot token has been revoked' },

@@ -3,10 +3,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   ErrorCode,
-  type BotResponse,
   type BotTokenList,
   type ConnectErrorData,
-  type CreatedBotToken,
   type HistoryResponse,
   type Message,
   type SessionEnded,
@@ -15,12 +13,12 @@ import { connect } from 'socket.io-client';
 import * as mariadb from 'mariadb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../../src/db/migrate.js';
+import { createBotWithToken } from '../../helpers/bots.js';
 import { httpCode } from '../../helpers/groups.js';
 import {
   createGroup,
   nextEvent,
   startTestServer,
-  uniqueName,
   type ClientSocket,
   type TestServer,
   type TestUser,
@@ -61,22 +59,7 @@ describe('bot tokens', () => {
   let token: string;
   const bearer = (value: string) => ({ authorization: `Bearer ${value}` });
 
-  async function newBot(): Promise<{ id: number; username: string; token: string; tokenId: number }> {
-    const { body } = await t.http<BotResponse>('POST', '/api/admin/bots', {
-      cookie: admin.cookie,
-      body: { username: uniqueName('bot'), displayName: 'Bot' },
-    });
-    const created = await t.http<CreatedBotToken>('POST', `/api/admin/bots/${body.bot.id}/tokens`, {
-      cookie: admin.cookie,
-      body: { label: 'test' },
-    });
-    return {
-      id: body.bot.id,
-      username: body.bot.username,
-      token: created.body.secret,
-      tokenId: created.body.token.id,
-    };
-  }
+  const newBot = () => createBotWithToken(t, admin.cookie);
 
   beforeAll(async () => {
     t = await startTestServer({ env: { SOCKET_RATE_LIMIT: '8' } });

@@ -19,9 +19,9 @@ export default defineConfig({
     maxWorkers: 3,
     // Each worker keeps its modules from one test file to the next instead of evaluating the app's
     // whole graph (Prisma's generated client and its wasm query compiler included) again per file.
-    // On our two cores (busy with other work, 2026-12-06) the summed import time fell from 301 s to
-    // 21-30 s, the CPU time of the run from 344 s to 217-230 s, and the reported duration from 774 s
-    // to 400-541 s, with the same 595 tests. Tests therefore must not rely on fresh module state: the app
+    // On our two cores (2026-12-06, other work running too) the suite took 191 s before and 109-120 s
+    // after, back to back (summed import 81 s before, 8-9 s after; CPU 288 s before, 166-182 s
+    // after), with the same 595 tests passing. Tests therefore must not rely on fresh module state: the app
     // takes its configuration as an argument (loadConfig in test/helpers/server.ts), failpoints
     // read the environment when they fire, and fake timers are put back after each test.
     isolate: false,

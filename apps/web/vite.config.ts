@@ -1,11 +1,13 @@
-/// <reference types="vitest/config" />
 import { fileURLToPath } from 'node:url';
 import tailwindcss from '@tailwindcss/vite';
 import vue from '@vitejs/plugin-vue';
 import { defaultClientConditions, defineConfig } from 'vite';
+import { configDefaults } from 'vitest/config';
 
 // The shared contract is consumed as TypeScript source, so no build step is needed before dev or test.
 const conditions = ['@parley/source', ...defaultClientConditions];
+/** Test files that vi.mock a module of the app: they run isolated (see test.projects). */
+const MOCKING_TESTS = ['test/components/AdminBotActivity.test.ts', 'test/components/AdminCompanions.test.ts'];
 const apiTarget = `http://127.0.0.1:${process.env.PARLEY_API_PORT ?? '3000'}`;
 const proxy = {
   '/api': { target: apiTarget, changeOrigin: false },
@@ -48,8 +50,25 @@ export default defineConfig({
   },
   test: {
     environment: 'happy-dom',
-    include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
     restoreMocks: true,
+    projects: [
+      {
+        // Test files share one worker's modules and DOM environment instead of loading Vue, the app
+        // and happy-dom again per file: see the numbers in the commit that set this.
+        extends: true,
+        test: {
+          name: 'web',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...MOCKING_TESTS],
+          isolate: false,
+        },
+      },
+      {
+        // vi.mock only replaces a module before its first import, so these need modules of their own.
+        extends: true,
+        test: { name: 'web (module mocks)', include: MOCKING_TESTS },
+      },
+    ],
   },
 });

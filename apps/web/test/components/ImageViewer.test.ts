@@ -1,6 +1,6 @@
 import { uploadPath } from '@parley/shared';
-import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { flushPromises, mount } from '@vue/test-utils';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { defineComponent, h, ref } from 'vue';
 import ImageViewer from '@/components/message/ImageViewer.vue';
 import { useImageViewing } from '@/composables/useImageViewing';
@@ -72,8 +72,6 @@ async function openOn(index: number) {
   await flushPromises();
   return { wrapper, thumbnail: thumbnail.element as HTMLButtonElement };
 }
-
-enableAutoUnmount(afterEach);
 
 describe('the image viewer', () => {
   beforeEach(() => setLocale('en'));

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import tailwindcss from '@tailwindcss/vite';
 import vue from '@vitejs/plugin-vue';
@@ -6,8 +8,16 @@ import { configDefaults } from 'vitest/config';
 
 // The shared contract is consumed as TypeScript source, so no build step is needed before dev or test.
 const conditions = ['@parley/source', ...defaultClientConditions];
-/** Test files that vi.mock a module of the app: they run isolated (see test.projects). */
-const MOCKING_TESTS = ['test/components/AdminBotActivity.test.ts', 'test/components/AdminCompanions.test.ts'];
+/**
+ * Test files that `vi.mock` a module: they run isolated (see test.projects). Found by reading the test
+ * files, so a new one that mocks cannot land among the files that share modules by mistake.
+ */
+const MOCKING_TESTS = readdirSync(fileURLToPath(new URL('test', import.meta.url)), { recursive: true })
+  .map(String)
+  .filter((file) => file.endsWith('.test.ts'))
+  .map((file) => `test/${file.split(sep).join('/')}`)
+  .filter((file) => readFileSync(fileURLToPath(new URL(file, import.meta.url)), 'utf8').includes('vi.mock('))
+  .sort();
 const apiTarget = `http://127.0.0.1:${process.env.PARLEY_API_PORT ?? '3000'}`;
 const proxy = {
   '/api': { target: apiTarget, changeOrigin: false },

@@ -45,6 +45,8 @@ export interface ServerWindow {
   rssUnderLoad: number;
   heapUnderLoad: number;
   loopDelayP99Ms: number;
+  /** The longest event-loop delay in the window (ms): one long pause (a major gc) that p99 hides. */
+  loopDelayMaxMs: number;
   /** Parley only: messages stored per second, and database writes per stored message. */
   persistedPerSecond: number | null;
   databaseWritesPerMessage: number | null;
@@ -197,6 +199,7 @@ async function measuredPhase(
       rssUnderLoad: end.rss,
       heapUnderLoad: end.heapUsed,
       loopDelayP99Ms: end.loopDelayP99Ms,
+      loopDelayMaxMs: end.loopDelayMaxMs,
       persistedPerSecond: server.parley ? persisted / seconds : null,
       databaseWritesPerMessage:
         server.parley && persisted > 0 ? (end.databaseWrites - start.databaseWrites) / persisted : null,
@@ -300,7 +303,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResult> {
             `round ${round} ${server.kind} R=${rate}: held ${generator.connected}/${config.connections}, ` +
               `acked ${load.acked}/${load.sent}, reach ${(load.reach * 100).toFixed(2)}%, ` +
               `p50 ${load.endToEnd.p50.toFixed(1)} p99 ${load.endToEnd.p99.toFixed(1)} ms, ` +
-              `server cpu ${(window.cpu * 100).toFixed(0)}%, generator cpu ${(load.generatorCpu * 100).toFixed(0)}%`,
+              `server cpu ${(window.cpu * 100).toFixed(0)}%, loop max ${window.loopDelayMaxMs.toFixed(0)} ms, generator cpu ${(load.generatorCpu * 100).toFixed(0)}%`,
           );
         }
         await generator.settle();

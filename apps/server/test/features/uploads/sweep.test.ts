@@ -35,6 +35,16 @@ describe('the unattached-upload sweep', () => {
     socket = await t.connectSocket(alice.cookie);
   });
   afterAll(async () => t.close());
+  /** Alice sends a message carrying `attachmentId` (into her group unless `into` names another) and gets it back. */
+  const sendAttachment = async (attachmentId: string, into = conversationId) =>
+    okData(
+      await socket.emitWithAck('message:send', {
+        conversationId: into,
+        clientMsgId: randomUUID(),
+        text: '',
+        attachmentId,
+      }),
+    );
 
   it('keeps uploads younger than the limit', async () => {
     const young = (await uploadFile(t, alice.cookie, 'file', 'young bytes', 'young.txt')).body.upload;
@@ -46,14 +56,7 @@ describe('the unattached-upload sweep', () => {
     const attached = (await uploadFile(t, alice.cookie, 'file', 'shared bytes', 'kept.txt')).body.upload;
     const sameBytes = (await uploadFile(t, alice.cookie, 'file', 'shared bytes', 'copy.txt')).body.upload;
     const lonely = (await uploadFile(t, alice.cookie, 'file', 'lonely bytes', 'gone.txt')).body.upload;
-    okData(
-      await socket.emitWithAck('message:send', {
-        conversationId,
-        clientMsgId: randomUUID(),
-        text: '',
-        attachmentId: attached.id,
-      }),
-    );
+    await sendAttachment(attached.id);
     const before = await blobFiles(t.config.uploads.dir);
 
     // A negative age: everything unattached counts as older than the limit.
@@ -78,14 +81,7 @@ describe('the unattached-upload sweep', () => {
         uploads.push(await uploadFile(t, alice.cookie, 'file', `bytes ${index % 4}`, `f${index}.txt`));
       }
       const attached = uploads[0]!.body.upload;
-      okData(
-        await socket.emitWithAck('message:send', {
-          conversationId,
-          clientMsgId: randomUUID(),
-          text: '',
-          attachmentId: attached.id,
-        }),
-      );
+      await sendAttachment(attached.id);
       const [first, other] = await Promise.all([
         t.server.uploads.sweep(-1_000, 3),
         second.server.uploads.sweep(-1_000, 3),
@@ -132,14 +128,7 @@ describe('the unattached-upload sweep', () => {
     it('keeps a blob shared by content hash when one of its uploads is swept', async () => {
       const attached = (await uploadFile(t, alice.cookie, 'file', 'twice stored', 'a.txt')).body.upload;
       const swept = (await uploadFile(t, alice.cookie, 'file', 'twice stored', 'b.txt')).body.upload;
-      okData(
-        await socket.emitWithAck('message:send', {
-          conversationId,
-          clientMsgId: randomUUID(),
-          text: '',
-          attachmentId: attached.id,
-        }),
-      );
+      await sendAttachment(attached.id);
       await t.server.uploads.sweep(-1_000);
       // Every blob counts as old: only references keep one.
       await t.server.uploads.sweepOrphanBlobs(-1_000);
@@ -153,14 +142,7 @@ describe('the unattached-upload sweep', () => {
       const content = `deleted with its message ${randomUUID()}`;
       const upload = (await uploadFile(t, alice.cookie, 'file', content, 'secret.txt')).body.upload;
       const key = createHash('sha256').update(content).digest('hex');
-      const stored = okData(
-        await socket.emitWithAck('message:send', {
-          conversationId,
-          clientMsgId: randomUUID(),
-          text: '',
-          attachmentId: upload.id,
-        }),
-      );
+      const stored = await sendAttachment(upload.id);
       okData(await socket.emitWithAck('message:delete', { conversationId, messageId: stored.id }));
       expect(await queryDatabase(t, 'SELECT id FROM uploads WHERE id = ?', [upload.id])).toEqual([]);
       expect((await fetchUpload(t, alice.cookie, upload.id)).status).toBe(404);
@@ -179,18 +161,9 @@ describe('the unattached-upload sweep', () => {
         (await uploadFile(t, alice.cookie, 'file', sharedContent, 'copy.txt')).body.upload,
         (await uploadFile(t, alice.cookie, 'file', sharedContent, 'kept.txt')).body.upload,
       ];
-      const send = async (into: number, attachmentId: string) =>
-        okData(
-          await socket.emitWithAck('message:send', {
-            conversationId: into,
-            clientMsgId: randomUUID(),
-            text: '',
-            attachmentId,
-          }),
-        );
-      await send(doomed.id, doomedUpload.id);
-      await send(doomed.id, sharedInDoomed.id);
-      await send(conversationId, sharedKept.id);
+      await sendAttachment(doomedUpload.id, doomed.id);
+      await sendAttachment(sharedInDoomed.id, doomed.id);
+      await sendAttachment(sharedKept.id);
       const [doomedKey, sharedKey] = [doomedContent, sharedContent].map((content) =>
         createHash('sha256').update(content).digest('hex'),
       );

@@ -82,6 +82,8 @@ export interface CapacityStep {
   /** 1, or 2 when the first attempt at this rate was not sustainable. */
   attempt: number;
   load: PhaseResult;
+  /** The server's side of the step: its CPU, the database's, its event loop (as in the rate sweep). */
+  window: ServerWindow;
   sustainable: boolean;
 }
 
@@ -219,15 +221,24 @@ async function capacityStep(
   result: BenchResult,
 ): Promise<boolean> {
   for (let attempt = 1; attempt <= CAPACITY_ATTEMPTS; attempt += 1) {
-    const { load } = await measuredPhase(server, generator, config, rate, 99_000 + rate * 10 + attempt);
+    const { load, window } = await measuredPhase(
+      server,
+      generator,
+      config,
+      rate,
+      99_000 + rate * 10 + attempt,
+    );
     const sustainable =
       load.endToEnd.p99 <= SUSTAINABLE.p99Ms &&
       load.reach >= SUSTAINABLE.reach &&
       load.acked >= load.sent * SUSTAINABLE.reach;
-    result.capacity.push({ server: server.kind, rate, attempt, load, sustainable });
+    result.capacity.push({ server: server.kind, rate, attempt, load, window, sustainable });
     config.log(
       `capacity ${server.kind} R=${rate} (attempt ${attempt}): p99 ${load.endToEnd.p99.toFixed(1)} ms, ` +
         `reach ${(load.reach * 100).toFixed(2)}%, acked ${load.acked}/${load.sent}, ` +
+        `server cpu ${(window.cpu * 100).toFixed(0)}%` +
+        (window.databaseCpu === null ? '' : `, database cpu ${(window.databaseCpu * 100).toFixed(0)}%`) +
+        `, loop max ${window.loopDelayMaxMs.toFixed(0)} ms, ` +
         `generator cpu ${(load.generatorCpu * 100).toFixed(0)}%${sustainable ? '' : ' (not sustainable)'}`,
     );
     if (sustainable) return true;

@@ -4,7 +4,7 @@ import { cpus as machineCpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ServerKind } from './clients.js';
 import { LoadGenerator, type PhaseResult, type Target } from './generator.js';
-import { startParley, type ParleyUnderTest } from './parley.js';
+import { parleySettingOverrides, startParley, type ParleyUnderTest } from './parley.js';
 import { ServerProcess, findDatabasePid, processCpuSeconds, type ServerStats } from './server-process.js';
 import { buildWorkload, type Workload } from './workload.js';
 
@@ -91,6 +91,8 @@ export interface BenchResult {
   config: Omit<BenchConfig, 'log'>;
   machine: { cpus: string; cores: number; loadAverage: number[]; node: string };
   startedAt: string;
+  /** Parley settings changed for this run (`BENCH_PARLEY_SET_<NAME>`, parley.ts), by name. */
+  parleySettings: Record<string, string>;
   runs: RunRecord[];
   memory: MemoryRecord[];
   capacity: CapacityStep[];
@@ -258,6 +260,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResult> {
       node: process.version,
     },
     startedAt: new Date().toISOString(),
+    parleySettings: parleySettingOverrides(),
     runs: [],
     memory: [],
     capacity: [],

@@ -40,6 +40,21 @@ export interface ParleyOptions {
   log(line: string): void;
 }
 
+/**
+ * Server settings a tuning run changes: every `BENCH_PARLEY_SET_<NAME>=<value>` in the bench's
+ * environment reaches Parley as `<NAME>=<value>` (e.g. `BENCH_PARLEY_SET_BATCH_CONNECTIONS=4`), so
+ * the settings of apps/server/src/config.ts can be compared without editing the harness. Reported in
+ * the run's heading (report.ts) so a result says what it ran with.
+ */
+export function parleySettingOverrides(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const prefix = 'BENCH_PARLEY_SET_';
+  return Object.fromEntries(
+    Object.entries(env)
+      .filter((entry): entry is [string, string] => entry[0].startsWith(prefix) && entry[1] !== undefined)
+      .map(([name, value]) => [name.slice(prefix.length), value]),
+  );
+}
+
 export async function startParley(options: ParleyOptions): Promise<ParleyUnderTest> {
   if (!options.fromSource && !existsSync(`${SERVER_DIR}/dist/server.js`)) {
     throw new Error('apps/server/dist/server.js is missing: run `pnpm build` first');
@@ -88,6 +103,7 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
           SOCKET_RATE_LIMIT: '1000000',
           SOCKET_SIGNAL_RATE_LIMIT: '1000000',
           BENCH_DATABASE_PORT: serverUrl.port || '3306',
+          ...parleySettingOverrides(),
         },
       },
       () => waitUntilReady(url),

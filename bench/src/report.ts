@@ -74,6 +74,11 @@ export function renderSection(result: BenchResult, argv: string[]): string {
       ? `Servers pinned to CPU ${config.pin.servers} (\`taskset\`), the generator to CPU ${config.pin.generator}; MariaDB unpinned.`
       : 'Nothing pinned (taskset unavailable or --no-pin).',
   );
+  const settings = Object.entries(result.parleySettings ?? {});
+  if (settings.length > 0)
+    lines.push(
+      `Parley settings changed for this run: ${settings.map(([name, value]) => `\`${name}=${value}\``).join(', ')}.`,
+    );
   lines.push(
     `${config.connections} connections in ${Math.ceil(config.connections / 10)} groups of 10 plus one group of ` +
       `${Math.min(1000, config.connections)}; rooms picked uniformly, the sender uniformly among its members; ` +

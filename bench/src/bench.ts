@@ -5,7 +5,13 @@ import { fileURLToPath } from 'node:url';
 import type { ServerKind } from './clients.js';
 import { LoadGenerator, type PhaseResult, type Target } from './generator.js';
 import { parleySettingOverrides, startParley, type ParleyUnderTest } from './parley.js';
-import { ServerProcess, findDatabasePid, processCpuSeconds, type ServerStats } from './server-process.js';
+import {
+  ServerProcess,
+  findDatabasePid,
+  processCpuSeconds,
+  type GcReading,
+  type ServerStats,
+} from './server-process.js';
 import { buildWorkload, type Workload } from './workload.js';
 
 const SERVERS_DIR = fileURLToPath(new URL('./servers/', import.meta.url));
@@ -47,6 +53,8 @@ export interface ServerWindow {
   loopDelayP99Ms: number;
   /** The longest event-loop delay in the window (ms): one long pause (a major gc) that p99 hides. */
   loopDelayMaxMs: number;
+  /** Garbage collection in the window: its longest pause may be the longest loop delay, or not. */
+  gc: GcReading;
   /** Parley only: messages stored per second, and database writes per stored message. */
   persistedPerSecond: number | null;
   databaseWritesPerMessage: number | null;
@@ -204,11 +212,21 @@ async function measuredPhase(
       heapUnderLoad: end.heapUsed,
       loopDelayP99Ms: end.loopDelayP99Ms,
       loopDelayMaxMs: end.loopDelayMaxMs,
+      gc: end.gc,
       persistedPerSecond: server.parley ? persisted / seconds : null,
       databaseWritesPerMessage:
         server.parley && persisted > 0 ? (end.databaseWrites - start.databaseWrites) / persisted : null,
     },
   };
+}
+
+/** "loop max 119 ms, gc 14× 96 ms (max 41 ms major)": the window's longest stall and its gc share. */
+export function describePauses(window: Pick<ServerWindow, 'loopDelayMaxMs' | 'gc'>): string {
+  const { gc } = window;
+  return (
+    `loop max ${window.loopDelayMaxMs.toFixed(0)} ms, gc ${gc.count}× ${gc.totalMs.toFixed(0)} ms` +
+    (gc.maxKind ? ` (max ${gc.maxMs.toFixed(0)} ms ${gc.maxKind})` : '')
+  );
 }
 
 /**
@@ -240,7 +258,7 @@ async function capacityStep(
         `reach ${(load.reach * 100).toFixed(2)}%, acked ${load.acked}/${load.sent}, ` +
         `server cpu ${(window.cpu * 100).toFixed(0)}%` +
         (window.databaseCpu === null ? '' : `, database cpu ${(window.databaseCpu * 100).toFixed(0)}%`) +
-        `, loop max ${window.loopDelayMaxMs.toFixed(0)} ms, ` +
+        `, ${describePauses(window)}, ` +
         `generator cpu ${(load.generatorCpu * 100).toFixed(0)}%${sustainable ? '' : ' (not sustainable)'}`,
     );
     if (sustainable) return true;
@@ -317,7 +335,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResult> {
             `round ${round} ${server.kind} R=${rate}: held ${generator.connected}/${config.connections}, ` +
               `acked ${load.acked}/${load.sent}, reach ${(load.reach * 100).toFixed(2)}%, ` +
               `p50 ${load.endToEnd.p50.toFixed(1)} p99 ${load.endToEnd.p99.toFixed(1)} ms, ` +
-              `server cpu ${(window.cpu * 100).toFixed(0)}%, loop max ${window.loopDelayMaxMs.toFixed(0)} ms, generator cpu ${(load.generatorCpu * 100).toFixed(0)}%`,
+              `server cpu ${(window.cpu * 100).toFixed(0)}%, ${describePauses(window)}, generator cpu ${(load.generatorCpu * 100).toFixed(0)}%`,
           );
         }
         await generator.settle();

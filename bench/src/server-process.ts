@@ -26,10 +26,23 @@ export interface ServerStats {
   /** Event-loop delay since the previous stats request that reset it. */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /**
+   * Garbage collections since the previous reset: count, summed and longest pause (ms), and the kind
+   * of the longest (`minor` scavenge, `major` mark-compact, `incremental`, `weakcb`).
+   */
+  gc: GcReading;
   /** Writes to the database connection (0 for servers without one). */
   databaseWrites: number;
   /** Each V8 heap space by name (`new_space`, `old_space`, …): committed and used bytes. */
   spaces: Record<string, { committed: number; used: number }>;
+}
+
+/** Garbage-collection pauses over a window (PerformanceObserver 'gc' entries in instrument.mjs). */
+export interface GcReading {
+  count: number;
+  totalMs: number;
+  maxMs: number;
+  maxKind: 'minor' | 'major' | 'incremental' | 'weakcb' | 'other' | null;
 }
 
 export interface StartOptions {

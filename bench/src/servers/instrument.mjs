@@ -2,11 +2,32 @@
 // the same way from outside their code: the bench asks over the IPC channel and this answers with
 // CPU time, RSS, heap, event-loop delay and database writes. Parley's own code is not changed.
 import net from 'node:net';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
+
+// Garbage collections since the last reset: how many, their summed and longest pause (ms) and the
+// kind of the longest (a scavenge of the young generation or a mark-compact of the old one), so a
+// long event-loop delay can be told apart from long-running JavaScript.
+const gcKinds = {
+  [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
+let gc = { count: 0, totalMs: 0, maxMs: 0, maxKind: null };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gc.count += 1;
+    gc.totalMs += entry.duration;
+    if (entry.duration > gc.maxMs) {
+      gc.maxMs = entry.duration;
+      gc.maxKind = gcKinds[entry.detail?.kind] ?? 'other';
+    }
+  }
+}).observe({ entryTypes: ['gc'] });
 
 // Each write on a connection to the database port is one request to the database (a query, a
 // prepare, a transaction statement); per persisted message it approximates round trips per message.
@@ -49,9 +70,13 @@ process.on('message', (request) => {
       ),
       loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
       loopDelayMaxMs: loopDelay.max / 1e6,
+      gc,
       databaseWrites,
     });
-    if (request.resetLoopDelay) loopDelay.reset();
+    if (request.resetLoopDelay) {
+      loopDelay.reset();
+      gc = { count: 0, totalMs: 0, maxMs: 0, maxKind: null };
+    }
   }
 });
 // The IPC channel must not keep a server alive on its own, nor stop it when the bench goes away.

@@ -99,9 +99,11 @@ function newBatch(): Batch {
  *   whose session expired is ended without a read (sessions do not roll). The jitter spreads sockets
  *   that connected together (a connect storm, a restart) over a quarter of `recheckMs` at their next
  *   check, and further at each one after, so they do not come back as one wave; a change made
- *   behind the server's back is noticed within `recheckMs` plus a sweep interval and a batch's read.
+ *   behind the server's back is noticed within `recheckMs` and a batch's read. A socket is swept one
+ *   to two intervals before its validity runs out, so the read normally renews it in time.
  * - On each client event: a comparison with the time the session is known valid until, so an event
- *   costs no I/O; past it, the event waits for its socket's check, which joins the next batch at once.
+ *   costs no I/O; past it (only when the read that was to renew it is late), the event waits for its
+ *   socket's check, which joins the next batch at once.
  * - Logout and deactivation end the sockets of a session or user on every process at once through
  *   their rooms (the Redis adapter carries both the event and the disconnect, in order).
  * - Right after a socket connects, once more: a logout or deactivation decided while it was still in
@@ -144,12 +146,21 @@ export function createSessionSockets({
     guard.slot = NO_SLOT;
   }
 
-  /** Valid until `at`, when the socket's next check is due (and out of the batch that checked it). */
+  /**
+   * Valid until `at` (and out of the batch that checked it). The next check is due in the sweep
+   * interval that ends one to two intervals before `at`, so it is normally read and the validity
+   * renewed before it runs out: in steady state no event waits for a read, only when a read takes
+   * longer than that margin (a slow or absent database). An expiry needs no read, so a socket whose
+   * session ends at `at` is swept at `at`.
+   */
   function schedule(socket: ParleySocket, guard: Guard, at: number): void {
     guard.validUntil = at;
     guard.batch = null;
     if (!socket.connected || closed) return;
-    guard.slot = Math.ceil(at / sweepMs);
+    guard.slot =
+      at >= socket.data.sessionExpiresAt
+        ? Math.ceil(at / sweepMs)
+        : Math.max(Math.floor(now() / sweepMs) + 1, Math.floor(at / sweepMs) - 1);
     let waiting = slots.get(guard.slot);
     if (!waiting) slots.set(guard.slot, (waiting = new Set()));
     waiting.add(socket);

@@ -4,7 +4,7 @@ import { cpus as machineCpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ServerKind } from './clients.js';
 import { LoadGenerator, type PhaseResult, type Target } from './generator.js';
-import { parleySettingOverrides, startParley, type ParleyUnderTest } from './parley.js';
+import { parleySettingOverrides, startParley, type InnodbCounters, type ParleyUnderTest } from './parley.js';
 import {
   ServerProcess,
   findDatabasePid,
@@ -55,6 +55,11 @@ export interface ServerWindow {
   loopDelayMaxMs: number;
   /** Garbage collection in the window: its longest pause may be the longest loop delay, or not. */
   gc: GcReading;
+  /**
+   * Parley only: MariaDB over the window (InnodbCounters deltas; checkpoint age as at its end), to
+   * tell a wait on the database (row locks, page flushing, log waits) from one in Parley.
+   */
+  database: InnodbCounters | null;
   /** Parley only: messages stored per second, and database writes per stored message. */
   persistedPerSecond: number | null;
   databaseWritesPerMessage: number | null;
@@ -175,6 +180,8 @@ async function measuredPhase(
   let endDbCpu: number | null = null;
   let startMessageId = 0;
   let endMessageId = 0;
+  let startInnodb: InnodbCounters | null = null;
+  let endInnodb: InnodbCounters | null = null;
   let startedAt = 0;
   let endedAt = 0;
   const load = await generator.runPhase({
@@ -187,12 +194,13 @@ async function measuredPhase(
       const stats = await server.process.stats({ resetLoopDelay: edge === 'start' });
       const dbCpu = databasePid === null ? null : processCpuSeconds(databasePid);
       const messageId = server.parley ? await server.parley.newestMessageId() : 0;
+      const innodb = server.parley ? await server.parley.innodbCounters() : null;
       if (edge === 'start') {
         startedAt = performance.now();
-        [startStats, startDbCpu, startMessageId] = [stats, dbCpu, messageId];
+        [startStats, startDbCpu, startMessageId, startInnodb] = [stats, dbCpu, messageId, innodb];
       } else {
         endedAt = performance.now();
-        [endStats, endDbCpu, endMessageId] = [stats, dbCpu, messageId];
+        [endStats, endDbCpu, endMessageId, endInnodb] = [stats, dbCpu, messageId, innodb];
       }
     },
   });
@@ -213,6 +221,7 @@ async function measuredPhase(
       loopDelayP99Ms: end.loopDelayP99Ms,
       loopDelayMaxMs: end.loopDelayMaxMs,
       gc: end.gc,
+      database: innodbDelta(startInnodb, endInnodb),
       persistedPerSecond: server.parley ? persisted / seconds : null,
       databaseWritesPerMessage:
         server.parley && persisted > 0 ? (end.databaseWrites - start.databaseWrites) / persisted : null,
@@ -220,12 +229,29 @@ async function measuredPhase(
   };
 }
 
+function innodbDelta(start: InnodbCounters | null, end: InnodbCounters | null): InnodbCounters | null {
+  if (!start || !end) return null;
+  return {
+    commits: end.commits - start.commits,
+    rowLockWaits: end.rowLockWaits - start.rowLockWaits,
+    rowLockMs: end.rowLockMs - start.rowLockMs,
+    pagesFlushed: end.pagesFlushed - start.pagesFlushed,
+    logWaits: end.logWaits - start.logWaits,
+    checkpointAgeBytes: end.checkpointAgeBytes,
+  };
+}
+
 /** "loop max 119 ms, gc 14× 96 ms (max 41 ms major)": the window's longest stall and its gc share. */
-export function describePauses(window: Pick<ServerWindow, 'loopDelayMaxMs' | 'gc'>): string {
-  const { gc } = window;
+export function describePauses(window: Pick<ServerWindow, 'loopDelayMaxMs' | 'gc' | 'database'>): string {
+  const { gc, database } = window;
   return (
     `loop max ${window.loopDelayMaxMs.toFixed(0)} ms, gc ${gc.count}× ${gc.totalMs.toFixed(0)} ms` +
-    (gc.maxKind ? ` (max ${gc.maxMs.toFixed(0)} ms ${gc.maxKind})` : '')
+    (gc.maxKind ? ` (max ${gc.maxMs.toFixed(0)} ms ${gc.maxKind})` : '') +
+    (database
+      ? `, db ${database.commits} commits, ${database.rowLockWaits} row-lock waits ${database.rowLockMs} ms, ` +
+        `${database.pagesFlushed} pages flushed, ${database.logWaits} log waits, ` +
+        `checkpoint age ${(database.checkpointAgeBytes / 1e6).toFixed(0)} MB`
+      : '')
   );
 }
 

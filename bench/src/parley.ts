@@ -25,8 +25,35 @@ export interface ParleyUnderTest {
   roomIds: number[];
   /** The newest message id, to count messages persisted over a window. */
   newestMessageId(): Promise<number>;
+  /** MariaDB's server-wide InnoDB counters now (SHOW GLOBAL STATUS), for a window's deltas. */
+  innodbCounters(): Promise<InnodbCounters>;
   stop(): Promise<void>;
 }
+
+/**
+ * The MariaDB status counters that say whether a commit waited on the database itself: commits,
+ * row-lock waits and their summed time (ms), pages written by the page cleaners (a burst means the
+ * redo log's checkpoint was pressing), waits for log-buffer space; and the checkpoint age (bytes of
+ * redo not yet checkpointed; near `Innodb_checkpoint_max_age`, InnoDB flushes furiously). Server-wide:
+ * whatever else uses the same MariaDB counts too.
+ */
+export interface InnodbCounters {
+  commits: number;
+  rowLockWaits: number;
+  rowLockMs: number;
+  pagesFlushed: number;
+  logWaits: number;
+  checkpointAgeBytes: number;
+}
+
+const INNODB_STATUS: Record<string, keyof InnodbCounters> = {
+  Com_commit: 'commits',
+  Innodb_row_lock_waits: 'rowLockWaits',
+  Innodb_row_lock_time: 'rowLockMs',
+  Innodb_buffer_pool_pages_flushed: 'pagesFlushed',
+  Innodb_log_waits: 'logWaits',
+  Innodb_checkpoint_age: 'checkpointAgeBytes',
+};
 
 export interface ParleyOptions {
   workload: Workload;
@@ -151,6 +178,27 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
           id: number | bigint;
         }[];
         return Number(rows[0]!.id);
+      },
+      async innodbCounters() {
+        const rows = (await db.query(
+          `SHOW GLOBAL STATUS WHERE Variable_name IN (${Object.keys(INNODB_STATUS)
+            .map(() => '?')
+            .join(', ')})`,
+          Object.keys(INNODB_STATUS),
+        )) as { Variable_name: string; Value: string }[];
+        const counters: InnodbCounters = {
+          commits: 0,
+          rowLockWaits: 0,
+          rowLockMs: 0,
+          pagesFlushed: 0,
+          logWaits: 0,
+          checkpointAgeBytes: 0,
+        };
+        for (const row of rows) {
+          const name = INNODB_STATUS[row.Variable_name];
+          if (name) counters[name] = Number(row.Value);
+        }
+        return counters;
       },
       stop,
     };

@@ -256,11 +256,8 @@ export const test = base.extend<ParleyFixtures>({
   },
 });
 
-/**
- * Makes `user` a site admin straight in the database. The first account of a run is the admin, but
- * specs run in parallel, so which one comes first is chance; this is the one door besides the console.
- */
-export async function makeSiteAdmin(user: SignedInUser): Promise<void> {
+/** Runs `work` on a connection to the e2e server's database, closed afterwards. */
+async function withE2eDatabase<T>(work: (connection: mariadb.Connection) => Promise<T>): Promise<T> {
   const url = new URL(e2eDatabaseUrl());
   const connection = await mariadb.createConnection({
     host: url.hostname,
@@ -270,12 +267,46 @@ export async function makeSiteAdmin(user: SignedInUser): Promise<void> {
     database: url.pathname.slice(1),
   });
   try {
-    await connection.query("UPDATE users SET role = 'admin' WHERE username = ?", [user.username]);
+    return await work(connection);
   } finally {
     await connection.end();
   }
+}
+
+/**
+ * Makes `user` a site admin straight in the database. The first account of a run is the admin, but
+ * specs run in parallel, so which one comes first is chance; this is the one door besides the console.
+ */
+export async function makeSiteAdmin(user: SignedInUser): Promise<void> {
+  await withE2eDatabase((connection) =>
+    connection.query("UPDATE users SET role = 'admin' WHERE username = ?", [user.username]),
+  );
   await user.page.reload();
   await expect(accountMenu(user.page, user)).toBeVisible();
+}
+
+/**
+ * Lets the silence that a companion's pending check-in waits for pass at once: the check-in job of
+ * `companion` for `person` (scheduled when the person last wrote, due `checkInMinutes` later) is made
+ * due now, so the job runner takes it at its next poll. How long the wait is, is the server tests'
+ * business (apps/server/test/features/companions/check-ins.test.ts); a spec need not sit through it.
+ * Returns how many pending check-ins were moved.
+ */
+export async function letCheckInSilencePass(
+  person: { username: string },
+  companion: { username: string },
+): Promise<number> {
+  return withE2eDatabase(async (connection) => {
+    const result = (await connection.query(
+      `UPDATE companion_jobs j
+         JOIN users p ON p.id = j.userId
+         JOIN users c ON c.id = j.companionId
+          SET j.dueAt = UTC_TIMESTAMP(3)
+        WHERE j.kind = 'check_in' AND j.doneAt IS NULL AND p.username = ? AND c.username = ?`,
+      [person.username, companion.username],
+    )) as { affectedRows: number };
+    return result.affectedRows;
+  });
 }
 
 /** Fails with every WCAG 2.1 A/AA violation axe-core finds on the page as it is now. */

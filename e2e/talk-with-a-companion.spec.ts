@@ -6,6 +6,7 @@ import { E2E_BASE_URL } from './environment.js';
 import {
   expect,
   expectNoViolations,
+  letCheckInSilencePass,
   makeSiteAdmin,
   messageLog,
   messagesIn,
@@ -23,8 +24,8 @@ const SCREENSHOT_DIR = fileURLToPath(
   ),
 );
 
-// A check-in comes after at least a minute of silence (the shortest a companion allows).
-test.describe.configure({ timeout: 180_000 });
+// One long walk through a chat and three screens of the console, with screenshots in two languages.
+test.describe.configure({ timeout: 120_000 });
 
 test('a person chats with an AI companion, sees its reply stream in, gets a check-in and turns check-ins off', async ({
   signUp,
@@ -75,8 +76,10 @@ test('a person chats with an AI companion, sees its reply stream in, gets a chec
     .analyze();
   expect(results.violations.map((v) => v.id)).toEqual([]);
 
-  // Quiet for a minute: Mira checks in, once.
-  await expect(messagesIn(log, E2E_CHECK_IN)).toBeVisible({ timeout: 120_000 });
+  // Quiet for the minute Mira waits (made to pass at once: the wait itself is the server tests'):
+  // Mira checks in, once.
+  expect(await letCheckInSilencePass(sam, mira)).toBe(1);
+  await expect(messagesIn(log, E2E_CHECK_IN)).toBeVisible();
   await expect(messagesIn(log, E2E_CHECK_IN)).toHaveCount(1);
 
   await sam.page.mouse.move(0, 0);

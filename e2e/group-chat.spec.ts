@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import {
   conversationLink,
   createGroup,
@@ -12,17 +10,7 @@ import {
   test,
   waitForText,
 } from './fixtures.js';
-
-/**
- * Screenshots for the README go to docs/screenshots when PARLEY_UPDATE_SCREENSHOTS=1, and to the
- * run's artifacts otherwise, so an ordinary run never rewrites tracked files.
- */
-const SCREENSHOT_DIR = fileURLToPath(
-  new URL(
-    process.env.PARLEY_UPDATE_SCREENSHOTS ? '../docs/screenshots/' : './.artifacts/screenshots/',
-    import.meta.url,
-  ),
-);
+import { screenshotPath } from './screenshots.js';
 
 test('two people chat live in a new group, and the history is still there after a reload', async ({
   signUp,
@@ -71,11 +59,10 @@ test('two people chat live in a new group, and the history is still there after 
   await ada.page.mouse.move(0, 0);
   await grace.page.mouse.move(0, 0);
 
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await ada.page.setViewportSize({ width: 1280, height: 800 });
-  await ada.page.screenshot({ path: `${SCREENSHOT_DIR}chat-desktop.png` });
+  await ada.page.screenshot({ path: screenshotPath('chat-desktop') });
   await grace.page.setViewportSize({ width: 390, height: 844 });
-  await grace.page.screenshot({ path: `${SCREENSHOT_DIR}chat-mobile.png` });
+  await grace.page.screenshot({ path: screenshotPath('chat-mobile') });
 
   // The same screens in the Chinese UI, chosen as the account menu does (stored, then applied on load),
   // with a Chinese message arriving live.
@@ -89,8 +76,8 @@ test('two people chat live in a new group, and the history is still there after 
   await waitForText(messageLog(ada.page, group), '好的，周五见！我带上那篇论文。');
   await ada.page.mouse.move(0, 0);
   await grace.page.mouse.move(0, 0);
-  await ada.page.screenshot({ path: `${SCREENSHOT_DIR}chat-desktop.zh-CN.png` });
-  await grace.page.screenshot({ path: `${SCREENSHOT_DIR}chat-mobile.zh-CN.png` });
+  await ada.page.screenshot({ path: screenshotPath('chat-desktop.zh-CN') });
+  await grace.page.screenshot({ path: screenshotPath('chat-mobile.zh-CN') });
 });
 
 test('a message over the length limit cannot be sent, and the person is told why', async ({ signUp }) => {

@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from '@playwright/test';
 import {
   accountMenu,
@@ -11,19 +9,12 @@ import {
   openDirectConversation,
   test,
 } from './fixtures.js';
+import { screenshotPath } from './screenshots.js';
 
 // Recording through Chromium's fake microphone (--use-fake-device-for-media-stream and
 // --use-fake-ui-for-media-stream in playwright.config.ts: a beep every second, no prompt), ffmpeg on
 // the server, and axe-core, on a shared two-core machine.
 test.describe.configure({ timeout: 120_000 });
-
-// Screenshots for the docs go to docs/screenshots when PARLEY_UPDATE_SCREENSHOTS=1 (see group-chat.spec.ts).
-const SCREENSHOT_DIR = fileURLToPath(
-  new URL(
-    process.env.PARLEY_UPDATE_SCREENSHOTS ? '../docs/screenshots/' : './.artifacts/screenshots/',
-    import.meta.url,
-  ),
-);
 
 /** The server's answer to the recording's upload, once the outbox has sent it. */
 function voiceUpload(page: Page): Promise<{ upload: { id: string; durationMs: number } }> {
@@ -126,7 +117,7 @@ const PHONE = { width: 390, height: 844 };
 
 /**
  * `page` with nothing hovered, at desktop then phone size (left at phone size), as
- * `<name>-desktop<suffix>.png` and `<name>-phone<suffix>.png` in SCREENSHOT_DIR.
+ * `<name>-desktop<suffix>.png` and `<name>-phone<suffix>.png` (screenshots.ts says where).
  */
 async function screenshotDesktopAndPhone(page: Page, name: string, locale: Locale): Promise<void> {
   await page.mouse.move(0, 0);
@@ -136,7 +127,7 @@ async function screenshotDesktopAndPhone(page: Page, name: string, locale: Local
   ] as const) {
     await page.setViewportSize(size);
     await page.screenshot({
-      path: `${SCREENSHOT_DIR}${name}-${device}${suffix(locale)}.png`,
+      path: screenshotPath(`${name}-${device}${suffix(locale)}`),
       animations: 'disabled',
     });
   }
@@ -180,7 +171,6 @@ test('record a voice message, send it, and the other person plays it, in English
   const grace = await signUp('grace', { displayName: 'Grace Hopper' });
   await openDirectConversation(ada.page, grace);
   await conversationLink(grace.page, ada.displayName).click();
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
 
   const { upload } = await recordAndSend(ada.page, 'en');
   const log = messageLog(grace.page, ada.displayName);

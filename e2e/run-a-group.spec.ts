@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import {
   conversationLink,
   createGroup,
@@ -12,14 +10,7 @@ import {
   test,
   waitForText,
 } from './fixtures.js';
-
-/** As in group-chat.spec.ts: docs/screenshots only when PARLEY_UPDATE_SCREENSHOTS=1. */
-const SCREENSHOT_DIR = fileURLToPath(
-  new URL(
-    process.env.PARLEY_UPDATE_SCREENSHOTS ? '../docs/screenshots/' : './.artifacts/screenshots/',
-    import.meta.url,
-  ),
-);
+import { screenshotPath } from './screenshots.js';
 
 /**
  * A system message's words: names in it are wrapped in bidi isolates (U+2068 … U+2069), which
@@ -80,9 +71,8 @@ test('an admin adds two members, promotes one, mutes and removes the other, and 
   await expect(dialog.getByRole('status').filter({ hasText: 'Settings saved.' })).toBeVisible();
   await expect(ben.page.getByRole('heading', { name: 'Night shift crew', exact: true })).toBeVisible();
   await waitForText(messageLog(ben.page, 'Night shift crew'), notice('Ada Admin changed the group name to'));
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await ada.page.setViewportSize({ width: 1280, height: 900 });
-  await ada.page.screenshot({ path: `${SCREENSHOT_DIR}group-settings.png` });
+  await ada.page.screenshot({ path: screenshotPath('group-settings') });
   await ada.page.keyboard.press('Escape');
 
   // A message after the removal reaches Ben; then one to Cy elsewhere, which she does receive, is the
@@ -107,7 +97,7 @@ test('an admin adds two members, promotes one, mutes and removes the other, and 
   await expect(ada.page.getByRole('dialog', { name: '群设置' }).getByTestId('group-members')).toContainText(
     'Ben Helper',
   );
-  await ada.page.screenshot({ path: `${SCREENSHOT_DIR}group-settings.zh-CN.png` });
+  await ada.page.screenshot({ path: screenshotPath('group-settings.zh-CN') });
 });
 
 test('an admin bans a member, finds them in the ban list, lifts the ban and adds them back', async ({

@@ -1,15 +1,33 @@
 import type { Page } from '@playwright/test';
 import {
+  test as base,
   conversationLink,
   expect,
   expectNoViolations,
   messageLog,
   messagesIn,
   openDirectConversation,
-  test,
+  type SignedInUser,
 } from './fixtures.js';
+import { openConversationId } from './seed.js';
 
-const CONVERSATION_URL = /\/c\/(\d+)$/;
+/** Ada and Grace, each signed in, with Ada in their direct conversation. */
+interface DirectChat {
+  ada: SignedInUser;
+  grace: SignedInUser;
+  conversationId: number;
+}
+
+/** Every test here starts from Ada and Grace's direct conversation, open on Ada's screen. */
+const test = base.extend<{ chat: DirectChat }>({
+  chat: async ({ signUp }, use) => {
+    const ada = await signUp('ada');
+    const grace = await signUp('grace');
+    await openDirectConversation(ada.page, grace);
+    await expect(ada.page).toHaveURL(/\/c\/\d+$/);
+    await use({ ada, grace, conversationId: openConversationId(ada.page) });
+  },
+});
 
 /** What a spec reads of a stored message (the shared contract's Message, trimmed). */
 interface StoredMessage {
@@ -59,18 +77,9 @@ async function newestMessage(page: Page, conversationId: number): Promise<Stored
   return ((await response.json()) as { messages: StoredMessage[] }).messages.at(-1);
 }
 
-function conversationIdOf(page: Page): number {
-  return Number(CONVERSATION_URL.exec(page.url())?.[1]);
-}
-
 test('attach an image with a caption: a preview before sending, and the other person gets it', async ({
-  signUp,
+  chat: { ada, grace, conversationId },
 }) => {
-  const ada = await signUp('ada');
-  const grace = await signUp('grace');
-  await openDirectConversation(ada.page, grace);
-  await expect(ada.page).toHaveURL(CONVERSATION_URL);
-  const conversationId = conversationIdOf(ada.page);
   const png = await drawPng(ada.page);
 
   await test.step('the paperclip’s file input takes the image and shows its preview', async () => {
@@ -127,14 +136,8 @@ test('attach an image with a caption: a preview before sending, and the other pe
 });
 
 test('attach a PDF: a file card before sending, downloaded by the other person as a file', async ({
-  signUp,
+  chat: { ada, grace, conversationId },
 }) => {
-  const ada = await signUp('ada');
-  const grace = await signUp('grace');
-  await openDirectConversation(ada.page, grace);
-  await expect(ada.page).toHaveURL(CONVERSATION_URL);
-  const conversationId = conversationIdOf(ada.page);
-
   await ada.page.getByTestId('attach-input').setInputFiles({
     name: 'minutes.pdf',
     mimeType: 'application/pdf',
@@ -168,11 +171,8 @@ test('attach a PDF: a file card before sending, downloaded by the other person a
 });
 
 test('a pending upload shows its progress and can be cancelled; a refused one can be discarded', async ({
-  signUp,
+  chat: { ada, grace },
 }) => {
-  const ada = await signUp('ada');
-  const grace = await signUp('grace');
-  await openDirectConversation(ada.page, grace);
   const page = ada.page;
   const log = messageLog(page, grace.displayName);
   const png = await drawPng(page);

@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import {
   accountMenu,
   createGroup,
@@ -11,14 +9,7 @@ import {
   sendMessage,
   test,
 } from './fixtures.js';
-
-// Screenshots for the README go to docs/screenshots when PARLEY_UPDATE_SCREENSHOTS=1 (see group-chat.spec.ts).
-const SCREENSHOT_DIR = fileURLToPath(
-  new URL(
-    process.env.PARLEY_UPDATE_SCREENSHOTS ? '../docs/screenshots/' : './.artifacts/screenshots/',
-    import.meta.url,
-  ),
-);
+import { screenshotPath } from './screenshots.js';
 
 test.describe.configure({ timeout: 120_000 });
 
@@ -72,19 +63,18 @@ test('a site admin deactivates a user whose open session ends at once, and opens
   await expect(root.page.getByText('site.user.deactivate')).toBeVisible();
   await expectNoViolations(root.page, 'the audit log');
 
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await root.page.setViewportSize({ width: 1280, height: 860 });
   await root.page.getByRole('tab', { name: 'Usage' }).click();
   await expect(root.page.getByRole('img', { name: /^Messages per day/ })).toBeVisible();
   await expect(botActivity.getByRole('status')).toHaveCount(0);
-  await root.page.screenshot({ path: `${SCREENSHOT_DIR}console-desktop.png` });
+  await root.page.screenshot({ path: screenshotPath('console-desktop') });
 
   await root.page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
   await root.page.reload();
   await root.page.getByRole('tab', { name: '用量' }).click();
   await expect(root.page.getByRole('img', { name: /^每日消息数/ })).toBeVisible();
   await expect(botActivity.getByRole('status')).toHaveCount(0);
-  await root.page.screenshot({ path: `${SCREENSHOT_DIR}console-desktop.zh-CN.png` });
+  await root.page.screenshot({ path: screenshotPath('console-desktop.zh-CN') });
 });
 
 test('a member’s open tab shows live that a site admin archived the group, and unarchiving reopens it', async ({

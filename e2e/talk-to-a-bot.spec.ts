@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createParleyClient, fetchCurrentUser, type ParleyClient } from '../packages/client/src/index.js';
 import {
   accountMenu,
@@ -11,14 +9,7 @@ import {
   sendMessage,
   test,
 } from './fixtures.js';
-
-// Screenshots for the docs go to docs/screenshots when PARLEY_UPDATE_SCREENSHOTS=1 (see group-chat.spec.ts).
-const SCREENSHOT_DIR = fileURLToPath(
-  new URL(
-    process.env.PARLEY_UPDATE_SCREENSHOTS ? '../docs/screenshots/' : './.artifacts/screenshots/',
-    import.meta.url,
-  ),
-);
+import { screenshotPath } from './screenshots.js';
 
 test.describe.configure({ timeout: 120_000 });
 
@@ -74,15 +65,14 @@ test('an admin makes a bot and its token; the bot, running on @parley/client, an
   }
 
   // Viewports tall enough for the whole section (the console scrolls inside the page, so fullPage would not).
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await root.page.reload();
   await root.page.getByRole('tab', { name: 'Bots' }).click();
   await root.page.getByRole('button', { name: 'Manage Echo' }).click();
   await expect(root.page.getByText(`${token.slice(0, 12)}…`)).toBeVisible();
   await root.page.setViewportSize({ width: 1280, height: 1700 });
-  await root.page.screenshot({ path: `${SCREENSHOT_DIR}console-bots-desktop.png` });
+  await root.page.screenshot({ path: screenshotPath('console-bots-desktop') });
   await root.page.setViewportSize({ width: 390, height: 2900 });
-  await root.page.screenshot({ path: `${SCREENSHOT_DIR}console-bots-phone.png` });
+  await root.page.screenshot({ path: screenshotPath('console-bots-phone') });
   await expectNoViolations(root.page, 'the console’s bots section on a phone');
 
   await root.page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
@@ -90,7 +80,7 @@ test('an admin makes a bot and its token; the bot, running on @parley/client, an
   await root.page.getByRole('tab', { name: '机器人' }).click();
   await root.page.getByRole('button', { name: '管理 Echo' }).click();
   await expect(root.page.getByText(`${token.slice(0, 12)}…`)).toBeVisible();
-  await root.page.screenshot({ path: `${SCREENSHOT_DIR}console-bots-phone.zh-CN.png` });
+  await root.page.screenshot({ path: screenshotPath('console-bots-phone.zh-CN') });
   await root.page.setViewportSize({ width: 1280, height: 1700 });
-  await root.page.screenshot({ path: `${SCREENSHOT_DIR}console-bots-desktop.zh-CN.png` });
+  await root.page.screenshot({ path: screenshotPath('console-bots-desktop.zh-CN') });
 });

@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { E2E_CHECK_IN, E2E_REPLY } from '../apps/server/test/helpers/scripted-model-texts.js';
 import { E2E_BASE_URL } from './environment.js';
@@ -15,14 +13,7 @@ import {
   sendMessage,
   test,
 } from './fixtures.js';
-
-// Screenshots for the docs go to docs/screenshots when PARLEY_UPDATE_SCREENSHOTS=1 (see group-chat.spec.ts).
-const SCREENSHOT_DIR = fileURLToPath(
-  new URL(
-    process.env.PARLEY_UPDATE_SCREENSHOTS ? '../docs/screenshots/' : './.artifacts/screenshots/',
-    import.meta.url,
-  ),
-);
+import { screenshotPath } from './screenshots.js';
 
 // One long walk through a chat and three screens of the console, with screenshots in two languages.
 test.describe.configure({ timeout: 120_000 });
@@ -83,11 +74,10 @@ test('a person chats with an AI companion, sees its reply stream in, gets a chec
   await expect(messagesIn(log, E2E_CHECK_IN)).toHaveCount(1);
 
   await sam.page.mouse.move(0, 0);
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await sam.page.setViewportSize({ width: 1280, height: 800 });
-  await sam.page.screenshot({ path: `${SCREENSHOT_DIR}companion-desktop.png` });
+  await sam.page.screenshot({ path: screenshotPath('companion-desktop') });
   await sam.page.setViewportSize({ width: 390, height: 844 });
-  await sam.page.screenshot({ path: `${SCREENSHOT_DIR}companion-mobile.png` });
+  await sam.page.screenshot({ path: screenshotPath('companion-mobile') });
 
   // The site console: Mira among the companions with its check-in policy; quiet hours set there.
   await admin.page.goto('/admin');
@@ -122,10 +112,10 @@ test('a person chats with an AI companion, sees its reply stream in, gets a chec
   await expectNoViolations(admin.page, 'the console’s bot activity');
   await admin.page.setViewportSize({ width: 1280, height: 1250 });
   await activity.scrollIntoViewIfNeeded();
-  await admin.page.screenshot({ path: `${SCREENSHOT_DIR}console-bot-activity-desktop.png` });
+  await admin.page.screenshot({ path: screenshotPath('console-bot-activity-desktop') });
   await admin.page.setViewportSize({ width: 390, height: 844 });
   await activity.scrollIntoViewIfNeeded();
-  await admin.page.screenshot({ path: `${SCREENSHOT_DIR}console-bot-activity-phone.png` });
+  await admin.page.screenshot({ path: screenshotPath('console-bot-activity-phone') });
   await expectNoViolations(admin.page, 'the console’s bot activity on a phone');
   await admin.page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
   await admin.page.reload();
@@ -133,10 +123,10 @@ test('a person chats with an AI companion, sees its reply stream in, gets a chec
   await activity.getByLabel('显示').selectOption({ label: `Mira (@${mira.username})` });
   await expect(activity.getByRole('img', { name: /^机器人与 AI 伙伴每日互动.*收到 1 条消息/ })).toBeVisible();
   await activity.scrollIntoViewIfNeeded();
-  await admin.page.screenshot({ path: `${SCREENSHOT_DIR}console-bot-activity-phone.zh-CN.png` });
+  await admin.page.screenshot({ path: screenshotPath('console-bot-activity-phone.zh-CN') });
   await admin.page.setViewportSize({ width: 1280, height: 1250 });
   await activity.scrollIntoViewIfNeeded();
-  await admin.page.screenshot({ path: `${SCREENSHOT_DIR}console-bot-activity-desktop.zh-CN.png` });
+  await admin.page.screenshot({ path: screenshotPath('console-bot-activity-desktop.zh-CN') });
 
   await checkIns.uncheck();
   await expect(checkIns).not.toBeChecked();
@@ -150,7 +140,7 @@ test('a person chats with an AI companion, sees its reply stream in, gets a chec
   await expect(sam.page.locator('html')).toHaveAttribute('lang', 'zh-CN');
   await expect(sam.page.getByTestId('companion-bar')).toContainText('AI 伙伴');
   await sam.page.mouse.move(0, 0);
-  await sam.page.screenshot({ path: `${SCREENSHOT_DIR}companion-mobile.zh-CN.png` });
+  await sam.page.screenshot({ path: screenshotPath('companion-mobile.zh-CN') });
   await sam.page.setViewportSize({ width: 1280, height: 800 });
-  await sam.page.screenshot({ path: `${SCREENSHOT_DIR}companion-desktop.zh-CN.png` });
+  await sam.page.screenshot({ path: screenshotPath('companion-desktop.zh-CN') });
 });

@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from '@playwright/test';
 import {
   conversationLink,
@@ -11,18 +9,11 @@ import {
   test,
   type SignedInUser,
 } from './fixtures.js';
+import { screenshotPath } from './screenshots.js';
 import { drawnJpeg, openConversationId, sendMessagesThroughSocket, uploadThroughApi } from './seed.js';
 
 // Two people sign up, upload four files and run axe-core several times on a shared two-core machine.
 test.describe.configure({ timeout: 120_000 });
-
-// Screenshots for the docs go to docs/screenshots when PARLEY_UPDATE_SCREENSHOTS=1 (see group-chat.spec.ts).
-const SCREENSHOT_DIR = fileURLToPath(
-  new URL(
-    process.env.PARLEY_UPDATE_SCREENSHOTS ? '../docs/screenshots/' : './.artifacts/screenshots/',
-    import.meta.url,
-  ),
-);
 
 /** A small but real PDF: one empty page. */
 const MINUTES_PDF = Buffer.from(
@@ -233,7 +224,6 @@ test('screenshots of image and file messages and of the viewer, on desktop and p
   const ada = await signUp('ada', { displayName: 'Ada Lovelace' });
   const grace = await signUp('grace', { displayName: 'Grace Hopper' });
   await seedConversation(ada, grace);
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const page = grace.page;
   await conversationLink(page, ada.displayName).click();
 
@@ -259,7 +249,7 @@ test('screenshots of image and file messages and of the viewer, on desktop and p
       await log.evaluate((element) => element.scrollTo({ top: element.scrollHeight }));
       await expect(page.getByRole('button', { name: jumpToLatest })).toBeHidden();
       await page.screenshot({
-        path: `${SCREENSHOT_DIR}media-${device}${suffix}.png`,
+        path: screenshotPath(`media-${device}${suffix}`),
         animations: 'disabled',
       });
 
@@ -267,7 +257,7 @@ test('screenshots of image and file messages and of the viewer, on desktop and p
       const viewer = page.getByRole('dialog');
       await expect(viewer.getByTestId('image-viewer-image')).toHaveAttribute('data-loaded', 'true');
       await page.screenshot({
-        path: `${SCREENSHOT_DIR}image-viewer-${device}${suffix}.png`,
+        path: screenshotPath(`image-viewer-${device}${suffix}`),
         animations: 'disabled',
       });
       if (device === 'phone') await expectNoViolations(page, `the image viewer on a phone (${locale})`);

@@ -1,6 +1,5 @@
 import { ref, type Ref } from 'vue';
-import { useI18n } from 'vue-i18n';
-import { errorKeyFor } from '@/i18n/errors';
+import { useRequestOutcome } from './useRequestOutcome';
 
 /** One page of a cursor-paged list: its items, and the cursor of the next page (null at the end). */
 export interface CursorPage<T> {
@@ -15,19 +14,9 @@ export interface CursorPage<T> {
  * cleared by the next request.
  */
 export function useCursorPages<T>(fetchPage: (cursor: number | undefined) => Promise<CursorPage<T>>) {
-  const { t } = useI18n();
   const items = ref<T[]>([]) as Ref<T[]>;
   const nextCursor = ref<number | null>(null);
-  const error = ref<string | null>(null);
-
-  async function run(action: () => Promise<void>): Promise<void> {
-    error.value = null;
-    try {
-      await action();
-    } catch (caught) {
-      error.value = t(errorKeyFor(caught));
-    }
-  }
+  const { error, run } = useRequestOutcome();
 
   const load = (more = false) =>
     run(async () => {

@@ -5,12 +5,9 @@
 import { ErrorCode, type SocketData } from '@parley/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  MAX_READ,
-  createSessionSockets,
-  sweepIntervalMs,
-  type HeldSession,
-} from '../../../src/features/auth/session-sockets.js';
+import { MAX_READ, type HeldSession } from '../../../src/features/auth/session-checks.js';
+import { createSessionSockets } from '../../../src/features/auth/session-sockets.js';
+import { sweepIntervalMs } from '../../../src/features/auth/session-sweep.js';
 import type { SocketHandlerContext } from '../../../src/lib/socket-handler.js';
 import type { ParleyServer, ParleySocket } from '../../../src/plugins/socket-io.js';
 

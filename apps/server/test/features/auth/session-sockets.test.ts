@@ -3,7 +3,7 @@ import { ErrorCode, type Ack, type ConnectErrorData, type Message, type SessionE
 import { Redis } from 'ioredis';
 import { connect } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { sweepIntervalMs } from '../../../src/features/auth/session-sockets.js';
+import { sweepIntervalMs } from '../../../src/features/auth/session-sweep.js';
 import { createBotWithToken } from '../../helpers/bots.js';
 import { startProxiedServer } from '../../helpers/proxied-server.js';
 import {

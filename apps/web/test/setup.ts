@@ -3,9 +3,13 @@ import 'fake-indexeddb/auto';
 import { disableAutoUnmount, enableAutoUnmount } from '@vue/test-utils';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach } from 'vitest';
+import { setLocale } from '@/i18n';
 
 beforeEach(() => {
   globalThis.indexedDB = new IDBFactory();
+  // Every test starts in English: test files share their modules (isolate: false), and a test that
+  // switched to Chinese would otherwise leave the next file's tests reading Chinese.
+  setLocale('en');
 });
 
 // Every component a test mounts is unmounted after it: test files share their modules (isolate: false

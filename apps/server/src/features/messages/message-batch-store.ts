@@ -22,7 +22,8 @@ export interface PendingMessage {
 /**
  * What became of one message of a batch: stored now (with the DTO built from what was written),
  * stored before (the id of the first message with its (senderId, clientMsgId), to be read back), or
- * refused on its own (not a member, reply target elsewhere, clientMsgId used in another conversation).
+ * refused on its own (not a member, a deactivated sender, reply target elsewhere, clientMsgId used in
+ * another conversation).
  */
 export type BatchOutcome =
   | { kind: 'stored'; message: Message }
@@ -42,6 +43,8 @@ interface MemberRow extends PosterState {
   username: string;
   displayName: string;
   kind: UserKind;
+  /** 1 once the sender's account is deactivated: read under the lock, so no send commits after it. */
+  deactivated: number | boolean;
 }
 interface ExistingRow {
   id: number;
@@ -182,6 +185,7 @@ async function lockAndRead(connection: PoolConnection, batch: readonly PendingMe
     // Group moderation (features/groups/posting-rules.ts) reads with the membership check: times
     // relative to `now` in SQL, so no time zone stands between the stored DATETIMEs and this process.
     `SELECT m.conversationId, u.id, u.username, u.displayName, u.kind, m.role,
+            u.deactivatedAt IS NOT NULL AS deactivated,
             TIMESTAMPDIFF(MICROSECOND, ?, m.mutedUntil) DIV 1000 AS mutedForMs,
             TIMESTAMPDIFF(MICROSECOND, m.lastPostedAt, ?) DIV 1000 AS sinceLastPostMs
        FROM memberships m JOIN users u ON u.id = m.userId
@@ -278,6 +282,11 @@ function decide(
     const sender = members.get(`${message.conversationId}:${message.senderId}`);
     const conversation = next.get(message.conversationId);
     if (!sender || !conversation) return refuse(conversationNotFound());
+    // Sends wait in the queue and for their batch after the session check let them in: one queued
+    // before a deactivation must not be stored after it (features/auth/auth.service.ts).
+    if (Number(sender.deactivated) === 1) {
+      return refuse(new AppError(ErrorCode.AccountDeactivated, 'This account has been deactivated'));
+    }
     const key = keyOf(message.senderId, message.clientMsgId);
     const stored = existing.get(key);
     if (stored) {

@@ -1,6 +1,6 @@
 import { ErrorCode, type Message, type UserKind } from '@parley/shared';
 import type { Pool, PoolConnection } from 'mariadb';
-import { AppError } from '../../lib/app-error.js';
+import { AppError, busy } from '../../lib/app-error.js';
 import { failpoint } from '../../lib/failpoints.js';
 import { alternatives, placeholders, whenArms } from '../../lib/sql-lists.js';
 import { conversationNotFound } from '../conversations/conversations.service.js';
@@ -74,6 +74,11 @@ interface InsertedRow {
 }
 
 const ER_DUP_ENTRY = 1062;
+/**
+ * Runs of one batch at most when its INSERT meets a duplicate another transaction committed
+ * meanwhile; past them the batch is refused as `server/busy` (retryable), never as `server/internal`.
+ */
+const DUPLICATE_RUNS = 4;
 
 /** "YYYY-MM-DD HH:MM:SS.mmm" in UTC, as Prisma stores DATETIME(3). */
 function sqlDateTime(at: Date): string {
@@ -102,18 +107,25 @@ const keyOf = (senderId: number, clientMsgId: string) => `${senderId}:${clientMs
  * locks (the session reads committed rows, so a duplicate committed by a batch that held the lock
  * before is seen), so a duplicate never takes a seq. A duplicate whose first copy is in another
  * conversation and not yet committed is the one case the lock does not order; its INSERT then fails
- * on the unique key, the batch is rolled back and run once more, and the rerun sees it.
+ * on the unique key, the batch is rolled back and run again, and the rerun sees it (a rerun can meet
+ * another such duplicate of another send of the batch: up to DUPLICATE_RUNS runs, then `server/busy`).
  */
 export async function storeBatch(
   pool: Pool,
   batch: readonly PendingMessage[],
   now: Date,
 ): Promise<BatchOutcome[]> {
-  try {
-    return await storeBatchOnce(pool, batch, now);
-  } catch (error) {
-    if ((error as { errno?: unknown }).errno !== ER_DUP_ENTRY) throw error;
-    return storeBatchOnce(pool, batch, now);
+  for (let run = 1; ; run += 1) {
+    try {
+      return await storeBatchOnce(pool, batch, now);
+    } catch (error) {
+      if ((error as { errno?: unknown }).errno !== ER_DUP_ENTRY) throw error;
+      // Each run sees the duplicates committed before it; another can only be one committed while
+      // it ran, by a race that a retry of the same sends resolves.
+      if (run === DUPLICATE_RUNS) {
+        throw busy('Messages with these clientMsgIds are being stored elsewhere; try again shortly');
+      }
+    }
   }
 }
 

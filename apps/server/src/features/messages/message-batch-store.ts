@@ -85,7 +85,11 @@ function sqlDateTime(at: Date): string {
   return at.toISOString().slice(0, 23).replace('T', ' ');
 }
 
-const keyOf = (senderId: number, clientMsgId: string) => `${senderId}:${clientMsgId}`;
+/**
+ * A (senderId, clientMsgId) as the unique key compares it: the column's collation is case-insensitive,
+ * as UUIDs are (RFC 9562 §4), so a resend spelling the id in capitals is the same message.
+ */
+const keyOf = (senderId: number, clientMsgId: string) => `${senderId}:${clientMsgId.toLowerCase()}`;
 
 /**
  * Writes a batch of new messages in one transaction of two round trips, on a connection of its own

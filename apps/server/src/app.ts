@@ -145,6 +145,7 @@ const app: FastifyPluginAsync<AppOptions> = async (
   await fastify.register(socketIo, {
     allowedOrigins: config.allowedOrigins,
     redis: config.redis,
+    maxQueuedBytes: config.socketMaxQueuedBytes,
     authenticateBearer: botTokens.authenticate,
   });
 

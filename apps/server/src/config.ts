@@ -64,6 +64,12 @@ const envSchema = z.object({
   BATCH_MAX: z.coerce.number().int().min(1).max(1_000).default(64),
   BATCH_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(2),
   SOCKET_SIGNAL_RATE_LIMIT: z.coerce.number().int().min(1).default(300),
+  SOCKET_MAX_QUEUED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16 * 1024)
+    .max(1024 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
   PRESENCE_BATCH_MS: z.coerce.number().int().min(10).max(60_000).default(PRESENCE_BATCH_MS),
   MAX_GROUP_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(DEFAULT_MAX_GROUP_MEMBERS),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
@@ -156,6 +162,12 @@ export interface Config {
    * delete, react, sync) and signals (typing, presence, receipts) each have their own budget.
    */
   socketRateLimit: { messages: number; signals: number };
+  /**
+   * Bytes waiting to be written to one socket's client at most (SOCKET_MAX_QUEUED_BYTES, 8 MiB): a
+   * client that reads slower than it is written to is disconnected past it, and catches up when it
+   * reconnects (plugins/socket-io.ts). Well above the largest answer (a full conversation:sync page).
+   */
+  socketMaxQueuedBytes: number;
   /** Admission control for message:send (lib/send-queue.ts). */
   sendQueue: SendQueueOptions;
   /** Group commit for message:send (features/messages/send-batcher.ts). */
@@ -302,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       perAccountNewDevicesPer15Minutes: vars.AUTH_RATE_LIMIT_PER_ACCOUNT_NEW_DEVICES,
     },
     socketRateLimit: { messages: vars.SOCKET_RATE_LIMIT, signals: vars.SOCKET_SIGNAL_RATE_LIMIT },
+    socketMaxQueuedBytes: vars.SOCKET_MAX_QUEUED_BYTES,
     sendQueue: {
       // A running send holds no pooled connection while it waits for its batch, so enough run at
       // once to fill every batch being written (one send per user at a time).

@@ -7,6 +7,7 @@ import {
   groupNameSchema,
   hasVisibleText,
   isSafeName,
+  isWellFormedText,
   messageTextSchema,
   registerBodySchema,
   sendMessagePayloadSchema,
@@ -74,6 +75,7 @@ describe('message text', () => {
     });
   const edit = (text: string) =>
     editMessagePayloadSchema.safeParse({ conversationId: 1, messageId: 2, text });
+  const group = (name: string) => createGroupBodySchema.safeParse({ name, memberUsernames: [] });
 
   it.each(BLANK)(
     'refuses text made only of %s, on send and on edit, with an issue on text',
@@ -94,6 +96,29 @@ describe('message text', () => {
 
   it.each(VISIBLE)('accepts %s, stored as typed', (_name, text) => {
     expect(messageTextSchema.parse(text)).toBe(text);
+  });
+
+  it.each([
+    ['a high surrogate alone', 'broken \ud83d half'],
+    ['a low surrogate alone', '\ude00 first'],
+    ['two halves the wrong way round', 'x\ude00\ud83d'],
+  ])('refuses %s (UTF-8 cannot store it as sent), on send and on edit', (_name, text) => {
+    expect(isWellFormedText(text)).toBe(false);
+    for (const parsed of [send(text), edit(text)]) {
+      expect(parsed.error?.issues).toContainEqual(
+        expect.objectContaining({ path: ['text'], params: { rule: 'well_formed' } }),
+      );
+    }
+    expect(group(text).error?.issues).toContainEqual(
+      expect.objectContaining({ path: ['name'], params: { rule: 'well_formed' } }),
+    );
+  });
+
+  it('accepts surrogate pairs (emoji, rare CJK) as well-formed', () => {
+    for (const text of ['😀', '𠀀 rare', 'a 👨‍👩‍👧 b']) {
+      expect(isWellFormedText(text)).toBe(true);
+      expect(messageTextSchema.parse(text)).toBe(text);
+    }
   });
 
   it('keeps bidi controls inside visible text: a right-to-left writer may need them', () => {

@@ -7,6 +7,7 @@ import {
   type ServerToClientEvents,
   type SocketData,
 } from '@parley/shared';
+import type { FastifyBaseLogger } from 'fastify';
 import fp from 'fastify-plugin';
 import { Server, type Socket } from 'socket.io';
 import { toAppError } from '../lib/app-error.js';
@@ -50,6 +51,8 @@ declare module 'fastify' {
 export interface SocketIoPluginOptions {
   allowedOrigins: string[];
   redis: { url: string; keyPrefix: string } | null;
+  /** Bytes one connection may have waiting to be written before it is closed (see boundBacklogs). */
+  maxQueuedBytes: number;
   /** Bot tokens (plugins/bearer-auth.ts): resolves one or throws an AppError saying why not. */
   authenticateBearer(token: string): Promise<BearerIdentity>;
 }
@@ -87,6 +90,80 @@ export function connectError(code: ConnectErrorData['code'], message: string, re
   return error;
 }
 
+/** An Engine.IO connection: what carries one client's packets, whatever its transport. */
+type Connection = ParleySocket['conn'];
+
+/** What a queued packet holds besides its data (the packet and its options), counted with it. */
+const PACKET_OVERHEAD_BYTES = 64;
+
+/** Bytes of a packet's data: UTF-16 code units for text (bytes for ASCII), byte length for binary. */
+function dataBytes(data: unknown): number {
+  if (typeof data === 'string') return data.length;
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  return 0;
+}
+
+/**
+ * Ends a connection's TCP stream at once when its transport is a WebSocket: Engine.IO's websocket
+ * transport keeps the `ws` WebSocket as `transport.socket` (untyped), whose `terminate()` destroys it.
+ * Polling transports have none and are left to `close()`.
+ */
+function terminateWebSocket(connection: Connection): void {
+  const socket: unknown = (connection.transport as { socket?: unknown }).socket;
+  if (typeof socket === 'object' && socket !== null && 'terminate' in socket) {
+    const terminate = socket.terminate;
+    if (typeof terminate === 'function') terminate.call(socket);
+  }
+}
+
+/**
+ * Slow consumers. Engine.IO keeps what it sends a client in memory, in the connection's queue, while
+ * the connection's previous write has not reached the kernel; a client that stops reading (or reads
+ * slower than its rooms are written to, or floods requests and never reads the answers) makes that
+ * queue grow without limit until the heartbeat gives up on it (pingInterval + pingTimeout, 40 s).
+ * Each connection's queue is bounded instead: once more than `maxQueuedBytes` wait, the connection
+ * is closed (Engine.IO's reason: `forced close`), and its client reconnects and catches up
+ * (conversation:sync) when it reads again. What has reached the transport is at most one queue's
+ * worth more: the next flush waits for that write to finish.
+ *
+ * One shared listener pair and a WeakMap entry per connection, no closure: a queue that is written
+ * at once costs an addition and a reset per packet.
+ */
+function boundBacklogs(io: ParleyServer, maxQueuedBytes: number, log: FastifyBaseLogger): void {
+  const queued = new WeakMap<Connection, number>();
+
+  function count(this: Connection, packet: { data?: unknown }): void {
+    const before = queued.get(this) ?? 0;
+    const after = before + PACKET_OVERHEAD_BYTES + dataBytes(packet.data);
+    queued.set(this, after);
+    // Once per crossing, after the packet is queued and whatever sent it has returned.
+    if (before <= maxQueuedBytes && after > maxQueuedBytes) setImmediate(closeIfStillBehind, this);
+  }
+
+  function written(this: Connection): void {
+    queued.delete(this);
+  }
+
+  function closeIfStillBehind(connection: Connection): void {
+    const bytes = queued.get(connection) ?? 0;
+    if (bytes <= maxQueuedBytes || connection.readyState !== 'open') return;
+    log.warn(
+      { queuedBytes: bytes, remoteAddress: connection.remoteAddress },
+      'socket closed: its client does not read what it is sent',
+    );
+    // Discarding: a graceful close would wait for the queue to be written, which is what never happens.
+    connection.close(true);
+    // And at once: a WebSocket's closing handshake would hold the connection, and what its kernel and
+    // `ws` buffers hold, for `ws`'s 30 s close timeout.
+    terminateWebSocket(connection);
+  }
+
+  io.engine.on('connection', (connection: Connection) => {
+    connection.on('packetCreate', count);
+    connection.on('flush', written);
+  });
+}
+
 export default fp<SocketIoPluginOptions>(
   async (fastify, options) => {
     const io: ParleyServer = new Server(fastify.server, {
@@ -98,6 +175,7 @@ export default fp<SocketIoPluginOptions>(
     });
 
     const adapterClients = options.redis ? await useRedisAdapter(io, options.redis, fastify.log) : [];
+    boundBacklogs(io, options.maxQueuedBytes, fastify.log);
 
     // Cross-site WebSocket hijacking: a page on another origin must not ride on the user's cookie.
     // The same rule as for state-changing HTTP requests; clients that are not browsers still have to

@@ -26,6 +26,9 @@ const VISIBLE_CHARACTER = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{C
  */
 const NAME_FORBIDDEN_CHARACTER = /[\p{Cc}\p{Zl}\p{Zp}\p{Bidi_Control}]/u;
 
+/** A surrogate standing alone: with the `u` flag `\p{Cs}` matches no half of a well-formed pair. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /**
  * Whether `text` draws anything: true when at least one character is outside whitespace,
  * default-ignorable code points, control and format characters and U+2800 (see VISIBLE_CHARACTER).
@@ -42,10 +45,19 @@ export function isSafeName(text: string): boolean {
 }
 
 /**
+ * Whether `text` is well-formed UTF-16: no surrogate without its other half. JSON carries one
+ * (`"\ud800"`), but UTF-8, in which the database and every wire keep text, cannot: it would be stored
+ * as U+FFFD, so what is read back would differ from what the server acknowledged and broadcast.
+ */
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+/**
  * Which rule a custom issue broke, in `issue.params.rule` (zod `custom` issues), so a client can
  * put it in words without parsing the message.
  */
-export type TextRule = 'visible' | 'name_characters';
+export type TextRule = 'visible' | 'name_characters' | 'well_formed';
 
 /** A rule id to attach to a zod refinement: `.refine(check, textRuleIssue('visible', '…'))`. */
 function textRuleIssue(rule: TextRule, message: string) {
@@ -53,8 +65,8 @@ function textRuleIssue(rule: TextRule, message: string) {
 }
 
 /**
- * Message text: trimmed; 1 to `max` characters; must have at least one visible character (see
- * hasVisibleText). Anything else is kept as typed: newlines, tabs, ZWJ inside emoji, and bidi
+ * Message text: trimmed; 1 to `max` characters; well-formed (isWellFormedText); must have at least
+ * one visible character (see hasVisibleText). Anything else is kept as typed: newlines, tabs, ZWJ inside emoji, and bidi
  * controls, which a writer of right-to-left text may need; clients isolate each message
  * (`dir="auto"`) so they cannot reorder anything outside it.
  */
@@ -64,13 +76,14 @@ export function messageBodySchema(max: number) {
     .trim()
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
+    .refine(isWellFormedText, textRuleIssue('well_formed', 'must not contain a lone surrogate'))
     .refine(hasVisibleText, textRuleIssue('visible', 'must contain a visible character'));
 }
 
 /**
  * A name people see next to what others write (display names, group names, and any later named
  * thing such as bots): trimmed; 1 to `max` characters; no control, line-separator or bidi-control
- * character (isSafeName); at least one visible character (hasVisibleText). Input schemas only:
+ * character (isSafeName); well-formed (isWellFormedText); at least one visible character (hasVisibleText). Input schemas only:
  * names stored before this rule stay as they are and are still served.
  */
 export function visibleNameSchema(max: number) {
@@ -83,5 +96,6 @@ export function visibleNameSchema(max: number) {
       isSafeName,
       textRuleIssue('name_characters', 'must not contain control or bidirectional formatting characters'),
     )
+    .refine(isWellFormedText, textRuleIssue('well_formed', 'must not contain a lone surrogate'))
     .refine(hasVisibleText, textRuleIssue('visible', 'must contain a visible character'));
 }

@@ -1,6 +1,6 @@
 import { ErrorCode, type Message, type UserKind } from '@parley/shared';
 import type { Pool, PoolConnection } from 'mariadb';
-import { AppError } from '../../lib/app-error.js';
+import { AppError, busy } from '../../lib/app-error.js';
 import { failpoint } from '../../lib/failpoints.js';
 import { alternatives, placeholders, whenArms } from '../../lib/sql-lists.js';
 import { conversationNotFound } from '../conversations/conversations.service.js';
@@ -22,7 +22,8 @@ export interface PendingMessage {
 /**
  * What became of one message of a batch: stored now (with the DTO built from what was written),
  * stored before (the id of the first message with its (senderId, clientMsgId), to be read back), or
- * refused on its own (not a member, reply target elsewhere, clientMsgId used in another conversation).
+ * refused on its own (not a member, a deactivated sender, reply target elsewhere, clientMsgId used in
+ * another conversation).
  */
 export type BatchOutcome =
   | { kind: 'stored'; message: Message }
@@ -42,6 +43,8 @@ interface MemberRow extends PosterState {
   username: string;
   displayName: string;
   kind: UserKind;
+  /** 1 once the sender's account is deactivated: read under the lock, so no send commits after it. */
+  deactivated: number | boolean;
 }
 interface ExistingRow {
   id: number;
@@ -71,13 +74,22 @@ interface InsertedRow {
 }
 
 const ER_DUP_ENTRY = 1062;
+/**
+ * Runs of one batch at most when its INSERT meets a duplicate another transaction committed
+ * meanwhile; past them the batch is refused as `server/busy` (retryable), never as `server/internal`.
+ */
+const DUPLICATE_RUNS = 4;
 
 /** "YYYY-MM-DD HH:MM:SS.mmm" in UTC, as Prisma stores DATETIME(3). */
 function sqlDateTime(at: Date): string {
   return at.toISOString().slice(0, 23).replace('T', ' ');
 }
 
-const keyOf = (senderId: number, clientMsgId: string) => `${senderId}:${clientMsgId}`;
+/**
+ * A (senderId, clientMsgId) as the unique key compares it: the column's collation is case-insensitive,
+ * as UUIDs are (RFC 9562 §4), so a resend spelling the id in capitals is the same message.
+ */
+const keyOf = (senderId: number, clientMsgId: string) => `${senderId}:${clientMsgId.toLowerCase()}`;
 
 /**
  * Writes a batch of new messages in one transaction of two round trips, on a connection of its own
@@ -99,18 +111,25 @@ const keyOf = (senderId: number, clientMsgId: string) => `${senderId}:${clientMs
  * locks (the session reads committed rows, so a duplicate committed by a batch that held the lock
  * before is seen), so a duplicate never takes a seq. A duplicate whose first copy is in another
  * conversation and not yet committed is the one case the lock does not order; its INSERT then fails
- * on the unique key, the batch is rolled back and run once more, and the rerun sees it.
+ * on the unique key, the batch is rolled back and run again, and the rerun sees it (a rerun can meet
+ * another such duplicate of another send of the batch: up to DUPLICATE_RUNS runs, then `server/busy`).
  */
 export async function storeBatch(
   pool: Pool,
   batch: readonly PendingMessage[],
   now: Date,
 ): Promise<BatchOutcome[]> {
-  try {
-    return await storeBatchOnce(pool, batch, now);
-  } catch (error) {
-    if ((error as { errno?: unknown }).errno !== ER_DUP_ENTRY) throw error;
-    return storeBatchOnce(pool, batch, now);
+  for (let run = 1; ; run += 1) {
+    try {
+      return await storeBatchOnce(pool, batch, now);
+    } catch (error) {
+      if ((error as { errno?: unknown }).errno !== ER_DUP_ENTRY) throw error;
+      // Each run sees the duplicates committed before it; another can only be one committed while
+      // it ran, by a race that a retry of the same sends resolves.
+      if (run === DUPLICATE_RUNS) {
+        throw busy('Messages with these clientMsgIds are being stored elsewhere; try again shortly');
+      }
+    }
   }
 }
 
@@ -182,6 +201,7 @@ async function lockAndRead(connection: PoolConnection, batch: readonly PendingMe
     // Group moderation (features/groups/posting-rules.ts) reads with the membership check: times
     // relative to `now` in SQL, so no time zone stands between the stored DATETIMEs and this process.
     `SELECT m.conversationId, u.id, u.username, u.displayName, u.kind, m.role,
+            u.deactivatedAt IS NOT NULL AS deactivated,
             TIMESTAMPDIFF(MICROSECOND, ?, m.mutedUntil) DIV 1000 AS mutedForMs,
             TIMESTAMPDIFF(MICROSECOND, m.lastPostedAt, ?) DIV 1000 AS sinceLastPostMs
        FROM memberships m JOIN users u ON u.id = m.userId
@@ -278,6 +298,11 @@ function decide(
     const sender = members.get(`${message.conversationId}:${message.senderId}`);
     const conversation = next.get(message.conversationId);
     if (!sender || !conversation) return refuse(conversationNotFound());
+    // Sends wait in the queue and for their batch after the session check let them in: one queued
+    // before a deactivation must not be stored after it (features/auth/auth.service.ts).
+    if (Number(sender.deactivated) === 1) {
+      return refuse(new AppError(ErrorCode.AccountDeactivated, 'This account has been deactivated'));
+    }
     const key = keyOf(message.senderId, message.clientMsgId);
     const stored = existing.get(key);
     if (stored) {

@@ -79,7 +79,8 @@ export function createMessagesService({
      * Stores a message exactly once per (sender, clientMsgId): a retry, or a concurrent duplicate,
      * gets the message that was stored first. Not a member: `conversation/not_found`; a reply to a
      * message outside the conversation: `message/not_found`; an attachment that is not the sender's
-     * own unattached upload: `upload/not_found`, `upload/forbidden` or `upload/already_attached`.
+     * own unattached upload: `upload/not_found`, `upload/forbidden` or `upload/already_attached`;
+     * a sender deactivated while the send waited for its turn: `auth/deactivated`.
      */
     async send(senderId: number, payload: SendMessagePayload): Promise<Message> {
       const message = await store({

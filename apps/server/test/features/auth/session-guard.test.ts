@@ -308,6 +308,36 @@ describe('the periodic checks, one sweep per process', () => {
     await s.guard.close();
   });
 
+  it('of thousands of sockets ends the one session revoked behind its back within the bound, and only it', async () => {
+    const s = setup({ random: seeded(7) });
+    // 5,000 tabs of 1,000 people, one session each; checked in reads of at most MAX_READ sockets.
+    const sockets = Array.from({ length: 5_000 }, (_, i) => s.connect(`sid-${i % 1_000}`, 1 + (i % 1_000)));
+    await settle();
+    const revoked = sockets.filter((socket) => socket.data.sessionId === 'sid-500');
+    s.sessions.delete('sid-500');
+    s.currentSessions.mockClear();
+
+    // The bound: the recheck interval, a sweep, and the read of the batch the socket is due in.
+    await s.advance(RECHECK_MS + sweepIntervalMs(RECHECK_MS));
+    for (const socket of revoked) {
+      expect(socket.told).toEqual([{ code: ErrorCode.Unauthenticated, message: expect.any(String) }]);
+      expect(socket.disconnect).toHaveBeenCalledWith(true);
+    }
+    const others = sockets.filter((socket) => socket.data.sessionId !== 'sid-500');
+    expect(others.every((socket) => socket.connected && socket.told.length === 0)).toBe(true);
+    // Told through its session's room too (on every process), and no other room.
+    expect(new Set(s.roomEmits.map(([room]) => room))).toEqual(new Set(['session:sid-500']));
+    // Every socket was read again once, in reads of at most MAX_READ.
+    const reads = s.currentSessions.mock.calls.map(([ids]) => ids.length);
+    expect(Math.max(...reads)).toBeLessThanOrEqual(MAX_READ);
+    expect(reads.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(1_000);
+    // Their events cost no read until their next check.
+    s.currentSessions.mockClear();
+    await Promise.all(others.slice(0, 100).map((socket) => s.check(socket)));
+    expect(s.currentSessions).not.toHaveBeenCalled();
+    await s.guard.close();
+  });
+
   it('stops its one timer on close', async () => {
     const s = setup();
     s.connect();

@@ -8,6 +8,7 @@ import { createBotWithToken } from '../../helpers/bots.js';
 import { startProxiedServer } from '../../helpers/proxied-server.js';
 import {
   TEST_REDIS_URL,
+  connectSocketListening,
   createGroup,
   nextEvent,
   queryDatabase,
@@ -169,6 +170,35 @@ describe('a socket never outlives its session, on any process', () => {
     await sendText(bobSocket, group.id, 'still here');
     // Deactivating twice is harmless.
     await expect(t.server.accounts.deactivate(alice.id)).resolves.toBeUndefined();
+  });
+
+  it('ends a socket whose session is logged out on another process while it is in the handshake', async () => {
+    const alice = await t.signUp();
+    // Held on the second process after its session was read and its rooms joined, before it is
+    // connected: the logout's disconnect through the rooms cannot reach it yet.
+    let inHandshake!: () => void;
+    const held = new Promise<void>((resolve) => (inHandshake = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    second.server.io.use((_socket, next) => {
+      inHandshake();
+      void gate.then(() => next());
+    });
+    let ended!: Promise<{ told: SessionEnded; reason: string }>;
+    const connecting = connectSocketListening(second.url, alice.cookie, (socket) => {
+      ended = sessionEnd(socket);
+    });
+    await held;
+    expect((await t.http('POST', '/api/auth/logout', { cookie: alice.cookie })).status).toBe(204);
+    release();
+    const socket = await connecting;
+    onTestFinished(() => {
+      socket.close();
+    });
+    expect(await ended).toMatchObject({
+      told: { code: ErrorCode.Unauthenticated },
+      reason: 'io server disconnect',
+    });
   });
 
   it('logging out tells the sockets of that session why, on every process', async () => {

@@ -105,6 +105,34 @@ describe('messages', () => {
     expect(stored).toHaveLength(1);
   });
 
+  it('takes a clientMsgId resent in capitals for the same one (UUIDs are case-insensitive): stored once', async () => {
+    const clientMsgId = crypto.randomUUID();
+    const first = await aliceSocket.emitWithAck('message:send', {
+      conversationId,
+      clientMsgId,
+      text: 'lower',
+    });
+    const [shouted, bobs] = await Promise.all([
+      aliceSocket.emitWithAck('message:send', {
+        conversationId,
+        clientMsgId: clientMsgId.toUpperCase(),
+        text: 'upper',
+      }),
+      // Someone else's send at the same moment (in the same batch, if they meet) is stored as usual.
+      bobSocket.emitWithAck('message:send', {
+        conversationId,
+        clientMsgId: crypto.randomUUID(),
+        text: 'bob',
+      }),
+    ]);
+    expect(first.ok && shouted).toEqual(first);
+    expect(bobs.ok).toBe(true);
+    const stored = (await history(alice, '?limit=100')).body.messages.filter(
+      (m) => m.clientMsgId.toLowerCase() === clientMsgId,
+    );
+    expect(stored.map((m) => m.text)).toEqual(['lower']);
+  });
+
   it('refuses a clientMsgId reused for another conversation', async () => {
     const { body } = await t.http<{ conversation: Conversation }>('POST', '/api/conversations', {
       cookie: alice.cookie,

@@ -6,6 +6,7 @@ import * as mariadb from 'mariadb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../../src/db/migrate.js';
 import { BUSY_RETRY_AFTER_MS } from '../../../src/lib/app-error.js';
+import { waitForConversationLockWaits } from '../../helpers/conversation-locks.js';
 import { rowsFor } from '../../helpers/stored-messages.js';
 import {
   connectSocketTo,
@@ -66,18 +67,8 @@ describe('a send the database cannot take right now', () => {
    * batch locking it (`SELECT … FOR UPDATE`) or an edit moving its change number (`UPDATE`).
    */
   async function waitForLockWait(): Promise<number> {
-    let waiting: Array<{ id: bigint }> = [];
-    await expect
-      .poll(async () => {
-        waiting = await raw.query(
-          `SELECT ID AS id FROM information_schema.PROCESSLIST
-            WHERE DB = DATABASE() AND ID <> CONNECTION_ID()
-              AND (INFO LIKE 'UPDATE%conversations%' OR INFO LIKE 'SELECT%FROM conversations%FOR UPDATE')`,
-        );
-        return waiting.length;
-      })
-      .toBe(1);
-    return Number(waiting[0]!.id);
+    const [id] = await waitForConversationLockWaits(raw);
+    return id!;
   }
 
   /** Holds a row lock on the conversation from another connection while `work` runs. */

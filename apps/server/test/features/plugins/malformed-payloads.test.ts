@@ -48,6 +48,12 @@ describe('malformed socket payloads', () => {
       { conversationId, text: 'no clientMsgId' },
       { conversationId, clientMsgId: crypto.randomUUID(), text: 'x', replyToId: 'one' },
       { conversationId, clientMsgId: crypto.randomUUID(), text: 'x', replyToId: 0 },
+      // A lone surrogate: JSON carries it, UTF-8 cannot; it would be stored as U+FFFD, unlike the ack.
+      { conversationId, clientMsgId: crypto.randomUUID(), text: 'broken \ud83d half' },
+      { conversationId, clientMsgId: crypto.randomUUID(), text: 'a'.repeat(4_001) },
+      { conversationId: tooBig, clientMsgId: crypto.randomUUID(), text: 'x' },
+      { conversationId, clientMsgId: 'not-a-uuid', text: 'x' },
+      { conversationId, clientMsgId: crypto.randomUUID(), text: 'x', senderId: alice.id },
     ],
     'message:edit': () => [
       {},
@@ -55,6 +61,7 @@ describe('malformed socket payloads', () => {
       { conversationId, messageId: String(message.id), text: 'x' },
       { conversationId, messageId: message.id, text: { value: 'x' } },
       { conversationId, messageId: message.id, text: 'x', senderId: bob.id },
+      { conversationId, messageId: message.id, text: '\ude00 low half first' },
       { conversationId: -1, messageId: message.id, text: 'x' },
       { conversationId, messageId: 1.5, text: 'x' },
       { conversationId, messageId: tooBig, text: 'x' },

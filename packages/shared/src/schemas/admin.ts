@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textInputSchema } from './text.js';
 import { idCursorPageQuery, idSchema, isoDateSchema } from './common.js';
 import { memberRoleSchema } from './roles.js';
 import { USERNAME_MAX, userRoleSchema } from './users.js';
@@ -10,8 +11,7 @@ const pageQuery = idCursorPageQuery;
 
 export const adminSearchQuerySchema = z.strictObject({
   /** Prefix of a username or display name (users), of a group name (groups). */
-  q: z
-    .string()
+  q: textInputSchema()
     .trim()
     .max(USERNAME_MAX * 2)
     .default(''),
@@ -67,7 +67,7 @@ export type AdminGroupPage = z.infer<typeof adminGroupPageSchema>;
 export const adminGroupResponseSchema = z.object({ group: adminGroupSchema });
 
 /** Deleting a group is confirmed by repeating its name (a group without one: its id). */
-export const deleteGroupBodySchema = z.strictObject({ confirm: z.string().max(100) });
+export const deleteGroupBodySchema = z.strictObject({ confirm: textInputSchema().max(100) });
 export type DeleteGroupBody = z.infer<typeof deleteGroupBodySchema>;
 
 /**
@@ -131,7 +131,7 @@ export type Usage = z.infer<typeof usageSchema>;
 export const auditQuerySchema = z.strictObject({
   actorId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
   /** An action, or a prefix ending in "." (e.g. "site." or "group.member."). */
-  action: z.string().trim().max(64).optional(),
+  action: textInputSchema().trim().max(64).optional(),
   targetUserId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
   conversationId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
   from: isoDateSchema.optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textInputSchema } from './text.js';
 import { PASSWORD_MAX, PASSWORD_MIN, currentUserSchema, displayNameSchema, usernameSchema } from './users.js';
 
 /**
@@ -11,12 +12,12 @@ export const PASSWORD_TOO_COMMON_MESSAGE = 'is too common or too easy to guess; 
 export const registerBodySchema = z.strictObject({
   username: usernameSchema,
   displayName: displayNameSchema,
-  password: z
-    .string()
+  /** Well-formed: argon2 hashes every lone surrogate as the same U+FFFD (see wellFormed). */
+  password: textInputSchema()
     .min(PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
     .max(PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`),
   /** A site invite code; required while registration is invite-only, ignored otherwise. */
-  inviteCode: z.string().trim().max(64).optional(),
+  inviteCode: textInputSchema().trim().max(64).optional(),
 });
 export type RegisterBody = z.infer<typeof registerBodySchema>;
 

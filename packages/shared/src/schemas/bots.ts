@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textInputSchema, wellFormed } from './text.js';
 import { idSchema, isoDateSchema } from './common.js';
 import { messageSchema, messageTextSchema, sendMessageFieldsSchema, withMessageContent } from './messages.js';
 import { displayNameSchema, userSummarySchema, usernameSchema } from './users.js';
@@ -18,11 +19,11 @@ export const BOT_WEBHOOK_URL_MAX = 500;
 export const BOT_TOKEN_PREFIX = 'pbt_';
 
 /** An avatar image's address: http(s) only, so no `javascript:` or `data:` URL reaches an `<img>`. */
-export const botAvatarUrlSchema = z
-  .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
-  .max(BOT_AVATAR_URL_MAX);
+export const botAvatarUrlSchema = wellFormed(
+  z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(BOT_AVATAR_URL_MAX),
+);
 
-export const botDescriptionSchema = z.string().trim().max(BOT_DESCRIPTION_MAX);
+export const botDescriptionSchema = textInputSchema().trim().max(BOT_DESCRIPTION_MAX);
 
 export const createBotBodySchema = z.strictObject({
   username: usernameSchema,
@@ -62,7 +63,7 @@ export const botResponseSchema = z.object({ bot: botSchema });
 export type BotResponse = z.infer<typeof botResponseSchema>;
 
 export const createBotTokenBodySchema = z.strictObject({
-  label: z.string().trim().max(BOT_TOKEN_LABEL_MAX).default(''),
+  label: textInputSchema().trim().max(BOT_TOKEN_LABEL_MAX).default(''),
 });
 export type CreateBotTokenBody = z.input<typeof createBotTokenBodySchema>;
 
@@ -94,7 +95,9 @@ export const botWebhookEventSchema = z.enum(['message', 'mention', 'direct']);
 export type BotWebhookEvent = z.infer<typeof botWebhookEventSchema>;
 
 export const createBotWebhookBodySchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(BOT_WEBHOOK_URL_MAX),
+  url: wellFormed(
+    z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(BOT_WEBHOOK_URL_MAX),
+  ),
   events: z.array(botWebhookEventSchema).min(1).max(3),
 });
 export type CreateBotWebhookBody = z.infer<typeof createBotWebhookBodySchema>;

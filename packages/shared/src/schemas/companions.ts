@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textInputSchema } from './text.js';
 import { idSchema } from './common.js';
 
 /** Minutes after midnight, 0 to 1439. */
@@ -20,9 +21,9 @@ export const DEFAULT_CHECK_IN_MINUTES = 24 * 60;
  * person's time zone; start > end wraps midnight). `model` null: the server's LLM_MODEL.
  */
 export const companionSettingsSchema = z.strictObject({
-  persona: z.string().trim().min(1).max(COMPANION_PERSONA_MAX),
-  greeting: z.string().trim().max(COMPANION_GREETING_MAX).default(''),
-  model: z.string().trim().min(1).max(200).nullable().default(null),
+  persona: textInputSchema().trim().min(1).max(COMPANION_PERSONA_MAX),
+  greeting: textInputSchema().trim().max(COMPANION_GREETING_MAX).default(''),
+  model: textInputSchema().trim().min(1).max(200).nullable().default(null),
   /** Sampling temperature, as the chat-completions API takes it. */
   temperature: z.number().min(0).max(2).default(0.75),
   /** The longest reply, in tokens (the API's max_tokens). */
@@ -87,5 +88,5 @@ export const checkInPreferenceSchema = z.strictObject({ enabled: z.boolean() });
 export type CheckInPreference = z.infer<typeof checkInPreferenceSchema>;
 
 /** PUT /api/me/time-zone: the IANA time zone the browser reports (Intl.DateTimeFormat().resolvedOptions().timeZone). */
-export const timeZoneBodySchema = z.strictObject({ timeZone: z.string().min(1).max(64) });
+export const timeZoneBodySchema = z.strictObject({ timeZone: textInputSchema().min(1).max(64) });
 export type TimeZoneBody = z.infer<typeof timeZoneBodySchema>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idCursorPageQuery, idSchema, isoDateSchema } from './common.js';
 import { memberSchema } from './conversations.js';
-import { messageBodySchema, visibleNameSchema } from './text.js';
+import { messageBodySchema, textInputSchema, visibleNameSchema } from './text.js';
 import { GROUP_NAME_MAX } from './conversations.js';
 import { userSummarySchema, usernameSchema } from './users.js';
 
@@ -53,8 +53,8 @@ export type MuteBody = z.infer<typeof muteBodySchema>;
 
 /** `GET /api/conversations/:id/members?q=&after=&limit=`: by username, `after` the last one seen. */
 export const memberPageQuerySchema = z.strictObject({
-  q: z.string().trim().max(32).default(''),
-  after: z.string().max(32).optional(),
+  q: textInputSchema().trim().max(32).default(''),
+  after: textInputSchema().max(32).optional(),
   limit: z.coerce.number().int().min(1).max(MEMBER_PAGE_MAX).default(50),
 });
 export type MemberPageQuery = z.infer<typeof memberPageQuerySchema>;

@@ -28,6 +28,7 @@ const NAME_FORBIDDEN_CHARACTER = /[\p{Cc}\p{Zl}\p{Zp}\p{Bidi_Control}]/u;
 
 /** A surrogate standing alone: with the `u` flag `\p{Cs}` matches no half of a well-formed pair. */
 const LONE_SURROGATE = /\p{Cs}/u;
+const LONE_SURROGATES = /\p{Cs}/gu;
 
 /**
  * Whether `text` draws anything: true when at least one character is outside whitespace,
@@ -54,6 +55,15 @@ export function isWellFormedText(text: string): boolean {
 }
 
 /**
+ * `text` without its lone surrogates (pairs kept), for text the server itself rewrites before keeping
+ * it, such as an upload's file name (which it already cleans of controls). Client input is refused
+ * instead (wellFormed), so that what is stored is exactly what was sent.
+ */
+export function dropLoneSurrogates(text: string): string {
+  return text.replace(LONE_SURROGATES, '');
+}
+
+/**
  * Which rule a custom issue broke, in `issue.params.rule` (zod `custom` issues), so a client can
  * put it in words without parsing the message.
  */
@@ -64,6 +74,30 @@ function textRuleIssue(rule: TextRule, message: string) {
   return { message, params: { rule } };
 }
 
+const WELL_FORMED_ISSUE = textRuleIssue('well_formed', 'must not contain a lone surrogate');
+
+/**
+ * `schema` with the well-formed rule (isWellFormedText): a lone surrogate is refused with a `custom`
+ * issue, `params.rule` `well_formed`. Every string field a client sends in the contract goes through
+ * this (through textInputSchema, messageBodySchema, visibleNameSchema or directly, as URLs do), except
+ * the login body, which is only compared; IDs, enums, UUIDs and tokens are refused by their own format.
+ * Why: JSON carries a lone surrogate but UTF-8, in which the database keeps text, cannot; MariaDB
+ * would keep U+FFFD, and argon2 hashes the same U+FFFD for every lone surrogate (so "x\ud800" and
+ * "x\udc00" would be one password). The server would acknowledge one text and later serve another.
+ * The shared test finds every string of every input schema and checks it obeys this rule.
+ */
+export function wellFormed<T extends z.ZodType<string>>(schema: T): T {
+  return schema.refine(isWellFormedText, WELL_FORMED_ISSUE);
+}
+
+/**
+ * A free-text string a client sends (a description, a label, a password, a search): `z.string()`
+ * with the well-formed rule. Chain the field's own limits after it: `textInputSchema().trim().max(64)`.
+ */
+export function textInputSchema() {
+  return wellFormed(z.string());
+}
+
 /**
  * Message text: trimmed; 1 to `max` characters; well-formed (isWellFormedText); must have at least
  * one visible character (see hasVisibleText). Anything else is kept as typed: newlines, tabs, ZWJ inside emoji, and bidi
@@ -71,12 +105,10 @@ function textRuleIssue(rule: TextRule, message: string) {
  * (`dir="auto"`) so they cannot reorder anything outside it.
  */
 export function messageBodySchema(max: number) {
-  return z
-    .string()
+  return textInputSchema()
     .trim()
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
-    .refine(isWellFormedText, textRuleIssue('well_formed', 'must not contain a lone surrogate'))
     .refine(hasVisibleText, textRuleIssue('visible', 'must contain a visible character'));
 }
 
@@ -87,8 +119,7 @@ export function messageBodySchema(max: number) {
  * names stored before this rule stay as they are and are still served.
  */
 export function visibleNameSchema(max: number) {
-  return z
-    .string()
+  return textInputSchema()
     .trim()
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
@@ -96,6 +127,5 @@ export function visibleNameSchema(max: number) {
       isSafeName,
       textRuleIssue('name_characters', 'must not contain control or bidirectional formatting characters'),
     )
-    .refine(isWellFormedText, textRuleIssue('well_formed', 'must not contain a lone surrogate'))
     .refine(hasVisibleText, textRuleIssue('visible', 'must contain a visible character'));
 }

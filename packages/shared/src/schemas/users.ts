@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema, isoDateSchema } from './common.js';
-import { visibleNameSchema } from './text.js';
+import { textInputSchema, visibleNameSchema } from './text.js';
 
 export const USERNAME_MIN = 3;
 export const USERNAME_MAX = 32;
@@ -51,7 +51,7 @@ export const currentUserSchema = userSummarySchema.extend({
 export type CurrentUser = z.infer<typeof currentUserSchema>;
 
 export const userSearchQuerySchema = z.strictObject({
-  q: z.string().trim().max(USERNAME_MAX).default(''),
+  q: textInputSchema().trim().max(USERNAME_MAX).default(''),
   limit: z.coerce.number().int().min(1).max(50).default(20),
 });
 export type UserSearchQuery = z.infer<typeof userSearchQuerySchema>;

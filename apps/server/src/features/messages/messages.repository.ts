@@ -5,10 +5,14 @@ import { recordAudit } from '../audit/audit.service.js';
 import { deleteUploadRows } from '../uploads/uploads.repository.js';
 import { messageInclude, toMessage, type MessageRow } from './message-dto.js';
 
+/**
+ * `actorId` (edit, delete) and `userId` (react): the person making the change, whose account must
+ * still be active when the change is written (see `change`).
+ */
 export type MessageChange =
-  | { kind: 'edit'; text: string }
+  | { kind: 'edit'; actorId: number; text: string }
   /** `byAdminId`: an owner or admin deleting someone else's message (audited, "removed by an admin"). */
-  | { kind: 'delete'; byAdminId: number | null }
+  | { kind: 'delete'; actorId: number; byAdminId: number | null }
   /** `limit`: distinct emoji one user may put on the message. */
   | { kind: 'react'; userId: number; emoji: string; on: boolean; limit: number }
   /**
@@ -23,6 +27,20 @@ export type MessageChange =
  * committed (its reactions, its delete); READ COMMITTED reads what is committed once the lock is held.
  */
 const AFTER_LOCK_READS_COMMITTED = { isolationLevel: 'ReadCommitted' } as const;
+
+/** Who makes a change: a person for edits, deletes and reactions; none for a companion's reply being written. */
+function actorOf(change: MessageChange): number | null {
+  if (change.kind === 'react') return change.userId;
+  if (change.kind === 'generation') return null;
+  return change.actorId;
+}
+
+interface ChangeTargetRow {
+  deletedAt: Date | null;
+  attachmentId: string | null;
+  /** 1 once the actor's account is deactivated; 0 when active or when there is no actor. */
+  actorDeactivated: number | bigint | boolean | null;
+}
 
 export type MessagesRepository = ReturnType<typeof createMessagesRepository>;
 
@@ -73,15 +91,23 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
      * Edits, deletes (erasing the text) or reacts, giving the message the conversation's next change
      * number. The caller's checks may predate a change committed since, so a deleted message and the
      * reaction limit are checked again under the lock: a deleted message never gets text or reactions back.
+     * So is the actor's account, in the same statement that reads the message (no extra round trip):
+     * a change that passed the session check just before a deactivation and then waited for the lock
+     * is refused with `auth/deactivated` (as a waiting send is, message-batch-store.ts).
      */
     change(conversationId: number, messageId: number, change: MessageChange): Promise<MessageRow> {
       const now = clock();
       return prisma.$transaction(async (tx) => {
         const { lastChangeSeq } = await bumpConversation(tx, conversationId);
-        const current = await tx.message.findUniqueOrThrow({
-          where: { id: messageId },
-          select: { deletedAt: true, attachmentId: true },
-        });
+        const actorId = actorOf(change);
+        const [current] = await tx.$queryRaw<ChangeTargetRow[]>`
+          SELECT m.deletedAt, m.attachmentId,
+                 (SELECT u.deactivatedAt IS NOT NULL FROM users u WHERE u.id = ${actorId}) AS actorDeactivated
+            FROM messages m WHERE m.id = ${messageId}`;
+        if (!current) throw new AppError(ErrorCode.MessageNotFound, 'No such message in this conversation');
+        if (Number(current.actorDeactivated) === 1) {
+          throw new AppError(ErrorCode.AccountDeactivated, 'This account has been deactivated');
+        }
         if (current.deletedAt) throw new AppError(ErrorCode.MessageDeleted, 'This message has been deleted');
         const fields: Prisma.MessageUpdateInput = { changeSeq: lastChangeSeq };
         if (change.kind === 'edit') Object.assign(fields, { text: change.text, editedAt: now });

@@ -95,6 +95,10 @@ export function createMessagesService({
       return message;
     },
 
+    /**
+     * Edit, delete and react answer, besides their own refusals, `auth/deactivated` when the account
+     * was deactivated while the change waited for the conversation's lock (messages.repository.ts).
+     */
     async edit(userId: number, payload: EditMessagePayload): Promise<Message> {
       const target = await findOwnMessage(userId, payload.conversationId, payload.messageId);
       if (target.deletedAt)
@@ -102,6 +106,7 @@ export function createMessagesService({
       return toMessage(
         await repository.change(payload.conversationId, payload.messageId, {
           kind: 'edit',
+          actorId: userId,
           text: payload.text,
         }),
       );
@@ -117,6 +122,7 @@ export function createMessagesService({
         try {
           const row = await repository.change(payload.conversationId, payload.messageId, {
             kind: 'delete',
+            actorId: userId,
             byAdminId: byAdmin ? userId : null,
           });
           return { message: toMessage(row), changed: true };

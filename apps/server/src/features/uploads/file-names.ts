@@ -1,16 +1,17 @@
-import { UPLOAD_FILE_NAME_MAX } from '@parley/shared';
+import { UPLOAD_FILE_NAME_MAX, dropLoneSurrogates } from '@parley/shared';
 import { create as contentDisposition } from 'content-disposition';
 
 /**
  * The uploader's name for a file, made safe to keep and show (OWASP File Upload Cheat Sheet,
  * "Filename Sanitization"): only the last path segment (no `../`, no directories, either slash),
- * without control or bidirectional-override characters, Unicode NFC, at most UPLOAD_FILE_NAME_MAX
+ * without control or bidirectional-override characters or lone surrogates (which UTF-8 cannot keep:
+ * the name answered must be the name stored), Unicode NFC, at most UPLOAD_FILE_NAME_MAX
  * characters with the extension kept; `fallback` when nothing is left. The name is never used as a
  * path: blobs are stored under their content hash.
  */
 export function cleanFileName(raw: string | undefined, fallback: string): string {
   const lastSegment = (raw ?? '').split(/[/\\]/).pop() ?? '';
-  const cleaned = lastSegment
+  const cleaned = dropLoneSurrogates(lastSegment)
     .normalize('NFC')
     // C0 and C1 controls, and the bidirectional controls that make "gnp.exe" read as "exe.png".
     // eslint-disable-next-line no-control-regex -- matching control characters is the point

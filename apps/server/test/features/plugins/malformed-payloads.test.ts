@@ -6,6 +6,7 @@ import {
   type Message,
 } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBot, signUpAdmin } from '../../helpers/companions.js';
 import {
   ackCode,
   createGroup,
@@ -16,6 +17,7 @@ import {
   type ClientSocket,
   type TestServer,
   type TestUser,
+  uniqueName,
 } from '../../helpers/server.js';
 
 /**
@@ -80,6 +82,7 @@ describe('malformed socket payloads', () => {
       { conversationId, messageId: message.id, emoji: '👍', on: 'yes' },
       { conversationId, messageId: message.id, emoji: 128_077, on: true },
       { conversationId, messageId: message.id, emoji: 'ok', on: true },
+      { conversationId, messageId: message.id, emoji: '\ud83d', on: true },
       { conversationId, messageId: message.id, emoji: '👍', on: true, userId: bob.id },
     ],
     'conversation:sync': () => [
@@ -168,5 +171,161 @@ describe('malformed socket payloads', () => {
       lastReadSeq: reply.seq,
     });
     expect((await t.http('GET', '/healthz')).status).toBe(200);
+  });
+});
+
+/**
+ * Every free-text field a client sends over HTTP, given a lone surrogate (JSON carries it, UTF-8 does
+ * not: it would be kept as U+FFFD, and argon2 hashes every lone surrogate alike): each is answered
+ * 400 request/invalid on that field, and nothing is stored.
+ */
+describe('malformed text in HTTP bodies', () => {
+  let t: TestServer;
+  let admin: TestUser;
+  let bot: TestUser;
+  let groupId: number;
+
+  beforeAll(async () => {
+    t = await startTestServer();
+    admin = await signUpAdmin(t);
+    bot = await createBot(t, admin);
+    groupId = (await createGroup(t, admin, [await t.signUp()])).id;
+  });
+  afterAll(async () => t.close());
+
+  const cases: [name: string, method: string, path: () => string, body: () => object, field: string][] = [
+    [
+      'a password at registration',
+      'POST',
+      () => '/api/auth/register',
+      () => ({
+        username: uniqueName(),
+        displayName: 'Ada',
+        password: 'a long enough text \ud83d with words',
+      }),
+      'password',
+    ],
+    [
+      'a display name at registration',
+      'POST',
+      () => '/api/auth/register',
+      () => ({
+        username: uniqueName(),
+        displayName: 'Ada \ude00',
+        password: 'a long enough text with words',
+      }),
+      'displayName',
+    ],
+    [
+      'a bot description',
+      'POST',
+      () => '/api/admin/bots',
+      () => ({ username: uniqueName('bot'), displayName: 'Helper', description: 'helps \ud800' }),
+      'description',
+    ],
+    [
+      'a bot avatar URL',
+      'PATCH',
+      () => `/api/admin/bots/${bot.id}`,
+      () => ({ avatarUrl: 'https://example.com/\ud800.png' }),
+      'avatarUrl',
+    ],
+    [
+      'a bot token label',
+      'POST',
+      () => `/api/admin/bots/${bot.id}/tokens`,
+      () => ({ label: 'ci \udc00' }),
+      'label',
+    ],
+    [
+      'a webhook URL',
+      'POST',
+      () => `/api/admin/bots/${bot.id}/webhooks`,
+      () => ({ url: 'https://example.com/hook?x=\ud800', events: ['message'] }),
+      'url',
+    ],
+    [
+      'a companion persona',
+      'PUT',
+      () => `/api/admin/companions/${bot.id}`,
+      () => ({ persona: 'kind \ud800' }),
+      'persona',
+    ],
+    [
+      'a companion greeting',
+      'PUT',
+      () => `/api/admin/companions/${bot.id}`,
+      () => ({ persona: 'kind', greeting: 'hello \udfff' }),
+      'greeting',
+    ],
+    [
+      'a group description',
+      'PATCH',
+      () => `/api/conversations/${groupId}`,
+      () => ({ description: 'about \ud800' }),
+      'description',
+    ],
+    [
+      'a group announcement',
+      'PATCH',
+      () => `/api/conversations/${groupId}`,
+      () => ({ announcement: '\udc00 news' }),
+      'announcement',
+    ],
+    ['a time zone', 'PUT', () => '/api/me/time-zone', () => ({ timeZone: 'Europe/Paris\ud800' }), 'timeZone'],
+    [
+      'a message sent over HTTP',
+      'POST',
+      () => `/api/conversations/${groupId}/messages`,
+      () => ({ clientMsgId: crypto.randomUUID(), text: 'broken \ud83d half' }),
+      'text',
+    ],
+  ];
+
+  it.each(cases)(
+    'refuses %s with 400 request/invalid on the field',
+    async (_name, method, path, body, field) => {
+      const response = await t.http<{ error: { code: string; issues: { path: string; message: string }[] } }>(
+        method,
+        path(),
+        { cookie: admin.cookie, body: body() },
+      );
+      expect(response.status).toBe(400);
+      expect(response.body.error.code).toBe(ErrorCode.Invalid);
+      expect(response.body.error.issues).toContainEqual({
+        path: `body.${field}`,
+        message: 'must not contain a lone surrogate',
+      });
+    },
+  );
+
+  it('stored nothing of what it refused', async () => {
+    const botView = await t.http<{ bot: { description: string; avatarUrl: string | null } }>(
+      'GET',
+      `/api/admin/bots/${bot.id}`,
+      { cookie: admin.cookie },
+    );
+    expect(botView.body.bot).toMatchObject({ description: '', avatarUrl: null });
+    for (const list of ['tokens', 'webhooks']) {
+      const listed = await t.http<Record<string, unknown[]>>('GET', `/api/admin/bots/${bot.id}/${list}`, {
+        cookie: admin.cookie,
+      });
+      expect(listed.body[list]).toEqual([]);
+    }
+    const companions = await t.http<{ companions: unknown[] }>('GET', '/api/admin/companions', {
+      cookie: admin.cookie,
+    });
+    expect(companions.body.companions).toEqual([]);
+    const list = await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', {
+      cookie: admin.cookie,
+    });
+    expect(list.body.conversations.find((c) => c.id === groupId)).toMatchObject({
+      description: null,
+      announcement: null,
+    });
+    const history = await t.http<HistoryResponse>('GET', `/api/conversations/${groupId}/messages`, {
+      cookie: admin.cookie,
+    });
+    expect(history.body.messages.filter((m) => m.type === 'text')).toEqual([]);
   });
 });

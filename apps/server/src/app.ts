@@ -109,9 +109,9 @@ const UPLOAD_ORPHAN_SWEEP_INTERVAL_MS = 6 * 3_600_000;
 const UPLOAD_ORPHAN_GRACE_MS = 3_600_000;
 
 /**
- * Connections of the connect path's raw reads (`readPool`). A snapshot's contacts take about a
- * millisecond of the database even for a member of a 1,000-person group, so two keep up with
- * connect storms far faster than handshakes are made.
+ * Connections of the connect path's raw reads (`readPool`): three short statements per connect
+ * (conversations.repository.ts handshakeOf twice, contactsOf), each well under the time Parley
+ * spends on the rest of a handshake, so two keep up with a connect storm.
  */
 const READ_POOL_CONNECTIONS = 2;
 

@@ -9,7 +9,8 @@ declare module 'fastify' {
     storePool: Pool;
     /**
      * The connect path's own connections, for reads whose rows would cost more to map through
-     * Prisma than to fetch (the presence snapshot's contacts, conversations.repository.ts). Apart
+     * Prisma than to fetch (the handshake's conversations and the presence snapshot's contacts,
+     * conversations.repository.ts). Apart
      * from the send path's, so a connect storm never queues sends behind it, nor waits behind them.
      */
     readPool: Pool;

@@ -125,18 +125,24 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
      * What a socket handshake needs, in one statement on one connection: whether the user may connect
      * (exists, not deactivated) and the conversations whose rooms it joins. The users primary key and
      * the memberships (userId) index, which holds conversationId as part of the primary key, answer it
-     * without reading a table row beyond the user's.
+     * without reading a table row beyond the user's. On the driver, like contactsOf: it runs for
+     * every connect, twice (conversations.socket.ts).
      */
     async handshakeOf(userId: number): Promise<{ active: boolean; conversationIds: number[] }> {
-      const rows = await prisma.$queryRaw<Array<{ active: number | bigint; conversationId: number | null }>>`
-        SELECT u.deactivatedAt IS NULL AS active, m.conversationId
-        FROM users u
-        LEFT JOIN memberships m ON m.userId = u.id
-        WHERE u.id = ${userId}`;
-      const active = rows.length > 0 && Number(rows[0]!.active) === 1;
-      const conversationIds = rows.flatMap((row) =>
-        row.conversationId === null ? [] : [Number(row.conversationId)],
+      const rows = await pool.execute<Array<[number | bigint, number | null]>>(
+        {
+          sql: `SELECT u.deactivatedAt IS NULL, m.conversationId
+                FROM users u
+                LEFT JOIN memberships m ON m.userId = u.id
+                WHERE u.id = ?`,
+          rowsAsArray: true,
+        },
+        [userId],
       );
+      const active = rows.length > 0 && Number(rows[0]![0]) === 1;
+      const conversationIds: number[] = [];
+      for (const [, conversationId] of rows)
+        if (conversationId !== null) conversationIds.push(Number(conversationId));
       return { active, conversationIds };
     },
 
@@ -171,7 +177,8 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
       const contactIds: number[] = [];
       const directPeers = new Map<number, Date | null>();
       for (const [id, lastSeenAt, direct] of rows) {
-        if (Number(direct) === 1) directPeers.set(Number(id), lastSeenAt === null ? null : utcDate(lastSeenAt));
+        if (Number(direct) === 1)
+          directPeers.set(Number(id), lastSeenAt === null ? null : utcDate(lastSeenAt));
         else contactIds.push(Number(id));
       }
       return { contactIds, directPeers };

@@ -108,6 +108,13 @@ const UPLOAD_ORPHAN_SWEEP_INTERVAL_MS = 6 * 3_600_000;
  */
 const UPLOAD_ORPHAN_GRACE_MS = 3_600_000;
 
+/**
+ * Connections of the connect path's raw reads (`readPool`): three short statements per connect
+ * (conversations.repository.ts handshakeOf twice, contactsOf), each well under the time Parley
+ * spends on the rest of a handshake, so two keep up with a connect storm.
+ */
+const READ_POOL_CONNECTIONS = 2;
+
 const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 /** The composition root: infrastructure first, then each feature given what it needs. */
@@ -125,7 +132,8 @@ const app: FastifyPluginAsync<AppOptions> = async (
   await fastify.register(storePool, {
     databaseUrl: config.databaseUrl,
     // One more for delivery and read reports (position-batcher.ts), so they never wait for sends.
-    connections: config.sendBatch.connections + 1,
+    storeConnections: config.sendBatch.connections + 1,
+    readConnections: READ_POOL_CONNECTIONS,
     pool: config.database,
   });
   await fastify.register(redis, { redis: config.redis });
@@ -149,7 +157,7 @@ const app: FastifyPluginAsync<AppOptions> = async (
     authenticateBearer: botTokens.authenticate,
   });
 
-  const conversationsRepository = createConversationsRepository(fastify.prisma);
+  const conversationsRepository = createConversationsRepository(fastify.prisma, fastify.readPool);
   const positionBatcher = createPositionBatcher(fastify.storePool, {
     waitMs: config.sendBatch.waitMs,
     maxBatch: config.sendBatch.maxBatch,

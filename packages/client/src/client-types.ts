@@ -60,7 +60,10 @@ export interface ParleyClientEvents {
   receipt: Receipt;
   /** An outbox entry changed state. */
   outbox: OutboxEntry;
-  /** Once after each connect: everyone the user shares a conversation with. Replaces what was known. */
+  /**
+   * Once after each connect: the contacts who are online or away, and every direct peer (offline ones
+   * with lastSeenAt). Replaces what was known; a contact it leaves out is offline.
+   */
   'presence:snapshot': Presence[];
   /** People whose presence changed since the last batch (or who were just introduced), each once. */
   presence: Presence[];

@@ -121,8 +121,10 @@ export const serverEventContract = {
   'receipt:update': receiptSchema,
   'typing:update': typingUpdateSchema,
   /**
-   * Once after connecting: the presence of everyone the user shares a conversation with. It replaces
-   * whatever the client knew; changes that reach the socket before it are older than it.
+   * Once after connecting: everyone the user shares a conversation with who is online or away (the
+   * user included), and every direct-conversation peer whatever their status (offline ones with
+   * `lastSeenAt`). Anyone else the user shares a conversation with is offline. It replaces whatever
+   * the client knew; changes that reach the socket before it are older than it.
    */
   'presence:snapshot': z.array(presenceSchema),
   /**

@@ -7,6 +7,13 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The send path's own connections (features/messages/send-batcher.ts), apart from Prisma's pool. */
     storePool: Pool;
+    /**
+     * The connect path's own connections, for reads whose rows would cost more to map through
+     * Prisma than to fetch (the handshake's conversations and the presence snapshot's contacts,
+     * conversations.repository.ts). Apart
+     * from the send path's, so a connect storm never queues sends behind it, nor waits behind them.
+     */
+    readPool: Pool;
   }
 }
 
@@ -17,8 +24,15 @@ export interface StorePoolOptions {
   pool: Pick<DatabasePoolConfig, 'poolTimeoutMs' | 'lockWaitTimeoutSeconds'>;
 }
 
+export interface StorePoolsOptions extends Omit<StorePoolOptions, 'connections'> {
+  /** Connections of the send path's pool (`storePool`). */
+  storeConnections: number;
+  /** Connections of the connect path's pool (`readPool`). */
+  readConnections: number;
+}
+
 /**
- * A mariadb pool for the message store's raw SQL. Its waits are bounded like Prisma's
+ * A mariadb pool for raw SQL (the message store's, and the connect path's reads). Its waits are bounded like Prisma's
  * (plugins/prisma.ts), so an outage is answered as retryable before the client gives up. Sessions
  * read committed rows (messages.repository.ts explains why a write that waited for a lock needs
  * that). A round trip of the store is one command of several statements (`multipleStatements`),
@@ -44,12 +58,14 @@ export function createStorePool({ databaseUrl, connections, pool }: StorePoolOpt
   });
 }
 
-export default fp<StorePoolOptions>(
-  async (fastify, options) => {
-    const pool = createStorePool(options);
-    fastify.decorate('storePool', pool);
+export default fp<StorePoolsOptions>(
+  async (fastify, { storeConnections, readConnections, ...options }) => {
+    const storePool = createStorePool({ ...options, connections: storeConnections });
+    const readPool = createStorePool({ ...options, connections: readConnections });
+    fastify.decorate('storePool', storePool);
+    fastify.decorate('readPool', readPool);
     fastify.addHook('onClose', async () => {
-      await pool.end();
+      await Promise.all([storePool.end(), readPool.end()]);
     });
   },
   { name: 'store-pool' },

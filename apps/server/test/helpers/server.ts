@@ -280,6 +280,17 @@ export async function createGroup(
   return response.body.conversation;
 }
 
+/** The direct conversation of `user` and `peer`, opened over HTTP by `user`. */
+export async function openDirect(t: TestServer, user: TestUser, peer: TestUser): Promise<Conversation> {
+  const response = await t.http<{ conversation: Conversation }>('POST', '/api/conversations/direct', {
+    cookie: user.cookie,
+    body: { username: peer.username },
+  });
+  if (response.status !== 201 && response.status !== 200)
+    throw new Error(`direct conversation failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body.conversation;
+}
+
 /**
  * Connects with `listen` attached before the handshake, for events a server sends right after
  * connecting (such as the presence snapshot). Close the socket yourself.

@@ -13,7 +13,10 @@ export const usePresenceStore = defineStore('presence', () => {
   const byUser = reactive(new Map<number, Presence>());
   const ownStatus = ref<SetPresencePayload['status']>('online');
 
-  /** The connection's snapshot: everyone we share a conversation with, as they are now. */
+  /**
+   * The connection's snapshot: the contacts online or away and our direct peers, as they are now.
+   * Anyone it leaves out is offline (statusOf answers so for people we know nothing of).
+   */
   function replace(snapshot: readonly Presence[]): void {
     byUser.clear();
     apply(snapshot);
@@ -24,7 +27,11 @@ export const usePresenceStore = defineStore('presence', () => {
     for (const change of changes) byUser.set(change.userId, change);
   }
 
-  /** Whether the server has told us about this person since we connected. */
+  /**
+   * Whether the server has told us about this person since we connected. Always so for a direct
+   * peer once the snapshot came (it lists every one); a group-only contact who is offline may be
+   * unknown, and is offline.
+   */
   function knows(userId: number): boolean {
     return byUser.has(userId);
   }

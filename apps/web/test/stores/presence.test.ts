@@ -45,6 +45,23 @@ describe('presence store', () => {
     expect(store.statusOf(3)).toBe('online');
   });
 
+  it('shows a group-only contact as offline once told so, and still once a snapshot leaves them out', () => {
+    const store = usePresenceStore();
+    // The snapshot lists contacts online or away and every direct peer; 5 is a direct peer.
+    store.replace([
+      { userId: 2, status: 'online', lastSeenAt: null },
+      { userId: 5, status: 'offline', lastSeenAt: seen },
+    ]);
+    store.apply([{ userId: 2, status: 'offline', lastSeenAt: seen }]);
+    expect(store.statusOf(2)).toBe('offline');
+    // Reconnected: the new snapshot leaves 2 out, being offline and shared through groups only.
+    store.replace([{ userId: 5, status: 'offline', lastSeenAt: seen }]);
+    expect(store.statusOf(2)).toBe('offline');
+    expect(store.onlineCount([2, 5])).toBe(0);
+    expect(store.knows(5)).toBe(true);
+    expect(store.lastSeenOf(5)).toBe(seen);
+  });
+
   it('reports this tab going away and coming back only when that changes', async () => {
     const store = usePresenceStore();
     await store.setOwnStatus('online');

@@ -1,4 +1,5 @@
 import type { Conversation as ConversationDto } from '@parley/shared';
+import type { Pool } from 'mariadb';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { messageInclude, toMessage, type MessageRow } from '../messages/message-dto.js';
 import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
@@ -12,7 +13,24 @@ type ConversationRow = Prisma.ConversationGetPayload<{ include: typeof conversat
 
 export type ConversationsRepository = ReturnType<typeof createConversationsRepository>;
 
-export function createConversationsRepository(prisma: PrismaClient) {
+/** Who a presence snapshot is about (ConversationsRepository.contactsOf). */
+export interface Contacts {
+  /** Everyone who shares a conversation with the user, the user included; each once. */
+  contactIds: number[];
+  /** The other member of each of the user's direct conversations, with when they were last seen. */
+  directPeers: Map<number, Date | null>;
+}
+
+/** A DATETIME read as a string (`2026-12-06 03:20:00.123`), which Prisma wrote in UTC. */
+function utcDate(value: string): Date {
+  return new Date(`${value.replace(' ', 'T')}Z`);
+}
+
+/**
+ * `pool` is the connect path's own mariadb pool (`readPool`, plugins/store-pool.ts), for reads whose
+ * rows cost more to map through Prisma than to fetch.
+ */
+export function createConversationsRepository(prisma: PrismaClient, pool: Pool) {
   /** Builds the caller's view of each conversation with three queries, however many there are. */
   async function assemble(userId: number, rows: ConversationRow[]): Promise<ConversationDto[]> {
     if (rows.length === 0) return [];
@@ -107,35 +125,63 @@ export function createConversationsRepository(prisma: PrismaClient) {
      * What a socket handshake needs, in one statement on one connection: whether the user may connect
      * (exists, not deactivated) and the conversations whose rooms it joins. The users primary key and
      * the memberships (userId) index, which holds conversationId as part of the primary key, answer it
-     * without reading a table row beyond the user's.
+     * without reading a table row beyond the user's. On the driver, like contactsOf: it runs for
+     * every connect, twice (conversations.socket.ts).
      */
     async handshakeOf(userId: number): Promise<{ active: boolean; conversationIds: number[] }> {
-      const rows = await prisma.$queryRaw<Array<{ active: number | bigint; conversationId: number | null }>>`
-        SELECT u.deactivatedAt IS NULL AS active, m.conversationId
-        FROM users u
-        LEFT JOIN memberships m ON m.userId = u.id
-        WHERE u.id = ${userId}`;
-      const active = rows.length > 0 && Number(rows[0]!.active) === 1;
-      const conversationIds = rows.flatMap((row) =>
-        row.conversationId === null ? [] : [Number(row.conversationId)],
+      const rows = await pool.execute<Array<[number | bigint, number | null]>>(
+        {
+          sql: `SELECT u.deactivatedAt IS NULL, m.conversationId
+                FROM users u
+                LEFT JOIN memberships m ON m.userId = u.id
+                WHERE u.id = ?`,
+          rowsAsArray: true,
+        },
+        [userId],
       );
+      const active = rows.length > 0 && Number(rows[0]![0]) === 1;
+      const conversationIds: number[] = [];
+      for (const [, conversationId] of rows)
+        if (conversationId !== null) conversationIds.push(Number(conversationId));
       return { active, conversationIds };
     },
 
     /**
-     * Everyone who shares at least one conversation with the user (the user included), with when
-     * they were last seen: what a presence snapshot needs, in one statement of one shape.
+     * Everyone who shares at least one conversation with the user (the user included), and the
+     * user's direct-conversation peers with when they were last seen: what a presence snapshot
+     * needs, in one statement. The contacts come from the memberships indexes alone; only the few
+     * direct peers read a users row. It runs on the driver with rows as arrays, not through Prisma:
+     * a member of a 1,000-person group reads 1,000 rows on every connect, and mapping them through
+     * `$queryRaw` was most of a connect storm's CPU (docs/benchmarks.md, "Idle connections").
      */
-    async contactsOf(userId: number): Promise<Array<{ userId: number; lastSeenAt: Date | null }>> {
-      const rows = await prisma.$queryRaw<{ userId: number; lastSeenAt: Date | null }[]>`
-        SELECT u.id AS userId, u.lastSeenAt
-        FROM users u
-        WHERE u.id IN (
-          SELECT other.userId
-          FROM memberships mine
-          JOIN memberships other ON other.conversationId = mine.conversationId
-          WHERE mine.userId = ${userId})`;
-      return rows.map((row) => ({ userId: Number(row.userId), lastSeenAt: row.lastSeenAt }));
+    async contactsOf(userId: number): Promise<Contacts> {
+      const rows = await pool.execute<Array<[number, string | null, number]>>(
+        {
+          sql: `SELECT DISTINCT other.userId, NULL, 0
+                FROM memberships mine
+                JOIN memberships other ON other.conversationId = mine.conversationId
+                WHERE mine.userId = ?
+                UNION ALL
+                SELECT u.id, u.lastSeenAt, 1
+                FROM memberships mine
+                JOIN conversations c ON c.id = mine.conversationId AND c.kind = 'direct'
+                JOIN memberships other ON other.conversationId = mine.conversationId AND other.userId <> mine.userId
+                JOIN users u ON u.id = other.userId
+                WHERE mine.userId = ?`,
+          rowsAsArray: true,
+          // Prisma writes DATETIME columns in UTC; read them as written, whatever this process's zone.
+          dateStrings: true,
+        },
+        [userId, userId],
+      );
+      const contactIds: number[] = [];
+      const directPeers = new Map<number, Date | null>();
+      for (const [id, lastSeenAt, direct] of rows) {
+        if (Number(direct) === 1)
+          directPeers.set(Number(id), lastSeenAt === null ? null : utcDate(lastSeenAt));
+        else contactIds.push(Number(id));
+      }
+      return { contactIds, directPeers };
     },
 
     /** For each user, the conversations they belong to. */

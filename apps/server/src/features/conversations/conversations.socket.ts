@@ -41,8 +41,8 @@ const conversationsSocket: FastifyPluginAsync<ConversationsSocketOptions> = asyn
   fastify.io.on('connection', (socket) => {
     // A conversation created while this socket was in the middleware above was announced before the
     // socket counted as connected, so nothing joined it to that room: look once more.
-    repository.conversationIdsOf(socket.data.userId).then(
-      (conversationIds) => socket.join(conversationIds.map(rooms.conversation)),
+    repository.handshakeOf(socket.data.userId).then(
+      ({ conversationIds }) => socket.join(conversationIds.map(rooms.conversation)),
       (error: unknown) => fastify.log.warn({ err: error }, 'rejoining conversation rooms failed'),
     );
   });

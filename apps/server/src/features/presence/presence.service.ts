@@ -49,17 +49,19 @@ export function createPresenceService(deps: PresenceServiceDeps) {
   let lastLeftAt: number | null = null;
   let flushTimer: NodeJS.Timeout | null = null;
 
-  /** Redis when it answers; this process's view when it does not (single-process behaviour). */
-  async function statusOf(userIds: number[]): Promise<Map<number, PresenceStatus>> {
+  /** A read of Redis when it answers; of this process's view when it does not (single-process behaviour). */
+  async function readStore<T>(read: (store: PresenceStore) => Promise<T>): Promise<T> {
     if (deps.shared) {
       try {
-        return await deps.shared.statusOf(userIds);
+        return await read(deps.shared);
       } catch (error) {
         deps.log.warn({ err: error }, 'presence: shared store unavailable, using this process only');
       }
     }
-    return local.statusOf(userIds);
+    return read(local);
   }
+
+  const statusOf = (userIds: number[]) => readStore((store) => store.statusOf(userIds));
 
   /** The shared store's answer, or null without one (or when it failed). */
   async function writeShared<T>(write: (store: PresenceStore) => Promise<T>): Promise<T | null> {
@@ -81,13 +83,10 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     return new Map(users.map((user) => [user.id, user.lastSeenAt]));
   }
 
-  /** `lastSeen` answers for the users found offline (it may be given all of them up front). */
-  async function describe(
-    userIds: number[],
-    lastSeen: (offline: number[]) => Promise<Map<number, Date | null>> = lastSeenOf,
-  ): Promise<Presence[]> {
+  /** Each user's status, with when they were last seen if offline. */
+  async function describe(userIds: number[]): Promise<Presence[]> {
     const statuses = await statusOf(userIds);
-    const seen = await lastSeen(userIds.filter((userId) => statuses.get(userId) === 'offline'));
+    const seen = await lastSeenOf(userIds.filter((userId) => statuses.get(userId) === 'offline'));
     return userIds.map((userId) => {
       const status = statuses.get(userId) ?? 'offline';
       const lastSeenAt = status === 'offline' ? (seen.get(userId)?.toISOString() ?? null) : null;
@@ -187,14 +186,24 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       markChanged(userId, sharedBefore ?? localBefore);
     },
 
-    /** What a newly connected tab is told about everyone it shares a conversation with. */
+    /**
+     * What a newly connected tab is told (`presence:snapshot`): every contact who is online or away,
+     * and each direct-conversation peer whatever their status, with when they were last seen if
+     * offline. Anyone else it shares a conversation with is offline. Large chat services do the
+     * same (Discord lists only the online members of a large guild): a member of a 1,000-person
+     * group is not sent 1,000 entries on every connect, and what the web shows of people offline
+     * (last seen) it shows only for direct peers.
+     */
     async snapshotFor(userId: number): Promise<Presence[]> {
-      const contacts = await deps.conversations.contactsOf(userId);
-      const lastSeen = new Map(contacts.map((contact) => [contact.userId, contact.lastSeenAt]));
-      return describe(
-        contacts.map((contact) => contact.userId),
-        async () => lastSeen,
-      );
+      const { contactIds, directPeers } = await deps.conversations.contactsOf(userId);
+      const live = await readStore((store) => store.liveAmong(contactIds));
+      const snapshot: Presence[] = [];
+      for (const [contactId, status] of live) snapshot.push({ userId: contactId, status, lastSeenAt: null });
+      for (const [peerId, lastSeenAt] of directPeers) {
+        if (!live.has(peerId))
+          snapshot.push({ userId: peerId, status: 'offline', lastSeenAt: lastSeenAt?.toISOString() ?? null });
+      }
+      return snapshot;
     },
 
     /** People who now share a new conversation learn each other's presence, which no change would tell them. */

@@ -11,6 +11,11 @@ export interface PresenceStore {
   removeTab(userId: number, socketId: string): Promise<PresenceStatus>;
   /** Online while any tab is, away while every tab is idle, offline with none. */
   statusOf(userIds: number[]): Promise<Map<number, PresenceStatus>>;
+  /**
+   * The users among `userIds` who are not offline, with their status; everyone else is offline.
+   * What a snapshot needs, without an entry for each of a large group's offline members.
+   */
+  liveAmong(userIds: number[]): Promise<Map<number, TabStatus>>;
 }
 
 function combine(statuses: Iterable<TabStatus>): PresenceStatus {
@@ -43,6 +48,17 @@ export class MemoryPresenceStore implements PresenceStore {
 
   async statusOf(userIds: number[]): Promise<Map<number, PresenceStatus>> {
     return new Map(userIds.map((userId) => [userId, combine(this.tabs.get(userId)?.values() ?? [])]));
+  }
+
+  async liveAmong(userIds: number[]): Promise<Map<number, TabStatus>> {
+    const result = new Map<number, TabStatus>();
+    for (const userId of userIds) {
+      const tabs = this.tabs.get(userId);
+      if (!tabs) continue;
+      const status = combine(tabs.values());
+      if (status !== 'offline') result.set(userId, status);
+    }
+    return result;
   }
 
   /** Every tab this process holds, for refreshing their leases elsewhere. */
@@ -93,6 +109,13 @@ export class RedisPresenceStore implements PresenceStore {
     for (const userId of userIds) pipeline.hgetall(this.key(userId));
     const replies = (await pipeline.exec()) ?? [];
     return new Map(userIds.map((userId, index) => [userId, this.statusFromReply(replies[index])]));
+  }
+
+  async liveAmong(userIds: number[]): Promise<Map<number, TabStatus>> {
+    const result = new Map<number, TabStatus>();
+    for (const [userId, status] of await this.statusOf(userIds))
+      if (status !== 'offline') result.set(userId, status);
+    return result;
   }
 
   /** The combined status of an HGETALL reply's tabs whose lease has not run out. */

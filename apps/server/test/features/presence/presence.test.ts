@@ -7,6 +7,7 @@ import {
   createGroup,
   nextEvent,
   okData,
+  openDirect,
   sleep,
   startSecondProcess,
   startTestServer,
@@ -128,22 +129,59 @@ describe('presence and typing', () => {
     return { alice, contacts, group, aliceSocket, updates, barrier };
   }
 
-  it('sends a newly connected socket the presence of everyone it shares a conversation with', async () => {
-    const [alice, bob, carol, stranger] = [
+  it('sends a newly connected socket its contacts online or away and every direct peer, not offline group-only contacts', async () => {
+    const [alice, bob, carol, dave, erin, frank, stranger] = [
+      await t.signUp(),
+      await t.signUp(),
+      await t.signUp(),
       await t.signUp(),
       await t.signUp(),
       await t.signUp(),
       await t.signUp(),
     ];
-    await createGroup(t, alice, [bob, carol]);
+    await createGroup(t, alice, [bob, carol, dave]);
+    await openDirect(t, alice, erin);
+    await openDirect(t, frank, alice);
+    // Erin, a direct peer, was last seen at a known moment (Prisma writes DATETIME in UTC).
+    const erinSeen = '2026-11-30T22:45:12.345Z';
+    await t.server.prisma.user.update({ where: { id: erin.id }, data: { lastSeenAt: new Date(erinSeen) } });
     await t.connectSocket(bob.cookie);
+    const daveTab = await t.connectSocket(dave.cookie);
+    okData(await daveTab.emitWithAck('presence:set', { status: 'away' }));
     await t.connectSocket(stranger.cookie);
+    // Frank, another direct peer, has never been seen; Carol shares only the group and is offline.
     const { socket, snapshot } = await watch(t.url, alice.cookie);
     ownSockets.add(socket);
-    const byUser = new Map(snapshot.map((presence) => [presence.userId, presence]));
-    expect(byUser.get(bob.id)).toEqual({ userId: bob.id, status: 'online', lastSeenAt: null });
-    expect(byUser.get(carol.id)).toEqual({ userId: carol.id, status: 'offline', lastSeenAt: null });
-    expect(byUser.has(stranger.id)).toBe(false);
+    expect([...snapshot].sort((a, b) => a.userId - b.userId)).toEqual(
+      [
+        { userId: alice.id, status: 'online', lastSeenAt: null },
+        { userId: bob.id, status: 'online', lastSeenAt: null },
+        { userId: dave.id, status: 'away', lastSeenAt: null },
+        { userId: erin.id, status: 'offline', lastSeenAt: erinSeen },
+        { userId: frank.id, status: 'offline', lastSeenAt: null },
+      ].sort((a, b) => a.userId - b.userId),
+    );
+    expect(snapshot.some((presence) => presence.userId === carol.id)).toBe(false);
+    expect(snapshot.some((presence) => presence.userId === stranger.id)).toBe(false);
+  });
+
+  it('lists a direct peer who is online once, as online', async () => {
+    const [alice, bob] = [await t.signUp(), await t.signUp()];
+    await openDirect(t, alice, bob);
+    await createGroup(t, alice, [bob]);
+    await t.connectSocket(bob.cookie);
+    const { socket, snapshot } = await watch(t.url, alice.cookie);
+    ownSockets.add(socket);
+    expect(snapshot.filter((presence) => presence.userId === bob.id)).toEqual([
+      { userId: bob.id, status: 'online', lastSeenAt: null },
+    ]);
+  });
+
+  it('sends an empty snapshot to someone with no conversations', async () => {
+    const loner = await t.signUp();
+    const { socket, snapshot } = await watch(t.url, loner.cookie);
+    ownSockets.add(socket);
+    expect(snapshot).toEqual([]);
   });
 
   it('introduces the members of a new conversation to each other, already connected ones included', async () => {
@@ -192,10 +230,29 @@ describe('presence and typing', () => {
     expect(Math.abs(new Date(offline.lastSeenAt!).getTime() - closedAt)).toBeLessThan(2_000);
     expect(statusesOf(updates, bob.id)).toEqual(['online', 'offline']);
 
-    // The watcher's next tab sees the same in its snapshot.
+    // The watcher's next tab is not told about Bob, a group-only contact now offline: left out
+    // of the snapshot, he is offline.
     const later = await watch(t.url, alice.cookie);
     later.socket.close();
-    expect(later.snapshot.find((presence) => presence.userId === bob.id)).toEqual(offline);
+    expect(later.snapshot.some((presence) => presence.userId === bob.id)).toBe(false);
+    expect(later.snapshot.some((presence) => presence.userId === barrier.user.id)).toBe(true);
+  });
+
+  it('tells a newly connected tab when a direct peer it shares no group with was last seen', async () => {
+    const { alice, updates } = await watcherWithContacts(0);
+    const bob = await t.signUp();
+    await openDirect(t, alice, bob);
+    await waitForStatus(updates, bob.id, 'offline'); // the introduction
+    updates.length = 0;
+    const bobTab = await t.connectSocket(bob.cookie);
+    await waitForStatus(updates, bob.id, 'online');
+    bobTab.close();
+    const offline = await waitForStatus(updates, bob.id, 'offline');
+    expect(offline.lastSeenAt).not.toBeNull();
+
+    const later = await watch(t.url, alice.cookie);
+    later.socket.close();
+    expect(later.snapshot.filter((presence) => presence.userId === bob.id)).toEqual([offline]);
   });
 
   it('is away only while every tab is away, and online again as soon as one tab is active', async () => {

@@ -39,8 +39,9 @@ const RESTART_DELAY_MAX_MS = 30_000;
  * after a doubling delay (up to 30 s), so a bad deploy does not spin. Its clients reconnect to the
  * others meanwhile and catch up.
  *
- * SIGTERM/SIGINT: every worker is asked (over IPC, so a signal a terminal also sent to the workers
- * does not count twice) to close gracefully; the promise resolves once all have exited.
+ * SIGTERM/SIGINT: every listening worker is asked (over IPC, so a signal a terminal also sent to the
+ * workers does not count twice) to close gracefully, and one still starting gets SIGTERM; the promise
+ * resolves once all have exited.
  */
 export function superviseWorkers({
   processes,
@@ -48,6 +49,8 @@ export function superviseWorkers({
   stopTimeoutMs = 15_000,
 }: SupervisorOptions): Promise<void> {
   const startedAt = new Map<Worker, number>();
+  /** Workers that have started listening, and so have their shutdown handler (server.ts). */
+  const listening = new Set<Worker>();
   let quickDeaths = 0;
   let stopping = false;
   let stopped: () => void = () => undefined;
@@ -58,11 +61,13 @@ export function superviseWorkers({
   const fork = () => {
     const worker = cluster.fork();
     startedAt.set(worker, Date.now());
+    worker.once('listening', () => listening.add(worker));
   };
 
   cluster.on('exit', (worker, code, signal) => {
     const lived = Date.now() - (startedAt.get(worker) ?? 0);
     startedAt.delete(worker);
+    listening.delete(worker);
     if (stopping) {
       if (startedAt.size === 0) stopped();
       return;
@@ -84,7 +89,10 @@ export function superviseWorkers({
     log.info({ signal, workers: startedAt.size }, 'shutting down the workers');
     if (startedAt.size === 0) stopped();
     for (const worker of startedAt.keys()) {
-      if (worker.isConnected()) worker.send(SHUTDOWN_MESSAGE);
+      // A worker still starting (one just forked to replace another) serves no one and would not hear
+      // the message yet: it is only handled once the worker listens, so it would be lost and the
+      // worker killed after stopTimeoutMs. SIGTERM ends it at once (its default action, before then).
+      if (listening.has(worker) && worker.isConnected()) worker.send(SHUTDOWN_MESSAGE);
       else worker.process.kill('SIGTERM');
     }
     setTimeout(() => {

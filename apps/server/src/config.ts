@@ -117,6 +117,12 @@ const envSchema = z.object({
   COMPANION_JOB_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
 });
 
+/**
+ * Every environment variable Parley reads at start-up, by name. README.md's configuration table and
+ * .env.example each list them all (test/config.test.ts holds them to it).
+ */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 export interface WebhookConfig {
   /** How long a receiver has to answer one attempt (ms). */
   timeoutMs: number;

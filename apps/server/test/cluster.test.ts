@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { deleteRedisKeys } from './helpers/redis-keys.js';
@@ -17,6 +18,18 @@ function listeningWorkers(server: ServerProcess): number[] {
         return [];
       }
     });
+}
+
+/** Process ids of `parent`'s children (the workers the primary forked, listening or still starting). */
+function childPids(parent: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(parent)], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => Number(line.trim()))
+      .filter((pid) => pid > 0);
+  } catch {
+    return []; // ps exits 1 when there is none
+  }
 }
 
 function isAlive(pid: number): boolean {
@@ -71,5 +84,47 @@ describe('several processes on one port', () => {
 
     expect(await server.stop()).toEqual({ code: 0, signal: null });
     expect([survivor, replacement].filter(isAlive)).toEqual([]);
+  });
+});
+
+describe('SIGTERM while a worker is starting', () => {
+  let database: TestDatabase;
+  let keyPrefix: string;
+  let server: ServerProcess;
+  let pids: number[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    keyPrefix = `parley-test:${database.name}:`;
+    server = await ServerProcess.start({
+      databaseUrl: database.url,
+      redis: { url: TEST_REDIS_URL, keyPrefix },
+      env: { PARLEY_PROCESSES: '2', LOG_LEVEL: 'info' },
+    });
+  });
+
+  afterAll(async () => {
+    await server?.kill();
+    for (const pid of [...pids, ...listeningWorkers(server)]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    if (keyPrefix) await deleteRedisKeys(keyPrefix);
+    await database?.drop();
+  });
+
+  // The primary asked workers to stop over IPC, which a worker only hears once it listens: one forked
+  // to replace a dead worker and still starting kept running until it was SIGKILLed 15 s later.
+  it('stops the replacement of a dead worker at once instead of killing it after the timeout', async () => {
+    await expect.poll(() => listeningWorkers(server).length, { timeout: 20_000 }).toBe(2);
+    const primary = server.pid!;
+    const first = listeningWorkers(server);
+    process.kill(first[0]!, 'SIGKILL');
+    // The replacement is forked as soon as the death is seen; stop while it starts.
+    await expect
+      .poll(() => childPids(primary).filter((pid) => !first.includes(pid)), { timeout: 10_000 })
+      .toHaveLength(1);
+    pids = childPids(primary);
+
+    expect(await server.stop()).toEqual({ code: 0, signal: null });
+    expect(server.logs()).not.toContain('did not close in time');
+    expect(pids.filter(isAlive), server.logs()).toEqual([]);
   });
 });

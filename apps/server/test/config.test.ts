@@ -2,10 +2,20 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../src/config.js';
 
 describe('configuration', () => {
   const dir = () => mkdtempSync(join(tmpdir(), 'parley-config-'));
+
+  // .env.example once stopped at HTTP_REQUEST_TIMEOUT_MS while it said it listed every variable.
+  it('lists every variable in .env.example and in the README', () => {
+    const root = new URL('../../../', import.meta.url);
+    const example = readFileSync(new URL('.env.example', root), 'utf8');
+    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    expect(CONFIG_VARIABLES).toContain('DATABASE_URL');
+    expect(CONFIG_VARIABLES.filter((name) => !new RegExp(`^# ${name}=`, 'm').test(example))).toEqual([]);
+    expect(CONFIG_VARIABLES.filter((name) => !readme.includes(`| \`${name}\``))).toEqual([]);
+  });
 
   it('applies documented defaults', () => {
     const config = loadConfig({}, dir());

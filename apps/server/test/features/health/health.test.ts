@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../helpers/database.js';
+import { ServerProcess } from '../../helpers/server-process.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
 describe('health', () => {
@@ -43,6 +45,26 @@ describe('readiness without its database', () => {
       }
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('probes in the log', () => {
+  // A balancer probing every few seconds per process made two info lines a probe, most of the log.
+  it('does not log health and readiness probes at info, but does log other requests', async () => {
+    const database = await createTestDatabase();
+    const server = await ServerProcess.start({ databaseUrl: database.url, env: { LOG_LEVEL: 'info' } });
+    try {
+      for (const url of ['/healthz', '/readyz']) expect((await server.http('GET', url)).status).toBe(200);
+      expect((await server.http('GET', '/api/auth/me')).status).toBe(401);
+      // The process writes its log in order: once the last request's line is read, the probes' would be.
+      await expect.poll(() => server.logs()).toContain('"url":"/api/auth/me"');
+      const logs = server.logs();
+      expect(logs).not.toContain('"url":"/healthz"');
+      expect(logs).not.toContain('"url":"/readyz"');
+    } finally {
+      await server.stop();
+      await database.drop();
     }
   });
 });

@@ -133,7 +133,10 @@ function bind(client: ParleyClient): void {
   });
 }
 
-/** The browser knows before Socket.IO does: drop a dead connection at once, come back as soon as we can. */
+/**
+ * The browser knows before Socket.IO does: drop a dead connection at once, come back as soon as we
+ * can, and try again at once when the person returns to the tab while it waits to reconnect.
+ */
 function watchNetwork(): void {
   if (networkWatched || typeof window === 'undefined') return;
   networkWatched = true;
@@ -146,6 +149,11 @@ function watchNetwork(): void {
   window.addEventListener('online', () => {
     connection.setOnline(true);
     current?.setNetwork(true);
+  });
+  // Someone coming back to the tab should not wait out the rest of a back-off (up to 10 s).
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && navigator.onLine && current?.connection === 'reconnecting')
+      current.setNetwork(true);
   });
 }
 

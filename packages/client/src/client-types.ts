@@ -104,7 +104,7 @@ export interface ParleyClientOptions {
   validate?: boolean;
   /** How long an acknowledgement may take (ms, default 10 000: the server answers well within it). */
   ackTimeoutMs?: number;
-  /** Reconnection back-off (default 1 s doubling to 30 s, ±50 %). */
+  /** Reconnection back-off (default 1 s doubling to 10 s, ±50 %). */
   reconnect?: BackoffOptions;
   /** Back-off of outbox and catch-up retries (default 1 s doubling to 30 s, ±50 %). */
   retry?: BackoffOptions;

@@ -31,6 +31,14 @@ const JOURNAL_MAX = 200;
 const START_TIMEOUT_MS = 30_000;
 
 const defaultBackoff: BackoffOptions = { baseMs: 1000, maxMs: 30_000, jitter: 0.5 };
+/**
+ * Reconnection waits at most 10 s (the delay at the cap is drawn from 5–10 s): after an outage or a
+ * restart the server is back for everyone within seconds, and a 30 s cap left people looking at a
+ * stale conversation for up to 30 s after it was (an operator's trial saw 11–17 s). The jitter still
+ * spreads a whole fleet's reconnects over 5 s, and a busy server's `server/busy` handshake refusal
+ * (with `retryAfterMs`) slows them further.
+ */
+export const DEFAULT_RECONNECT: BackoffOptions = { baseMs: 1000, maxMs: 10_000, jitter: 0.5 };
 
 /**
  * Creates a client; nothing happens until start(). Framework-free: it emits typed events and keeps
@@ -61,7 +69,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     clock,
     logger,
     ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
-    reconnect: options.reconnect ?? defaultBackoff,
+    reconnect: options.reconnect ?? DEFAULT_RECONNECT,
     validate: options.validate ?? false,
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, retryDelay } from '../src/backoff.js';
+import { DEFAULT_RECONNECT } from '../src/client.js';
 
 describe('back-off', () => {
   it('doubles from the base up to the cap, spread by the jitter', () => {
@@ -14,5 +15,16 @@ describe('back-off', () => {
   it('never retries sooner than the server asked', () => {
     expect(retryDelay(0, 2_000, { baseMs: 100 }, () => 0)).toBe(2_000);
     expect(retryDelay(0, undefined, { baseMs: 100 }, () => 0.5)).toBe(100);
+  });
+
+  it('reconnects within 10 s of a server coming back, however long it was away (the default)', () => {
+    for (const random of [() => 0, () => 0.5, () => 0.999_999]) {
+      const delays = Array.from({ length: 30 }, (_, attempt) =>
+        backoffDelay(attempt, DEFAULT_RECONNECT, random),
+      );
+      expect(Math.max(...delays)).toBeLessThanOrEqual(10_000);
+      // Still backing off: once at the cap, never sooner than 5 s.
+      expect(Math.min(...delays.slice(5))).toBeGreaterThanOrEqual(5_000);
+    }
   });
 });

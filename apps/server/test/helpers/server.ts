@@ -18,6 +18,7 @@ import { buildServer, type AppOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { parseDatabaseUrl } from '../../src/db/migrate.js';
 import { createTestDatabase } from './database.js';
+import { WAIT_CAP_MS } from './waits.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -181,11 +182,11 @@ async function deleteRedisKeys(prefix: string): Promise<void> {
   }
 }
 
-/** Resolves with the next `event` the socket receives, or rejects after `timeoutMs`. */
+/** Resolves with the next `event` the socket receives, or rejects after `timeoutMs` (a hang cap). */
 export function nextEvent<E extends keyof ServerToClientEvents>(
   socket: ClientSocket,
   event: E,
-  timeoutMs = 5_000,
+  timeoutMs = WAIT_CAP_MS,
 ): Promise<Parameters<ServerToClientEvents[E]>[0]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -227,8 +228,8 @@ export async function messageBarrier(
   const arrived = new Promise<Message>((resolve, reject) => {
     const timer = setTimeout(() => {
       to.off('message:new', listener);
-      reject(new Error('the barrier message did not arrive within 5000 ms'));
-    }, 5_000);
+      reject(new Error(`the barrier message did not arrive within ${WAIT_CAP_MS} ms`));
+    }, WAIT_CAP_MS);
     const listener = (message: Message) => {
       if (message.clientMsgId !== clientMsgId) return;
       clearTimeout(timer);
@@ -350,11 +351,14 @@ export async function queryDatabase<T>(t: TestServer, sql: string, values: unkno
   }
 }
 
-/** Resolves once `predicate` holds (polled every 10 ms), or rejects after `timeoutMs`. */
+/**
+ * Resolves once `predicate` holds (polled every 10 ms), or rejects naming `what` after `timeoutMs`,
+ * a cap on a hang (WAIT_CAP_MS), not a speed expectation.
+ */
 export async function waitUntil(
   predicate: () => boolean,
-  timeoutMs = 5_000,
   what = 'condition',
+  timeoutMs = WAIT_CAP_MS,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { FailpointName } from '../../src/lib/failpoints.js';
-import { createHttpClient, sleep, uniqueName, type HttpClient, type TestUser } from './server.js';
+import { createHttpClient, signUpThrough, sleep, type HttpClient, type TestUser } from './server.js';
 
 const SERVER_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const STARTUP_TIMEOUT_MS = 45_000;
@@ -182,19 +182,9 @@ export class ServerProcess {
     await this.start(startOptions);
   }
 
-  /** Registers a user through the HTTP API (which signs them in). */
-  async signUp(username = uniqueName()): Promise<TestUser> {
-    const response = await this.http<{ user: { id: number; username: string } }>(
-      'POST',
-      '/api/auth/register',
-      {
-        body: { username, displayName: `${username} display`, password: 'correct horse battery' },
-      },
-    );
-    if (response.status !== 201 || !response.cookie) {
-      throw new Error(`sign-up failed: ${response.status} ${JSON.stringify(response.body)}`);
-    }
-    return { id: response.body.user.id, username: response.body.user.username, cookie: response.cookie };
+  /** Registers a user through the HTTP API (which signs them in); see signUpThrough. */
+  signUp(username?: string): Promise<TestUser> {
+    return signUpThrough(this.http, username);
   }
 
   async createGroup(owner: TestUser, members: TestUser[], name = 'Group'): Promise<number> {

@@ -6,10 +6,16 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { FailpointName } from '../../src/lib/failpoints.js';
 import { createHttpClient, signUpThrough, sleep, type HttpClient, type TestUser } from './server.js';
+import { WAIT_CAP_MS } from './waits.js';
 
 const SERVER_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const STARTUP_TIMEOUT_MS = 45_000;
-const EXIT_TIMEOUT_MS = 15_000;
+/**
+ * How long a run may take to end (a graceful stop, a failpoint's crash) before it counts as hung. The
+ * server's own shutdown grace is 10 s (src/server.ts); past it the process exits with an error code,
+ * which a test sees; this only has to lie past that, with room for a slow machine.
+ */
+const EXIT_TIMEOUT_MS = WAIT_CAP_MS;
 const LOG_LINES_KEPT = 300;
 
 /** Every child still running, so a failing test cannot leave one behind (see the exit hook below). */

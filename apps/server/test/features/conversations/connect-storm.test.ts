@@ -73,7 +73,8 @@ describe('a connect storm', () => {
       const refusals = settled.flatMap((result) => {
         if (result.status === 'fulfilled') return [];
         const reason = result.reason as Error & { data?: ConnectErrorData; description?: unknown };
-        return [reason.data?.code ?? `${String(reason)} (${String(reason.description)})`];
+        const under = reason.description as { message?: string } | undefined;
+        return [reason.data?.code ?? `${String(reason)} (${under?.message ?? String(under)})`];
       });
       for (const result of settled) if (result.status === 'fulfilled') sockets.push(result.value);
       expect(refusals).toEqual([]);

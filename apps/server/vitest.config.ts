@@ -1,5 +1,6 @@
 import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { WAIT_CAP_MS } from './test/helpers/waits.js';
 
 // @parley/shared is consumed as TypeScript source, so tests need no build step first. Node-side
 // tests resolve through Vite's SSR environment, which reads ssr.resolve.conditions, not
@@ -25,7 +26,14 @@ export default defineConfig({
     // takes its configuration as an argument (loadConfig in test/helpers/server.ts), failpoints
     // read the environment when they fire, and fake timers are put back after each test.
     isolate: false,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Bounds on hangs, not on speed: CI's two cores are shared and have been seen at load 12-16, where
+    // a test that takes 5 s on a quiet machine takes 40 (catch-up's restart test: 26.6 s at load 10,
+    // 2026-12-06). A test may wait WAIT_CAP_MS for each of several signals and start server processes
+    // (45 s each at most, helpers/server-process.ts), so the test's own bound must lie well past those.
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    // expect.poll waits for a positive signal; Vitest's default gives up after 1 s, which a loaded
+    // machine can exceed for a broadcast that is on its way. Tests use this cap, not their own numbers.
+    expect: { poll: { timeout: WAIT_CAP_MS } },
   },
 });

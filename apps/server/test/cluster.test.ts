@@ -65,7 +65,7 @@ describe('several processes on one port', () => {
   });
 
   it('serves from two workers, replaces one that dies, and stops them all gracefully on SIGTERM', async () => {
-    await expect.poll(() => listeningWorkers(server).length, { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => listeningWorkers(server).length).toBe(2);
     const [victim, survivor] = listeningWorkers(server) as [number, number];
     expect(server.pid).not.toBe(victim);
 
@@ -76,7 +76,7 @@ describe('several processes on one port', () => {
     }
 
     process.kill(victim, 'SIGKILL');
-    await expect.poll(() => listeningWorkers(server).length, { timeout: 20_000 }).toBe(3);
+    await expect.poll(() => listeningWorkers(server).length).toBe(3);
     const replacement = listeningWorkers(server).at(-1)!;
     expect([victim, survivor]).not.toContain(replacement);
     expect(server.logs()).toContain('worker died; replacing it');

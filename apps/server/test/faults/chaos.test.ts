@@ -200,7 +200,6 @@ describe('chaos: clients sending continuously while the server is killed and res
         for (const conversationId of mine) {
           await expect
             .poll(() => client.messagesOf(conversationId).map((m) => m.id), {
-              timeout: 10_000,
               message: client.name,
             })
             .toEqual(storedIn(conversationId).map((row) => row.id));

@@ -89,7 +89,7 @@ describe('the database unavailable during a send', () => {
     expect(notReady.ms).toBeLessThan(REFUSAL_WITHIN_MS);
 
     // Still retrying, still not stored, nothing broadcast.
-    await expect.poll(() => entry.attempts.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => entry.attempts.length).toBeGreaterThanOrEqual(2);
     expect(entry.attempts.every((attempt) => attempt.code === ErrorCode.Unavailable)).toBe(true);
     expect(entry.state).toBe('pending');
     expect(await readStoredMessages(database.url)).toEqual(storedBefore);
@@ -102,13 +102,13 @@ describe('the database unavailable during a send', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ id: entry.message!.id, seq: 2 });
     await expect
-      .poll(() => bobClient.messagesOf(conversationId).map((m) => m.id), { timeout: 10_000 })
+      .poll(() => bobClient.messagesOf(conversationId).map((m) => m.id))
       .toEqual([storedBefore[0]!.id, rows[0]!.id]);
     expect(bobClient.received.filter((d) => d.message.id === rows[0]!.id)).toHaveLength(1);
     expect(bobClient.conflicts).toEqual([]);
 
     await expect
-      .poll(async () => (await server.http('GET', '/readyz')).body, { timeout: 10_000 })
+      .poll(async () => (await server.http('GET', '/readyz')).body)
       .toMatchObject({ status: 'ready', checks: { database: 'up' } });
     expect(server.isRunning).toBe(true);
     expect(server.exits).toEqual([]);
@@ -124,14 +124,14 @@ describe('the database unavailable during a send', () => {
     // Bob's connection drops while the database is away: the handshake needs his session.
     bobClient.goOffline();
     bobClient.startConnecting();
-    await expect.poll(() => bobClient.connectErrors, { timeout: 15_000 }).toContain(ErrorCode.Unavailable);
+    await expect.poll(() => bobClient.connectErrors).toContain(ErrorCode.Unavailable);
     const entry = aliceClient.send(conversationId, 'while bob was locked out');
 
     proxy.restore();
     await aliceClient.whenOutboxSettled(30_000);
-    await expect.poll(() => bobClient.connected, { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => bobClient.connected).toBe(true);
     await expect
-      .poll(() => bobClient.messagesOf(conversationId).map((m) => m.id), { timeout: 10_000 })
+      .poll(() => bobClient.messagesOf(conversationId).map((m) => m.id))
       .toContain(entry.message!.id);
     expect(bobClient.messagesOf(conversationId)).toHaveLength(heldBefore + 1);
     expect(bobClient.conflicts).toEqual([]);
@@ -158,7 +158,7 @@ describe('the database unavailable during a send', () => {
     await aliceClient.whenOutboxSettled(30_000);
     expect(await rowsFor(database.url, alice.id, entry.clientMsgId)).toHaveLength(1);
     await expect
-      .poll(() => bobClient.messagesOf(conversationId).map((m) => m.id), { timeout: 10_000 })
+      .poll(() => bobClient.messagesOf(conversationId).map((m) => m.id))
       .toContain(entry.message!.id);
     expect(bobClient.messagesOf(conversationId)).toHaveLength(heldBefore + 1);
     expect(server.exits).toEqual([]);

@@ -83,7 +83,7 @@ describe('Redis unavailable', () => {
     expect(sent.map((entry) => entry.state)).toEqual(['sent', 'sent']);
     const ids = sent.map((entry) => entry.message!.id);
     await expect
-      .poll(() => bobPhone.messagesOf(conversationId).map((m) => m.id), { timeout: 10_000 })
+      .poll(() => bobPhone.messagesOf(conversationId).map((m) => m.id))
       .toEqual(expect.arrayContaining(ids));
     await expect
       .poll(() => aliceClient.messagesOf(conversationId).map((m) => m.id))
@@ -96,7 +96,7 @@ describe('Redis unavailable', () => {
 
     proxy.restore();
     await expect
-      .poll(async () => (await server.http('GET', '/readyz')).body, { timeout: 15_000 })
+      .poll(async () => (await server.http('GET', '/readyz')).body)
       .toMatchObject({ status: 'ready', checks: { redis: 'up' } });
 
     // Carol was away for all of it and catches up; everyone holds the same conversation.
@@ -110,7 +110,6 @@ describe('Redis unavailable', () => {
     for (const client of [aliceClient, bobClient, carolClient, bobPhone]) {
       await expect
         .poll(() => client.messagesOf(conversationId).map((m) => m.id), {
-          timeout: 10_000,
           message: client.name,
         })
         .toEqual(stored.map((row) => row.id));
@@ -142,7 +141,7 @@ describe('Redis unavailable', () => {
 
       proxy.restore();
       await expect
-        .poll(() => bobClient.messagesOf(conversationId).map((m) => m.id), { timeout: 15_000 })
+        .poll(() => bobClient.messagesOf(conversationId).map((m) => m.id))
         .toContain(missed.message!.id);
       // The copy for the other process was lost with Redis: bob's process never announced it, and
       // he has it from catch-up only.
@@ -154,9 +153,7 @@ describe('Redis unavailable', () => {
       // And live delivery across processes works again.
       const after = aliceClient.send(conversationId, 'across processes again');
       await aliceClient.whenOutboxSettled();
-      await expect
-        .poll(() => bobClient.copiesOf(after.message!.id).map((d) => d.via), { timeout: 10_000 })
-        .toContain('live');
+      await expect.poll(() => bobClient.copiesOf(after.message!.id).map((d) => d.via)).toContain('live');
       expect(second.exits).toEqual([]);
       expect(server.exits).toEqual([]);
     } finally {
@@ -188,7 +185,7 @@ describe('Redis unavailable', () => {
 
       proxy.restore();
       await expect
-        .poll(() => bobClient.messagesOf(conversationId).map((m) => m.id), { timeout: 15_000 })
+        .poll(() => bobClient.messagesOf(conversationId).map((m) => m.id))
         .toEqual(expect.arrayContaining([lost.message!.id, local.message!.id]));
       expect(bobClient.copiesOf(lost.message!.id).map((d) => d.via)).toEqual(['sync']);
       expect(bobClient.conflicts).toEqual([]);
@@ -222,7 +219,7 @@ describe('Redis unavailable', () => {
 
     proxy.restore();
     await expect
-      .poll(async () => (await server.http('GET', '/readyz')).body, { timeout: 15_000 })
+      .poll(async () => (await server.http('GET', '/readyz')).body)
       .toMatchObject({ status: 'ready', checks: { redis: 'up' } });
     const after = aliceClient.send(conversationId, 'after the partition');
     await aliceClient.whenOutboxSettled();

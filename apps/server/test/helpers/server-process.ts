@@ -5,11 +5,17 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { FailpointName } from '../../src/lib/failpoints.js';
-import { createHttpClient, sleep, uniqueName, type HttpClient, type TestUser } from './server.js';
+import { createHttpClient, signUpThrough, sleep, type HttpClient, type TestUser } from './server.js';
+import { WAIT_CAP_MS } from './waits.js';
 
 const SERVER_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const STARTUP_TIMEOUT_MS = 45_000;
-const EXIT_TIMEOUT_MS = 15_000;
+/**
+ * How long a run may take to end (a graceful stop, a failpoint's crash) before it counts as hung. The
+ * server's own shutdown grace is 10 s (src/server.ts); past it the process exits with an error code,
+ * which a test sees; this only has to lie past that, with room for a slow machine.
+ */
+const EXIT_TIMEOUT_MS = WAIT_CAP_MS;
 const LOG_LINES_KEPT = 300;
 
 /** Every child still running, so a failing test cannot leave one behind (see the exit hook below). */
@@ -182,19 +188,9 @@ export class ServerProcess {
     await this.start(startOptions);
   }
 
-  /** Registers a user through the HTTP API (which signs them in). */
-  async signUp(username = uniqueName()): Promise<TestUser> {
-    const response = await this.http<{ user: { id: number; username: string } }>(
-      'POST',
-      '/api/auth/register',
-      {
-        body: { username, displayName: `${username} display`, password: 'correct horse battery' },
-      },
-    );
-    if (response.status !== 201 || !response.cookie) {
-      throw new Error(`sign-up failed: ${response.status} ${JSON.stringify(response.body)}`);
-    }
-    return { id: response.body.user.id, username: response.body.user.username, cookie: response.cookie };
+  /** Registers a user through the HTTP API (which signs them in); see signUpThrough. */
+  signUp(username?: string): Promise<TestUser> {
+    return signUpThrough(this.http, username);
   }
 
   async createGroup(owner: TestUser, members: TestUser[], name = 'Group'): Promise<number> {

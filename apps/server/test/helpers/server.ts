@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ErrorCode, type ErrorResponse } from '@parley/shared';
 import type {
   Ack,
   ClientToServerEvents,
@@ -18,6 +19,7 @@ import { buildServer, type AppOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { parseDatabaseUrl } from '../../src/db/migrate.js';
 import { createTestDatabase } from './database.js';
+import { WAIT_CAP_MS } from './waits.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -96,11 +98,22 @@ export function createHttpClient(baseUrl: string): HttpClient {
   };
 }
 
-export function connectSocketTo(url: string, cookie: string | null, origin?: string): Promise<ClientSocket> {
+/**
+ * Connects one socket (no reconnection) and resolves once the handshake is accepted; rejects with the
+ * server's connect_error (its `data.code` says why it refused), or with "timeout" once `timeoutMs`
+ * passed without an answer: a hang cap (socket.io-client's own default, 20 s, is a speed
+ * expectation that a storm of handshakes on a loaded machine exceeds without anything refused).
+ */
+export function connectSocketTo(
+  url: string,
+  cookie: string | null,
+  { origin, timeoutMs = WAIT_CAP_MS }: { origin?: string; timeoutMs?: number } = {},
+): Promise<ClientSocket> {
   const socket: ClientSocket = connect(url, {
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
+    timeout: timeoutMs,
     extraHeaders: { ...(cookie ? { cookie } : {}), ...(origin ? { origin } : {}) },
   });
   return new Promise((resolve, reject) => {
@@ -110,6 +123,37 @@ export function connectSocketTo(url: string, cookie: string | null, origin?: str
       reject(error);
     });
   });
+}
+
+/**
+ * Registers (and so signs in) a new user through the HTTP API, as a test's setup does. server/busy
+ * (the pool stayed full past DATABASE_POOL_TIMEOUT_MS, as a burst of sign-ups on a loaded machine
+ * makes it) says "try again", and is tried again after its retryAfterMs, as every Parley client
+ * does with a retryable refusal, until WAIT_CAP_MS; any other answer but 201 fails at once (rate
+ * limits included: those are a test's own settings). Tests of registration itself call the API.
+ */
+export async function signUpThrough(
+  http: HttpClient,
+  username = uniqueName(),
+  displayName = `${username} display`,
+): Promise<TestUser> {
+  const deadline = Date.now() + WAIT_CAP_MS;
+  for (;;) {
+    const response = await http<{ user: { id: number; username: string } } | ErrorResponse>(
+      'POST',
+      '/api/auth/register',
+      { body: { username, displayName, password: 'correct horse battery' } },
+    );
+    const { body } = response;
+    if (response.status === 201 && response.cookie && 'user' in body) {
+      return { id: body.user.id, username: body.user.username, cookie: response.cookie };
+    }
+    const busy = 'error' in body && body.error.code === ErrorCode.Busy;
+    if (!busy || Date.now() > deadline) {
+      throw new Error(`sign-up failed: ${response.status} ${JSON.stringify(body)}`);
+    }
+    await sleep(body.error.retryAfterMs ?? 500);
+  }
 }
 
 /** Builds Parley on a fresh database (and its own Redis key prefix), listening on a free port. */
@@ -131,6 +175,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const server = await buildServer({ config, ...options.app });
   await server.listen({ host: config.host, port: 0 });
+  await untilDatabaseAnswers(server);
   const address = server.server.address();
   if (!address || typeof address === 'string') throw new Error('server has no port');
   const url = `http://127.0.0.1:${address.port}`;
@@ -143,17 +188,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     url,
     origin: 'http://parley.test',
     http,
-    async signUp(username = uniqueName(), displayName = `${username} display`) {
-      const response = await http<{ user: { id: number; username: string } }>('POST', '/api/auth/register', {
-        body: { username, displayName, password: 'correct horse battery' },
-      });
-      if (response.status !== 201 || !response.cookie) {
-        throw new Error(`sign-up failed: ${response.status} ${JSON.stringify(response.body)}`);
-      }
-      return { id: response.body.user.id, username: response.body.user.username, cookie: response.cookie };
-    },
+    signUp: (username, displayName) => signUpThrough(http, username, displayName),
     async connectSocket(cookie, socketOptions = {}) {
-      const socket = await connectSocketTo(url, cookie, socketOptions.origin);
+      const socket = await connectSocketTo(url, cookie, socketOptions);
       openSockets.add(socket);
       return socket;
     },
@@ -165,6 +202,27 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       if (options.redis) await deleteRedisKeys(keyPrefix);
     },
   };
+}
+
+/**
+ * Resolves once the server's own pool has answered a query: the sign that it is up, rather than only
+ * listening. The pool opens its connections one at a time, each on a fresh MariaDB login; on a loaded
+ * machine the first takes seconds, and a test's first requests (often a burst of sign-ups) would spend
+ * their pool wait (DATABASE_POOL_TIMEOUT_MS, 3 s by default) on it and be refused as busy. A refused
+ * attempt here is tried again until WAIT_CAP_MS; the last error says why the database never answered.
+ */
+async function untilDatabaseAnswers(server: FastifyInstance): Promise<void> {
+  const deadline = Date.now() + WAIT_CAP_MS;
+  for (;;) {
+    try {
+      await server.prisma.$queryRaw`SELECT 1`;
+      return;
+    } catch (error) {
+      if (Date.now() > deadline)
+        throw new Error(`the test server's database never answered: ${String(error)}`);
+      await sleep(100);
+    }
+  }
 }
 
 async function deleteRedisKeys(prefix: string): Promise<void> {
@@ -181,11 +239,11 @@ async function deleteRedisKeys(prefix: string): Promise<void> {
   }
 }
 
-/** Resolves with the next `event` the socket receives, or rejects after `timeoutMs`. */
+/** Resolves with the next `event` the socket receives, or rejects after `timeoutMs` (a hang cap). */
 export function nextEvent<E extends keyof ServerToClientEvents>(
   socket: ClientSocket,
   event: E,
-  timeoutMs = 5_000,
+  timeoutMs = WAIT_CAP_MS,
 ): Promise<Parameters<ServerToClientEvents[E]>[0]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -213,6 +271,38 @@ export function collectEvents<E extends keyof ServerToClientEvents>(
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * Resolves the next time `server` logs `message` at `level`, whatever its log level (tests run
+ * silent): the positive signal for what only the log tells, such as a background job that failed.
+ * Start waiting before causing it. Rejects after `timeoutMs` (a hang cap).
+ */
+export function nextLog(
+  server: FastifyInstance,
+  level: 'warn' | 'error',
+  message: string,
+  timeoutMs = WAIT_CAP_MS,
+): Promise<void> {
+  const log = server.log;
+  const original = log[level];
+  return new Promise<void>((resolve, reject) => {
+    const restore = () => {
+      clearTimeout(timer);
+      log[level] = original;
+    };
+    const timer = setTimeout(() => {
+      restore();
+      reject(new Error(`no ${level} "${message}" logged within ${timeoutMs} ms`));
+    }, timeoutMs);
+    log[level] = function (this: unknown, ...args: unknown[]) {
+      if (args.includes(message)) {
+        restore();
+        resolve();
+      }
+      return (original as (...a: unknown[]) => void).apply(this, args);
+    } as typeof original;
+  });
+}
+
+/**
  * A barrier for asserting that something did not arrive: `from` sends a message into
  * `conversationId`, and this resolves with it once `to` has received it. One server process emits to
  * a socket in order, so whatever it emitted to `to` before the barrier has arrived by then: assert
@@ -227,8 +317,8 @@ export async function messageBarrier(
   const arrived = new Promise<Message>((resolve, reject) => {
     const timer = setTimeout(() => {
       to.off('message:new', listener);
-      reject(new Error('the barrier message did not arrive within 5000 ms'));
-    }, 5_000);
+      reject(new Error(`the barrier message did not arrive within ${WAIT_CAP_MS} ms`));
+    }, WAIT_CAP_MS);
     const listener = (message: Message) => {
       if (message.clientMsgId !== clientMsgId) return;
       clearTimeout(timer);
@@ -304,6 +394,7 @@ export function connectSocketListening(
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
+    timeout: WAIT_CAP_MS,
     autoConnect: false,
     extraHeaders: { cookie },
   });
@@ -361,11 +452,14 @@ export async function queryDatabase<T>(t: TestServer, sql: string, values: unkno
   }
 }
 
-/** Resolves once `predicate` holds (polled every 10 ms), or rejects after `timeoutMs`. */
+/**
+ * Resolves once `predicate` holds (polled every 10 ms), or rejects naming `what` after `timeoutMs`,
+ * a cap on a hang (WAIT_CAP_MS), not a speed expectation.
+ */
 export async function waitUntil(
   predicate: () => boolean,
-  timeoutMs = 5_000,
   what = 'condition',
+  timeoutMs = WAIT_CAP_MS,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {

@@ -19,10 +19,7 @@ export async function expectEveryoneHoldsTheStoredConversation(
   expect(new Set(stored.map((row) => `${row.senderId}:${row.clientMsgId}`)).size).toBe(stored.length);
   for (const client of clients) {
     await expect
-      .poll(() => client.messagesOf(conversationId).map((m) => m.id), {
-        timeout: 15_000,
-        message: client.name,
-      })
+      .poll(() => client.messagesOf(conversationId).map((m) => m.id), { message: client.name })
       .toEqual(stored.map((row) => row.id));
     expect(client.conflicts, client.name).toEqual([]);
     const firstCopies = client.received

@@ -11,6 +11,7 @@ import {
   type OutboxStorage,
   type ParleyClient,
 } from '@parley/client';
+import { WAIT_CAP_MS } from './waits.js';
 
 export type { MessageCopy, OutboxEntry } from '@parley/client';
 
@@ -59,8 +60,11 @@ export class TestClient {
     );
   }
 
-  /** Connects (restoring the outbox the first time) and resolves after the first catch-up. */
-  async connect(timeoutMs = 15_000): Promise<void> {
+  /**
+   * Connects (restoring the outbox the first time) and resolves after the first catch-up, or rejects
+   * after `timeoutMs` (a hang cap).
+   */
+  async connect(timeoutMs = WAIT_CAP_MS): Promise<void> {
     if (this.connects === 0) await this.client.start({ timeoutMs });
     else await this.client.connect({ timeoutMs });
   }
@@ -93,7 +97,8 @@ export class TestClient {
     return this.client.outbox.list();
   }
 
-  whenOutboxSettled(timeoutMs = 30_000): Promise<void> {
+  /** Resolves once every message written is sent or refused for good; rejects after `timeoutMs` (a hang cap). */
+  whenOutboxSettled(timeoutMs = WAIT_CAP_MS): Promise<void> {
     return this.client.outbox.whenSettled(timeoutMs).catch((error: unknown) => {
       throw new Error(`${this.name}: ${String(error)}`);
     });

@@ -21,6 +21,7 @@ import {
   type TestServer,
   type TestUser,
 } from '../../helpers/server.js';
+import { WAIT_CAP_MS } from '../../helpers/waits.js';
 
 const password = 'correct horse battery';
 
@@ -33,13 +34,13 @@ function sendOnce(
   text: string,
   clientMsgId: string = randomUUID(),
 ): Promise<Ack<Message>> {
-  return socket.timeout(15_000).emitWithAck('message:send', { conversationId, clientMsgId, text });
+  return socket.timeout(WAIT_CAP_MS).emitWithAck('message:send', { conversationId, clientMsgId, text });
 }
 
 /** Resolves with what the socket was told and why it was disconnected, once it has been. */
 function sessionEnd(
   socket: ClientSocket,
-  timeoutMs = 15_000,
+  timeoutMs = WAIT_CAP_MS,
 ): Promise<{ told: SessionEnded; reason: string }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`socket not ended within ${timeoutMs} ms`)), timeoutMs);
@@ -340,7 +341,7 @@ describe('the periodic session checks of many sockets', () => {
     // and was never told its session ended.
     const clientMsgId = randomUUID();
     let after = await sendOnce(aliceSocket, group.id, 'after', clientMsgId);
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + WAIT_CAP_MS;
     while (!after.ok && RETRYABLE.includes(after.error.code) && Date.now() < deadline) {
       await sleep(100);
       after = await sendOnce(aliceSocket, group.id, 'after', clientMsgId);

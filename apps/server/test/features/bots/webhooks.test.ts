@@ -115,7 +115,6 @@ describe.each([
   async function settledFor(messageId: number): Promise<WebhookDelivery> {
     await expect
       .poll(async () => (await deliveries()).find((d) => d.messageId === messageId)?.status ?? 'none', {
-        timeout: 15_000,
         interval: 50,
       })
       .toMatch(/delivered|failed/);
@@ -131,7 +130,7 @@ describe.each([
           found = (await deliveries()).find((d) => d.id === deliveryId);
           return found?.status;
         },
-        { timeout: 15_000, interval: 50 },
+        { interval: 50 },
       )
       .not.toBe('pending');
     return found!;

@@ -75,11 +75,7 @@ describe('delivery and read receipts', () => {
     const aliceHeard = collectEvents(aliceSocket, 'receipt:update');
     const readAll = await bobSocket.emitWithAck('conversation:read', { conversationId: id, seq: 3 });
     expect(readAll).toEqual({ ok: true, data: { conversationId: id, lastReadSeq: 3, unreadCount: 0 } });
-    await waitUntil(
-      () => aliceHeard.some((update) => update.lastReadSeq === 3),
-      5_000,
-      'receipt:update for seq 3',
-    );
+    await waitUntil(() => aliceHeard.some((update) => update.lastReadSeq === 3), 'receipt:update for seq 3');
     expect(aliceHeard.at(-1)).toEqual({
       conversationId: id,
       userId: bob.id,
@@ -152,11 +148,7 @@ describe('delivery and read receipts', () => {
     // Alice has it, every update of Bob's has reached her. (How many batches Bob's six fall into
     // depends on timing; receipt-broadcaster's unit test pins the batching down.)
     okData(await carolSocket.emitWithAck('conversation:delivered', { conversationId: id, seq: 6 }));
-    await waitUntil(
-      () => heard.some((update) => update.userId === carol.id),
-      5_000,
-      "Carol's receipt:update",
-    );
+    await waitUntil(() => heard.some((update) => update.userId === carol.id), "Carol's receipt:update");
     const bobs = heard.filter((update) => update.userId === bob.id);
     const positions = bobs.map((update) => update.lastDeliveredSeq);
     expect(positions.length).toBeGreaterThan(0);

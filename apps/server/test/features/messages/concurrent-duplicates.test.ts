@@ -200,7 +200,7 @@ async function waitForBlocker(
         return blocking !== undefined;
         // InnoDB serves these tables from a snapshot it takes again only once reads pause for 0.1 s.
       },
-      { interval: 200, timeout: 10_000 },
+      { interval: 200 },
     )
     .toBe(true);
   return blocking!;

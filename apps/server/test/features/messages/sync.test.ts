@@ -52,7 +52,7 @@ describe('catch-up by change number (conversation:sync)', () => {
       await sendText(aliceSocket, id, 'two'),
       await sendText(aliceSocket, id, 'three'),
     ];
-    await waitUntil(() => heard.length === 3, 5_000, 'three live messages');
+    await waitUntil(() => heard.length === 3, 'three live messages');
     // What a client holds: the highest changeSeq it has seen.
     const held = Math.max(...heard.map((message) => message.changeSeq));
     expect(held).toBe(m3.changeSeq);

@@ -89,7 +89,7 @@ describe('a client that does not read what it is sent', () => {
       await Promise.all(Array.from({ length: 20 }, () => sendText(bobSocket, conversationId, text)));
       sent += 20;
     }
-    await waitUntil(() => watched.droppedFor !== null, 5_000, 'the slow socket to be dropped');
+    await waitUntil(() => watched.droppedFor !== null, 'the slow socket to be dropped');
 
     expect(watched.droppedFor).toBe('forced close');
     // Bounded: past the cap by at most what one turn of the event loop queued (a batch's broadcasts).
@@ -122,7 +122,7 @@ describe('a client that does not read what it is sent', () => {
       asked += 1;
       await waitUntil(() => watched.packets >= answered || watched.droppedFor !== null);
     }
-    await waitUntil(() => watched.droppedFor !== null, 5_000, 'the slow socket to be dropped');
+    await waitUntil(() => watched.droppedFor !== null, 'the slow socket to be dropped');
 
     expect(watched.droppedFor).toBe('forced close');
     expect(asked).toBeLessThan(12);

@@ -52,6 +52,34 @@ interface Waiting<In, Out> {
   deadline: NodeJS.Timeout | null;
 }
 
+/**
+ * Group commit in lanes: every request has a key (a conversation id), and requests of one key always
+ * go to the same lane, a group commit of its own with one connection. Two batches written at once
+ * then never hold the same key, so when the write locks rows by key (`SELECT … FOR UPDATE` on the
+ * conversations of a batch), one batch never waits on the other's locks: with one shared queue
+ * instead, two batches of a busy group both locked its conversation row and the second waited for
+ * the first's commit while holding every other lock it had taken (measured: 184 lock waits, 3.5 s
+ * in all, in 8 s at 2,000 msg/s, docs/benchmarks.md). A busy key cannot use more than its lane,
+ * which is all that locking lets it use anyway.
+ *
+ * `options.connections` is the number of lanes; `laneKey` must be a non-negative integer.
+ */
+export function createLanedGroupCommit<In, Out>(
+  write: WriteBatch<In, Out>,
+  options: GroupCommitOptions,
+  laneKey: (request: In) => number,
+): GroupCommit<In, Out> {
+  const lanes = Array.from({ length: options.connections }, () =>
+    createGroupCommit(write, { ...options, connections: 1 }),
+  );
+  return {
+    submit: (request) => lanes[laneKey(request) % lanes.length]!.submit(request),
+    async drain() {
+      await Promise.all(lanes.map((lane) => lane.drain()));
+    },
+  };
+}
+
 export function createGroupCommit<In, Out>(
   write: WriteBatch<In, Out>,
   { waitMs, maxBatch, connections, admissionTimeoutMs, busyMessage }: GroupCommitOptions,

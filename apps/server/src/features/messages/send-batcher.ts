@@ -1,12 +1,13 @@
 import type { Message } from '@parley/shared';
 import type { Pool } from 'mariadb';
-import { createGroupCommit, type GroupCommitOptions, type Settled } from '../../lib/group-commit.js';
+import { createLanedGroupCommit, type GroupCommitOptions, type Settled } from '../../lib/group-commit.js';
 import { storeBatch, type PendingMessage } from './message-batch-store.js';
 
 /**
  * Group commit for `message:send` (lib/group-commit.ts): sends are stored in batches, one
  * transaction each (message-batch-store.ts), so a burst costs one commit, one fsync of the redo log,
- * and two round trips instead of several per message.
+ * and two round trips instead of several per message. Batches are formed in lanes by conversation
+ * (`connections` lanes, conversationId modulo their number), one batch in flight per lane.
  *
  * Composition with the send queue (lib/send-queue.ts): the queue runs one send per user at a time
  * and `submit` resolves only once its batch has committed, so a user's next message can join a batch
@@ -64,9 +65,12 @@ export function createSendBatcher(
     });
   }
 
-  const commit = createGroupCommit(write, {
-    ...options,
-    busyMessage: 'Every connection for storing messages is in use; try again shortly',
-  });
+  // One lane per connection, by conversation: two batches written at once never lock the same
+  // conversation row, so neither waits for the other's commit (lib/group-commit.ts).
+  const commit = createLanedGroupCommit(
+    write,
+    { ...options, busyMessage: 'Every connection for storing messages is in use; try again shortly' },
+    (message) => message.conversationId,
+  );
   return { submit: commit.submit, drain: commit.drain, isReplay: (message) => replays.has(message) };
 }

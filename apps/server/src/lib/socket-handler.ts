@@ -9,6 +9,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { ZodType } from 'zod';
 import { invalid, toAppError } from './app-error.js';
+import { refusalLogOf } from './refusal-log.js';
 import type { ParleyServer, ParleySocket } from '../plugins/socket-io.js';
 import type { SendQueue } from './send-queue.js';
 
@@ -98,8 +99,8 @@ export function handleClientEvent<E extends ClientEventName>(
       if (appError.code === ErrorCode.Internal) {
         options.log.error({ err: error, event, userId: context.userId }, 'socket event failed');
       } else if (appError.statusCode >= 500) {
-        // Overload or an outage: expected under load, and answered as retryable.
-        options.log.warn({ err: error, event, userId: context.userId }, 'socket event refused for now');
+        // Overload or an outage: expected under load, answered as retryable, logged in summaries.
+        refusalLogOf(options.log).record(event, appError, { err: error, userId: context.userId });
       }
       reply({ ok: false, error: appError.toJSON() });
     }

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, toAppError } from '../lib/app-error.js';
+import { refusalLogOf } from '../lib/refusal-log.js';
 
 interface ValidationEntry {
   instancePath?: string;
@@ -95,8 +96,11 @@ export default fp(
       if (appError.code === ErrorCode.Internal) {
         request.log.error({ err: error }, 'request failed');
       } else if (appError.statusCode >= 500) {
-        // Overload or an outage: expected under load, and answered as retryable.
-        request.log.warn({ err: error }, 'request refused for now');
+        // Overload or an outage: expected under load, answered as retryable, logged in summaries.
+        refusalLogOf(fastify.log).record(request.routeOptions.url ?? request.url, appError, {
+          err: error,
+          reqId: request.id,
+        });
       }
       if (appError.retryAfterMs !== undefined) {
         // RFC 9110 §10.2.3: whole seconds.

@@ -6,7 +6,7 @@ import {
   RateLimiterRes,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import { AppError } from '../lib/app-error.js';
+import { AppError, withoutStack } from '../lib/app-error.js';
 
 /** A named budget: `points` actions per `durationSeconds` for one key. */
 export interface Budget {
@@ -67,7 +67,9 @@ export default fp<{ redisKeyPrefix: string }>(
             await limiter.consume(key);
           } catch (rejection) {
             if (rejection instanceof RateLimiterRes) {
-              throw new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
+              throw withoutStack(
+                () => new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))),
+              );
             }
             throw rejection;
           }

@@ -1,6 +1,7 @@
 // One bench run: start P0, P1 and Parley once, then interleave them round by round (P0, P1, Parley,
 // P0, ...) through every offered rate, then search each one's highest sustainable rate.
 import { cpus as machineCpus } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerKind } from './clients.js';
 import { LoadGenerator, type PhaseResult, type Target } from './generator.js';
@@ -18,6 +19,11 @@ const SERVERS_DIR = fileURLToPath(new URL('./servers/', import.meta.url));
 const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 export const SERVER_KINDS: ServerKind[] = ['p0', 'p1', 'parley'];
+/**
+ * What a run's records name: one of the three servers, or `baseline`, Parley built from another
+ * checkout (`BenchConfig.baseline`), run in the same rounds for an A/B of two builds.
+ */
+export type BenchServer = ServerKind | 'baseline';
 /** The capacity search's limits, from issue 7. */
 export const SUSTAINABLE = { p99Ms: 200, reach: 0.999 };
 const CAPACITY_ATTEMPTS = 2;
@@ -39,6 +45,12 @@ export interface BenchConfig {
   pin: { servers: string; generator: string } | null;
   /** Run Parley from src through tsx instead of apps/server/dist (the smoke test). */
   parleyFromSource: boolean;
+  /**
+   * Which servers run, in this order within each round (default P0, P1, Parley). `baseline` needs
+   * `baseline`, the root of another checkout of Parley with apps/server built.
+   */
+  servers?: BenchServer[];
+  baseline?: string;
   databaseServerUrl: string;
   redisUrl: string;
   log(line: string): void;
@@ -66,7 +78,7 @@ export interface ServerWindow {
 }
 
 export interface RunRecord {
-  server: ServerKind;
+  server: BenchServer;
   round: number;
   rate: number;
   connectionsTarget: number;
@@ -78,7 +90,7 @@ export interface RunRecord {
 
 /** Memory per held connection in bytes, against the server's reading before any connection. */
 export interface MemoryRecord {
-  server: ServerKind;
+  server: BenchServer;
   round: number;
   connections: number;
   rssIdle: number;
@@ -90,7 +102,7 @@ export interface MemoryRecord {
 }
 
 export interface CapacityStep {
-  server: ServerKind;
+  server: BenchServer;
   rate: number;
   /** 1, or 2 when the first attempt at this rate was not sustainable. */
   attempt: number;
@@ -110,11 +122,11 @@ export interface BenchResult {
   memory: MemoryRecord[];
   capacity: CapacityStep[];
   /** The last lines each server wrote (Parley logs at warn level), to explain refusals. */
-  serverLogs: Partial<Record<ServerKind, string>>;
+  serverLogs: Partial<Record<BenchServer, string>>;
 }
 
 interface ServerUnderTest {
-  kind: ServerKind;
+  kind: BenchServer;
   process: ServerProcess;
   target: Target;
   parley?: ParleyUnderTest;
@@ -123,38 +135,43 @@ interface ServerUnderTest {
 async function startServers(config: BenchConfig, workload: Workload): Promise<ServerUnderTest[]> {
   const servers: ServerUnderTest[] = [];
   const roomIndexes = workload.rooms.map((_, index) => index);
-  for (const [kind, file] of [
-    ['p0', 'p0-ws.ts'],
-    ['p1', 'p1-socketio.ts'],
-  ] as const) {
-    const { server, port } = await ServerProcess.start({
-      label: kind,
-      nodeArgs: ['--import', 'tsx'],
-      entry: `${SERVERS_DIR}${file}`,
-      cwd: BENCH_DIR,
+  const peerFiles = { p0: 'p0-ws.ts', p1: 'p1-socketio.ts' } as const;
+  for (const kind of config.servers ?? SERVER_KINDS) {
+    if (kind === 'p0' || kind === 'p1') {
+      const { server, port } = await ServerProcess.start({
+        label: kind,
+        nodeArgs: ['--import', 'tsx'],
+        entry: `${SERVERS_DIR}${peerFiles[kind]}`,
+        cwd: BENCH_DIR,
+        cpus: config.pin?.servers ?? null,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: '0' },
+      });
+      servers.push({
+        kind,
+        process: server,
+        target: { kind, url: `http://127.0.0.1:${port}`, roomIds: roomIndexes },
+      });
+      continue;
+    }
+    if (kind === 'baseline' && !config.baseline)
+      throw new Error('the baseline server needs --baseline <checkout>');
+    const parley = await startParley({
+      workload,
       cpus: config.pin?.servers ?? null,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: '0' },
+      fromSource: config.parleyFromSource,
+      databaseServerUrl: config.databaseServerUrl,
+      redisUrl: config.redisUrl,
+      log: config.log,
+      label: kind,
+      ...(kind === 'baseline' ? { serverDir: join(config.baseline!, 'apps/server') } : {}),
     });
     servers.push({
       kind,
-      process: server,
-      target: { kind, url: `http://127.0.0.1:${port}`, roomIds: roomIndexes },
+      process: parley.server,
+      parley,
+      target: { kind: 'parley', url: parley.url, cookies: parley.cookies, roomIds: parley.roomIds },
     });
   }
-  const parley = await startParley({
-    workload,
-    cpus: config.pin?.servers ?? null,
-    fromSource: config.parleyFromSource,
-    databaseServerUrl: config.databaseServerUrl,
-    redisUrl: config.redisUrl,
-    log: config.log,
-  });
-  servers.push({
-    kind: 'parley',
-    process: parley.server,
-    parley,
-    target: { kind: 'parley', url: parley.url, cookies: parley.cookies, roomIds: parley.roomIds },
-  });
   return servers;
 }
 
@@ -173,7 +190,7 @@ async function measuredPhase(
   rate: number,
   seed: number,
 ): Promise<{ load: PhaseResult; window: ServerWindow }> {
-  const databasePid = server.kind === 'parley' ? findDatabasePid() : null;
+  const databasePid = server.parley ? findDatabasePid() : null;
   let startStats: ServerStats | null = null;
   let endStats: ServerStats | null = null;
   let startDbCpu: number | null = null;

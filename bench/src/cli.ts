@@ -2,10 +2,11 @@
 // run in seconds, which the test suite uses to keep the harness working). See bench/README.md.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { runBench, type BenchConfig } from './bench.js';
-import { writeReport } from './report.js';
+import { runBench, type BenchConfig, type BenchServer } from './bench.js';
+import { baselineComparison, writeReport } from './report.js';
 import { hasTaskset } from './server-process.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('../.results/', import.meta.url));
@@ -26,6 +27,8 @@ const { values } = parseArgs({
     'no-pin': { type: 'boolean', default: false },
     'no-report': { type: 'boolean', default: false },
     json: { type: 'string' },
+    servers: { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 
@@ -52,10 +55,21 @@ const config: BenchConfig = {
   // Servers share core 0, the generator takes core 1: a generator-bound run is then visible in its CPU.
   pin: pin ? { servers: '0', generator: '1' } : null,
   parleyFromSource: smoke,
+  // --baseline <checkout>: an A/B of two builds, Parley from that checkout against this one's, in the
+  // same rounds (no P0/P1 unless --servers names them; the docs' report is not written).
+  ...(values.baseline ? { baseline: resolve(values.baseline) } : {}),
+  ...(values.servers || values.baseline
+    ? { servers: (values.servers ?? 'baseline,parley').split(',') as BenchServer[] }
+    : {}),
   databaseServerUrl: process.env.BENCH_DATABASE_SERVER_URL ?? 'mysql://root@127.0.0.1:3306',
   redisUrl: process.env.BENCH_REDIS_URL ?? '',
   log: (line) => console.log(line),
 };
+
+const known = new Set(['p0', 'p1', 'parley', 'baseline']);
+for (const server of config.servers ?? []) {
+  if (!known.has(server)) throw new Error(`--servers: unknown server ${server} (p0, p1, parley, baseline)`);
+}
 
 if (config.pin)
   execFileSync('taskset', ['-cp', config.pin.generator, String(process.pid)], { stdio: 'ignore' });
@@ -65,7 +79,8 @@ mkdirSync(RESULTS_DIR, { recursive: true });
 const jsonPath = values.json ?? `${RESULTS_DIR}${smoke ? 'smoke' : 'full'}-${Date.now()}.json`;
 writeFileSync(jsonPath, JSON.stringify(result, null, 2));
 console.log(`results: ${jsonPath}`);
-if (!smoke && !values['no-report'])
+if (config.baseline) console.log(baselineComparison(result));
+else if (!smoke && !values['no-report'] && !config.servers)
   console.log(`report: ${await writeReport(result, shownArguments(process.argv.slice(2)))}`);
 
 /** The command line as the report shows it: without where the raw JSON went. */

@@ -64,6 +64,13 @@ export interface ParleyOptions {
   redisUrl: string;
   /** Parley processes on different ports sharing the database and Redis (default 1; more need redisUrl). */
   processes?: number;
+  /**
+   * The apps/server folder to run (default this checkout's): another checkout's, built, for an A/B
+   * of two builds in one run (`--baseline`, bench.ts).
+   */
+  serverDir?: string;
+  /** The process label in logs and readings (default `parley`). */
+  label?: string;
   log(line: string): void;
 }
 
@@ -83,8 +90,10 @@ export function parleySettingOverrides(env: NodeJS.ProcessEnv = process.env): Re
 }
 
 export async function startParley(options: ParleyOptions): Promise<ParleyUnderTest> {
-  if (!options.fromSource && !existsSync(`${SERVER_DIR}/dist/server.js`)) {
-    throw new Error('apps/server/dist/server.js is missing: run `pnpm build` first');
+  const serverDir = options.serverDir ?? SERVER_DIR;
+  const label = options.label ?? 'parley';
+  if (!options.fromSource && !existsSync(`${serverDir}/dist/server.js`)) {
+    throw new Error(`${serverDir}/dist/server.js is missing: run \`pnpm build\` there first`);
   }
   const databaseName = `parley_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
   const serverUrl = new URL(options.databaseServerUrl);
@@ -98,7 +107,7 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
     const url = `http://127.0.0.1:${port}`;
     const { server } = await ServerProcess.start(
       {
-        label: index === 0 ? 'parley' : `parley-${index + 1}`,
+        label: index === 0 ? label : `${label}-${index + 1}`,
         nodeArgs: [
           ...(options.fromSource ? ['--import', 'tsx', '--conditions=@parley/source'] : []),
           // BENCH_PARLEY_CPU_PROF=<dir>: a V8 CPU profile of Parley's whole run, written when it stops.
@@ -107,7 +116,7 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
             : []),
         ],
         entry: options.fromSource ? 'src/server.ts' : 'dist/server.js',
-        cwd: SERVER_DIR,
+        cwd: serverDir,
         cpus: options.cpus,
         env: {
           PATH: process.env.PATH,
@@ -161,11 +170,11 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
     const userIds = await seedUsers(db, url, options.workload.connections);
     const roomIds = await seedRooms(db, options.workload, userIds);
     options.log(
-      `parley: seeded ${userIds.length} users, ${roomIds.length} rooms in ${Date.now() - started} ms`,
+      `${label}: seeded ${userIds.length} users, ${roomIds.length} rooms in ${Date.now() - started} ms`,
     );
     const loginStarted = Date.now();
     const cookies = await logInAll(url, options.workload.connections);
-    options.log(`parley: ${cookies.length} logins in ${Date.now() - loginStarted} ms`);
+    options.log(`${label}: ${cookies.length} logins in ${Date.now() - loginStarted} ms`);
     return {
       server,
       url,

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import type { ServerKind } from './clients.js';
-import { SERVER_KINDS, SUSTAINABLE, type BenchResult, type RunRecord } from './bench.js';
+import { SERVER_KINDS, SUSTAINABLE, type BenchResult, type BenchServer, type RunRecord } from './bench.js';
 import { latencyChart, type Series } from './chart.js';
 
 const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
@@ -28,7 +28,7 @@ const kib = (bytes: number) => (Number.isFinite(bytes) ? `${(bytes / 1024).toFix
 const ratio = (a: number, b: number) =>
   Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a';
 
-function runsOf(result: BenchResult, server: ServerKind, rate: number): RunRecord[] {
+function runsOf(result: BenchResult, server: BenchServer, rate: number): RunRecord[] {
   return result.runs.filter((run) => run.server === server && run.rate === rate);
 }
 
@@ -297,4 +297,40 @@ export async function writeReport(result: BenchResult, argv: string[]): Promise<
   writeFileSync(DOC, await format(updated, { ...(await resolveConfig(DOC)), filepath: DOC }));
   writeFileSync(CHART, latencyChart(chartSeries(result), SUSTAINABLE.p99Ms));
   return DOC;
+}
+
+/**
+ * An A/B of two Parley builds run in the same rounds (`--baseline`): for each rate, the medians over
+ * rounds of this checkout's Parley against the baseline's, and their ratio (this / baseline). Printed,
+ * not written to docs: a build comparison belongs in the commit or section that made the change.
+ */
+export function baselineComparison(result: BenchResult): string {
+  const rows: Array<[string, (run: RunRecord) => number | null, (value: number) => string]> = [
+    ['acked', (run) => run.load.acked / Math.max(1, run.load.sent), (v) => percent(v, 1)],
+    ['e2e p50 ms', (run) => run.load.endToEnd.p50, (v) => fixed(v)],
+    ['e2e p99 ms', (run) => run.load.endToEnd.p99, (v) => fixed(v)],
+    ['ack p99 ms', (run) => run.load.ack.p99, (v) => fixed(v)],
+    ['server CPU', (run) => run.window.cpu, (v) => percent(v)],
+    [
+      'CPU ms / msg',
+      (run) => (run.window.cpu * 1_000) / Math.max(1, run.load.offeredPerSecond),
+      (v) => fixed(v, 3),
+    ],
+    ['loop max ms', (run) => run.window.loopDelayMaxMs, (v) => fixed(v, 0)],
+    ['gc ms', (run) => run.window.gc.totalMs, (v) => fixed(v, 0)],
+    ['commits', (run) => run.window.database?.commits ?? null, (v) => fixed(v, 0)],
+    ['row-lock waits', (run) => run.window.database?.rowLockWaits ?? null, (v) => fixed(v, 0)],
+  ];
+  const lines = [
+    '| rate | measure | baseline | this checkout | this / baseline |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const rate of result.config.rates) {
+    for (const [name, pick, show] of rows) {
+      const before = medianOf(runsOf(result, 'baseline', rate), pick);
+      const after = medianOf(runsOf(result, 'parley', rate), pick);
+      lines.push(`| ${rate} | ${name} | ${show(before)} | ${show(after)} | ${ratio(after, before)} |`);
+    }
+  }
+  return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 // A server under test in its own process, so its CPU and memory are its own: started (optionally
 // pinned to a core with taskset), asked for its numbers over IPC (see servers/instrument.mjs), stopped.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -98,7 +99,12 @@ export class ServerProcess {
     options: StartOptions,
     ready?: () => Promise<void>,
   ): Promise<{ server: ServerProcess; port: number }> {
-    const args = ['--expose-gc', '--import', INSTRUMENT, ...options.nodeArgs, options.entry];
+    // BENCH_CPU_PROF=<dir>: a V8 CPU profile of every server's whole run (P0, P1, Parley), each in
+    // <dir>/<label>/, written when it stops, to set Parley's profile beside bare Socket.IO's.
+    const profile = process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_CPU_PROF, options.label)}`]
+      : [];
+    const args = ['--expose-gc', '--import', INSTRUMENT, ...profile, ...options.nodeArgs, options.entry];
     const command = options.cpus ? 'taskset' : process.execPath;
     const argv = options.cpus ? ['-c', options.cpus, process.execPath, ...args] : args;
     const child = spawn(command, argv, {

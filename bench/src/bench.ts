@@ -118,6 +118,8 @@ export interface BenchResult {
   startedAt: string;
   /** Parley settings changed for this run (`BENCH_PARLEY_SET_<NAME>`, parley.ts), by name. */
   parleySettings: Record<string, string>;
+  /** Settings of the `--baseline` build only (`BENCH_BASELINE_SET_<NAME>`), by name. */
+  baselineSettings: Record<string, string>;
   runs: RunRecord[];
   memory: MemoryRecord[];
   capacity: CapacityStep[];
@@ -322,6 +324,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResult> {
     },
     startedAt: new Date().toISOString(),
     parleySettings: parleySettingOverrides(),
+    baselineSettings: parleySettingOverrides(process.env, 'BENCH_BASELINE_SET_'),
     runs: [],
     memory: [],
     capacity: [],

@@ -57,7 +57,8 @@ const config: BenchConfig = {
   parleyFromSource: smoke,
   // --baseline <checkout>: an A/B of two builds, Parley from that checkout against this one's, in the
   // same rounds (no P0/P1 unless --servers names them; the docs' report is not written).
-  ...(values.baseline ? { baseline: resolve(values.baseline) } : {}),
+  // Relative to where `pnpm bench` was typed (pnpm runs the script in bench/ and says where in INIT_CWD).
+  ...(values.baseline ? { baseline: resolve(process.env.INIT_CWD ?? '.', values.baseline) } : {}),
   ...(values.servers || values.baseline
     ? { servers: (values.servers ?? 'baseline,parley').split(',') as BenchServer[] }
     : {}),

@@ -78,10 +78,14 @@ export interface ParleyOptions {
  * Server settings a tuning run changes: every `BENCH_PARLEY_SET_<NAME>=<value>` in the bench's
  * environment reaches Parley as `<NAME>=<value>` (e.g. `BENCH_PARLEY_SET_BATCH_CONNECTIONS=4`), so
  * the settings of apps/server/src/config.ts can be compared without editing the harness. Reported in
- * the run's heading (report.ts) so a result says what it ran with.
+ * the run's heading (report.ts) so a result says what it ran with. `BENCH_BASELINE_SET_<NAME>` does the
+ * same for the `--baseline` build only (on top of the BENCH_PARLEY_SET_ ones), so two settings can be
+ * compared in one run with the baseline pointing at this checkout.
  */
-export function parleySettingOverrides(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const prefix = 'BENCH_PARLEY_SET_';
+export function parleySettingOverrides(
+  env: NodeJS.ProcessEnv = process.env,
+  prefix = 'BENCH_PARLEY_SET_',
+): Record<string, string> {
   return Object.fromEntries(
     Object.entries(env)
       .filter((entry): entry is [string, string] => entry[0].startsWith(prefix) && entry[1] !== undefined)
@@ -140,6 +144,7 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
           SOCKET_SIGNAL_RATE_LIMIT: '1000000',
           BENCH_DATABASE_PORT: serverUrl.port || '3306',
           ...parleySettingOverrides(),
+          ...(label === 'baseline' ? parleySettingOverrides(process.env, 'BENCH_BASELINE_SET_') : {}),
         },
       },
       () => waitUntilReady(url),

@@ -109,7 +109,13 @@ export class ServerProcess {
     const argv = options.cpus ? ['-c', options.cpus, process.execPath, ...args] : args;
     const child = spawn(command, argv, {
       cwd: options.cwd,
-      env: options.env as NodeJS.ProcessEnv,
+      env: {
+        ...options.env,
+        // The instrument's profile of allocations per window (instrument.mjs), labelled by server.
+        ...(process.env.BENCH_ALLOC_PROF
+          ? { BENCH_ALLOC_PROF: process.env.BENCH_ALLOC_PROF, BENCH_LABEL: options.label }
+          : {}),
+      } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     running.add(child);

@@ -3,6 +3,9 @@
 // CPU time, RSS, heap, event-loop delay and database writes. Parley's own code is not changed.
 import net from 'node:net';
 import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -86,8 +89,44 @@ process.on('message', (request) => {
     if (request.resetLoopDelay) {
       loopDelay.reset();
       gc = { count: 0, totalMs: 0, maxMs: 0, maxKind: null };
-    }
+      startAllocationSampling();
+    } else stopAllocationSampling();
   }
 });
+
+// BENCH_ALLOC_PROF=<dir>: a sampling profile of what each measured window allocated, garbage included
+// (V8's sampling heap profiler with the objects later collected by either gc kept in it), written as
+// <dir>/<label>-<n>.heapprofile (Chrome DevTools' Memory panel opens it). What a server allocates per
+// message is what its young-generation collections cost.
+const allocationDir = process.env.BENCH_ALLOC_PROF
+  ? join(process.env.BENCH_ALLOC_PROF, process.env.BENCH_LABEL ?? String(process.pid))
+  : null;
+let allocationSession = null;
+let allocationWindows = 0;
+function startAllocationSampling() {
+  if (!allocationDir || allocationSession) return;
+  allocationSession = new Session();
+  allocationSession.connect();
+  allocationSession.post('HeapProfiler.startSampling', {
+    samplingInterval: 16_384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+}
+function stopAllocationSampling() {
+  const session = allocationSession;
+  if (!session) return;
+  allocationSession = null;
+  session.post('HeapProfiler.stopSampling', (error, result) => {
+    session.disconnect();
+    if (error) return;
+    mkdirSync(allocationDir, { recursive: true });
+    allocationWindows += 1;
+    writeFileSync(
+      join(allocationDir, `window-${allocationWindows}.heapprofile`),
+      JSON.stringify(result.profile),
+    );
+  });
+}
 // The IPC channel must not keep a server alive on its own, nor stop it when the bench goes away.
 process.channel?.unref();

@@ -4,7 +4,16 @@
 import * as mariadb from 'mariadb';
 import { expect } from 'vitest';
 import { parseDatabaseUrl } from '../../src/db/migrate.js';
-import { createGroup, startTestServer, type ClientSocket, type TestServer, type TestUser } from './server.js';
+import { httpCode } from './groups.js';
+import {
+  createGroup,
+  startTestServer,
+  type ClientSocket,
+  type HttpResponse,
+  type TestServer,
+  type TestUser,
+} from './server.js';
+import { WAIT_CAP_MS } from './waits.js';
 
 export interface DeactivationScene {
   t: TestServer;
@@ -43,6 +52,61 @@ export async function closeDeactivationScene(scene: DeactivationScene | undefine
   await scene?.t.close();
 }
 
+/** A new account, member of a new group of bob's, with a socket: one to deactivate in one test. */
+export async function newMember({
+  t,
+  bob,
+}: DeactivationScene): Promise<{ user: TestUser; socket: ClientSocket; conversationId: number }> {
+  const user = await t.signUp();
+  const conversationId = (await createGroup(t, bob, [user])).id;
+  return { user, socket: await t.connectSocket(user.cookie), conversationId };
+}
+
+/** Deactivates `userId` as the site console does (`POST /api/admin/users/:id/deactivate`); throws unless 2xx. */
+export async function deactivateThroughAdmin({ t, admin }: DeactivationScene, userId: number): Promise<void> {
+  const answer: HttpResponse = await t.http('POST', `/api/admin/users/${userId}/deactivate`, {
+    cookie: admin.cookie,
+  });
+  if (httpCode(answer) !== 'ok')
+    throw new Error(`deactivation: ${answer.status} ${JSON.stringify(answer.body)}`);
+}
+
+/**
+ * Resolves once `settling` has settled or a transaction other than `raw`'s waits for a lock on a row
+ * of `users`, whichever comes first: a deactivation either went through or waits for a write that
+ * holds the account's row. Read every 100 ms, at most WAIT_CAP_MS.
+ */
+export async function settledOrWaitingOnUsers(
+  raw: mariadb.Connection,
+  settling: Promise<unknown>,
+): Promise<void> {
+  let settled = false;
+  const done = settling.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  const deadline = Date.now() + WAIT_CAP_MS;
+  while (!settled) {
+    const [row] = await raw.query<Array<{ waiting: bigint }>>(
+      `SELECT COUNT(*) AS waiting FROM information_schema.INNODB_LOCK_WAITS w
+         JOIN information_schema.INNODB_LOCKS l ON l.lock_id = w.requested_lock_id
+        WHERE l.lock_table LIKE '%\`users\`'`,
+    );
+    if (Number(row!.waiting) > 0) return;
+    if (Date.now() > deadline) throw new Error('neither settled nor waiting for a lock on users');
+    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 100))]);
+  }
+}
+
+/** The connections (ids) other than `raw` with a transaction open now: a write the test holds, say. */
+export async function openTransactions(raw: mariadb.Connection): Promise<number[]> {
+  const rows = await raw.query<Array<{ id: bigint }>>(
+    `SELECT trx_mysql_thread_id AS id FROM information_schema.INNODB_TRX
+      WHERE trx_mysql_thread_id <> CONNECTION_ID()`,
+  );
+  return rows.map((row) => Number(row.id));
+}
+
 /**
  * Resolves once none of the connections `ids` has an open transaction: each write has ended, by
  * commit or rollback. Read every 500 ms: read every 50 ms (expect.poll's default), the server's
@@ -61,4 +125,20 @@ export async function waitForTransactionsToEnd(raw: mariadb.Connection, ids: num
       { timeout: 15_000, interval: 500 },
     )
     .toBe(0);
+}
+
+/**
+ * What `userId` has written, as one comparable value: their messages (text, edited, deleted) and
+ * their reactions. Read at two moments, it tells whether anything of theirs was written in between.
+ */
+export async function writesOf(raw: mariadb.Connection, userId: number): Promise<unknown> {
+  const messages = await raw.query(
+    'SELECT id, text, editedAt, deletedAt FROM messages WHERE senderId = ? ORDER BY id',
+    [userId],
+  );
+  const reactions = await raw.query(
+    'SELECT messageId, emoji FROM reactions WHERE userId = ? ORDER BY messageId, emoji',
+    [userId],
+  );
+  return { messages: [...messages], reactions: [...reactions] };
 }

@@ -3,9 +3,15 @@
 import { ErrorCode, type Message } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForConversationLockWaits } from '../../helpers/conversation-locks.js';
+import { holdAtFailpoint } from '../../../src/lib/failpoints.js';
 import {
   closeDeactivationScene,
+  deactivateThroughAdmin,
+  newMember,
+  openTransactions,
+  settledOrWaitingOnUsers,
   startDeactivationScene,
+  writesOf,
   waitForTransactionsToEnd,
   type DeactivationScene,
 } from '../../helpers/deactivation.js';
@@ -84,4 +90,48 @@ describe('a deactivation while the account’s edits, deletes and reactions wait
     );
     expect(reacted.reactions).toEqual([{ emoji: '👍', userIds: [bob.id] }]);
   });
+
+  it.each(['message:edit', 'message:delete', 'message:react'] as const)(
+    'writes a %s that read the account before the deactivation before the deactivation returns, never after',
+    async (event) => {
+      const { raw } = scene;
+      const carol = await newMember(scene);
+      const own = await sendText(carol.socket, carol.conversationId, 'as first written');
+      const target = { conversationId: carol.conversationId, messageId: own.id };
+      const hold = holdAtFailpoint('message-change:before-write');
+      const ack =
+        event === 'message:edit'
+          ? carol.socket.emitWithAck(event, { ...target, text: 'rewritten' })
+          : event === 'message:delete'
+            ? carol.socket.emitWithAck(event, target)
+            : carol.socket.emitWithAck(event, { ...target, emoji: '👍', on: true });
+      // Answered or not: the deactivation ends carol's socket, maybe before the change is answered.
+      const answered = ack.then(
+        () => undefined,
+        () => undefined,
+      );
+      // The change has read carol as active, its conversation locked, and has written nothing yet.
+      await hold.reached;
+      const held = await openTransactions(raw);
+
+      let writtenWhenDeactivated: unknown = null;
+      const deactivated = deactivateThroughAdmin(scene, carol.user.id).then(async () => {
+        writtenWhenDeactivated = await writesOf(raw, carol.user.id);
+      });
+      // Either the deactivation went through at once, or it waits for the change's hold on carol's row.
+      await settledOrWaitingOnUsers(raw, deactivated);
+      hold.release();
+      await answered;
+      await deactivated;
+      await waitForTransactionsToEnd(raw, held);
+
+      const written = await writesOf(raw, carol.user.id);
+      expect(written).not.toEqual({
+        messages: [{ id: own.id, text: 'as first written', editedAt: null, deletedAt: null }],
+        reactions: [],
+      });
+      // Nothing of carol's was written once the deactivation had returned.
+      expect(writtenWhenDeactivated).toEqual(written);
+    },
+  );
 });

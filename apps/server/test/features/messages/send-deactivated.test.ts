@@ -4,9 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, type Message } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForConversationLockWaits } from '../../helpers/conversation-locks.js';
+import { holdAtFailpoint } from '../../../src/lib/failpoints.js';
 import {
   closeDeactivationScene,
+  deactivateThroughAdmin,
+  newMember,
+  settledOrWaitingOnUsers,
   startDeactivationScene,
+  writesOf,
   type DeactivationScene,
 } from '../../helpers/deactivation.js';
 import { readStoredMessages } from '../../helpers/stored-messages.js';
@@ -67,5 +72,37 @@ describe('a deactivation while the account’s sends are waiting', () => {
     const stored = await readStoredMessages(t.config.databaseUrl);
     expect(stored.filter((row) => row.senderId === alice.id)).toEqual([]);
     expect(stored.map((row) => row.id)).toContain(later.id);
+  });
+
+  it('stores a send whose batch read the account before the deactivation before the deactivation returns, never after', async () => {
+    const { t, raw } = scene;
+    const carol = await newMember(scene);
+    const hold = holdAtFailpoint('message-send:before-commit');
+    const sent = t.http<{ message?: Message }>(
+      'POST',
+      `/api/conversations/${carol.conversationId}/messages`,
+      {
+        cookie: carol.user.cookie,
+        body: { clientMsgId: randomUUID(), text: 'read as active' },
+      },
+    );
+    // The batch has read carol as active and holds its locks, between its two round trips.
+    await hold.reached;
+
+    let writtenWhenDeactivated: unknown = null;
+    const deactivated = deactivateThroughAdmin(scene, carol.user.id).then(async () => {
+      writtenWhenDeactivated = await writesOf(raw, carol.user.id);
+    });
+    // Either the deactivation went through at once, or it waits for the batch's hold on carol's row.
+    await settledOrWaitingOnUsers(raw, deactivated);
+    hold.release();
+    const answer = await sent;
+    await deactivated;
+
+    expect(answer.status).toBe(200);
+    const written = await writesOf(raw, carol.user.id);
+    expect(written).toMatchObject({ messages: [{ id: answer.body.message!.id, text: 'read as active' }] });
+    // Nothing of carol's was written once the deactivation had returned.
+    expect(writtenWhenDeactivated).toEqual(written);
   });
 });

@@ -4,6 +4,7 @@
 import * as mariadb from 'mariadb';
 import { expect } from 'vitest';
 import { parseDatabaseUrl } from '../../src/db/migrate.js';
+import type { FailpointHold } from '../../src/lib/failpoints.js';
 import { httpCode } from './groups.js';
 import {
   createGroup,
@@ -76,10 +77,7 @@ export async function deactivateThroughAdmin({ t, admin }: DeactivationScene, us
  * of `users`, whichever comes first: a deactivation either went through or waits for a write that
  * holds the account's row. Read every 100 ms, at most WAIT_CAP_MS.
  */
-export async function settledOrWaitingOnUsers(
-  raw: mariadb.Connection,
-  settling: Promise<unknown>,
-): Promise<void> {
+async function settledOrWaitingOnUsers(raw: mariadb.Connection, settling: Promise<unknown>): Promise<void> {
   let settled = false;
   const done = settling.then(
     () => (settled = true),
@@ -96,6 +94,30 @@ export async function settledOrWaitingOnUsers(
     if (Date.now() > deadline) throw new Error('neither settled nor waiting for a lock on users');
     await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 100))]);
   }
+}
+
+/**
+ * Deactivates `userId` through the admin API while `hold` keeps one of their writes at a failpoint
+ * between its read of the account and its commit; once the deactivation either returned or waits
+ * for a lock on the account's row, lets the write go. Resolves, when the deactivation has returned,
+ * with what the user had written at that moment (writesOf).
+ */
+export async function deactivateDuringHold(
+  scene: DeactivationScene,
+  hold: FailpointHold,
+  userId: number,
+): Promise<unknown> {
+  let writtenWhenDeactivated: unknown = null;
+  const deactivated = deactivateThroughAdmin(scene, userId).then(async () => {
+    writtenWhenDeactivated = await writesOf(scene.raw, userId);
+  });
+  try {
+    await settledOrWaitingOnUsers(scene.raw, deactivated);
+  } finally {
+    hold.release();
+  }
+  await deactivated;
+  return writtenWhenDeactivated;
 }
 
 /** The connections (ids) other than `raw` with a transaction open now: a write the test holds, say. */

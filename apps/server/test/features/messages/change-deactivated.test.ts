@@ -6,10 +6,9 @@ import { waitForConversationLockWaits } from '../../helpers/conversation-locks.j
 import { holdAtFailpoint } from '../../../src/lib/failpoints.js';
 import {
   closeDeactivationScene,
-  deactivateThroughAdmin,
+  deactivateDuringHold,
   newMember,
   openTransactions,
-  settledOrWaitingOnUsers,
   startDeactivationScene,
   writesOf,
   waitForTransactionsToEnd,
@@ -114,15 +113,8 @@ describe('a deactivation while the account’s edits, deletes and reactions wait
       await hold.reached;
       const held = await openTransactions(raw);
 
-      let writtenWhenDeactivated: unknown = null;
-      const deactivated = deactivateThroughAdmin(scene, carol.user.id).then(async () => {
-        writtenWhenDeactivated = await writesOf(raw, carol.user.id);
-      });
-      // Either the deactivation went through at once, or it waits for the change's hold on carol's row.
-      await settledOrWaitingOnUsers(raw, deactivated);
-      hold.release();
+      const writtenWhenDeactivated = await deactivateDuringHold(scene, hold, carol.user.id);
       await answered;
-      await deactivated;
       await waitForTransactionsToEnd(raw, held);
 
       const written = await writesOf(raw, carol.user.id);

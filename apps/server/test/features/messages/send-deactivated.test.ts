@@ -7,9 +7,8 @@ import { waitForConversationLockWaits } from '../../helpers/conversation-locks.j
 import { holdAtFailpoint } from '../../../src/lib/failpoints.js';
 import {
   closeDeactivationScene,
-  deactivateThroughAdmin,
+  deactivateDuringHold,
   newMember,
-  settledOrWaitingOnUsers,
   startDeactivationScene,
   writesOf,
   type DeactivationScene,
@@ -89,15 +88,8 @@ describe('a deactivation while the account’s sends are waiting', () => {
     // The batch has read carol as active and holds its locks, between its two round trips.
     await hold.reached;
 
-    let writtenWhenDeactivated: unknown = null;
-    const deactivated = deactivateThroughAdmin(scene, carol.user.id).then(async () => {
-      writtenWhenDeactivated = await writesOf(raw, carol.user.id);
-    });
-    // Either the deactivation went through at once, or it waits for the batch's hold on carol's row.
-    await settledOrWaitingOnUsers(raw, deactivated);
-    hold.release();
+    const writtenWhenDeactivated = await deactivateDuringHold(scene, hold, carol.user.id);
     const answer = await sent;
-    await deactivated;
 
     expect(answer.status).toBe(200);
     const written = await writesOf(raw, carol.user.id);

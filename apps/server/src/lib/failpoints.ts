@@ -1,21 +1,71 @@
 /**
- * Failpoints let the fault tests kill the server at an exact step, so "crashed after the commit but
- * before the acknowledgement" is a deterministic test rather than a lucky timing. They do nothing
- * unless NODE_ENV is 'test' and PARLEY_FAILPOINTS (comma-separated names) names the point; then the
- * process is SIGKILLed on the spot, as a power cut would: no handler, hook or flush runs.
+ * Failpoints let the fault tests stop the server at an exact step, so "crashed after the commit but
+ * before the acknowledgement" or "deactivated between a batch's read and its commit" is a
+ * deterministic test rather than a lucky timing. They do nothing unless NODE_ENV is 'test'. Then a
+ * point does one of two things:
+ * - kill: PARLEY_FAILPOINTS (comma-separated names) names it; the process is SIGKILLed on the spot,
+ *   as a power cut would: no handler, hook or flush runs.
+ * - hold: a test running the server in its own process armed it with `holdAtFailpoint`; the next
+ *   operation to reach it waits there, its transaction open and its locks held, until released.
  *
  * The points (keep this list in step with the calls):
- * - 'message-send:before-commit': message-batch-store.ts, inside a send batch's transaction, its
- *   conversations locked and read, right before the command that inserts its rows and commits. The
- *   database rolls the transaction back: nothing is stored.
+ * - 'message-send:before-commit': message-batch-store.ts, inside a send batch's transaction, between
+ *   its two round trips: its conversations locked and read, right before the command that inserts its
+ *   rows and commits. Killed there, the database rolls the transaction back: nothing is stored.
  * - 'message-send:after-commit': messages.socket.ts 'message:send', right after the message is
  *   stored and before it is broadcast or acknowledged. The message is stored but nobody was told.
+ * - 'message-change:before-write': messages.repository.ts `change`, inside an edit's, delete's or
+ *   reaction's transaction, its conversation locked and its checks read, before anything is written.
  */
-export type FailpointName = 'message-send:before-commit' | 'message-send:after-commit';
+export type FailpointName =
+  'message-send:before-commit' | 'message-send:after-commit' | 'message-change:before-write';
 
-export function failpoint(name: FailpointName): void {
-  if (process.env.NODE_ENV !== 'test') return;
+/** A hold armed by a test: `reached` resolves once an operation waits at the point; `release` lets it go. */
+export interface FailpointHold {
+  reached: Promise<void>;
+  release(): void;
+}
+
+interface ArmedHold {
+  arrived: () => void;
+  released: Promise<void>;
+}
+
+const holds = new Map<FailpointName, ArmedHold>();
+
+/**
+ * Arms a one-shot hold at `name` in this process (tests only: throws outside NODE_ENV 'test'). The
+ * first operation to reach the point afterwards waits there; later ones pass, as does every one once
+ * released. Releasing before any operation arrived disarms it.
+ */
+export function holdAtFailpoint(name: FailpointName): FailpointHold {
+  if (process.env.NODE_ENV !== 'test') throw new Error('Failpoints are for tests only');
+  let arrived!: () => void;
+  let release!: () => void;
+  const reached = new Promise<void>((resolve) => (arrived = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  holds.set(name, { arrived, released });
+  return {
+    reached,
+    release: () => {
+      if (holds.get(name)?.released === released) holds.delete(name);
+      release();
+    },
+  };
+}
+
+/**
+ * Marks the point `name`. Returns a promise to await while a test holds the point, and undefined
+ * otherwise (the usual case: no allocation, no extra tick for callers that check). Kills the process
+ * when PARLEY_FAILPOINTS names it.
+ */
+export function failpoint(name: FailpointName): Promise<void> | undefined {
+  if (process.env.NODE_ENV !== 'test') return undefined;
   const armed = process.env.PARLEY_FAILPOINTS;
-  if (!armed || !armed.split(',').some((entry) => entry.trim() === name)) return;
-  process.kill(process.pid, 'SIGKILL');
+  if (armed && armed.split(',').some((entry) => entry.trim() === name)) process.kill(process.pid, 'SIGKILL');
+  const hold = holds.get(name);
+  if (!hold) return undefined;
+  holds.delete(name);
+  hold.arrived();
+  return hold.released;
 }

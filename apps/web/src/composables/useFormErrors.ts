@@ -1,13 +1,33 @@
-import { PASSWORD_TOO_COMMON, PASSWORD_TOO_COMMON_MESSAGE, type ErrorIssue } from '@parley/shared';
+import {
+  PASSWORD_TOO_COMMON,
+  PASSWORD_TOO_COMMON_MESSAGE,
+  type ErrorIssue,
+  type TextRule,
+} from '@parley/shared';
 import { nextTick, reactive, ref } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { z } from 'zod';
 import { isApiRequestError } from '@/api/http';
+import type { MessageSchema } from '@/i18n/en';
 import { errorKeyFor } from '@/i18n/errors';
 
 type Issue = z.core.$ZodIssue;
 
 const HTTP_CONTEXTS: ReadonlySet<string> = new Set(['body', 'querystring', 'params']);
+
+/**
+ * Words for each shared text rule (packages/shared/src/schemas/text.ts, named in a `custom` issue's
+ * `params.rule`); a rule added there fails the type check here until it has words.
+ */
+const TEXT_RULE_KEYS: Record<TextRule, `validation.${keyof MessageSchema['validation']}`> = {
+  visible: 'validation.invisible',
+  name_characters: 'validation.nameCharacters',
+  well_formed: 'validation.wellFormed',
+};
+
+function isTextRule(rule: unknown): rule is TextRule {
+  return typeof rule === 'string' && Object.hasOwn(TEXT_RULE_KEYS, rule);
+}
 
 /** Puts the cursor in the first field that needs fixing, so keyboard and screen-reader users land on it. */
 export async function focusFirstInvalid(form: HTMLElement | null): Promise<void> {
@@ -39,13 +59,13 @@ export function useFormErrors<Field extends string>(fields: readonly Field[]) {
           : t('validation.maxLength', { max: Number(issue.maximum) });
       case 'invalid_format':
         return t('validation.usernameFormat');
-      case 'custom':
-        // The shared rules name themselves in params.rule: the visible-text rules
-        // (packages/shared/src/schemas/text.ts) and the password-strength rule.
-        if (issue.params?.rule === PASSWORD_TOO_COMMON) return t('validation.passwordTooCommon');
-        if (issue.params?.rule === 'visible') return t('validation.invisible');
-        if (issue.params?.rule === 'name_characters') return t('validation.nameCharacters');
+      case 'custom': {
+        // The shared rules name themselves in params.rule: the text rules and the password-strength rule.
+        const rule: unknown = issue.params?.rule;
+        if (rule === PASSWORD_TOO_COMMON) return t('validation.passwordTooCommon');
+        if (isTextRule(rule)) return t(TEXT_RULE_KEYS[rule]);
         return t('validation.invalid');
+      }
       default:
         return t('validation.invalid');
     }

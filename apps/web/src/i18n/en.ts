@@ -37,6 +37,8 @@ const en = {
     tooManyMembers: 'A group can have at most {max} members.',
     invisible: 'Type at least one visible character; spaces and invisible characters alone do not count.',
     nameCharacters: 'Names cannot contain line breaks, control characters or text-direction controls.',
+    wellFormed:
+      'This text contains a broken character (half of an emoji or symbol, often left by copying). Delete it or type it again.',
     passwordTooCommon: 'This password is too common or too easy to guess. Choose another.',
   },
   errors: {

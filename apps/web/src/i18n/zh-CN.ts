@@ -39,6 +39,7 @@ const zhCN: MessageSchema = {
     tooManyMembers: '群组最多只能有 {max} 名成员。',
     invisible: '请至少输入一个可见字符，仅有空格或不可见字符不算。',
     nameCharacters: '名称不能包含换行、控制字符或文字方向控制符。',
+    wellFormed: '文本中有损坏的字符（半个表情符号或符号，常因复制产生），请删除后重新输入。',
     passwordTooCommon: '该密码太常见或太容易被猜到，请换一个。',
   },
   errors: {

@@ -64,3 +64,39 @@ describe('registration form errors for a common password', () => {
     expect(errors.fieldErrors.username).toBe('is odd');
   });
 });
+
+describe('form errors for the shared text rules', () => {
+  it('puts a lone surrogate (the well_formed rule) in words by its field, in each language', () => {
+    // Half of 😀 (U+1F600 is "\ud83d\ude00"): what a copy cut in the middle of an emoji leaves.
+    const parsed = registerBodySchema.safeParse({
+      ...body,
+      displayName: 'Alice \ud83d',
+      password: 'a long enough pass',
+    });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues[0]).toMatchObject({ code: 'custom', params: { rule: 'well_formed' } });
+    for (const [locale, words] of [
+      [
+        'en',
+        'This text contains a broken character (half of an emoji or symbol, often left by copying). Delete it or type it again.',
+      ],
+      ['zh-CN', '文本中有损坏的字符（半个表情符号或符号，常因复制产生），请删除后重新输入。'],
+    ] as const) {
+      setLocale(locale);
+      const errors = formErrors();
+      errors.showIssues(parsed.error!.issues);
+      expect(errors.fieldErrors).toEqual({ username: '', displayName: words, password: '' });
+    }
+    setLocale('en');
+  });
+
+  it.each([
+    ['\u200b', 'Type at least one visible character; spaces and invisible characters alone do not count.'],
+    ['Al\u202eice', 'Names cannot contain line breaks, control characters or text-direction controls.'],
+  ])('words the other text rules as before (display name %j)', (displayName, words) => {
+    const errors = formErrors();
+    const parsed = registerBodySchema.safeParse({ ...body, displayName, password: 'a long enough pass' });
+    errors.showIssues(parsed.error!.issues);
+    expect(errors.fieldErrors.displayName).toBe(words);
+  });
+});

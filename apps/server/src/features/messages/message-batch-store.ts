@@ -43,7 +43,11 @@ interface MemberRow extends PosterState {
   username: string;
   displayName: string;
   kind: UserKind;
-  /** 1 once the sender's account is deactivated: read under the lock, so no send commits after it. */
+  /**
+   * 1 once the sender's account is deactivated. Read with a shared lock on the sender's row, held to
+   * the commit: a deactivation waits for a batch that read the account as active, and a batch that
+   * reads it after a deactivation committed sees it, so no send is stored after a deactivation returns.
+   */
   deactivated: number | boolean;
 }
 interface ExistingRow {
@@ -101,7 +105,8 @@ const keyOf = (senderId: number, clientMsgId: string) => `${senderId}:${clientMs
  *
  * 1. START TRANSACTION; lock every conversation of the batch (`SELECT … FOR UPDATE`, in primary-key
  *    order, so two batches never deadlock on each other); read the senders' memberships and
- *    summaries, the (senderId, clientMsgId) pairs already stored and the reply targets.
+ *    summaries (their rows locked shared, so a deactivation waits for the batch), the
+ *    (senderId, clientMsgId) pairs already stored and the reply targets.
  * 2. One multi-row INSERT of the new messages (`RETURNING` their ids), one UPDATE moving every
  *    conversation's lastSeq/lastChangeSeq, one UPDATE raising every sender's read and delivered
  *    positions with GREATEST, and COMMIT. If any statement fails, the ones after it, COMMIT
@@ -145,7 +150,8 @@ async function storeBatchOnce(
     const read = await lockAndRead(connection, batch, now);
     const outcomes = decide(batch, read, now);
     const fresh = outcomes.filter((entry) => entry.insert !== null);
-    failpoint('message-send:before-commit');
+    const held = failpoint('message-send:before-commit');
+    if (held) await held;
     if (fresh.length === 0) {
       // Only duplicates and refusals: nothing to write, the locks to let go.
       await connection.query('COMMIT');
@@ -200,12 +206,15 @@ async function lockAndRead(connection: PoolConnection, batch: readonly PendingMe
       WHERE id IN (${placeholders(conversationIds.length, '?')}) ORDER BY id FOR UPDATE`,
     // Group moderation (features/groups/posting-rules.ts) reads with the membership check: times
     // relative to `now` in SQL, so no time zone stands between the stored DATETIMEs and this process.
+    // Shared locks on the senders' rows (see MemberRow.deactivated) and memberships (the second round
+    // trip updates those anyway), in the same statement: no statement or round trip more.
     `SELECT m.conversationId, u.id, u.username, u.displayName, u.kind, m.role,
             u.deactivatedAt IS NOT NULL AS deactivated,
             TIMESTAMPDIFF(MICROSECOND, ?, m.mutedUntil) DIV 1000 AS mutedForMs,
             TIMESTAMPDIFF(MICROSECOND, m.lastPostedAt, ?) DIV 1000 AS sinceLastPostMs
        FROM memberships m JOIN users u ON u.id = m.userId
-      WHERE ${alternatives(pairs.length, '(m.conversationId = ? AND m.userId = ?)')}`,
+      WHERE ${alternatives(pairs.length, '(m.conversationId = ? AND m.userId = ?)')}
+       LOCK IN SHARE MODE`,
     `SELECT id, conversationId, senderId, clientMsgId FROM messages
       WHERE ${alternatives(batch.length, '(senderId = ? AND clientMsgId = ?)')}`,
   ];

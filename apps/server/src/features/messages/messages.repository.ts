@@ -1,6 +1,7 @@
 import { ErrorCode, type Message } from '@parley/shared';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
+import { failpoint } from '../../lib/failpoints.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { deleteUploadRows } from '../uploads/uploads.repository.js';
 import { messageInclude, toMessage, type MessageRow } from './message-dto.js';
@@ -93,22 +94,30 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
      * reaction limit are checked again under the lock: a deleted message never gets text or reactions back.
      * So is the actor's account, in the same statement that reads the message (no extra round trip):
      * a change that passed the session check just before a deactivation and then waited for the lock
-     * is refused with `auth/deactivated` (as a waiting send is, message-batch-store.ts).
+     * is refused with `auth/deactivated` (as a waiting send is, message-batch-store.ts). That read
+     * locks the actor's row (shared) to the commit, so a change that read the account as active is
+     * written before a deactivation returns, never after it (docs/protocol.md).
      */
     change(conversationId: number, messageId: number, change: MessageChange): Promise<MessageRow> {
       const now = clock();
       return prisma.$transaction(async (tx) => {
         const { lastChangeSeq } = await bumpConversation(tx, conversationId);
         const actorId = actorOf(change);
+        // A locking read: the actor's row is held (shared) until this transaction ends, so a
+        // deactivation's UPDATE of it waits for the change to commit; read the other way round, it
+        // reads the deactivation once committed.
         const [current] = await tx.$queryRaw<ChangeTargetRow[]>`
-          SELECT m.deletedAt, m.attachmentId,
-                 (SELECT u.deactivatedAt IS NOT NULL FROM users u WHERE u.id = ${actorId}) AS actorDeactivated
-            FROM messages m WHERE m.id = ${messageId}`;
+          SELECT m.deletedAt, m.attachmentId, u.deactivatedAt IS NOT NULL AS actorDeactivated
+            FROM messages m LEFT JOIN users u ON u.id = ${actorId}
+           WHERE m.id = ${messageId}
+            LOCK IN SHARE MODE`;
         if (!current) throw new AppError(ErrorCode.MessageNotFound, 'No such message in this conversation');
         if (Number(current.actorDeactivated) === 1) {
           throw new AppError(ErrorCode.AccountDeactivated, 'This account has been deactivated');
         }
         if (current.deletedAt) throw new AppError(ErrorCode.MessageDeleted, 'This message has been deleted');
+        const held = failpoint('message-change:before-write');
+        if (held) await held;
         const fields: Prisma.MessageUpdateInput = { changeSeq: lastChangeSeq };
         if (change.kind === 'edit') Object.assign(fields, { text: change.text, editedAt: now });
         if (change.kind === 'generation') {

@@ -29,7 +29,8 @@ const messagesSocket: FastifyPluginAsync<MessagesSocketOptions> = async (
     ClientEvent.MessageSend,
     async (payload, { socket, userId }) => {
       const message = await messages.send(userId, payload);
-      failpoint('message-send:after-commit');
+      const held = failpoint('message-send:after-commit');
+      if (held) await held;
       // Only after the commit. Sent again on a retry too: if a process died between commit and
       // broadcast, the retry is what delivers it live; clients drop what they already hold.
       broadcast(socket, ServerEvent.MessageNew, message);

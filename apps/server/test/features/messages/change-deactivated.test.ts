@@ -1,66 +1,32 @@
 // Edits, deletes and reactions that passed the session check but still wait for the conversation's
 // lock when their author is deactivated: refused, never written after the deactivation.
 import { ErrorCode, type Message } from '@parley/shared';
-import * as mariadb from 'mariadb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDatabaseUrl } from '../../../src/db/migrate.js';
 import { waitForConversationLockWaits } from '../../helpers/conversation-locks.js';
+import { holdAtFailpoint } from '../../../src/lib/failpoints.js';
 import {
-  createGroup,
-  nextEvent,
-  okData,
-  sendText,
-  startTestServer,
-  type ClientSocket,
-  type TestServer,
-  type TestUser,
-} from '../../helpers/server.js';
+  closeDeactivationScene,
+  deactivateDuringHold,
+  newMember,
+  openTransactions,
+  startDeactivationScene,
+  writesOf,
+  waitForTransactionsToEnd,
+  type DeactivationScene,
+} from '../../helpers/deactivation.js';
+import { nextEvent, okData, sendText } from '../../helpers/server.js';
 
 describe('a deactivation while the account’s edits, deletes and reactions wait for the lock', () => {
-  let t: TestServer;
-  let alice: TestUser;
-  let bob: TestUser;
-  let aliceSocket: ClientSocket;
-  let bobSocket: ClientSocket;
-  let conversationId: number;
-  let raw: mariadb.Connection;
+  let scene: DeactivationScene;
 
   beforeAll(async () => {
-    t = await startTestServer({
-      env: { DATABASE_LOCK_WAIT_TIMEOUT_S: '30', DATABASE_POOL_TIMEOUT_MS: '20000' },
-    });
-    [alice, bob] = [await t.signUp(), await t.signUp()];
-    conversationId = (await createGroup(t, bob, [alice])).id;
-    [aliceSocket, bobSocket] = [await t.connectSocket(alice.cookie), await t.connectSocket(bob.cookie)];
-    raw = await mariadb.createConnection(parseDatabaseUrl(t.config.databaseUrl));
+    scene = await startDeactivationScene();
   });
 
-  afterAll(async () => {
-    await raw?.end();
-    await t?.close();
-  });
-
-  /**
-   * Resolves once none of the connections `ids` has an open transaction: each write has ended, by
-   * commit or rollback. Read every 500 ms: read every 50 ms (expect.poll's default), the server's
-   * transaction holding the lock did not reach its next statement within 2 s on a loaded 2-core machine.
-   */
-  async function waitForTransactionsToEnd(ids: number[]): Promise<void> {
-    await expect
-      .poll(
-        async () => {
-          const [row] = await raw.query<Array<{ open: bigint }>>(
-            `SELECT COUNT(*) AS open FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id IN (?)`,
-            [ids],
-          );
-          return Number(row!.open);
-        },
-        { timeout: 15_000, interval: 500 },
-      )
-      .toBe(0);
-  }
+  afterAll(() => closeDeactivationScene(scene));
 
   it('refuses them with auth/deactivated instead of writing them after it', async () => {
+    const { t, alice, bob, aliceSocket, bobSocket, conversationId, raw } = scene;
     const toEdit = await sendText(aliceSocket, conversationId, 'as first written');
     const toDelete = await sendText(aliceSocket, conversationId, 'to be deleted');
     const bobs = await sendText(bobSocket, conversationId, 'react to me');
@@ -90,7 +56,7 @@ describe('a deactivation while the account’s edits, deletes and reactions wait
     await raw.query('ROLLBACK');
 
     expect(await Promise.all(answers)).toEqual(Array(3).fill('socket has been disconnected'));
-    await waitForTransactionsToEnd(waiting);
+    await waitForTransactionsToEnd(raw, waiting);
 
     const rows = await raw.query<
       Array<{ id: number; text: string; editedAt: Date | null; deletedAt: Date | null }>
@@ -123,4 +89,41 @@ describe('a deactivation while the account’s edits, deletes and reactions wait
     );
     expect(reacted.reactions).toEqual([{ emoji: '👍', userIds: [bob.id] }]);
   });
+
+  it.each(['message:edit', 'message:delete', 'message:react'] as const)(
+    'writes a %s that read the account before the deactivation before the deactivation returns, never after',
+    async (event) => {
+      const { raw } = scene;
+      const carol = await newMember(scene);
+      const own = await sendText(carol.socket, carol.conversationId, 'as first written');
+      const target = { conversationId: carol.conversationId, messageId: own.id };
+      const hold = holdAtFailpoint('message-change:before-write');
+      const ack =
+        event === 'message:edit'
+          ? carol.socket.emitWithAck(event, { ...target, text: 'rewritten' })
+          : event === 'message:delete'
+            ? carol.socket.emitWithAck(event, target)
+            : carol.socket.emitWithAck(event, { ...target, emoji: '👍', on: true });
+      // Answered or not: the deactivation ends carol's socket, maybe before the change is answered.
+      const answered = ack.then(
+        () => undefined,
+        () => undefined,
+      );
+      // The change has read carol as active, its conversation locked, and has written nothing yet.
+      await hold.reached;
+      const held = await openTransactions(raw);
+
+      const writtenWhenDeactivated = await deactivateDuringHold(scene, hold, carol.user.id);
+      await answered;
+      await waitForTransactionsToEnd(raw, held);
+
+      const written = await writesOf(raw, carol.user.id);
+      expect(written).not.toEqual({
+        messages: [{ id: own.id, text: 'as first written', editedAt: null, deletedAt: null }],
+        reactions: [],
+      });
+      // Nothing of carol's was written once the deactivation had returned.
+      expect(writtenWhenDeactivated).toEqual(written);
+    },
+  );
 });

@@ -2,52 +2,32 @@
 // when the sender is deactivated: refused, never stored after the deactivation.
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, type Message } from '@parley/shared';
-import * as mariadb from 'mariadb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDatabaseUrl } from '../../../src/db/migrate.js';
 import { waitForConversationLockWaits } from '../../helpers/conversation-locks.js';
-import { readStoredMessages } from '../../helpers/stored-messages.js';
+import { holdAtFailpoint } from '../../../src/lib/failpoints.js';
 import {
-  createGroup,
-  nextEvent,
-  okData,
-  startTestServer,
-  type ClientSocket,
-  type TestServer,
-  type TestUser,
-} from '../../helpers/server.js';
+  closeDeactivationScene,
+  deactivateDuringHold,
+  newMember,
+  startDeactivationScene,
+  writesOf,
+  type DeactivationScene,
+} from '../../helpers/deactivation.js';
+import { readStoredMessages } from '../../helpers/stored-messages.js';
+import { nextEvent, okData } from '../../helpers/server.js';
 
 describe('a deactivation while the account’s sends are waiting', () => {
-  let t: TestServer;
-  let alice: TestUser;
-  let bob: TestUser;
-  let aliceSocket: ClientSocket;
-  let bobSocket: ClientSocket;
-  let conversationId: number;
-  let raw: mariadb.Connection;
+  let scene: DeactivationScene;
 
   beforeAll(async () => {
-    t = await startTestServer({
-      // One batch at a time: a batch behind another starts only once that one has finished.
-      env: {
-        BATCH_CONNECTIONS: '1',
-        DATABASE_LOCK_WAIT_TIMEOUT_S: '30',
-        DATABASE_POOL_TIMEOUT_MS: '20000',
-        SEND_QUEUE_MAX_WAIT_MS: '30000',
-      },
-    });
-    [alice, bob] = [await t.signUp(), await t.signUp()];
-    conversationId = (await createGroup(t, bob, [alice])).id;
-    [aliceSocket, bobSocket] = [await t.connectSocket(alice.cookie), await t.connectSocket(bob.cookie)];
-    raw = await mariadb.createConnection(parseDatabaseUrl(t.config.databaseUrl));
+    // One batch at a time: a batch behind another starts only once that one has finished.
+    scene = await startDeactivationScene({ BATCH_CONNECTIONS: '1', SEND_QUEUE_MAX_WAIT_MS: '30000' });
   });
 
-  afterAll(async () => {
-    await raw?.end();
-    await t?.close();
-  });
+  afterAll(() => closeDeactivationScene(scene));
 
   it('refuses them with auth/deactivated instead of storing them after it', async () => {
+    const { t, alice, aliceSocket, bobSocket, conversationId, raw } = scene;
     await raw.query('BEGIN');
     await raw.query('SELECT id FROM conversations WHERE id = ? FOR UPDATE', [conversationId]);
 
@@ -91,5 +71,30 @@ describe('a deactivation while the account’s sends are waiting', () => {
     const stored = await readStoredMessages(t.config.databaseUrl);
     expect(stored.filter((row) => row.senderId === alice.id)).toEqual([]);
     expect(stored.map((row) => row.id)).toContain(later.id);
+  });
+
+  it('stores a send whose batch read the account before the deactivation before the deactivation returns, never after', async () => {
+    const { t, raw } = scene;
+    const carol = await newMember(scene);
+    const hold = holdAtFailpoint('message-send:before-commit');
+    const sent = t.http<{ message?: Message }>(
+      'POST',
+      `/api/conversations/${carol.conversationId}/messages`,
+      {
+        cookie: carol.user.cookie,
+        body: { clientMsgId: randomUUID(), text: 'read as active' },
+      },
+    );
+    // The batch has read carol as active and holds its locks, between its two round trips.
+    await hold.reached;
+
+    const writtenWhenDeactivated = await deactivateDuringHold(scene, hold, carol.user.id);
+    const answer = await sent;
+
+    expect(answer.status).toBe(200);
+    const written = await writesOf(raw, carol.user.id);
+    expect(written).toMatchObject({ messages: [{ id: answer.body.message!.id, text: 'read as active' }] });
+    // Nothing of carol's was written once the deactivation had returned.
+    expect(writtenWhenDeactivated).toEqual(written);
   });
 });

@@ -21,6 +21,8 @@ export const DEFAULT_POOL: DatabasePoolConfig = {
 };
 
 const TRANSACTION_WAIT_MARGIN_MS = 1_000;
+/** What an interactive transaction may take beyond one statement's longest lock wait (ms). */
+const TRANSACTION_RUN_MARGIN_MS = 2_000;
 
 /**
  * A Prisma client over a MariaDB pool. Every wait is bounded so that overload and outages are
@@ -53,9 +55,15 @@ export function createPrismaClient(
   // A transaction waits for its connection as long as a query does (Prisma's own default is 2 s),
   // and a little longer, so that the pool answers first: its error tells a full pool (busy) from a
   // database that cannot be reached (unavailable), where Prisma's P2028 would not.
+  // It may run as long as one of its statements may wait for a row lock, and a little longer
+  // (Prisma's own default is 5 s whatever the lock wait): a transaction waiting for a lock then
+  // gets MariaDB's lock wait timeout, or the lock, rather than being cut off by Prisma while it waits.
   return new PrismaClient({
     adapter,
-    transactionOptions: { maxWait: poolTimeoutMs + TRANSACTION_WAIT_MARGIN_MS },
+    transactionOptions: {
+      maxWait: poolTimeoutMs + TRANSACTION_WAIT_MARGIN_MS,
+      timeout: lockWaitTimeoutSeconds * 1_000 + TRANSACTION_RUN_MARGIN_MS,
+    },
   });
 }
 

@@ -136,6 +136,22 @@ describe('classifying database failures', () => {
     expect(toAppError(error).code).toBe(ErrorCode.Busy);
   });
 
+  it('a transaction waiting for a row lock within innodb_lock_wait_timeout gets it, past the 5 s Prisma default', async () => {
+    // Prisma cut interactive transactions off at 5 s whatever the lock wait allowed: a deactivation
+    // waiting 5+ s for a send holding the account's row was refused busy though the lock was coming.
+    const prisma = client({ lockWaitTimeoutSeconds: 30 });
+    await raw.query('BEGIN');
+    await raw.query('SELECT id FROM users WHERE id = ? FOR UPDATE', [userIds[0]]);
+    const released = new Promise((resolve) => setTimeout(resolve, 5_500)).then(() => raw.query('COMMIT'));
+
+    const updated = await prisma.$transaction(async (tx) =>
+      tx.user.update({ where: { id: userIds[0] }, data: { displayName: 'waited' } }),
+    );
+    await released;
+
+    expect(updated.displayName).toBe('waited');
+  });
+
   it('two transactions locking rows in opposite order: the victim is deadlock, answered server/busy', async () => {
     const prisma = client({});
     await raw.query('BEGIN');

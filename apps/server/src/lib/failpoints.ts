@@ -16,9 +16,14 @@
  *   stored and before it is broadcast or acknowledged. The message is stored but nobody was told.
  * - 'message-change:before-write': messages.repository.ts `change`, inside an edit's, delete's or
  *   reaction's transaction, its conversation locked and its checks read, before anything is written.
+ * - 'admin-user-change:locked': features/admin/users.service.ts, inside a site admin's change of an
+ *   account, the active admins' rows and the target's locked, before the change.
  */
 export type FailpointName =
-  'message-send:before-commit' | 'message-send:after-commit' | 'message-change:before-write';
+  | 'message-send:before-commit'
+  | 'message-send:after-commit'
+  | 'message-change:before-write'
+  | 'admin-user-change:locked';
 
 /** A hold armed by a test: `reached` resolves once an operation waits at the point; `release` lets it go. */
 export interface FailpointHold {

@@ -14,6 +14,14 @@ export interface PrismaPluginOptions {
   pool?: Partial<DatabasePoolConfig>;
 }
 
+/**
+ * Options for an interactive transaction that locks rows before it reads: READ COMMITTED, so reads
+ * after a lock wait see what the previous holder committed (under MariaDB's default REPEATABLE READ
+ * they would still see the snapshot from before the wait), and a locking read takes no gap locks and
+ * keeps only the rows it returns locked, not every row it scanned.
+ */
+export const LOCK_THEN_READ_COMMITTED = { isolationLevel: 'ReadCommitted' } as const;
+
 export const DEFAULT_POOL: DatabasePoolConfig = {
   poolSize: 10,
   poolTimeoutMs: 3_000,

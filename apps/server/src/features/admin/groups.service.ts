@@ -15,6 +15,7 @@ import { runGroupChange } from '../groups/group-change.js';
 import type { GroupNotifier } from '../groups/groups.notifier.js';
 import { deleteUploadRows } from '../uploads/uploads.repository.js';
 import type { AuditReader } from './audit.query.js';
+import { LOCK_THEN_READ_COMMITTED } from '../../plugins/prisma.js';
 
 export interface AdminGroupsDeps {
   prisma: PrismaClient;
@@ -40,9 +41,6 @@ function toAdminGroup(row: GroupRow): AdminGroup {
     archivedAt: row.archivedAt?.toISOString() ?? null,
   };
 }
-
-/** Reads after the conversation's lock see what a send committed while it waited (messages.repository.ts). */
-const AFTER_LOCK_READS_COMMITTED = { isolationLevel: 'ReadCommitted' } as const;
 
 const withCount = { _count: { select: { memberships: true } } } as const;
 const notFound = (id: number) => new AppError(ErrorCode.ConversationNotFound, `No group ${id}`);
@@ -170,7 +168,7 @@ export function createAdminGroupsService({
           conversationId: id,
           before: { name: group.name, members: group._count.memberships, messages: group.lastSeq },
         });
-      }, AFTER_LOCK_READS_COMMITTED);
+      }, LOCK_THEN_READ_COMMITTED);
       const room = rooms.conversation(id);
       io.in(room).emit(ServerEvent.ConversationRemoved, { conversationId: id, reason: 'deleted' });
       io.in(room).socketsLeave(room);

@@ -12,6 +12,8 @@ import { escapeLike } from '../../lib/like-pattern.js';
 import { recordAudit } from '../audit/audit.service.js';
 import type { PasswordHasher } from '../auth/passwords.js';
 import type { SessionSockets } from '../auth/session-sockets.js';
+import { LOCK_THEN_READ_COMMITTED } from '../../plugins/prisma.js';
+import { failpoint } from '../../lib/failpoints.js';
 
 export interface AdminUsersDeps {
   prisma: PrismaClient;
@@ -53,6 +55,10 @@ export function createAdminUsersService({ prisma, hasher, sessions, sockets, dea
       admins: number,
     ) => Promise<T>,
   ): Promise<T> {
+    // Only those rows: the admins are found through the (role, deactivatedAt) index, and READ
+    // COMMITTED takes no gap locks. Under REPEATABLE READ with no index on role, the locking read
+    // scanned and kept every account's row locked, so every send batch (which reads its senders'
+    // rows with a shared lock) and last-seen write waited for any admin action.
     return prisma.$transaction(async (tx) => {
       const admins = await tx.$queryRaw<Array<{ id: number }>>`
         SELECT id FROM users WHERE role = 'admin' AND deactivatedAt IS NULL ORDER BY id FOR UPDATE`;
@@ -61,8 +67,9 @@ export function createAdminUsersService({ prisma, hasher, sessions, sockets, dea
       >`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`;
       if (!user) throw notFound(userId);
       const row = await tx.user.findUniqueOrThrow({ where: { id: userId } });
+      await failpoint('admin-user-change:locked');
       return change(tx, row, admins.length);
-    });
+    }, LOCK_THEN_READ_COMMITTED);
   }
 
   const isLastAdmin = (user: User, admins: number) =>

@@ -14,6 +14,7 @@ import { recordAudit, type AuditEntry } from '../audit/audit.service.js';
 import { conversationNotFound } from '../conversations/conversations.service.js';
 import { messageInclude, toMessage } from '../messages/message-dto.js';
 import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
+import { LOCK_THEN_READ_COMMITTED } from '../../plugins/prisma.js';
 
 /** The locked conversation row as a group change sees it. */
 export interface LockedGroup {
@@ -87,81 +88,78 @@ export async function runGroupChange<T>(
   },
   work: (change: GroupChange) => Promise<T>,
 ): Promise<{ result: T; messages: Message[] }> {
-  return prisma.$transaction(
-    async (tx) => {
-      const [row] = await tx.$queryRaw<
-        Array<Omit<LockedGroup, 'onlyAdminsPost'> & { onlyAdminsPost: number | boolean }>
-      >`
+  return prisma.$transaction(async (tx) => {
+    const [row] = await tx.$queryRaw<
+      Array<Omit<LockedGroup, 'onlyAdminsPost'> & { onlyAdminsPost: number | boolean }>
+    >`
         SELECT id, kind, name, description, announcement, onlyAdminsPost, slowModeSeconds, archivedAt,
                lastSeq, lastChangeSeq
           FROM conversations WHERE id = ${conversationId} FOR UPDATE`;
-      const membership = row
-        ? await tx.membership.findUnique({
-            where: { conversationId_userId: { conversationId, userId: actorId } },
-            select: { role: true },
-          })
-        : null;
-      if (!row || (!membership && !asNonMember)) throw conversationNotFound();
-      if (row.kind !== 'group') throw forbidden('Direct conversations have no administration');
-      if (row.archivedAt !== null && !whileArchived)
-        throw new AppError(ErrorCode.Archived, 'This group is archived: it can be read, not changed');
-      const group: LockedGroup = { ...row, onlyAdminsPost: Boolean(row.onlyAdminsPost) };
-      const actorUser = await tx.user.findUniqueOrThrow({
-        where: { id: actorId },
-        select: userSummarySelect,
-      });
-      const actor = toUserSummary(actorUser);
-      const actorRole = membership?.role ?? null;
-      const messages: Message[] = [];
-      let { lastSeq, lastChangeSeq } = group;
+    const membership = row
+      ? await tx.membership.findUnique({
+          where: { conversationId_userId: { conversationId, userId: actorId } },
+          select: { role: true },
+        })
+      : null;
+    if (!row || (!membership && !asNonMember)) throw conversationNotFound();
+    if (row.kind !== 'group') throw forbidden('Direct conversations have no administration');
+    if (row.archivedAt !== null && !whileArchived)
+      throw new AppError(ErrorCode.Archived, 'This group is archived: it can be read, not changed');
+    const group: LockedGroup = { ...row, onlyAdminsPost: Boolean(row.onlyAdminsPost) };
+    const actorUser = await tx.user.findUniqueOrThrow({
+      where: { id: actorId },
+      select: userSummarySelect,
+    });
+    const actor = toUserSummary(actorUser);
+    const actorRole = membership?.role ?? null;
+    const messages: Message[] = [];
+    let { lastSeq, lastChangeSeq } = group;
 
-      const change: GroupChange = {
-        tx,
-        group,
-        now,
-        actor,
-        actorRole,
-        async member(userId) {
-          const found = await tx.membership.findUnique({
-            where: { conversationId_userId: { conversationId, userId } },
-            select: { role: true, user: { select: userSummarySelect } },
-          });
-          return found ? { ...toUserSummary(found.user), role: found.role } : null;
-        },
-        allow(action, targetRole) {
-          if (!actorRole || !mayAct(action, actorRole, targetRole)) throw forbidden();
-        },
-        async system(event) {
-          lastSeq += 1;
-          lastChangeSeq += 1;
-          const stored = await tx.message.create({
-            data: {
-              conversationId,
-              seq: lastSeq,
-              changeSeq: lastChangeSeq,
-              senderId: actorId,
-              clientMsgId: randomUUID(),
-              type: 'system',
-              text: '',
-              systemData: JSON.stringify(event),
-              createdAt: now,
-            },
-            include: messageInclude,
-          });
-          messages.push(toMessage(stored));
-        },
-        audit: (entry) => recordAudit(tx, { ...entry, actorId, conversationId }),
-      };
-
-      const result = await work(change);
-      if (messages.length > 0) {
-        await tx.conversation.update({
-          where: { id: conversationId },
-          data: { lastSeq, lastChangeSeq, lastActivityAt: now },
+    const change: GroupChange = {
+      tx,
+      group,
+      now,
+      actor,
+      actorRole,
+      async member(userId) {
+        const found = await tx.membership.findUnique({
+          where: { conversationId_userId: { conversationId, userId } },
+          select: { role: true, user: { select: userSummarySelect } },
         });
-      }
-      return { result, messages };
-    },
-    { isolationLevel: 'ReadCommitted' },
-  );
+        return found ? { ...toUserSummary(found.user), role: found.role } : null;
+      },
+      allow(action, targetRole) {
+        if (!actorRole || !mayAct(action, actorRole, targetRole)) throw forbidden();
+      },
+      async system(event) {
+        lastSeq += 1;
+        lastChangeSeq += 1;
+        const stored = await tx.message.create({
+          data: {
+            conversationId,
+            seq: lastSeq,
+            changeSeq: lastChangeSeq,
+            senderId: actorId,
+            clientMsgId: randomUUID(),
+            type: 'system',
+            text: '',
+            systemData: JSON.stringify(event),
+            createdAt: now,
+          },
+          include: messageInclude,
+        });
+        messages.push(toMessage(stored));
+      },
+      audit: (entry) => recordAudit(tx, { ...entry, actorId, conversationId }),
+    };
+
+    const result = await work(change);
+    if (messages.length > 0) {
+      await tx.conversation.update({
+        where: { id: conversationId },
+        data: { lastSeq, lastChangeSeq, lastActivityAt: now },
+      });
+    }
+    return { result, messages };
+  }, LOCK_THEN_READ_COMMITTED);
 }

@@ -5,6 +5,7 @@ import { failpoint } from '../../lib/failpoints.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { deleteUploadRows } from '../uploads/uploads.repository.js';
 import { messageInclude, toMessage, type MessageRow } from './message-dto.js';
+import { LOCK_THEN_READ_COMMITTED } from '../../plugins/prisma.js';
 
 /**
  * `actorId` (edit, delete) and `userId` (react): the person making the change, whose account must
@@ -21,13 +22,6 @@ export type MessageChange =
    * complete. Not an edit: editedAt stays null.
    */
   | { kind: 'generation'; text: string; state: 'streaming' | 'failed' | null; error: string | null };
-
-/**
- * Writes take the conversation row's lock first. Under MariaDB's default REPEATABLE READ the reads
- * after it would still see the snapshot from before the wait, missing what the previous holder
- * committed (its reactions, its delete); READ COMMITTED reads what is committed once the lock is held.
- */
-const AFTER_LOCK_READS_COMMITTED = { isolationLevel: 'ReadCommitted' } as const;
 
 /** Who makes a change: a person for edits, deletes and reactions; none for a companion's reply being written. */
 function actorOf(change: MessageChange): number | null {
@@ -167,7 +161,7 @@ export function createMessagesRepository(prisma: PrismaClient, clock: () => Date
           await deleteUploadRows(tx, [current.attachmentId]);
         }
         return updated;
-      }, AFTER_LOCK_READS_COMMITTED);
+      }, LOCK_THEN_READ_COMMITTED);
     },
 
     /**

@@ -1,5 +1,6 @@
 import { Prisma, type PrismaClient, type Upload } from '../../generated/prisma/client.js';
 import type { BlobStorage } from './blob-storage.js';
+import { LOCK_THEN_READ_COMMITTED } from '../../plugins/prisma.js';
 
 /** A new upload row, its blobs already written to local temporary files. */
 export type NewUpload = Omit<Upload, 'createdAt' | 'attachedAt'>;
@@ -14,12 +15,6 @@ export interface PendingBlob {
 export type UploadWithMessage = Upload & {
   message: { conversationId: number; deletedAt: Date | null } | null;
 };
-
-/**
- * Reads after a lock wait must see what the holder committed (see messages.repository.ts): the
- * sweep counts references to a blob after waiting for its row.
- */
-const AFTER_LOCK_READS_COMMITTED = { isolationLevel: 'ReadCommitted' } as const;
 
 /**
  * Deletes the upload rows `ids` in the caller's transaction: how attached uploads go, with their
@@ -124,6 +119,6 @@ export function createUploadsRepository(prisma: PrismaClient, storage: BlobStora
       await storage.delete(key);
       await tx.$executeRaw`DELETE FROM upload_blobs WHERE storageKey = ${key}`;
       return true;
-    }, AFTER_LOCK_READS_COMMITTED);
+    }, LOCK_THEN_READ_COMMITTED);
   }
 }

@@ -80,6 +80,9 @@ export function createWebhookDeliverer({
   let botsExist = false;
   let checkedAt = Number.NEGATIVE_INFINITY;
 
+  /** Known without asking: no bot was seen within NO_BOTS_RECHECK_MS (a message then costs no promise). */
+  const knownBotless = () => !botsExist && Date.now() - checkedAt < NO_BOTS_RECHECK_MS;
+
   async function mayHaveBots(): Promise<boolean> {
     if (botsExist) return true;
     const now = Date.now();
@@ -276,7 +279,7 @@ export function createWebhookDeliverer({
      * was stored) but is not counted again; rows stored but never queued are the relay's (delivery-queue.ts).
      */
     afterSend(message: Message, replay: boolean): void {
-      if (message.type !== 'text') return;
+      if (message.type !== 'text' || knownBotless()) return;
       botsHearing(message, replay).catch((error: unknown) =>
         log.error({ err: error, messageId: message.id }, 'bot events for a message were not recorded'),
       );

@@ -54,6 +54,9 @@ export type CompanionsService = ReturnType<typeof createCompanionsService>;
  * process may run (companions.jobs.ts); what a companion posts carries a clientMsgId named after its
  * cause (nameUuid), so it is stored once however often the work is done.
  */
+/** What `onMessage` answers when there is nothing to do: one settled promise, not one per message. */
+const DONE: Promise<void> = Promise.resolve();
+
 export function createCompanionsService(deps: CompanionsServiceDeps) {
   const clock = deps.clock ?? (() => new Date());
   const streamUpdateMs = deps.streamUpdateMs ?? 300;
@@ -362,30 +365,38 @@ export function createCompanionsService(deps: CompanionsServiceDeps) {
     }
   }
 
+  /** Answers `message` with each companion of its conversation it is for (all in a direct chat, the mentioned in a group). */
+  async function answerMessage(message: Message): Promise<void> {
+    try {
+      if (!(await companionsExist())) return;
+      const found = await deps.repository.inConversation(message.conversationId);
+      if (!found || found.companions.length === 0) return;
+      if (found.companions.some((c) => c.userId === message.sender.id)) return;
+      const isGroup = found.kind === 'group';
+      await Promise.all(
+        found.companions
+          .filter((companion) => !isGroup || mentions(message.text, companion.username))
+          .map((companion) => answer(message, companion, isGroup)),
+      );
+    } catch (error) {
+      if (error instanceof ModelAborted) return;
+      deps.log.error({ err: error, messageId: message.id }, 'companion could not answer');
+    }
+  }
+
   return {
     /**
      * Called with every new message once it is stored and broadcast; never throws (a companion's
      * trouble is logged and shown on its reply, never on the sender's send). In a direct conversation
      * the companion answers everything; in a group, messages that mention it (@username).
      */
-    async onMessage(message: Message): Promise<void> {
-      try {
-        // Bots do not answer bots: two companions in a group would talk for ever.
-        if (message.type !== 'text' || message.generation || message.sender.kind === 'bot') return;
-        if (!(await companionsExist())) return;
-        const found = await deps.repository.inConversation(message.conversationId);
-        if (!found || found.companions.length === 0) return;
-        if (found.companions.some((c) => c.userId === message.sender.id)) return;
-        const isGroup = found.kind === 'group';
-        await Promise.all(
-          found.companions
-            .filter((companion) => !isGroup || mentions(message.text, companion.username))
-            .map((companion) => answer(message, companion, isGroup)),
-        );
-      } catch (error) {
-        if (error instanceof ModelAborted) return;
-        deps.log.error({ err: error, messageId: message.id }, 'companion could not answer');
-      }
+    onMessage(message: Message): Promise<void> {
+      // Bots do not answer bots: two companions in a group would talk for ever. Known without asking
+      // that no companion exists: no promise chain per message on a site without companions.
+      if (message.type !== 'text' || message.generation || message.sender.kind === 'bot') return DONE;
+      if (anyCompanion && !anyCompanion.value && Date.now() - anyCompanion.readAt <= ANY_COMPANION_TTL_MS)
+        return DONE;
+      return answerMessage(message);
     },
 
     /**

@@ -1,0 +1,104 @@
+// The order in which a send batch and the other writers lock accounts' rows: every transaction that
+// locks several users' rows takes them in id order, so a batch storing messages of several senders
+// and a site admin's change (or presence's lastSeenAt UPDATE) never deadlock. A deadlock there made
+// MariaDB roll one of them back: a site admin's action answered server/busy while people chatted,
+// or a batch of sends refused.
+import { randomUUID } from 'node:crypto';
+import * as mariadb from 'mariadb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDatabaseUrl } from '../../../src/db/migrate.js';
+import { storeBatch, type PendingMessage } from '../../../src/features/messages/message-batch-store.js';
+import { holdAtFailpoint } from '../../../src/lib/failpoints.js';
+import { httpCode } from '../../helpers/groups.js';
+import { createGroup, startTestServer, type TestServer, type TestUser } from '../../helpers/server.js';
+import { WAIT_CAP_MS } from '../../helpers/waits.js';
+
+describe('lock order between send batches and changes of accounts', () => {
+  let t: TestServer;
+  let raw: mariadb.Connection;
+  let admin: TestUser;
+
+  beforeAll(async () => {
+    // Lock waits long enough that a wait the test sets up is never cut short on a loaded machine.
+    t = await startTestServer({
+      env: { DATABASE_LOCK_WAIT_TIMEOUT_S: '30', DATABASE_POOL_TIMEOUT_MS: '20000' },
+    });
+    admin = await t.signUp();
+    raw = await mariadb.createConnection(parseDatabaseUrl(t.config.databaseUrl));
+  });
+
+  afterAll(async () => {
+    await raw?.end();
+    await t?.close();
+  });
+
+  const pending = (conversationId: number, sender: TestUser): PendingMessage => ({
+    conversationId,
+    senderId: sender.id,
+    clientMsgId: randomUUID(),
+    text: `from ${sender.username}`,
+    replyToId: null,
+    attachmentId: null,
+  });
+
+  /**
+   * Resolves once a send batch's locking read of its senders waits (seen in the process list: the
+   * statement is running on a connection of the test's database).
+   */
+  async function batchWaits(): Promise<void> {
+    await expect
+      .poll(
+        async () => {
+          const rows = await raw.query<unknown[]>(
+            `SELECT ID FROM information_schema.PROCESSLIST
+              WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND COMMAND = 'Query'
+                AND INFO LIKE '%LOCK IN SHARE MODE%'`,
+          );
+          return rows.length;
+        },
+        { timeout: WAIT_CAP_MS },
+      )
+      .toBe(1);
+  }
+
+  it('an admin deactivating an account while it and another admin send in one batch: both finish', async () => {
+    // The target's id is below the second admin's: a batch of both locks the target's row first.
+    const target = await t.signUp();
+    const second = await t.signUp();
+    const promoted = await t.http('PUT', `/api/admin/users/${second.id}/role`, {
+      cookie: admin.cookie,
+      body: { role: 'admin' },
+    });
+    expect(httpCode(promoted)).toBe('ok');
+    const conversationId = (await createGroup(t, second, [target])).id;
+
+    // The admin's change has locked the admins' rows (the second admin's among them).
+    const hold = holdAtFailpoint('admin-user-change:admins-locked');
+    const deactivation = t.http('POST', `/api/admin/users/${target.id}/deactivate`, { cookie: admin.cookie });
+    await hold.reached;
+    // A batch with a message of each: it waits for the second admin's row.
+    const batch = storeBatch(
+      t.server.storePool,
+      [pending(conversationId, target), pending(conversationId, second)],
+      new Date(),
+    );
+    const outcome = batch.then(
+      (outcomes) => ({ ok: true as const, outcomes }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    try {
+      await batchWaits();
+    } finally {
+      hold.release();
+    }
+
+    // Before: the change then asked for the target's row, which the batch held shared: a deadlock,
+    // and MariaDB rolled one of them back (the deactivation answered server/busy, or the batch failed).
+    expect(httpCode(await deactivation)).toBe('ok');
+    const settled = await outcome;
+    expect(settled.ok ? settled.outcomes.map((o) => o.kind) : settled.error).toEqual(
+      // The deactivation committed first: the target's message is refused, the admin's stored.
+      ['refused', 'stored'],
+    );
+  });
+});

@@ -10,7 +10,13 @@ import { parseDatabaseUrl } from '../../../src/db/migrate.js';
 import { storeBatch, type PendingMessage } from '../../../src/features/messages/message-batch-store.js';
 import { holdAtFailpoint } from '../../../src/lib/failpoints.js';
 import { httpCode } from '../../helpers/groups.js';
-import { createGroup, startTestServer, type TestServer, type TestUser } from '../../helpers/server.js';
+import {
+  ackCode,
+  createGroup,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from '../../helpers/server.js';
 import { WAIT_CAP_MS } from '../../helpers/waits.js';
 
 describe('lock order between send batches and changes of accounts', () => {
@@ -102,10 +108,10 @@ describe('lock order between send batches and changes of accounts', () => {
     );
   });
 
-  // Not a fix: the guard of what the admin's change relies on. The batch's read of memberships and
-  // senders goes through memberships_userId_idx (MariaDB 10.11 chose it over the primary key in
-  // every distribution tried, 50–2,000 users, 3–40 members a group), so it locks users in id order
-  // whatever the conversations' ids; through the primary key it would lock them in conversation order.
+  // The batch locks its senders' rows in a statement of their own, in id order. Before, they were
+  // locked by its membership read, in the order of the plan (memberships_userId_idx gave id order in
+  // every distribution tried, 50–2,000 users, 3–40 members a group; the primary key would have given
+  // conversation order): this guards the order the admin's change and presence's UPDATE rely on.
   it('a batch locks its senders in id order, as an UPDATE of several users does: no deadlock', async () => {
     const [low, high] = [await t.signUp(), await t.signUp()];
     const other = await t.signUp();
@@ -135,5 +141,45 @@ describe('lock order between send batches and changes of accounts', () => {
     expect(secondLock).toBe('locked');
     const settled = await outcome;
     expect(settled.ok ? settled.outcomes.map((o) => o.kind) : settled.error).toEqual(['stored', 'stored']);
+  });
+
+  it("a member's read report while their own send is being stored: both are answered ok", async () => {
+    const [alice, bob] = [await t.signUp(), await t.signUp()];
+    const conversationId = (await createGroup(t, bob, [alice])).id;
+    const [aliceSocket, bobSocket] = [await t.connectSocket(alice.cookie), await t.connectSocket(bob.cookie)];
+    const text = (words: string) => ({ conversationId, clientMsgId: randomUUID(), text: words });
+    expect(ackCode(await bobSocket.emitWithAck('message:send', text('hello')))).toBe('ok');
+
+    // Alice's send is held between its batch's two round trips, its locks taken.
+    const hold = holdAtFailpoint('message-send:before-commit');
+    const send = aliceSocket.emitWithAck('message:send', text('hi'));
+    await hold.reached;
+    // Her read report (not queued behind her sends) raises her membership's positions meanwhile.
+    let readAnswered = false;
+    const read = aliceSocket.emitWithAck('conversation:read', { conversationId, seq: 1 }).finally(() => {
+      readAnswered = true;
+    });
+    try {
+      await expect
+        .poll(
+          async () => {
+            if (readAnswered) return true;
+            const waiting = await raw.query<unknown[]>(
+              `SELECT ID FROM information_schema.PROCESSLIST
+                WHERE DB = DATABASE() AND COMMAND = 'Query' AND INFO LIKE 'UPDATE memberships%'`,
+            );
+            return waiting.length > 0;
+          },
+          { timeout: WAIT_CAP_MS },
+        )
+        .toBe(true);
+    } finally {
+      hold.release();
+    }
+
+    // Before: the batch's first round trip read her membership with a shared lock, the report's UPDATE
+    // waited for it, and the batch's own UPDATE of the membership then waited behind the report's: a
+    // deadlock, the report (or the batch) rolled back and answered server/busy.
+    expect([ackCode(await read), ackCode(await send)]).toEqual(['ok', 'ok']);
   });
 });

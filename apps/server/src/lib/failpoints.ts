@@ -17,7 +17,8 @@
  * - 'message-change:before-write': messages.repository.ts `change`, inside an edit's, delete's or
  *   reaction's transaction, its conversation locked and its checks read, before anything is written.
  * - 'admin-user-change:admins-locked': features/admin/users.service.ts, inside a site admin's change
- *   of an account, right after the statement that locks the active admins' rows returns.
+ *   of an account, right after the statement that locks the active admins' rows and the target's
+ *   (in id order) returns, before the admins are counted.
  * - 'admin-user-change:locked': features/admin/users.service.ts, inside a site admin's change of an
  *   account, the active admins' rows and the target's locked, before the change.
  */

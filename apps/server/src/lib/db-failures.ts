@@ -28,6 +28,8 @@
  * |                             | shutdown; P1017, P1008; ECONNRESET, EPIPE, ETIMEDOUT   |          |
  * | database_unreachable        | 45028 with a cause (no connection could be opened),    | unavailable |
  * |                             | 45012; P1001, P1002; ECONNREFUSED; client init failure |          |
+ * | server_closing              | 45027 ER_POOL_ALREADY_CLOSED, 45037 ER_CLOSING_POOL:   | unavailable |
+ * |                             | this process is closing (its pools end on close)       |          |
  *
  * Every class is safe to retry as is: InnoDB rolls back a deadlocked transaction whole, Prisma rolls
  * back one it gave up on, and a send lost mid-commit is found again by its clientMsgId.
@@ -42,7 +44,13 @@ export type DatabaseFailureClass =
   | 'deadlock'
   | 'too_many_connections'
   | 'connection_lost'
-  | 'database_unreachable';
+  | 'database_unreachable'
+  /**
+   * This process's pool has ended or is ending: the server is closing. Sends its sockets had queued
+   * still reach the store after it (the send queue runs one per user), and another process (or this
+   * one restarted) stores them when the client sends them again.
+   */
+  | 'server_closing';
 
 export interface RetryableFailure {
   class: DatabaseFailureClass;
@@ -68,6 +76,10 @@ const CONNECTION_LOST_ERRNOS: ReadonlySet<number> = new Set([
 ]);
 
 const ER_GET_CONNECTION_TIMEOUT = 45028;
+const POOL_CLOSING_ERRNOS: ReadonlySet<number> = new Set([
+  45027, // ER_POOL_ALREADY_CLOSED
+  45037, // ER_CLOSING_POOL
+]);
 const ER_CONNECTION_TIMEOUT = 45012;
 
 const PRISMA_CODES: ReadonlyMap<string, RetryableFailure> = new Map([
@@ -120,6 +132,7 @@ function fromErrno(errno: number, hasCause: boolean): RetryableFailure | null {
   const busy = BUSY_ERRNOS.get(errno);
   if (busy) return { class: busy, answer: 'busy' };
   if (CONNECTION_LOST_ERRNOS.has(errno)) return { class: 'connection_lost', answer: 'unavailable' };
+  if (POOL_CLOSING_ERRNOS.has(errno)) return { class: 'server_closing', answer: 'unavailable' };
   return null;
 }
 

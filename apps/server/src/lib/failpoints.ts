@@ -16,6 +16,9 @@
  *   stored and before it is broadcast or acknowledged. The message is stored but nobody was told.
  * - 'message-change:before-write': messages.repository.ts `change`, inside an edit's, delete's or
  *   reaction's transaction, its conversation locked and its checks read, before anything is written.
+ * - 'admin-user-change:admins-locked': features/admin/users.service.ts, inside a site admin's change
+ *   of an account, right after the statement that locks the active admins' rows and the target's
+ *   (in id order) returns, before the admins are counted.
  * - 'admin-user-change:locked': features/admin/users.service.ts, inside a site admin's change of an
  *   account, the active admins' rows and the target's locked, before the change.
  */
@@ -23,6 +26,7 @@ export type FailpointName =
   | 'message-send:before-commit'
   | 'message-send:after-commit'
   | 'message-change:before-write'
+  | 'admin-user-change:admins-locked'
   | 'admin-user-change:locked';
 
 /** A hold armed by a test: `reached` resolves once an operation waits at the point; `release` lets it go. */

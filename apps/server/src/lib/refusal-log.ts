@@ -12,6 +12,9 @@ import type { AppError } from './app-error.js';
  * `intervalMs`, are counted by where they happened and their code, and logged as one summary line
  * at the end of the interval (`{ refused: { 'message:send server/busy': 2921 }, intervalMs }`).
  * While refusals continue, one summary per interval; an interval with none ends the spell.
+ * The first refusal of each code in a spell is logged in full too: a database outage beginning
+ * during an overload spell (`server/unavailable` among the `server/busy`) has its cause logged,
+ * not only counted. What is counted when the server closes is logged then (`flush`).
  */
 export interface RefusalLog {
   /**
@@ -19,27 +22,43 @@ export interface RefusalLog {
    * error as `err`, who asked) if it is the first of a spell.
    */
   record(where: string, error: AppError, details?: Record<string, unknown>): void;
+  /**
+   * Logs the summary of what was counted since the last one, if anything, and ends the spell: called
+   * when the server closes, so a spell's last refusals are not lost with the process.
+   */
+  flush(): void;
 }
 
 /** Milliseconds between summaries while refusals continue. */
 export const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 export function createRefusalLog(log: FastifyBaseLogger, intervalMs = REFUSAL_LOG_INTERVAL_MS): RefusalLog {
+  /** The spell's counts since the last summary, by "where code"; null between spells. */
   let counts: Map<string, number> | null = null;
+  /** The codes of the spell already logged in full. */
+  let codes = new Set<string>();
+  let timer: NodeJS.Timeout | null = null;
+
+  function summarise(): boolean {
+    if (!counts || counts.size === 0) return false;
+    log.warn({ refused: Object.fromEntries(counts), intervalMs }, 'requests refused for now (summary)');
+    return true;
+  }
 
   function endInterval(): void {
-    if (!counts || counts.size === 0) {
+    timer = null;
+    if (!summarise()) {
       counts = null;
+      codes = new Set();
       return;
     }
-    log.warn({ refused: Object.fromEntries(counts), intervalMs }, 'requests refused for now (summary)');
     counts = new Map();
-    setTimeout(endInterval, intervalMs).unref();
+    timer = setTimeout(endInterval, intervalMs).unref();
   }
 
   return {
     record(where, error, details) {
-      if (counts) {
+      if (counts && codes.has(error.code)) {
         const key = `${where} ${error.code}`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
         return;
@@ -48,8 +67,19 @@ export function createRefusalLog(log: FastifyBaseLogger, intervalMs = REFUSAL_LO
         { ...details, where, code: error.code },
         'request refused for now; more within the interval are summarised',
       );
-      counts = new Map();
-      setTimeout(endInterval, intervalMs).unref();
+      codes.add(error.code);
+      if (!counts) {
+        counts = new Map();
+        timer = setTimeout(endInterval, intervalMs).unref();
+      }
+    },
+
+    flush() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      summarise();
+      counts = null;
+      codes = new Set();
     },
   };
 }

@@ -109,6 +109,11 @@ export default fp(
       const body: ErrorResponse = { error: appError.toJSON() };
       return reply.status(appError.statusCode).send(body);
     });
+    // Registered first, so this runs last of the onClose hooks: after the sockets and the send
+    // batches are done, whatever they refused on the way is counted in this last summary.
+    fastify.addHook('onClose', async () => {
+      refusalLogOf(fastify.log).flush();
+    });
   },
   { name: 'errors' },
 );

@@ -9,6 +9,7 @@ import { PrismaClient } from '../../src/generated/prisma/client.js';
 import { BUSY_RETRY_AFTER_MS, toAppError } from '../../src/lib/app-error.js';
 import { classifyDatabaseFailure } from '../../src/lib/db-failures.js';
 import { createPrismaClient } from '../../src/plugins/prisma.js';
+import { createStorePool } from '../../src/plugins/store-pool.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 /** Resolves with what `work` threw; fails the test if it succeeded. */
@@ -236,6 +237,31 @@ describe('classifying database failures', () => {
 
     expect(classifyDatabaseFailure(error)).toEqual({ class: 'database_unreachable', answer: 'unavailable' });
     expect(toAppError(error).code).toBe(ErrorCode.Unavailable);
+  });
+
+  it('a pool closed (the server closing) is server_closing, answered server/unavailable', async () => {
+    // The send path's own pool (plugins/store-pool.ts), as the sends a closing server still had
+    // queued meet it: they were answered server/internal and each logged as an error.
+    const pool = createStorePool({
+      databaseUrl: database.url,
+      connections: 1,
+      pool: { poolTimeoutMs: 1_000, lockWaitTimeoutSeconds: 5 },
+    });
+    const held = await pool.getConnection();
+    // Waiting for the one connection when the pool ends: aborted (ER_CLOSING_POOL).
+    const aborted = failureOf(() => pool.getConnection());
+    const ending = pool.end();
+    const errors = [await aborted];
+    await held.release();
+    await ending;
+    // Asked of the pool once it has ended (ER_POOL_ALREADY_CLOSED).
+    errors.push(await failureOf(() => pool.getConnection()));
+
+    expect(errors.map((error) => (error as { errno?: number }).errno)).toEqual([45037, 45027]);
+    for (const error of errors) {
+      expect(classifyDatabaseFailure(error)).toEqual({ class: 'server_closing', answer: 'unavailable' });
+      expect(toAppError(error).code).toBe(ErrorCode.Unavailable);
+    }
   });
 
   it('a failure a retry cannot fix (a unique key) is not retryable and stays server/internal', async () => {

@@ -6,7 +6,7 @@ import {
   type AdminUserPage,
   type UserRole,
 } from '@parley/shared';
-import type { PrismaClient, User } from '../../generated/prisma/client.js';
+import { Prisma, type PrismaClient, type User } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
 import { escapeLike } from '../../lib/like-pattern.js';
 import { recordAudit } from '../audit/audit.service.js';
@@ -59,16 +59,28 @@ export function createAdminUsersService({ prisma, hasher, sessions, sockets, dea
     // COMMITTED takes no gap locks. Under REPEATABLE READ with no index on role, the locking read
     // scanned and kept every account's row locked, so every send batch (which reads its senders'
     // rows with a shared lock) and last-seen write waited for any admin action.
+    // And in id order, the admins and the target in one statement, as every transaction locking
+    // several users' rows takes them (a send batch, presence's UPDATE of lastSeenAt): locking the
+    // admins first and the target after, a change deadlocked with a batch holding the target's row
+    // (shared) and waiting for an admin's (that admin sending in the same batch), and MariaDB rolled
+    // the change back: server/busy for an admin action while people chatted (send-lock-order.test.ts).
     return prisma.$transaction(async (tx) => {
-      const admins = await tx.$queryRaw<Array<{ id: number }>>`
-        SELECT id FROM users WHERE role = 'admin' AND deactivatedAt IS NULL ORDER BY id FOR UPDATE`;
-      const [user] = await tx.$queryRaw<
-        Array<{ id: number }>
-      >`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`;
-      if (!user) throw notFound(userId);
+      // Who the admins are, unlocked (READ COMMITTED: as last committed). One promoted after this
+      // read by a change that committed is not locked here, and need not be: every change of an
+      // admin's role or deactivation locks all the admins this one holds, so it waits for this one.
+      const current = await tx.$queryRaw<Array<{ id: number }>>`
+        SELECT id FROM users WHERE role = 'admin' AND deactivatedAt IS NULL`;
+      const ids = [...new Set([...current.map((row) => Number(row.id)), userId])].sort((a, b) => a - b);
+      const locked = await tx.$queryRaw<Array<{ id: number }>>`
+        SELECT id FROM users WHERE id IN (${Prisma.join(ids)}) ORDER BY id FOR UPDATE`;
+      await failpoint('admin-user-change:admins-locked');
+      if (!locked.some((row) => Number(row.id) === userId)) throw notFound(userId);
+      // Counted under the locks: a change that moved an admin committed before they were granted.
+      const [{ admins }] = await tx.$queryRaw<[{ admins: bigint }]>`
+        SELECT COUNT(*) AS admins FROM users WHERE role = 'admin' AND deactivatedAt IS NULL`;
       const row = await tx.user.findUniqueOrThrow({ where: { id: userId } });
       await failpoint('admin-user-change:locked');
-      return change(tx, row, admins.length);
+      return change(tx, row, Number(admins));
     }, LOCK_THEN_READ_COMMITTED);
   }
 

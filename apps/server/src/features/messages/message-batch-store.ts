@@ -44,7 +44,7 @@ interface MemberRow extends PosterState {
   displayName: string;
   kind: UserKind;
   /**
-   * 1 once the sender's account is deactivated. Read with a shared lock on the sender's row, held to
+   * 1 once the sender's account is deactivated. Read under a shared lock on the sender's row, held to
    * the commit: a deactivation waits for a batch that read the account as active, and a batch that
    * reads it after a deactivation committed sees it, so no send is stored after a deactivation returns.
    */
@@ -104,8 +104,8 @@ const keyOf = (senderId: number, clientMsgId: string) => `${senderId}:${clientMs
  * MariaDB rather than the driver, so round trips per batch are what the store's CPU follows:
  *
  * 1. START TRANSACTION; lock every conversation of the batch (`SELECT … FOR UPDATE`, in primary-key
- *    order, so two batches never deadlock on each other); read the senders' memberships and
- *    summaries (their rows locked shared, so a deactivation waits for the batch), the
+ *    order, so two batches never deadlock on each other); lock the senders' rows shared, in id order
+ *    (so a deactivation waits for the batch); read the senders' memberships and summaries, the
  *    (senderId, clientMsgId) pairs already stored and the reply targets.
  * 2. One multi-row INSERT of the new messages (`RETURNING` their ids), one UPDATE moving every
  *    conversation's lastSeq/lastChangeSeq, one UPDATE raising every sender's read and delivered
@@ -197,6 +197,7 @@ async function endTransaction(connection: PoolConnection, open: boolean): Promis
 async function lockAndRead(connection: PoolConnection, batch: readonly PendingMessage[], now: Date) {
   const conversationIds = [...new Set(batch.map((message) => message.conversationId))].sort((a, b) => a - b);
   const pairs = [...new Map(batch.map((m) => [`${m.conversationId}:${m.senderId}`, m])).values()];
+  const senderIds = [...new Set(batch.map((message) => message.senderId))].sort((a, b) => a - b);
   const replyIds = [...new Set(batch.flatMap((message) => message.replyToId ?? []))];
   const uploadIds = [...new Set(batch.flatMap((message) => message.attachmentId ?? []))].sort();
   const statements = [
@@ -204,23 +205,31 @@ async function lockAndRead(connection: PoolConnection, batch: readonly PendingMe
     `SELECT id, lastSeq, lastChangeSeq, onlyAdminsPost, slowModeSeconds, archivedAt IS NOT NULL AS archived
        FROM conversations
       WHERE id IN (${placeholders(conversationIds.length, '?')}) ORDER BY id FOR UPDATE`,
+    // Shared locks on the senders' rows (see MemberRow.deactivated), in id order, as every
+    // transaction locking several users' rows takes them (a site admin's change, presence's UPDATE).
+    // Their own statement, in this round trip: the memberships must not be locked shared. The
+    // second round trip updates them, and a shared lock then upgraded deadlocked with a read report
+    // (position-batcher.ts) whose UPDATE of the sender's membership came in between: it waited for
+    // the shared lock, and the batch's UPDATE waited behind it (send-lock-order.test.ts).
+    `SELECT id FROM users WHERE id IN (${placeholders(senderIds.length, '?')}) ORDER BY id LOCK IN SHARE MODE`,
     // Group moderation (features/groups/posting-rules.ts) reads with the membership check: times
     // relative to `now` in SQL, so no time zone stands between the stored DATETIMEs and this process.
-    // Shared locks on the senders' rows (see MemberRow.deactivated) and memberships (the second round
-    // trip updates those anyway), in the same statement: no statement or round trip more.
+    // A plain read: what it checks (role, mute, membership itself) changes only under the
+    // conversation's lock, held here; the positions a report may raise meanwhile are not read. The
+    // senders' rows are read under the locks just taken: READ COMMITTED sees them as committed.
     `SELECT m.conversationId, u.id, u.username, u.displayName, u.kind, m.role,
             u.deactivatedAt IS NOT NULL AS deactivated,
             TIMESTAMPDIFF(MICROSECOND, ?, m.mutedUntil) DIV 1000 AS mutedForMs,
             TIMESTAMPDIFF(MICROSECOND, m.lastPostedAt, ?) DIV 1000 AS sinceLastPostMs
        FROM memberships m JOIN users u ON u.id = m.userId
-      WHERE ${alternatives(pairs.length, '(m.conversationId = ? AND m.userId = ?)')}
-       LOCK IN SHARE MODE`,
+      WHERE ${alternatives(pairs.length, '(m.conversationId = ? AND m.userId = ?)')}`,
     `SELECT id, conversationId, senderId, clientMsgId FROM messages
       WHERE ${alternatives(batch.length, '(senderId = ? AND clientMsgId = ?)')}`,
   ];
   const at = sqlDateTime(now);
   const values: unknown[] = [
     ...conversationIds,
+    ...senderIds,
     at,
     at,
     ...pairs.flatMap((m) => [m.conversationId, m.senderId]),
@@ -247,8 +256,14 @@ async function lockAndRead(connection: PoolConnection, batch: readonly PendingMe
   // One command, one round trip: the server runs the statements in order and stops at the first
   // that fails, so nothing after a failed lock runs.
   const results = await connection.query<unknown[]>(statements.join(';\n'), values);
-  const [, locked, members, existing] = results as [unknown, ConversationRow[], MemberRow[], ExistingRow[]];
-  let next = 4;
+  const [, locked, , members, existing] = results as [
+    unknown,
+    ConversationRow[],
+    unknown,
+    MemberRow[],
+    ExistingRow[],
+  ];
+  let next = 5;
   const replies = replyIds.length > 0 ? (results[next++] as ReplyRow[]) : [];
   const uploads = uploadIds.length > 0 ? (results[next++] as UploadRow[]) : [];
   return {

@@ -1,9 +1,11 @@
 // Preloaded (node --import) into every server under test, Parley included, so all three are measured
 // the same way from outside their code: the bench asks over the IPC channel and this answers with
 // CPU time, RSS, heap, event-loop delay and database writes. Parley's own code is not changed.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import net from 'node:net';
 import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { GCProfiler, getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
@@ -29,6 +31,27 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
+// Bytes allocated on the V8 heap since the process started: the growth of the used heap between
+// collections (each collection's before/after from v8.GCProfiler), summed. V8 shrinks a young
+// generation a burst has grown, and its memory reducer compacts the old one, only while allocation
+// stays under about 1,000 bytes/ms (Heap::ShouldResizeNewSpace), so an idle server's rate says
+// whether it can give memory back.
+let allocatedBytes = 0;
+let usedAfterLastGc = getHeapStatistics().used_heap_size;
+let gcProfiler = new GCProfiler();
+gcProfiler.start();
+function heapAllocatedBytes() {
+  for (const { beforeGC, afterGC } of gcProfiler.stop().statistics) {
+    allocatedBytes += Math.max(0, beforeGC.heapStatistics.usedHeapSize - usedAfterLastGc);
+    usedAfterLastGc = afterGC.heapStatistics.usedHeapSize;
+  }
+  gcProfiler = new GCProfiler();
+  gcProfiler.start();
+  const used = getHeapStatistics().used_heap_size;
+  const sinceLastGc = Math.max(0, used - usedAfterLastGc);
+  return allocatedBytes + sinceLastGc;
+}
+
 // Each write on a connection to the database port is one request to the database (a query, a
 // prepare, a transaction statement); per persisted message it approximates round trips per message.
 const databasePort = Number(process.env.BENCH_DATABASE_PORT ?? 0);
@@ -46,6 +69,30 @@ process.on('message', (request) => {
   if (request.type === 'gc') {
     globalThis.gc?.();
     globalThis.gc?.();
+  }
+  if (request.type === 'allocation-profile') {
+    // Which functions allocate, sampled (V8's sampling heap profiler, about one sample per 32 KiB,
+    // objects collected meanwhile included) for `ms`; written as a .heapprofile for Chrome DevTools.
+    const session = new Session();
+    session.connect();
+    session.post(
+      'HeapProfiler.startSampling',
+      {
+        samplingInterval: 32_768,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      },
+      () => {
+        setTimeout(() => {
+          session.post('HeapProfiler.stopSampling', (error, result) => {
+            if (!error) writeFileSync(request.path, JSON.stringify(result.profile));
+            session.disconnect();
+            process.send?.({ type: 'allocation-profile', id: request.id, path: request.path });
+          });
+        }, request.ms);
+      },
+    );
+    return;
   }
   if (request.type === 'heap-snapshot') {
     process.send({ type: 'heap-snapshot', id: request.id, path: writeHeapSnapshot(request.path) });
@@ -71,6 +118,8 @@ process.on('message', (request) => {
       loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
       loopDelayMaxMs: loopDelay.max / 1e6,
       gc,
+      allocatedBytes: heapAllocatedBytes(),
+      uptimeMs: performance.now(),
       databaseWrites,
     });
     if (request.resetLoopDelay) {

@@ -79,6 +79,16 @@ for (const r of results) {
       `with the fleet idle ${r.idleAllocationBytesPerMs.toFixed(0)}`,
   );
 }
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+for (const r of results) {
+  const { before, halfway, after } = r.settled;
+  console.log(
+    `${r.server} settled, MiB, before / half the fleet / all of it: RSS ${mib(before.rss)} / ${mib(halfway.rss)} / ${mib(after.rss)}, ` +
+      `heap used ${mib(before.heapUsed)} / ${mib(halfway.heapUsed)} / ${mib(after.heapUsed)}, ` +
+      `new_space committed ${mib(before.newSpaceCommitted)} / ${mib(halfway.newSpaceCommitted)} / ${mib(after.newSpaceCommitted)}, ` +
+      `old_space committed ${mib(before.oldSpaceCommitted)} / ${mib(halfway.oldSpaceCommitted)} / ${mib(after.oldSpaceCommitted)}`,
+  );
+}
 for (const r of results) {
   for (const name of names(r)) {
     console.log(

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { PONG, decodeFrame, encodeConnect } from './framing.js';
 import { startParley } from './parley.js';
-import { ServerProcess } from './server-process.js';
+import { ServerProcess, type ServerStats } from './server-process.js';
 import { buildWorkload, type Workload } from './workload.js';
 
 const P1_ENTRY = fileURLToPath(new URL('./servers/p1-socketio.ts', import.meta.url));
@@ -26,7 +26,10 @@ export interface ConnectionsConfig {
   /** Share of the connections closed in the disconnect phase. */
   disconnectShare: number;
   servers: Array<'p1' | 'parley'>;
-  /** Where to write each server's heap snapshot (`<dir>/<server>.heapsnapshot`) with its fleet held, or null. */
+  /**
+   * Where to write each server's heap snapshots (`<dir>/<server>.heapsnapshot` with its fleet held,
+   * `<dir>/<server>-half.heapsnapshot` with the first half), or null.
+   */
   heapSnapshotDir: string | null;
   /**
    * Where to write each server's sampled allocation profile of its idle fleet
@@ -85,12 +88,33 @@ export interface ConnectionsResult {
   idleAllocationBytesPerMs: number;
   /** The same before the first connect (what the server allocates with nobody connected). */
   emptyAllocationBytesPerMs: number;
+  /** The settled readings themselves (bytes): before the first connect, with half the fleet, with all. */
+  settled: Record<'before' | 'halfway' | 'after', SettledReading>;
   /** Events the clients received from the first connect until the fleet settled. */
   duringConnect: EventCounts;
   disconnected: number;
   /** Events the remaining clients received from the first disconnect until they settled. */
   duringDisconnect: EventCounts;
 }
+
+/** A settled reading's absolute memory, bytes. */
+export interface SettledReading {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  newSpaceCommitted: number;
+  oldSpaceCommitted: number;
+}
+
+const reading = (stats: ServerStats): SettledReading => ({
+  rss: stats.rss,
+  heapUsed: stats.heapUsed,
+  heapTotal: stats.heapTotal,
+  external: stats.external,
+  newSpaceCommitted: stats.spaces.new_space?.committed ?? 0,
+  oldSpaceCommitted: stats.spaces.old_space?.committed ?? 0,
+});
 
 interface IdleClient {
   close(): void;
@@ -203,6 +227,9 @@ async function measure(
   await settle(config.settleMs);
   const halfway = await server.settledStats(config.settleMs * 2);
   const heldHalfway = clients.filter(Boolean).length;
+  // With the snapshot of the whole fleet below, a diff of the two is what the second half holds.
+  if (config.heapSnapshotDir)
+    await server.heapSnapshot(`${config.heapSnapshotDir}/${kind}-half.heapsnapshot`);
   connectMs += await connectRange(half, workload.connections);
   const connectSeconds = connectMs / 1_000;
   const held = clients.filter(Boolean).length;
@@ -254,6 +281,7 @@ async function measure(
     connectAllocatedBytes: connectCost.allocatedBytes,
     idleAllocationBytesPerMs:
       (afterGc.allocatedBytes - idle.allocatedBytes) / Math.max(1, afterGc.uptimeMs - idle.uptimeMs),
+    settled: { before: reading(before), halfway: reading(halfway), after: reading(afterGc) },
     emptyAllocationBytesPerMs:
       (before.allocatedBytes - empty.allocatedBytes) / Math.max(1, before.uptimeMs - empty.uptimeMs),
     duringConnect,

@@ -1,7 +1,7 @@
 // Parley as a server under test: the built server (apps/server/dist) in its own process on a fresh
 // database, seeded directly in SQL, with every bench user logged in through the real login route.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import mariadb, { type Connection } from 'mariadb';
 import { freePort } from './net.js';
@@ -82,25 +82,6 @@ export function parleySettingOverrides(env: NodeJS.ProcessEnv = process.env): Re
   );
 }
 
-/**
- * The Node arguments Parley's own start script (`start:prod` in apps/server/package.json) runs it with,
- * e.g. V8's `--max-semi-space-size`, with each `${NAME:-default}` taken from `settings` (the
- * `BENCH_PARLEY_SET_*` overrides) or its default: the bench starts Parley's process as `pnpm start` does.
- */
-export function startScriptNodeArgs(settings: Record<string, string>): string[] {
-  const manifest = JSON.parse(readFileSync(`${SERVER_DIR}/package.json`, 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  const script = manifest.scripts['start:prod'] ?? '';
-  const args = /\bnode\s+(.*?)\s*dist\/server\.js/.exec(script)?.[1] ?? '';
-  return args
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((arg) =>
-      arg.replace(/\$\{(\w+):-([^}]*)\}/g, (_, name: string, fallback: string) => settings[name] ?? fallback),
-    );
-}
-
 export async function startParley(options: ParleyOptions): Promise<ParleyUnderTest> {
   if (!options.fromSource && !existsSync(`${SERVER_DIR}/dist/server.js`)) {
     throw new Error('apps/server/dist/server.js is missing: run `pnpm build` first');
@@ -119,7 +100,6 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
       {
         label: index === 0 ? 'parley' : `parley-${index + 1}`,
         nodeArgs: [
-          ...startScriptNodeArgs(parleySettingOverrides()),
           ...(options.fromSource ? ['--import', 'tsx', '--conditions=@parley/source'] : []),
           // BENCH_PARLEY_CPU_PROF=<dir>: a V8 CPU profile of Parley's whole run, written when it stops.
           ...(process.env.BENCH_PARLEY_CPU_PROF

@@ -15,37 +15,12 @@ export function isShutdownMessage(message: unknown): boolean {
 export interface SupervisorOptions {
   /** Workers to keep running. */
   processes: number;
-  /** Each worker's V8 `--max-semi-space-size` (MB; 0: V8's default), see `workerExecArgv`. */
-  maxSemiSpaceMb: number;
   log: Logger;
   /**
    * Milliseconds the workers get to close gracefully after SIGTERM/SIGINT before they are killed;
    * a little longer than a worker's own limit (server.ts), so that one normally wins.
    */
   stopTimeoutMs?: number;
-}
-
-const SEMI_SPACE_FLAG = '--max-semi-space-size';
-
-/**
- * The Node arguments a worker starts with: the primary's own (`process.execArgv`), with V8's
- * `--max-semi-space-size` set to `maxSemiSpaceMb` (Config.maxSemiSpaceMb) in place of any the primary
- * had, or left out when it is 0 (V8's default).
- */
-export function workerExecArgv(primaryExecArgv: readonly string[], maxSemiSpaceMb: number): string[] {
-  const args: string[] = [];
-  for (let index = 0; index < primaryExecArgv.length; index += 1) {
-    const arg = primaryExecArgv[index]!;
-    if (arg.startsWith(`${SEMI_SPACE_FLAG}=`)) continue;
-    // The flag and its value as two arguments.
-    if (arg === SEMI_SPACE_FLAG) {
-      index += 1;
-      continue;
-    }
-    args.push(arg);
-  }
-  if (maxSemiSpaceMb > 0) args.push(`${SEMI_SPACE_FLAG}=${maxSemiSpaceMb}`);
-  return args;
 }
 
 /** A worker that dies sooner than this after starting counts as crash-looping (restarts back off). */
@@ -70,7 +45,6 @@ const RESTART_DELAY_MAX_MS = 30_000;
  */
 export function superviseWorkers({
   processes,
-  maxSemiSpaceMb,
   log,
   stopTimeoutMs = 15_000,
 }: SupervisorOptions): Promise<void> {
@@ -131,8 +105,7 @@ export function superviseWorkers({
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 
-  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, maxSemiSpaceMb) });
-  log.info({ processes, maxSemiSpaceMb }, 'starting workers');
+  log.info({ processes }, 'starting workers');
   for (let index = 0; index < processes; index += 1) fork();
   return allExited;
 }

@@ -12,12 +12,6 @@ import { z } from 'zod';
 import type { SendQueueOptions } from './lib/send-queue.js';
 
 const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/parley';
-/**
- * MAX_SEMI_SPACE_MB's default: V8's young generation held to two 2 MB semi-spaces instead of Node's
- * 16 MB ones (docs/benchmarks.md, "Idle connections"). apps/server/package.json's `start:prod` repeats
- * it (a process's heap is sized before any of its code runs); test/config.test.ts keeps them equal.
- */
-export const DEFAULT_MAX_SEMI_SPACE_MB = 2;
 const SESSION_SECRET_MIN = 32;
 
 const booleanString = z
@@ -105,7 +99,6 @@ const envSchema = z.object({
   UPLOAD_MAX_IN_FLIGHT_PER_USER: z.coerce.number().int().min(1).max(10_000).default(4),
   UPLOAD_PROCESSING_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(2),
   PARLEY_PROCESSES: z.coerce.number().int().min(1).max(256).optional(),
-  MAX_SEMI_SPACE_MB: z.coerce.number().int().min(0).max(1024).default(DEFAULT_MAX_SEMI_SPACE_MB),
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
   LLM_BASE_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:11434/v1' })
@@ -204,15 +197,6 @@ export interface Config {
    * through Redis.
    */
   processes: number;
-  /**
-   * V8's `--max-semi-space-size` (MB) for Parley's processes, 0 for V8's own (16 MB on 64-bit). Read
-   * where a process starts, since V8 sizes its heap before any code runs: `start:prod` passes it to
-   * the process it starts, and the primary to the workers it forks (server.ts). Each semi-space of
-   * the young generation grows to this; V8 keeps what a burst grew it to while the process allocates
-   * more than about 1 KB/ms, which a server holding thousands of idle sockets does (their heartbeats
-   * and session checks), so a connect storm's young generation (32 MB at V8's default) stayed for good.
-   */
-  maxSemiSpaceMb: number;
   /** The AI companion's model endpoint and budgets (features/companions); `llm` null: companions are unavailable. */
   companions: CompanionsConfig;
 }
@@ -375,7 +359,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       },
     },
     processes: processes ?? (vars.REDIS_URL ? availableParallelism() : 1),
-    maxSemiSpaceMb: vars.MAX_SEMI_SPACE_MB,
     companions: {
       llm: vars.LLM_BASE_URL
         ? { baseUrl: vars.LLM_BASE_URL, apiKey: vars.LLM_API_KEY || 'none', model: vars.LLM_MODEL }

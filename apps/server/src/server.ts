@@ -33,7 +33,7 @@ if (cluster.isPrimary && config.processes > 1) {
     log.fatal({ err: error }, 'Parley could not start');
     process.exit(1);
   }
-  await superviseWorkers({ processes: config.processes, maxSemiSpaceMb: config.maxSemiSpaceMb, log });
+  await superviseWorkers({ processes: config.processes, log });
   log.info('every worker has closed');
 } else {
   const server = await buildServer({ config });

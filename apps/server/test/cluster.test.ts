@@ -1,7 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_SEMI_SPACE_MB } from '../src/config.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { deleteRedisKeys } from './helpers/redis-keys.js';
 import { ServerProcess } from './helpers/server-process.js';
@@ -64,15 +62,6 @@ describe('several processes on one port', () => {
     for (const pid of listeningWorkers(server)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     if (keyPrefix) await deleteRedisKeys(keyPrefix);
     await database?.drop();
-  });
-
-  // A worker's heap is sized before its code runs, so only the primary can cap it (MAX_SEMI_SPACE_MB).
-  it("starts its workers with V8's young generation capped at the default MAX_SEMI_SPACE_MB", async () => {
-    await expect.poll(() => listeningWorkers(server).length).toBe(2);
-    for (const pid of listeningWorkers(server)) {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      expect(argv).toContain(`--max-semi-space-size=${DEFAULT_MAX_SEMI_SPACE_MB}`);
-    }
   });
 
   it('serves from two workers, replaces one that dies, and stops them all gracefully on SIGTERM', async () => {

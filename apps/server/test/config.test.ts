@@ -2,8 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { workerExecArgv } from '../src/cluster.js';
-import { CONFIG_VARIABLES, ConfigError, DEFAULT_MAX_SEMI_SPACE_MB, loadConfig } from '../src/config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../src/config.js';
 
 describe('configuration', () => {
   const dir = () => mkdtempSync(join(tmpdir(), 'parley-config-'));
@@ -57,8 +56,6 @@ describe('configuration', () => {
     ['PARLEY_PROCESSES', { PARLEY_PROCESSES: '0' }],
     ['PARLEY_PROCESSES', { PARLEY_PROCESSES: '2' }],
     ['WEB_CONCURRENCY', { WEB_CONCURRENCY: 'all' }],
-    ['MAX_SEMI_SPACE_MB', { MAX_SEMI_SPACE_MB: '-1' }],
-    ['MAX_SEMI_SPACE_MB', { MAX_SEMI_SPACE_MB: 'small' }],
   ])('stops with a message naming %s when it is bad', (name, env) => {
     expect(() => loadConfig(env, dir())).toThrow(ConfigError);
     expect(() => loadConfig(env, dir())).toThrow(name);
@@ -73,28 +70,6 @@ describe('configuration', () => {
     expect(loadConfig({ ...redis, PARLEY_PROCESSES: '3' }, dir()).processes).toBe(3);
     expect(loadConfig({ ...redis, WEB_CONCURRENCY: '4' }, dir()).processes).toBe(4);
     expect(loadConfig({ ...redis, PARLEY_PROCESSES: '1', WEB_CONCURRENCY: '4' }, dir()).processes).toBe(1);
-  });
-
-  it("caps V8's young generation where a process starts: start:prod and the cluster's workers", () => {
-    expect(loadConfig({}, dir()).maxSemiSpaceMb).toBe(DEFAULT_MAX_SEMI_SPACE_MB);
-    expect(loadConfig({ MAX_SEMI_SPACE_MB: '0' }, dir()).maxSemiSpaceMb).toBe(0);
-    // The start script cannot import the default, so it repeats it.
-    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-      scripts: Record<string, string>;
-    };
-    expect(manifest.scripts['start:prod']).toContain(
-      `--max-semi-space-size=\${MAX_SEMI_SPACE_MB:-${DEFAULT_MAX_SEMI_SPACE_MB}}`,
-    );
-    // A worker gets the primary's Node arguments with this one value, whatever the primary had.
-    expect(workerExecArgv(['--enable-source-maps', '--max-semi-space-size=16'], 2)).toEqual([
-      '--enable-source-maps',
-      '--max-semi-space-size=2',
-    ]);
-    expect(workerExecArgv(['--max-semi-space-size', '16', '--inspect'], 4)).toEqual([
-      '--inspect',
-      '--max-semi-space-size=4',
-    ]);
-    expect(workerExecArgv(['--max-semi-space-size=16'], 0)).toEqual([]);
   });
 
   it('generates a development session secret once and keeps it', () => {

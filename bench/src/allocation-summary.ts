@@ -4,9 +4,10 @@
 //   tsx src/allocation-summary.ts <file.heapprofile> [--top <n>]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { frameLabel, packageOf, type CallFrame } from './profile-frames.js';
 
 interface AllocationNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: CallFrame;
   selfSize: number;
   children: AllocationNode[];
 }
@@ -20,22 +21,7 @@ if (!file) throw new Error('usage: allocation-summary <file.heapprofile> [--top 
 const { head } = JSON.parse(readFileSync(file, 'utf8')) as { head: AllocationNode };
 const top = Number(values.top);
 
-const shortUrl = (url: string) =>
-  url
-    .replace(/^file:\/\//, '')
-    .replace(/.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '')
-    .replace(/.*\/apps\/server\/dist\//, 'parley:');
-const label = ({ callFrame }: AllocationNode) =>
-  `${callFrame.functionName || '(anonymous)'} ${shortUrl(callFrame.url)}:${callFrame.lineNumber + 1}`;
-const packageOf = ({ callFrame }: AllocationNode) => {
-  const { url, functionName } = callFrame;
-  if (!url) return functionName.startsWith('(') ? functionName : '(native)';
-  const match = /node_modules\/\.pnpm\/[^/]+\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (match) return match[1]!;
-  if (url.includes('/apps/server/dist/')) return 'Parley';
-  if (url.startsWith('node:')) return url.split('/')[0]!;
-  return shortUrl(url);
-};
+const label = frameLabel;
 
 const byPackage = new Map<string, number>();
 const byFunction = new Map<string, number>();

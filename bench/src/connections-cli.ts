@@ -19,6 +19,7 @@ const { values } = parseArgs({
     servers: { type: 'string', default: 'p1,parley' },
     'no-pin': { type: 'boolean', default: false },
     'heap-snapshots': { type: 'string' },
+    'allocation-profiles': { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -34,6 +35,7 @@ const results = await runConnectionsBench({
   disconnectShare: Number(values['disconnect-share']),
   servers: values.servers.split(',') as Array<'p1' | 'parley'>,
   heapSnapshotDir: values['heap-snapshots'] ?? null,
+  allocationProfileDir: values['allocation-profiles'] ?? null,
   cpus: pin ? '0' : null,
   databaseServerUrl: process.env.BENCH_DATABASE_SERVER_URL ?? 'mysql://root@127.0.0.1:3306',
   redisUrl: process.env.BENCH_REDIS_URL ?? '',
@@ -68,6 +70,24 @@ for (const r of results) {
     .filter(([, bytes]) => Math.abs(bytes) >= 102.4)
     .map(([name, bytes]) => `${name} ${kib(bytes)}`);
   console.log(`${r.server} heap committed settled by space, per connection: ${spaces.join(', ') || 'none'}`);
+}
+for (const r of results) {
+  console.log(
+    `${r.server} connects: CPU ${r.connectCpuSeconds.toFixed(1)} s, ${r.connectGc.count} gcs ` +
+      `(${r.connectGc.totalMs.toFixed(0)} ms), ${(r.connectAllocatedBytes / 2 ** 20).toFixed(0)} MiB allocated; ` +
+      `allocated per ms with none connected ${r.emptyAllocationBytesPerMs.toFixed(0)} bytes, ` +
+      `with the fleet idle ${r.idleAllocationBytesPerMs.toFixed(0)}`,
+  );
+}
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+for (const r of results) {
+  const { before, halfway, after } = r.settled;
+  console.log(
+    `${r.server} settled, MiB, before / half the fleet / all of it: RSS ${mib(before.rss)} / ${mib(halfway.rss)} / ${mib(after.rss)}, ` +
+      `heap used ${mib(before.heapUsed)} / ${mib(halfway.heapUsed)} / ${mib(after.heapUsed)}, ` +
+      `new_space committed ${mib(before.newSpaceCommitted)} / ${mib(halfway.newSpaceCommitted)} / ${mib(after.newSpaceCommitted)}, ` +
+      `old_space committed ${mib(before.oldSpaceCommitted)} / ${mib(halfway.oldSpaceCommitted)} / ${mib(after.oldSpaceCommitted)}`,
+  );
 }
 for (const r of results) {
   for (const name of names(r)) {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { PONG, decodeFrame, encodeConnect } from './framing.js';
 import { startParley } from './parley.js';
-import { ServerProcess } from './server-process.js';
+import { ServerProcess, type ServerStats } from './server-process.js';
 import { buildWorkload, type Workload } from './workload.js';
 
 const P1_ENTRY = fileURLToPath(new URL('./servers/p1-socketio.ts', import.meta.url));
@@ -26,8 +26,16 @@ export interface ConnectionsConfig {
   /** Share of the connections closed in the disconnect phase. */
   disconnectShare: number;
   servers: Array<'p1' | 'parley'>;
-  /** Where to write each server's heap snapshot (`<dir>/<server>.heapsnapshot`) with its fleet held, or null. */
+  /**
+   * Where to write each server's heap snapshots (`<dir>/<server>.heapsnapshot` with its fleet held,
+   * `<dir>/<server>-half.heapsnapshot` with the first half), or null.
+   */
   heapSnapshotDir: string | null;
+  /**
+   * Where to write each server's sampled allocation profile of its idle fleet
+   * (`<dir>/<server>.heapprofile`, over `settleMs` × 4 after the settled reading), or null.
+   */
+  allocationProfileDir: string | null;
   cpus: string | null;
   databaseServerUrl: string;
   redisUrl: string;
@@ -65,12 +73,48 @@ export interface ConnectionsResult {
    */
   rssMarginal: number;
   heapMarginal: number;
+  /**
+   * What the connects cost the server, over both halves of the fleet: CPU seconds (user + system),
+   * garbage collections (count and summed pause, ms) and bytes allocated on the V8 heap.
+   */
+  connectCpuSeconds: number;
+  connectGc: { count: number; totalMs: number };
+  connectAllocatedBytes: number;
+  /**
+   * Bytes allocated on the V8 heap per millisecond while the fleet sat idle (between the idle and the
+   * settled readings). Under about 1,000, V8 shrinks a grown young generation and its memory reducer
+   * compacts the old one; above, it keeps what the storm grew.
+   */
+  idleAllocationBytesPerMs: number;
+  /** The same before the first connect (what the server allocates with nobody connected). */
+  emptyAllocationBytesPerMs: number;
+  /** The settled readings themselves (bytes): before the first connect, with half the fleet, with all. */
+  settled: Record<'before' | 'halfway' | 'after', SettledReading>;
   /** Events the clients received from the first connect until the fleet settled. */
   duringConnect: EventCounts;
   disconnected: number;
   /** Events the remaining clients received from the first disconnect until they settled. */
   duringDisconnect: EventCounts;
 }
+
+/** A settled reading's absolute memory, bytes. */
+export interface SettledReading {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  newSpaceCommitted: number;
+  oldSpaceCommitted: number;
+}
+
+const reading = (stats: ServerStats): SettledReading => ({
+  rss: stats.rss,
+  heapUsed: stats.heapUsed,
+  heapTotal: stats.heapTotal,
+  external: stats.external,
+  newSpaceCommitted: stats.spaces.new_space?.committed ?? 0,
+  oldSpaceCommitted: stats.spaces.old_space?.committed ?? 0,
+});
 
 interface IdleClient {
   close(): void;
@@ -143,8 +187,11 @@ async function measure(
   const duringConnect = counts;
   const clients: Array<IdleClient | null> = new Array<IdleClient | null>(workload.connections).fill(null);
   const connectErrors: Record<string, number> = {};
+  const empty = await server.stats();
   const before = await server.settledStats(config.settleMs * 2);
+  const connectCost = { cpuSeconds: 0, gcCount: 0, gcMs: 0, allocatedBytes: 0 };
   const connectRange = async (from: number, to: number) => {
+    const start = await server.stats();
     let next = from;
     const worker = async () => {
       while (next < to) {
@@ -164,7 +211,14 @@ async function measure(
     };
     const started = performance.now();
     await Promise.all(Array.from({ length: config.concurrency }, worker));
-    return performance.now() - started;
+    const elapsedMs = performance.now() - started;
+    const end = await server.stats();
+    connectCost.cpuSeconds +=
+      (end.cpuMicros.user + end.cpuMicros.system - start.cpuMicros.user - start.cpuMicros.system) / 1e6;
+    connectCost.gcCount += end.gc.count - start.gc.count;
+    connectCost.gcMs += end.gc.totalMs - start.gc.totalMs;
+    connectCost.allocatedBytes += end.allocatedBytes - start.allocatedBytes;
+    return elapsedMs;
   };
   // Half the fleet, a settled reading, then the other half: the second half's delta is the cost of
   // one more connection, free of what a burst leaves behind once (a grown young generation).
@@ -173,6 +227,9 @@ async function measure(
   await settle(config.settleMs);
   const halfway = await server.settledStats(config.settleMs * 2);
   const heldHalfway = clients.filter(Boolean).length;
+  // With the snapshot of the whole fleet below, a diff of the two is what the second half holds.
+  if (config.heapSnapshotDir)
+    await server.heapSnapshot(`${config.heapSnapshotDir}/${kind}-half.heapsnapshot`);
   connectMs += await connectRange(half, workload.connections);
   const connectSeconds = connectMs / 1_000;
   const held = clients.filter(Boolean).length;
@@ -181,6 +238,9 @@ async function measure(
   const idle = await server.stats();
   const afterGc = await server.settledStats(config.settleMs * 2);
   if (config.heapSnapshotDir) await server.heapSnapshot(`${config.heapSnapshotDir}/${kind}.heapsnapshot`);
+  if (config.allocationProfileDir) {
+    await server.allocationProfile(`${config.allocationProfileDir}/${kind}.heapprofile`, config.settleMs * 4);
+  }
 
   counts = {};
   const duringDisconnect = counts;
@@ -216,6 +276,14 @@ async function measure(
     ),
     rssMarginal: (afterGc.rss - halfway.rss) / Math.max(1, held - heldHalfway),
     heapMarginal: (afterGc.heapUsed - halfway.heapUsed) / Math.max(1, held - heldHalfway),
+    connectCpuSeconds: connectCost.cpuSeconds,
+    connectGc: { count: connectCost.gcCount, totalMs: connectCost.gcMs },
+    connectAllocatedBytes: connectCost.allocatedBytes,
+    idleAllocationBytesPerMs:
+      (afterGc.allocatedBytes - idle.allocatedBytes) / Math.max(1, afterGc.uptimeMs - idle.uptimeMs),
+    settled: { before: reading(before), halfway: reading(halfway), after: reading(afterGc) },
+    emptyAllocationBytesPerMs:
+      (before.allocatedBytes - empty.allocatedBytes) / Math.max(1, before.uptimeMs - empty.uptimeMs),
     duringConnect,
     disconnected,
     duringDisconnect,

@@ -5,12 +5,8 @@
 // `--timeline` prints busy milliseconds per second first, to find the phase to look at.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { frameLabel, packageOf, type CallFrame } from './profile-frames.js';
 
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
@@ -62,22 +58,7 @@ const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
 const parents = new Map<number, number>();
 for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
 
-const shortUrl = (url: string) =>
-  url
-    .replace(/^file:\/\//, '')
-    .replace(/.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '')
-    .replace(/.*\/apps\/server\/dist\//, 'parley:');
-const label = ({ callFrame }: ProfileNode) =>
-  `${callFrame.functionName || '(anonymous)'} ${shortUrl(callFrame.url)}:${callFrame.lineNumber + 1}`;
-const packageOf = ({ callFrame }: ProfileNode) => {
-  const { url, functionName } = callFrame;
-  if (!url) return functionName.startsWith('(') ? functionName : '(native)';
-  const match = /node_modules\/\.pnpm\/[^/]+\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (match) return match[1]!;
-  if (url.includes('/apps/server/dist/')) return 'Parley';
-  if (url.startsWith('node:')) return url.split('/')[0]!;
-  return shortUrl(url);
-};
+const label = frameLabel;
 const stackOf = (id: number) => {
   const stack: ProfileNode[] = [];
   for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) stack.push(nodes.get(at)!);

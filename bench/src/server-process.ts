@@ -32,6 +32,13 @@ export interface ServerStats {
    * of the longest (`minor` scavenge, `major` mark-compact, `incremental`, `weakcb`).
    */
   gc: GcReading;
+  /**
+   * Bytes allocated on the V8 heap since the process started (growth of the used heap between
+   * collections, summed); with `uptimeMs`, an allocation rate over any two readings.
+   */
+  allocatedBytes: number;
+  /** Milliseconds since the process started, when this reading was taken. */
+  uptimeMs: number;
   /** Writes to the database connection (0 for servers without one). */
   databaseWrites: number;
   /** Each V8 heap space by name (`new_space`, `old_space`, …): committed and used bytes. */
@@ -72,7 +79,12 @@ export class ServerProcess {
     private readonly child: ChildProcess,
   ) {
     child.on('message', (message: { type: string; id?: number } & ServerStats) => {
-      if ((message.type === 'stats' || message.type === 'heap-snapshot') && message.id !== undefined) {
+      if (
+        (message.type === 'stats' ||
+          message.type === 'heap-snapshot' ||
+          message.type === 'allocation-profile') &&
+        message.id !== undefined
+      ) {
         this.waiting.get(message.id)?.(message);
         this.waiting.delete(message.id);
       }
@@ -171,6 +183,18 @@ export class ServerProcess {
     return new Promise((resolve) => {
       this.waiting.set(id, () => resolve());
       this.child.send({ type: 'heap-snapshot', id, path });
+    });
+  }
+
+  /**
+   * Samples which functions allocate on the V8 heap for `ms` (V8's sampling heap profiler) and
+   * writes the profile to `path` (a .heapprofile for Chrome DevTools, or bench/src/allocation-summary.ts).
+   */
+  allocationProfile(path: string, ms: number): Promise<void> {
+    const id = this.nextRequest++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, () => resolve());
+      this.child.send({ type: 'allocation-profile', id, path, ms });
     });
   }
 

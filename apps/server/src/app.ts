@@ -49,7 +49,7 @@ import { createCompanionsRepository } from './features/companions/companions.rep
 import companionsRoutes from './features/companions/companions.routes.js';
 import { createCompanionsService, type CompanionsService } from './features/companions/companions.service.js';
 import { createModelClient } from './features/companions/model-client.js';
-import { rooms } from './plugins/socket-io.js';
+import { rooms, type ParleySocket } from './plugins/socket-io.js';
 
 import { createAudioTools } from './features/uploads/audio.js';
 import { createLocalDiskStorage } from './features/uploads/blob-storage.js';
@@ -410,20 +410,18 @@ const app: FastifyPluginAsync<AppOptions> = async (
     await companionJobs.stop();
   });
   // The person left (their last tab closed): what the companion remembers is written now, not at idle.
-  fastify.io.on('connection', (socket) => {
-    socket.on('disconnect', () => {
-      const { userId } = socket.data;
-      void fastify.io
-        .in(rooms.user(userId))
-        .fetchSockets()
-        .then((left) =>
-          left.length === 0 ? companionsRepository.summariesDueNow(userId, clock?.() ?? new Date()) : 0,
-        )
-        .catch((error: unknown) =>
-          fastify.log.warn({ err: error, userId }, 'companion memory not scheduled'),
-        );
-    });
-  });
+  // Called by Socket.IO with the socket as `this`: one listener for every socket, no closure per socket.
+  function companionMemoryOnLeave(this: ParleySocket): void {
+    const { userId } = this.data;
+    void fastify.io
+      .in(rooms.user(userId))
+      .fetchSockets()
+      .then((left) =>
+        left.length === 0 ? companionsRepository.summariesDueNow(userId, clock?.() ?? new Date()) : 0,
+      )
+      .catch((error: unknown) => fastify.log.warn({ err: error, userId }, 'companion memory not scheduled'));
+  }
+  fastify.io.on('connection', (socket) => socket.on('disconnect', companionMemoryOnLeave));
   await fastify.register(companionsRoutes, {
     prisma: fastify.prisma,
     companions,

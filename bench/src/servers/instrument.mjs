@@ -1,12 +1,12 @@
 // Preloaded (node --import) into every server under test, Parley included, so all three are measured
 // the same way from outside their code: the bench asks over the IPC channel and this answers with
 // CPU time, RSS, heap, event-loop delay and database writes. Parley's own code is not changed.
-import net from 'node:net';
-import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import net from 'node:net';
 import { join } from 'node:path';
-import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
+import { GCProfiler, getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
@@ -31,6 +31,27 @@ new PerformanceObserver((list) => {
     }
   }
 }).observe({ entryTypes: ['gc'] });
+
+// Bytes allocated on the V8 heap since the process started: the growth of the used heap between
+// collections (each collection's before/after from v8.GCProfiler), summed. V8 shrinks a young
+// generation a burst has grown, and its memory reducer compacts the old one, only while allocation
+// stays under about 1,000 bytes/ms (Heap::ShouldResizeNewSpace), so an idle server's rate says
+// whether it can give memory back.
+let allocatedBytes = 0;
+let usedAfterLastGc = getHeapStatistics().used_heap_size;
+let gcProfiler = new GCProfiler();
+gcProfiler.start();
+function heapAllocatedBytes() {
+  for (const { beforeGC, afterGC } of gcProfiler.stop().statistics) {
+    allocatedBytes += Math.max(0, beforeGC.heapStatistics.usedHeapSize - usedAfterLastGc);
+    usedAfterLastGc = afterGC.heapStatistics.usedHeapSize;
+  }
+  gcProfiler = new GCProfiler();
+  gcProfiler.start();
+  const used = getHeapStatistics().used_heap_size;
+  const sinceLastGc = Math.max(0, used - usedAfterLastGc);
+  return allocatedBytes + sinceLastGc;
+}
 
 // Each write on a connection to the database port is one request to the database (a query, a
 // prepare, a transaction statement); per persisted message it approximates round trips per message.
@@ -60,6 +81,19 @@ process.on('message', (request) => {
     globalThis.gc?.();
     globalThis.gc?.();
   }
+  if (request.type === 'allocation-profile') {
+    // Which functions allocate, sampled for `ms`, written as a .heapprofile for Chrome DevTools.
+    const session = startSampling(() =>
+      setTimeout(
+        () =>
+          stopSampling(session, request.path, () =>
+            process.send?.({ type: 'allocation-profile', id: request.id, path: request.path }),
+          ),
+        request.ms,
+      ),
+    );
+    return;
+  }
   if (request.type === 'heap-snapshot') {
     process.send({ type: 'heap-snapshot', id: request.id, path: writeHeapSnapshot(request.path) });
     return;
@@ -84,6 +118,8 @@ process.on('message', (request) => {
       loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
       loopDelayMaxMs: loopDelay.max / 1e6,
       gc,
+      allocatedBytes: heapAllocatedBytes(),
+      uptimeMs: performance.now(),
       databaseWrites,
     });
     if (request.resetLoopDelay) {
@@ -104,29 +140,44 @@ const allocationDir = process.env.BENCH_ALLOC_PROF
 let allocationSession = null;
 let allocationWindows = 0;
 function startAllocationSampling() {
-  if (!allocationDir || allocationSession) return;
-  allocationSession = new Session();
-  allocationSession.connect();
-  allocationSession.post('HeapProfiler.startSampling', {
-    samplingInterval: 16_384,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
+  if (allocationDir && !allocationSession) allocationSession = startSampling();
 }
 function stopAllocationSampling() {
-  const session = allocationSession;
-  if (!session) return;
+  if (!allocationSession) return;
+  mkdirSync(allocationDir, { recursive: true });
+  allocationWindows += 1;
+  stopSampling(allocationSession, join(allocationDir, `window-${allocationWindows}.heapprofile`));
   allocationSession = null;
+}
+
+/**
+ * Starts V8's sampling heap profiler (about one sample per 32 KiB allocated, objects collected
+ * meanwhile by either gc kept in it, so it shows allocation, not what survives) on a new inspector
+ * session; `started` runs once it has.
+ */
+function startSampling(started) {
+  const session = new Session();
+  session.connect();
+  session.post(
+    'HeapProfiler.startSampling',
+    {
+      samplingInterval: 32_768,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    },
+    () => started?.(),
+  );
+  return session;
+}
+
+/** Stops `session`'s sampling and writes the profile to `path` (a .heapprofile); `done` runs after. */
+function stopSampling(session, path, done) {
   session.post('HeapProfiler.stopSampling', (error, result) => {
+    if (!error) writeFileSync(path, JSON.stringify(result.profile));
     session.disconnect();
-    if (error) return;
-    mkdirSync(allocationDir, { recursive: true });
-    allocationWindows += 1;
-    writeFileSync(
-      join(allocationDir, `window-${allocationWindows}.heapprofile`),
-      JSON.stringify(result.profile),
-    );
+    done?.();
   });
 }
+
 // The IPC channel must not keep a server alive on its own, nor stop it when the bench goes away.
 process.channel?.unref();

@@ -1,7 +1,7 @@
 import { ClientEvent, ServerEvent } from '@parley/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { handleClientEvent, type SocketHandlerOptions } from '../../lib/socket-handler.js';
-import { rooms } from '../../plugins/socket-io.js';
+import { rooms, type ParleySocket } from '../../plugins/socket-io.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { PresenceService } from './presence.service.js';
 
@@ -17,18 +17,26 @@ const presenceSocket: FastifyPluginAsync<PresenceSocketOptions> = async (
 ) => {
   fastify.addHook('preClose', async () => presence.close());
 
+  const report = (error: unknown, userId: number) =>
+    fastify.log.warn({ err: error, userId }, 'presence update failed');
+
+  /**
+   * Socket.IO calls it with the socket as `this`: one listener shared by every socket instead of a
+   * closure (and its context) held by each idle socket for its whole life.
+   */
+  function tabClosed(this: ParleySocket): void {
+    const { userId } = this.data;
+    presence.tabClosed(userId, this.id).catch((error: unknown) => report(error, userId));
+  }
+
   fastify.io.on('connection', (socket) => {
     const { userId } = socket.data;
-    const report = (error: unknown) => fastify.log.warn({ err: error, userId }, 'presence update failed');
-
     presence
       .tabChanged(userId, socket.id, 'online')
       .then(() => presence.snapshotFor(userId))
       .then((snapshot) => socket.emit(ServerEvent.PresenceSnapshot, snapshot))
-      .catch(report);
-    socket.on('disconnect', () => {
-      presence.tabClosed(userId, socket.id).catch(report);
-    });
+      .catch((error: unknown) => report(error, userId));
+    socket.on('disconnect', tabClosed);
   });
 
   handleClientEvent(

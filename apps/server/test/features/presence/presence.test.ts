@@ -234,6 +234,21 @@ describe('presence and typing', () => {
     expect(later.snapshot.some((presence) => presence.userId === barrier.user.id)).toBe(true);
   });
 
+  // Each idle socket used to hold a presence closure and a companion closure (with their contexts)
+  // for its whole life; the memory per idle connection is what issue 7 measures.
+  it('gives every socket the same disconnect listeners, no closure of its own', async () => {
+    const [bob, carol] = [await t.signUp(), await t.signUp()];
+    const tabs = [await t.connectSocket(bob.cookie), await t.connectSocket(carol.cookie)];
+    for (const tab of tabs) ownSockets.add(tab);
+    const ids = new Set(tabs.map((tab) => tab.id));
+    const onServer = [...t.server.io.of('/').sockets.values()].filter((socket) => ids.has(socket.id));
+    expect(onServer).toHaveLength(2);
+    const [first, second] = onServer.map((socket) => socket.listeners('disconnect'));
+    expect(first!.length).toBeGreaterThan(0);
+    expect(second).toEqual(first);
+    expect(second!.every((listener, index) => listener === first![index])).toBe(true);
+  });
+
   it('tells a newly connected tab when a direct peer it shares no group with was last seen', async () => {
     const { alice, updates } = await watcherWithContacts(0);
     const bob = await t.signUp();

@@ -32,8 +32,9 @@ export interface ConnectionsConfig {
    */
   heapSnapshotDir: string | null;
   /**
-   * Where to write each server's sampled allocation profile of its idle fleet
-   * (`<dir>/<server>.heapprofile`, over `settleMs` × 4 after the settled reading), or null.
+   * Where to write each server's sampled allocation profiles: of its idle fleet
+   * (`<dir>/<server>.heapprofile`, over `settleMs` × 4 after the settled reading) and of the first 3 s
+   * of the second half's connects (`<dir>/<server>-connects.heapprofile`), or null.
    */
   allocationProfileDir: string | null;
   cpus: string | null;
@@ -230,7 +231,12 @@ async function measure(
   // With the snapshot of the whole fleet below, a diff of the two is what the second half holds.
   if (config.heapSnapshotDir)
     await server.heapSnapshot(`${config.heapSnapshotDir}/${kind}-half.heapsnapshot`);
+  // What a handshake allocates: the first seconds of the second half's connects, sampled.
+  const connectProfile = config.allocationProfileDir
+    ? server.allocationProfile(`${config.allocationProfileDir}/${kind}-connects.heapprofile`, 3_000)
+    : null;
   connectMs += await connectRange(half, workload.connections);
+  await connectProfile;
   const connectSeconds = connectMs / 1_000;
   const held = clients.filter(Boolean).length;
   config.log(`${kind}: ${held}/${workload.connections} connected in ${connectSeconds.toFixed(1)} s`);

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import net from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
 import { GCProfiler, getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 
@@ -173,7 +173,15 @@ function startSampling(started) {
 /** Stops `session`'s sampling and writes the profile to `path` (a .heapprofile); `done` runs after. */
 function stopSampling(session, path, done) {
   session.post('HeapProfiler.stopSampling', (error, result) => {
-    if (!error) writeFileSync(path, JSON.stringify(result.profile));
+    try {
+      if (!error) {
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, JSON.stringify(result.profile));
+      }
+    } catch (writeError) {
+      // Answered all the same below, so the bench never waits for a profile that cannot come.
+      process.stderr.write(`allocation profile not written to ${path}: ${writeError}\n`);
+    }
     session.disconnect();
     done?.();
   });

@@ -62,6 +62,7 @@ import uploadsRoutes from './features/uploads/uploads.routes.js';
 import { createUploadsService, type UploadsService } from './features/uploads/uploads.service.js';
 import { createVoiceProcessor } from './features/uploads/voice-processor.js';
 import { padIdList } from './lib/id-list.js';
+import { placeholders } from './lib/sql-lists.js';
 import { createSendQueue } from './lib/send-queue.js';
 import { createUserBudgets, socketBudgets } from './lib/socket-budgets.js';
 import type { SocketHandlerOptions } from './lib/socket-handler.js';
@@ -109,9 +110,10 @@ const UPLOAD_ORPHAN_SWEEP_INTERVAL_MS = 6 * 3_600_000;
 const UPLOAD_ORPHAN_GRACE_MS = 3_600_000;
 
 /**
- * Connections of the connect path's raw reads (`readPool`): three short statements per connect
- * (conversations.repository.ts handshakeOf twice, contactsOf), each well under the time Parley
- * spends on the rest of a handshake, so two keep up with a connect storm.
+ * Connections of the raw reads (`readPool`): four short statements per connect (the session,
+ * plugins/session-stores.ts; conversations.repository.ts handshakeOf twice, contactsOf), each well
+ * under the time Parley spends on the rest of a handshake, so two keep up with a connect storm; and
+ * one session read per HTTP request with a cookie, and two per batch of the periodic socket checks.
  */
 const READ_POOL_CONNECTIONS = 2;
 
@@ -205,12 +207,17 @@ const app: FastifyPluginAsync<AppOptions> = async (
       ]);
       return new Map([...tokens, ...cookies]);
     },
+    // On the driver, like the session reads: one for each batch of the periodic checks.
     activeUsers: async (userIds) => {
-      const rows = await fastify.prisma.user.findMany({
-        where: { id: { in: padIdList(userIds) }, deactivatedAt: null },
-        select: { id: true },
-      });
-      return new Set(rows.map((row) => row.id));
+      const ids = padIdList(userIds);
+      const rows = await fastify.readPool.execute<Array<[number]>>(
+        {
+          sql: `SELECT id FROM users WHERE id IN (${placeholders(ids.length, '?')}) AND deactivatedAt IS NULL`,
+          rowsAsArray: true,
+        },
+        ids,
+      );
+      return new Set(rows.map(([id]) => Number(id)));
     },
     recheckMs: sessionRecheckMs,
     log: fastify.log,

@@ -1,8 +1,11 @@
 import type { SessionStore } from '@fastify/session';
 import type { FastifyBaseLogger, Session } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { Pool } from 'mariadb';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { padIdList } from '../lib/id-list.js';
+import { fromSqlDateTime } from '../lib/sql-datetime.js';
+import { placeholders } from '../lib/sql-lists.js';
 
 /** What Parley keeps in a session. */
 export interface SessionPayload {
@@ -59,11 +62,22 @@ abstract class PromiseStore implements ParleySessionStore {
   }
 }
 
-export class PrismaSessionStore extends PromiseStore {
+/** A session row as the raw reads return it: id, the serialized session, its expiry as a UTC DATETIME string. */
+type SessionRow = [id: string, data: string, expiresAt: string];
+
+/**
+ * Sessions in the database's `sessions` table. Writes go through Prisma; reads, one for every
+ * request and socket handshake that carries a cookie and one for each batch of the periodic socket
+ * checks, go to the driver (`reads`, the connect path's pool, plugins/store-pool.ts): through Prisma
+ * a read cost a handshake about as much CPU as everything else it reads, and the idle socket checks
+ * most of what an idle server allocates (docs/benchmarks.md, "Idle connections and presence events").
+ */
+export class DatabaseSessionStore extends PromiseStore {
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     private readonly prisma: PrismaClient,
+    private readonly reads: Pool,
     private readonly ttlMs: number,
     sweepIntervalMs = 3_600_000,
   ) {
@@ -80,22 +94,30 @@ export class PrismaSessionStore extends PromiseStore {
     clearInterval(this.sweeper);
   }
 
+  /** The rows of these sessions (ids padded, so the prepared statements stay few: lib/id-list.ts). */
+  private readRows(sessionIds: readonly string[]): Promise<SessionRow[]> {
+    const ids = padIdList(sessionIds);
+    return this.reads.execute<SessionRow[]>(
+      {
+        sql: `SELECT id, data, expiresAt FROM sessions WHERE id IN (${placeholders(ids.length, '?')})`,
+        rowsAsArray: true,
+        // Prisma writes DATETIME columns in UTC; read them as written, whatever this process's zone.
+        dateStrings: true,
+      },
+      ids,
+    );
+  }
+
   async load(sessionId: string): Promise<SessionPayload | null> {
-    const row = await this.prisma.session.findUnique({ where: { id: sessionId } });
-    if (!row || row.expiresAt.getTime() <= Date.now()) return null;
-    return JSON.parse(row.data) as SessionPayload;
+    return (await this.loadMany([sessionId])).get(sessionId) ?? null;
   }
 
   async loadMany(sessionIds: readonly string[]): Promise<Map<string, SessionPayload>> {
     const found = new Map<string, SessionPayload>();
     if (sessionIds.length === 0) return found;
-    const rows = await this.prisma.session.findMany({
-      where: { id: { in: padIdList(sessionIds) } },
-      select: { id: true, data: true, expiresAt: true },
-    });
     const now = Date.now();
-    for (const row of rows) {
-      if (row.expiresAt.getTime() > now) found.set(row.id, JSON.parse(row.data) as SessionPayload);
+    for (const [id, data, expiresAt] of await this.readRows(sessionIds)) {
+      if (fromSqlDateTime(expiresAt).getTime() > now) found.set(id, JSON.parse(data) as SessionPayload);
     }
     return found;
   }
@@ -131,16 +153,17 @@ export class PrismaSessionStore extends PromiseStore {
  */
 const ENDED = 'ended';
 
-export class CachedSessionStore extends PrismaSessionStore {
+export class CachedSessionStore extends DatabaseSessionStore {
   constructor(
     prisma: PrismaClient,
+    reads: Pool,
     ttlMs: number,
     private readonly redis: Redis,
     private readonly keyPrefix: string,
     private readonly log: FastifyBaseLogger,
     private readonly cacheMs = 60_000,
   ) {
-    super(prisma, ttlMs);
+    super(prisma, reads, ttlMs);
   }
 
   private key(sessionId: string): string {

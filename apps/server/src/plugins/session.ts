@@ -3,7 +3,7 @@ import session from '@fastify/session';
 import fp from 'fastify-plugin';
 import {
   CachedSessionStore,
-  PrismaSessionStore,
+  DatabaseSessionStore,
   type ParleySessionStore,
   type SessionPayload,
 } from './session-stores.js';
@@ -54,12 +54,13 @@ export default fp<SessionPluginOptions>(
     const store: ParleySessionStore = fastify.redis
       ? new CachedSessionStore(
           fastify.prisma,
+          fastify.readPool,
           options.ttlMs,
           fastify.redis,
           options.redisKeyPrefix,
           fastify.log,
         )
-      : new PrismaSessionStore(fastify.prisma, options.ttlMs);
+      : new DatabaseSessionStore(fastify.prisma, fastify.readPool, options.ttlMs);
     const signer = new Signer(options.secret);
 
     await fastify.register(cookie);
@@ -113,5 +114,5 @@ export default fp<SessionPluginOptions>(
     });
     fastify.addHook('onClose', async () => store.close());
   },
-  { name: 'session', dependencies: ['prisma', 'redis'] },
+  { name: 'session', dependencies: ['prisma', 'store-pool', 'redis'] },
 );

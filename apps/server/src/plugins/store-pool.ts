@@ -8,9 +8,9 @@ declare module 'fastify' {
     /** The send path's own connections (features/messages/send-batcher.ts), apart from Prisma's pool. */
     storePool: Pool;
     /**
-     * The connect path's own connections, for reads whose rows would cost more to map through
-     * Prisma than to fetch (the handshake's conversations and the presence snapshot's contacts,
-     * conversations.repository.ts). Apart
+     * The connect path's own connections, for frequent reads whose rows would cost more to map
+     * through Prisma than to fetch (sessions, plugins/session-stores.ts; the handshake's
+     * conversations and the presence snapshot's contacts, conversations.repository.ts). Apart
      * from the send path's, so a connect storm never queues sends behind it, nor waits behind them.
      */
     readPool: Pool;

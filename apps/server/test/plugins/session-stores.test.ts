@@ -3,6 +3,7 @@
 // not cached, or ended by a tombstone.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toSqlDateTime } from '../../src/lib/sql-datetime.js';
 import { CachedSessionStore } from '../../src/plugins/session-stores.js';
 import {
   TEST_REDIS_URL,
@@ -51,7 +52,8 @@ async function prepare(withRedis: boolean): Promise<Sessions> {
   await queryDatabase(
     t,
     "UPDATE sessions SET expiresAt = ?, data = JSON_SET(data, '$.cookie.expires', ?) WHERE id = ?",
-    [past, past.toISOString(), ids.expired],
+    // As Prisma stores DATETIME: UTC, whatever zone the tests run in.
+    [toSqlDateTime(past), past.toISOString(), ids.expired],
   );
   if (withRedis) {
     await redis.del(key(ids.expired), key(ids.uncached));
@@ -127,6 +129,7 @@ describe('the Redis cache of sessions read together', () => {
     unreachable.on('error', () => undefined);
     const store = new CachedSessionStore(
       t.server.prisma,
+      t.server.readPool,
       t.config.sessionTtlMs,
       unreachable,
       t.config.redis!.keyPrefix,

@@ -4,6 +4,7 @@ import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { messageInclude, toMessage, type MessageRow } from '../messages/message-dto.js';
 import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
 import { padIdList } from '../../lib/id-list.js';
+import { fromSqlDateTime } from '../../lib/sql-datetime.js';
 
 const conversationInclude = {
   memberships: { include: { user: { select: userSummarySelect } }, orderBy: { joinedAt: 'asc' } },
@@ -19,11 +20,6 @@ export interface Contacts {
   contactIds: number[];
   /** The other member of each of the user's direct conversations, with when they were last seen. */
   directPeers: Map<number, Date | null>;
-}
-
-/** A DATETIME read as a string (`2026-12-06 03:20:00.123`), which Prisma wrote in UTC. */
-function utcDate(value: string): Date {
-  return new Date(`${value.replace(' ', 'T')}Z`);
 }
 
 /**
@@ -178,7 +174,7 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
       const directPeers = new Map<number, Date | null>();
       for (const [id, lastSeenAt, direct] of rows) {
         if (Number(direct) === 1)
-          directPeers.set(Number(id), lastSeenAt === null ? null : utcDate(lastSeenAt));
+          directPeers.set(Number(id), lastSeenAt === null ? null : fromSqlDateTime(lastSeenAt));
         else contactIds.push(Number(id));
       }
       return { contactIds, directPeers };

@@ -2,6 +2,7 @@ import { ErrorCode, type Message, type UserKind } from '@parley/shared';
 import type { Pool, PoolConnection } from 'mariadb';
 import { AppError, busy } from '../../lib/app-error.js';
 import { failpoint } from '../../lib/failpoints.js';
+import { toSqlDateTime } from '../../lib/sql-datetime.js';
 import { alternatives, placeholders, whenArms } from '../../lib/sql-lists.js';
 import { conversationNotFound } from '../conversations/conversations.service.js';
 import { postingRefusal, type PosterState, type PostingRules } from '../groups/posting-rules.js';
@@ -83,11 +84,6 @@ const ER_DUP_ENTRY = 1062;
  * meanwhile; past them the batch is refused as `server/busy` (retryable), never as `server/internal`.
  */
 const DUPLICATE_RUNS = 4;
-
-/** "YYYY-MM-DD HH:MM:SS.mmm" in UTC, as Prisma stores DATETIME(3). */
-function sqlDateTime(at: Date): string {
-  return at.toISOString().slice(0, 23).replace('T', ' ');
-}
 
 /**
  * A (senderId, clientMsgId) as the unique key compares it: the column's collation is case-insensitive,
@@ -226,7 +222,7 @@ async function lockAndRead(connection: PoolConnection, batch: readonly PendingMe
     `SELECT id, conversationId, senderId, clientMsgId FROM messages
       WHERE ${alternatives(batch.length, '(senderId = ? AND clientMsgId = ?)')}`,
   ];
-  const at = sqlDateTime(now);
+  const at = toSqlDateTime(now);
   const values: unknown[] = [
     ...conversationIds,
     ...senderIds,
@@ -437,7 +433,7 @@ async function writeAndCommit(
   inserts: Insert[],
   now: Date,
 ): Promise<InsertedRow[]> {
-  const at = sqlDateTime(now);
+  const at = toSqlDateTime(now);
   const last = new Map<number, Insert>();
   const reads = new Map<string, Insert>();
   for (const insert of inserts) {

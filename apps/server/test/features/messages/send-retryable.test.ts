@@ -102,24 +102,52 @@ describe('a send the database cannot take right now', () => {
     expect(await rowsFor(t.config.databaseUrl, bob.id, clientMsgId)).toHaveLength(1);
   });
 
-  it('a handshake while every pool connection is in use is refused server/busy with retryAfterMs, and the retry connects', async () => {
-    const refusal = await withConversationLocked(async () => {
-      const waiting = edit();
-      await waitForLockWait();
-      const outcome = await connectSocketTo(t.url, bob.cookie).then(
+  it('a handshake while every connection of the connect path is in use is refused server/busy with retryAfterMs, and the retry connects', async () => {
+    // Every connection of the pool the handshake reads on (sessions, conversations: readPool).
+    const held: mariadb.PoolConnection[] = [];
+    for (;;) {
+      try {
+        held.push(await t.server.readPool.getConnection());
+      } catch {
+        break;
+      }
+    }
+    let refusal: ConnectErrorData | null;
+    try {
+      refusal = await connectSocketTo(t.url, bob.cookie).then(
         (connected) => {
           connected.close();
           return null;
         },
         (error: Error & { data?: ConnectErrorData }) => error.data ?? null,
       );
-      await waiting;
-      return outcome;
-    });
+    } finally {
+      await Promise.all(held.map((connection) => connection.release()));
+    }
     const retried = await connectSocketTo(t.url, bob.cookie);
     retried.close();
 
+    expect(held.length).toBeGreaterThan(0);
     expect(refusal).toEqual({ code: ErrorCode.Busy, retryAfterMs: BUSY_RETRY_AFTER_MS });
+  });
+
+  it('a handshake does not wait for the pool of the other queries: it connects while that pool is in use', async () => {
+    const outcome = await withConversationLocked(async () => {
+      // The edit holds Prisma's only connection while it waits for the lock.
+      const waiting = edit();
+      await waitForLockWait();
+      const handshake = await connectSocketTo(t.url, bob.cookie).then(
+        (connected) => {
+          connected.close();
+          return 'connected';
+        },
+        (error: Error & { data?: ConnectErrorData }) => error.data ?? error.message,
+      );
+      await waiting;
+      return handshake;
+    });
+
+    expect(outcome).toBe('connected');
   });
 
   it('an HTTP request while every pool connection is in use is answered 503 server/busy with Retry-After', async () => {

@@ -6,13 +6,14 @@ import {
   type AdminUserPage,
   type UserRole,
 } from '@parley/shared';
-import { Prisma, type PrismaClient, type User } from '../../generated/prisma/client.js';
+import type { PrismaClient, User } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
 import { escapeLike } from '../../lib/like-pattern.js';
 import { recordAudit } from '../audit/audit.service.js';
 import type { PasswordHasher } from '../auth/passwords.js';
 import type { SessionSockets } from '../auth/session-sockets.js';
 import { LOCK_THEN_READ_COMMITTED } from '../../plugins/prisma.js';
+import { lockUsers } from '../users/user-locks.js';
 import { failpoint } from '../../lib/failpoints.js';
 
 export interface AdminUsersDeps {
@@ -60,7 +61,7 @@ export function createAdminUsersService({ prisma, hasher, sessions, sockets, dea
     // scanned and kept every account's row locked, so every send batch (which reads its senders'
     // rows with a shared lock) and last-seen write waited for any admin action.
     // And in id order, the admins and the target in one statement, as every transaction locking
-    // several users' rows takes them (a send batch, presence's UPDATE of lastSeenAt): locking the
+    // several users' rows takes them (users/user-locks.ts): locking the
     // admins first and the target after, a change deadlocked with a batch holding the target's row
     // (shared) and waiting for an admin's (that admin sending in the same batch), and MariaDB rolled
     // the change back: server/busy for an admin action while people chatted (send-lock-order.test.ts).
@@ -70,11 +71,9 @@ export function createAdminUsersService({ prisma, hasher, sessions, sockets, dea
       // admin's role or deactivation locks all the admins this one holds, so it waits for this one.
       const current = await tx.$queryRaw<Array<{ id: number }>>`
         SELECT id FROM users WHERE role = 'admin' AND deactivatedAt IS NULL`;
-      const ids = [...new Set([...current.map((row) => Number(row.id)), userId])].sort((a, b) => a - b);
-      const locked = await tx.$queryRaw<Array<{ id: number }>>`
-        SELECT id FROM users WHERE id IN (${Prisma.join(ids)}) ORDER BY id FOR UPDATE`;
+      const locked = await lockUsers(tx, [...current.map((row) => Number(row.id)), userId], 'update');
       await failpoint('admin-user-change:admins-locked');
-      if (!locked.some((row) => Number(row.id) === userId)) throw notFound(userId);
+      if (!locked.has(userId)) throw notFound(userId);
       // Counted under the locks: a change that moved an admin committed before they were granted.
       const [{ admins }] = await tx.$queryRaw<[{ admins: bigint }]>`
         SELECT COUNT(*) AS admins FROM users WHERE role = 'admin' AND deactivatedAt IS NULL`;

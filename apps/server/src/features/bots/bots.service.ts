@@ -9,6 +9,7 @@ import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
+import { lockUsers } from '../users/user-locks.js';
 
 const botInclude = {
   user: { select: { username: true, displayName: true, deactivatedAt: true } },
@@ -111,6 +112,10 @@ export function createBotsService(
         const before = await tx.bot.findUnique({ where: { userId: botId }, include: botInclude });
         if (!before) throw new AppError(ErrorCode.BotNotFound, `No bot ${botId}`);
         const owner = body.ownerUsername ? await ownerId(tx, body.ownerUsername) : undefined;
+        // Two users' rows, the bot's (its display name) and the new owner's (the foreign key's check
+        // of ownerId locks it shared): locked first, in id order (users/user-locks.ts).
+        if (owner !== undefined)
+          await lockUsers(tx, [botId, owner], body.displayName !== undefined ? 'update' : 'share');
         if (body.displayName !== undefined) {
           await tx.user.update({ where: { id: botId }, data: { displayName: body.displayName } });
         }

@@ -5,6 +5,8 @@ import { messageInclude, toMessage, type MessageRow } from '../messages/message-
 import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
 import { padIdList } from '../../lib/id-list.js';
 import { fromSqlDateTime } from '../../lib/sql-datetime.js';
+import { LOCK_THEN_READ_COMMITTED } from '../../plugins/prisma.js';
+import { lockUsers, type LockedUser } from '../users/user-locks.js';
 
 const conversationInclude = {
   memberships: { include: { user: { select: userSummarySelect } }, orderBy: { joinedAt: 'asc' } },
@@ -203,17 +205,28 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
       return prisma.conversation.findUnique({ where: { directKey }, select: { id: true } });
     },
 
-    async createDirect(input: { directKey: string; creatorId: number; otherId: number }): Promise<number> {
-      const conversation = await prisma.conversation.create({
-        data: {
-          kind: 'direct',
-          directKey: input.directKey,
-          createdById: input.creatorId,
-          memberships: { create: [{ userId: input.creatorId }, { userId: input.otherId }] },
-        },
-        select: { id: true },
-      });
-      return conversation.id;
+    /**
+     * Creates the direct conversation of two people in one transaction that first locks both rows
+     * (lockUsers, in id order) and hands them to `admit`, which throws to create nothing (one of them
+     * deactivated meanwhile). A second conversation of the pair fails on the directKey unique key (P2002).
+     */
+    async createDirect(
+      input: { directKey: string; creatorId: number; otherId: number },
+      admit: (people: ReadonlyMap<number, LockedUser>) => void,
+    ): Promise<number> {
+      return prisma.$transaction(async (tx) => {
+        admit(await lockUsers(tx, [input.creatorId, input.otherId], 'share'));
+        const conversation = await tx.conversation.create({
+          data: {
+            kind: 'direct',
+            directKey: input.directKey,
+            createdById: input.creatorId,
+            memberships: { create: [{ userId: input.creatorId }, { userId: input.otherId }] },
+          },
+          select: { id: true },
+        });
+        return conversation.id;
+      }, LOCK_THEN_READ_COMMITTED);
     },
 
     async findActiveUsersByUsername(usernames: string[]) {
@@ -223,22 +236,33 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
       });
     },
 
-    async createGroup(input: { name: string; creatorId: number; memberIds: number[] }): Promise<number> {
-      const conversation = await prisma.conversation.create({
-        data: {
-          kind: 'group',
-          name: input.name,
-          createdById: input.creatorId,
-          memberships: {
-            create: [
-              { userId: input.creatorId, role: 'owner' },
-              ...input.memberIds.map((userId) => ({ userId, role: 'member' as const })),
-            ],
+    /**
+     * Creates a group, its creator the owner, in one transaction that first locks the rows of the
+     * creator and the members (lockUsers, in id order) and hands them to `admit`, which throws to
+     * create nothing (someone deactivated meanwhile).
+     */
+    async createGroup(
+      input: { name: string; creatorId: number; memberIds: number[] },
+      admit: (people: ReadonlyMap<number, LockedUser>) => void,
+    ): Promise<number> {
+      return prisma.$transaction(async (tx) => {
+        admit(await lockUsers(tx, [input.creatorId, ...input.memberIds], 'share'));
+        const conversation = await tx.conversation.create({
+          data: {
+            kind: 'group',
+            name: input.name,
+            createdById: input.creatorId,
+            memberships: {
+              create: [
+                { userId: input.creatorId, role: 'owner' },
+                ...input.memberIds.map((userId) => ({ userId, role: 'member' as const })),
+              ],
+            },
           },
-        },
-        select: { id: true },
-      });
-      return conversation.id;
+          select: { id: true },
+        });
+        return conversation.id;
+      }, LOCK_THEN_READ_COMMITTED);
     },
   };
 }

@@ -8,6 +8,7 @@ import {
 } from '@parley/shared';
 import { Prisma } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
+import { activeActor } from '../users/user-locks.js';
 import type { ConversationsRepository } from './conversations.repository.js';
 import type { PositionBatcher, Positions } from './position-batcher.js';
 
@@ -16,6 +17,15 @@ export type ConversationsService = ReturnType<typeof createConversationsService>
 /** The one answer for a conversation that is missing or not the caller's. */
 export function conversationNotFound(): AppError {
   return new AppError(ErrorCode.ConversationNotFound, 'No such conversation');
+}
+
+/** `conversation/unknown_members` for usernames that do not exist or are deactivated; `path` is the body field. */
+export function unknownMembers(usernames: readonly string[], path: string): AppError {
+  return new AppError(
+    ErrorCode.UnknownMembers,
+    `No such users: ${usernames.join(', ')}`,
+    usernames.map((username) => ({ path, message: `no user "${username}"` })),
+  );
 }
 
 export interface ConversationsServiceDeps {
@@ -64,18 +74,28 @@ export function createConversationsService({
       const users = await repository.findActiveUsersByUsername(usernames);
       const found = new Set(users.map((user) => user.username));
       const missing = usernames.filter((username) => !found.has(username));
-      if (missing.length > 0) {
-        throw new AppError(ErrorCode.UnknownMembers, `No such users: ${missing.join(', ')}`, [
-          ...missing.map((username) => ({ path: 'memberUsernames', message: `no user "${username}"` })),
-        ]);
-      }
-      const memberIds = users.map((user) => user.id).filter((id) => id !== creatorId);
-      if (memberIds.length + 1 > maxGroupMembers) {
+      if (missing.length > 0) throw unknownMembers(missing, 'memberUsernames');
+      const members = users.filter((user) => user.id !== creatorId);
+      if (members.length + 1 > maxGroupMembers) {
         throw new AppError(ErrorCode.GroupRule, `A group has at most ${maxGroupMembers} members`, [
           { path: 'memberUsernames', message: `at most ${maxGroupMembers - 1} besides you` },
         ]);
       }
-      const conversationId = await repository.createGroup({ name: body.name, creatorId, memberIds });
+      const memberIds = members.map((user) => user.id);
+      // Read again under the locks of their rows: someone deactivated since the read above is not
+      // made a member after their deactivation returned.
+      const conversationId = await repository.createGroup(
+        { name: body.name, creatorId, memberIds },
+        (people) => {
+          activeActor(people, creatorId);
+          const gone = members.filter((user) => people.get(user.id)?.deactivated !== false);
+          if (gone.length > 0)
+            throw unknownMembers(
+              gone.map((user) => user.username),
+              'memberUsernames',
+            );
+        },
+      );
       return get(conversationId, creatorId);
     },
 
@@ -89,8 +109,9 @@ export function createConversationsService({
       userId: number,
       username: string,
     ): Promise<{ conversation: Conversation; created: boolean }> {
+      const userNotFound = () => new AppError(ErrorCode.UserNotFound, `No user "${username}"`);
       const other = await repository.findActiveUserByUsername(username);
-      if (!other) throw new AppError(ErrorCode.UserNotFound, `No user "${username}"`);
+      if (!other) throw userNotFound();
       if (other.id === userId) {
         throw new AppError(ErrorCode.Invalid, 'A direct conversation needs another person', [
           { path: 'username', message: 'is you' },
@@ -100,7 +121,14 @@ export function createConversationsService({
       const existing = await repository.findDirect(directKey);
       if (existing) return { conversation: await get(existing.id, userId), created: false };
       try {
-        const id = await repository.createDirect({ directKey, creatorId: userId, otherId: other.id });
+        const id = await repository.createDirect(
+          { directKey, creatorId: userId, otherId: other.id },
+          // Read again under the locks of both rows, as for a group.
+          (people) => {
+            activeActor(people, userId);
+            if (people.get(other.id)?.deactivated !== false) throw userNotFound();
+          },
+        );
         return { conversation: await get(id, userId), created: true };
       } catch (error) {
         // Both people opened it at the same moment: the other request created it.

@@ -14,6 +14,7 @@ import { recordAudit, type AuditEntry } from '../audit/audit.service.js';
 import { conversationNotFound } from '../conversations/conversations.service.js';
 import { messageInclude, toMessage } from '../messages/message-dto.js';
 import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
+import { activeActor, lockUsers, summaryOf, type LockedUser } from '../users/user-locks.js';
 import { LOCK_THEN_READ_COMMITTED } from '../../plugins/prisma.js';
 
 /** The locked conversation row as a group change sees it. */
@@ -42,6 +43,12 @@ export interface GroupChange {
   actor: UserSummary;
   /** The actor's role, null when they are not a member (joining through a link). */
   actorRole: MemberRole | null;
+  /**
+   * The rows of the actor and of the users named in `people` (runGroupChange), locked shared and read
+   * as committed under the lock, by id; a user with no row is absent. A change adding members checks
+   * here that none was deactivated meanwhile.
+   */
+  people: ReadonlyMap<number, LockedUser>;
   member(userId: number): Promise<GroupMemberRow | null>;
   /**
    * Refuses unless the actor is a member whose role may take `action` (on a member with
@@ -69,6 +76,12 @@ export function forbidden(message = 'Your role in this group does not allow that
  * `conversation/not_found`; a direct conversation is `conversation/forbidden`. An archived group is
  * read-only for everyone, its administration included: `conversation/archived`, except for the
  * change that unarchives it (`whileArchived`).
+ *
+ * After the conversation's lock, the actor's row and those of `people` (users the change will add)
+ * are locked shared, in id order, in one statement (users/user-locks.ts): the change's system
+ * messages name the actor and its memberships the people, and the foreign-key checks of those rows
+ * would otherwise lock them one by one in the order they are written. An actor deactivated by then is
+ * refused with `auth/deactivated`: no system message of theirs is written after the deactivation.
  */
 export async function runGroupChange<T>(
   prisma: PrismaClient,
@@ -78,6 +91,7 @@ export async function runGroupChange<T>(
     now,
     asNonMember = false,
     whileArchived = false,
+    people = [],
   }: {
     conversationId: number;
     actorId: number;
@@ -85,6 +99,8 @@ export async function runGroupChange<T>(
     asNonMember?: boolean;
     /** The site console's archive and unarchive: the one change an archived group takes. */
     whileArchived?: boolean;
+    /** Users (ids) besides the actor whose rows the change references: the members it adds. */
+    people?: readonly number[];
   },
   work: (change: GroupChange) => Promise<T>,
 ): Promise<{ result: T; messages: Message[] }> {
@@ -106,11 +122,8 @@ export async function runGroupChange<T>(
     if (row.archivedAt !== null && !whileArchived)
       throw new AppError(ErrorCode.Archived, 'This group is archived: it can be read, not changed');
     const group: LockedGroup = { ...row, onlyAdminsPost: Boolean(row.onlyAdminsPost) };
-    const actorUser = await tx.user.findUniqueOrThrow({
-      where: { id: actorId },
-      select: userSummarySelect,
-    });
-    const actor = toUserSummary(actorUser);
+    const locked = await lockUsers(tx, [actorId, ...people], 'share');
+    const actor = summaryOf(activeActor(locked, actorId));
     const actorRole = membership?.role ?? null;
     const messages: Message[] = [];
     let { lastSeq, lastChangeSeq } = group;
@@ -121,6 +134,7 @@ export async function runGroupChange<T>(
       now,
       actor,
       actorRole,
+      people: locked,
       async member(userId) {
         const found = await tx.membership.findUnique({
           where: { conversationId_userId: { conversationId, userId } },

@@ -11,6 +11,8 @@ import {
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
 import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
+import { unknownMembers } from '../conversations/conversations.service.js';
+import { summaryOf } from '../users/user-locks.js';
 import { forbidden, runGroupChange, type GroupChange } from './group-change.js';
 
 /**
@@ -64,11 +66,11 @@ export function createGroupsService({ prisma, maxMembers, clock = () => new Date
     conversationId: number,
     actorId: number,
     work: (change: GroupChange) => Promise<Partial<Pick<GroupOutcome, 'joined' | 'removed'>> | void>,
-    options: { asNonMember?: boolean; stateChanged?: boolean } = {},
+    options: { asNonMember?: boolean; stateChanged?: boolean; people?: readonly number[] } = {},
   ): Promise<GroupOutcome> {
     const { result, messages } = await runGroupChange(
       prisma,
-      { conversationId, actorId, now: clock(), asNonMember: options.asNonMember },
+      { conversationId, actorId, now: clock(), asNonMember: options.asNonMember, people: options.people },
       work,
     );
     return {
@@ -141,52 +143,59 @@ export function createGroupsService({ prisma, maxMembers, clock = () => new Date
      * a banned one: `conversation/banned`; past the size limit: `conversation/rule`. Those already
      * in the group are skipped (adding twice is harmless).
      */
-    addMembers(actorId: number, conversationId: number, { usernames }: AddMembersBody) {
-      return change(conversationId, actorId, async (c) => {
-        c.allow('addMembers');
-        const wanted = [...new Set(usernames)];
-        const users = await c.tx.user.findMany({
-          where: { username: { in: wanted }, deactivatedAt: null },
-          select: userSummarySelect,
-        });
-        const missing = wanted.filter((name) => !users.some((user) => user.username === name));
-        if (missing.length > 0) {
-          throw new AppError(ErrorCode.UnknownMembers, `No such users: ${missing.join(', ')}`, [
-            ...missing.map((name) => ({ path: 'usernames', message: `no user "${name}"` })),
-          ]);
-        }
-        const ids = users.map((user) => user.id);
-        const banned = await c.tx.groupBan.findMany({
-          where: { conversationId, userId: { in: ids } },
-          select: { userId: true },
-        });
-        if (banned.length > 0)
-          throw new AppError(ErrorCode.Banned, 'A banned user cannot be added; unban first');
-        const present = new Set(
-          (
-            await c.tx.membership.findMany({
-              where: { conversationId, userId: { in: ids } },
-              select: { userId: true },
-            })
-          ).map((m) => m.userId),
-        );
-        const fresh = users.filter((user) => !present.has(user.id));
-        if (fresh.length === 0) return;
-        if ((await countMembers(c)) + fresh.length > maxMembers)
-          throw groupRule(`A group has at most ${maxMembers} members`, 'usernames');
-        await c.tx.membership.createMany({
-          data: fresh.map((user) => ({
-            conversationId,
-            userId: user.id,
-            role: 'member' as const,
-            joinedAt: c.now,
-          })),
-        });
-        const targets = fresh.map(toUserSummary);
-        await c.system({ kind: 'members_added', actor: c.actor, targets });
-        await c.audit({ action: 'group.members.add', after: { userIds: targets.map((t) => t.id) } });
-        return { joined: targets.map((t) => t.id) };
+    async addMembers(actorId: number, conversationId: number, { usernames }: AddMembersBody) {
+      const wanted = [...new Set(usernames)];
+      // Found before the change's transaction, so that it locks their rows with the actor's, in id
+      // order, before it writes anything (group-change.ts); whether each is still active is read again
+      // under those locks: one deactivated meanwhile is not added after the deactivation returned.
+      const named = await prisma.user.findMany({
+        where: { username: { in: wanted }, deactivatedAt: null },
+        select: { id: true },
       });
+      return change(
+        conversationId,
+        actorId,
+        async (c) => {
+          c.allow('addMembers');
+          const users = named.flatMap(({ id }) => {
+            const user = c.people.get(id);
+            return user && !user.deactivated ? [summaryOf(user)] : [];
+          });
+          const missing = wanted.filter((name) => !users.some((user) => user.username === name));
+          if (missing.length > 0) throw unknownMembers(missing, 'usernames');
+          const ids = users.map((user) => user.id);
+          const banned = await c.tx.groupBan.findMany({
+            where: { conversationId, userId: { in: ids } },
+            select: { userId: true },
+          });
+          if (banned.length > 0)
+            throw new AppError(ErrorCode.Banned, 'A banned user cannot be added; unban first');
+          const present = new Set(
+            (
+              await c.tx.membership.findMany({
+                where: { conversationId, userId: { in: ids } },
+                select: { userId: true },
+              })
+            ).map((m) => m.userId),
+          );
+          const fresh = users.filter((user) => !present.has(user.id));
+          if (fresh.length === 0) return;
+          if ((await countMembers(c)) + fresh.length > maxMembers)
+            throw groupRule(`A group has at most ${maxMembers} members`, 'usernames');
+          await c.tx.membership.createMany({
+            data: fresh.map((user) => ({
+              conversationId,
+              userId: user.id,
+              role: 'member' as const,
+              joinedAt: c.now,
+            })),
+          });
+          await c.system({ kind: 'members_added', actor: c.actor, targets: fresh });
+          await c.audit({ action: 'group.members.add', after: { userIds: fresh.map((t) => t.id) } });
+          return { joined: fresh.map((t) => t.id) };
+        },
+        { people: named.map(({ id }) => id) },
+      );
     },
 
     /** Kick: the owner can remove anyone else, an admin only members (GROUP_ROLE_TABLE). */

@@ -202,7 +202,7 @@ async function lockAndRead(connection: PoolConnection, batch: readonly PendingMe
        FROM conversations
       WHERE id IN (${placeholders(conversationIds.length, '?')}) ORDER BY id FOR UPDATE`,
     // Shared locks on the senders' rows (see MemberRow.deactivated), in id order, as every
-    // transaction locking several users' rows takes them (a site admin's change, presence's UPDATE).
+    // transaction locking several users' rows takes them (users/user-locks.ts; here on the driver).
     // Their own statement, in this round trip: the memberships must not be locked shared. The
     // second round trip updates them, and a shared lock then upgraded deadlocked with a read report
     // (position-batcher.ts) whose UPDATE of the sender's membership came in between: it waited for

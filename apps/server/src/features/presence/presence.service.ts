@@ -95,15 +95,57 @@ export function createPresenceService(deps: PresenceServiceDeps) {
   }
 
   /**
-   * Stores that the users who went offline in a window were last seen at `at`, in one statement
-   * (its id list padded, lib/id-list.ts), so a disconnect storm costs one UPDATE per window.
+   * When each user whose lastSeenAt is not stored yet was last seen (ms since the epoch): set as they
+   * go offline, cleared once written. A write that fails (a lock wait timeout, a lost connection) is
+   * not lost: its values stay here, the newest per user, and are written with the next window's, a
+   * window being scheduled for them if no change comes. One entry per user, so it holds at most the
+   * users who went offline while the database could not take them.
    */
-  async function recordLastSeen(userIds: number[], at: Date): Promise<void> {
-    if (userIds.length === 0) return;
-    await deps.prisma.user.updateMany({
-      where: { id: { in: padIdList(userIds) } },
-      data: { lastSeenAt: at },
-    });
+  const unsavedLastSeen = new Map<number, number>();
+
+  /**
+   * Stores that `userIds` were last seen at `at`, with the values an earlier window could not store:
+   * one UPDATE per distinct time (a window's users share one, lib/id-list.ts pads the list), so a
+   * disconnect storm costs one statement per window. A value only moves lastSeenAt forward: one
+   * retried after a later one was stored (by another process, or a login) leaves it. Never throws: a
+   * failure is logged and the values kept for the next window; the window's presence events go out
+   * all the same.
+   */
+  async function storeLastSeen(userIds: readonly number[], at: number): Promise<void> {
+    for (const userId of userIds) unsavedLastSeen.set(userId, Math.max(unsavedLastSeen.get(userId) ?? 0, at));
+    if (unsavedLastSeen.size === 0) return;
+    const byTime = new Map<number, number[]>();
+    for (const [userId, seenAt] of unsavedLastSeen) {
+      const ids = byTime.get(seenAt);
+      if (ids) ids.push(userId);
+      else byTime.set(seenAt, [userId]);
+    }
+    // Taken out while written: a concurrent window writes only what it adds itself.
+    unsavedLastSeen.clear();
+    const pending = [...byTime];
+    try {
+      while (pending.length > 0) {
+        const [seenAt, ids] = pending[0]!;
+        const lastSeenAt = new Date(seenAt);
+        await deps.prisma.user.updateMany({
+          where: {
+            id: { in: padIdList(ids) },
+            OR: [{ lastSeenAt: null }, { lastSeenAt: { lt: lastSeenAt } }],
+          },
+          data: { lastSeenAt },
+        });
+        pending.shift();
+      }
+    } catch (error) {
+      const users = pending.reduce((count, [, ids]) => count + ids.length, 0);
+      deps.log.warn({ err: error, users }, 'presence: lastSeenAt not stored');
+      // Values set since (the users left again) are newer and win.
+      for (const [seenAt, ids] of pending) {
+        for (const userId of ids)
+          unsavedLastSeen.set(userId, Math.max(unsavedLastSeen.get(userId) ?? 0, seenAt));
+      }
+      scheduleFlush();
+    }
   }
 
   /**
@@ -116,7 +158,11 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     const left = lastLeftAt;
     changedFrom.clear();
     lastLeftAt = null;
-    if (batch.length === 0) return;
+    if (batch.length === 0) {
+      // A window scheduled only to store what an earlier one could not.
+      await storeLastSeen([], 0);
+      return;
+    }
     try {
       await announce(batch, new Date(left ?? now()));
     } catch (error) {
@@ -139,9 +185,7 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       return { userId, status, lastSeenAt: status === 'offline' ? leftAt.toISOString() : null };
     });
     const offline = updates.filter((update) => update.status === 'offline').map((update) => update.userId);
-    await recordLastSeen(offline, leftAt).catch((error: unknown) =>
-      deps.log.warn({ err: error }, 'presence: lastSeenAt not stored'),
-    );
+    await storeLastSeen(offline, leftAt.getTime());
     const conversationsByUser = await deps.conversations.conversationIdsByUser(
       updates.map((update) => update.userId),
     );

@@ -4,39 +4,27 @@
 // MariaDB roll one of them back: a site admin's action answered server/busy while people chatted,
 // or a batch of sends refused.
 import { randomUUID } from 'node:crypto';
-import * as mariadb from 'mariadb';
+import type * as mariadb from 'mariadb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDatabaseUrl } from '../../../src/db/migrate.js';
 import { storeBatch, type PendingMessage } from '../../../src/features/messages/message-batch-store.js';
 import { holdAtFailpoint } from '../../../src/lib/failpoints.js';
 import { httpCode } from '../../helpers/groups.js';
-import {
-  ackCode,
-  createGroup,
-  startTestServer,
-  type TestServer,
-  type TestUser,
-} from '../../helpers/server.js';
+import { closeLockScene, startLockScene, type LockScene } from '../../helpers/lock-scene.js';
+import { ackCode, createGroup, type TestServer, type TestUser } from '../../helpers/server.js';
 import { WAIT_CAP_MS } from '../../helpers/waits.js';
 
 describe('lock order between send batches and changes of accounts', () => {
+  let scene: LockScene;
   let t: TestServer;
   let raw: mariadb.Connection;
   let admin: TestUser;
 
   beforeAll(async () => {
-    // Lock waits long enough that a wait the test sets up is never cut short on a loaded machine.
-    t = await startTestServer({
-      env: { DATABASE_LOCK_WAIT_TIMEOUT_S: '30', DATABASE_POOL_TIMEOUT_MS: '20000' },
-    });
-    admin = await t.signUp();
-    raw = await mariadb.createConnection(parseDatabaseUrl(t.config.databaseUrl));
+    scene = await startLockScene();
+    ({ t, raw, admin } = scene);
   });
 
-  afterAll(async () => {
-    await raw?.end();
-    await t?.close();
-  });
+  afterAll(() => closeLockScene(scene));
 
   const pending = (conversationId: number, sender: TestUser): PendingMessage => ({
     conversationId,

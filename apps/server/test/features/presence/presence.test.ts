@@ -1,5 +1,7 @@
 import { ErrorCode, type Presence } from '@parley/shared';
+import * as mariadb from 'mariadb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseDatabaseUrl } from '../../../src/db/migrate.js';
 import {
   ackCode,
   collectEvents,
@@ -18,6 +20,7 @@ import {
 } from '../../helpers/server.js';
 import { TEST_DATABASE_SERVER_URL } from '../../helpers/database.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
+import { WAIT_CAP_MS } from '../../helpers/waits.js';
 
 /** Short batches keep the tests fast. */
 const BATCH_MS = 100;
@@ -542,6 +545,21 @@ describe('presence across server processes sharing Redis', () => {
   });
 });
 
+/**
+ * Bob online, in a group with Alice, who watches (her updates cleared after Bob came online). Close
+ * both sockets yourself.
+ */
+async function bobOnlineWatchedByAlice(t: TestServer) {
+  const [alice, bob] = [await t.signUp(), await t.signUp()];
+  const { socket: aliceSocket, updates } = await watch(t.url, alice.cookie);
+  await createGroup(t, alice, [bob]);
+  await waitForStatus(updates, bob.id, 'offline'); // the introduction
+  updates.length = 0;
+  const bobSocket = await t.connectSocket(bob.cookie);
+  await waitForStatus(updates, bob.id, 'online');
+  return { bob, bobSocket, aliceSocket, updates };
+}
+
 describe('presence while the database is away', () => {
   let t: TestServer;
   let proxy: TcpProxy;
@@ -565,13 +583,7 @@ describe('presence while the database is away', () => {
   });
 
   it('announces a change whose window could not reach the database once it is back', async () => {
-    const [alice, bob] = [await t.signUp(), await t.signUp()];
-    const { socket: aliceSocket, updates } = await watch(t.url, alice.cookie);
-    await createGroup(t, alice, [bob]);
-    await waitForStatus(updates, bob.id, 'offline'); // the introduction
-    updates.length = 0;
-    const bobSocket = await t.connectSocket(bob.cookie);
-    await waitForStatus(updates, bob.id, 'online');
+    const { bob, bobSocket, aliceSocket, updates } = await bobOnlineWatchedByAlice(t);
 
     // The window fails at least once (seen in the log, the only place it shows); then the database returns.
     const failed = nextLog(t.server, 'warn', 'presence flush failed; retrying next window');
@@ -581,6 +593,53 @@ describe('presence while the database is away', () => {
     proxy.restore();
     const offline = await waitForStatus(updates, bob.id, 'offline');
     expect(offline.lastSeenAt).not.toBeNull();
+    aliceSocket.close();
+  });
+});
+
+describe('presence when a lastSeenAt write fails', () => {
+  let t: TestServer;
+  let raw: mariadb.Connection;
+  beforeAll(async () => {
+    // A write waiting for a row the test holds fails after a second (a lock wait timeout).
+    t = await startTestServer({ env: { ...TEST_ENV, DATABASE_LOCK_WAIT_TIMEOUT_S: '1' } });
+    raw = await mariadb.createConnection(parseDatabaseUrl(t.config.databaseUrl));
+  });
+  afterAll(async () => {
+    await raw?.end();
+    await t?.close();
+  });
+
+  it('announces the change at once and stores lastSeenAt at a later window', async () => {
+    const { bob, bobSocket, aliceSocket, updates } = await bobOnlineWatchedByAlice(t);
+
+    // Bob's row is held: the window's UPDATE of his lastSeenAt fails (seen in the log).
+    await raw.query('START TRANSACTION');
+    await raw.query('SELECT id FROM users WHERE id = ? FOR UPDATE', [bob.id]);
+    const failed = nextLog(t.server, 'warn', 'presence: lastSeenAt not stored');
+    try {
+      bobSocket.close();
+      await failed;
+    } finally {
+      await raw.query('ROLLBACK');
+    }
+    // The change was announced all the same...
+    const offline = await waitForStatus(updates, bob.id, 'offline');
+    expect(offline.lastSeenAt).not.toBeNull();
+    // ...and the time it announced is stored once the row is free. Before, it was logged and lost.
+    await expect
+      .poll(
+        async () => {
+          // In ms since the epoch, by arithmetic: the column holds UTC, whatever the session's zone.
+          const [row] = await raw.query<Array<{ ms: bigint | number | null }>>(
+            `SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01', lastSeenAt) DIV 1000 AS ms FROM users WHERE id = ?`,
+            [bob.id],
+          );
+          return row?.ms === null || row?.ms === undefined ? null : Number(row.ms);
+        },
+        { timeout: WAIT_CAP_MS, interval: 100 },
+      )
+      .toBe(Date.parse(offline.lastSeenAt!));
     aliceSocket.close();
   });
 });

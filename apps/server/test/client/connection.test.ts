@@ -1,10 +1,10 @@
 import { ErrorCode, type SessionEnded } from '@parley/shared';
 import { describe, expect, it } from 'vitest';
-import type { ConnectionState } from '../src/transport.js';
-import { useRealServer } from './server.js';
+import type { ConnectionState } from '@parley/client';
+import { useFaultScenario } from '../helpers/fault-scenario.js';
 
 describe('the connection against a real server', () => {
-  const scenario = useRealServer({ server: (database) => ({ databaseUrl: database.url }) });
+  const scenario = useFaultScenario({ server: (database) => ({ databaseUrl: database.url }) });
 
   it('setNetwork(false) drops the connection at once (reconnecting), and setNetwork(true) brings it back', async () => {
     const user = await scenario.server.signUp();

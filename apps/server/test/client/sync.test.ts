@@ -1,10 +1,12 @@
 import { ClientEvent } from '@parley/shared';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readStoredMessages, useRealServer, type TestUser } from './server.js';
+import { useFaultScenario } from '../helpers/fault-scenario.js';
+import type { TestUser } from '../helpers/server.js';
+import { readStoredMessages } from '../helpers/stored-messages.js';
 
 describe('catching up against a real server', () => {
-  const scenario = useRealServer({ server: (database) => ({ databaseUrl: database.url }) });
+  const scenario = useFaultScenario({ server: (database) => ({ databaseUrl: database.url }) });
   let alice: TestUser;
   let bob: TestUser;
   let conversationId: number;

@@ -1,9 +1,11 @@
 import { ErrorCode } from '@parley/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rowsFor, useRealServer, type TestUser } from './server.js';
+import { useFaultScenario } from '../helpers/fault-scenario.js';
+import type { TestUser } from '../helpers/server.js';
+import { rowsFor } from '../helpers/stored-messages.js';
 
 describe('the outbox against a real server', () => {
-  const scenario = useRealServer({ server: (database) => ({ databaseUrl: database.url }) });
+  const scenario = useFaultScenario({ server: (database) => ({ databaseUrl: database.url }) });
   let alice: TestUser;
   let bob: TestUser;
   let conversationId: number;

@@ -1,10 +1,11 @@
 import type { Presence, ReadState, Receipt, TypingUpdate } from '@parley/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { login } from '../src/node/login.js';
-import { useRealServer, type TestUser } from './server.js';
+import { login } from '@parley/client/node';
+import { useFaultScenario } from '../helpers/fault-scenario.js';
+import type { TestUser } from '../helpers/server.js';
 
 describe('receipts, presence and typing, and a user on two clients, against a real server', () => {
-  const scenario = useRealServer({ server: (database) => ({ databaseUrl: database.url }) });
+  const scenario = useFaultScenario({ server: (database) => ({ databaseUrl: database.url }) });
   let alice: TestUser;
   let bob: TestUser;
   let conversationId: number;

@@ -3,9 +3,12 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Message } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readStoredMessages, useRealServer, type TestUser } from './server.js';
+import { useFaultScenario } from '../helpers/fault-scenario.js';
+import type { TestUser } from '../helpers/server.js';
+import { readStoredMessages } from '../helpers/stored-messages.js';
 
-const README = fileURLToPath(new URL('../README.md', import.meta.url));
+// @parley/client's README: its examples, run against the real server (which is why they are here).
+const README = fileURLToPath(new URL('../../../../packages/client/README.md', import.meta.url));
 
 /** The README's echo bot, pointed at the test server. */
 async function echoBotExample(url: string): Promise<string> {
@@ -17,7 +20,7 @@ async function echoBotExample(url: string): Promise<string> {
 }
 
 describe('the README’s echo bot', () => {
-  const scenario = useRealServer({ server: (database) => ({ databaseUrl: database.url }) });
+  const scenario = useFaultScenario({ server: (database) => ({ databaseUrl: database.url }) });
   let admin: TestUser;
   let person: TestUser;
   let bot: { id: number; username: string; token: string };

@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readStoredMessages, useRealServer, type TestUser } from './server.js';
+import { useFaultScenario } from '../helpers/fault-scenario.js';
+import type { TestUser } from '../helpers/server.js';
+import { readStoredMessages } from '../helpers/stored-messages.js';
 
-const README = fileURLToPath(new URL('../README.md', import.meta.url));
+// @parley/client's README: its examples, run against the real server (which is why they are here).
+const README = fileURLToPath(new URL('../../../../packages/client/README.md', import.meta.url));
 
 /** The README's Node example, pointed at the test server and user. */
 async function readmeExample(url: string, username: string): Promise<string> {
@@ -20,7 +23,7 @@ async function readmeExample(url: string, username: string): Promise<string> {
 }
 
 describe('the README', () => {
-  const scenario = useRealServer({ server: (database) => ({ databaseUrl: database.url }) });
+  const scenario = useFaultScenario({ server: (database) => ({ databaseUrl: database.url }) });
   let ada: TestUser;
   let bob: TestUser;
 
@@ -33,7 +36,7 @@ describe('the README', () => {
   });
 
   it('has a Node example that logs in, prints what others wrote and sends a message once', async () => {
-    // Inside the package, so that `@parley/client` resolves to this package (a self-reference).
+    // Beside this test, so that `@parley/client` resolves to the server's dependency on the package.
     const script = fileURLToPath(new URL(`./.readme-example-${process.pid}.ts`, import.meta.url));
     const workDirectory = await mkdtemp(join(tmpdir(), 'parley-readme-'));
     try {

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createParleyClient } from '../src/client.js';
-import type { MessageCopy } from '../src/client-types.js';
-import { useRealServer, type TestUser } from './server.js';
+import { createParleyClient, type MessageCopy } from '@parley/client';
+import { useFaultScenario } from '../helpers/fault-scenario.js';
+import type { TestUser } from '../helpers/server.js';
 
 // A UI that loads windows of history over HTTP (the web app) follows only those conversations,
 // from the changeSeq it read before fetching, and gives the client the pages it fetched.
 describe("catching up only the conversations followed (catchUp: 'followed')", () => {
-  const scenario = useRealServer({ server: (database) => ({ databaseUrl: database.url }) });
+  const scenario = useFaultScenario({ server: (database) => ({ databaseUrl: database.url }) });
   let alice: TestUser;
   let bob: TestUser;
   let conversationId: number;

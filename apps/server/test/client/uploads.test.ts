@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode } from '@parley/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { OutboxEntry } from '../src/outbox.js';
-import { MemoryOutboxStorage, type OutboxRecord } from '../src/storage.js';
-import { rowsFor, smallImage, useRealServer, type TestClient, type TestUser } from './server.js';
+import { MemoryOutboxStorage, type OutboxEntry, type OutboxRecord } from '@parley/client';
+import { useFaultScenario } from '../helpers/fault-scenario.js';
+import type { TestUser } from '../helpers/server.js';
+import { rowsFor } from '../helpers/stored-messages.js';
+import type { TestClient } from '../helpers/test-client.js';
+import { smallImage } from '../helpers/uploads.js';
 
 /** Storage that stops writing once frozen: what a crash at that moment leaves behind. */
 class CrashingStorage extends MemoryOutboxStorage {
@@ -44,7 +47,7 @@ function arrival(client: TestClient, clientMsgId: string) {
 
 describe('sending files through the outbox against a real server', () => {
   let uploadDir = '';
-  const scenario = useRealServer({
+  const scenario = useFaultScenario({
     server: async (database) => {
       uploadDir = await mkdtemp(join(tmpdir(), 'parley-client-uploads-'));
       return { databaseUrl: database.url, env: { UPLOAD_DIR: uploadDir } };

@@ -144,7 +144,8 @@ test('on a phone in Chinese, the console’s column headings, roles and statuses
       elements.map((element) => {
         const range = document.createRange();
         range.selectNodeContents(element);
-        return `${element.textContent?.trim()}: ${new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size}`;
+        const tops = Array.from(range.getClientRects(), (rect) => Math.round(rect.top));
+        return `${element.textContent?.trim()}: ${new Set(tops).size}`;
       }),
     );
   // Before, a narrow column broke Chinese after every character: 角 / 色, 站 / 点 / 管 / 理 / 员.

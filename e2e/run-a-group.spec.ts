@@ -135,3 +135,36 @@ test('an admin bans a member, finds them in the ban list, lifts the ban and adds
   await expect(members.locator(`li[data-username="${cy.username}"]`)).toBeVisible();
   await expect(cy.page.getByRole('textbox', { name: 'Message', exact: true })).toBeVisible();
 });
+
+test('member actions from the keyboard keep focus on the pressed button, or in the list once the member is gone', async ({
+  signUp,
+}) => {
+  const ada = await signUp('ada', { displayName: 'Ada Admin' });
+  const ben = await signUp('ben', { displayName: 'Ben Helper' });
+  const cy = await signUp('cy', { displayName: 'Cy Newcomer' });
+  await createGroup(ada.page, 'Keyboard crew', [ben, cy]);
+  await ada.page.getByRole('button', { name: 'Group settings', exact: true }).click();
+  const dialog = ada.page.getByRole('dialog', { name: 'Group settings' });
+  const row = (username: string) =>
+    dialog.getByTestId('group-members').locator(`li[data-username="${username}"]`);
+
+  // Make admin flips to Remove admin in place: the same button, still focused, so Enter undoes it.
+  await row(ben.username).getByRole('button', { name: 'Make admin', exact: true }).focus();
+  await ada.page.keyboard.press('Enter');
+  await expect(row(ben.username).getByTestId('member-role')).toHaveText('Admin');
+  await expect(row(ben.username).getByRole('button', { name: 'Remove admin', exact: true })).toBeFocused();
+  await ada.page.keyboard.press('Enter');
+  await expect(row(ben.username).getByTestId('member-role')).toHaveText('Member');
+  await expect(row(ben.username).getByRole('button', { name: 'Make admin', exact: true })).toBeFocused();
+
+  // Mute flips to Unmute the same way.
+  await row(cy.username).getByRole('button', { name: 'Mute for 1 hour', exact: true }).focus();
+  await ada.page.keyboard.press('Enter');
+  await expect(row(cy.username).getByRole('button', { name: 'Unmute', exact: true })).toBeFocused();
+
+  // Removing Cy takes her row and its buttons away: focus goes to the member search, not out of the dialog.
+  await row(cy.username).getByRole('button', { name: 'Remove', exact: true }).focus();
+  await ada.page.keyboard.press('Enter');
+  await expect(row(cy.username)).toHaveCount(0);
+  await expect(dialog.getByRole('searchbox', { name: 'Search members' })).toBeFocused();
+});

@@ -237,3 +237,21 @@ test('a pending upload shows its progress and can be cancelled; a refused one ca
     await expect(row).toHaveCount(0);
   });
 });
+
+test('an image without a caption is announced to a screen reader as a photo, not by its file name', async ({
+  chat: { ada, grace },
+}) => {
+  // Grace reads the conversation, so what arrives is announced to her (the log's polite live region).
+  await conversationLink(grace.page, ada.displayName).click();
+  await expect(messageLog(grace.page, ada.displayName)).toBeVisible();
+  const png = await drawPng(ada.page);
+  await ada.page
+    .getByTestId('attach-input')
+    .setInputFiles({ name: 'IMG_20261206_0942.png', mimeType: 'image/png', buffer: png });
+  await ada.page.keyboard.press('Enter');
+  await expect(
+    messageLog(grace.page, ada.displayName).getByRole('button', { name: /^View image/ }),
+  ).toBeVisible();
+  // The sidebar's words for it ("Photo"), not a camera's file name read out letter by letter.
+  await expect(grace.page.getByTestId('message-announcement')).toHaveText(`${ada.displayName}: Photo`);
+});

@@ -123,3 +123,37 @@ test('a member’s open tab shows live that a site admin archived the group, and
     /^\d+$/,
   );
 });
+
+test('on a phone in Chinese, the console’s column headings, roles and statuses stay on one line', async ({
+  signUp,
+}) => {
+  const root = await signUp('root', { displayName: 'Site Admin' });
+  await makeSiteAdmin(root);
+  await root.page.setViewportSize({ width: 390, height: 844 });
+  await root.page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
+  await root.page.goto('/admin');
+  await root.page.getByRole('searchbox', { name: '搜索用户' }).fill(root.username);
+  await root.page.getByRole('button', { name: '搜索', exact: true }).click();
+  const table = root.page.getByRole('table');
+  const row = table.getByRole('row').filter({ hasText: `@${root.username}` });
+  await expect(row.getByRole('cell', { name: '站点管理员', exact: true })).toBeVisible();
+
+  /** How many lines the text of each matched element takes (one client rect per line box). */
+  const lines = (cells: typeof table) =>
+    cells.evaluateAll((elements) =>
+      elements.map((element) => {
+        const range = document.createRange();
+        range.selectNodeContents(element);
+        const tops = Array.from(range.getClientRects(), (rect) => Math.round(rect.top));
+        return `${element.textContent?.trim()}: ${new Set(tops).size}`;
+      }),
+    );
+  // Before, a narrow column broke Chinese after every character: 角 / 色, 站 / 点 / 管 / 理 / 员.
+  expect(await lines(table.getByRole('columnheader'))).toEqual(
+    ['名称', '角色', '最近在线', '状态', '操作'].map((heading) => `${heading}: 1`),
+  );
+  expect(await lines(row.getByRole('cell', { name: /^(站点管理员|正常)$/ }))).toEqual([
+    '站点管理员: 1',
+    '正常: 1',
+  ]);
+});

@@ -36,6 +36,19 @@ export function useConversationDisplay() {
   }
 
   /**
+   * A message in one line of words, as a preview or a screen reader's announcement says it: a group
+   * change as its sentence, a deleted message as "deleted", else its text with whitespace folded, or
+   * for an attachment without a caption what the attachment is ("Photo", "Voice message", a file's name).
+   */
+  function summary(
+    message: Pick<Message, 'text' | 'deletedAt' | 'removedByAdmin' | 'system' | 'attachment'>,
+  ): string {
+    if (message.system) return systemText(message.system).join(' ');
+    if (message.deletedAt) return t(message.removedByAdmin ? 'message.removedByAdmin' : 'message.deleted');
+    return message.text.replace(/\s+/g, ' ').trim() || attachmentWords(message.attachment);
+  }
+
+  /**
    * The last message in one line. `keypath` is the sentence around it ("You: {text}",
    * "{name}: {text}") or null for the text alone; the caller renders name and text as isolated user
    * text (`<i18n-t>` with `<bdi>`), so a right-to-left message or name keeps its own direction.
@@ -43,11 +56,9 @@ export function useConversationDisplay() {
   function preview(conversation: Conversation): ConversationPreview {
     const last: Message | null = conversation.lastMessage;
     if (!last) return { keypath: null, text: t('conversation.noMessagesYet'), name: '' };
+    const text = summary(last);
     // A group change already names who made it.
-    if (last.system) return { keypath: null, text: systemText(last.system).join(' '), name: '' };
-    const text = last.deletedAt
-      ? t(last.removedByAdmin ? 'message.removedByAdmin' : 'message.deleted')
-      : last.text.replace(/\s+/g, ' ').trim() || attachmentWords(last.attachment);
+    if (last.system) return { keypath: null, text, name: '' };
     if (last.sender.id === session.user?.id) return { keypath: 'conversation.previewYou', text, name: '' };
     if (conversation.kind === 'group')
       return { keypath: 'conversation.previewOther', text, name: last.sender.displayName };
@@ -64,5 +75,5 @@ export function useConversationDisplay() {
     return t('conversation.memberCount', conversation.members.length);
   }
 
-  return { title, preview, memberCount, withBot };
+  return { title, preview, summary, memberCount, withBot };
 }

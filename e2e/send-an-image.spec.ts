@@ -233,6 +233,8 @@ test('a pending upload shows its progress and can be cancelled; a refused one ca
     const row = messagesIn(log, 'Refused');
     await expect(row).toHaveAttribute('data-state', 'failed');
     await expect(row.getByRole('alert')).toContainText('That file is not a supported image');
+    // The same file would be refused again: discarding is offered, retrying is not.
+    await expect(row.getByRole('button', { name: 'Retry', exact: true })).toHaveCount(0);
     await row.getByRole('button', { name: 'Discard', exact: true }).click();
     await expect(row).toHaveCount(0);
   });

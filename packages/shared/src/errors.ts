@@ -221,6 +221,26 @@ export function isRetryableErrorCode(code: string): boolean {
   return (RETRYABLE_ERROR_CODES as ReadonlySet<string>).has(code);
 }
 
+/**
+ * Refusals of what a message carries, its text or its file: the same message is refused the same way
+ * however often it is sent again, so a client offers to discard it, not to retry it. The others that
+ * are final (not a member, muted, slow mode, archived) depend on the moment and may pass later.
+ */
+export const CONTENT_REFUSAL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  ErrorCode.Invalid,
+  ErrorCode.PayloadTooLarge,
+  ErrorCode.UploadUnsupportedType,
+  ErrorCode.UploadEmpty,
+  ErrorCode.UploadTooManyPixels,
+  ErrorCode.UploadUnreadable,
+  ErrorCode.UploadTooLong,
+]);
+
+/** Whether a refusal with this code is one of the message's content (see CONTENT_REFUSAL_CODES). */
+export function isContentRefusalCode(code: string): boolean {
+  return (CONTENT_REFUSAL_CODES as ReadonlySet<string>).has(code);
+}
+
 /** Body of every HTTP error response. */
 export interface ErrorResponse {
   error: ApiError;

@@ -21,13 +21,16 @@
  *   (in id order) returns, before the admins are counted.
  * - 'admin-user-change:locked': features/admin/users.service.ts, inside a site admin's change of an
  *   account, the active admins' rows and the target's locked, before the change.
+ * - 'conversation-view:rows-read': conversations.repository.ts `assemble`, a conversation list's or
+ *   copy's rows read (last seq, read position), before its last messages and unread counts are.
  */
 export type FailpointName =
   | 'message-send:before-commit'
   | 'message-send:after-commit'
   | 'message-change:before-write'
   | 'admin-user-change:admins-locked'
-  | 'admin-user-change:locked';
+  | 'admin-user-change:locked'
+  | 'conversation-view:rows-read';
 
 /** A hold armed by a test: `reached` resolves once an operation waits at the point; `release` lets it go. */
 export interface FailpointHold {

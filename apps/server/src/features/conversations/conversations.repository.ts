@@ -4,6 +4,7 @@ import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { messageInclude, toMessage, type MessageRow } from '../messages/message-dto.js';
 import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
 import { padIdList } from '../../lib/id-list.js';
+import { failpoint } from '../../lib/failpoints.js';
 import { fromSqlDateTime } from '../../lib/sql-datetime.js';
 import { LOCK_THEN_READ_COMMITTED } from '../../plugins/prisma.js';
 import { lockUsers, type LockedUser } from '../users/user-locks.js';
@@ -32,7 +33,19 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
   /** Builds the caller's view of each conversation with three queries, however many there are. */
   async function assemble(userId: number, rows: ConversationRow[]): Promise<ConversationDto[]> {
     if (rows.length === 0) return [];
-    const ids = rows.map((row) => row.id);
+    const held = failpoint('conversation-view:rows-read');
+    if (held) await held;
+    const lastReadOf = (row: ConversationRow) =>
+      row.memberships.find((membership) => membership.userId === userId)?.lastReadSeq ?? 0;
+    // Unread counts between the read position and the last seq of the rows just read, not of the
+    // table now: a message stored in between would be counted here, and again by the client when its
+    // message:new (a seq past this copy's lastSeq) arrives.
+    const unreadRanges = rows
+      .filter((row) => row.lastSeq > lastReadOf(row))
+      .map(
+        (row) =>
+          Prisma.sql`(m.conversationId = ${row.id} AND m.seq > ${lastReadOf(row)} AND m.seq <= ${row.lastSeq})`,
+      );
     const [lastMessages, unreadRows] = await Promise.all([
       prisma.message.findMany({
         where: {
@@ -42,11 +55,12 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
         },
         include: messageInclude,
       }),
-      prisma.$queryRaw<{ conversationId: number; unread: bigint }[]>`
+      unreadRanges.length === 0
+        ? []
+        : prisma.$queryRaw<{ conversationId: number; unread: bigint }[]>`
         SELECT m.conversationId, COUNT(*) AS unread
         FROM messages m
-        JOIN memberships ms ON ms.conversationId = m.conversationId AND ms.userId = ${userId}
-        WHERE m.conversationId IN (${Prisma.join(ids)}) AND m.seq > ms.lastReadSeq AND m.senderId <> ${userId}
+        WHERE (${Prisma.join(unreadRanges, ' OR ')}) AND m.senderId <> ${userId}
           AND m.deletedAt IS NULL AND m.type <> 'system'
         GROUP BY m.conversationId`,
     ]);

@@ -1,5 +1,6 @@
 import type { Conversation } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { holdAtFailpoint } from '../../../src/lib/failpoints.js';
 import {
   createGroup,
   okData,
@@ -112,5 +113,29 @@ describe('conversation list', () => {
       await bobSocket.emitWithAck('conversation:read', { conversationId: group.id, seq: 1 }),
     );
     expect(read.unreadCount).toBe(0);
+  });
+  it('counts unread up to the last seq it lists: a message stored while the list is read is counted once, by its own event', async () => {
+    const [alice, bob] = [await t.signUp(), await t.signUp()];
+    const group = await createGroup(t, alice, [bob], 'Snapshot');
+    const aliceSocket = await t.connectSocket(alice.cookie);
+    await sendText(aliceSocket, group.id, 'one');
+    await sendText(aliceSocket, group.id, 'two');
+
+    // Bob's list has read the conversation's row (lastSeq 2) when Alice's third message is stored.
+    const hold = holdAtFailpoint('conversation-view:rows-read');
+    const listed = list(bob);
+    await hold.reached;
+    const third = await sendText(aliceSocket, group.id, 'three');
+    hold.release();
+    const copy = (await listed).find((conversation) => conversation.id === group.id)!;
+
+    expect(third.seq).toBe(3);
+    expect(copy.lastSeq).toBe(2);
+    // The client adds message:new of seq 3 to this count: it must not hold seq 3 already.
+    expect(copy.unreadCount).toBe(2);
+    expect((await list(bob)).find((conversation) => conversation.id === group.id)).toMatchObject({
+      lastSeq: 3,
+      unreadCount: 3,
+    });
   });
 });

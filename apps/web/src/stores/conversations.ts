@@ -66,20 +66,24 @@ export const useConversationsStore = defineStore('conversations', () => {
 
   /**
    * A copy fetched before live events we have already applied (a slow fetch racing them) must not
-   * roll back a newer last message, unread count or read position.
+   * roll back anything those events brought. Every field but the read positions and receipts changes
+   * only together with a message: a group change writes its system message in the same transaction
+   * (features/groups/group-change.ts), and `conversation:updated` follows that message on the same
+   * socket. So the copy that has seen the later message is the newer one, its settings, members and
+   * mute included; a fetched copy behind ours keeps ours (a `conversation:updated` still on its way
+   * brings the rest). Read positions only move forward.
    */
   function merged(fetched: Conversation, known: Conversation | undefined): Conversation {
     if (!known) return fetched;
     const lastReadSeq = Math.max(known.lastReadSeq, fetched.lastReadSeq);
     const ahead = known.lastSeq > fetched.lastSeq;
-    const lastSeq = ahead ? known.lastSeq : fetched.lastSeq;
+    const newer = ahead ? known : fetched;
     return {
-      ...fetched,
-      lastMessage: ahead ? known.lastMessage : fetched.lastMessage,
-      lastSeq,
+      ...newer,
+      receipts: fetched.receipts,
       changeSeq: Math.max(known.changeSeq, fetched.changeSeq),
       lastReadSeq,
-      unreadCount: lastReadSeq >= lastSeq ? 0 : ahead ? known.unreadCount : fetched.unreadCount,
+      unreadCount: lastReadSeq >= newer.lastSeq ? 0 : newer.unreadCount,
     };
   }
 

@@ -145,6 +145,57 @@ describe('conversations store', () => {
     expect(store.get(1)).toMatchObject({ lastSeq: 2, unreadCount: 2, lastMessage: { text: 'newest' } });
   });
 
+  it('keeps a group change applied live when a slower fetch comes back with the group as it was', async () => {
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1, kind: 'group', name: 'Ops', lastSeq: 1 }));
+    // Fetched before the change committed: the old announcement, one message behind.
+    stubFetch(() => ({
+      status: 200,
+      body: {
+        conversations: [
+          makeConversation({ id: 1, kind: 'group', name: 'Ops', lastSeq: 1, announcement: null }),
+        ],
+      },
+    }));
+    const loading = store.load();
+    // The change's system message, then conversation:updated with the group's new state.
+    store.applyMessage(makeMessage({ seq: 2, conversationId: 1, type: 'system' }), alice.id);
+    const {
+      id: _id,
+      kind: _kind,
+      ...state
+    } = makeConversation({
+      id: 1,
+      kind: 'group',
+      name: 'Ops',
+      announcement: 'Stand-up at nine.',
+    });
+    store.applyGroupState({
+      conversationId: 1,
+      name: state.name,
+      description: state.description,
+      announcement: state.announcement,
+      onlyAdminsPost: state.onlyAdminsPost,
+      slowModeSeconds: state.slowModeSeconds,
+      archivedAt: state.archivedAt,
+      members: state.members,
+    });
+    await loading;
+    expect(store.get(1)).toMatchObject({ lastSeq: 2, announcement: 'Stand-up at nine.' });
+
+    // A copy that has seen the change is taken as it is.
+    stubFetch(() => ({
+      status: 200,
+      body: {
+        conversations: [
+          makeConversation({ id: 1, kind: 'group', lastSeq: 3, announcement: 'Moved to ten.' }),
+        ],
+      },
+    }));
+    await store.load();
+    expect(store.get(1)).toMatchObject({ lastSeq: 3, announcement: 'Moved to ten.' });
+  });
+
   it('does not count a repeated message twice', async () => {
     const store = useConversationsStore();
     store.upsert(makeConversation({ id: 1 }));

@@ -56,7 +56,14 @@ interface Entry {
   reject?: (reason: unknown) => void;
   /** Refuses the send once it has waited `maxWaitMs`. */
   expiry?: ReturnType<typeof setTimeout>;
+  /**
+   * Under NODE_ENV 'test' only: where run() was called, given as the refusal's `cause`, so that a
+   * refusal nobody handled (Vitest reports it) names its caller; busy errors carry no stack of their own.
+   */
+  origin?: Error;
 }
+
+const TRACE_ORIGINS = process.env.NODE_ENV === 'test';
 
 interface Lane {
   entries: Entry[];
@@ -126,7 +133,9 @@ export function createSendQueue({
       behind.state = 'gone';
       lane.queued -= 1;
       queued -= 1;
-      behind.reject!(busy('Messages are waiting too long to be stored; try again shortly'));
+      const refusal = busy('Messages are waiting too long to be stored; try again shortly');
+      if (behind.origin) refusal.cause = behind.origin;
+      behind.reject!(refusal);
     }
     dropGoneHeads(userId, lane);
     offerTurn(userId, lane);
@@ -167,6 +176,7 @@ export function createSendQueue({
           return new Promise<T>((resolve, reject) => {
             entry.state = 'admitted';
             entry.work = work;
+            if (TRACE_ORIGINS) entry.origin = new Error('the send that waited too long was queued here');
             entry.resolve = resolve as (value: unknown) => void;
             entry.reject = reject;
             owner.queued += 1;

@@ -108,7 +108,12 @@ describe('the send queue', () => {
     const started = Date.now();
 
     for (const refused of [waiting, behind]) {
-      await expect(refused).rejects.toMatchObject({ code: ErrorCode.Busy, retryAfterMs: expect.any(Number) });
+      // Under NODE_ENV 'test' the refusal names where the send was queued (its `cause`).
+      await expect(refused).rejects.toMatchObject({
+        code: ErrorCode.Busy,
+        retryAfterMs: expect.any(Number),
+        cause: { stack: expect.stringContaining('send-queue.test.ts') },
+      });
     }
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
     expect(queue.stats()).toEqual({ queued: 0, running: 1 });

@@ -69,7 +69,7 @@ import type { SocketHandlerOptions } from './lib/socket-handler.js';
 import bearerAuth from './plugins/bearer-auth.js';
 import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.js';
 import prisma from './plugins/prisma.js';
-import storePool from './plugins/store-pool.js';
+import storePool, { READ_POOL_CONNECTIONS } from './plugins/store-pool.js';
 import rateLimits from './plugins/rate-limits.js';
 import redis from './plugins/redis.js';
 import requestOrigin from './plugins/request-origin.js';
@@ -108,14 +108,6 @@ const UPLOAD_ORPHAN_SWEEP_INTERVAL_MS = 6 * 3_600_000;
  * process and store (HTTP_REQUEST_TIMEOUT_MS is at most 10 minutes).
  */
 const UPLOAD_ORPHAN_GRACE_MS = 3_600_000;
-
-/**
- * Connections of the raw reads (`readPool`): four short statements per connect (the session,
- * plugins/session-stores.ts; conversations.repository.ts handshakeOf twice, contactsOf), each well
- * under the time Parley spends on the rest of a handshake, so two keep up with a connect storm; and
- * one session read per HTTP request with a cookie, and two per batch of the periodic socket checks.
- */
-const READ_POOL_CONNECTIONS = 2;
 
 const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 

@@ -7,6 +7,7 @@ import { padIdList } from '../lib/id-list.js';
 import { createGroupCommit, type GroupCommit } from '../lib/group-commit.js';
 import { fromSqlDateTime } from '../lib/sql-datetime.js';
 import { placeholders } from '../lib/sql-lists.js';
+import { gatheredReadOptions } from './store-pool.js';
 
 /** What Parley keeps in a session. */
 export interface SessionPayload {
@@ -63,13 +64,6 @@ abstract class PromiseStore implements ParleySessionStore {
   }
 }
 
-/** Sessions read by one statement at most when `load`s are gathered (its `IN (…)` list stays this short). */
-const SESSION_LOAD_BATCH = 512;
-/** Gathered reads in flight at once: as many as `readPool` has connections (app.ts). */
-const SESSION_LOAD_CONNECTIONS = 2;
-/** How long (ms) a `load` may wait for a gathered read to take it before it is refused `server/busy`. */
-const SESSION_LOAD_ADMISSION_MS = 5_000;
-
 /** A session row as the raw reads return it: id, the serialized session, its expiry as a UTC DATETIME string. */
 type SessionRow = [id: string, data: string, expiresAt: string];
 
@@ -96,19 +90,10 @@ export class DatabaseSessionStore extends PromiseStore {
     sweepIntervalMs = 3_600_000,
   ) {
     super();
-    this.loads = createGroupCommit(
-      async (sessionIds) => {
-        const found = await this.loadMany([...new Set(sessionIds)]);
-        return sessionIds.map((id) => ({ ok: true, value: found.get(id) ?? null }));
-      },
-      {
-        waitMs: 1,
-        maxBatch: SESSION_LOAD_BATCH,
-        connections: SESSION_LOAD_CONNECTIONS,
-        admissionTimeoutMs: SESSION_LOAD_ADMISSION_MS,
-        busyMessage: 'Sessions cannot be read right now; try again shortly',
-      },
-    );
+    this.loads = createGroupCommit(async (sessionIds) => {
+      const found = await this.loadMany([...new Set(sessionIds)]);
+      return sessionIds.map((id) => ({ ok: true, value: found.get(id) ?? null }));
+    }, gatheredReadOptions('Sessions cannot be read right now; try again shortly'));
     this.sweeper = setInterval(() => {
       this.prisma.session.deleteMany({ where: { expiresAt: { lt: new Date() } } }).catch(() => {
         // The next sweep tries again; expired rows are never served meanwhile (see load).

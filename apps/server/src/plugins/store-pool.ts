@@ -2,6 +2,33 @@ import fp from 'fastify-plugin';
 import { createPool, type Pool } from 'mariadb';
 import type { DatabasePoolConfig } from '../config.js';
 import { parseDatabaseUrl } from '../db/migrate.js';
+import type { GroupCommitOptions } from '../lib/group-commit.js';
+
+/**
+ * Connections of the raw reads (`readPool`): per connect, the session (plugins/session-stores.ts),
+ * handshakeOf twice and contactsOf (conversations.repository.ts), the first three gathered with those
+ * of the handshakes arriving together (`gatheredReadOptions`); one session read per HTTP request with
+ * a cookie; two per batch of the periodic socket checks. Each statement is short, so two keep up with
+ * a connect storm.
+ */
+export const READ_POOL_CONNECTIONS = 2;
+
+/**
+ * Options for reads on `readPool` gathered like a group commit (lib/group-commit.ts): what arrives
+ * while a read is in flight waits (at most `waitMs` once one is free) and goes in the next statement, so
+ * a connect storm reads in a few statements instead of one per handshake, which queued past the
+ * pool's acquire timeout on a loaded machine. `busyMessage` refuses a read that found no place for
+ * 5 s (`server/busy`, retryable).
+ */
+export function gatheredReadOptions(busyMessage: string): GroupCommitOptions {
+  return {
+    waitMs: 1,
+    maxBatch: 512,
+    connections: READ_POOL_CONNECTIONS,
+    admissionTimeoutMs: 5_000,
+    busyMessage,
+  };
+}
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -5,7 +5,10 @@ import { messageInclude, toMessage, type MessageRow } from '../messages/message-
 import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
 import { padIdList } from '../../lib/id-list.js';
 import { failpoint } from '../../lib/failpoints.js';
+import { createGroupCommit } from '../../lib/group-commit.js';
+import { placeholders } from '../../lib/sql-lists.js';
 import { fromSqlDateTime } from '../../lib/sql-datetime.js';
+import { gatheredReadOptions } from '../../plugins/store-pool.js';
 import { LOCK_THEN_READ_COMMITTED } from '../../plugins/prisma.js';
 import { lockUsers, type LockedUser } from '../users/user-locks.js';
 
@@ -16,6 +19,14 @@ const conversationInclude = {
 type ConversationRow = Prisma.ConversationGetPayload<{ include: typeof conversationInclude }>;
 
 export type ConversationsRepository = ReturnType<typeof createConversationsRepository>;
+
+/** What a socket handshake reads (ConversationsRepository.handshakeOf). */
+export interface Handshake {
+  /** The user exists and is not deactivated. */
+  active: boolean;
+  /** The conversations whose rooms the socket joins. */
+  conversationIds: number[];
+}
 
 /** Who a presence snapshot is about (ConversationsRepository.contactsOf). */
 export interface Contacts {
@@ -30,6 +41,32 @@ export interface Contacts {
  * rows cost more to map through Prisma than to fetch.
  */
 export function createConversationsRepository(prisma: PrismaClient, pool: Pool) {
+  /** handshakeOf's reads, gathered: a connect storm reads in a few statements (plugins/store-pool.ts). */
+  const handshakes = createGroupCommit<number, Handshake>(async (userIds) => {
+    const ids = padIdList([...new Set(userIds)]);
+    const rows = await pool.execute<Array<[number | bigint, number | bigint, number | null]>>(
+      {
+        sql: `SELECT u.id, u.deactivatedAt IS NULL, m.conversationId
+                FROM users u
+                LEFT JOIN memberships m ON m.userId = u.id
+                WHERE u.id IN (${placeholders(ids.length, '?')})`,
+        rowsAsArray: true,
+      },
+      ids,
+    );
+    const byUser = new Map<number, Handshake>();
+    for (const [id, active, conversationId] of rows) {
+      let handshake = byUser.get(Number(id));
+      if (!handshake)
+        byUser.set(Number(id), (handshake = { active: Number(active) === 1, conversationIds: [] }));
+      if (conversationId !== null) handshake.conversationIds.push(Number(conversationId));
+    }
+    return userIds.map((id) => ({
+      ok: true,
+      value: byUser.get(id) ?? { active: false, conversationIds: [] },
+    }));
+  }, gatheredReadOptions('Conversations cannot be read right now; try again shortly'));
+
   /** Builds the caller's view of each conversation with three queries, however many there are. */
   async function assemble(userId: number, rows: ConversationRow[]): Promise<ConversationDto[]> {
     if (rows.length === 0) return [];
@@ -134,28 +171,14 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
     },
 
     /**
-     * What a socket handshake needs, in one statement on one connection: whether the user may connect
-     * (exists, not deactivated) and the conversations whose rooms it joins. The users primary key and
-     * the memberships (userId) index, which holds conversationId as part of the primary key, answer it
-     * without reading a table row beyond the user's. On the driver, like contactsOf: it runs for
-     * every connect, twice (conversations.socket.ts).
+     * What a socket handshake needs: whether the user may connect (exists, not deactivated) and the
+     * conversations whose rooms it joins. Handshakes that arrive together share one statement
+     * (`handshakes`, below); the users primary key and the memberships (userId) index, which holds
+     * conversationId as part of the primary key, answer it without reading a table row beyond the
+     * users'. It runs for every connect, twice (conversations.socket.ts).
      */
-    async handshakeOf(userId: number): Promise<{ active: boolean; conversationIds: number[] }> {
-      const rows = await pool.execute<Array<[number | bigint, number | null]>>(
-        {
-          sql: `SELECT u.deactivatedAt IS NULL, m.conversationId
-                FROM users u
-                LEFT JOIN memberships m ON m.userId = u.id
-                WHERE u.id = ?`,
-          rowsAsArray: true,
-        },
-        [userId],
-      );
-      const active = rows.length > 0 && Number(rows[0]![0]) === 1;
-      const conversationIds: number[] = [];
-      for (const [, conversationId] of rows)
-        if (conversationId !== null) conversationIds.push(Number(conversationId));
-      return { active, conversationIds };
+    handshakeOf(userId: number): Promise<Handshake> {
+      return handshakes.submit(userId);
     },
 
     /**

@@ -94,6 +94,9 @@ export default defineConfig({
         LLM_BASE_URL: E2E_MODEL_URL,
         LLM_MODEL: 'scripted',
         COMPANION_JOB_POLL_MS: '500',
+        // Groups of three or more share presence on demand here (100 by default), so the web app's
+        // watch of the open group (presence:watch) is what every group spec exercises.
+        PRESENCE_EAGER_MAX_MEMBERS: '2',
       },
     },
   ],

@@ -1,5 +1,6 @@
 import {
   conversationLink,
+  createGroup,
   expect,
   messageLog,
   openDirectConversation,
@@ -47,4 +48,24 @@ test('a new direct conversation shows that the other person is online, and when 
   // What Ada's browser was told is also what the server tells a fresh page.
   await ada.page.reload();
   await expect(peerStatus).toHaveText(/^Last seen /);
+});
+
+test('a group larger than the presence threshold counts who is online while it is open', async ({
+  signUp,
+}) => {
+  // The e2e server treats groups of three or more as large (playwright.config.ts): their members are
+  // not each other's contacts, and the open group is watched for them (presence:watch).
+  const grace = await signUp('grace');
+  const alan = await signUp('alan');
+  const ada = await signUp('ada');
+  await createGroup(ada.page, 'Night shift', [grace, alan]);
+
+  const header = ada.page.locator('main header');
+  await expect(header.getByText('2 online', { exact: true })).toBeVisible();
+  await alan.context.close();
+  await expect(header.getByText('1 online', { exact: true })).toBeVisible();
+
+  // A fresh page is told too, once it opens the group.
+  await ada.page.reload();
+  await expect(header.getByText('1 online', { exact: true })).toBeVisible();
 });

@@ -234,6 +234,7 @@ const app: FastifyPluginAsync<AppOptions> = async (
     crossProcess: config.redis !== null,
     log: fastify.log,
     batchMs: config.presenceBatchMs,
+    eagerMaxMembers: config.presenceEagerMaxMembers,
     leaseRefreshMs: 20_000,
   });
 

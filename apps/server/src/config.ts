@@ -71,6 +71,7 @@ const envSchema = z.object({
     .max(1024 * 1024 * 1024)
     .default(8 * 1024 * 1024),
   PRESENCE_BATCH_MS: z.coerce.number().int().min(10).max(60_000).default(PRESENCE_BATCH_MS),
+  PRESENCE_EAGER_MAX_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(100),
   MAX_GROUP_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(DEFAULT_MAX_GROUP_MEMBERS),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
@@ -179,6 +180,12 @@ export interface Config {
   /** Group commit for message:send (features/messages/send-batcher.ts). */
   sendBatch: SendBatchConfig;
   presenceBatchMs: number;
+  /**
+   * Groups with more members than this share presence on demand: their members are not each other's
+   * contacts (no snapshot entries, no changes through the group), only sockets that `presence:watch`
+   * the group follow them (features/presence/presence.service.ts).
+   */
+  presenceEagerMaxMembers: number;
   /** Outgoing bot webhooks (features/bots/webhook-deliverer.ts, docs/bots.md). */
   webhooks: WebhookConfig;
   /** Members a group may have at most: adding and joining past it is refused (`conversation/rule`). */
@@ -337,6 +344,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       connections: vars.BATCH_CONNECTIONS,
     },
     presenceBatchMs: vars.PRESENCE_BATCH_MS,
+    presenceEagerMaxMembers: vars.PRESENCE_EAGER_MAX_MEMBERS,
     webhooks: {
       timeoutMs: vars.WEBHOOK_TIMEOUT_MS,
       retry: { baseMs: vars.WEBHOOK_RETRY_BASE_MS, maxMs: vars.WEBHOOK_RETRY_MAX_MS },

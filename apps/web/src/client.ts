@@ -12,6 +12,7 @@ import { useReceiptsStore } from '@/stores/receipts';
 import { useSessionStore } from '@/stores/session';
 import { useToastsStore } from '@/stores/toasts';
 import { useTypingStore } from '@/stores/typing';
+import { watch, type WatchStopHandle } from 'vue';
 
 /** Handshake refusals that mean this session is over: back to the login screen. */
 const SESSION_OVER: ReadonlySet<ErrorCode> = new Set([
@@ -21,6 +22,8 @@ const SESSION_OVER: ReadonlySet<ErrorCode> = new Set([
 
 let current: ParleyClient | null = null;
 let networkWatched = false;
+/** Stops following the open group's presence (set by bind, called by stopClient). */
+let unwatchOpenGroup: WatchStopHandle | null = null;
 
 /**
  * Feeds the stores from the client: every read model in stores/ is written here and by its own
@@ -48,6 +51,22 @@ function bind(client: ParleyClient): void {
       receipts.reportDelivered(conversation.id, conversation.lastSeq);
     }
   }
+
+  // The group on screen is watched for its members' presence: a large group's members are not
+  // contacts, so nothing else tells of them (docs/protocol.md, "Presence and typing"). The client
+  // watches it again on every new connection.
+  unwatchOpenGroup?.();
+  unwatchOpenGroup = watch(
+    () => {
+      const id = conversations.openId;
+      return id !== null && conversations.get(id)?.kind === 'group' ? id : null;
+    },
+    (groupId, before) => {
+      // Nothing to stop watching on a new client.
+      if (groupId !== null || before != null) void client.watchPresence(groupId);
+    },
+    { immediate: true },
+  );
 
   let wasConnected = false;
   client.on('connection', ({ state, code }) => {
@@ -197,6 +216,8 @@ export function stopClient(): void {
   const client = current;
   if (!client) return;
   current = null;
+  unwatchOpenGroup?.();
+  unwatchOpenGroup = null;
   useParleyClientStore().attach(null);
   client.stop();
   useConnectionStore().reset();

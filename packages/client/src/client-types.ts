@@ -178,6 +178,14 @@ export interface ParleyClient {
    */
   hold(messages: readonly Message[]): void;
   setPresence(status: SetPresencePayload['status']): Promise<RequestResult<null>>;
+  /**
+   * Follows one group's members' presence (the group on screen; null: none), on this connection and
+   * every later one: the client watches it again after each `presence:snapshot`, which the server
+   * sends after every connect. Its answer (members online or away now) is emitted as `presence`;
+   * their changes follow in `presence`. A large group's members are not contacts (docs/protocol.md,
+   * "Presence and typing"), so without a watch nothing is heard of them.
+   */
+  watchPresence(conversationId: number | null): Promise<RequestResult<Presence[]>>;
   /** Typing started or stopped in a conversation (the caller repeats start every TYPING_REFRESH_MS). */
   typing(conversationId: number, typing: boolean): Promise<RequestResult<null>>;
   /** The messages held of a conversation, by seq (empty until some arrive). */

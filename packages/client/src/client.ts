@@ -1,4 +1,4 @@
-import { ClientEvent, ServerEvent, type Conversation, type Message } from '@parley/shared';
+import { ClientEvent, ServerEvent, type Conversation, type Message, type Presence } from '@parley/shared';
 import type { BackoffOptions } from './backoff.js';
 import type {
   MessageCopy,
@@ -210,9 +210,21 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   transport.onServer(ServerEvent.ConversationRead, (state) => events.emit('read', state));
   transport.onServer(ServerEvent.ReceiptUpdate, (receipt) => events.emit('receipt', receipt));
   transport.onServer(ServerEvent.TypingUpdate, (update) => events.emit('typing', update));
-  transport.onServer(ServerEvent.PresenceSnapshot, (presences) =>
-    events.emit('presence:snapshot', presences),
-  );
+  /** The group whose presence is followed (watchPresence), watched again after every snapshot. */
+  let watchedPresence: number | null = null;
+  async function watchPresence(conversationId: number | null): Promise<RequestResult<Presence[]>> {
+    watchedPresence = conversationId;
+    const ack = await transport.request(ClientEvent.PresenceWatch, { conversationId });
+    // A later watch replaced this one while it was on its way: its answer is not about the group followed now.
+    if (ack.ok && watchedPresence === conversationId && ack.data.length > 0)
+      events.emit('presence', ack.data);
+    return ack;
+  }
+  transport.onServer(ServerEvent.PresenceSnapshot, (presences) => {
+    events.emit('presence:snapshot', presences);
+    // After the snapshot, which replaces what was known: a new connection watches nothing yet.
+    if (watchedPresence !== null) void watchPresence(watchedPresence);
+  });
   transport.onServer(ServerEvent.PresenceChanges, (changes) => events.emit('presence', changes));
   transport.onServer(ServerEvent.RateLimited, (info) => {
     outbox.pauseFor(info.retryAfterMs);
@@ -300,6 +312,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       for (const message of messages) ingest(message, 'history');
     },
     setPresence: (status) => transport.request(ClientEvent.PresenceSet, { status }),
+    watchPresence,
     typing: (conversationId, typing) =>
       transport.request(typing ? ClientEvent.TypingStart : ClientEvent.TypingStop, { conversationId }),
     timeline,

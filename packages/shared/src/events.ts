@@ -21,6 +21,7 @@ import {
   setPresencePayloadSchema,
   typingPayloadSchema,
   typingUpdateSchema,
+  watchPresencePayloadSchema,
 } from './schemas/presence.js';
 
 /** Every client-to-server event is acknowledged with exactly one of these. */
@@ -39,6 +40,7 @@ export const ClientEvent = {
   TypingStart: 'typing:start',
   TypingStop: 'typing:stop',
   PresenceSet: 'presence:set',
+  PresenceWatch: 'presence:watch',
 } as const satisfies Record<string, keyof ClientToServerEvents>;
 
 export const ServerEvent = {
@@ -81,6 +83,12 @@ export const clientEventContract = {
   'typing:stop': { payload: typingPayloadSchema, ack: z.null() },
   /** This tab became idle (away) or active again (online). */
   'presence:set': { payload: setPresencePayloadSchema, ack: z.null() },
+  /**
+   * Follow one group's members' presence while it is on screen (null: stop). The ack lists its members
+   * who are online or away now (the rest are offline); their changes then come in `presence:changes`.
+   * `conversation/not_found` for a conversation the caller is not a member of.
+   */
+  'presence:watch': { payload: watchPresencePayloadSchema, ack: z.array(presenceSchema) },
 } as const satisfies Record<string, { payload: ZodType; ack: ZodType }>;
 
 /**
@@ -122,14 +130,15 @@ export const serverEventContract = {
   'typing:update': typingUpdateSchema,
   /**
    * Once after connecting: everyone the user shares a conversation with who is online or away (the
-   * user included), and every direct-conversation peer whatever their status (offline ones with
+   * user included; people met only in groups larger than the server's PRESENCE_EAGER_MAX_MEMBERS are
+   * left out: they are followed through `presence:watch`), and every direct-conversation peer whatever their status (offline ones with
    * `lastSeenAt`). Anyone else the user shares a conversation with is offline. It replaces whatever
    * the client knew; changes that reach the socket before it are older than it.
    */
   'presence:snapshot': z.array(presenceSchema),
   /**
    * Changes since the last one, for this socket only: every change of the people it shares a
-   * conversation with over one window (PRESENCE_BATCH_MS), each person once with where they ended.
+   * conversation with (the large groups' members only while it watches that group) over one window (PRESENCE_BATCH_MS), each person once with where they ended.
    * At most one per window per server process. Also the members of a new conversation, introduced.
    */
   'presence:changes': z.array(presenceSchema),

@@ -22,9 +22,14 @@ const TOKEN_REFUSALS: ReadonlySet<string> = new Set([
   ErrorCode.AccountDeactivated,
 ]);
 
-/** A user's new presence, with the conversations whose members are to hear of it. */
+/**
+ * A user's new presence, with the conversations whose members are to hear of it: every member of
+ * `conversationIds` (their rooms), only the watchers of `watchedIds` (large groups, their
+ * `rooms.presenceWatch`; features/presence/presence.service.ts).
+ */
 export interface PresenceChange extends Presence {
   conversationIds: number[];
+  watchedIds: number[];
 }
 
 /** Names of what Parley processes tell each other (server-side only, not part of the client contract). */
@@ -69,6 +74,9 @@ export const rooms = {
   user: (userId: number) => `user:${userId}`,
   session: (sessionId: string) => `session:${sessionId}`,
   conversation: (conversationId: number) => `conversation:${conversationId}`,
+  /** The sockets following a large group's presence (`presence:watch`). */
+  presenceWatch: (conversationId: number) => `presence-watch:${conversationId}`,
+  isPresenceWatch: (room: string) => room.startsWith('presence-watch:'),
 };
 
 /**

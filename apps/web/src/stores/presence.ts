@@ -4,9 +4,10 @@ import { reactive, ref } from 'vue';
 import { useParleyClientStore } from './parleyClient';
 
 /**
- * Who is online, away or offline among the people we share a conversation with: the snapshot sent
- * after every connect (`presence:snapshot`) replaces what we knew, then each `presence:changes`
- * batch updates it (the latest wins). Also this tab's own state, reported when it goes idle or comes back.
+ * Who is online, away or offline among the people we share a conversation with (a large group's
+ * members only while it is on screen: client.ts watches it): the snapshot sent after every connect
+ * (`presence:snapshot`) replaces what we knew, then each `presence:changes` batch, and a watch's
+ * answer, update it (the latest wins). Also this tab's own state, reported when it goes idle or comes back.
  */
 export const usePresenceStore = defineStore('presence', () => {
   const parley = useParleyClientStore();

@@ -8,6 +8,16 @@ export type PresenceStatus = z.infer<typeof presenceStatusSchema>;
 export const setPresencePayloadSchema = z.strictObject({ status: z.enum(['online', 'away']) });
 export type SetPresencePayload = z.infer<typeof setPresencePayloadSchema>;
 
+/**
+ * `presence:watch`: the group whose members' presence this socket follows while it is open (null: none).
+ * Members of small groups are followed anyway, as contacts; a group with more members than the
+ * server's PRESENCE_EAGER_MAX_MEMBERS (100 by default) is followed only by the sockets that watch it,
+ * so a connect or a status change in a 1,000-person group does not reach all 1,000 of them. One group
+ * per socket: each watch replaces the one before.
+ */
+export const watchPresencePayloadSchema = z.strictObject({ conversationId: idSchema.nullable() });
+export type WatchPresencePayload = z.infer<typeof watchPresencePayloadSchema>;
+
 export const presenceSchema = z.object({
   userId: idSchema,
   status: presenceStatusSchema,

@@ -172,6 +172,8 @@ export function createAdminGroupsService({
       const room = rooms.conversation(id);
       io.in(room).emit(ServerEvent.ConversationRemoved, { conversationId: id, reason: 'deleted' });
       io.in(room).socketsLeave(room);
+      const watchers = rooms.presenceWatch(id);
+      io.in(watchers).socketsLeave(watchers);
     },
   };
 }

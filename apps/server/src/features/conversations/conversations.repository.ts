@@ -182,20 +182,24 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
     },
 
     /**
-     * Everyone who shares at least one conversation with the user (the user included), and the
-     * user's direct-conversation peers with when they were last seen: what a presence snapshot
-     * needs, in one statement. The contacts come from the memberships indexes alone; only the few
-     * direct peers read a users row. It runs on the driver with rows as arrays, not through Prisma:
-     * a member of a 1,000-person group reads 1,000 rows on every connect, and mapping them through
-     * `$queryRaw` was most of a connect storm's CPU (docs/benchmarks.md, "Idle connections").
+     * Everyone who shares at least one conversation of at most `eagerMaxMembers` members with the
+     * user (the user included), and the user's direct-conversation peers with when they were last
+     * seen: what a presence snapshot needs, in one statement. Larger groups are left out: their
+     * members follow each other's presence only while they watch the group (`presence:watch`,
+     * features/presence/presence.service.ts), so a member of a 1,000-person group does not read, and
+     * is not sent, the 1,000 on every connect. The contacts come from the memberships indexes alone
+     * (a group's size is counted on its index); only the few direct peers read a users row. On the
+     * driver with rows as arrays, not through Prisma: mapping rows through `$queryRaw` was most of a
+     * connect storm's CPU (docs/benchmarks.md, "Idle connections").
      */
-    async contactsOf(userId: number): Promise<Contacts> {
+    async contactsOf(userId: number, eagerMaxMembers: number): Promise<Contacts> {
       const rows = await pool.execute<Array<[number, string | null, number]>>(
         {
           sql: `SELECT DISTINCT other.userId, NULL, 0
                 FROM memberships mine
                 JOIN memberships other ON other.conversationId = mine.conversationId
                 WHERE mine.userId = ?
+                  AND (SELECT COUNT(*) FROM memberships size WHERE size.conversationId = mine.conversationId) <= ?
                 UNION ALL
                 SELECT u.id, u.lastSeenAt, 1
                 FROM memberships mine
@@ -207,7 +211,7 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
           // Prisma writes DATETIME columns in UTC; read them as written, whatever this process's zone.
           dateStrings: true,
         },
-        [userId, userId],
+        [userId, eagerMaxMembers, userId],
       );
       const contactIds: number[] = [];
       const directPeers = new Map<number, Date | null>();
@@ -219,19 +223,59 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
       return { contactIds, directPeers };
     },
 
-    /** For each user, the conversations they belong to. */
-    async conversationIdsByUser(userIds: number[]): Promise<Map<number, number[]>> {
-      const rows = await prisma.membership.findMany({
-        where: { userId: { in: padIdList(userIds) } },
-        select: { userId: true, conversationId: true },
-      });
-      const byUser = new Map<number, number[]>();
-      for (const row of rows) {
-        const list = byUser.get(row.userId);
-        if (list) list.push(row.conversationId);
-        else byUser.set(row.userId, [row.conversationId]);
+    /**
+     * For each user, who is to hear of their presence: the conversations of at most
+     * `eagerMaxMembers` members (`conversationIds`, every member) and the larger ones (`watchedIds`,
+     * only their watchers). Two statements however many users: their memberships, then which of
+     * those conversations are large (counted on the memberships index).
+     */
+    async presenceAudiencesOf(
+      userIds: number[],
+      eagerMaxMembers: number,
+    ): Promise<Map<number, { conversationIds: number[]; watchedIds: number[] }>> {
+      const ids = padIdList(userIds);
+      if (ids.length === 0) return new Map();
+      const rows = await pool.execute<Array<[number, number]>>(
+        {
+          sql: `SELECT userId, conversationId FROM memberships WHERE userId IN (${placeholders(ids.length, '?')})`,
+          rowsAsArray: true,
+        },
+        ids,
+      );
+      const conversationIds = padIdList([
+        ...new Set(rows.map(([, conversationId]) => Number(conversationId))),
+      ]);
+      const large = new Set<number>();
+      if (rows.length > 0) {
+        const sized = await pool.execute<Array<[number]>>(
+          {
+            sql: `SELECT conversationId FROM memberships
+                  WHERE conversationId IN (${placeholders(conversationIds.length, '?')})
+                  GROUP BY conversationId HAVING COUNT(*) > ?`,
+            rowsAsArray: true,
+          },
+          [...conversationIds, eagerMaxMembers],
+        );
+        for (const [conversationId] of sized) large.add(Number(conversationId));
+      }
+      const byUser = new Map<number, { conversationIds: number[]; watchedIds: number[] }>();
+      for (const [rawUserId, rawConversationId] of rows) {
+        const userId = Number(rawUserId);
+        const conversationId = Number(rawConversationId);
+        let audience = byUser.get(userId);
+        if (!audience) byUser.set(userId, (audience = { conversationIds: [], watchedIds: [] }));
+        (large.has(conversationId) ? audience.watchedIds : audience.conversationIds).push(conversationId);
       }
       return byUser;
+    },
+
+    /** Every member of a conversation (user ids): a `presence:watch`'s first answer is about them. */
+    async membersOf(conversationId: number): Promise<number[]> {
+      const rows = await pool.execute<Array<[number]>>(
+        { sql: 'SELECT userId FROM memberships WHERE conversationId = ?', rowsAsArray: true },
+        [conversationId],
+      );
+      return rows.map(([userId]) => Number(userId));
     },
 
     findActiveUserByUsername(username: string) {

@@ -22,7 +22,7 @@ export type GroupNotifier = (outcome: GroupOutcome) => Promise<GroupState | null
  *
  * 1. removed members first, with nothing awaited between the commit and this: the system messages
  *    to their own sockets (so their timeline shows why it ends), their sockets leave the room
- *    (`socketsLeave` on the user's room), then `conversation:removed`; nothing sent to the room
+ *    (`socketsLeave` on the user's room; its presence watchers' room too), then `conversation:removed`; nothing sent to the room
  *    after this reaches them;
  * 2. the system messages, as `message:new`, to the room;
  * 3. new members' sockets join the room, then get `conversation:new` with the group as they see it;
@@ -39,7 +39,7 @@ export function createGroupNotifier({
     const room = rooms.conversation(conversationId);
     for (const { userId, reason } of removed) {
       for (const message of messages) io.to(rooms.user(userId)).emit(ServerEvent.MessageNew, message);
-      io.in(rooms.user(userId)).socketsLeave(room);
+      io.in(rooms.user(userId)).socketsLeave([room, rooms.presenceWatch(conversationId)]);
       io.to(rooms.user(userId)).emit(ServerEvent.ConversationRemoved, { conversationId, reason });
     }
     for (const message of messages) io.to(room).emit(ServerEvent.MessageNew, message);

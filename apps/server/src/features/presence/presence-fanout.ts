@@ -14,7 +14,7 @@ export type PresenceFanout = ReturnType<typeof createPresenceFanout>;
  * Delivers presence changes to this process's sockets, one `presence:changes` per socket per window.
  *
  * Changes arrive in batches, from this process and (through Redis) from the others. Each is matched
- * against this process's own conversation rooms and merged into what is pending for each socket in
+ * against this process's own conversation rooms (and, for large groups, their watchers' rooms) and merged into what is pending for each socket in
  * them (a person's latest change wins; nobody is told about themselves). Pending changes go out at
  * most once per `batchMs`: at once when the last delivery is that old, else when it will be. A
  * change that interests no socket here costs one room lookup per conversation of its user, nothing more.
@@ -43,16 +43,19 @@ export function createPresenceFanout({ io, batchMs, now = Date.now }: PresenceFa
     /** Queues each change for the sockets here that share one of its conversations. */
     receive(changes: PresenceChange[]): void {
       const namespace = io.of('/');
-      const byConversation = new Map<number, Presence[]>();
-      for (const { conversationIds, ...presence } of changes) {
-        for (const conversationId of conversationIds) {
-          const list = byConversation.get(conversationId);
-          if (list) list.push(presence);
-          else byConversation.set(conversationId, [presence]);
-        }
+      // By room: every member of a conversation's room, only the watchers of a large group's.
+      const byRoom = new Map<string, Presence[]>();
+      const add = (room: string, presence: Presence) => {
+        const list = byRoom.get(room);
+        if (list) list.push(presence);
+        else byRoom.set(room, [presence]);
+      };
+      for (const { conversationIds, watchedIds, ...presence } of changes) {
+        for (const conversationId of conversationIds) add(rooms.conversation(conversationId), presence);
+        for (const conversationId of watchedIds) add(rooms.presenceWatch(conversationId), presence);
       }
-      for (const [conversationId, presences] of byConversation) {
-        const socketIds = namespace.adapter.rooms.get(rooms.conversation(conversationId));
+      for (const [room, presences] of byRoom) {
+        const socketIds = namespace.adapter.rooms.get(room);
         if (!socketIds) continue;
         for (const socketId of socketIds) {
           const recipient = namespace.sockets.get(socketId)?.data.userId;

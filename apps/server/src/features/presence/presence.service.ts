@@ -10,13 +10,15 @@ import { MemoryPresenceStore, type PresenceStore, type TabStatus } from './prese
 export interface PresenceServiceDeps {
   io: ParleyServer;
   prisma: PrismaClient;
-  conversations: Pick<ConversationsRepository, 'contactsOf' | 'conversationIdsByUser'>;
+  conversations: Pick<ConversationsRepository, 'contactsOf' | 'presenceAudiencesOf' | 'membersOf'>;
   /** Shared store (Redis) when configured; this process's own tabs are always kept in memory too. */
   shared: PresenceStore | null;
   /** Whether other processes share this one's sockets (the Redis adapter): changes are sent to them. */
   crossProcess: boolean;
   log: FastifyBaseLogger;
   batchMs: number;
+  /** Groups larger than this share presence only with their watchers (config.presenceEagerMaxMembers). */
+  eagerMaxMembers: number;
   leaseRefreshMs: number;
   now?: () => number;
 }
@@ -30,8 +32,15 @@ export type PresenceService = ReturnType<typeof createPresenceService>;
  * (itself directly, the others through Redis). Each process delivers them to its own sockets in one
  * `presence:changes` per socket per window (presence-fanout.ts). So a thousand people connecting
  * cost each of their contacts one event per window, and a change nobody shares a conversation with
- * reaches nobody. A window costs one read of the shared store, one membership query and, when people
- * left, one UPDATE of their lastSeenAt, however many changed.
+ * reaches nobody. A window costs one read of the shared store, two membership queries and, when
+ * people left, one UPDATE of their lastSeenAt, however many changed.
+ *
+ * Large groups (more than `eagerMaxMembers` members) share presence on demand, as large chat services
+ * do (Discord and Slack load a big channel's member presence when it is looked at): their members are
+ * not each other's contacts, and a change reaches, through such a group, only the sockets watching it
+ * (`presence:watch`, one group per socket, the one on screen). Without that a connect storm in a
+ * 1,000-person group sent each of the 1,000 a snapshot of up to 999 people and each change to all of
+ * them (docs/benchmarks.md, "Idle connections and presence events").
  */
 export function createPresenceService(deps: PresenceServiceDeps) {
   const now = deps.now ?? Date.now;
@@ -186,12 +195,13 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     });
     const offline = updates.filter((update) => update.status === 'offline').map((update) => update.userId);
     await storeLastSeen(offline, leftAt.getTime());
-    const conversationsByUser = await deps.conversations.conversationIdsByUser(
+    const audiences = await deps.conversations.presenceAudiencesOf(
       updates.map((update) => update.userId),
+      deps.eagerMaxMembers,
     );
     const changes: PresenceChange[] = updates.flatMap((update) => {
-      const conversationIds = conversationsByUser.get(update.userId) ?? [];
-      return conversationIds.length > 0 ? [{ ...update, conversationIds }] : [];
+      const audience = audiences.get(update.userId);
+      return audience ? [{ ...update, ...audience }] : [];
     });
     if (changes.length === 0) return;
     fanout.receive(changes);
@@ -239,7 +249,7 @@ export function createPresenceService(deps: PresenceServiceDeps) {
      * (last seen) it shows only for direct peers.
      */
     async snapshotFor(userId: number): Promise<Presence[]> {
-      const { contactIds, directPeers } = await deps.conversations.contactsOf(userId);
+      const { contactIds, directPeers } = await deps.conversations.contactsOf(userId, deps.eagerMaxMembers);
       const live = await readStore((store) => store.liveAmong(contactIds));
       const snapshot: Presence[] = [];
       for (const [contactId, status] of live) snapshot.push({ userId: contactId, status, lastSeenAt: null });
@@ -250,11 +260,28 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       return snapshot;
     },
 
-    /** People who now share a new conversation learn each other's presence, which no change would tell them. */
+    /**
+     * People who now share a new conversation learn each other's presence, which no change would tell
+     * them; not in a large group, whose members learn it by watching it.
+     */
     async introduce(memberIds: number[]): Promise<void> {
+      if (memberIds.length > deps.eagerMaxMembers) return;
       const presences = await describe(memberIds);
       for (const userId of memberIds)
         deps.io.to(rooms.user(userId)).emit(ServerEvent.PresenceChanges, presences);
+    },
+
+    /**
+     * What a socket watching `conversationId` is told first: its members who are online or away
+     * (anyone else is offline), and whether the group is large, i.e. followed only by watching it
+     * (the socket then joins `rooms.presenceWatch`); a small group's members are contacts anyway.
+     */
+    async watched(conversationId: number): Promise<{ presences: Presence[]; large: boolean }> {
+      const memberIds = await deps.conversations.membersOf(conversationId);
+      const live = await readStore((store) => store.liveAmong(memberIds));
+      const presences: Presence[] = [];
+      for (const [userId, status] of live) presences.push({ userId, status, lastSeenAt: null });
+      return { presences, large: memberIds.length > deps.eagerMaxMembers };
     },
 
     close(): void {

@@ -49,6 +49,31 @@ const presenceSocket: FastifyPluginAsync<PresenceSocketOptions> = async (
     handlerOptions,
   );
 
+  handleClientEvent(
+    fastify.io,
+    ClientEvent.PresenceWatch,
+    async ({ conversationId }, { socket, userId }) => {
+      for (const room of [...socket.rooms]) if (rooms.isPresenceWatch(room)) socket.leave(room);
+      if (conversationId === null) return [];
+      await conversations.assertMember(conversationId, userId);
+      const { presences, large } = await presence.watched(conversationId);
+      if (large) {
+        const room = rooms.presenceWatch(conversationId);
+        socket.join(room);
+        // A removal from the group between the check above and this join did not take the socket
+        // out of the room (groups.notifier.ts does for later ones): check again.
+        try {
+          await conversations.assertMember(conversationId, userId);
+        } catch (error) {
+          socket.leave(room);
+          throw error;
+        }
+      }
+      return presences;
+    },
+    handlerOptions,
+  );
+
   for (const [event, typing] of [
     [ClientEvent.TypingStart, true],
     [ClientEvent.TypingStop, false],

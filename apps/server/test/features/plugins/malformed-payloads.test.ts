@@ -114,6 +114,13 @@ describe('malformed socket payloads', () => {
     'typing:start': () => [{}, { conversationId: '1' }, { conversationId, typing: true }],
     'typing:stop': () => [{}, { conversationId: null }, { conversationId, extra: 1 }],
     'presence:set': () => [{}, { status: 'invisible' }, { status: 'online', since: 0 }],
+    'presence:watch': () => [
+      {},
+      { conversationId: String(conversationId) },
+      { conversationId: 0 },
+      { conversationId: tooBig },
+      { conversationId, userIds: [alice.id] },
+    ],
   };
 
   it.each(Object.keys(cases) as Array<keyof ClientToServerEvents>)(

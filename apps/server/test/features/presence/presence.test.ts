@@ -19,6 +19,7 @@ import {
   type TestUser,
 } from '../../helpers/server.js';
 import { TEST_DATABASE_SERVER_URL } from '../../helpers/database.js';
+import { groupCall } from '../../helpers/groups.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 import { WAIT_CAP_MS } from '../../helpers/waits.js';
 
@@ -496,6 +497,116 @@ describe('presence and typing', () => {
       expect(ackCode(await socket.emitWithAck(event, payload as never))).toBe(ErrorCode.Invalid);
     }
     expect(socket.connected).toBe(true);
+  });
+});
+
+describe('presence in groups larger than PRESENCE_EAGER_MAX_MEMBERS', () => {
+  let t: TestServer;
+  const ownSockets = new Set<ClientSocket>();
+  beforeAll(async () => {
+    // Groups of four or more are large here.
+    t = await startTestServer({ env: { ...TEST_ENV, PRESENCE_EAGER_MAX_MEMBERS: '3' } });
+  });
+  afterEach(() => {
+    for (const socket of ownSockets) socket.close();
+    ownSockets.clear();
+  });
+  afterAll(async () => t.close());
+
+  /**
+   * Alice in a large group with Bob, Carol and Dave, Bob online; Erin, her direct peer, online, for
+   * barriers. Alice connects after the group exists.
+   */
+  async function largeGroupScene() {
+    const [alice, bob, carol, dave, erin] = [
+      await t.signUp(),
+      await t.signUp(),
+      await t.signUp(),
+      await t.signUp(),
+      await t.signUp(),
+    ];
+    const group = await createGroup(t, alice, [bob, carol, dave]);
+    await openDirect(t, alice, erin);
+    const bobTab = await t.connectSocket(bob.cookie);
+    const erinTab = await t.connectSocket(erin.cookie);
+    ownSockets.add(bobTab).add(erinTab);
+    const { socket: aliceSocket, snapshot, updates } = await watch(t.url, alice.cookie);
+    ownSockets.add(aliceSocket);
+    const barrier: Barrier = { user: erin, tab: erinTab };
+    return { alice, bob, carol, dave, erin, group, aliceSocket, snapshot, updates, barrier };
+  }
+
+  it('leaves its members out of the snapshot and of the changes until the group is watched', async () => {
+    const { alice, bob, carol, erin, snapshot, updates, barrier } = await largeGroupScene();
+    // Alice herself and her direct peer; not Bob, online, whom she meets only in the large group.
+    expect(snapshot.map((presence) => presence.userId).sort((a, b) => a - b)).toEqual([alice.id, erin.id]);
+    ownSockets.add(await t.connectSocket(carol.cookie));
+    await presenceBarrier(updates, barrier);
+    expect(statusesOf(updates, carol.id)).toEqual([]);
+    expect(statusesOf(updates, bob.id)).toEqual([]);
+  });
+
+  it('tells a socket that watches it who is online, then their changes, until it stops watching', async () => {
+    const { alice, bob, carol, dave, group, aliceSocket, updates, barrier } = await largeGroupScene();
+    const carolTab = await t.connectSocket(carol.cookie);
+    ownSockets.add(carolTab);
+    const watched = okData(await aliceSocket.emitWithAck('presence:watch', { conversationId: group.id }));
+    expect(watched.map(({ userId, status }) => [userId, status]).sort()).toEqual(
+      [
+        [alice.id, 'online'],
+        [bob.id, 'online'],
+        [carol.id, 'online'],
+      ].sort(),
+    );
+    // Alice's other tabs are not told: only this socket watches.
+    const otherTab = await watch(t.url, alice.cookie);
+    ownSockets.add(otherTab.socket);
+
+    const daveTab = await t.connectSocket(dave.cookie);
+    ownSockets.add(daveTab);
+    await waitForStatus(updates, dave.id, 'online');
+    okData(await carolTab.emitWithAck('presence:set', { status: 'away' }));
+    await waitForStatus(updates, carol.id, 'away');
+    await presenceBarrier(otherTab.updates, barrier);
+    expect(statusesOf(otherTab.updates, dave.id)).toEqual([]);
+
+    expect(okData(await aliceSocket.emitWithAck('presence:watch', { conversationId: null }))).toEqual([]);
+    okData(await daveTab.emitWithAck('presence:set', { status: 'away' }));
+    await presenceBarrier(updates, barrier);
+    expect(statusesOf(updates, dave.id)).toEqual(['online']);
+  });
+
+  it('stops telling a watcher removed from the group', async () => {
+    const { alice, bob, carol, group } = await largeGroupScene();
+    // Bob's barrier: Frank, his direct peer, online.
+    const frank = await t.signUp();
+    await openDirect(t, bob, frank);
+    const frankTab = await t.connectSocket(frank.cookie);
+    ownSockets.add(frankTab);
+    const bobWatching = await watch(t.url, bob.cookie);
+    ownSockets.add(bobWatching.socket);
+    okData(await bobWatching.socket.emitWithAck('presence:watch', { conversationId: group.id }));
+    const carolTab = await t.connectSocket(carol.cookie);
+    ownSockets.add(carolTab);
+    await waitForStatus(bobWatching.updates, carol.id, 'online');
+
+    await groupCall(t, alice, 'DELETE', `/api/conversations/${group.id}/members/${bob.id}`);
+    okData(await carolTab.emitWithAck('presence:set', { status: 'away' }));
+    await presenceBarrier(bobWatching.updates, { user: frank, tab: frankTab });
+    expect(statusesOf(bobWatching.updates, carol.id)).toEqual(['online']);
+  });
+
+  it('refuses to watch a group one is not a member of, or one that does not exist, alike', async () => {
+    const { group } = await largeGroupScene();
+    const stranger = await t.signUp();
+    const tab = await t.connectSocket(stranger.cookie);
+    ownSockets.add(tab);
+    expect(ackCode(await tab.emitWithAck('presence:watch', { conversationId: group.id }))).toBe(
+      ErrorCode.ConversationNotFound,
+    );
+    expect(ackCode(await tab.emitWithAck('presence:watch', { conversationId: 2_000_000_000 }))).toBe(
+      ErrorCode.ConversationNotFound,
+    );
   });
 });
 

@@ -41,6 +41,8 @@ test('an admin adds two members, promotes one, mutes and removes the other, and 
   const row = (username: string) => members.locator(`li[data-username="${username}"]`);
   await expect(row(ben.username)).toBeVisible();
   await expect(row(cy.username)).toBeVisible();
+  // Read as words, not run together: "(you) Owner".
+  await expect(row(ada.username).locator('span').first()).toHaveText(`${ada.displayName} (you) Owner`);
 
   for (const person of [ben, cy]) {
     await conversationLink(person.page, group).click();

@@ -613,9 +613,32 @@ describe('presence in groups larger than PRESENCE_EAGER_MAX_MEMBERS', () => {
 describe('presence across server processes sharing Redis', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ redis: true, env: TEST_ENV });
+    // Groups of four or more are large here (the first test's group of three is not).
+    t = await startTestServer({ redis: true, env: { ...TEST_ENV, PRESENCE_EAGER_MAX_MEMBERS: '3' } });
   });
   afterAll(async () => t.close());
+
+  it('tells a socket watching a large group on one process of a member who comes online on the other', async () => {
+    const second = await startSecondProcess(t);
+    try {
+      const [alice, bob, carol, dave] = [
+        await t.signUp(),
+        await t.signUp(),
+        await t.signUp(),
+        await t.signUp(),
+      ];
+      const group = await createGroup(t, alice, [bob, carol, dave]);
+      const { socket: aliceSocket, updates } = await watch(t.url, alice.cookie);
+      okData(await aliceSocket.emitWithAck('presence:watch', { conversationId: group.id }));
+      const bobThere = (await watch(second.url, bob.cookie)).socket;
+      await waitForStatus(updates, bob.id, 'online');
+      bobThere.close();
+      await waitForStatus(updates, bob.id, 'offline');
+      aliceSocket.close();
+    } finally {
+      await second.close();
+    }
+  });
 
   it('keeps a user with one tab on each process online until both close, and sees them back on either', async () => {
     const second = await startSecondProcess(t);

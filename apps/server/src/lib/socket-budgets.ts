@@ -11,6 +11,8 @@ const SIGNALS: ReadonlySet<ClientEventName> = new Set([
   ClientEvent.TypingStart,
   ClientEvent.TypingStop,
   ClientEvent.PresenceSet,
+  // Sent as the person moves between groups: browsing must not use up the budget sends depend on.
+  ClientEvent.PresenceWatch,
   ClientEvent.ConversationDelivered,
   ClientEvent.ConversationRead,
 ]);

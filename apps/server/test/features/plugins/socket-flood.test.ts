@@ -104,8 +104,13 @@ describe('socket flood limits', () => {
     const { id } = await createGroup(t, chatty, [bob]);
     const socket = await t.connectSocket(chatty.cookie);
 
+    // Typing and watching the group's presence (as the web app does on opening it) alike.
     const signals = await Promise.all(
-      Array.from({ length: 3 * LIMIT }, () => socket.emitWithAck('typing:start', { conversationId: id })),
+      Array.from({ length: 3 * LIMIT }, (_, index) =>
+        index % 2 === 0
+          ? socket.emitWithAck('typing:start', { conversationId: id })
+          : socket.emitWithAck('presence:watch', { conversationId: id }),
+      ),
     );
     const codes = signals.map(ackCode);
     expect(codes.filter((code) => code === 'ok')).toHaveLength(2 * LIMIT);

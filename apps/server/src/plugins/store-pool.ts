@@ -8,8 +8,9 @@ import type { GroupCommitOptions } from '../lib/group-commit.js';
  * Connections of the raw reads (`readPool`): per connect, the session (plugins/session-stores.ts),
  * handshakeOf twice and contactsOf (conversations.repository.ts), the first three gathered with those
  * of the handshakes arriving together (`gatheredReadOptions`); one session read per HTTP request with
- * a cookie; two per batch of the periodic socket checks. Each statement is short, so two keep up with
- * a connect storm.
+ * a cookie; two per batch of the periodic socket checks; two per presence window (who hears of the
+ * window's changes) and one per `presence:watch` (the group's members). Each statement is short, so
+ * two keep up with a connect storm.
  */
 export const READ_POOL_CONNECTIONS = 2;
 

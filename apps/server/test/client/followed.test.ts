@@ -1,22 +1,14 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createParleyClient, type MessageCopy } from '@parley/client';
-import { useFaultScenario } from '../helpers/fault-scenario.js';
-import type { TestUser } from '../helpers/server.js';
+import { useGroupOfTwo } from '../helpers/fault-scenario.js';
 
 // A UI that loads windows of history over HTTP (the web app) follows only those conversations,
 // from the changeSeq it read before fetching, and gives the client the pages it fetched.
 describe("catching up only the conversations followed (catchUp: 'followed')", () => {
-  const scenario = useFaultScenario({ server: (database) => ({ databaseUrl: database.url }) });
-  let alice: TestUser;
-  let bob: TestUser;
-  let conversationId: number;
-
-  beforeAll(async () => {
-    [alice, bob] = [await scenario.server.signUp(), await scenario.server.signUp()];
-    conversationId = await scenario.server.createGroup(alice, [bob]);
-  });
+  const { scenario, group } = useGroupOfTwo();
 
   it('tracks nothing by itself, catches a followed conversation up from its mark, and holds pages given to it', async () => {
+    const { alice, bob, conversationId } = group();
     const aliceClient = await scenario.connect({ cookie: alice.cookie, conversationIds: [], name: 'alice' });
     const before = aliceClient.send(conversationId, 'before bob follows');
     await aliceClient.whenOutboxSettled();

@@ -1,21 +1,13 @@
 import { ErrorCode } from '@parley/shared';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { useFaultScenario } from '../helpers/fault-scenario.js';
-import type { TestUser } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { useGroupOfTwo } from '../helpers/fault-scenario.js';
 import { rowsFor } from '../helpers/stored-messages.js';
 
 describe('the outbox against a real server', () => {
-  const scenario = useFaultScenario({ server: (database) => ({ databaseUrl: database.url }) });
-  let alice: TestUser;
-  let bob: TestUser;
-  let conversationId: number;
-
-  beforeAll(async () => {
-    [alice, bob] = [await scenario.server.signUp(), await scenario.server.signUp()];
-    conversationId = await scenario.server.createGroup(alice, [bob]);
-  });
+  const { scenario, group } = useGroupOfTwo();
 
   it('sends messages written while offline once connected, in the order written, each stored once', async () => {
+    const { alice, conversationId } = group();
     const aliceClient = await scenario.connect({ cookie: alice.cookie, conversationIds: [], name: 'alice' });
     aliceClient.goOffline();
     const entries = Array.from({ length: 15 }, (_, i) => aliceClient.send(conversationId, `offline ${i}`));
@@ -34,6 +26,7 @@ describe('the outbox against a real server', () => {
   });
 
   it('retries with the same clientMsgId across a server crash, and a refused message fails without holding up the rest', async () => {
+    const { alice, conversationId } = group();
     const aliceClient = await scenario.connect({ cookie: alice.cookie, conversationIds: [], name: 'alice' });
     const burst = Array.from({ length: 20 }, (_, i) => aliceClient.send(conversationId, `burst ${i}`));
     // Killed with the burst in flight: some stored and not acknowledged, some never arrived.

@@ -1,21 +1,13 @@
 import type { Presence, ReadState, Receipt, TypingUpdate } from '@parley/shared';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { login } from '@parley/client/node';
-import { useFaultScenario } from '../helpers/fault-scenario.js';
-import type { TestUser } from '../helpers/server.js';
+import { useGroupOfTwo } from '../helpers/fault-scenario.js';
 
 describe('receipts, presence and typing, and a user on two clients, against a real server', () => {
-  const scenario = useFaultScenario({ server: (database) => ({ databaseUrl: database.url }) });
-  let alice: TestUser;
-  let bob: TestUser;
-  let conversationId: number;
-
-  beforeAll(async () => {
-    [alice, bob] = [await scenario.server.signUp(), await scenario.server.signUp()];
-    conversationId = await scenario.server.createGroup(alice, [bob]);
-  });
+  const { scenario, group } = useGroupOfTwo();
 
   it('reports delivery of what others send by itself, and reads when told; the sender sees both', async () => {
+    const { alice, bob, conversationId } = group();
     const aliceClient = await scenario.connect({ cookie: alice.cookie, conversationIds: [], name: 'alice' });
     const bobClient = await scenario.connect({ cookie: bob.cookie, conversationIds: [], name: 'bob' });
     const receipts: Receipt[] = [];
@@ -40,6 +32,7 @@ describe('receipts, presence and typing, and a user on two clients, against a re
   });
 
   it('two clients of one user: each gets what the other sends, once, and nothing to send; reads reach both', async () => {
+    const { alice, conversationId } = group();
     const { cookie: secondCookie } = await login(
       scenario.server.url,
       alice.username,
@@ -78,6 +71,7 @@ describe('receipts, presence and typing, and a user on two clients, against a re
   });
 
   it('tells of typing and presence: who is typing where, and who went away', async () => {
+    const { alice } = group();
     // Someone with no other client still connected from the tests above: their coming online is a change.
     const carol = await scenario.server.signUp();
     const groupId = await scenario.server.createGroup(alice, [carol]);

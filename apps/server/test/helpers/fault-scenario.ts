@@ -3,6 +3,7 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { ServerProcess, type ServerProcessOptions, type StartOptions } from './server-process.js';
+import type { TestUser } from './server.js';
 import { TestClient, type TestClientOptions } from './test-client.js';
 
 export interface FaultScenarioOptions {
@@ -69,6 +70,33 @@ export function useFaultScenario(options: FaultScenarioOptions): FaultScenario {
       clients.push(client);
       await client.connect();
       return client;
+    },
+  };
+}
+
+/** Alice and Bob in one group: where most of the client's tests against a real server start. */
+export interface GroupOfTwo {
+  alice: TestUser;
+  bob: TestUser;
+  conversationId: number;
+}
+
+/**
+ * useFaultScenario on a plain server (its own database, nothing injected), with Alice and Bob signed
+ * up and in one group once the describe block's beforeAll has run: call `group()` inside a test.
+ */
+export function useGroupOfTwo(): { scenario: FaultScenario; group: () => GroupOfTwo } {
+  const scenario = useFaultScenario({ server: (database) => ({ databaseUrl: database.url }) });
+  let made: GroupOfTwo | undefined;
+  beforeAll(async () => {
+    const [alice, bob] = [await scenario.server.signUp(), await scenario.server.signUp()];
+    made = { alice, bob, conversationId: await scenario.server.createGroup(alice, [bob]) };
+  });
+  return {
+    scenario,
+    group: () => {
+      if (!made) throw new Error('no group before beforeAll');
+      return made;
     },
   };
 }

@@ -62,13 +62,13 @@ describe('the send queue', () => {
   it("refuses with server/busy past the queue's bound or the user's share, without running the work", async () => {
     const queue = createSendQueue({ concurrency: 1, maxQueued: 2, perUserMax: 1, maxWaitMs: 60_000 });
     const log: string[] = [];
-    const running = gate(log, 'running');
-    void queue.take(1).run(running.work);
+    const [running, waiting, other] = [gate(log, 'running'), gate(log, 'waiting'), gate(log, 'other')];
+    const admitted = [queue.take(1).run(running.work)];
     await tick();
-    void queue.take(1).run(gate(log, 'waiting').work);
+    admitted.push(queue.take(1).run(waiting.work));
 
     const overShare = queue.take(1).run(gate(log, 'over share').work);
-    void queue.take(2).run(gate(log, 'other').work);
+    admitted.push(queue.take(2).run(other.work));
     const overQueue = queue.take(3).run(gate(log, 'over queue').work);
 
     for (const refused of [overShare, overQueue]) {
@@ -77,6 +77,14 @@ describe('the send queue', () => {
     }
     expect(queue.stats()).toEqual({ queued: 2, running: 1 });
     expect(log).toEqual(['running']);
+
+    // The admitted sends still run, each in turn; none is left waiting to be refused after the test.
+    for (const g of [running, waiting, other]) {
+      g.finish();
+      await tick();
+    }
+    expect(await Promise.all(admitted)).toEqual(['running', 'waiting', 'other']);
+    expect(queue.stats()).toEqual({ queued: 0, running: 0 });
   });
 
   it('lets the next send go when an earlier ticket is given up before its turn', async () => {

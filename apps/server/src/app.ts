@@ -277,7 +277,6 @@ const app: FastifyPluginAsync<AppOptions> = async (
     conversations,
     presence,
     groups,
-    log: fastify.log,
   });
   await fastify.register(groupsRoutes, {
     groups,

@@ -36,9 +36,10 @@ const conversationsRoutes: FastifyPluginAsync<ConversationsRoutesOptions> = asyn
       fastify.io.in(rooms.user(member.id)).socketsJoin(rooms.conversation(conversation.id));
       fastify.io.to(rooms.user(member.id)).emit(ServerEvent.ConversationNew, conversation);
     }
-    presence.introduce(conversation.members.map((member) => member.id)).catch((error: unknown) => {
-      fastify.log.warn({ err: error, conversationId: conversation.id }, 'presence introduction failed');
-    });
+    presence.introduce(
+      conversation.id,
+      conversation.members.map((member) => member.id),
+    );
   }
 
   app.get(

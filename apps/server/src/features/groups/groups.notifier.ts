@@ -1,4 +1,3 @@
-import type { FastifyBaseLogger } from 'fastify';
 import { rooms, type ParleyServer } from '../../plugins/socket-io.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { PresenceService } from '../presence/presence.service.js';
@@ -10,7 +9,6 @@ export interface GroupNotifierDeps {
   conversations: Pick<ConversationsService, 'get'>;
   presence: Pick<PresenceService, 'introduce'>;
   groups: Pick<GroupsService, 'stateOf'>;
-  log: FastifyBaseLogger;
 }
 
 /** Resolves with the group's state when the change altered it, else null. */
@@ -33,7 +31,6 @@ export function createGroupNotifier({
   conversations,
   presence,
   groups,
-  log,
 }: GroupNotifierDeps): GroupNotifier {
   return async ({ conversationId, messages, stateChanged, joined, removed }) => {
     const room = rooms.conversation(conversationId);
@@ -54,9 +51,10 @@ export function createGroupNotifier({
     const state = await groups.stateOf(conversationId);
     io.to(room).emit(ServerEvent.ConversationUpdated, state);
     if (joined.length > 0) {
-      presence.introduce(state.members.map((member) => member.id)).catch((error: unknown) => {
-        log.warn({ err: error, conversationId }, 'presence introduction failed');
-      });
+      presence.introduce(
+        conversationId,
+        state.members.map((member) => member.id),
+      );
     }
     return state;
   };

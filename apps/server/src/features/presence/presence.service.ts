@@ -1,8 +1,8 @@
-import { ServerEvent, type Presence, type PresenceStatus } from '@parley/shared';
+import type { Presence, PresenceStatus } from '@parley/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { padIdList } from '../../lib/id-list.js';
-import { InterServerEvent, rooms, type ParleyServer, type PresenceChange } from '../../plugins/socket-io.js';
+import { InterServerEvent, type ParleyServer, type PresenceChange } from '../../plugins/socket-io.js';
 import type { ConversationsRepository } from '../conversations/conversations.repository.js';
 import { createPresenceFanout } from './presence-fanout.js';
 import { MemoryPresenceStore, type PresenceStore, type TabStatus } from './presence.store.js';
@@ -54,9 +54,17 @@ export function createPresenceService(deps: PresenceServiceDeps) {
    * user may have gone offline and come back through another one since.
    */
   const changedFrom = new Map<number, PresenceStatus>();
+  /** New conversations whose members are to learn each other's presence in this window (`introduce`). */
+  const introductions = new Map<number, number[]>();
   /** When a tab last closed here in this window (ms since the epoch). */
   let lastLeftAt: number | null = null;
   let flushTimer: NodeJS.Timeout | null = null;
+  /**
+   * The window being announced. Windows run one after the other: a window's statuses are read before
+   * its database work (lastSeenAt, audiences), so one that overlapped a slower earlier one could
+   * deliver its newer statuses first and have them overwritten by the older ones.
+   */
+  let flushing: Promise<void> = Promise.resolve();
 
   /** A read of Redis when it answers; of this process's view when it does not (single-process behaviour). */
   async function readStore<T>(read: (store: PresenceStore) => Promise<T>): Promise<T> {
@@ -90,17 +98,6 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       select: { id: true, lastSeenAt: true },
     });
     return new Map(users.map((user) => [user.id, user.lastSeenAt]));
-  }
-
-  /** Each user's status, with when they were last seen if offline. */
-  async function describe(userIds: number[]): Promise<Presence[]> {
-    const statuses = await statusOf(userIds);
-    const seen = await lastSeenOf(userIds.filter((userId) => statuses.get(userId) === 'offline'));
-    return userIds.map((userId) => {
-      const status = statuses.get(userId) ?? 'offline';
-      const lastSeenAt = status === 'offline' ? (seen.get(userId)?.toISOString() ?? null) : null;
-      return { userId, status, lastSeenAt };
-    });
   }
 
   /**
@@ -164,29 +161,42 @@ export function createPresenceService(deps: PresenceServiceDeps) {
   async function flush(): Promise<void> {
     flushTimer = null;
     const batch = [...changedFrom];
+    const introduced = [...introductions];
     const left = lastLeftAt;
     changedFrom.clear();
+    introductions.clear();
     lastLeftAt = null;
-    if (batch.length === 0) {
+    if (batch.length === 0 && introduced.length === 0) {
       // A window scheduled only to store what an earlier one could not.
       await storeLastSeen([], 0);
       return;
     }
     try {
-      await announce(batch, new Date(left ?? now()));
+      await announce(batch, introduced, new Date(left ?? now()));
     } catch (error) {
       deps.log.warn({ err: error, users: batch.length }, 'presence flush failed; retrying next window');
       // The failed window's baselines are older than any change made since, so they win.
       for (const [userId, before] of batch) changedFrom.set(userId, before);
+      for (const [conversationId, memberIds] of introduced)
+        if (!introductions.has(conversationId)) introductions.set(conversationId, memberIds);
       if (left !== null) lastLeftAt = Math.max(lastLeftAt ?? 0, left);
       scheduleFlush();
     }
   }
 
-  async function announce(batch: Array<[number, PresenceStatus]>, leftAt: Date): Promise<void> {
-    const statuses = await statusOf(batch.map(([userId]) => userId));
+  /**
+   * One window: the users whose status really changed, to everyone they share a conversation with;
+   * and each introduced conversation's members, to its other members. Every status is read once, at
+   * the start, so an introduction never carries a status older than a change announced before it.
+   */
+  async function announce(
+    batch: Array<[number, PresenceStatus]>,
+    introduced: Array<[number, number[]]>,
+    leftAt: Date,
+  ): Promise<void> {
+    const introducedIds = [...new Set(introduced.flatMap(([, memberIds]) => memberIds))];
+    const statuses = await statusOf([...new Set([...batch.map(([userId]) => userId), ...introducedIds])]);
     const changed = batch.filter(([userId, before]) => statuses.get(userId) !== before);
-    if (changed.length === 0) return;
     // Everyone who left in this window is recorded as last seen when the last of them left: within
     // one window (PRESENCE_BATCH_MS) of the truth, for one statement however many left.
     const updates: Presence[] = changed.map(([userId]) => {
@@ -195,14 +205,35 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     });
     const offline = updates.filter((update) => update.status === 'offline').map((update) => update.userId);
     await storeLastSeen(offline, leftAt.getTime());
-    const audiences = await deps.conversations.presenceAudiencesOf(
-      updates.map((update) => update.userId),
-      deps.eagerMaxMembers,
-    );
+    const audiences =
+      updates.length === 0
+        ? new Map<number, Pick<PresenceChange, 'conversationIds' | 'watchedIds'>>()
+        : await deps.conversations.presenceAudiencesOf(
+            updates.map((update) => update.userId),
+            deps.eagerMaxMembers,
+          );
     const changes: PresenceChange[] = updates.flatMap((update) => {
       const audience = audiences.get(update.userId);
       return audience ? [{ ...update, ...audience }] : [];
     });
+    if (introduced.length > 0) {
+      const updated = new Map(updates.map((update) => [update.userId, update]));
+      const seen = await lastSeenOf(
+        introducedIds.filter((userId) => statuses.get(userId) === 'offline' && !updated.has(userId)),
+      );
+      for (const [conversationId, memberIds] of introduced) {
+        for (const userId of memberIds) {
+          const status = statuses.get(userId) ?? 'offline';
+          const presence = updated.get(userId) ?? {
+            userId,
+            status,
+            lastSeenAt: status === 'offline' ? (seen.get(userId)?.toISOString() ?? null) : null,
+          };
+          // Through the conversation's room: its members, the new ones included, not the others'.
+          changes.push({ ...presence, conversationIds: [conversationId], watchedIds: [] });
+        }
+      }
+    }
     if (changes.length === 0) return;
     fanout.receive(changes);
     if (deps.crossProcess) deps.io.serverSideEmit(InterServerEvent.PresenceChanges, changes);
@@ -215,14 +246,17 @@ export function createPresenceService(deps: PresenceServiceDeps) {
   }
 
   function scheduleFlush(): void {
-    flushTimer ??= setTimeout(() => void flush(), deps.batchMs);
+    flushTimer ??= setTimeout(() => {
+      flushing = flushing.then(flush);
+    }, deps.batchMs);
   }
 
-  // Renew this process's leases in the shared store, so they outlive neither it nor a crash.
+  // Renew this process's leases in the shared store, so they outlive neither it nor a crash. The
+  // tabs are read and their writes sent in one go: a tab closed meanwhile has its removal sent after
+  // them (one connection keeps the order), never before a renewal that would bring it back.
   const leaseTimer = setInterval(() => {
-    void writeShared(async (store) => {
-      for (const tab of local.entries()) await store.setTab(tab.userId, tab.socketId, tab.status);
-    });
+    const tabs = local.entries();
+    if (tabs.length > 0) void writeShared((store) => store.renewTabs(tabs));
   }, deps.leaseRefreshMs);
   leaseTimer.unref();
 
@@ -261,14 +295,15 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     },
 
     /**
-     * People who now share a new conversation learn each other's presence, which no change would tell
-     * them; not in a large group, whose members learn it by watching it.
+     * People who now share `conversationId` (new, or with new members) learn each other's presence,
+     * which no change would tell them: in the next window, in order with the changes (whichever
+     * comes last is the newer), through the conversation's room, which its members' sockets have
+     * joined. Not in a large group, whose members learn it by watching it.
      */
-    async introduce(memberIds: number[]): Promise<void> {
+    introduce(conversationId: number, memberIds: number[]): void {
       if (memberIds.length > deps.eagerMaxMembers) return;
-      const presences = await describe(memberIds);
-      for (const userId of memberIds)
-        deps.io.to(rooms.user(userId)).emit(ServerEvent.PresenceChanges, presences);
+      introductions.set(conversationId, memberIds);
+      scheduleFlush();
     },
 
     /**

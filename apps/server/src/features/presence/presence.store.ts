@@ -3,10 +3,22 @@ import type { Redis } from 'ioredis';
 
 export type TabStatus = Exclude<PresenceStatus, 'offline'>;
 
+/** One connected tab: its user, its socket's id, and whether it is idle. */
+export interface LiveTab {
+  userId: number;
+  socketId: string;
+  status: TabStatus;
+}
+
 /** Where each connected tab's state is kept: per process in memory, or shared in Redis. */
 export interface PresenceStore {
   /** Sets one tab's state; answers the user's status just before, read atomically with the write. */
   setTab(userId: number, socketId: string, status: TabStatus): Promise<PresenceStatus>;
+  /**
+   * Renews each tab's lease with its state, the writes sent in order before this returns its
+   * promise: a removal asked for afterwards lands after them.
+   */
+  renewTabs(tabs: readonly LiveTab[]): Promise<void>;
   /** Forgets one tab; answers the user's status just before. */
   removeTab(userId: number, socketId: string): Promise<PresenceStatus>;
   /** Online while any tab is, away while every tab is idle, offline with none. */
@@ -38,6 +50,10 @@ export class MemoryPresenceStore implements PresenceStore {
     return before;
   }
 
+  async renewTabs(tabs: readonly LiveTab[]): Promise<void> {
+    for (const { userId, socketId, status } of tabs) await this.setTab(userId, socketId, status);
+  }
+
   async removeTab(userId: number, socketId: string): Promise<PresenceStatus> {
     const tabs = this.tabs.get(userId);
     const before = combine(tabs?.values() ?? []);
@@ -62,7 +78,7 @@ export class MemoryPresenceStore implements PresenceStore {
   }
 
   /** Every tab this process holds, for refreshing their leases elsewhere. */
-  entries(): Array<{ userId: number; socketId: string; status: TabStatus }> {
+  entries(): LiveTab[] {
     return [...this.tabs].flatMap(([userId, tabs]) =>
       [...tabs].map(([socketId, status]) => ({ userId, socketId, status })),
     );
@@ -93,6 +109,17 @@ export class RedisPresenceStore implements PresenceStore {
       .pexpire(this.key(userId), this.leaseMs * 2)
       .exec();
     return this.statusFromReply(replies?.[0]);
+  }
+
+  async renewTabs(tabs: readonly LiveTab[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    const expiry = this.now() + this.leaseMs;
+    for (const { userId, socketId, status } of tabs) {
+      pipeline
+        .hset(this.key(userId), socketId, `${status}:${expiry}`)
+        .pexpire(this.key(userId), this.leaseMs * 2);
+    }
+    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
   }
 
   async removeTab(userId: number, socketId: string): Promise<PresenceStatus> {

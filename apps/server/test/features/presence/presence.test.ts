@@ -644,8 +644,12 @@ describe('presence across server processes sharing Redis', () => {
     const second = await startSecondProcess(t);
     try {
       const [alice, bob, carol] = [await t.signUp(), await t.signUp(), await t.signUp()];
-      await createGroup(t, alice, [bob, carol]);
+      // Alice is connected first and hears the group's introduction (Bob offline), so it cannot reach
+      // her later, in the middle of the test.
       const { socket: aliceSocket, updates } = await watch(t.url, alice.cookie);
+      await createGroup(t, alice, [bob, carol]);
+      await waitForStatus(updates, bob.id, 'offline');
+      updates.length = 0;
       // Carol, on the first process with Alice, is the barrier.
       const carolTab = await t.connectSocket(carol.cookie);
       await waitForStatus(updates, carol.id, 'online');

@@ -1,0 +1,235 @@
+// The presence service's windows, against a stand-in for Socket.IO and the database whose answers the
+// test holds back: what a socket is told last about someone must be the newest status, whatever
+// order the database answers in; a lease renewal must not bring back a tab closed meanwhile (real Redis).
+import type { Presence } from '@parley/shared';
+import type { FastifyBaseLogger } from 'fastify';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PrismaClient } from '../../../src/generated/prisma/client.js';
+import {
+  createPresenceService,
+  type PresenceService,
+} from '../../../src/features/presence/presence.service.js';
+import {
+  RedisPresenceStore,
+  type LiveTab,
+  type PresenceStore,
+  type TabStatus,
+} from '../../../src/features/presence/presence.store.js';
+import { rooms, type ParleyServer } from '../../../src/plugins/socket-io.js';
+import { deleteRedisKeys } from '../../helpers/redis-keys.js';
+import { TEST_REDIS_URL, waitUntil } from '../../helpers/server.js';
+
+const BATCH_MS = 20;
+const [ALICE, BOB, CAROL] = [1, 2, 3];
+const CONVERSATION = 7;
+
+const silentLog = { warn: () => undefined } as unknown as FastifyBaseLogger;
+
+/** A promise the test resolves by hand. */
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+/** When `hold`, holds back the first call of `fn` until released; the calls after it go straight through. */
+function holdFirstCall<A extends unknown[], R>(hold: boolean, fn: (...args: A) => Promise<R>) {
+  const gate = deferred();
+  let calls = 0;
+  return {
+    fn: async (...args: A): Promise<R> => {
+      calls += 1;
+      if (hold && calls === 1) await gate.promise;
+      return fn(...args);
+    },
+    called: () => calls > 0,
+    release: gate.resolve,
+  };
+}
+
+/**
+ * The parts of Socket.IO the service and its fan-out use: sockets by id, rooms, and room emits. Each
+ * socket is one user in the conversation's room and their own; what each user hears is recorded.
+ */
+function standInServer() {
+  const sockets = new Map<
+    string,
+    { data: { userId: number }; emit: (event: string, batch: Presence[]) => boolean }
+  >();
+  const roomMembers = new Map<string, Set<string>>();
+  const heard = new Map<number, Presence[]>();
+  const io = {
+    on: () => io,
+    of: () => ({ sockets, adapter: { rooms: roomMembers } }),
+    serverSideEmit: () => true,
+    to: (room: string) => ({
+      emit: (event: string, batch: Presence[]) => {
+        for (const socketId of roomMembers.get(room) ?? []) sockets.get(socketId)?.emit(event, batch);
+        return true;
+      },
+    }),
+  };
+  return {
+    io: io as unknown as ParleyServer,
+    connect(userId: number) {
+      const socketId = `socket-${userId}`;
+      sockets.set(socketId, {
+        data: { userId },
+        emit: (_event, batch) => {
+          heard.set(userId, [...(heard.get(userId) ?? []), ...batch]);
+          return true;
+        },
+      });
+      for (const room of [rooms.conversation(CONVERSATION), rooms.user(userId)])
+        roomMembers.set(room, new Set([...(roomMembers.get(room) ?? []), socketId]));
+    },
+    /** The statuses `listener` was told about `userId`, in order. */
+    statusesHeard: (listener: number, userId: number) =>
+      (heard.get(listener) ?? []).filter((presence) => presence.userId === userId).map((p) => p.status),
+  };
+}
+
+/**
+ * Every user shares CONVERSATION; nobody was ever seen before. `hold` names the read whose first
+ * call waits for the test.
+ */
+function standInDatabase(hold: 'lastSeen' | 'audiences' | null = null) {
+  const lastSeen = holdFirstCall(
+    hold === 'lastSeen',
+    async ({ where }: { where: { id: { in: number[] } } }) =>
+      where.id.in.map((id) => ({ id, lastSeenAt: null })),
+  );
+  const audiences = holdFirstCall(
+    hold === 'audiences',
+    async (userIds: number[]) =>
+      new Map(userIds.map((userId) => [userId, { conversationIds: [CONVERSATION], watchedIds: [] }])),
+  );
+  const prisma = { user: { findMany: lastSeen.fn, updateMany: async () => ({ count: 0 }) } };
+  const conversations = {
+    contactsOf: async () => ({ contactIds: [], directPeers: new Map() }),
+    presenceAudiencesOf: audiences.fn,
+    membersOf: async () => [ALICE, BOB, CAROL],
+  };
+  return { prisma: prisma as unknown as PrismaClient, conversations, lastSeen, audiences };
+}
+
+const services: PresenceService[] = [];
+afterEach(() => {
+  for (const service of services.splice(0)) service.close();
+});
+
+function startService(
+  io: ParleyServer,
+  database: ReturnType<typeof standInDatabase>,
+  options: { shared?: PresenceStore; leaseRefreshMs?: number } = {},
+) {
+  const service = createPresenceService({
+    io,
+    prisma: database.prisma,
+    conversations: database.conversations,
+    shared: options.shared ?? null,
+    crossProcess: false,
+    log: silentLog,
+    batchMs: BATCH_MS,
+    eagerMaxMembers: 100,
+    leaseRefreshMs: options.leaseRefreshMs ?? 60_000,
+  });
+  services.push(service);
+  return service;
+}
+
+/** Carol changes and Alice hears it: whatever Alice was to be told before it has been delivered. */
+async function barrier(
+  service: PresenceService,
+  server: ReturnType<typeof standInServer>,
+  status: TabStatus,
+) {
+  await service.tabChanged(CAROL, 'carol-tab', status);
+  await waitUntil(() => server.statusesHeard(ALICE, CAROL).at(-1) === status, "Alice hearing Carol's change");
+}
+
+/** Long enough for a later window to have run, had it not waited for the one before. */
+const windowsPass = () => new Promise((resolve) => setTimeout(resolve, BATCH_MS * 4));
+
+describe("the presence service's windows", () => {
+  it('tells a socket the newest status last, even when an earlier window waits longer for the database', async () => {
+    const server = standInServer();
+    const database = standInDatabase('audiences');
+    server.connect(ALICE);
+    const service = startService(server.io, database);
+
+    await service.tabChanged(BOB, 'bob-tab', 'online');
+    await waitUntil(database.audiences.called, "the first window's audience query");
+    await service.tabClosed(BOB, 'bob-tab');
+    await windowsPass();
+    database.audiences.release();
+    await barrier(service, server, 'online');
+
+    expect(server.statusesHeard(ALICE, BOB).at(-1)).toBe('offline');
+  });
+
+  it('never brings back, with an introduction, a status older than a change already told', async () => {
+    const server = standInServer();
+    const database = standInDatabase('lastSeen');
+    server.connect(ALICE);
+    const service = startService(server.io, database);
+
+    // Bob, offline and never seen, is introduced; his last-seen read is slow.
+    service.introduce(CONVERSATION, [ALICE, BOB]);
+    await waitUntil(database.lastSeen.called, "the introduction's last-seen read");
+    await service.tabChanged(BOB, 'bob-tab', 'online');
+    await windowsPass();
+    database.lastSeen.release();
+    await barrier(service, server, 'online');
+
+    expect(server.statusesHeard(ALICE, BOB).at(-1)).toBe('online');
+  });
+});
+
+describe("the presence service's lease renewals", () => {
+  const keyPrefix = `parley-test:presence-windows:${process.pid}:${Date.now()}:`;
+  afterEach(async () => deleteRedisKeys(keyPrefix));
+
+  it('do not bring back a tab closed while they are being written', async () => {
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const store = new RedisPresenceStore(redis, keyPrefix, 60_000);
+      let service: PresenceService | null = null;
+      let armed = false;
+      let closing: Promise<void> | null = null;
+      // The second tab closes just as a renewal starts writing.
+      const closeAsRenewalStarts = () => {
+        if (!armed || !service) return;
+        armed = false;
+        closing = service.tabClosed(BOB, 'bob-second-tab');
+      };
+      const shared: PresenceStore = {
+        setTab: (userId, socketId, status) => {
+          closeAsRenewalStarts();
+          return store.setTab(userId, socketId, status);
+        },
+        renewTabs: (tabs: readonly LiveTab[]) => {
+          closeAsRenewalStarts();
+          return store.renewTabs(tabs);
+        },
+        removeTab: (userId, socketId) => store.removeTab(userId, socketId),
+        statusOf: (userIds) => store.statusOf(userIds),
+        liveAmong: (userIds) => store.liveAmong(userIds),
+      };
+      const server = standInServer();
+      service = startService(server.io, standInDatabase(), { shared, leaseRefreshMs: 25 });
+      await service.tabChanged(BOB, 'bob-first-tab', 'online');
+      await service.tabChanged(BOB, 'bob-second-tab', 'online');
+      armed = true;
+      await waitUntil(() => closing !== null, 'a lease renewal');
+      await closing;
+      // Written after whatever that renewal sent: once it is stored, so is all of the renewal.
+      await service.tabChanged(BOB, 'bob-first-tab', 'away');
+
+      expect(Object.keys(await redis.hgetall(`${keyPrefix}presence:${BOB}`))).toEqual(['bob-first-tab']);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});

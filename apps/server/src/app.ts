@@ -49,7 +49,6 @@ import { createCompanionsRepository } from './features/companions/companions.rep
 import companionsRoutes from './features/companions/companions.routes.js';
 import { createCompanionsService, type CompanionsService } from './features/companions/companions.service.js';
 import { createModelClient } from './features/companions/model-client.js';
-import { rooms, type ParleySocket } from './plugins/socket-io.js';
 
 import { createAudioTools } from './features/uploads/audio.js';
 import { createLocalDiskStorage } from './features/uploads/blob-storage.js';
@@ -224,6 +223,7 @@ const app: FastifyPluginAsync<AppOptions> = async (
     admission: site,
   });
   fastify.decorate('accounts', { deactivate: auth.deactivate });
+  const companionsRepository = createCompanionsRepository(fastify.prisma);
   const presence = createPresenceService({
     io: fastify.io,
     prisma: fastify.prisma,
@@ -236,6 +236,17 @@ const app: FastifyPluginAsync<AppOptions> = async (
     batchMs: config.presenceBatchMs,
     eagerMaxMembers: config.presenceEagerMaxMembers,
     leaseRefreshMs: 20_000,
+    // The person left (their last tab anywhere closed): what the companion remembers is written now,
+    // not at idle. Once per presence window for everyone who left in it: a disconnect storm costs
+    // one statement a window, where a query per closed tab kept the core busy for seconds after
+    // 10,000 sockets closed (docs/architecture.md).
+    onOffline: (userIds) => {
+      companionsRepository
+        .summariesDueNow(userIds, clock?.() ?? new Date())
+        .catch((error: unknown) =>
+          fastify.log.warn({ err: error, users: userIds.length }, 'companion memory not scheduled'),
+        );
+    },
   });
 
   const userBudgets = createUserBudgets(fastify.createLimiter, config.socketRateLimit);
@@ -374,7 +385,6 @@ const app: FastifyPluginAsync<AppOptions> = async (
     counts: botCounts,
     users: adminUsers,
   });
-  const companionsRepository = createCompanionsRepository(fastify.prisma);
   const companionsConfig = config.companions;
   if (!companionsConfig.llm) fastify.log.info('LLM_BASE_URL is not set: AI companions are unavailable');
   companions = createCompanionsService({
@@ -408,19 +418,6 @@ const app: FastifyPluginAsync<AppOptions> = async (
     companions.close();
     await companionJobs.stop();
   });
-  // The person left (their last tab closed): what the companion remembers is written now, not at idle.
-  // Called by Socket.IO with the socket as `this`: one listener for every socket, no closure per socket.
-  function companionMemoryOnLeave(this: ParleySocket): void {
-    const { userId } = this.data;
-    void fastify.io
-      .in(rooms.user(userId))
-      .fetchSockets()
-      .then((left) =>
-        left.length === 0 ? companionsRepository.summariesDueNow(userId, clock?.() ?? new Date()) : 0,
-      )
-      .catch((error: unknown) => fastify.log.warn({ err: error, userId }, 'companion memory not scheduled'));
-  }
-  fastify.io.on('connection', (socket) => socket.on('disconnect', companionMemoryOnLeave));
   await fastify.register(companionsRoutes, {
     prisma: fastify.prisma,
     companions,

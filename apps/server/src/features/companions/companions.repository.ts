@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CompanionJobKind, Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import { padIdList } from '../../lib/id-list.js';
 
 export type CompanionRow = Prisma.CompanionGetPayload<object>;
 export type CompanionJobRow = Prisma.CompanionJobGetPayload<object>;
@@ -108,10 +109,14 @@ export function createCompanionsRepository(prisma: PrismaClient) {
       });
     },
 
-    /** The person left: their pending memory summaries are due now. */
-    async summariesDueNow(userId: number, now: Date): Promise<number> {
+    /**
+     * These people left (presence's window, features/presence): their pending memory summaries are
+     * due now. One statement for a window's worth; the id list is padded (lib/id-list.ts).
+     */
+    async summariesDueNow(userIds: readonly number[], now: Date): Promise<number> {
+      if (userIds.length === 0) return 0;
       const { count } = await prisma.companionJob.updateMany({
-        where: { kind: 'summary', userId, doneAt: null, dueAt: { gt: now } },
+        where: { kind: 'summary', userId: { in: padIdList(userIds) }, doneAt: null, dueAt: { gt: now } },
         data: { dueAt: now },
       });
       return count;

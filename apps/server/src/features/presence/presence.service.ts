@@ -20,6 +20,15 @@ export interface PresenceServiceDeps {
   /** Groups larger than this share presence only with their watchers (config.presenceEagerMaxMembers). */
   eagerMaxMembers: number;
   leaseRefreshMs: number;
+  /**
+   * Told, once per window, of the users who left in it (a tab of theirs closed here and none is
+   * left on any process), with when the last of them left: what follows a person leaving (a
+   * companion's memory summary) costs one call per window, not a query per closed tab. Someone who
+   * came and went within one window is told of too, though nobody is told they were online. Must not
+   * throw. A window that fails after it is retried and tells again: what it starts must bear being
+   * started twice.
+   */
+  onOffline?: (userIds: number[], at: Date) => void;
   now?: () => number;
 }
 
@@ -56,6 +65,8 @@ export function createPresenceService(deps: PresenceServiceDeps) {
   const changedFrom = new Map<number, PresenceStatus>();
   /** New conversations whose members are to learn each other's presence in this window (`introduce`). */
   const introductions = new Map<number, number[]>();
+  /** Users a tab of whom closed here in this window. */
+  const closedFor = new Set<number>();
   /** When a tab last closed here in this window (ms since the epoch). */
   let lastLeftAt: number | null = null;
   let flushTimer: NodeJS.Timeout | null = null;
@@ -162,9 +173,11 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     flushTimer = null;
     const batch = [...changedFrom];
     const introduced = [...introductions];
+    const closed = [...closedFor];
     const left = lastLeftAt;
     changedFrom.clear();
     introductions.clear();
+    closedFor.clear();
     lastLeftAt = null;
     if (batch.length === 0 && introduced.length === 0) {
       // A window scheduled only to store what an earlier one could not.
@@ -172,13 +185,14 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       return;
     }
     try {
-      await announce(batch, introduced, new Date(left ?? now()));
+      await announce(batch, introduced, closed, new Date(left ?? now()));
     } catch (error) {
       deps.log.warn({ err: error, users: batch.length }, 'presence flush failed; retrying next window');
       // The failed window's baselines are older than any change made since, so they win.
       for (const [userId, before] of batch) changedFrom.set(userId, before);
       for (const [conversationId, memberIds] of introduced)
         if (!introductions.has(conversationId)) introductions.set(conversationId, memberIds);
+      for (const userId of closed) closedFor.add(userId);
       if (left !== null) lastLeftAt = Math.max(lastLeftAt ?? 0, left);
       scheduleFlush();
     }
@@ -188,10 +202,12 @@ export function createPresenceService(deps: PresenceServiceDeps) {
    * One window: the users whose status really changed, to everyone they share a conversation with;
    * and each introduced conversation's members, to its other members. Every status is read once, at
    * the start, so an introduction never carries a status older than a change announced before it.
+   * `closed`: the users a tab of whom closed in the window (each is in `batch` too).
    */
   async function announce(
     batch: Array<[number, PresenceStatus]>,
     introduced: Array<[number, number[]]>,
+    closed: number[],
     leftAt: Date,
   ): Promise<void> {
     const introducedIds = [...new Set(introduced.flatMap(([, memberIds]) => memberIds))];
@@ -203,8 +219,10 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       const status = statuses.get(userId) ?? 'offline';
       return { userId, status, lastSeenAt: status === 'offline' ? leftAt.toISOString() : null };
     });
-    const offline = updates.filter((update) => update.status === 'offline').map((update) => update.userId);
+    // Who left: offline now, after a tab closed here, whether or not anyone was told they came.
+    const offline = closed.filter((userId) => statuses.get(userId) === 'offline');
     await storeLastSeen(offline, leftAt.getTime());
+    if (offline.length > 0) deps.onOffline?.(offline, leftAt);
     const audiences =
       updates.length === 0
         ? new Map<number, Pick<PresenceChange, 'conversationIds' | 'watchedIds'>>()
@@ -269,6 +287,7 @@ export function createPresenceService(deps: PresenceServiceDeps) {
 
     async tabClosed(userId: number, socketId: string): Promise<void> {
       lastLeftAt = now();
+      closedFor.add(userId);
       const localBefore = await local.removeTab(userId, socketId);
       const sharedBefore = await writeShared((store) => store.removeTab(userId, socketId));
       markChanged(userId, sharedBefore ?? localBefore);

@@ -122,7 +122,11 @@ afterEach(() => {
 function startService(
   io: ParleyServer,
   database: ReturnType<typeof standInDatabase>,
-  options: { shared?: PresenceStore; leaseRefreshMs?: number } = {},
+  options: {
+    shared?: PresenceStore;
+    leaseRefreshMs?: number;
+    onOffline?: (userIds: number[], at: Date) => void;
+  } = {},
 ) {
   const service = createPresenceService({
     io,
@@ -134,6 +138,7 @@ function startService(
     batchMs: BATCH_MS,
     eagerMaxMembers: 100,
     leaseRefreshMs: options.leaseRefreshMs ?? 60_000,
+    onOffline: options.onOffline,
   });
   services.push(service);
   return service;
@@ -184,6 +189,36 @@ describe("the presence service's windows", () => {
     await barrier(service, server, 'online');
 
     expect(server.statusesHeard(ALICE, BOB).at(-1)).toBe('online');
+  });
+});
+
+describe("the presence service's offline hook", () => {
+  it('tells once per window of everyone whose last tab closed in it, someone who came and went included, and not someone with a tab left', async () => {
+    const server = standInServer();
+    server.connect(ALICE);
+    const calls: number[][] = [];
+    const service = startService(server.io, standInDatabase(), {
+      onOffline: (userIds) => calls.push([...userIds].sort()),
+    });
+    await service.tabChanged(BOB, 'bob-tab', 'online');
+    await service.tabChanged(CAROL, 'carol-tab', 'online');
+    await service.tabChanged(CAROL, 'carol-other-tab', 'online');
+    await waitUntil(() => server.statusesHeard(ALICE, CAROL).length > 0, 'Bob and Carol online');
+
+    await Promise.all([service.tabClosed(BOB, 'bob-tab'), service.tabClosed(CAROL, 'carol-tab')]);
+    await waitUntil(() => server.statusesHeard(ALICE, BOB).at(-1) === 'offline', 'Bob offline');
+    expect(calls).toEqual([[BOB]]);
+
+    await service.tabClosed(CAROL, 'carol-other-tab');
+    await waitUntil(() => server.statusesHeard(ALICE, CAROL).at(-1) === 'offline', 'Carol offline');
+    expect(calls).toEqual([[BOB], [CAROL]]);
+
+    // Bob comes and goes within one window: nobody hears of it, but he left all the same.
+    await service.tabChanged(BOB, 'bob-tab', 'online');
+    await service.tabClosed(BOB, 'bob-tab');
+    await waitUntil(() => calls.length === 3, 'the next window');
+    expect(calls).toEqual([[BOB], [CAROL], [BOB]]);
+    expect(server.statusesHeard(ALICE, BOB)).toEqual(['online', 'offline']);
   });
 });
 

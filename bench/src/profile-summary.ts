@@ -2,7 +2,10 @@
 // Parley's main thread spent its time, by package, by function (self time), by frame (inclusive time)
 // and by activity on the send path. Only samples of a window counted back from the profile's end:
 //   tsx src/profile-summary.ts <file.cpuprofile> [--last <s>] [--until <s>] [--top <n>] [--timeline]
-// `--timeline` prints busy milliseconds per second first, to find the phase to look at.
+//     [--stalls <n>]
+// `--timeline` prints busy milliseconds per second first, to find the phase to look at. `--stalls <n>`
+// ends with the window's n longest stretches without an idle sample (the event loop never waited for
+// I/O: what arrived meanwhile waited) and the frames each spent its time in.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { frameLabel, packageOf, type CallFrame } from './profile-frames.js';
@@ -47,6 +50,7 @@ const { values, positionals } = parseArgs({
     until: { type: 'string' },
     top: { type: 'string', default: '25' },
     timeline: { type: 'boolean', default: false },
+    stalls: { type: 'string' },
   },
 });
 const file = positionals[0];
@@ -71,6 +75,14 @@ const from = values.last ? end - Number(values.last) * 1e6 : 0;
 const to = values.until ? end - Number(values.until) * 1e6 : end;
 const self = new Map<number, number>();
 const busyPerSecond = new Map<number, number>();
+/** A stretch of consecutive busy samples: when it began (µs from the start), how long, its time by node. */
+interface Stall {
+  start: number;
+  duration: number;
+  self: Map<number, number>;
+}
+const stalls: Stall[] = [];
+let stall: Stall | null = null;
 let at = 0;
 profile.samples.forEach((id, index) => {
   at += profile.timeDeltas[index] ?? 0;
@@ -79,8 +91,18 @@ profile.samples.forEach((id, index) => {
     const second = Math.floor((end - at) / 1e6);
     busyPerSecond.set(second, (busyPerSecond.get(second) ?? 0) + duration);
   }
-  if (at >= from && at <= to) self.set(id, (self.get(id) ?? 0) + duration);
+  if (at < from || at > to) return;
+  self.set(id, (self.get(id) ?? 0) + duration);
+  if (nodes.get(id)!.callFrame.functionName === '(idle)') {
+    if (stall) stalls.push(stall);
+    stall = null;
+    return;
+  }
+  stall ??= { start: at, duration: 0, self: new Map() };
+  stall.duration += duration;
+  stall.self.set(id, (stall.self.get(id) ?? 0) + duration);
 });
+if (stall) stalls.push(stall);
 
 const add = (map: Map<string, number>, key: string, time: number) => map.set(key, (map.get(key) ?? 0) + time);
 const byPackage = new Map<string, number>();
@@ -121,3 +143,20 @@ show('activity (share of busy time)', byActivity, ACTIVITIES.length + 1, busy);
 show('self time by package (share of the window)', byPackage, top, total);
 show('self time by function (share of the window)', byFunction, top, total);
 show('inclusive time by frame (share of the window)', inclusive, top * 2, total);
+
+if (values.stalls) {
+  for (const longest of stalls.sort((a, b) => b.duration - a.duration).slice(0, Number(values.stalls))) {
+    const frames = new Map<string, number>();
+    for (const [id, time] of longest.self) {
+      for (const frame of new Set(stackOf(id).map(label))) add(frames, frame, time);
+    }
+    frames.delete('(root) :0');
+    print(
+      `\n## stall of ${(longest.duration / 1e3).toFixed(1)} ms, ` +
+        `${((end - longest.start) / 1e6).toFixed(1)} s before the end (inclusive ms by frame)`,
+    );
+    for (const [frame, time] of [...frames].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+      print(`${(time / 1e3).toFixed(1).padStart(7)}  ${frame}`);
+    }
+  }
+}

@@ -62,7 +62,6 @@ import { createUploadsService, type UploadsService } from './features/uploads/up
 import { createVoiceProcessor } from './features/uploads/voice-processor.js';
 import { padIdList } from './lib/id-list.js';
 import { placeholders } from './lib/sql-lists.js';
-import { createRoomFanout } from './lib/room-fanout.js';
 import { createSendQueue } from './lib/send-queue.js';
 import { createUserBudgets, socketBudgets } from './lib/socket-budgets.js';
 import type { SocketHandlerOptions } from './lib/socket-handler.js';
@@ -225,11 +224,6 @@ const app: FastifyPluginAsync<AppOptions> = async (
   });
   fastify.decorate('accounts', { deactivate: auth.deactivate });
   const companionsRepository = createCompanionsRepository(fastify.prisma);
-  // One per process: every message to a conversation's room goes through it, so their order holds.
-  const fanout = createRoomFanout(fastify.io, {
-    sliceSockets: config.fanoutSliceSockets,
-    crossProcess: config.redis !== null,
-  });
   const presence = createPresenceService({
     io: fastify.io,
     prisma: fastify.prisma,
@@ -291,7 +285,6 @@ const app: FastifyPluginAsync<AppOptions> = async (
   const groups = createGroupsService({ prisma: fastify.prisma, maxMembers: config.maxGroupMembers, clock });
   const notifyGroup = createGroupNotifier({
     io: fastify.io,
-    fanout,
     conversations,
     presence,
     groups,
@@ -399,7 +392,6 @@ const app: FastifyPluginAsync<AppOptions> = async (
     messages,
     messagesRepository,
     io: fastify.io,
-    fanout,
     model: companionsConfig.llm
       ? createModelClient(companionsConfig.llm, companionsConfig.timeoutMs, fastify.log)
       : null,
@@ -436,12 +428,12 @@ const app: FastifyPluginAsync<AppOptions> = async (
   const sendQueue = createSendQueue(config.sendQueue);
   const postMessage = createMessagePoster({
     messages,
-    fanout,
+    io: fastify.io,
     queue: sendQueue,
     budget: userBudgets.messages,
   });
   await fastify.register(messagesRoutes, { messages, post: postMessage });
-  await fastify.register(messagesSocket, { messages, handlerOptions, sendQueue, fanout });
+  await fastify.register(messagesSocket, { messages, handlerOptions, sendQueue });
   await fastify.register(presenceSocket, { presence, conversations, handlerOptions });
   await fastify.register(webApp, { root: config.webDistDir ?? DEFAULT_WEB_DIST });
 };

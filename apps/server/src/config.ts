@@ -60,7 +60,6 @@ const envSchema = z.object({
   SEND_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).optional(),
   SEND_QUEUE_MAX_WAIT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
-  FANOUT_SLICE_SOCKETS: z.coerce.number().int().min(1).max(1_000_000).default(128),
   BATCH_WAIT_MS: z.coerce.number().min(0).max(1_000).default(1),
   BATCH_MAX: z.coerce.number().int().min(1).max(1_000).default(64),
   BATCH_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(2),
@@ -176,8 +175,6 @@ export interface Config {
    * reconnects (plugins/socket-io.ts). Well above the largest answer (a full conversation:sync page).
    */
   socketMaxQueuedBytes: number;
-  /** Sockets of one room written a message in one go; larger rooms in slices (lib/room-fanout.ts). */
-  fanoutSliceSockets: number;
   /** Admission control for message:send (lib/send-queue.ts). */
   sendQueue: SendQueueOptions;
   /** Group commit for message:send (features/messages/send-batcher.ts). */
@@ -331,7 +328,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     socketRateLimit: { messages: vars.SOCKET_RATE_LIMIT, signals: vars.SOCKET_SIGNAL_RATE_LIMIT },
     socketMaxQueuedBytes: vars.SOCKET_MAX_QUEUED_BYTES,
-    fanoutSliceSockets: vars.FANOUT_SLICE_SOCKETS,
     sendQueue: {
       // A running send holds no pooled connection while it waits for its batch, so enough run at
       // once to fill every batch being written (one send per user at a time).

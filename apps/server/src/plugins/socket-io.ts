@@ -3,9 +3,7 @@ import {
   SOCKET_MAX_FRAME_BYTES,
   type ClientToServerEvents,
   type ConnectErrorData,
-  type Message,
   type Presence,
-  type ServerEvent,
   type ServerToClientEvents,
   type SocketData,
 } from '@parley/shared';
@@ -38,23 +36,12 @@ export interface PresenceChange extends Presence {
 export const InterServerEvent = {
   // eslint-disable-next-line no-restricted-syntax -- the one place this inter-process name is spelled
   PresenceChanges: 'presence:changes',
-  RoomFanout: 'room:fanout',
 } as const;
-
-/** A message event for a conversation's room, for every process to write to its own sockets (lib/room-fanout.ts). */
-export interface RoomFanoutRequest {
-  room: string;
-  event: typeof ServerEvent.MessageNew | typeof ServerEvent.MessageUpdated;
-  message: Message;
-  /** The sender's socket, which its ack answered. */
-  exceptSocketId?: string;
-}
 
 /** What Parley processes tell each other through the Redis adapter (`io.serverSideEmit`). */
 export interface InterServerEvents {
   /** The presence changes one process gathered in one window, for every process to deliver. */
   [InterServerEvent.PresenceChanges]: (changes: PresenceChange[]) => void;
-  [InterServerEvent.RoomFanout]: (request: RoomFanoutRequest) => void;
 }
 
 export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

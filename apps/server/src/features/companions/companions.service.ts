@@ -16,15 +16,12 @@ import {
 import { ModelAborted, ModelFailure, type ModelClient, type ModelFailureKind } from './model-client.js';
 import { buildPrompt, buildSummaryPrompt, checkInInstruction } from './prompt.js';
 import { quietRemainingMs } from './quiet-hours.js';
-import type { RoomFanout } from '../../lib/room-fanout.js';
 
 export interface CompanionsServiceDeps {
   repository: CompanionsRepository;
   messages: Pick<MessagesService, 'send'>;
   messagesRepository: Pick<MessagesRepository, 'change' | 'page' | 'findById' | 'findByClientMsgId'>;
   io: ParleyServer;
-  /** Where its replies and their streamed changes go out, in order with the room's other messages. */
-  fanout: Pick<RoomFanout, 'emit'>;
   /** Null when LLM_BASE_URL is not set: every reply ends `companion/unavailable`. */
   model: ModelClient | null;
   config: CompanionsConfig;
@@ -81,7 +78,7 @@ export function createCompanionsService(deps: CompanionsServiceDeps) {
   const broadcast = (
     event: typeof ServerEvent.MessageNew | typeof ServerEvent.MessageUpdated,
     message: Message,
-  ) => deps.fanout.emit(rooms.conversation(message.conversationId), event, message);
+  ) => deps.io.to(rooms.conversation(message.conversationId)).emit(event, message);
 
   const emitTyping = (conversationId: number, userId: number, on: boolean) =>
     deps.io

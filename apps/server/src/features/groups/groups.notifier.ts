@@ -1,4 +1,3 @@
-import type { RoomFanout } from '../../lib/room-fanout.js';
 import { rooms, type ParleyServer } from '../../plugins/socket-io.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { PresenceService } from '../presence/presence.service.js';
@@ -7,8 +6,6 @@ import type { GroupOutcome, GroupsService } from './groups.service.js';
 
 export interface GroupNotifierDeps {
   io: ParleyServer;
-  /** Where the system messages go out to the room, in order with its other messages. */
-  fanout: Pick<RoomFanout, 'emit'>;
   conversations: Pick<ConversationsService, 'get'>;
   presence: Pick<PresenceService, 'introduce'>;
   groups: Pick<GroupsService, 'stateOf'>;
@@ -31,7 +28,6 @@ export type GroupNotifier = (outcome: GroupOutcome) => Promise<GroupState | null
  */
 export function createGroupNotifier({
   io,
-  fanout,
   conversations,
   presence,
   groups,
@@ -43,7 +39,7 @@ export function createGroupNotifier({
       io.in(rooms.user(userId)).socketsLeave([room, rooms.presenceWatch(conversationId)]);
       io.to(rooms.user(userId)).emit(ServerEvent.ConversationRemoved, { conversationId, reason });
     }
-    for (const message of messages) fanout.emit(room, ServerEvent.MessageNew, message);
+    for (const message of messages) io.to(room).emit(ServerEvent.MessageNew, message);
     for (const userId of joined) {
       io.in(rooms.user(userId)).socketsJoin(room);
       io.to(rooms.user(userId)).emit(

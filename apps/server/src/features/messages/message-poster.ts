@@ -1,14 +1,12 @@
 import { ServerEvent, type Message, type SendMessagePayload } from '@parley/shared';
 import type { Limiter } from '../../plugins/rate-limits.js';
-import type { RoomFanout } from '../../lib/room-fanout.js';
-import { rooms } from '../../plugins/socket-io.js';
+import { rooms, type ParleyServer } from '../../plugins/socket-io.js';
 import type { SendQueue } from '../../lib/send-queue.js';
 import type { MessagesService } from './messages.service.js';
 
 export interface MessagePosterDeps {
   messages: Pick<MessagesService, 'send'>;
-  /** Where the stored message goes out to the conversation's room (lib/room-fanout.ts). */
-  fanout: Pick<RoomFanout, 'emit'>;
+  io: ParleyServer;
   /** The socket's admission control (lib/send-queue.ts): HTTP sends wait in the same per-user lanes. */
   queue: SendQueue;
   /** The same per-user message budget as socket sends (lib/socket-budgets.ts); null when limits are off. */
@@ -23,7 +21,7 @@ export type MessagePoster = ReturnType<typeof createMessagePoster>;
  * `message:new` to the conversation's room. Errors are the socket's (`conversation/not_found`,
  * `server/busy`, `request/rate_limited` …).
  */
-export function createMessagePoster({ messages, fanout, queue, budget }: MessagePosterDeps) {
+export function createMessagePoster({ messages, io, queue, budget }: MessagePosterDeps) {
   return async function post(userId: number, payload: SendMessagePayload): Promise<Message> {
     const ticket = queue.take(userId);
     try {
@@ -33,7 +31,7 @@ export function createMessagePoster({ messages, fanout, queue, budget }: Message
       throw error;
     }
     const message = await ticket.run(() => messages.send(userId, payload));
-    fanout.emit(rooms.conversation(message.conversationId), ServerEvent.MessageNew, message);
+    io.to(rooms.conversation(message.conversationId)).emit(ServerEvent.MessageNew, message);
     return message;
   };
 }

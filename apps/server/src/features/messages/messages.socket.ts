@@ -1,7 +1,6 @@
 import { ClientEvent, ServerEvent, type Message } from '@parley/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { failpoint } from '../../lib/failpoints.js';
-import type { FanoutEvent, RoomFanout } from '../../lib/room-fanout.js';
 import type { SendQueue } from '../../lib/send-queue.js';
 import { handleClientEvent, type SocketHandlerOptions } from '../../lib/socket-handler.js';
 import { rooms, type ParleySocket } from '../../plugins/socket-io.js';
@@ -12,17 +11,18 @@ export interface MessagesSocketOptions {
   handlerOptions: SocketHandlerOptions;
   /** Admission control and per-user order for message:send (lib/send-queue.ts). */
   sendQueue: SendQueue;
-  /** Where messages and their changes go out to the conversation's room (lib/room-fanout.ts). */
-  fanout: Pick<RoomFanout, 'emit'>;
 }
 
 const messagesSocket: FastifyPluginAsync<MessagesSocketOptions> = async (
   fastify,
-  { messages, handlerOptions, sendQueue, fanout },
+  { messages, handlerOptions, sendQueue },
 ) => {
   /** Everyone else in the conversation, and the sender's other tabs (they are in the room too). */
-  const broadcast = (socket: ParleySocket, event: FanoutEvent, message: Message) =>
-    fanout.emit(rooms.conversation(message.conversationId), event, message, socket.id);
+  const broadcast = (
+    socket: ParleySocket,
+    event: typeof ServerEvent.MessageNew | typeof ServerEvent.MessageUpdated,
+    message: Message,
+  ) => socket.to(rooms.conversation(message.conversationId)).emit(event, message);
 
   handleClientEvent(
     fastify.io,

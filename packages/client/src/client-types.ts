@@ -183,7 +183,8 @@ export interface ParleyClient {
    * every later one: the client watches it again after each `presence:snapshot`, which the server
    * sends after every connect. Its answer (members online or away now) is emitted as `presence`;
    * their changes follow in `presence`. A large group's members are not contacts (docs/protocol.md,
-   * "Presence and typing"), so without a watch nothing is heard of them.
+   * "Presence and typing"), so without a watch nothing is heard of them. It stops watching a group
+   * we are out of: on `conversation:removed`, or when a watch is refused `conversation/not_found`.
    */
   watchPresence(conversationId: number | null): Promise<RequestResult<Presence[]>>;
   /** Typing started or stopped in a conversation (the caller repeats start every TYPING_REFRESH_MS). */

@@ -1,4 +1,11 @@
-import { ClientEvent, ServerEvent, type Conversation, type Message, type Presence } from '@parley/shared';
+import {
+  ClientEvent,
+  ErrorCode,
+  ServerEvent,
+  type Conversation,
+  type Message,
+  type Presence,
+} from '@parley/shared';
 import type { BackoffOptions } from './backoff.js';
 import type {
   MessageCopy,
@@ -210,20 +217,29 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   transport.onServer(ServerEvent.ConversationRead, (state) => events.emit('read', state));
   transport.onServer(ServerEvent.ReceiptUpdate, (receipt) => events.emit('receipt', receipt));
   transport.onServer(ServerEvent.TypingUpdate, (update) => events.emit('typing', update));
-  /** The group whose presence is followed (watchPresence), watched again after every snapshot. */
+  /**
+   * The group whose presence is followed (watchPresence), watched again after every snapshot; null
+   * once we are out of it (`conversation:removed`, or a watch refused `conversation/not_found`), so
+   * that no reconnect asks again for what the server will refuse.
+   */
   let watchedPresence: number | null = null;
   async function watchPresence(conversationId: number | null): Promise<RequestResult<Presence[]>> {
     watchedPresence = conversationId;
     const ack = await transport.request(ClientEvent.PresenceWatch, { conversationId });
     // A later watch replaced this one while it was on its way: its answer is not about the group followed now.
-    if (ack.ok && watchedPresence === conversationId && ack.data.length > 0)
-      events.emit('presence', ack.data);
+    if (watchedPresence !== conversationId) return ack;
+    if (ack.ok) {
+      if (ack.data.length > 0) events.emit('presence', ack.data);
+    } else if (ack.error.code === ErrorCode.ConversationNotFound) watchedPresence = null;
     return ack;
   }
   transport.onServer(ServerEvent.PresenceSnapshot, (presences) => {
     events.emit('presence:snapshot', presences);
     // After the snapshot, which replaces what was known: a new connection watches nothing yet.
     if (watchedPresence !== null) void watchPresence(watchedPresence);
+  });
+  transport.onServer(ServerEvent.ConversationRemoved, ({ conversationId }) => {
+    if (watchedPresence === conversationId) watchedPresence = null;
   });
   transport.onServer(ServerEvent.PresenceChanges, (changes) => events.emit('presence', changes));
   transport.onServer(ServerEvent.RateLimited, (info) => {

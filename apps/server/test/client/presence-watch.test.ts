@@ -1,5 +1,5 @@
-import type { Presence } from '@parley/shared';
-import { describe, expect, it } from 'vitest';
+import { ClientEvent, ServerEvent, type Presence } from '@parley/shared';
+import { describe, expect, it, vi } from 'vitest';
 import { useFaultScenario } from '../helpers/fault-scenario.js';
 
 describe('watching a large group’s presence, against a real server', () => {
@@ -35,5 +35,68 @@ describe('watching a large group’s presence, against a real server', () => {
     await expect.poll(() => aliceClient.connects).toBe(2);
     await scenario.connect({ cookie: carol.cookie, conversationIds: [], name: 'carol' });
     await expect.poll(() => statusOf(carol.id)).toBe('online');
+  });
+
+  it('stops watching a group it was removed from, told or not', async () => {
+    const [alice, bob, carol, dave] = [
+      await scenario.server.signUp(),
+      await scenario.server.signUp(),
+      await scenario.server.signUp(),
+      await scenario.server.signUp(),
+    ];
+    const groupId = await scenario.server.createGroup(alice, [bob, carol, dave]);
+    const remove = async (member: { id: number }) => {
+      const response = await scenario.server.http(
+        'DELETE',
+        `/api/conversations/${groupId}/members/${member.id}`,
+        {
+          cookie: alice.cookie,
+        },
+      );
+      expect(response.status).toBe(200);
+    };
+    const watching = async (cookie: string, name: string) => {
+      const member = await scenario.connect({ cookie, conversationIds: [], name });
+      let snapshots = 0;
+      member.client.on('presence:snapshot', () => (snapshots += 1));
+      expect((await member.client.watchPresence(groupId)).ok).toBe(true);
+      const request = vi.spyOn(member.client.transport, 'request');
+      const watches = () =>
+        request.mock.calls.filter(([event]) => event === ClientEvent.PresenceWatch).length;
+      /** Drops the connection and comes back; resolves once the new connection's snapshot is handled. */
+      const reconnect = async () => {
+        const before = snapshots;
+        member.client.setNetwork(false);
+        await expect.poll(() => member.connected).toBe(false);
+        member.client.setNetwork(true);
+        // The client watches again inside its snapshot handler, before this poll can see the count.
+        await expect.poll(() => snapshots).toBe(before + 1);
+      };
+      return { member, request, watches, reconnect };
+    };
+
+    // Told: conversation:removed arrives while connected, and no reconnect asks again.
+    const told = await watching(bob.cookie, 'bob');
+    const removals: number[] = [];
+    told.member.client.transport.onServer(ServerEvent.ConversationRemoved, ({ conversationId }) =>
+      removals.push(conversationId),
+    );
+    await remove(bob);
+    await expect.poll(() => removals).toEqual([groupId]);
+    await told.reconnect();
+    expect(told.watches()).toBe(0);
+
+    // Not told (removed while away): one watch after the reconnect is refused, and none after that.
+    const away = await watching(carol.cookie, 'carol');
+    away.member.client.setNetwork(false);
+    await expect.poll(() => away.member.connected).toBe(false);
+    await remove(carol);
+    away.member.client.setNetwork(true);
+    await expect.poll(() => away.watches()).toBe(1);
+    const watch = away.request.mock.calls.findIndex(([event]) => event === ClientEvent.PresenceWatch);
+    const refused: unknown = await away.request.mock.results[watch]!.value;
+    expect(refused).toMatchObject({ ok: false, error: { code: 'conversation/not_found' } });
+    await away.reconnect();
+    expect(away.watches()).toBe(1);
   });
 });

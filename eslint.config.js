@@ -50,6 +50,17 @@ export default tseslint.config(
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
+    // A name declared again in an inner scope hides the outer one: a module's `closed` flag read
+    // through a window's `closed` list made the presence service treat every failed window as its last.
+    files: [
+      'apps/server/src/**/*.ts',
+      'apps/web/src/**/*.ts',
+      'apps/web/src/**/*.vue',
+      'packages/*/src/**/*.ts',
+    ],
+    rules: { '@typescript-eslint/no-shadow': 'error' },
+  },
+  {
     // Socket events are named once, in packages/shared (ClientEvent, ServerEvent): the server never spells one.
     files: ['apps/server/src/**/*.ts'],
     rules: {

@@ -108,8 +108,8 @@ export default fp<SessionPluginOptions>(
         if (!signed) return null;
         const unsigned = signer.unsign(signed);
         if (!unsigned.valid || !unsigned.value) return null;
-        const session = await current(unsigned.value);
-        return session && { sessionId: unsigned.value, ...session };
+        const found = await current(unsigned.value);
+        return found && { sessionId: unsigned.value, ...found };
       },
     });
     fastify.addHook('onClose', async () => store.close());

@@ -111,7 +111,7 @@ export function createAdminUsersService({ prisma, hasher, sessions, sockets, dea
 
     /** Deactivates (sessions and sockets end at once, on every process); the last admin cannot be. */
     async deactivate(actorId: number, userId: number): Promise<AdminUser> {
-      const user = await withTarget(userId, async (tx, user, admins) => {
+      const deactivated = await withTarget(userId, async (tx, user, admins) => {
         if (isLastAdmin(user, admins))
           throw new AppError(ErrorCode.LastAdmin, 'The last site admin cannot be deactivated');
         if (user.deactivatedAt) return user;
@@ -127,7 +127,7 @@ export function createAdminUsersService({ prisma, hasher, sessions, sockets, dea
       });
       // Idempotent: the row is already deactivated; this ends the sessions and sockets.
       await deactivate(userId);
-      return toAdminUser(user);
+      return toAdminUser(deactivated);
     },
 
     async reactivate(actorId: number, userId: number): Promise<AdminUser> {

@@ -85,19 +85,19 @@ export function createGroupsService({ prisma, maxMembers, clock = () => new Date
   }
 
   /** A member other than the actor, or `user/not_found` (the same for a stranger and a non-member). */
-  async function targetOf(change: GroupChange, userId: number) {
-    const target = await change.member(userId);
+  async function targetOf(c: GroupChange, userId: number) {
+    const target = await c.member(userId);
     if (!target) throw new AppError(ErrorCode.UserNotFound, 'No such member in this group');
     return target;
   }
 
-  async function countMembers(change: GroupChange): Promise<number> {
-    return change.tx.membership.count({ where: { conversationId: change.group.id } });
+  async function countMembers(c: GroupChange): Promise<number> {
+    return c.tx.membership.count({ where: { conversationId: c.group.id } });
   }
 
-  async function removeMembership(change: GroupChange, userId: number): Promise<void> {
-    await change.tx.membership.delete({
-      where: { conversationId_userId: { conversationId: change.group.id, userId } },
+  async function removeMembership(c: GroupChange, userId: number): Promise<void> {
+    await c.tx.membership.delete({
+      where: { conversationId_userId: { conversationId: c.group.id, userId } },
     });
   }
 

@@ -378,9 +378,9 @@ function decide(
     let attachment: Message['attachment'] = null;
     if (message.attachmentId !== null) {
       const upload = uploads.get(message.attachmentId);
-      const refusal = attachmentRefusal(message, upload, attachedInBatch);
-      if (refusal) {
-        const refused = refuse(refusal);
+      const attachmentRefused = attachmentRefusal(message, upload, attachedInBatch);
+      if (attachmentRefused) {
+        const refused = refuse(attachmentRefused);
         firstInBatch.set(key, { conversationId: message.conversationId, outcome: refused.outcome });
         return refused;
       }

@@ -76,6 +76,16 @@ export function createPresenceService(deps: PresenceServiceDeps) {
    * deliver its newer statuses first and have them overwritten by the older ones.
    */
   let flushing: Promise<void> = Promise.resolve();
+  /** Set by close(): no window is scheduled after it; close() runs the last one itself. */
+  let stopped = false;
+  /** Tab changes still being written to the stores: close() waits for them before its last window. */
+  const tabWrites = new Set<Promise<void>>();
+  function trackTabWrite(write: Promise<void>): Promise<void> {
+    tabWrites.add(write);
+    const done = () => tabWrites.delete(write);
+    write.then(done, done);
+    return write;
+  }
 
   /** A read of Redis when it answers; of this process's view when it does not (single-process behaviour). */
   async function readStore<T>(read: (store: PresenceStore) => Promise<T>): Promise<T> {
@@ -187,6 +197,11 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     try {
       await announce(batch, introduced, closed, new Date(left ?? now()));
     } catch (error) {
+      if (stopped) {
+        // The last window, run by close(): there is no next one.
+        deps.log.warn({ err: error, users: batch.length }, 'presence: last window failed at shutdown');
+        return;
+      }
       deps.log.warn({ err: error, users: batch.length }, 'presence flush failed; retrying next window');
       // The failed window's baselines are older than any change made since, so they win.
       for (const [userId, before] of batch) changedFrom.set(userId, before);
@@ -264,6 +279,7 @@ export function createPresenceService(deps: PresenceServiceDeps) {
   }
 
   function scheduleFlush(): void {
+    if (stopped) return;
     flushTimer ??= setTimeout(() => {
       flushing = flushing.then(flush);
     }, deps.batchMs);
@@ -279,18 +295,26 @@ export function createPresenceService(deps: PresenceServiceDeps) {
   leaseTimer.unref();
 
   return {
-    async tabChanged(userId: number, socketId: string, status: TabStatus): Promise<void> {
-      const localBefore = await local.setTab(userId, socketId, status);
-      const sharedBefore = await writeShared((store) => store.setTab(userId, socketId, status));
-      markChanged(userId, sharedBefore ?? localBefore);
+    tabChanged(userId: number, socketId: string, status: TabStatus): Promise<void> {
+      return trackTabWrite(
+        (async () => {
+          const localBefore = await local.setTab(userId, socketId, status);
+          const sharedBefore = await writeShared((store) => store.setTab(userId, socketId, status));
+          markChanged(userId, sharedBefore ?? localBefore);
+        })(),
+      );
     },
 
-    async tabClosed(userId: number, socketId: string): Promise<void> {
+    tabClosed(userId: number, socketId: string): Promise<void> {
       lastLeftAt = now();
       closedFor.add(userId);
-      const localBefore = await local.removeTab(userId, socketId);
-      const sharedBefore = await writeShared((store) => store.removeTab(userId, socketId));
-      markChanged(userId, sharedBefore ?? localBefore);
+      return trackTabWrite(
+        (async () => {
+          const localBefore = await local.removeTab(userId, socketId);
+          const sharedBefore = await writeShared((store) => store.removeTab(userId, socketId));
+          markChanged(userId, sharedBefore ?? localBefore);
+        })(),
+      );
     },
 
     /**
@@ -338,9 +362,22 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       return { presences, large: memberIds.length > deps.eagerMaxMembers };
     },
 
-    close(): void {
+    /**
+     * Stops, after one last window: the tab changes still being written (the sockets a shutdown
+     * disconnected, plugins/socket-io.ts) are announced at once, to other processes' sockets too,
+     * and their users' lastSeenAt stored, instead of being left to the leases' expiry. Nothing is
+     * scheduled after it; a last window that fails is logged, not retried. Resolves when it is done.
+     */
+    async close(): Promise<void> {
+      if (stopped) return flushing;
+      stopped = true;
       clearInterval(leaseTimer);
       if (flushTimer) clearTimeout(flushTimer);
+      flushTimer = null;
+      await Promise.allSettled([...tabWrites]);
+      if (changedFrom.size > 0 || introductions.size > 0 || unsavedLastSeen.size > 0)
+        flushing = flushing.then(flush);
+      await flushing;
       fanout.close();
     },
   };

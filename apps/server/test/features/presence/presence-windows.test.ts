@@ -4,7 +4,7 @@
 import type { Presence } from '@parley/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PrismaClient } from '../../../src/generated/prisma/client.js';
 import {
   createPresenceService,
@@ -59,10 +59,15 @@ function standInServer() {
   >();
   const roomMembers = new Map<string, Set<string>>();
   const heard = new Map<number, Presence[]>();
+  /** What was sent to the other processes (`serverSideEmit`). */
+  const toOthers: Presence[] = [];
   const io = {
     on: () => io,
     of: () => ({ sockets, adapter: { rooms: roomMembers } }),
-    serverSideEmit: () => true,
+    serverSideEmit: (_event: string, changes: Presence[]) => {
+      toOthers.push(...changes);
+      return true;
+    },
     to: (room: string) => ({
       emit: (event: string, batch: Presence[]) => {
         for (const socketId of roomMembers.get(room) ?? []) sockets.get(socketId)?.emit(event, batch);
@@ -84,6 +89,9 @@ function standInServer() {
       for (const room of [rooms.conversation(CONVERSATION), rooms.user(userId)])
         roomMembers.set(room, new Set([...(roomMembers.get(room) ?? []), socketId]));
     },
+    /** The statuses the other processes were sent about `userId`, in order. */
+    statusesSentToOthers: (userId: number) =>
+      toOthers.filter((presence) => presence.userId === userId).map((p) => p.status),
     /** The statuses `listener` was told about `userId`, in order. */
     statusesHeard: (listener: number, userId: number) =>
       (heard.get(listener) ?? []).filter((presence) => presence.userId === userId).map((p) => p.status),
@@ -105,18 +113,24 @@ function standInDatabase(hold: 'lastSeen' | 'audiences' | null = null) {
     async (userIds: number[]) =>
       new Map(userIds.map((userId) => [userId, { conversationIds: [CONVERSATION], watchedIds: [] }])),
   );
-  const prisma = { user: { findMany: lastSeen.fn, updateMany: async () => ({ count: 0 }) } };
+  /** The users whose lastSeenAt was written, in order. */
+  const lastSeenStored: number[] = [];
+  const updateMany = async ({ where }: { where: { id: { in: number[] } } }) => {
+    lastSeenStored.push(...new Set(where.id.in));
+    return { count: 0 };
+  };
+  const prisma = { user: { findMany: lastSeen.fn, updateMany } };
   const conversations = {
     contactsOf: async () => ({ contactIds: [], directPeers: new Map() }),
     presenceAudiencesOf: audiences.fn,
     membersOf: async () => [ALICE, BOB, CAROL],
   };
-  return { prisma: prisma as unknown as PrismaClient, conversations, lastSeen, audiences };
+  return { prisma: prisma as unknown as PrismaClient, conversations, lastSeen, audiences, lastSeenStored };
 }
 
 const services: PresenceService[] = [];
-afterEach(() => {
-  for (const service of services.splice(0)) service.close();
+afterEach(async () => {
+  await Promise.all(services.splice(0).map((service) => service.close()));
 });
 
 function startService(
@@ -126,6 +140,7 @@ function startService(
     shared?: PresenceStore;
     leaseRefreshMs?: number;
     onOffline?: (userIds: number[], at: Date) => void;
+    crossProcess?: boolean;
   } = {},
 ) {
   const service = createPresenceService({
@@ -133,7 +148,7 @@ function startService(
     prisma: database.prisma,
     conversations: database.conversations,
     shared: options.shared ?? null,
-    crossProcess: false,
+    crossProcess: options.crossProcess ?? false,
     log: silentLog,
     batchMs: BATCH_MS,
     eagerMaxMembers: 100,
@@ -219,6 +234,38 @@ describe("the presence service's offline hook", () => {
     await waitUntil(() => calls.length === 3, 'the next window');
     expect(calls).toEqual([[BOB], [CAROL], [BOB]]);
     expect(server.statusesHeard(ALICE, BOB)).toEqual(['online', 'offline']);
+  });
+});
+
+describe("the presence service's close", () => {
+  it('runs a last window for the tabs closed just before it, and schedules nothing after it', async () => {
+    const server = standInServer();
+    server.connect(ALICE);
+    const database = standInDatabase();
+    const offline: number[][] = [];
+    const service = startService(server.io, database, {
+      crossProcess: true,
+      onOffline: (userIds) => offline.push([...userIds]),
+    });
+    await service.tabChanged(BOB, 'bob-tab', 'online');
+    await waitUntil(() => server.statusesHeard(ALICE, BOB).at(-1) === 'online', 'Bob online');
+
+    // A shutdown disconnects every socket here, then closes presence before the window is due.
+    const closing = service.tabClosed(BOB, 'bob-tab');
+    await service.close();
+    await closing;
+    expect(server.statusesSentToOthers(BOB)).toEqual(['online', 'offline']);
+    expect(offline).toEqual([[BOB]]);
+    expect(database.lastSeenStored).toContain(BOB);
+
+    // A socket that goes after close() schedules no window: nothing would be left to run it.
+    vi.useFakeTimers();
+    try {
+      await service.tabClosed(CAROL, 'carol-tab');
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

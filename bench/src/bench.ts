@@ -380,8 +380,11 @@ export async function runBench(config: BenchConfig): Promise<BenchResult> {
           config.log(
             `round ${round} ${server.kind} R=${rate}: held ${generator.connected}/${config.connections}, ` +
               `acked ${load.acked}/${load.sent}, reach ${(load.reach * 100).toFixed(2)}%, ` +
-              `p50 ${load.endToEnd.p50.toFixed(1)} p99 ${load.endToEnd.p99.toFixed(1)} ms, ` +
-              `server cpu ${(window.cpu * 100).toFixed(0)}%, ${describePauses(window)}, generator cpu ${(load.generatorCpu * 100).toFixed(0)}%`,
+              `p50 ${load.endToEnd.p50.toFixed(1)} p99 ${load.endToEnd.p99.toFixed(1)} ms` +
+              (load.endToEndBigGroup
+                ? ` (big group's deliveries ${((load.endToEndBigGroup.count / Math.max(1, load.endToEnd.count)) * 100).toFixed(0)}%, their p99 ${load.endToEndBigGroup.p99.toFixed(1)} ms)`
+                : '') +
+              `, server cpu ${(window.cpu * 100).toFixed(0)}%, ${describePauses(window)}, generator cpu ${(load.generatorCpu * 100).toFixed(0)}%`,
           );
         }
         await generator.settle();

@@ -12,6 +12,7 @@ import {
   processCpuSeconds,
   type GcReading,
   type ServerStats,
+  type TraceReading,
 } from './server-process.js';
 import { buildWorkload, type Workload } from './workload.js';
 
@@ -75,6 +76,8 @@ export interface ServerWindow {
   /** Parley only: messages stored per second, and database writes per stored message. */
   persistedPerSecond: number | null;
   databaseWritesPerMessage: number | null;
+  /** Parley only: where a send's time went inside the server (ServerStats.traces). */
+  traces: Record<string, TraceReading>;
 }
 
 export interface RunRecord {
@@ -244,6 +247,7 @@ async function measuredPhase(
       persistedPerSecond: server.parley ? persisted / seconds : null,
       databaseWritesPerMessage:
         server.parley && persisted > 0 ? (end.databaseWrites - start.databaseWrites) / persisted : null,
+      traces: end.traces,
     },
   };
 }
@@ -258,6 +262,28 @@ function innodbDelta(start: InnodbCounters | null, end: InnodbCounters | null): 
     logWaits: end.logWaits - start.logWaits,
     checkpointAgeBytes: end.checkpointAgeBytes,
   };
+}
+
+/**
+ * "send: queued p99 0.1 max 4, handled p99 38 max 120; batch waited p99 12, write p99 25 max 90,
+ * size p50 4 max 31" (ms): where a send's time went inside Parley, to set against the ack and
+ * end-to-end p99 the generator saw; '' for servers that publish no traces.
+ */
+export function describeSendStages(traces: Record<string, TraceReading>): string {
+  const queued = traces['message:send queued'];
+  const handled = traces['message:send handled'];
+  const waited = traces['message-send batch waited'];
+  const write = traces['message-send batch write'];
+  const size = traces['message-send batch size'];
+  if (!queued || !handled) return '';
+  const ms = (value: number) => (value < 10 ? value.toFixed(1) : value.toFixed(0));
+  return (
+    `send: queued p99 ${ms(queued.p99)} max ${ms(queued.max)}, handled p99 ${ms(handled.p99)} max ${ms(handled.max)}` +
+    (waited && write && size
+      ? `; batch waited p99 ${ms(waited.p99)} max ${ms(waited.max)}, write p99 ${ms(write.p99)} max ${ms(write.max)}, ` +
+        `size p50 ${size.p50} max ${size.max}`
+      : '')
+  );
 }
 
 /** "loop max 119 ms, gc 14× 96 ms (max 41 ms major)": the window's longest stall and its gc share. */
@@ -384,7 +410,9 @@ export async function runBench(config: BenchConfig): Promise<BenchResult> {
               (load.endToEndBigGroup
                 ? ` (big group's deliveries ${((load.endToEndBigGroup.count / Math.max(1, load.endToEnd.count)) * 100).toFixed(0)}%, their p99 ${load.endToEndBigGroup.p99.toFixed(1)} ms)`
                 : '') +
-              `, server cpu ${(window.cpu * 100).toFixed(0)}%, ${describePauses(window)}, generator cpu ${(load.generatorCpu * 100).toFixed(0)}%`,
+              `, ack p99 ${load.ack.p99.toFixed(1)} ms` +
+              `, server cpu ${(window.cpu * 100).toFixed(0)}%, ${describePauses(window)}, generator cpu ${(load.generatorCpu * 100).toFixed(0)}%, sends late p99 ${load.sendLateness.p99.toFixed(1)} max ${load.sendLateness.max.toFixed(0)} ms` +
+              (describeSendStages(window.traces) ? `; ${describeSendStages(window.traces)}` : ''),
           );
         }
         await generator.settle();

@@ -67,6 +67,12 @@ export interface PhaseResult {
   ack: Latency;
   /** The generator's own CPU over the window, as a fraction of one core. */
   generatorCpu: number;
+  /**
+   * How late the generator wrote each measured send after its scheduled time (its own pauses: a gc,
+   * a burst of receipts). The latencies above include it, for every server alike; a late send also
+   * reaches the server in a burst with the others due meanwhile.
+   */
+  sendLateness: Latency;
   unexpectedCloses: number;
 }
 
@@ -202,6 +208,7 @@ export class LoadGenerator {
     this.endToEndBigGroup = histogram();
     const closesBefore = this.unexpectedCloses;
     const ackLatency = histogram();
+    const sendLateness = histogram();
     const refused: Record<string, number> = {};
     const random = seededRandom(options.seed);
     const rooms = this.workload.rooms;
@@ -221,6 +228,8 @@ export class LoadGenerator {
       const connection = this.connections[sender];
       const id = this.messages.length;
       const measured = scheduledMs >= windowStart;
+      if (measured)
+        sendLateness.recordValue(Math.max(1, Math.round((performance.now() - scheduledMs) * 1_000)));
       const recipients = members.filter((member) => member !== sender && this.connections[member]).length;
       const message: SentMessage = {
         scheduledMs,
@@ -315,6 +324,7 @@ export class LoadGenerator {
       endToEndBigGroup: this.endToEndBigGroup.totalCount > 0 ? latencyOf(this.endToEndBigGroup) : null,
       ack: latencyOf(ackLatency),
       generatorCpu,
+      sendLateness: latencyOf(sendLateness),
       unexpectedCloses: this.unexpectedCloses - closesBefore,
     };
   }

@@ -43,6 +43,20 @@ export interface ServerStats {
   databaseWrites: number;
   /** Each V8 heap space by name (`new_space`, `old_space`, …): committed and used bytes. */
   spaces: Record<string, { committed: number; used: number }>;
+  /**
+   * Parley's trace points since the previous reset (apps/server/src/lib/trace.ts), by name:
+   * `message:send queued`, `message:send handled`, `message-send batch waited|write|size`, …
+   * Empty for P0 and P1.
+   */
+  traces: Record<string, TraceReading>;
+}
+
+/** One trace point over a window: how many, and p50, p99 and max (ms; a batch size as a count). */
+export interface TraceReading {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
 }
 
 /** Garbage-collection pauses over a window (PerformanceObserver 'gc' entries in instrument.mjs). */

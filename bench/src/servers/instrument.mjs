@@ -5,7 +5,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
-import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
+import { subscribe } from 'node:diagnostics_channel';
+import {
+  PerformanceObserver,
+  createHistogram,
+  constants as perfConstants,
+  monitorEventLoopDelay,
+} from 'node:perf_hooks';
 import { GCProfiler, getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -51,6 +57,37 @@ function heapAllocatedBytes() {
   const used = getHeapStatistics().used_heap_size;
   const sinceLastGc = Math.max(0, used - usedAfterLastGc);
   return allocatedBytes + sinceLastGc;
+}
+
+// Parley's trace points (apps/server/src/lib/trace.ts), where it publishes any: where a send's time
+// goes inside the server (its wait in the send queue, its handling; each batch's wait and write).
+// Histograms of microseconds by name, reset with the event-loop delay; P0 and P1 publish nothing.
+let traces = new Map();
+function traceRecord(name, value) {
+  let histogram = traces.get(name);
+  if (!histogram) traces.set(name, (histogram = createHistogram()));
+  histogram.record(Math.max(1, Math.round(value)));
+}
+subscribe('parley:socket-event', ({ event, queuedMs, handledMs }) => {
+  traceRecord(`${event} queued`, queuedMs * 1_000);
+  traceRecord(`${event} handled`, handledMs * 1_000);
+});
+subscribe('parley:batch', ({ name, size, waitedMs, writeMs }) => {
+  traceRecord(`${name} batch waited`, waitedMs * 1_000);
+  traceRecord(`${name} batch write`, writeMs * 1_000);
+  traceRecord(`${name} batch size`, size);
+});
+/** Each trace's count, p50, p99 and max (ms; a batch size as is). */
+function traceSummary() {
+  return Object.fromEntries(
+    [...traces].map(([name, h]) => {
+      const unit = name.endsWith(' size') ? 1 : 1_000;
+      return [
+        name,
+        { count: h.count, p50: h.percentile(50) / unit, p99: h.percentile(99) / unit, max: h.max / unit },
+      ];
+    }),
+  );
 }
 
 // Each write on a connection to the database port is one request to the database (a query, a
@@ -121,8 +158,10 @@ process.on('message', (request) => {
       allocatedBytes: heapAllocatedBytes(),
       uptimeMs: performance.now(),
       databaseWrites,
+      traces: traceSummary(),
     });
     if (request.resetLoopDelay) {
+      traces = new Map();
       loopDelay.reset();
       gc = { count: 0, totalMs: 0, maxMs: 0, maxKind: null };
       startAllocationSampling();

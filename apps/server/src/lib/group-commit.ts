@@ -1,4 +1,5 @@
 import { busy } from './app-error.js';
+import { batchChannel, type BatchTrace } from './trace.js';
 
 /**
  * Group commit: requests that arrive while others are being written are gathered and written
@@ -25,6 +26,8 @@ export interface GroupCommitOptions {
   admissionTimeoutMs: number;
   /** The refusal's message when `admissionTimeoutMs` passes. */
   busyMessage: string;
+  /** What the batches are ('message-send', 'positions', …): names them in traces (lib/trace.ts). */
+  name: string;
 }
 
 /** What became of one request of a batch: its answer, or its own refusal. */
@@ -50,6 +53,8 @@ interface Waiting<In, Out> {
   reject: (reason: unknown) => void;
   /** Set only if the request has to wait: one written at once costs no timer. */
   deadline: NodeJS.Timeout | null;
+  /** performance.now() at submit, when traced (lib/trace.ts); else 0. */
+  submittedAt: number;
 }
 
 /**
@@ -82,7 +87,7 @@ export function createLanedGroupCommit<In, Out>(
 
 export function createGroupCommit<In, Out>(
   write: WriteBatch<In, Out>,
-  { waitMs, maxBatch, connections, admissionTimeoutMs, busyMessage }: GroupCommitOptions,
+  { waitMs, maxBatch, connections, admissionTimeoutMs, busyMessage, name }: GroupCommitOptions,
 ): GroupCommit<In, Out> {
   let pending: Array<Waiting<In, Out>> = [];
   let inFlight = 0;
@@ -116,8 +121,18 @@ export function createGroupCommit<In, Out>(
 
   async function run(batch: Array<Waiting<In, Out>>): Promise<void> {
     inFlight += 1;
+    const startedAt = batchChannel.hasSubscribers ? performance.now() : 0;
     try {
       const answers = await write(batch.map((entry) => entry.request));
+      if (startedAt > 0 && batch[0]!.submittedAt > 0) {
+        const trace: BatchTrace = {
+          name,
+          size: batch.length,
+          waitedMs: startedAt - batch[0]!.submittedAt,
+          writeMs: performance.now() - startedAt,
+        };
+        batchChannel.publish(trace);
+      }
       batch.forEach((entry, index) => {
         const answer = answers[index];
         if (!answer) entry.reject(new Error('a batch write left a request unanswered'));
@@ -135,7 +150,13 @@ export function createGroupCommit<In, Out>(
   return {
     submit(request) {
       return new Promise<Out>((resolve, reject) => {
-        const entry: Waiting<In, Out> = { request, resolve, reject, deadline: null };
+        const entry: Waiting<In, Out> = {
+          request,
+          resolve,
+          reject,
+          deadline: null,
+          submittedAt: batchChannel.hasSubscribers ? performance.now() : 0,
+        };
         pending.push(entry);
         // With nothing being written there is nothing to wait behind: write at once. Batches
         // form while others are being written (or for `waitMs` on a spare connection).

@@ -12,6 +12,7 @@ import { invalid, toAppError } from './app-error.js';
 import { refusalLogOf } from './refusal-log.js';
 import type { ParleyServer, ParleySocket } from '../plugins/socket-io.js';
 import type { SendQueue } from './send-queue.js';
+import { socketEventChannel, type SocketEventTrace } from './trace.js';
 
 export interface SocketHandlerContext {
   socket: ParleySocket;
@@ -87,12 +88,19 @@ export function handleClientEvent<E extends ClientEventName>(
     const context = { socket, userId: socket.data.userId, event };
     // Before the first await: this is what keeps the order the events arrived in.
     const ticket = options.queue?.take(context.userId);
+    const traced = socketEventChannel.hasSubscribers;
+    const arrivedAt = traced ? performance.now() : 0;
+    let startedAt = arrivedAt;
     try {
       await options.beforeEach?.(context);
       const parsed = schema.safeParse(args.length > 1 ? args[0] : undefined);
       if (!parsed.success) throw invalid(parsed.error);
-      const work = () => handler(parsed.data as ClientEventPayload<E>, context);
+      const work = () => {
+        if (traced) startedAt = performance.now();
+        return handler(parsed.data as ClientEventPayload<E>, context);
+      };
       reply({ ok: true, data: await (ticket ? ticket.run(work) : work()) });
+      if (traced) publishTrace(event, arrivedAt, startedAt, true);
     } catch (error) {
       ticket?.cancel();
       const appError = toAppError(error);
@@ -103,6 +111,17 @@ export function handleClientEvent<E extends ClientEventName>(
         refusalLogOf(options.log).record(event, appError, { err: error, userId: context.userId });
       }
       reply({ ok: false, error: appError.toJSON() });
+      if (traced) publishTrace(event, arrivedAt, startedAt, false);
     }
   }
+}
+
+function publishTrace(event: string, arrivedAt: number, startedAt: number, ok: boolean): void {
+  const trace: SocketEventTrace = {
+    event,
+    queuedMs: startedAt - arrivedAt,
+    handledMs: performance.now() - startedAt,
+    ok,
+  };
+  socketEventChannel.publish(trace);
 }

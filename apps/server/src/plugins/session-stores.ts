@@ -90,10 +90,13 @@ export class DatabaseSessionStore extends PromiseStore {
     sweepIntervalMs = 3_600_000,
   ) {
     super();
-    this.loads = createGroupCommit(async (sessionIds) => {
-      const found = await this.loadMany([...new Set(sessionIds)]);
-      return sessionIds.map((id) => ({ ok: true, value: found.get(id) ?? null }));
-    }, gatheredReadOptions('Sessions cannot be read right now; try again shortly'));
+    this.loads = createGroupCommit(
+      async (sessionIds) => {
+        const found = await this.loadMany([...new Set(sessionIds)]);
+        return sessionIds.map((id) => ({ ok: true, value: found.get(id) ?? null }));
+      },
+      gatheredReadOptions('sessions', 'Sessions cannot be read right now; try again shortly'),
+    );
     this.sweeper = setInterval(() => {
       this.prisma.session.deleteMany({ where: { expiresAt: { lt: new Date() } } }).catch(() => {
         // The next sweep tries again; expired rows are never served meanwhile (see load).

@@ -21,8 +21,9 @@ export const READ_POOL_CONNECTIONS = 2;
  * pool's acquire timeout on a loaded machine. `busyMessage` refuses a read that found no place for
  * 5 s (`server/busy`, retryable).
  */
-export function gatheredReadOptions(busyMessage: string): GroupCommitOptions {
+export function gatheredReadOptions(name: string, busyMessage: string): GroupCommitOptions {
   return {
+    name,
     waitMs: 1,
     maxBatch: 512,
     connections: READ_POOL_CONNECTIONS,

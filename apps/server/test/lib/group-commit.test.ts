@@ -36,7 +36,14 @@ function recordingWrite() {
   };
 }
 
-const options = { waitMs: 1, maxBatch: 4, connections: 2, admissionTimeoutMs: 5_000, busyMessage: 'busy' };
+const options = {
+  waitMs: 1,
+  maxBatch: 4,
+  connections: 2,
+  admissionTimeoutMs: 5_000,
+  busyMessage: 'busy',
+  name: 'test',
+};
 
 describe('a laned group commit', () => {
   it('never writes two batches holding the same key at once, and writes different lanes at once', async () => {

@@ -42,30 +42,33 @@ export interface Contacts {
  */
 export function createConversationsRepository(prisma: PrismaClient, pool: Pool) {
   /** handshakeOf's reads, gathered: a connect storm reads in a few statements (plugins/store-pool.ts). */
-  const handshakes = createGroupCommit<number, Handshake>(async (userIds) => {
-    const ids = padIdList([...new Set(userIds)]);
-    const rows = await pool.execute<Array<[number | bigint, number | bigint, number | null]>>(
-      {
-        sql: `SELECT u.id, u.deactivatedAt IS NULL, m.conversationId
+  const handshakes = createGroupCommit<number, Handshake>(
+    async (userIds) => {
+      const ids = padIdList([...new Set(userIds)]);
+      const rows = await pool.execute<Array<[number | bigint, number | bigint, number | null]>>(
+        {
+          sql: `SELECT u.id, u.deactivatedAt IS NULL, m.conversationId
                 FROM users u
                 LEFT JOIN memberships m ON m.userId = u.id
                 WHERE u.id IN (${placeholders(ids.length, '?')})`,
-        rowsAsArray: true,
-      },
-      ids,
-    );
-    const byUser = new Map<number, Handshake>();
-    for (const [id, active, conversationId] of rows) {
-      let handshake = byUser.get(Number(id));
-      if (!handshake)
-        byUser.set(Number(id), (handshake = { active: Number(active) === 1, conversationIds: [] }));
-      if (conversationId !== null) handshake.conversationIds.push(Number(conversationId));
-    }
-    return userIds.map((id) => ({
-      ok: true,
-      value: byUser.get(id) ?? { active: false, conversationIds: [] },
-    }));
-  }, gatheredReadOptions('Conversations cannot be read right now; try again shortly'));
+          rowsAsArray: true,
+        },
+        ids,
+      );
+      const byUser = new Map<number, Handshake>();
+      for (const [id, active, conversationId] of rows) {
+        let handshake = byUser.get(Number(id));
+        if (!handshake)
+          byUser.set(Number(id), (handshake = { active: Number(active) === 1, conversationIds: [] }));
+        if (conversationId !== null) handshake.conversationIds.push(Number(conversationId));
+      }
+      return userIds.map((id) => ({
+        ok: true,
+        value: byUser.get(id) ?? { active: false, conversationIds: [] },
+      }));
+    },
+    gatheredReadOptions('handshakes', 'Conversations cannot be read right now; try again shortly'),
+  );
 
   /** Builds the caller's view of each conversation with three queries, however many there are. */
   async function assemble(userId: number, rows: ConversationRow[]): Promise<ConversationDto[]> {

@@ -73,10 +73,11 @@ const PAIR = '(conversationId = ? AND userId = ?)';
  */
 export function createPositionBatcher(
   pool: Pool,
-  options: Omit<GroupCommitOptions, 'busyMessage'>,
+  options: Omit<GroupCommitOptions, 'busyMessage' | 'name'>,
 ): PositionBatcher {
   return createGroupCommit((batch) => writePositions(pool, batch), {
     ...options,
+    name: 'positions',
     busyMessage: 'Every connection for storing read positions is in use; try again shortly',
   });
 }

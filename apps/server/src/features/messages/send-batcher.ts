@@ -13,7 +13,7 @@ import { storeBatch, type PendingMessage } from './message-batch-store.js';
  * and `submit` resolves only once its batch has committed, so a user's next message can join a batch
  * only after the previous one was stored: per-user order holds across batches.
  */
-export type SendBatcherOptions = Omit<GroupCommitOptions, 'busyMessage'>;
+export type SendBatcherOptions = Omit<GroupCommitOptions, 'busyMessage' | 'name'>;
 
 export interface SendBatcher {
   /**
@@ -69,7 +69,11 @@ export function createSendBatcher(
   // conversation row, so neither waits for the other's commit (lib/group-commit.ts).
   const commit = createLanedGroupCommit(
     write,
-    { ...options, busyMessage: 'Every connection for storing messages is in use; try again shortly' },
+    {
+      ...options,
+      name: 'message-send',
+      busyMessage: 'Every connection for storing messages is in use; try again shortly',
+    },
     (message) => message.conversationId,
   );
   return { submit: commit.submit, drain: commit.drain, isReplay: (message) => replays.has(message) };

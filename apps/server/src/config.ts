@@ -63,6 +63,7 @@ const envSchema = z.object({
   BATCH_WAIT_MS: z.coerce.number().min(0).max(1_000).default(1),
   BATCH_MAX: z.coerce.number().int().min(1).max(1_000).default(64),
   BATCH_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(2),
+  GC_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1_000).default(100),
   SOCKET_SIGNAL_RATE_LIMIT: z.coerce.number().int().min(1).default(300),
   SOCKET_MAX_QUEUED_BYTES: z.coerce
     .number()
@@ -204,6 +205,16 @@ export interface Config {
    * through Redis.
    */
   processes: number;
+  /**
+   * V8's `--heap-growing-percent` for each server process (server.ts): after a full collection the
+   * old generation may grow by this percentage of what survived before the next one starts; 0
+   * leaves V8's own choice. V8 picks the factor from how fast it thinks marking is, and on two
+   * cores shared with the database it chose about 1.1–1.2: at 10,000 connections a full marking
+   * of ~170 MB every 5–6 s, each one slowing sends for about half a second (docs/benchmarks.md,
+   * "10,000 connections under load"). 100 (a factor of 2) makes them several times rarer: by the
+   * growth measured there, about every 30 s instead of every 5–6 s.
+   */
+  gcHeapGrowingPercent: number;
   /** The AI companion's model endpoint and budgets (features/companions); `llm` null: companions are unavailable. */
   companions: CompanionsConfig;
 }
@@ -367,6 +378,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       },
     },
     processes: processes ?? (vars.REDIS_URL ? availableParallelism() : 1),
+    gcHeapGrowingPercent: vars.GC_HEAP_GROWING_PERCENT,
     companions: {
       llm: vars.LLM_BASE_URL
         ? { baseUrl: vars.LLM_BASE_URL, apiKey: vars.LLM_API_KEY || 'none', model: vars.LLM_MODEL }

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { setFlagsFromString } from 'node:v8';
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { buildServer } from './app.js';
@@ -15,6 +16,12 @@ try {
     process.exit(1);
   }
   throw error;
+}
+
+// Before the heap has grown: V8 reads the flag whenever it sets the next full collection's limit
+// (Config.gcHeapGrowingPercent says why). Each worker runs this file too, so every process has it.
+if (config.gcHeapGrowingPercent > 0) {
+  setFlagsFromString(`--heap-growing-percent=${config.gcHeapGrowingPercent}`);
 }
 
 /** Creates and migrates the database once, before anything serves (the primary does it for all workers). */

@@ -28,6 +28,7 @@ describe('configuration', () => {
       database: { poolSize: 10, poolTimeoutMs: 3_000, lockWaitTimeoutSeconds: 5 },
       sendQueue: { concurrency: 128, maxQueued: 1_000, perUserMax: 150, maxWaitMs: 5_000 },
       sendBatch: { waitMs: 1, maxBatch: 64, connections: 2 },
+      gcHeapGrowingPercent: 100,
     });
     expect(config.allowedOrigins).toContain('http://localhost:3000');
   });
@@ -47,6 +48,8 @@ describe('configuration', () => {
     ['BATCH_MAX', { BATCH_MAX: '0' }],
     ['BATCH_MAX', { BATCH_MAX: '2.5' }],
     ['BATCH_CONNECTIONS', { BATCH_CONNECTIONS: '0' }],
+    ['GC_HEAP_GROWING_PERCENT', { GC_HEAP_GROWING_PERCENT: '-5' }],
+    ['GC_HEAP_GROWING_PERCENT', { GC_HEAP_GROWING_PERCENT: 'double' }],
     ['SESSION_SECRET', { SESSION_SECRET: 'too short' }],
     ['SESSION_SECRET', { NODE_ENV: 'production' }],
     ['ALLOWED_ORIGINS', { ALLOWED_ORIGINS: 'https://chat.example.com/path' }],

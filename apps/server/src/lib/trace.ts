@@ -12,7 +12,10 @@ import { channel } from 'node:diagnostics_channel';
 /** One client event answered (lib/socket-handler.ts), on `parley:socket-event`. */
 export interface SocketEventTrace {
   event: string;
-  /** From the event's arrival to its handler starting: the send queue's wait (lib/send-queue.ts), else ~0. */
+  /**
+   * From the event's arrival to its handler starting: the rate budget and validation, then the send
+   * queue's wait (lib/send-queue.ts) for the events that go through it.
+   */
   queuedMs: number;
   /** From the handler starting to the acknowledgement being written. */
   handledMs: number;

@@ -76,6 +76,11 @@ export interface ServerWindow {
   /** Parley only: messages stored per second, and database writes per stored message. */
   persistedPerSecond: number | null;
   databaseWritesPerMessage: number | null;
+  /**
+   * Write system calls per offered message, every server: what one message costs in trips into the
+   * kernel (its frames to each recipient, its ack, the database's share). Null without /proc.
+   */
+  writeSyscallsPerMessage: number | null;
   /** Parley only: where a send's time went inside the server (ServerStats.traces). */
   traces: Record<string, TraceReading>;
 }
@@ -247,6 +252,10 @@ async function measuredPhase(
       persistedPerSecond: server.parley ? persisted / seconds : null,
       databaseWritesPerMessage:
         server.parley && persisted > 0 ? (end.databaseWrites - start.databaseWrites) / persisted : null,
+      writeSyscallsPerMessage:
+        start.writeSyscalls !== null && end.writeSyscalls !== null && load.offeredPerSecond > 0
+          ? (end.writeSyscalls - start.writeSyscalls) / (seconds * load.offeredPerSecond)
+          : null,
       traces: end.traces,
     },
   };
@@ -411,7 +420,11 @@ export async function runBench(config: BenchConfig): Promise<BenchResult> {
                 ? ` (big group's deliveries ${((load.endToEndBigGroup.count / Math.max(1, load.endToEnd.count)) * 100).toFixed(0)}%, their p99 ${load.endToEndBigGroup.p99.toFixed(1)} ms)`
                 : '') +
               `, ack p99 ${load.ack.p99.toFixed(1)} ms` +
-              `, server cpu ${(window.cpu * 100).toFixed(0)}%, ${describePauses(window)}, generator cpu ${(load.generatorCpu * 100).toFixed(0)}%, sends late p99 ${load.sendLateness.p99.toFixed(1)} max ${load.sendLateness.max.toFixed(0)} ms` +
+              `, server cpu ${(window.cpu * 100).toFixed(0)}%` +
+              (window.writeSyscallsPerMessage === null
+                ? ''
+                : `, ${window.writeSyscallsPerMessage.toFixed(1)} writes/msg`) +
+              `, ${describePauses(window)}, generator cpu ${(load.generatorCpu * 100).toFixed(0)}%, sends late p99 ${load.sendLateness.p99.toFixed(1)} max ${load.sendLateness.max.toFixed(0)} ms` +
               (describeSendStages(window.traces) ? `; ${describeSendStages(window.traces)}` : ''),
           );
         }

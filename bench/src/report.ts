@@ -316,6 +316,7 @@ export function baselineComparison(result: BenchResult): string {
       (run) => (run.window.cpu * 1_000) / Math.max(1, run.load.offeredPerSecond),
       (v) => fixed(v, 3),
     ],
+    ['writes / msg', (run) => run.window.writeSyscallsPerMessage, (v) => fixed(v, 1)],
     ['loop max ms', (run) => run.window.loopDelayMaxMs, (v) => fixed(v, 0)],
     ['gc ms', (run) => run.window.gc.totalMs, (v) => fixed(v, 0)],
     ['commits', (run) => run.window.database?.commits ?? null, (v) => fixed(v, 0)],

@@ -41,6 +41,8 @@ export interface ServerStats {
   uptimeMs: number;
   /** Writes to the database connection (0 for servers without one). */
   databaseWrites: number;
+  /** Write system calls the process has made (`syscw` of /proc/self/io), null without /proc. */
+  writeSyscalls: number | null;
   /** Each V8 heap space by name (`new_space`, `old_space`, …): committed and used bytes. */
   spaces: Record<string, { committed: number; used: number }>;
   /**

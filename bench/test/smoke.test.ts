@@ -23,6 +23,13 @@ describe('pnpm bench --smoke', () => {
 
     expect(result.runs.map((run) => run.server)).toEqual(['p0', 'p1', 'parley']);
     expectEveryMessageDelivered(result);
+    // The counters the instrument keeps inside each server: every server sends through the kernel,
+    // and Parley's stored messages went to the database over the connections it counts.
+    for (const run of result.runs) {
+      expect(run.window.writeSyscallsPerMessage, run.server).toBeGreaterThan(0);
+    }
+    const parley = result.runs.find((run) => run.server === 'parley')!;
+    expect(parley.window.databaseWritesPerMessage).toBeGreaterThan(0);
   });
 
   it('compares two builds of Parley in the same rounds with --baseline', async () => {

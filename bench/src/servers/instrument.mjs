@@ -1,7 +1,7 @@
 // Preloaded (node --import) into every server under test, Parley included, so all three are measured
 // the same way from outside their code: the bench asks over the IPC channel and this answers with
 // CPU time, RSS, heap, event-loop delay and database writes. Parley's own code is not changed.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
@@ -92,24 +92,42 @@ function traceSummary() {
 
 // Each write on a connection to the database port is one request to the database (a query, a
 // prepare, a transaction statement); per persisted message it approximates round trips per message.
+// Only connections made to that port get the counting `write`, as an own property set when they
+// connect: wrapping every socket's `write` (each WebSocket frame too) cost Parley about 1% of its CPU
+// at 800 msg/s, charged to Parley alone.
 const databasePort = Number(process.env.BENCH_DATABASE_PORT ?? 0);
 let databaseWrites = 0;
 if (databasePort > 0) {
-  // Whether a socket leads to the database, decided once per socket: reading `remotePort` on every
-  // write (every WebSocket frame too) was about 1.5% of Parley's CPU at 2,000 msg/s, charged to
-  // Parley alone.
-  const toDatabase = Symbol('bench:toDatabase');
-  const write = net.Socket.prototype.write;
-  net.Socket.prototype.write = function countedWrite(...args) {
-    let counted = this[toDatabase];
-    if (counted === undefined) {
-      const port = this.remotePort;
-      counted = port === databasePort;
-      if (port !== undefined) this[toDatabase] = counted;
+  const connect = net.Socket.prototype.connect;
+  net.Socket.prototype.connect = function connectCounted(...args) {
+    const connecting = connect.apply(this, args);
+    // `net.connect` passes its arguments normalised ([options, callback]) as the first one. Set
+    // after `connect`, which puts the prototype's `write` back on a socket that has another.
+    const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+    const port = typeof first === 'object' && first !== null ? first.port : first;
+    if (Number(port) === databasePort) {
+      const write = net.Socket.prototype.write;
+      this.write = function countedWrite(...writeArgs) {
+        databaseWrites += 1;
+        return write.apply(this, writeArgs);
+      };
     }
-    if (counted) databaseWrites += 1;
-    return write.apply(this, args);
+    return connecting;
   };
+}
+
+/**
+ * Write system calls this process has made (`syscw` of /proc/self/io: write, writev, sendmsg …, on
+ * every file and socket, all threads), or null where /proc is not there. Per message it says how many
+ * times a server enters the kernel to send: each WebSocket frame is one unless frames are coalesced.
+ */
+function writeSyscalls() {
+  try {
+    const match = /^syscw:\s*(\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 process.on('message', (request) => {
@@ -158,6 +176,7 @@ process.on('message', (request) => {
       allocatedBytes: heapAllocatedBytes(),
       uptimeMs: performance.now(),
       databaseWrites,
+      writeSyscalls: writeSyscalls(),
       traces: traceSummary(),
     });
     if (request.resetLoopDelay) {

@@ -150,6 +150,9 @@ process.on('message', (request) => {
     return;
   }
   if (request.type === 'heap-snapshot') {
+    // Into a directory made here if need be: a throw in this handler would leave the bench waiting
+    // for an answer that never comes.
+    mkdirSync(dirname(request.path), { recursive: true });
     process.send({ type: 'heap-snapshot', id: request.id, path: writeHeapSnapshot(request.path) });
     return;
   }

@@ -24,7 +24,8 @@ export default defineConfig({
     // after, back to back (summed import 81 s before, 8-9 s after; CPU 288 s before, 166-182 s
     // after), with the same 595 tests passing. Tests therefore must not rely on fresh module state: the app
     // takes its configuration as an argument (loadConfig in test/helpers/server.ts), failpoints
-    // read the environment when they fire, and fake timers are put back after each test.
+    // read the environment once (NODE_ENV is 'test' before any module loads, and PARLEY_FAILPOINTS
+    // goes to the server processes the fault tests start), and fake timers are put back after each test.
     isolate: false,
     // Bounds on hangs, not on speed: CI's two cores are shared and have been seen at load 12-16, where
     // a test that takes 5 s on a quiet machine takes 40 (catch-up's restart test: 26.6 s at load 10,

@@ -9,7 +9,8 @@
  *
  *   pnpm --filter @parley/server bench:store-cpu
  *
- * BENCH_OPS (default 2000): batches (or round trips) per line. Senders and conversations rotate over
+ * BENCH_OPS (default 2000): batches (or round trips) per line; BENCH_BATCH_SIZES (default 1,10,64): the
+ * batch sizes measured. Senders and conversations rotate over
  * 100 groups of 10 so that a batch of n touches n conversations, as under load.
  */
 import { execFileSync } from 'node:child_process';
@@ -25,7 +26,7 @@ import { createTestDatabase } from '../test/helpers/database.js';
 const OPS = Number(process.env.BENCH_OPS ?? 2_000);
 const GROUPS = 100;
 const GROUP_SIZE = 10;
-const BATCH_SIZES = [1, 10, 64];
+const BATCH_SIZES = (process.env.BENCH_BATCH_SIZES ?? '1,10,64').split(',').map(Number);
 const TEXT = 'x'.repeat(150);
 
 /** The database server's process id: `mariadbd`, or `mysqld` on older installs. */

@@ -7,7 +7,7 @@ import {
   type GroupCommitOptions,
   type Settled,
 } from '../../lib/group-commit.js';
-import { alternatives, whenArms } from '../../lib/sql-lists.js';
+import { valuesTable } from '../../lib/sql-lists.js';
 import { conversationNotFound } from './conversations.service.js';
 
 /** One `conversation:delivered` (read: false) or `conversation:read` (read: true), already validated. */
@@ -53,7 +53,10 @@ interface Move {
 }
 
 const pairKey = (conversationId: number, userId: number) => `${conversationId}:${userId}`;
-const PAIR = '(conversationId = ? AND userId = ?)';
+/** `count` memberships by (conversationId, userId), as `m`: `count` pairs of parameters. */
+const membershipsOf = (count: number) =>
+  `${valuesTable('k', ['conversationId', 'userId'], count)}
+   STRAIGHT_JOIN memberships m FORCE INDEX (PRIMARY) ON m.conversationId = k.conversationId AND m.userId = k.userId`;
 
 /**
  * Group commit for delivery and read reports (lib/group-commit.ts). Every recipient's device reports
@@ -88,8 +91,7 @@ async function writePositions(pool: Pool, batch: PositionReport[]): Promise<Arra
   try {
     const checks = await connection.query<CheckRow[]>(
       `SELECT m.conversationId, m.userId, c.lastSeq
-         FROM memberships m JOIN conversations c ON c.id = m.conversationId
-        WHERE ${alternatives(pairs.length, '(m.conversationId = ? AND m.userId = ?)')}`,
+         FROM ${membershipsOf(pairs.length)} JOIN conversations c ON c.id = m.conversationId`,
       pairs.flatMap((r) => [r.conversationId, r.userId]),
     );
     const lastSeqs = new Map(checks.map((row) => [pairKey(row.conversationId, row.userId), row.lastSeq]));
@@ -136,33 +138,31 @@ async function writePositions(pool: Pool, batch: PositionReport[]): Promise<Arra
   }
 }
 
-async function raise(connection: Awaited<ReturnType<Pool['getConnection']>>, moves: Move[]) {
+async function raise(connection: Awaited<ReturnType<Pool['getConnection']>>, unordered: Move[]) {
+  // In key order, the order the UPDATE locks the rows in, as the send path's batch does
+  // (message-batch-store.ts): two batches of reports never wait for each other's rows in turn.
+  const moves = [...unordered].sort((a, b) => a.conversationId - b.conversationId || a.userId - b.userId);
   const readers = moves.filter((move) => move.read > 0);
-  const arms = whenArms(moves.length, `WHEN ${PAIR} THEN ?`);
   const statements = [
-    `UPDATE memberships
-        SET lastDeliveredSeq = GREATEST(lastDeliveredSeq, CASE ${arms} ELSE 0 END),
-            lastReadSeq = GREATEST(lastReadSeq, CASE ${arms} ELSE 0 END)
-      WHERE ${alternatives(moves.length, PAIR)}`,
-    `SELECT conversationId, userId, lastReadSeq, lastDeliveredSeq FROM memberships
-      WHERE ${alternatives(moves.length, PAIR)}`,
+    // Reading implies delivery, and the delivered value is already the furthest of both.
+    `UPDATE ${valuesTable('p', ['conversationId', 'userId', 'deliveredSeq', 'readSeq'], moves.length)}
+            STRAIGHT_JOIN memberships m FORCE INDEX (PRIMARY) ON m.conversationId = p.conversationId AND m.userId = p.userId
+        SET m.lastDeliveredSeq = GREATEST(m.lastDeliveredSeq, p.deliveredSeq),
+            m.lastReadSeq = GREATEST(m.lastReadSeq, p.readSeq)`,
+    `SELECT m.conversationId, m.userId, m.lastReadSeq, m.lastDeliveredSeq FROM ${membershipsOf(moves.length)}`,
   ];
   const values: unknown[] = [
-    ...moves.flatMap((m) => [m.conversationId, m.userId, m.delivered]),
-    // Reading implies delivery, and the delivered value is already the furthest of both.
-    ...moves.flatMap((m) => [m.conversationId, m.userId, m.read]),
-    ...moves.flatMap((m) => [m.conversationId, m.userId]),
+    ...moves.flatMap((m) => [m.conversationId, m.userId, m.delivered, m.read]),
     ...moves.flatMap((m) => [m.conversationId, m.userId]),
   ];
   if (readers.length > 0) {
     // What conversations.repository.ts counts as unread: others' messages after the read position.
     statements.push(
-      `SELECT ms.conversationId, ms.userId, COUNT(x.id) AS unreadCount
-         FROM memberships ms
-         LEFT JOIN messages x ON x.conversationId = ms.conversationId AND x.seq > ms.lastReadSeq
-                             AND x.senderId <> ms.userId AND x.deletedAt IS NULL AND x.type <> 'system'
-        WHERE ${alternatives(readers.length, '(ms.conversationId = ? AND ms.userId = ?)')}
-        GROUP BY ms.conversationId, ms.userId`,
+      `SELECT m.conversationId, m.userId, COUNT(x.id) AS unreadCount
+         FROM ${membershipsOf(readers.length)}
+         LEFT JOIN messages x ON x.conversationId = m.conversationId AND x.seq > m.lastReadSeq
+                             AND x.senderId <> m.userId AND x.deletedAt IS NULL AND x.type <> 'system'
+        GROUP BY m.conversationId, m.userId`,
     );
     values.push(...readers.flatMap((m) => [m.conversationId, m.userId]));
   }

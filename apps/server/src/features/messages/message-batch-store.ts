@@ -3,7 +3,7 @@ import type { Pool, PoolConnection } from 'mariadb';
 import { AppError, busy } from '../../lib/app-error.js';
 import { failpoint } from '../../lib/failpoints.js';
 import { toSqlDateTime } from '../../lib/sql-datetime.js';
-import { alternatives, placeholders, whenArms } from '../../lib/sql-lists.js';
+import { placeholders, valuesTable } from '../../lib/sql-lists.js';
 import { conversationNotFound } from '../conversations/conversations.service.js';
 import { postingRefusal, type PosterState, type PostingRules } from '../groups/posting-rules.js';
 import { toAttachment, type AttachmentColumns } from '../uploads/upload-dto.js';
@@ -193,6 +193,7 @@ async function endTransaction(connection: PoolConnection, open: boolean): Promis
 async function lockAndRead(connection: PoolConnection, batch: readonly PendingMessage[], now: Date) {
   const conversationIds = [...new Set(batch.map((message) => message.conversationId))].sort((a, b) => a - b);
   const pairs = [...new Map(batch.map((m) => [`${m.conversationId}:${m.senderId}`, m])).values()];
+  const keys = [...new Map(batch.map((m) => [keyOf(m.senderId, m.clientMsgId), m])).values()];
   const senderIds = [...new Set(batch.map((message) => message.senderId))].sort((a, b) => a - b);
   const replyIds = [...new Set(batch.flatMap((message) => message.replyToId ?? []))];
   const uploadIds = [...new Set(batch.flatMap((message) => message.attachmentId ?? []))].sort();
@@ -217,10 +218,12 @@ async function lockAndRead(connection: PoolConnection, batch: readonly PendingMe
             u.deactivatedAt IS NOT NULL AS deactivated,
             TIMESTAMPDIFF(MICROSECOND, ?, m.mutedUntil) DIV 1000 AS mutedForMs,
             TIMESTAMPDIFF(MICROSECOND, m.lastPostedAt, ?) DIV 1000 AS sinceLastPostMs
-       FROM memberships m JOIN users u ON u.id = m.userId
-      WHERE ${alternatives(pairs.length, '(m.conversationId = ? AND m.userId = ?)')}`,
-    `SELECT id, conversationId, senderId, clientMsgId FROM messages
-      WHERE ${alternatives(batch.length, '(senderId = ? AND clientMsgId = ?)')}`,
+       FROM ${valuesTable('k', ['conversationId', 'userId'], pairs.length)}
+            STRAIGHT_JOIN memberships m FORCE INDEX (PRIMARY) ON m.conversationId = k.conversationId AND m.userId = k.userId
+            JOIN users u ON u.id = m.userId`,
+    `SELECT m.id, m.conversationId, m.senderId, m.clientMsgId
+       FROM ${valuesTable('k', ['senderId', 'clientMsgId'], keys.length)}
+            STRAIGHT_JOIN messages m FORCE INDEX (messages_senderId_clientMsgId_key) ON m.senderId = k.senderId AND m.clientMsgId = k.clientMsgId`,
   ];
   const at = toSqlDateTime(now);
   const values: unknown[] = [
@@ -229,7 +232,7 @@ async function lockAndRead(connection: PoolConnection, batch: readonly PendingMe
     at,
     at,
     ...pairs.flatMap((m) => [m.conversationId, m.senderId]),
-    ...batch.flatMap((m) => [m.senderId, m.clientMsgId]),
+    ...keys.flatMap((m) => [m.senderId, m.clientMsgId]),
   ];
   if (replyIds.length > 0) {
     statements.push(
@@ -441,9 +444,10 @@ async function writeAndCommit(
     reads.set(`${insert.message.conversationId}:${insert.message.senderId}`, insert);
   }
   const tops = [...last.values()];
-  const positions = [...reads.values()];
-  const seqCase = `CASE ${whenArms(positions.length, 'WHEN conversationId = ? AND userId = ? THEN ?')} END`;
-  const seqArgs = positions.flatMap((p) => [p.message.conversationId, p.message.senderId, p.seq]);
+  // In key order, the order the rows are locked in: (conversationId, userId) is the primary key.
+  const positions = [...reads.values()].sort(
+    (a, b) => a.message.conversationId - b.message.conversationId || a.message.senderId - b.message.senderId,
+  );
   const attachmentIds = inserts.flatMap((insert) => insert.message.attachmentId ?? []);
   // The unique key on messages.attachmentId is the last word: a second message naming the upload
   // fails here, and the batch is rolled back and run again (storeBatch), seeing it attached.
@@ -454,16 +458,14 @@ async function writeAndCommit(
   const sql = `INSERT INTO messages (conversationId, seq, senderId, clientMsgId, type, text, createdAt, changeSeq, replyToId, attachmentId)
      VALUES ${placeholders(inserts.length, "(?, ?, ?, ?, 'text', ?, ?, ?, ?, ?)")}
      RETURNING id, conversationId, seq;
-    UPDATE conversations
-        SET lastSeq = CASE id ${whenArms(tops.length, 'WHEN ? THEN ?')} END,
-            lastChangeSeq = CASE id ${whenArms(tops.length, 'WHEN ? THEN ?')} END,
-            lastActivityAt = ?
-      WHERE id IN (${placeholders(tops.length, '?')});
-    UPDATE memberships
-        SET lastReadSeq = GREATEST(lastReadSeq, ${seqCase}),
-            lastDeliveredSeq = GREATEST(lastDeliveredSeq, ${seqCase}),
-            lastPostedAt = ?
-      WHERE ${alternatives(positions.length, '(conversationId = ? AND userId = ?)')};
+    UPDATE ${valuesTable('t', ['id', 'lastSeq', 'lastChangeSeq'], tops.length)}
+           STRAIGHT_JOIN conversations c FORCE INDEX (PRIMARY) ON c.id = t.id
+       SET c.lastSeq = t.lastSeq, c.lastChangeSeq = t.lastChangeSeq, c.lastActivityAt = ?;
+    UPDATE ${valuesTable('p', ['conversationId', 'userId', 'seq'], positions.length)}
+           STRAIGHT_JOIN memberships m FORCE INDEX (PRIMARY) ON m.conversationId = p.conversationId AND m.userId = p.userId
+       SET m.lastReadSeq = GREATEST(m.lastReadSeq, p.seq),
+           m.lastDeliveredSeq = GREATEST(m.lastDeliveredSeq, p.seq),
+           m.lastPostedAt = ?;
     ${attach}
     COMMIT`;
   const [inserted] = await connection.query<[InsertedRow[], unknown, unknown, unknown]>(sql, [
@@ -478,14 +480,10 @@ async function writeAndCommit(
       message.replyToId,
       message.attachmentId,
     ]),
-    ...tops.flatMap((t) => [t.message.conversationId, t.seq]),
-    ...tops.flatMap((t) => [t.message.conversationId, t.changeSeq]),
+    ...tops.flatMap((t) => [t.message.conversationId, t.seq, t.changeSeq]),
     at,
-    ...tops.map((t) => t.message.conversationId),
-    ...seqArgs,
-    ...seqArgs,
+    ...positions.flatMap((p) => [p.message.conversationId, p.message.senderId, p.seq]),
     at,
-    ...positions.flatMap((p) => [p.message.conversationId, p.message.senderId]),
     ...(attachmentIds.length > 0 ? [at, ...attachmentIds] : []),
   ]);
   return inserted;

@@ -9,18 +9,23 @@ export const placeholders = (count: number, each: string): string =>
 
 /**
  * A derived table of `count` rows of `?` parameters with named columns, for joining a batch's keys
- * (and a value per key) against a table:
- * `(WITH name(a, b) AS (VALUES (?, ?), (?, ?), …) SELECT * FROM name) AS name`. Put it first and join
- * the table with `STRAIGHT_JOIN table FORCE INDEX (its unique key) ON` that key: MariaDB then looks
- * each row up by the key, and an UPDATE locks only the rows named, in the order given. Without the
- * hint, a small table is scanned instead, and an UPDATE then locks every row it reads, so
- * concurrent batches waited on rows they never named (lock wait timeouts in the tests' databases).
- * The condition it replaces, `(a = ? AND b = ?) OR …`, cost MariaDB 3.8 ms of CPU at 64 keys
- * against 0.5 for the join; at one key the join costs about 40 µs more (the table is materialised)
- * (docs/benchmarks.md, "What a batch costs MariaDB").
+ * (and a value per key) against a table: `(SELECT ? AS a, ? AS b UNION ALL SELECT ?, ? …) AS name`.
+ * Put it first and join the table with `STRAIGHT_JOIN table FORCE INDEX (its unique key) ON` that
+ * key: MariaDB then looks each row up by the key, and an UPDATE locks only the rows named, in the
+ * order given. Without the hint, a small table is scanned instead, and an UPDATE then locks every row
+ * it reads, so concurrent batches waited on rows they never named (lock wait timeouts in the tests'
+ * databases).
  *
- * MariaDB's syntax (table value constructors in a CTE with a column list, 10.3.3+): a derived table
- * cannot name a VALUES list's columns, and an UPDATE cannot begin with WITH.
+ * The condition it replaces, `(a = ? AND b = ?) OR …`, cost MariaDB 3.8–4.2 ms of CPU at 64 keys
+ * against 0.5 for the join, and grows faster than the keys (docs/benchmarks.md, "What a batch costs
+ * MariaDB"); at one key the join costs about 50 µs more (the table is materialised). A table value
+ * constructor (`WITH name(a, b) AS (VALUES (?, ?), …)`) is a little cheaper, but MariaDB 10.11 fills
+ * its parameters with empty values when the statement is prepared (the driver's `execute`, and
+ * Prisma's raw queries), where this form works with either protocol.
  */
-export const valuesTable = (name: string, columns: readonly string[], count: number): string =>
-  `(WITH ${name}(${columns.join(', ')}) AS (VALUES ${placeholders(count, `(${placeholders(columns.length, '?')})`)}) SELECT * FROM ${name}) AS ${name}`;
+export const valuesTable = (name: string, columns: readonly string[], count: number): string => {
+  const first = `SELECT ${columns.map((column) => `? AS ${column}`).join(', ')}`;
+  const rest = `SELECT ${placeholders(columns.length, '?')}`;
+  const rows = Array.from({ length: count }, (_, index) => (index === 0 ? first : rest));
+  return `(${rows.join(' UNION ALL ')}) AS ${name}`;
+};

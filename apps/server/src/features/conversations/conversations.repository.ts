@@ -6,7 +6,7 @@ import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
 import { padIdList } from '../../lib/id-list.js';
 import { failpoint } from '../../lib/failpoints.js';
 import { createGroupCommit } from '../../lib/group-commit.js';
-import { placeholders, valuesTable } from '../../lib/sql-lists.js';
+import { placeholders, unionAll, valuesTable } from '../../lib/sql-lists.js';
 import { fromSqlDateTime } from '../../lib/sql-datetime.js';
 import { gatheredReadOptions } from '../../plugins/store-pool.js';
 import { LOCK_THEN_READ_COMMITTED } from '../../plugins/prisma.js';
@@ -79,9 +79,10 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
       row.memberships.find((membership) => membership.userId === userId)?.lastReadSeq ?? 0;
     // Unread counts between the read position and the last seq of the rows just read, not of the
     // table now: a message stored in between would be counted here, and again by the client when its
-    // message:new (a seq past this copy's lastSeq) arrives. Both reads join from a table of the
-    // conversations' keys (lib/sql-lists.ts valuesTable): as ORs of conditions, the unread count of a
-    // member of 500 conversations cost MariaDB 384 ms of CPU against 22 (docs/benchmarks.md).
+    // message:new (a seq past this copy's lastSeq) arrives. The last messages are found by joining
+    // from a table of the conversations' keys, the unread counts by one statement per conversation
+    // (lib/sql-lists.ts): as ORs of conditions, the unread count of a member of 500 conversations
+    // cost MariaDB 384 ms of CPU (docs/benchmarks.md).
     const unreadRanges = rows.filter((row) => row.lastSeq > lastReadOf(row));
     const lastSeqs = rows.filter((row) => row.lastSeq > 0);
     const [lastMessages, unreadRows] = await Promise.all([
@@ -103,14 +104,14 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
       unreadRanges.length === 0
         ? []
         : prisma.$queryRawUnsafe<Array<{ conversationId: number; unread: bigint }>>(
-            `SELECT m.conversationId, COUNT(*) AS unread
-               FROM ${valuesTable('k', ['conversationId', 'lastReadSeq', 'lastSeq'], unreadRanges.length)}
-                    STRAIGHT_JOIN messages m FORCE INDEX (messages_conversationId_seq_key)
-                       ON m.conversationId = k.conversationId AND m.seq > k.lastReadSeq AND m.seq <= k.lastSeq
-              WHERE m.senderId <> ? AND m.deletedAt IS NULL AND m.type <> 'system'
-              GROUP BY m.conversationId`,
-            ...unreadRanges.flatMap((row) => [row.id, lastReadOf(row), row.lastSeq]),
-            userId,
+            unionAll(
+              unreadRanges.length,
+              `SELECT conversationId, COUNT(*) AS unread FROM messages
+                WHERE conversationId = ? AND seq > ? AND seq <= ? AND senderId <> ?
+                  AND deletedAt IS NULL AND type <> 'system'
+                GROUP BY conversationId`,
+            ),
+            ...unreadRanges.flatMap((row) => [row.id, lastReadOf(row), row.lastSeq, userId]),
           ),
     ]);
     const lastById = new Map<number, MessageRow>(

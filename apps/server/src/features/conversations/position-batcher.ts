@@ -7,7 +7,7 @@ import {
   type GroupCommitOptions,
   type Settled,
 } from '../../lib/group-commit.js';
-import { valuesTable } from '../../lib/sql-lists.js';
+import { unionAll, valuesTable } from '../../lib/sql-lists.js';
 import { conversationNotFound } from './conversations.service.js';
 
 /** One `conversation:delivered` (read: false) or `conversation:read` (read: true), already validated. */
@@ -157,12 +157,18 @@ async function raise(connection: Awaited<ReturnType<Pool['getConnection']>>, uno
   ];
   if (readers.length > 0) {
     // What conversations.repository.ts counts as unread: others' messages after the read position.
+    // One statement per reader (lib/sql-lists.ts unionAll): its membership row is then a constant,
+    // and only the messages after its read position are read, not the conversation's whole history.
     statements.push(
-      `SELECT m.conversationId, m.userId, COUNT(x.id) AS unreadCount
-         FROM ${membershipsOf(readers.length)}
-         LEFT JOIN messages x ON x.conversationId = m.conversationId AND x.seq > m.lastReadSeq
-                             AND x.senderId <> m.userId AND x.deletedAt IS NULL AND x.type <> 'system'
-        GROUP BY m.conversationId, m.userId`,
+      unionAll(
+        readers.length,
+        `SELECT m.conversationId, m.userId, COUNT(x.id) AS unreadCount
+           FROM memberships m
+           LEFT JOIN messages x ON x.conversationId = m.conversationId AND x.seq > m.lastReadSeq
+                               AND x.senderId <> m.userId AND x.deletedAt IS NULL AND x.type <> 'system'
+          WHERE m.conversationId = ? AND m.userId = ?
+          GROUP BY m.conversationId, m.userId`,
+      ),
     );
     values.push(...readers.flatMap((m) => [m.conversationId, m.userId]));
   }

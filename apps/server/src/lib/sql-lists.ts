@@ -22,8 +22,9 @@ export const unionAll = (count: number, statement: string): string =>
  * (and a value per key) against a table: `(SELECT ? AS a, ? AS b UNION ALL SELECT ?, ? …) AS name`.
  * Put it first and join the table with `STRAIGHT_JOIN table FORCE INDEX (its unique key) ON` that
  * key: MariaDB then looks each row up by the key, and an UPDATE locks only the rows named, in the
- * order given. For point lookups by the whole key: a range per key is read whole (see unionAll). Without the hint, a small table is scanned instead, and an UPDATE then locks every row
- * it reads, so concurrent batches waited on rows they never named (lock wait timeouts in the tests'
+ * order given. For point lookups by the whole key: a range per key is read whole (see unionAll).
+ * Without the hint, a small table is scanned instead, and an UPDATE then locks every row it reads,
+ * so concurrent batches waited on rows they never named (lock wait timeouts in the tests'
  * databases).
  *
  * The condition it replaces, `(a = ? AND b = ?) OR …`, cost MariaDB 3.8–4.2 ms of CPU at 64 keys

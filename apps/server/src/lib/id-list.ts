@@ -16,3 +16,10 @@ export function padIdList<Id extends number | string>(ids: readonly Id[]): Id[] 
   while (padded.length < length) padded.push(ids[ids.length - 1]!);
   return padded;
 }
+
+/**
+ * Ids per statement where a padded list has no bound of its own (lib/sql-lists.ts inSlices): a power
+ * of two, so every slice but the last is already padded, and far below the 65,535 placeholders a
+ * statement may carry.
+ */
+export const ID_LIST_SLICE = 8_192;

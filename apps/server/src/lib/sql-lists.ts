@@ -3,6 +3,27 @@
  * `?` parameters, escaped by the driver).
  */
 
+/**
+ * Runs `statement` on consecutive slices of `items`, at most `perStatement` items each, one after
+ * another, and returns their rows in the slices' order. For a statement whose placeholders (or
+ * UNION ALL arms) grow with a list that no limit bounds, such as a user's conversations: a prepared
+ * statement carries at most 65,535 placeholders (the binary protocol counts them in 16 bits,
+ * COM_STMT_PREPARE's `num_params`), and MariaDB refuses more with error 1390 (ER_PS_MANY_PARAM), so a
+ * member of 17,000 conversations could not list them (test/features/conversations/
+ * many-conversations.test.ts). Prisma splits its own `in` lists below the limit.
+ */
+export async function inSlices<Item, Row>(
+  items: readonly Item[],
+  perStatement: number,
+  statement: (slice: Item[]) => Promise<Row[]>,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (let start = 0; start < items.length; start += perStatement) {
+    for (const row of await statement(items.slice(start, start + perStatement))) rows.push(row);
+  }
+  return rows;
+}
+
 /** `each, each, …` `count` times: the placeholders of an `IN (…)` list or a multi-row `VALUES`. */
 export const placeholders = (count: number, each: string): string =>
   Array.from({ length: count }, () => each).join(', ');

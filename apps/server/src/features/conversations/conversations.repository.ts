@@ -3,10 +3,10 @@ import type { Pool } from 'mariadb';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { messageInclude, toMessage, type MessageRow } from '../messages/message-dto.js';
 import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
-import { padIdList } from '../../lib/id-list.js';
+import { ID_LIST_SLICE, padIdList } from '../../lib/id-list.js';
 import { failpoint } from '../../lib/failpoints.js';
 import { createGroupCommit } from '../../lib/group-commit.js';
-import { placeholders, unionAll, valuesTable } from '../../lib/sql-lists.js';
+import { inSlices, placeholders, unionAll, valuesTable } from '../../lib/sql-lists.js';
 import { fromSqlDateTime } from '../../lib/sql-datetime.js';
 import { gatheredReadOptions } from '../../plugins/store-pool.js';
 import { LOCK_THEN_READ_COMMITTED } from '../../plugins/prisma.js';
@@ -15,6 +15,13 @@ import { lockUsers, type LockedUser } from '../users/user-locks.js';
 const conversationInclude = {
   memberships: { include: { user: { select: userSummarySelect } }, orderBy: { joinedAt: 'asc' } },
 } as const;
+
+/**
+ * Conversations per statement in the list's own reads (last messages, unread counts): 4 placeholders
+ * each in the unread count, far below the 65,535 a statement may carry (lib/sql-lists.ts inSlices),
+ * and a UNION ALL of at most this many arms for MariaDB to prepare.
+ */
+const LIST_SLICE = 1_000;
 
 type ConversationRow = Prisma.ConversationGetPayload<{ include: typeof conversationInclude }>;
 
@@ -86,33 +93,30 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
     const unreadRanges = rows.filter((row) => row.lastSeq > lastReadOf(row));
     const lastSeqs = rows.filter((row) => row.lastSeq > 0);
     const [lastMessages, unreadRows] = await Promise.all([
-      lastSeqs.length === 0
-        ? []
-        : prisma
-            .$queryRawUnsafe<Array<{ id: number }>>(
-              `SELECT m.id FROM ${valuesTable('k', ['conversationId', 'seq'], lastSeqs.length)}
-                    STRAIGHT_JOIN messages m FORCE INDEX (messages_conversationId_seq_key)
-                       ON m.conversationId = k.conversationId AND m.seq = k.seq`,
-              ...lastSeqs.flatMap((row) => [row.id, row.lastSeq]),
-            )
-            .then((ids) =>
-              prisma.message.findMany({
-                where: { id: { in: ids.map((row) => Number(row.id)) } },
-                include: messageInclude,
-              }),
-            ),
-      unreadRanges.length === 0
-        ? []
-        : prisma.$queryRawUnsafe<Array<{ conversationId: number; unread: bigint }>>(
-            unionAll(
-              unreadRanges.length,
-              `SELECT conversationId, COUNT(*) AS unread FROM messages
-                WHERE conversationId = ? AND seq > ? AND seq <= ? AND senderId <> ?
-                  AND deletedAt IS NULL AND type <> 'system'
-                GROUP BY conversationId`,
-            ),
-            ...unreadRanges.flatMap((row) => [row.id, lastReadOf(row), row.lastSeq, userId]),
+      inSlices(lastSeqs, LIST_SLICE, async (slice) => {
+        const ids = await prisma.$queryRawUnsafe<Array<{ id: number }>>(
+          `SELECT m.id FROM ${valuesTable('k', ['conversationId', 'seq'], slice.length)}
+                STRAIGHT_JOIN messages m FORCE INDEX (messages_conversationId_seq_key)
+                   ON m.conversationId = k.conversationId AND m.seq = k.seq`,
+          ...slice.flatMap((row) => [row.id, row.lastSeq]),
+        );
+        return prisma.message.findMany({
+          where: { id: { in: ids.map((row) => Number(row.id)) } },
+          include: messageInclude,
+        });
+      }),
+      inSlices(unreadRanges, LIST_SLICE, (slice) =>
+        prisma.$queryRawUnsafe<Array<{ conversationId: number; unread: bigint }>>(
+          unionAll(
+            slice.length,
+            `SELECT conversationId, COUNT(*) AS unread FROM messages
+              WHERE conversationId = ? AND seq > ? AND seq <= ? AND senderId <> ?
+                AND deletedAt IS NULL AND type <> 'system'
+              GROUP BY conversationId`,
           ),
+          ...slice.flatMap((row) => [row.id, lastReadOf(row), row.lastSeq, userId]),
+        ),
+      ),
     ]);
     const lastById = new Map<number, MessageRow>(
       lastMessages.map((message) => [message.conversationId, message]),
@@ -239,38 +243,39 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
     /**
      * For each user, who is to hear of their presence: the conversations of at most
      * `eagerMaxMembers` members (`conversationIds`, every member) and the larger ones (`watchedIds`,
-     * only their watchers). Two statements however many users: their memberships, then which of
-     * those conversations are large (counted on the memberships index).
+     * only their watchers). Two statements (for up to ID_LIST_SLICE users and conversations): their
+     * memberships, then which of those conversations are large (counted on the memberships index).
      */
     async presenceAudiencesOf(
       userIds: number[],
       eagerMaxMembers: number,
     ): Promise<Map<number, { conversationIds: number[]; watchedIds: number[] }>> {
-      const ids = padIdList(userIds);
-      if (ids.length === 0) return new Map();
-      const rows = await pool.execute<Array<[number, number]>>(
-        {
-          sql: `SELECT userId, conversationId FROM memberships WHERE userId IN (${placeholders(ids.length, '?')})`,
-          rowsAsArray: true,
-        },
-        ids,
-      );
-      const conversationIds = padIdList([
-        ...new Set(rows.map(([, conversationId]) => Number(conversationId))),
-      ]);
+      // Sliced (lib/sql-lists.ts inSlices): a window's users, and their conversations, have no bound.
+      const rows = await inSlices(userIds, ID_LIST_SLICE, (slice) => {
+        const ids = padIdList(slice);
+        return pool.execute<Array<[number, number]>>(
+          {
+            sql: `SELECT userId, conversationId FROM memberships WHERE userId IN (${placeholders(ids.length, '?')})`,
+            rowsAsArray: true,
+          },
+          ids,
+        );
+      });
+      const conversationIds = [...new Set(rows.map(([, conversationId]) => Number(conversationId)))];
       const large = new Set<number>();
-      if (rows.length > 0) {
-        const sized = await pool.execute<Array<[number]>>(
+      const sized = await inSlices(conversationIds, ID_LIST_SLICE, (slice) => {
+        const ids = padIdList(slice);
+        return pool.execute<Array<[number]>>(
           {
             sql: `SELECT conversationId FROM memberships
-                  WHERE conversationId IN (${placeholders(conversationIds.length, '?')})
+                  WHERE conversationId IN (${placeholders(ids.length, '?')})
                   GROUP BY conversationId HAVING COUNT(*) > ?`,
             rowsAsArray: true,
           },
-          [...conversationIds, eagerMaxMembers],
+          [...ids, eagerMaxMembers],
         );
-        for (const [conversationId] of sized) large.add(Number(conversationId));
-      }
+      });
+      for (const [conversationId] of sized) large.add(Number(conversationId));
       const byUser = new Map<number, { conversationIds: number[]; watchedIds: number[] }>();
       for (const [rawUserId, rawConversationId] of rows) {
         const userId = Number(rawUserId);

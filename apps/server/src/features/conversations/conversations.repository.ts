@@ -251,7 +251,8 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
       eagerMaxMembers: number,
     ): Promise<Map<number, { conversationIds: number[]; watchedIds: number[] }>> {
       // Sliced (lib/sql-lists.ts inSlices): a window's users, and their conversations, have no bound.
-      const rows = await inSlices(userIds, ID_LIST_SLICE, (slice) => {
+      // Each user once: the same id in two slices would read its memberships twice.
+      const rows = await inSlices([...new Set(userIds)], ID_LIST_SLICE, (slice) => {
         const ids = padIdList(slice);
         return pool.execute<Array<[number, number]>>(
           {

@@ -42,6 +42,35 @@ export function capacityOf(result: BenchResult, server: ServerKind): number {
   return sustained.length ? Math.max(...sustained.map((step) => step.rate)) : Number.NaN;
 }
 
+/**
+ * Issue 7's latency target: at half of bare Socket.IO's highest sustainable rate, Parley's p99 at
+ * most 1.5× P1's. Read from the capacity search, whose rates form one ladder for every server: the
+ * highest rate P1 sustained at or below half its capacity, and each server's p99 there (P1's
+ * sustained attempt; Parley's sustained attempt, or each failed one when it held none). Text for the
+ * report's table, or `n/a` when the search did not reach such a rate for both.
+ */
+export function halfRateComparison(result: BenchResult): string {
+  const p1Capacity = capacityOf(result, 'p1');
+  if (!Number.isFinite(p1Capacity)) return 'n/a';
+  const p1Steps = result.capacity.filter(
+    (step) => step.server === 'p1' && step.sustainable && step.rate <= p1Capacity / 2,
+  );
+  if (p1Steps.length === 0) return 'n/a';
+  const p1Step = p1Steps.reduce((best, step) => (step.rate > best.rate ? step : best));
+  const parleySteps = result.capacity.filter((step) => step.server === 'parley' && step.rate === p1Step.rate);
+  if (parleySteps.length === 0) return `n/a (Parley did not reach ${p1Step.rate} msg/s)`;
+  const p1P99 = p1Step.load.endToEnd.p99;
+  const held = parleySteps.find((step) => step.sustainable);
+  if (held) {
+    return (
+      `${ratio(held.load.endToEnd.p99, p1P99)} at ${p1Step.rate} msg/s ` +
+      `(p99 ${fixed(held.load.endToEnd.p99)} against ${fixed(p1P99)} ms)`
+    );
+  }
+  const attempts = parleySteps.map((step) => fixed(step.load.endToEnd.p99)).join(' and ');
+  return `Parley did not sustain ${p1Step.rate} msg/s (p99 ${attempts} ms; P1 ${fixed(p1P99)} ms)`;
+}
+
 /** The capacity as text: "< lowest rate tried" when no rate held. */
 function capacityText(result: BenchResult, server: ServerKind): string {
   const capacity = capacityOf(result, server);
@@ -252,6 +281,9 @@ export function renderSection(result: BenchResult, argv: string[]): string {
   );
   lines.push(
     `| Parley / bare Socket.IO ≥ 0.8 (highest sustainable rate) | ${ratio(parleyCapacity, p1Capacity)} |`,
+  );
+  lines.push(
+    `| p99 at half of bare Socket.IO’s highest rate ≤ 1.5× its p99 | ${halfRateComparison(result)} |`,
   );
   lines.push(
     `| RSS per idle connection ≤ 1.25× Socket.IO’s | ${Number.isFinite(rssRatio) ? `${rssRatio.toFixed(2)}×` : 'n/a'} settled ` +

@@ -81,13 +81,11 @@ export async function serverReadState(
   page: Page,
   conversationId: number,
 ): Promise<{ lastReadSeq: number; unreadCount: number }> {
-  const response = await page.request.get('/api/conversations');
+  const response = await page.request.get(`/api/conversations/${conversationId}`);
   expect(response.ok()).toBe(true);
-  const { conversations } = (await response.json()) as {
-    conversations: { id: number; lastReadSeq: number; unreadCount: number }[];
+  const { conversation } = (await response.json()) as {
+    conversation: { lastReadSeq: number; unreadCount: number };
   };
-  const conversation = conversations.find(({ id }) => id === conversationId);
-  if (!conversation) throw new Error(`conversation ${conversationId} is not in the list`);
   return { lastReadSeq: conversation.lastReadSeq, unreadCount: conversation.unreadCount };
 }
 

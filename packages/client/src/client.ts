@@ -3,6 +3,7 @@ import {
   ErrorCode,
   ServerEvent,
   type Conversation,
+  type ConversationListResponse,
   type Message,
   type Presence,
 } from '@parley/shared';
@@ -15,7 +16,7 @@ import type {
   Via,
 } from './client-types.js';
 import { Emitter } from './emitter.js';
-import { fetchConversations } from './http.js';
+import { fetchConversationPage } from './http.js';
 import { Outbox } from './outbox.js';
 import { silentLogger, systemClock } from './ports.js';
 import { createPositionReporter } from './receipts.js';
@@ -173,20 +174,29 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     events.emit('conversation', conversation);
   }
 
+  /**
+   * Learns the conversations a page at a time, catching up on each page's new ones before the next:
+   * the most recently active come first. A conversation that becomes active meanwhile moves ahead of
+   * the pages still to come; its `message:new` tells us of it (see `ingest`).
+   */
   async function discover(): Promise<void> {
-    let listed: Conversation[];
-    try {
-      listed = await fetchConversations(options.url, options.auth);
-    } catch (error) {
-      note(`conversation list failed: ${String(error)}`);
-      return;
-    }
-    const fresh: number[] = [];
-    for (const conversation of listed) {
-      learn(conversation);
-      if (track(conversation.id)) fresh.push(conversation.id);
-    }
-    if (fresh.length > 0) await sync.sync(fresh);
+    let cursor: string | null = null;
+    do {
+      let page: ConversationListResponse;
+      try {
+        page = await fetchConversationPage(options.url, options.auth, cursor);
+      } catch (error) {
+        note(`conversation list failed: ${String(error)}`);
+        return;
+      }
+      const fresh: number[] = [];
+      for (const conversation of page.conversations) {
+        learn(conversation);
+        if (track(conversation.id)) fresh.push(conversation.id);
+      }
+      if (fresh.length > 0) await sync.sync(fresh);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
   }
 
   let firstCatchUp: Promise<boolean> = Promise.resolve(false);

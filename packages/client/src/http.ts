@@ -1,7 +1,8 @@
 import {
+  CONVERSATION_PAGE_MAX,
   conversationListResponseSchema,
   sessionResponseSchema,
-  type Conversation,
+  type ConversationListResponse,
   type CurrentUser,
 } from '@parley/shared';
 import { authHeaders, type ParleyAuth } from './auth.js';
@@ -19,9 +20,18 @@ async function getJson(url: string, path: string, auth: ParleyAuth): Promise<unk
 /**
  * The few HTTP calls the engine makes itself (the conversation list it tracks). With `browser` auth
  * the browser sends its cookie (`credentials: 'include'`); the other kinds go in a header.
+ *
+ * One page of the caller's conversations, most recently active first, `CONVERSATION_PAGE_MAX` at
+ * most: pass the answer's `nextCursor` for the next page (null for the first), until it is null.
  */
-export async function fetchConversations(url: string, auth: ParleyAuth): Promise<Conversation[]> {
-  return conversationListResponseSchema.parse(await getJson(url, '/api/conversations', auth)).conversations;
+export async function fetchConversationPage(
+  url: string,
+  auth: ParleyAuth,
+  cursor: string | null,
+): Promise<ConversationListResponse> {
+  const query = new URLSearchParams({ limit: String(CONVERSATION_PAGE_MAX) });
+  if (cursor !== null) query.set('cursor', cursor);
+  return conversationListResponseSchema.parse(await getJson(url, `/api/conversations?${query}`, auth));
 }
 
 /**

@@ -1,6 +1,10 @@
 // The contract's schemas normalise and limit what both apps accept; docs/protocol.md describes these rules.
 import { describe, expect, it } from 'vitest';
 import {
+  CONVERSATION_PAGE_DEFAULT,
+  CONVERSATION_PAGE_MAX,
+  conversationListQuerySchema,
+  encodeConversationCursor,
   HISTORY_PAGE_MAX,
   MESSAGE_TEXT_MAX,
   SYNC_CONVERSATIONS_MAX,
@@ -107,6 +111,29 @@ describe('history query', () => {
   it('refuses before and after together, and a limit over HISTORY_PAGE_MAX', () => {
     expect(historyQuerySchema.safeParse({ before: '10', after: '2' }).success).toBe(false);
     expect(historyQuerySchema.safeParse({ limit: String(HISTORY_PAGE_MAX + 1) }).success).toBe(false);
+  });
+});
+
+describe('conversation list query', () => {
+  it('reads back the cursor it gave, to the millisecond', () => {
+    const cursor = { lastActivityAt: new Date('2026-12-07T05:01:02.345Z'), id: 2_147_483_647 };
+    expect(encodeConversationCursor(cursor)).toBe('1796619662345.2147483647');
+    expect(conversationListQuerySchema.parse({ cursor: encodeConversationCursor(cursor) })).toEqual({
+      cursor,
+      limit: CONVERSATION_PAGE_DEFAULT,
+    });
+  });
+
+  it('refuses cursors it cannot have given and limits past CONVERSATION_PAGE_MAX', () => {
+    for (const cursor of ['', 'abc', '1.0', '1.2147483648', '-1.5', '1.5.6', '1.05', ' 1.5']) {
+      expect(conversationListQuerySchema.safeParse({ cursor }).success, cursor).toBe(false);
+    }
+    expect(conversationListQuerySchema.safeParse({ limit: String(CONVERSATION_PAGE_MAX) }).success).toBe(
+      true,
+    );
+    expect(conversationListQuerySchema.safeParse({ limit: String(CONVERSATION_PAGE_MAX + 1) }).success).toBe(
+      false,
+    );
   });
 });
 

@@ -1,6 +1,8 @@
-import { ClientEvent } from '@parley/shared';
+import { ClientEvent, CONVERSATION_PAGE_MAX } from '@parley/shared';
+import * as mariadb from 'mariadb';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseDatabaseUrl } from '../../src/db/migrate.js';
 import { useFaultScenario } from '../helpers/fault-scenario.js';
 import type { TestUser } from '../helpers/server.js';
 import { readStoredMessages } from '../helpers/stored-messages.js';
@@ -91,5 +93,45 @@ describe('catching up against a real server', () => {
     const held = bobClient.client.timeline(conversationId).byId(messageId)!;
     expect(held.deletedAt).not.toBeNull();
     expect(aliceClient.client.timeline(conversationId).byId(messageId)).toEqual(held);
+  });
+
+  it('a member of more conversations than a page of the list learns every one and catches each up', async () => {
+    // Groups of Carol's made in SQL (group creation over HTTP has a budget): a page and a half of
+    // them, each holding one message of Alice's.
+    const carol = await scenario.server.signUp();
+    const count = CONVERSATION_PAGE_MAX + CONVERSATION_PAGE_MAX / 2;
+    const seeding = await mariadb.createConnection(parseDatabaseUrl(scenario.database.url));
+    let first: number;
+    try {
+      const [row] = await seeding.query<Array<{ next: number | bigint }>>(
+        'SELECT COALESCE(MAX(id), 0) + 1 AS next FROM conversations',
+      );
+      first = Number(row!.next);
+      await seeding.query(
+        `INSERT INTO conversations (id, kind, name, createdById, lastSeq, lastChangeSeq)
+         SELECT ? + seq, 'group', CONCAT('Paged ', seq), ?, 1, 1 FROM seq_0_to_${count - 1}`,
+        [first, alice.id],
+      );
+      await seeding.query(
+        `INSERT INTO memberships (conversationId, userId)
+         SELECT ? + seq, ? FROM seq_0_to_${count - 1} UNION ALL SELECT ? + seq, ? FROM seq_0_to_${count - 1}`,
+        [first, alice.id, first, carol.id],
+      );
+      await seeding.query(
+        `INSERT INTO messages (conversationId, seq, senderId, clientMsgId, text, createdAt, changeSeq)
+         SELECT ? + seq, 1, ?, UUID(), CONCAT('page ', seq), NOW(3), 1 FROM seq_0_to_${count - 1}`,
+        [first, alice.id],
+      );
+    } finally {
+      await seeding.end();
+    }
+
+    const carolClient = await scenario.connect({ cookie: carol.cookie, conversationIds: [], name: 'carol' });
+    const paged = Array.from({ length: count }, (_, i) => first + i);
+    await expect.poll(() => paged.filter((id) => carolClient.messagesOf(id).length === 1).length).toBe(count);
+    expect(carolClient.messagesOf(first + count - 1).map((message) => message.text)).toEqual([
+      `page ${count - 1}`,
+    ]);
+    expect(carolClient.conflicts).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import {
   conversationResponseSchema,
   historyResponseSchema,
   type Conversation,
+  type ConversationListResponse,
   type CreateGroupBody,
   type HistoryResponse,
 } from '@parley/shared';
@@ -10,8 +11,17 @@ import { request } from './http';
 
 export const HISTORY_PAGE_SIZE = 50;
 
-export async function fetchConversations(): Promise<Conversation[]> {
-  return (await request('GET', '/api/conversations', conversationListResponseSchema)).conversations;
+/**
+ * One page of the list, most recently active first: pass the answer's `nextCursor` for the next
+ * (null for the first) until it is null; `limit` 1 to CONVERSATION_PAGE_MAX.
+ */
+export async function fetchConversationPage(
+  cursor: string | null,
+  limit: number,
+): Promise<ConversationListResponse> {
+  const query = new URLSearchParams({ limit: String(limit) });
+  if (cursor !== null) query.set('cursor', cursor);
+  return request('GET', `/api/conversations?${query}`, conversationListResponseSchema);
 }
 
 export async function fetchConversation(id: number): Promise<Conversation> {

@@ -1,10 +1,11 @@
-import type {
-  Conversation,
-  ConversationRemoved,
-  CreateGroupBody,
-  GroupState,
-  Message,
-  ReadState,
+import {
+  CONVERSATION_PAGE_MAX,
+  type Conversation,
+  type ConversationRemoved,
+  type CreateGroupBody,
+  type GroupState,
+  type Message,
+  type ReadState,
 } from '@parley/shared';
 import { defineStore } from 'pinia';
 import { computed, reactive, ref } from 'vue';
@@ -12,6 +13,9 @@ import * as conversationsApi from '@/api/conversations';
 import { useReceiptsStore } from './receipts';
 
 export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
+
+/** Conversations in the list's first page: enough to fill the screen, quick to read. */
+export const FIRST_PAGE = 50;
 
 /** Latest activity: the newest message, or creation for a conversation nobody has written in yet. */
 export function lastActivity(conversation: Conversation): number {
@@ -46,6 +50,8 @@ export const useConversationsStore = defineStore('conversations', () => {
   const removed = reactive(new Map<number, ConversationRemoved['reason']>());
   /** Conversations with a refetch of their count in flight (at most one each). */
   const refetching = new Set<number>();
+  /** For each `load` under way, the conversations heard of live since it began (see `load`). */
+  const heardDuringLoads = new Set<Set<number>>();
 
   const sorted = computed(() => [...byId.values()].sort(byActivityDesc));
   const totalUnread = computed(() => sorted.value.reduce((sum, c) => sum + c.unreadCount, 0));
@@ -111,20 +117,45 @@ export const useConversationsStore = defineStore('conversations', () => {
     if (isReading(conversation.id)) markRead(conversation.id);
   }
 
+  /**
+   * Reads the whole list a page at a time, most recently active first; the list shows once the first
+   * page is in. A conversation no page listed is gone (we left, or were removed), unless we heard of
+   * it live while the pages were read: one that becomes active meanwhile moves ahead of the pages
+   * still to come, and its `message:new` (or `conversation:new`) is what brings it.
+   */
   async function load(): Promise<void> {
     if (status.value !== 'ready') status.value = 'loading';
+    const listed = new Set<number>();
+    const heard = new Set<number>();
+    heardDuringLoads.add(heard);
     try {
-      const conversations = await conversationsApi.fetchConversations();
-      const listed = new Set(conversations.map((conversation) => conversation.id));
-      // Gone from the list: we left, or were removed. Listed again: we were added back.
-      for (const id of [...byId.keys()]) if (!listed.has(id) && !removed.has(id)) byId.delete(id);
-      for (const id of listed) removed.delete(id);
-      for (const conversation of conversations) upsert(conversation);
-      status.value = 'ready';
+      let cursor: string | null = null;
+      do {
+        const limit: number = cursor === null ? FIRST_PAGE : CONVERSATION_PAGE_MAX;
+        const page = await conversationsApi.fetchConversationPage(cursor, limit);
+        for (const conversation of page.conversations) {
+          listed.add(conversation.id);
+          // Listed again: we were added back.
+          removed.delete(conversation.id);
+          upsert(conversation);
+        }
+        status.value = 'ready';
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      for (const id of [...byId.keys()]) {
+        if (!listed.has(id) && !heard.has(id) && !removed.has(id)) byId.delete(id);
+      }
     } catch (error) {
       if (status.value !== 'ready') status.value = 'error';
       throw error;
+    } finally {
+      heardDuringLoads.delete(heard);
     }
+  }
+
+  /** A live event about this conversation: proof, to every load under way, that it is ours. */
+  function heardLive(id: number): void {
+    for (const heard of heardDuringLoads) heard.add(id);
   }
 
   /** The known copy, or one fetched once however many callers ask at the same time. */
@@ -147,6 +178,7 @@ export const useConversationsStore = defineStore('conversations', () => {
 
   /** Moves the conversation to the top and counts the message as unread unless it is ours or on screen. */
   function applyMessage(message: Message, currentUserId: number | null): void {
+    heardLive(message.conversationId);
     const conversation = byId.get(message.conversationId);
     if (!conversation) {
       // A conversation we have not heard of yet: its fetched copy already includes this message.
@@ -207,6 +239,7 @@ export const useConversationsStore = defineStore('conversations', () => {
    * the app was open (added back after an unban): it is ours again, no longer read-only.
    */
   function added(conversation: Conversation): void {
+    heardLive(conversation.id);
     removed.delete(conversation.id);
     upsert(conversation);
   }

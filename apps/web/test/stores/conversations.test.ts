@@ -1,6 +1,7 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { useConversationsStore } from '@/stores/conversations';
+import { CONVERSATION_PAGE_MAX } from '@parley/shared';
+import { FIRST_PAGE, useConversationsStore } from '@/stores/conversations';
 import { alice, makeConversation, makeMessage, stubFetch, summaryOf } from '../fixtures';
 
 function at(minute: number): string {
@@ -136,7 +137,7 @@ describe('conversations store', () => {
     store.upsert(makeConversation({ id: 1 }));
     stubFetch(() => ({
       status: 200,
-      body: { conversations: [makeConversation({ id: 1, lastSeq: 1, unreadCount: 1 })] },
+      body: { conversations: [makeConversation({ id: 1, lastSeq: 1, unreadCount: 1 })], nextCursor: null },
     }));
     const loading = store.load();
     store.applyMessage(makeMessage({ seq: 1, conversationId: 1 }), alice.id);
@@ -155,6 +156,7 @@ describe('conversations store', () => {
         conversations: [
           makeConversation({ id: 1, kind: 'group', name: 'Ops', lastSeq: 1, announcement: null }),
         ],
+        nextCursor: null,
       },
     }));
     const loading = store.load();
@@ -190,6 +192,7 @@ describe('conversations store', () => {
         conversations: [
           makeConversation({ id: 1, kind: 'group', lastSeq: 3, announcement: 'Moved to ten.' }),
         ],
+        nextCursor: null,
       },
     }));
     await store.load();
@@ -302,12 +305,65 @@ describe('conversations store', () => {
   it('loads the list from the server', async () => {
     stubFetch(() => ({
       status: 200,
-      body: { conversations: [makeConversation({ id: 4 }), makeConversation({ id: 5 })] },
+      body: { conversations: [makeConversation({ id: 4 }), makeConversation({ id: 5 })], nextCursor: null },
     }));
     const store = useConversationsStore();
     await store.load();
     expect(store.status).toBe('ready');
     expect(store.sorted.map((conversation) => conversation.id).sort()).toEqual([4, 5]);
+  });
+
+  it('reads the list a page at a time, and shows it once the first page is in', async () => {
+    let releaseRest!: () => void;
+    const rest = new Promise<void>((resolve) => (releaseRest = resolve));
+    const requests = stubFetch(async (request) => {
+      if (!request.url.includes('cursor=')) {
+        return { status: 200, body: { conversations: [makeConversation({ id: 9 })], nextCursor: 'c1' } };
+      }
+      await rest;
+      return { status: 200, body: { conversations: [makeConversation({ id: 3 })], nextCursor: null } };
+    });
+    const store = useConversationsStore();
+    const loading = store.load();
+    await vi.waitFor(() => expect(requests).toHaveLength(2));
+    expect(store.status).toBe('ready');
+    expect(order(store)).toEqual([9]);
+    releaseRest();
+    await loading;
+    expect(requests.map((request) => request.url)).toEqual([
+      `/api/conversations?limit=${FIRST_PAGE}`,
+      `/api/conversations?limit=${CONVERSATION_PAGE_MAX}&cursor=c1`,
+    ]);
+    expect(order(store).sort()).toEqual([3, 9]);
+  });
+
+  it('drops what no page listed, but not a conversation heard of live while the pages were read', async () => {
+    const store = useConversationsStore();
+    for (const id of [1, 2, 3]) store.upsert(makeConversation({ id }));
+    let releaseRest!: () => void;
+    const rest = new Promise<void>((resolve) => (releaseRest = resolve));
+    const requests = stubFetch(async (request) => {
+      if (!request.url.includes('cursor=')) {
+        return { status: 200, body: { conversations: [makeConversation({ id: 1 })], nextCursor: 'c1' } };
+      }
+      await rest;
+      return { status: 200, body: { conversations: [], nextCursor: null } };
+    });
+    const loading = store.load();
+    await vi.waitFor(() => expect(requests).toHaveLength(2));
+    // Conversation 3 came alive after the first page was read: it moved ahead of the second.
+    store.applyMessage(makeMessage({ seq: 1, conversationId: 3 }), alice.id);
+    releaseRest();
+    await loading;
+    expect(order(store).sort()).toEqual([1, 3]);
+
+    // The next load no longer heard of it live: listed nowhere, it is gone.
+    stubFetch(() => ({
+      status: 200,
+      body: { conversations: [makeConversation({ id: 1 })], nextCursor: null },
+    }));
+    await store.load();
+    expect(order(store)).toEqual([1]);
   });
 
   it('creates a group and knows it at once', async () => {

@@ -52,7 +52,7 @@ describe('group administration in the conversations store', () => {
     store.upsert(makeConversation({ id: 1 }));
     store.upsert(makeConversation({ id: 2 }));
     store.markRemoved({ conversationId: 1, reason: 'removed' });
-    stubFetch(() => ({ status: 200, body: { conversations: [] } }));
+    stubFetch(() => ({ status: 200, body: { conversations: [], nextCursor: null } }));
     await store.load();
     expect(store.get(1)).toBeDefined();
     expect(store.removed.get(1)).toBe('removed');
@@ -73,7 +73,7 @@ describe('group administration in the conversations store', () => {
     // Added back while the socket was down: the list after reconnecting says so.
     stubFetch(() => ({
       status: 200,
-      body: { conversations: [makeConversation({ id: 1 }), makeConversation({ id: 2 })] },
+      body: { conversations: [makeConversation({ id: 1 }), makeConversation({ id: 2 })], nextCursor: null },
     }));
     await store.load();
     expect(store.removed.has(2)).toBe(false);

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-export const idSchema = z.number().int().positive().max(2_147_483_647);
+/** The largest id: ids are signed 32-bit integers in the database (INT). */
+export const ID_MAX = 2_147_483_647;
+
+export const idSchema = z.number().int().positive().max(ID_MAX);
 
 /** Path params arrive as strings; this accepts only canonical positive integers. */
 export const idParamSchema = z
@@ -16,6 +19,6 @@ export const isoDateSchema = z.iso.datetime();
  * of the previous page, and the answer's `nextCursor` is null on the last page.
  */
 export const idCursorPageQuery = {
-  cursor: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+  cursor: z.coerce.number().int().positive().max(ID_MAX).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, isoDateSchema } from './common.js';
+import { ID_MAX, idSchema, isoDateSchema } from './common.js';
 import { messageSchema } from './messages.js';
 import { memberRoleSchema } from './roles.js';
 import { visibleNameSchema } from './text.js';
@@ -70,7 +70,56 @@ export const conversationSchema = z.object({
 });
 export type Conversation = z.infer<typeof conversationSchema>;
 
-export const conversationListResponseSchema = z.object({ conversations: z.array(conversationSchema) });
+/** Conversations per page of `GET /api/conversations` at most. */
+export const CONVERSATION_PAGE_MAX = 200;
+/** Conversations per page when the request does not say. */
+export const CONVERSATION_PAGE_DEFAULT = 100;
+
+/** Where a page of the conversation list ended: its last conversation's place in the list's order. */
+export interface ConversationCursor {
+  lastActivityAt: Date;
+  id: number;
+}
+
+/**
+ * A cursor as `nextCursor` carries it: `<lastActivityAt in ms since the epoch>.<id>`. Clients pass it
+ * back as it came (conversationListQuerySchema reads it).
+ */
+export function encodeConversationCursor({ lastActivityAt, id }: ConversationCursor): string {
+  return `${lastActivityAt.getTime()}.${id}`;
+}
+
+const CURSOR_MESSAGE = 'must be the nextCursor of an earlier page';
+
+/**
+ * `GET /api/conversations?cursor=&limit=`: the caller's conversations, most recently active first, a
+ * page at a time, so that no request's work (and no response) grows with how many conversations a
+ * person or a bot is in. `cursor` is an earlier page's `nextCursor`, opaque to clients (it holds where
+ * that page ended in the order: the last conversation's activity time and id).
+ */
+export const conversationListQuerySchema = z.strictObject({
+  cursor: z
+    .string()
+    .regex(/^[0-9]{1,15}\.[1-9][0-9]{0,9}$/, CURSOR_MESSAGE)
+    .transform((cursor, context): ConversationCursor => {
+      const [time, id] = cursor.split('.').map(Number) as [number, number];
+      if (id > ID_MAX) context.addIssue({ code: 'custom', message: CURSOR_MESSAGE });
+      return { lastActivityAt: new Date(time), id };
+    })
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(CONVERSATION_PAGE_MAX).default(CONVERSATION_PAGE_DEFAULT),
+});
+export type ConversationListQuery = z.infer<typeof conversationListQuerySchema>;
+
+export const conversationListResponseSchema = z.object({
+  conversations: z.array(conversationSchema),
+  /**
+   * Pass as `cursor` for the next page; null on the last. A conversation whose activity moves it
+   * ahead of the cursor while a client pages (a new message) is not listed again on a later page:
+   * the client hears of it live (`message:new`).
+   */
+  nextCursor: z.string().nullable(),
+});
 export type ConversationListResponse = z.infer<typeof conversationListResponseSchema>;
 
 export const conversationResponseSchema = z.object({ conversation: conversationSchema });

@@ -1,4 +1,5 @@
 import {
+  conversationListQuerySchema,
   conversationListResponseSchema,
   conversationResponseSchema,
   createGroupBodySchema,
@@ -44,10 +45,10 @@ const conversationsRoutes: FastifyPluginAsync<ConversationsRoutesOptions> = asyn
 
   app.get(
     '/api/conversations',
-    { schema: { response: { 200: conversationListResponseSchema } } },
-    async (request) => ({
-      conversations: await conversations.list(requireUserId(request)),
-    }),
+    {
+      schema: { querystring: conversationListQuerySchema, response: { 200: conversationListResponseSchema } },
+    },
+    async (request) => conversations.list(requireUserId(request), request.query),
   );
 
   app.get(

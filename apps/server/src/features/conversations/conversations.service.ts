@@ -1,7 +1,10 @@
 import {
   DEFAULT_MAX_GROUP_MEMBERS,
+  encodeConversationCursor,
   ErrorCode,
   type Conversation,
+  type ConversationListQuery,
+  type ConversationListResponse,
   type CreateGroupBody,
   type MemberRole,
   type Receipt,
@@ -67,7 +70,11 @@ export function createConversationsService({
       if (!membership) throw conversationNotFound();
       return membership.role;
     },
-    list: (userId: number) => repository.listForUser(userId),
+    /** A page of the caller's conversations and the cursor of the next (ConversationListQuery). */
+    async list(userId: number, query: ConversationListQuery): Promise<ConversationListResponse> {
+      const { conversations, nextCursor } = await repository.listForUser(userId, query);
+      return { conversations, nextCursor: nextCursor && encodeConversationCursor(nextCursor) };
+    },
 
     async createGroup(creatorId: number, body: CreateGroupBody): Promise<Conversation> {
       const usernames = [...new Set(body.memberUsernames)];

@@ -1,5 +1,6 @@
 // What the conversation list makes MariaDB read, counted on the one connection of its Prisma client:
 // unread counts must read the unread messages, not each conversation's whole history.
+import { CONVERSATION_PAGE_MAX } from '@parley/shared';
 import * as mariadb from 'mariadb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../../src/db/migrate.js';
@@ -73,7 +74,7 @@ describe('the conversation list’s reads', () => {
 
   it('the list counts unread messages by reading about as many index entries as there are unread', async () => {
     await prisma.$executeRawUnsafe('FLUSH STATUS');
-    const list = await repository.listForUser(1);
+    const { conversations: list } = await repository.listForUser(1, { limit: CONVERSATION_PAGE_MAX });
     const read = await entriesRead((sql) => prisma.$queryRawUnsafe(sql));
 
     const unread = new Map(list.map((conversation) => [conversation.id, conversation.unreadCount]));

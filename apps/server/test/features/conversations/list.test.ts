@@ -1,9 +1,16 @@
-import type { Conversation } from '@parley/shared';
+import {
+  CONVERSATION_PAGE_DEFAULT,
+  CONVERSATION_PAGE_MAX,
+  ErrorCode,
+  type Conversation,
+  type ConversationListResponse,
+} from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { holdAtFailpoint } from '../../../src/lib/failpoints.js';
 import {
   createGroup,
   okData,
+  queryDatabase,
   sendText,
   startTestServer,
   type TestServer,
@@ -136,6 +143,134 @@ describe('conversation list', () => {
     expect((await list(bob)).find((conversation) => conversation.id === group.id)).toMatchObject({
       lastSeq: 3,
       unreadCount: 3,
+    });
+  });
+
+  describe('pages', () => {
+    const page = async (user: TestUser, query: string) =>
+      t.http<ConversationListResponse>('GET', `/api/conversations${query}`, { cookie: user.cookie });
+
+    /** Every page from the first, `limit` at a time: the ids in the order listed, and the pages. */
+    async function pageThrough(user: TestUser, limit: number, between?: (pages: number) => Promise<void>) {
+      const ids: number[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const response = await page(user, `?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(response.status).toBe(200);
+        expect(response.body.conversations.length).toBeLessThanOrEqual(limit);
+        ids.push(...response.body.conversations.map((conversation) => conversation.id));
+        cursor = response.body.nextCursor;
+        pages += 1;
+        await between?.(pages);
+      } while (cursor !== null);
+      return { ids, pages };
+    }
+
+    /**
+     * `count` groups of `user`'s, made in SQL with the given activity times (ms since the epoch):
+     * their ids in the order the list must give them (latest activity first, then highest id).
+     */
+    async function groupsActiveAt(user: TestUser, times: number[]): Promise<number[]> {
+      const made: Array<{ id: number; at: number }> = [];
+      for (const at of times) {
+        await queryDatabase(
+          t,
+          "INSERT INTO conversations (kind, name, createdById, lastActivityAt) VALUES ('group', 'Paged', ?, ?)",
+          [user.id, new Date(at)],
+        );
+        const [row] = await queryDatabase<{ id: number | bigint }>(
+          t,
+          'SELECT MAX(id) AS id FROM conversations',
+        );
+        const id = Number(row!.id);
+        await queryDatabase(
+          t,
+          "INSERT INTO memberships (conversationId, userId, role) VALUES (?, ?, 'owner')",
+          [id, user.id],
+        );
+        made.push({ id, at });
+      }
+      return made.sort((a, b) => b.at - a.at || b.id - a.id).map((group) => group.id);
+    }
+
+    it('lists every conversation once, in order, whatever the page size; ties of activity go by id', async () => {
+      const alice = await t.signUp();
+      const base = Date.UTC(2026, 0, 1);
+      // Three pairs with the same activity time to the millisecond, one of them split by a page.
+      const expected = await groupsActiveAt(alice, [
+        base,
+        base + 5,
+        base,
+        base + 5,
+        base + 9,
+        base + 1,
+        base + 1,
+      ]);
+      for (const limit of [1, 2, 3, 7, 8]) {
+        const { ids, pages } = await pageThrough(alice, limit);
+        expect(ids, `limit ${limit}`).toEqual(expected);
+        expect(pages, `limit ${limit}`).toBe(Math.max(1, Math.ceil(expected.length / limit)));
+      }
+    });
+
+    it(`gives ${CONVERSATION_PAGE_DEFAULT} when no limit is asked for, and says where the rest begins`, async () => {
+      const alice = await t.signUp();
+      const expected = await groupsActiveAt(
+        alice,
+        Array.from({ length: CONVERSATION_PAGE_DEFAULT + 1 }, (_, i) => Date.UTC(2026, 1, 1) + i),
+      );
+      const first = await page(alice, '');
+      expect(first.body.conversations.map((conversation) => conversation.id)).toEqual(
+        expected.slice(0, CONVERSATION_PAGE_DEFAULT),
+      );
+      expect(first.body.nextCursor).not.toBeNull();
+      const rest = await page(alice, `?cursor=${first.body.nextCursor}`);
+      expect(rest.body).toMatchObject({ nextCursor: null });
+      expect(rest.body.conversations.map((conversation) => conversation.id)).toEqual(expected.slice(-1));
+    });
+
+    it('a conversation that becomes active while a client pages moves ahead of the cursor: listed once', async () => {
+      const [alice, bob] = [await t.signUp(), await t.signUp()];
+      const older = await createGroup(t, alice, [bob], 'Older');
+      const groups = [older.id];
+      for (let i = 0; i < 4; i += 1) groups.unshift((await createGroup(t, alice, [bob], `Newer ${i}`)).id);
+      const bobSocket = await t.connectSocket(bob.cookie);
+
+      const { ids } = await pageThrough(alice, 2, async (pages) => {
+        // After the first page, the oldest conversation (on the last page) gets a message.
+        if (pages === 1) await sendText(bobSocket, older.id, 'back to the top');
+      });
+      expect(ids).toEqual(groups.slice(0, 4));
+      expect((await page(alice, '?limit=1')).body.conversations[0]!.id).toBe(older.id);
+    });
+
+    it('refuses a cursor it did not give and a limit out of bounds with request/invalid', async () => {
+      const alice = await t.signUp();
+      for (const [query, field] of [
+        ['?cursor=abc', 'cursor'],
+        ['?cursor=1.0', 'cursor'],
+        ['?cursor=1.2147483648', 'cursor'],
+        ['?cursor=-1.5', 'cursor'],
+        ['?cursor=1.5.6', 'cursor'],
+        ['?limit=0', 'limit'],
+        [`?limit=${CONVERSATION_PAGE_MAX + 1}`, 'limit'],
+        ['?limit=two', 'limit'],
+        ['?before=5', ''],
+      ] as const) {
+        const response = await t.http<{ error: { code: string; issues?: Array<{ path: string }> } }>(
+          'GET',
+          `/api/conversations${query}`,
+          { cookie: alice.cookie },
+        );
+        expect(response.status, query).toBe(400);
+        expect(response.body.error.code, query).toBe(ErrorCode.Invalid);
+        if (field)
+          expect(
+            response.body.error.issues?.map((issue) => issue.path),
+            query,
+          ).toContain(`querystring.${field}`);
+      }
     });
   });
 });

@@ -1,6 +1,7 @@
 // A member of more conversations than one prepared statement has placeholders for (65,535, see
-// lib/sql-lists.ts inSlices): the reads that grow with a user's conversations run in slices.
-import type { Conversation } from '@parley/shared';
+// lib/sql-lists.ts inSlices): the list comes a page at a time (CONVERSATION_PAGE_MAX), and the reads
+// that grow with a user's conversations (presence audiences) run in slices.
+import { CONVERSATION_PAGE_MAX, type Conversation, type ConversationListResponse } from '@parley/shared';
 import * as mariadb from 'mariadb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../../src/db/migrate.js';
@@ -8,11 +9,11 @@ import { createConversationsRepository } from '../../../src/features/conversatio
 import { createPrismaClient, DEFAULT_POOL } from '../../../src/plugins/prisma.js';
 import { createStorePool } from '../../../src/plugins/store-pool.js';
 import { createTestDatabase } from '../../helpers/database.js';
-import { queryDatabase, startTestServer, type TestServer } from '../../helpers/server.js';
+import { queryDatabase, startTestServer, type HttpResponse, type TestServer } from '../../helpers/server.js';
 
 /**
- * Past 65,535 / 4, the placeholders of one unread count per conversation; not a multiple of the
- * slices, so the last slice is a short one.
+ * Past 65,535 / 4, the placeholders of one unread count per conversation, which a list in one answer
+ * ran into; not a multiple of a page, so the last page is a short one.
  */
 const CONVERSATIONS = 17_001;
 
@@ -23,7 +24,7 @@ describe('a member of 17,001 conversations', () => {
   });
   afterAll(async () => t.close());
 
-  it('lists them all, each with its last message and unread count', async () => {
+  it('pages through them all, each with its last message and unread count', async () => {
     const [reader, writer] = [await t.signUp(), await t.signUp()];
     // MariaDB's sequence engine: seq_0_to_<n> is a table of the numbers 0 to n. Ids past the ones
     // this database has used; each group holds one message from the writer, which the reader has
@@ -53,12 +54,23 @@ describe('a member of 17,001 conversations', () => {
       [next, writer.id],
     );
 
-    const response = await t.http<{ conversations: Conversation[] }>('GET', '/api/conversations', {
-      cookie: reader.cookie,
-    });
-    expect(response.status).toBe(200);
-    const { conversations } = response.body;
+    const conversations: Conversation[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `?limit=${CONVERSATION_PAGE_MAX}${cursor ? `&cursor=${cursor}` : ''}`;
+      const response: HttpResponse<ConversationListResponse> = await t.http<ConversationListResponse>(
+        'GET',
+        `/api/conversations${query}`,
+        {
+          cookie: reader.cookie,
+        },
+      );
+      expect(response.status).toBe(200);
+      conversations.push(...response.body.conversations);
+      cursor = response.body.nextCursor;
+    } while (cursor !== null);
     expect(conversations).toHaveLength(CONVERSATIONS);
+    expect(new Set(conversations.map((conversation) => conversation.id)).size).toBe(CONVERSATIONS);
     const wrong = conversations.filter(
       (conversation) =>
         conversation.unreadCount !== ((conversation.id - next) % 3 === 0 ? 0 : 1) ||

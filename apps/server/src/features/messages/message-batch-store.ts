@@ -318,6 +318,16 @@ function decide(
 
   return batch.map((message) => {
     const refuse = (error: AppError) => ({ outcome: { kind: 'refused', error } as const, insert: null });
+    const key = keyOf(message.senderId, message.clientMsgId);
+    const stored = existing.get(key);
+    if (stored) {
+      if (stored.conversationId !== message.conversationId) return refuse(reused());
+      // A retry of a message already stored is answered with it (docs/protocol.md), before any rule
+      // that only decides whether a new message may be stored: its sender may have left the group,
+      // been removed or deactivated since, and a refusal now would tell their client, which takes
+      // `conversation/not_found` as final, that a message everyone else has was never sent.
+      return { outcome: { kind: 'duplicate', messageId: stored.id } as const, insert: null };
+    }
     const sender = members.get(`${message.conversationId}:${message.senderId}`);
     const conversation = next.get(message.conversationId);
     if (!sender || !conversation) return refuse(conversationNotFound());
@@ -325,12 +335,6 @@ function decide(
     // before a deactivation must not be stored after it (features/auth/auth.service.ts).
     if (Number(sender.deactivated) === 1) {
       return refuse(new AppError(ErrorCode.AccountDeactivated, 'This account has been deactivated'));
-    }
-    const key = keyOf(message.senderId, message.clientMsgId);
-    const stored = existing.get(key);
-    if (stored) {
-      if (stored.conversationId !== message.conversationId) return refuse(reused());
-      return { outcome: { kind: 'duplicate', messageId: stored.id } as const, insert: null };
     }
     const earlier = firstInBatch.get(key);
     if (earlier) {

@@ -6,8 +6,10 @@ import {
   type Message,
 } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { groupCall } from '../../helpers/groups.js';
 import {
   collectEvents,
+  createGroup,
   messageBarrier,
   nextEvent,
   startTestServer,
@@ -160,6 +162,33 @@ describe('messages', () => {
     const barrier = await messageBarrier(aliceSocket, bobSocket, conversationId);
     expect(heard).toEqual([barrier]);
     expect((await history(alice, '?limit=100')).body.messages).toHaveLength(before + 1);
+  });
+
+  it('answers a retry with the stored message after its sender left the group; a new message is refused', async () => {
+    const [owner, leaver] = [await t.signUp(), await t.signUp()];
+    const group = await createGroup(t, owner, [leaver], 'Revolving door');
+    const socket = await t.connectSocket(leaver.cookie);
+    const payload = {
+      conversationId: group.id,
+      clientMsgId: crypto.randomUUID(),
+      text: 'sent, then removed',
+    };
+    const first = await socket.emitWithAck('message:send', payload);
+    expect(first.ok).toBe(true);
+    await groupCall(t, owner, 'DELETE', `/api/conversations/${group.id}/members/${leaver.id}`);
+
+    // The acknowledgement was lost: the client sends again, as the protocol tells it to.
+    const retry = await socket.emitWithAck('message:send', payload);
+    expect(retry).toEqual(first);
+    const fresh = await socket.emitWithAck('message:send', { ...payload, clientMsgId: crypto.randomUUID() });
+    expect(fresh).toMatchObject({ ok: false, error: { code: ErrorCode.ConversationNotFound } });
+    const texts = (
+      await t.http<HistoryResponse>('GET', `/api/conversations/${group.id}/messages`, {
+        cookie: owner.cookie,
+      })
+    ).body.messages.map((message) => `${message.type}:${message.text}`);
+    expect(texts.filter((text) => text === 'text:sent, then removed')).toHaveLength(1);
+    expect(texts.filter((text) => text.startsWith('text:'))).toHaveLength(1);
   });
 
   it('refuses an unknown conversation with conversation/not_found', async () => {

@@ -23,6 +23,8 @@
  *   account, the active admins' rows and the target's locked, before the change.
  * - 'conversation-view:rows-read': conversations.repository.ts `assemble`, a conversation list's or
  *   copy's rows read (last seq, read position), before its last messages and unread counts are.
+ * - 'admin-group-delete:slice-deleted': features/admin/groups.service.ts `remove`, after each slice
+ *   of a deleted group's messages is committed, no transaction open, before the next slice.
  */
 export type FailpointName =
   | 'message-send:before-commit'
@@ -30,7 +32,8 @@ export type FailpointName =
   | 'message-change:before-write'
   | 'admin-user-change:admins-locked'
   | 'admin-user-change:locked'
-  | 'conversation-view:rows-read';
+  | 'conversation-view:rows-read'
+  | 'admin-group-delete:slice-deleted';
 
 /** A hold armed by a test: `reached` resolves once an operation waits at the point; `release` lets it go. */
 export interface FailpointHold {

@@ -8,6 +8,7 @@ import {
 } from '@parley/shared';
 import type { Conversation, PrismaClient } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
+import { failpoint } from '../../lib/failpoints.js';
 import { escapeLike } from '../../lib/like-pattern.js';
 import { rooms, type ParleyServer } from '../../plugins/socket-io.js';
 import { recordAudit } from '../audit/audit.service.js';
@@ -43,6 +44,12 @@ function toAdminGroup(row: GroupRow): AdminGroup {
 }
 
 const withCount = { _count: { select: { memberships: true } } } as const;
+
+/**
+ * Messages per transaction when a group is deleted (`remove`): a slice and its reactions take a few
+ * hundred milliseconds to delete, so no lock is held for long.
+ */
+export const DELETE_SLICE = 2_000;
 const notFound = (id: number) => new AppError(ErrorCode.ConversationNotFound, `No group ${id}`);
 
 /** Groups as the site console sees and changes them; every change writes an audit row in its transaction. */
@@ -140,6 +147,16 @@ export function createAdminGroupsService({
      * rows now, their bytes at the next orphan-blob sweep), once `confirm` repeats its name (its id
      * when it has none). Members' open tabs get `conversation:removed` (reason `deleted`)
      * and leave its room on every process. The audit row keeps what it was.
+     *
+     * In steps, so that no transaction grows with the group's history: one statement makes the group
+     * read-only (`archivedAt`, which every send, edit and reaction checks under the conversation's
+     * lock), then its messages go `DELETE_SLICE` at a time, newest first, each slice with its
+     * reactions and uploads in a short transaction of its own, and last, under the conversation's
+     * lock, the conversation with its memberships, bans and invites, and the audit row. In one
+     * transaction, a group of 400,000 messages held its conversation's lock for about 28 s, so every
+     * send batch of the same lane waited and failed, and the delete itself ran past its transaction's
+     * time limit and was rolled back, every time. If the process stops between steps, the group is
+     * left archived with part of its history: deleting it again finishes the work.
      */
     async remove(actorId: number, id: number, confirm: string): Promise<void> {
       const group = await find(id);
@@ -148,20 +165,34 @@ export function createAdminGroupsService({
           { path: 'confirm', message: 'must repeat the group name' },
         ]);
       }
+      // Read-only from here on: one statement, which waits for the conversation's lock like a send.
+      await prisma.conversation.update({
+        where: { id },
+        data: { archivedAt: group.archivedAt ?? clock() },
+      });
+      for (let deleted = DELETE_SLICE; deleted === DELETE_SLICE;) {
+        deleted = await prisma.$transaction(async (tx) => {
+          const slice = await tx.message.findMany({
+            where: { conversationId: id },
+            select: { id: true, attachmentId: true },
+            // Newest first: a reply comes after what it answers, so no reply outlives its target.
+            orderBy: { seq: 'desc' },
+            take: DELETE_SLICE,
+          });
+          // Reactions go with their messages (ON DELETE CASCADE), then the uploads, as a deleted message's do.
+          await tx.message.deleteMany({ where: { id: { in: slice.map((message) => message.id) } } });
+          await deleteUploadRows(
+            tx,
+            slice.flatMap((message) => (message.attachmentId === null ? [] : [message.attachmentId])),
+          );
+          return slice.length;
+        }, LOCK_THEN_READ_COMMITTED);
+        const held = failpoint('admin-group-delete:slice-deleted');
+        if (held) await held;
+      }
       await prisma.$transaction(async (tx) => {
-        // The conversation's lock first, as a send takes it before attaching: no message can bring an
-        // upload in between the read of its attachments and the delete.
         await tx.$queryRaw`SELECT id FROM conversations WHERE id = ${id} FOR UPDATE`;
-        const attached = await tx.message.findMany({
-          where: { conversationId: id, attachmentId: { not: null } },
-          select: { attachmentId: true },
-        });
-        // Its messages go with it (ON DELETE CASCADE), then their uploads, as a deleted message's do.
         await tx.conversation.delete({ where: { id } });
-        await deleteUploadRows(
-          tx,
-          attached.flatMap((message) => (message.attachmentId === null ? [] : [message.attachmentId])),
-        );
         await recordAudit(tx, {
           actorId,
           action: 'site.group.delete',

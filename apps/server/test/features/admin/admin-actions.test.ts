@@ -8,12 +8,15 @@ import {
   type SyncResponse,
 } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DELETE_SLICE } from '../../../src/features/admin/groups.service.js';
+import { holdAtFailpoint } from '../../../src/lib/failpoints.js';
 import { httpCode } from '../../helpers/groups.js';
 import {
   ackCode,
   createGroup,
   nextEvent,
   okData,
+  queryDatabase,
   sendText,
   startSecondProcess,
   startTestServer,
@@ -240,6 +243,73 @@ describe('site console actions', () => {
     expect(audit.entries.map((entry) => [entry.action, entry.after])).toEqual([
       ['site.group.unarchive', { archivedAt: null }],
       ['site.group.archive', { archivedAt: state.archivedAt }],
+    ]);
+  });
+
+  it('deleting a group with a long history goes a slice at a time: its lane keeps storing, the group is read-only', async () => {
+    const [owner, member] = await Promise.all([t.signUp(), t.signUp()]);
+    const group = await createGroup(t, owner, [member], 'Long');
+    // A group the send path writes on the same lane (conversationId modulo BATCH_CONNECTIONS, 2).
+    let neighbour = await createGroup(t, owner, [member], 'Neighbour');
+    if (neighbour.id % 2 !== group.id % 2) neighbour = await createGroup(t, owner, [member], 'Neighbour');
+    const total = DELETE_SLICE + 5;
+    await queryDatabase(
+      t,
+      `INSERT INTO messages (conversationId, seq, senderId, clientMsgId, text, createdAt, changeSeq, replyToId)
+       SELECT ?, 1 + seq, ?, UUID(), CONCAT('old ', seq), NOW(3), 1 + seq, NULL FROM seq_0_to_${total - 1}`,
+      [group.id, owner.id],
+    );
+    await queryDatabase(t, 'UPDATE conversations SET lastSeq = ?, lastChangeSeq = ? WHERE id = ?', [
+      total,
+      total,
+      group.id,
+    ]);
+    const [newest] = await queryDatabase<{ id: number }>(
+      t,
+      'SELECT id FROM messages WHERE conversationId = ? AND seq = ?',
+      [group.id, total],
+    );
+    await queryDatabase(t, 'UPDATE messages SET replyToId = ? WHERE conversationId = ? AND seq = ?', [
+      newest!.id,
+      group.id,
+      1,
+    ]);
+    const ownerSocket = await t.connectSocket(owner.cookie);
+    const messagesLeft = async () =>
+      Number(
+        (
+          await queryDatabase<{ n: bigint }>(
+            t,
+            'SELECT COUNT(*) AS n FROM messages WHERE conversationId = ?',
+            [group.id],
+          )
+        )[0]!.n,
+      );
+
+    const hold = holdAtFailpoint('admin-group-delete:slice-deleted');
+    const deleting = call('DELETE', `/api/admin/groups/${group.id}`, { confirm: 'Long' });
+    await hold.reached;
+    // Between slices no transaction is open: the lane stores, the group refuses what would write to it.
+    expect((await sendText(ownerSocket, neighbour.id, 'still here')).seq).toBe(1);
+    expect(
+      ackCode(
+        await ownerSocket.emitWithAck('message:send', {
+          conversationId: group.id,
+          clientMsgId: randomUUID(),
+          text: 'too late',
+        }),
+      ),
+    ).toBe(ErrorCode.Archived);
+    expect(await messagesLeft()).toBe(total - DELETE_SLICE);
+    hold.release();
+
+    expect(httpCode(await deleting)).toBe('ok');
+    expect(await messagesLeft()).toBe(0);
+    expect(await queryDatabase(t, 'SELECT id FROM conversations WHERE id = ?', [group.id])).toEqual([]);
+    const audit = (await call('GET', `/api/admin/audit?action=site.group.delete&conversationId=${group.id}`))
+      .body as AuditPage;
+    expect(audit.entries.map((entry) => entry.before)).toEqual([
+      { name: 'Long', members: 2, messages: total },
     ]);
   });
 

@@ -43,7 +43,14 @@ if (cluster.isPrimary && config.processes > 1) {
   await superviseWorkers({ processes: config.processes, log });
   log.info('every worker has closed');
 } else {
-  const server = await buildServer({ config });
+  let server: Awaited<ReturnType<typeof buildServer>>;
+  try {
+    server = await buildServer({ config });
+  } catch (error) {
+    // Before the server's own logger exists (a plugin failed to start: Redis unreachable…).
+    pino({ level: config.logLevel }).fatal({ err: error }, 'Parley could not start');
+    process.exit(1);
+  }
 
   try {
     if (cluster.isPrimary) {

@@ -1,7 +1,7 @@
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import { createRedis } from './redis.js';
+import { connectRedis, createRedis } from './redis.js';
 import type { ParleyServer } from './socket-io.js';
 
 /**
@@ -20,7 +20,7 @@ export async function useRedisAdapter(
     client.on('error', (error) => log.warn({ err: error }, 'socket.io redis adapter error'));
     catchUnawaitedCommands(client, log);
   }
-  await Promise.all([pub.connect(), sub.connect()]);
+  await Promise.all([connectRedis(pub, redis.url), connectRedis(sub, redis.url)]);
   io.adapter(createAdapter(pub, sub, { key: `${redis.keyPrefix}socket.io` }));
   resyncClientsAfterOutage(io, sub, log);
   return [pub, sub];

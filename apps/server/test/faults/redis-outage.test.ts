@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { useFaultScenario } from '../helpers/fault-scenario.js';
 import { deleteRedisKeys } from '../helpers/redis-keys.js';
-import { ServerProcess } from '../helpers/server-process.js';
+import { freePort, ServerProcess } from '../helpers/server-process.js';
 import { TEST_REDIS_URL, type TestUser } from '../helpers/server.js';
 import { readStoredMessages } from '../helpers/stored-messages.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -225,5 +225,38 @@ describe('Redis unavailable', () => {
     await aliceClient.whenOutboxSettled();
     await expect.poll(() => bobClient.copiesOf(after.message!.id).length).toBe(1);
     expect(server.exits).toEqual([]);
+  });
+});
+
+describe('Redis unreachable at start-up', () => {
+  it('stops the process at once with a fatal log that names REDIS_URL', async () => {
+    const database = await createTestDatabase();
+    try {
+      // A port nothing listens on.
+      const url = `redis://127.0.0.1:${await freePort()}/0`;
+      const start = ServerProcess.start({
+        databaseUrl: database.url,
+        redis: { url, keyPrefix: 'parley-test:' },
+      });
+      const failure = await start.then(
+        () => new Error('started without Redis'),
+        (error: unknown) => error as Error,
+      );
+      const fatal = failure.message
+        .split('\n')
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line) as { level: number; msg: string; err?: { message: string } }];
+          } catch {
+            return [];
+          }
+        })
+        .find((entry) => entry.msg === 'Parley could not start');
+      expect(fatal, failure.message).toMatchObject({ level: 60 });
+      expect(fatal!.err!.message).toContain(`Could not connect to Redis at REDIS_URL (${url})`);
+      expect(failure.message).toContain('[process exited: code 1');
+    } finally {
+      await database.drop();
+    }
   });
 });

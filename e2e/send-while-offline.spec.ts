@@ -2,6 +2,7 @@ import {
   connectionBanner,
   conversationLink,
   expect,
+  expectNoViolations,
   messageLog,
   messagesIn,
   openDirectConversation,
@@ -31,6 +32,8 @@ test('a message sent while offline waits, then goes out once the network is back
   await expect(pending).toHaveAttribute('data-state', 'sending');
   await expect(pending.getByRole('img', { name: 'Sending…', exact: true })).toBeVisible();
   await expect(messagesIn(graceLog, text)).toHaveCount(0);
+  // A message waiting to be sent is as legible as a sent one (its time stamp too).
+  await expectNoViolations(ada.page, 'a conversation with a message waiting to be sent');
 
   await ada.context.setOffline(false);
   await expect(connectionBanner(ada.page)).toBeHidden();

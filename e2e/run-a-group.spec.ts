@@ -61,10 +61,16 @@ test('an admin adds two members, promotes one, mutes and removes the other, and 
   await expect(cy.page.getByRole('textbox', { name: 'Message', exact: true })).toBeHidden();
   await waitForText(messageLog(cy.page, group), notice('Ada Admin muted Cy Newcomer until'));
 
-  // Remove Cy: her open tab says so, and stops receiving the group.
+  // Remove Cy: her open tab says so, and stops receiving the group; her header no longer lists
+  // members she will hear nothing more of.
+  const cyMemberLine = cy.page.locator('header').getByText(/^\d+ members/);
+  await expect(cyMemberLine).toBeVisible();
   await row(cy.username).getByRole('button', { name: 'Remove', exact: true }).click();
   await expect(row(cy.username)).toBeHidden();
-  await expect(cy.page.getByTestId('composer-blocked')).toHaveText(/You were removed from this group/);
+  await expect(cy.page.getByTestId('composer-blocked')).toHaveText(
+    'You were removed from this group. What it showed you stays readable here until you reload or close the page.',
+  );
+  await expect(cyMemberLine).toBeHidden();
   await waitForText(messageLog(cy.page, group), notice('Ada Admin removed Cy Newcomer'));
 
   // Rename, seen live by Ben.

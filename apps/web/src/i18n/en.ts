@@ -618,9 +618,12 @@ const en = {
     done: 'Done.',
   },
   groupState: {
-    removed: 'You were removed from this group. You can still read what you had.',
-    banned: 'You were banned from this group. You can still read what you had.',
-    deleted: 'A site admin deleted this group. You can still read what you had.',
+    removed:
+      'You were removed from this group. What it showed you stays readable here until you reload or close the page.',
+    banned:
+      'You were banned from this group. What it showed you stays readable here until you reload or close the page.',
+    deleted:
+      'A site admin deleted this group. What it showed you stays readable here until you reload or close the page.',
     archived: 'A site admin archived this group: you can read it, but nobody can send messages.',
     left: 'You left this group.',
     muted: 'You are muted in this group until {time}.',

@@ -2,6 +2,7 @@ import {
   conversationLink,
   createGroup,
   expect,
+  expectNoViolations,
   literal,
   messageLog,
   openDirectConversation,
@@ -118,8 +119,19 @@ test('an admin bans a member, finds them in the ban list, lifts the ban and adds
   await conversationLink(cy.page, group).click();
   await expect(cy.page.getByRole('heading', { name: group, exact: true })).toBeVisible();
 
+  // A member sees the settings, read-only, and is told why; the owner is not.
+  await cy.page.getByRole('button', { name: 'Group settings', exact: true }).click();
+  const cyDialog = cy.page.getByRole('dialog', { name: 'Group settings' });
+  await expect(cyDialog.getByTestId('settings-read-only')).toHaveText(
+    'Only the owner and admins can change these.',
+  );
+  await expect(cyDialog.getByLabel('Group name')).toBeDisabled();
+  await expectNoViolations(cy.page, 'group settings as a member');
+  await cy.page.keyboard.press('Escape');
+
   await ada.page.getByRole('button', { name: 'Group settings', exact: true }).click();
   const dialog = ada.page.getByRole('dialog', { name: 'Group settings' });
+  await expect(dialog.getByTestId('settings-read-only')).toBeHidden();
   const members = dialog.getByTestId('group-members');
   const bansSection = dialog.getByRole('region', { name: 'Banned', exact: true });
   await expect(bansSection).toContainText('Nobody is banned.');

@@ -7,7 +7,7 @@ import {
   test,
 } from './fixtures.js';
 
-test('typing :shortcode offers emoji, the picker inserts at the caret, and a few emoji alone show large', async ({
+test('typing :shortcode offers emoji, :shortcode: becomes one, the picker inserts at the caret, and a few emoji alone show large', async ({
   signUp,
 }) => {
   const ada = await signUp('ada');
@@ -24,6 +24,12 @@ test('typing :shortcode offers emoji, the picker inserts at the caret, and a few
     await page.keyboard.press('Enter');
     await expect(suggestions).toBeHidden();
     await expect(composer).toHaveValue(/^Sounds good 👍\uFE0F?$/u);
+  });
+
+  await test.step('a :shortcode: typed whole becomes its emoji; an unknown one stays text', async () => {
+    await composer.fill('');
+    await composer.pressSequentially('Nice :smile: and :heart: but :nosuchemoji: ok');
+    await expect(composer).toHaveValue(/^Nice 😄 and ❤️? but :nosuchemoji: ok$/u);
   });
 
   await test.step('a time or a URL offers nothing, and Escape closes the list without losing the text', async () => {

@@ -2,8 +2,14 @@ import type { Database } from 'emoji-picker-element';
 // The same data the picker uses, served from our own origin: shortcodes are English (emojibase), as
 // in Slack, GitHub and Zulip, whatever the UI language.
 import emojiDataEn from 'emoji-picker-element-data/en/emojibase/data.json?url';
-import { ref, type Ref } from 'vue';
-import { replaceRange, shortcodeQueryAt, type ShortcodeQuery } from '@/lib/emojiText';
+import { nextTick, ref, type Ref } from 'vue';
+import {
+  completedShortcodeAt,
+  replaceRange,
+  shortcodeQueryAt,
+  type CompletedShortcode,
+  type ShortcodeQuery,
+} from '@/lib/emojiText';
 
 /** One emoji offered for a `:shortcode` being typed. */
 export interface EmojiSuggestion {
@@ -50,8 +56,8 @@ export async function suggestEmoji(query: string): Promise<EmojiSuggestion[]> {
 }
 
 /**
- * `:shortcode` autocomplete for a textarea bound to `text`. Call `update` after input, clicks and
- * caret moves; `onKeydown` first in the textarea's keydown (it returns true when it used the key:
+ * `:shortcode` autocomplete for a textarea bound to `text`, and a `:shortcode:` typed whole replaced
+ * by its emoji. Call `update(true)` after input, `update()` after clicks and caret moves; `onKeydown` first in the textarea's keydown (it returns true when it used the key:
  * arrows move, Enter or Tab picks, Escape closes). `suggestions` and `active` are what the list shows.
  * Picking counts towards the picker's "frequently used".
  */
@@ -67,8 +73,14 @@ export function useEmojiShortcodes(textarea: Ref<HTMLTextAreaElement | null>, te
     suggestions.value = [];
   }
 
-  async function update(): Promise<void> {
+  /** `fromInput`: after input, when a `:shortcode:` just closed becomes its emoji (not after caret moves). */
+  async function update(fromInput = false): Promise<void> {
     const element = textarea.value;
+    const completed =
+      fromInput && element && element.selectionStart === element.selectionEnd
+        ? completedShortcodeAt(text.value, element.selectionStart)
+        : null;
+    if (completed && element) return replaceCompleted(element, completed);
     const query = element ? shortcodeQueryAt(text.value, element.selectionStart) : null;
     if (!query || element?.selectionStart !== element?.selectionEnd) return close();
     typed = query;
@@ -82,6 +94,35 @@ export function useEmojiShortcodes(textarea: Ref<HTMLTextAreaElement | null>, te
       console.warn('emoji suggestions failed', error);
       close();
     }
+  }
+
+  /**
+   * `:smile:` typed whole becomes 😄 when it is a shortcode, once the lookup answers. The person may
+   * have typed on meanwhile: the shortcode is replaced where it still stands, and the caret keeps its
+   * place in what they typed.
+   */
+  async function replaceCompleted(
+    element: HTMLTextAreaElement,
+    completed: CompletedShortcode,
+  ): Promise<void> {
+    close();
+    const typedWhole = `:${completed.code}:`;
+    let unicode: string | null = null;
+    try {
+      const emoji = await (await emojiDatabase()).getEmojiByShortcode(completed.code);
+      unicode = emoji && 'unicode' in emoji ? emoji.unicode : null;
+    } catch (error) {
+      console.warn('emoji shortcode lookup failed', error);
+    }
+    const end = completed.start + typedWhole.length;
+    if (!unicode || text.value.slice(completed.start, end).toLowerCase() !== typedWhole) return;
+    const caret = element.selectionStart;
+    text.value = replaceRange(text.value, completed.start, end, unicode).text;
+    // Setting the value moves the caret to the end: put it back once Vue has written it, before the
+    // next key (a task) can land anywhere.
+    await nextTick();
+    const moved = caret >= end ? caret - typedWhole.length + unicode.length : caret;
+    if (document.activeElement === element) element.setSelectionRange(moved, moved);
   }
 
   function choose(index: number): void {

@@ -45,6 +45,24 @@ export function shortcodeQueryAt(text: string, caret: number): ShortcodeQuery | 
   return { start: caret - match[2]!.length, query: match[3]!.toLowerCase() };
 }
 
+/** A `:shortcode:` typed whole, closing colon and all: where it starts, and the code between the colons. */
+export interface CompletedShortcode {
+  /** Index of the opening colon in the text; the shortcode ends at the caret. */
+  start: number;
+  /** The code, lower case, without its colons. */
+  code: string;
+}
+
+/**
+ * The `:shortcode:` that the caret has just closed, if one was typed whole (as in Slack, GitHub and
+ * Discord, it then becomes its emoji): the same opening as `shortcodeQueryAt`, then the closing colon.
+ */
+export function completedShortcodeAt(text: string, caret: number): CompletedShortcode | null {
+  const match = /(^|[\s([{])(:([\p{L}\p{N}_+-]{2,}):)$/u.exec(text.slice(0, caret));
+  if (!match) return null;
+  return { start: caret - match[2]!.length, code: match[3]!.toLowerCase() };
+}
+
 /** `text` with `[start, end)` replaced by `insert`, and where the caret goes after it. */
 export function replaceRange(
   text: string,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emojiOnlyCount, replaceRange, shortcodeQueryAt } from '@/lib/emojiText';
+import { completedShortcodeAt, emojiOnlyCount, replaceRange, shortcodeQueryAt } from '@/lib/emojiText';
 
 describe('a message made only of emoji', () => {
   it('counts emoji as the reader sees them: skin tones, joined sequences, flags and keycaps are one each', () => {
@@ -41,5 +41,23 @@ describe('a :shortcode being typed', () => {
 
   it('is replaced by the emoji, with the caret after it', () => {
     expect(replaceRange('so :hea now', 3, 7, '❤️')).toEqual({ text: 'so ❤️ now', caret: 5 });
+  });
+});
+
+describe('a :shortcode: typed whole', () => {
+  const at = (text: string) => completedShortcodeAt(text, text.length);
+
+  it('is found when the caret has just closed it', () => {
+    expect(at(':smile:')).toEqual({ start: 0, code: 'smile' });
+    expect(at('nice :Thumbs_Up:')).toEqual({ start: 5, code: 'thumbs_up' });
+    expect(at('(:+1:')).toEqual({ start: 1, code: '+1' });
+  });
+
+  it('is not a time, a URL, one letter, or a shortcode the caret has left', () => {
+    expect(at('at 12:30:')).toBeNull();
+    expect(at('http://x:')).toBeNull();
+    expect(at(':a:')).toBeNull();
+    expect(at(':smile: ')).toBeNull();
+    expect(completedShortcodeAt(':smile: and', 7)).toEqual({ start: 0, code: 'smile' });
   });
 });

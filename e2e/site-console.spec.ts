@@ -36,6 +36,9 @@ test('a site admin deactivates a user whose open session ends at once, and opens
   await root.page.getByRole('button', { name: 'Search', exact: true }).click();
   const actions = root.page.getByRole('group', { name: `Actions for ${mallory.username}` });
   await expect(actions).toBeVisible();
+  // Mallory has the app open: the list says she is online, not when she signed in.
+  const malloryRow = root.page.getByRole('row').filter({ has: actions });
+  await expect(malloryRow.getByRole('cell').nth(2)).toHaveText('Online');
   await expectNoViolations(root.page, 'the console’s users');
 
   root.page.once('dialog', (dialog) => void dialog.accept());

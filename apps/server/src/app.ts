@@ -302,6 +302,7 @@ const app: FastifyPluginAsync<AppOptions> = async (
     sessions: fastify.sessions.store,
     sockets: sessionSockets,
     deactivate: auth.deactivate,
+    presence,
   });
   await fastify.register(adminRoutes, {
     prisma: fastify.prisma,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { textInputSchema } from './text.js';
 import { idCursorPageQuery, idSchema, isoDateSchema } from './common.js';
+import { presenceStatusSchema } from './presence.js';
 import { memberRoleSchema } from './roles.js';
 import { USERNAME_MAX, userRoleSchema } from './users.js';
 
@@ -25,8 +26,10 @@ export const adminUserSchema = z.object({
   displayName: z.string(),
   role: userRoleSchema,
   createdAt: isoDateSchema,
-  /** The last sign-in or socket connection; null if never. */
+  /** The last sign-in, or the last time they went offline; null if never. */
   lastSeenAt: isoDateSchema.nullable(),
+  /** Whether they are online (or away) now, on any process: then `lastSeenAt` is not the news. */
+  presence: presenceStatusSchema,
   deactivatedAt: isoDateSchema.nullable(),
 });
 export type AdminUser = z.infer<typeof adminUserSchema>;

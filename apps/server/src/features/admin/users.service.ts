@@ -4,6 +4,7 @@ import {
   type AdminSearchQuery,
   type AdminUser,
   type AdminUserPage,
+  type PresenceStatus,
   type UserRole,
 } from '@parley/shared';
 import type { PrismaClient, User } from '../../generated/prisma/client.js';
@@ -24,11 +25,13 @@ export interface AdminUsersDeps {
   sockets: Pick<SessionSockets, 'endUser'>;
   /** Deactivation as the auth feature does it: sessions and sockets end on every process. */
   deactivate(userId: number): Promise<void>;
+  /** Who is online now (features/presence). */
+  presence: { statusesOf(userIds: number[]): Promise<Map<number, PresenceStatus>> };
 }
 
 export type AdminUsersService = ReturnType<typeof createAdminUsersService>;
 
-function toAdminUser(user: User): AdminUser {
+function toAdminUser(user: User, presence: PresenceStatus): AdminUser {
   return {
     id: user.id,
     username: user.username,
@@ -37,13 +40,28 @@ function toAdminUser(user: User): AdminUser {
     createdAt: user.createdAt.toISOString(),
     lastSeenAt: user.lastSeenAt?.toISOString() ?? null,
     deactivatedAt: user.deactivatedAt?.toISOString() ?? null,
+    presence,
   };
 }
 
 const notFound = (userId: number) => new AppError(ErrorCode.UserNotFound, `No user ${userId}`);
 
 /** Users as the site console sees and changes them; every change writes an audit row in its transaction. */
-export function createAdminUsersService({ prisma, hasher, sessions, sockets, deactivate }: AdminUsersDeps) {
+export function createAdminUsersService({
+  prisma,
+  hasher,
+  sessions,
+  sockets,
+  deactivate,
+  presence,
+}: AdminUsersDeps) {
+  /** The console's view of users, with whether each is online now. */
+  async function toAdminUsers(users: User[]): Promise<AdminUser[]> {
+    const statuses = await presence.statusesOf(users.map((user) => user.id));
+    return users.map((user) => toAdminUser(user, statuses.get(user.id) ?? 'offline'));
+  }
+  const toOneAdminUser = async (user: User) => (await toAdminUsers([user]))[0]!;
+
   /**
    * Runs `change` on the target's row, locked, with the active admins locked too, so two admins
    * demoting or deactivating each other settle one after the other and the last admin check holds.
@@ -106,7 +124,7 @@ export function createAdminUsersService({ prisma, hasher, sessions, sockets, dea
         take: limit + 1,
       });
       const page = users.slice(0, limit);
-      return { users: page.map(toAdminUser), nextCursor: users.length > limit ? page.at(-1)!.id : null };
+      return { users: await toAdminUsers(page), nextCursor: users.length > limit ? page.at(-1)!.id : null };
     },
 
     /** Deactivates (sessions and sockets end at once, on every process); the last admin cannot be. */
@@ -127,11 +145,11 @@ export function createAdminUsersService({ prisma, hasher, sessions, sockets, dea
       });
       // Idempotent: the row is already deactivated; this ends the sessions and sockets.
       await deactivate(userId);
-      return toAdminUser(deactivated);
+      return toOneAdminUser(deactivated);
     },
 
     async reactivate(actorId: number, userId: number): Promise<AdminUser> {
-      return toAdminUser(
+      return toOneAdminUser(
         await withTarget(userId, async (tx, user) => {
           if (!user.deactivatedAt) return user;
           const updated = await tx.user.update({ where: { id: userId }, data: { deactivatedAt: null } });
@@ -149,7 +167,7 @@ export function createAdminUsersService({ prisma, hasher, sessions, sockets, dea
 
     /** Promotes or demotes; never the last active admin. Setting the role it has changes nothing. */
     async setRole(actorId: number, userId: number, role: UserRole): Promise<AdminUser> {
-      return toAdminUser(
+      return toOneAdminUser(
         await withTarget(userId, async (tx, user, admins) => {
           if (user.role === role) return user;
           if (role === 'user' && isLastAdmin(user, admins)) {

@@ -338,6 +338,14 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     },
 
     /**
+     * Each user's status now ('online', 'away' or 'offline'), as every process sees it (Redis when
+     * shared): for the site console's list of users.
+     */
+    statusesOf(userIds: number[]): Promise<Map<number, PresenceStatus>> {
+      return statusOf(userIds);
+    },
+
+    /**
      * People who now share `conversationId` (new, or with new members) learn each other's presence,
      * which no change would tell them: in the next window, in order with the changes (whichever
      * comes last is the newer), through the conversation's room, which its members' sockets have

@@ -2,6 +2,7 @@
 // password resets, the last admin, registration modes, archived groups as conversation events, deletion, and the audit trail.
 import {
   ErrorCode,
+  type AdminUserPage,
   type AuditPage,
   type Conversation,
   type SessionEnded,
@@ -78,6 +79,21 @@ describe('site console actions', () => {
       body: { username: user.username, password: 'correct horse battery' },
     });
     expect(httpCode(again)).toBe('ok');
+  });
+
+  it('lists whether each user is online now, wherever they are connected', async () => {
+    const [online, offline] = await Promise.all([t.signUp(), t.signUp()]);
+    const presenceOf = async (user: TestUser) => {
+      const page = (await call('GET', `/api/admin/users?q=${user.username}`)).body as AdminUserPage;
+      return page.users.find((listed) => listed.id === user.id)!;
+    };
+    const socket = await second.connectSocket(online.cookie);
+    await expect.poll(async () => (await presenceOf(online)).presence).toBe('online');
+    expect((await presenceOf(offline)).presence).toBe('offline');
+
+    socket.disconnect();
+    await expect.poll(async () => (await presenceOf(online)).presence).toBe('offline');
+    await expect.poll(async () => (await presenceOf(online)).lastSeenAt).not.toBeNull();
   });
 
   it('a password reset returns a temporary password once, which signs in; old sessions end', async () => {

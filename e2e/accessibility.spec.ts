@@ -246,7 +246,13 @@ test('the group settings dialog, system messages and a muted member’s composer
   const graceRow = dialog.getByTestId('group-members').locator(`li[data-username="${grace.username}"]`);
   await graceRow.getByRole('button', { name: 'Mute for 1 hour', exact: true }).click();
   await dialog.getByRole('button', { name: 'Create invite link', exact: true }).click();
-  await expect(dialog.getByRole('textbox', { name: 'Invite link' })).toHaveCount(1);
+  const invite = dialog.getByRole('textbox', { name: 'Invite link' });
+  await expect(invite).toHaveCount(1);
+  // "Copy link" puts the invite on the clipboard and says so.
+  await ada.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await dialog.getByRole('button', { name: 'Copy link', exact: true }).click();
+  await expect(ada.page.getByText('Copied to clipboard').first()).toBeVisible();
+  expect(await ada.page.evaluate(() => navigator.clipboard.readText())).toBe(await invite.inputValue());
   await dialog.getByLabel('Pinned announcement').fill('Stand-up at nine.');
   await dialog.getByRole('button', { name: 'Save settings', exact: true }).click();
   await expect(dialog.getByRole('status').filter({ hasText: 'Settings saved.' })).toBeVisible();

@@ -560,6 +560,7 @@ const en = {
     groupUnarchived: '{actor} unarchived the group',
   },
   groupAdmin: {
+    copyInvite: 'Copy link',
     readOnlySettings: 'Only the owner and admins can change these.',
     open: 'Group settings',
     title: 'Group settings',

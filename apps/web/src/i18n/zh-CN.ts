@@ -555,6 +555,7 @@ const zhCN: MessageSchema = {
     groupUnarchived: '{actor} 取消了此群聊的归档',
   },
   groupAdmin: {
+    copyInvite: '复制链接',
     readOnlySettings: '只有群主和管理员可以修改这些设置。',
     open: '群设置',
     title: '群设置',

@@ -79,6 +79,7 @@ interface InsertedRow {
 }
 
 const ER_DUP_ENTRY = 1062;
+const ER_LOCK_WAIT_TIMEOUT = 1205;
 /**
  * Runs of one batch at most when its INSERT meets a duplicate another transaction committed
  * meanwhile; past them the batch is refused as `server/busy` (retryable), never as `server/internal`.
@@ -114,17 +115,34 @@ const keyOf = (senderId: number, clientMsgId: string) => `${senderId}:${clientMs
  * conversation and not yet committed is the one case the lock does not order; its INSERT then fails
  * on the unique key, the batch is rolled back and run again, and the rerun sees it (a rerun can meet
  * another such duplicate of another send of the batch: up to DUPLICATE_RUNS runs, then `server/busy`).
+ *
+ * A conversation held past `innodb_lock_wait_timeout` by a transaction outside the send path fails
+ * the lock statement (1205) for the whole batch: the batch is then run once more with `SKIP LOCKED`
+ * on its conversations, so the sends to the others are stored (late by that wait, not refused) and
+ * only those to the held conversation are refused as `server/busy`. The first run waits as usual:
+ * skipping at once would refuse sends whenever an edit held their conversation for a millisecond.
  */
 export async function storeBatch(
   pool: Pool,
   batch: readonly PendingMessage[],
   now: Date,
 ): Promise<BatchOutcome[]> {
+  let skipLocked = false;
   for (let run = 1; ; run += 1) {
     try {
-      return await storeBatchOnce(pool, batch, now);
+      return await storeBatchOnce(pool, batch, now, skipLocked);
     } catch (error) {
-      if ((error as { errno?: unknown }).errno !== ER_DUP_ENTRY) throw error;
+      const errno = (error as { errno?: unknown }).errno;
+      if (errno === ER_LOCK_WAIT_TIMEOUT && !skipLocked && new Set(batch.map(conversationOf)).size > 1) {
+        // A conversation of the batch was locked past innodb_lock_wait_timeout by a transaction
+        // outside the send path (a long group change, a site admin's, a DBA's): once more, without
+        // the conversations still locked, so that sends to the others in the batch are stored rather
+        // than refused with it. Their senders get `server/busy` and retry.
+        skipLocked = true;
+        run -= 1;
+        continue;
+      }
+      if (errno !== ER_DUP_ENTRY) throw error;
       // Each run sees the duplicates committed before it; another can only be one committed while
       // it ran, by a race that a retry of the same sends resolves.
       if (run === DUPLICATE_RUNS) {
@@ -134,16 +152,20 @@ export async function storeBatch(
   }
 }
 
+const conversationOf = (message: PendingMessage) => message.conversationId;
+
+/** `skipLocked`: conversations another transaction holds are left out, their messages refused busy. */
 async function storeBatchOnce(
   pool: Pool,
   batch: readonly PendingMessage[],
   now: Date,
+  skipLocked: boolean,
 ): Promise<BatchOutcome[]> {
   const connection = await pool.getConnection();
   let open = false;
   try {
     open = true;
-    const read = await lockAndRead(connection, batch, now);
+    const read = await lockAndRead(connection, batch, now, skipLocked);
     const outcomes = decide(batch, read, now);
     const fresh = outcomes.filter((entry) => entry.insert !== null);
     const held = failpoint('message-send:before-commit');
@@ -190,7 +212,12 @@ async function endTransaction(connection: PoolConnection, open: boolean): Promis
   await connection.release().catch(() => undefined);
 }
 
-async function lockAndRead(connection: PoolConnection, batch: readonly PendingMessage[], now: Date) {
+async function lockAndRead(
+  connection: PoolConnection,
+  batch: readonly PendingMessage[],
+  now: Date,
+  skipLocked: boolean,
+) {
   const conversationIds = [...new Set(batch.map((message) => message.conversationId))].sort((a, b) => a - b);
   const pairs = [...new Map(batch.map((m) => [`${m.conversationId}:${m.senderId}`, m])).values()];
   const keys = [...new Map(batch.map((m) => [keyOf(m.senderId, m.clientMsgId), m])).values()];
@@ -201,7 +228,7 @@ async function lockAndRead(connection: PoolConnection, batch: readonly PendingMe
     'START TRANSACTION',
     `SELECT id, lastSeq, lastChangeSeq, onlyAdminsPost, slowModeSeconds, archivedAt IS NOT NULL AS archived
        FROM conversations
-      WHERE id IN (${placeholders(conversationIds.length, '?')}) ORDER BY id FOR UPDATE`,
+      WHERE id IN (${placeholders(conversationIds.length, '?')}) ORDER BY id FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`,
     // Shared locks on the senders' rows (see MemberRow.deactivated), in id order, as every
     // transaction locking several users' rows takes them (users/user-locks.ts; here on the driver).
     // Their own statement, in this round trip: the memberships must not be locked shared. The
@@ -265,7 +292,10 @@ async function lockAndRead(connection: PoolConnection, batch: readonly PendingMe
   let next = 5;
   const replies = replyIds.length > 0 ? (results[next++] as ReplyRow[]) : [];
   const uploads = uploadIds.length > 0 ? (results[next++] as UploadRow[]) : [];
+  const lockedIds = new Set(locked.map((row) => row.id));
   return {
+    /** Conversations left out by SKIP LOCKED: another transaction holds them. */
+    skipped: new Set(skipLocked ? conversationIds.filter((id) => !lockedIds.has(id)) : []),
     conversations: new Map(locked.map((row) => [row.id, row])),
     members: new Map(members.map((row) => [`${row.conversationId}:${row.id}`, row])),
     existing: new Map(existing.map((row) => [keyOf(row.senderId, row.clientMsgId), row])),
@@ -304,7 +334,7 @@ function attachmentRefusal(
 
 function decide(
   batch: readonly PendingMessage[],
-  { conversations, members, existing, replies, uploads }: Awaited<ReturnType<typeof lockAndRead>>,
+  { skipped, conversations, members, existing, replies, uploads }: Awaited<ReturnType<typeof lockAndRead>>,
   now: Date,
 ): Array<{ outcome: BatchOutcome; insert: Insert | null }> {
   const attachedInBatch = new Set<string>();
@@ -318,6 +348,10 @@ function decide(
 
   return batch.map((message) => {
     const refuse = (error: AppError) => ({ outcome: { kind: 'refused', error } as const, insert: null });
+    // Nothing of a conversation another transaction holds is read or decided (its duplicates included).
+    if (skipped.has(message.conversationId)) {
+      return refuse(busy('This conversation is being changed; try again shortly'));
+    }
     const key = keyOf(message.senderId, message.clientMsgId);
     const stored = existing.get(key);
     if (stored) {

@@ -193,3 +193,56 @@ describe('a send the database cannot take right now', () => {
     expect(await rowsFor(t.config.databaseUrl, alice.id, clientMsgId)).toHaveLength(1);
   });
 });
+
+describe('a batch with one conversation held past the lock wait timeout', () => {
+  let t: TestServer;
+  let raw: mariadb.Connection;
+
+  beforeAll(async () => {
+    t = await startTestServer({
+      // One lane, so that sends to any conversations are written in one batch; a short lock wait.
+      env: { DATABASE_LOCK_WAIT_TIMEOUT_S: '1', BATCH_CONNECTIONS: '1' },
+    });
+    raw = await mariadb.createConnection(parseDatabaseUrl(t.config.databaseUrl));
+  });
+
+  afterAll(async () => {
+    await raw?.end();
+    await t?.close();
+  });
+
+  it('refuses only the sends to that conversation: the others of the batch are stored', async () => {
+    const [alice, bob, carol] = [await t.signUp(), await t.signUp(), await t.signUp()];
+    const held = (await createGroup(t, alice, [carol])).id;
+    const elsewhere = (await createGroup(t, bob, [])).id;
+    const [aliceSocket, bobSocket, carolSocket] = [
+      await t.connectSocket(alice.cookie),
+      await t.connectSocket(bob.cookie),
+      await t.connectSocket(carol.cookie),
+    ];
+    const send = (from: ClientSocket, conversationId: number, clientMsgId: string) =>
+      from.emitWithAck('message:send', { conversationId, clientMsgId, text: `text of ${clientMsgId}` });
+    const [carols, bobs] = [randomUUID(), randomUUID()];
+
+    await raw.query('BEGIN');
+    let answers: Array<Ack<Message>>;
+    try {
+      await raw.query('SELECT id FROM conversations WHERE id = ? FOR UPDATE', [held]);
+      // Alice's batch waits for the held conversation (1 s, the lock wait timeout); meanwhile Carol's
+      // send to it and Bob's to another group queue behind it, and are written together in the next.
+      const first = send(aliceSocket, held, randomUUID());
+      await waitForConversationLockWaits(raw);
+      answers = await Promise.all([first, send(carolSocket, held, carols), send(bobSocket, elsewhere, bobs)]);
+    } finally {
+      await raw.query('ROLLBACK');
+    }
+    const [first, refused, stored] = answers;
+
+    expect(first).toMatchObject({ ok: false, error: { code: ErrorCode.Busy } });
+    expect(refused).toMatchObject({ ok: false, error: { code: ErrorCode.Busy } });
+    expect(okData(stored!)).toMatchObject({ conversationId: elsewhere, clientMsgId: bobs });
+    expect(okData(await send(carolSocket, held, carols)).clientMsgId).toBe(carols);
+    expect(await rowsFor(t.config.databaseUrl, carol.id, carols)).toHaveLength(1);
+    expect(await rowsFor(t.config.databaseUrl, bob.id, bobs)).toHaveLength(1);
+  });
+});

@@ -119,21 +119,32 @@ const keyOf = (senderId: number, clientMsgId: string) => `${senderId}:${clientMs
  * A conversation held past `innodb_lock_wait_timeout` by a transaction outside the send path fails
  * the lock statement (1205) for the whole batch: the batch is then run once more with `SKIP LOCKED`
  * on its conversations, so the sends to the others are stored (late by that wait, not refused) and
- * only those to the held conversation are refused as `server/busy`. The first run waits as usual:
- * skipping at once would refuse sends whenever an edit held their conversation for a millisecond.
+ * only those to the held conversation are refused as `server/busy`; the held conversation goes into
+ * `held`. A batch touching a conversation in `held` skips it at once rather than waiting again (so a
+ * long hold costs its lane one lock wait, not one per batch), until such a batch finds it free. The
+ * first run of any other batch waits as usual: skipping at once would refuse sends whenever an edit
+ * held their conversation for a millisecond.
  */
 export async function storeBatch(
   pool: Pool,
   batch: readonly PendingMessage[],
   now: Date,
+  held: HeldConversations = new Set(),
 ): Promise<BatchOutcome[]> {
-  let skipLocked = false;
+  let skipLocked = batch.some((message) => held.has(message.conversationId));
   for (let run = 1; ; run += 1) {
     try {
-      return await storeBatchOnce(pool, batch, now, skipLocked);
+      const { outcomes, skipped } = await storeBatchOnce(pool, batch, now, skipLocked);
+      if (skipLocked) {
+        for (const id of new Set(batch.map(conversationOf))) {
+          if (skipped.has(id)) held.add(id);
+          else held.delete(id);
+        }
+      }
+      return outcomes;
     } catch (error) {
       const errno = (error as { errno?: unknown }).errno;
-      if (errno === ER_LOCK_WAIT_TIMEOUT && !skipLocked && new Set(batch.map(conversationOf)).size > 1) {
+      if (errno === ER_LOCK_WAIT_TIMEOUT && !skipLocked) {
         // A conversation of the batch was locked past innodb_lock_wait_timeout by a transaction
         // outside the send path (a long group change, a site admin's, a DBA's): once more, without
         // the conversations still locked, so that sends to the others in the batch are stored rather
@@ -154,13 +165,19 @@ export async function storeBatch(
 
 const conversationOf = (message: PendingMessage) => message.conversationId;
 
+/**
+ * Conversations found held past the lock wait by a transaction outside the send path, which batches
+ * skip (`SKIP LOCKED`) until one finds them free (`storeBatch`). One per send batcher: per process.
+ */
+export type HeldConversations = Set<number>;
+
 /** `skipLocked`: conversations another transaction holds are left out, their messages refused busy. */
 async function storeBatchOnce(
   pool: Pool,
   batch: readonly PendingMessage[],
   now: Date,
   skipLocked: boolean,
-): Promise<BatchOutcome[]> {
+): Promise<{ outcomes: BatchOutcome[]; skipped: ReadonlySet<number> }> {
   const connection = await pool.getConnection();
   let open = false;
   try {
@@ -189,7 +206,7 @@ async function storeBatchOnce(
         outcome.message.id = id;
       }
     }
-    return outcomes.map((entry) => entry.outcome);
+    return { outcomes: outcomes.map((entry) => entry.outcome), skipped: read.skipped };
   } finally {
     await endTransaction(connection, open);
   }

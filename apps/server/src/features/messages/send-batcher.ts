@@ -1,7 +1,7 @@
 import type { Message } from '@parley/shared';
 import type { Pool } from 'mariadb';
 import { createLanedGroupCommit, type GroupCommitOptions, type Settled } from '../../lib/group-commit.js';
-import { storeBatch, type PendingMessage } from './message-batch-store.js';
+import { storeBatch, type HeldConversations, type PendingMessage } from './message-batch-store.js';
 
 /**
  * Group commit for `message:send` (lib/group-commit.ts): sends are stored in batches, one
@@ -43,8 +43,10 @@ export function createSendBatcher(
   options: SendBatcherOptions,
 ): SendBatcher {
   const replays = new WeakSet<Message>();
+  /** Conversations an outside transaction holds: batches skip them rather than wait (storeBatch). */
+  const held: HeldConversations = new Set();
   async function write(batch: PendingMessage[]): Promise<Array<Settled<Message>>> {
-    const outcomes = await storeBatch(pool, batch, clock());
+    const outcomes = await storeBatch(pool, batch, clock(), held);
     const duplicateIds = outcomes.flatMap((outcome) =>
       outcome.kind === 'duplicate' ? [outcome.messageId] : [],
     );

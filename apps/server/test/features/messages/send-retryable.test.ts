@@ -5,6 +5,13 @@ import { ErrorCode, type Ack, type ConnectErrorData, type Message } from '@parle
 import * as mariadb from 'mariadb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../../src/db/migrate.js';
+import {
+  storeBatch,
+  type BatchOutcome,
+  type HeldConversations,
+  type PendingMessage,
+} from '../../../src/features/messages/message-batch-store.js';
+import { createStorePool } from '../../../src/plugins/store-pool.js';
 import { BUSY_RETRY_AFTER_MS } from '../../../src/lib/app-error.js';
 import { waitForConversationLockWaits } from '../../helpers/conversation-locks.js';
 import { rowsFor } from '../../helpers/stored-messages.js';
@@ -244,5 +251,54 @@ describe('a batch with one conversation held past the lock wait timeout', () => 
     expect(okData(await send(carolSocket, held, carols)).clientMsgId).toBe(carols);
     expect(await rowsFor(t.config.databaseUrl, carol.id, carols)).toHaveLength(1);
     expect(await rowsFor(t.config.databaseUrl, bob.id, bobs)).toHaveLength(1);
+  });
+  it('remembers the held conversation: later batches skip it at once, until it is free again', async () => {
+    const [alice, bob] = [await t.signUp(), await t.signUp()];
+    const held = (await createGroup(t, alice, [])).id;
+    const elsewhere = (await createGroup(t, bob, [])).id;
+    const pending = (conversationId: number, sender: TestUser): PendingMessage => ({
+      conversationId,
+      senderId: sender.id,
+      clientMsgId: randomUUID(),
+      text: 'text',
+      replyToId: null,
+      attachmentId: null,
+    });
+    const kinds = (outcomes: BatchOutcome[]) =>
+      outcomes.map((outcome) => (outcome.kind === 'refused' ? outcome.error.code : outcome.kind));
+    const heldConversations: HeldConversations = new Set();
+    // A pool whose lock wait is an hour: a batch on it that waited for the held row would not return.
+    const patient = createStorePool({
+      databaseUrl: t.config.databaseUrl,
+      connections: 1,
+      pool: { poolTimeoutMs: 3_000, lockWaitTimeoutSeconds: 3_600 },
+    });
+    try {
+      await raw.query('BEGIN');
+      try {
+        await raw.query('SELECT id FROM conversations WHERE id = ? FOR UPDATE', [held]);
+        // The server's pool waits its 1 s, then skips the held conversation and remembers it.
+        const batch = [pending(held, alice), pending(elsewhere, bob)];
+        expect(kinds(await storeBatch(t.server.storePool, batch, new Date(), heldConversations))).toEqual([
+          ErrorCode.Busy,
+          'stored',
+        ]);
+        expect([...heldConversations]).toEqual([held]);
+        const again = [pending(held, alice), pending(elsewhere, bob)];
+        expect(kinds(await storeBatch(patient, again, new Date(), heldConversations))).toEqual([
+          ErrorCode.Busy,
+          'stored',
+        ]);
+      } finally {
+        await raw.query('ROLLBACK');
+      }
+      // Free again: the next batch to touch it locks it, stores, and forgets it was held.
+      expect(kinds(await storeBatch(patient, [pending(held, alice)], new Date(), heldConversations))).toEqual(
+        ['stored'],
+      );
+      expect(heldConversations.size).toBe(0);
+    } finally {
+      await patient.end();
+    }
   });
 });

@@ -98,8 +98,8 @@ export function useEmojiShortcodes(textarea: Ref<HTMLTextAreaElement | null>, te
 
   /**
    * `:smile:` typed whole becomes 😄 when it is a shortcode, once the lookup answers. The person may
-   * have typed on meanwhile: the shortcode is replaced where it still stands, and the caret keeps its
-   * place in what they typed.
+   * have typed on meanwhile, and an earlier shortcode may have been replaced: this one is replaced
+   * where it stands then, and the caret keeps its place in what they typed.
    */
   async function replaceCompleted(
     element: HTMLTextAreaElement,
@@ -114,10 +114,13 @@ export function useEmojiShortcodes(textarea: Ref<HTMLTextAreaElement | null>, te
     } catch (error) {
       console.warn('emoji shortcode lookup failed', error);
     }
-    const end = completed.start + typedWhole.length;
-    if (!unicode || text.value.slice(completed.start, end).toLowerCase() !== typedWhole) return;
+    // Where it stands now: an earlier shortcode replaced meanwhile (its lookup answered later than
+    // this one was typed) moved it towards the start, never past where it was typed.
+    const start = text.value.toLowerCase().lastIndexOf(typedWhole, completed.start);
+    if (!unicode || start < 0) return;
+    const end = start + typedWhole.length;
     const caret = element.selectionStart;
-    text.value = replaceRange(text.value, completed.start, end, unicode).text;
+    text.value = replaceRange(text.value, start, end, unicode).text;
     // Setting the value moves the caret to the end: put it back once Vue has written it, before the
     // next key (a task) can land anywhere.
     await nextTick();

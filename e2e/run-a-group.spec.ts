@@ -66,7 +66,14 @@ test('an admin adds two members, promotes one, mutes and removes the other, and 
   // members she will hear nothing more of.
   const cyMemberLine = cy.page.locator('header').getByText(/^\d+ members/);
   await expect(cyMemberLine).toBeVisible();
+  // Removing asks first, in her row; nothing happens until the answer.
   await row(cy.username).getByRole('button', { name: 'Remove', exact: true }).click();
+  const question = row(cy.username).getByRole('group', {
+    name: notice('Remove Cy Newcomer from the group? They can be added back.'),
+  });
+  await expect(question.getByRole('button', { name: 'Cancel', exact: true })).toBeFocused();
+  await expectNoViolations(ada.page, 'asked before removing a member');
+  await question.getByRole('button', { name: 'Remove', exact: true }).click();
   await expect(row(cy.username)).toBeHidden();
   await expect(cy.page.getByTestId('composer-blocked')).toHaveText(
     'You were removed from this group. What it showed you stays readable here until you reload or close the page.',
@@ -136,7 +143,19 @@ test('an admin bans a member, finds them in the ban list, lifts the ban and adds
   const bansSection = dialog.getByRole('region', { name: 'Banned', exact: true });
   await expect(bansSection).toContainText('Nobody is banned.');
 
-  await members.locator(`li[data-username="${cy.username}"]`).getByRole('button', { name: 'Ban' }).click();
+  const cyRow = members.locator(`li[data-username="${cy.username}"]`);
+  await cyRow.getByRole('button', { name: 'Ban', exact: true }).click();
+  // Cancelled, nothing happens; asked again and answered, she is banned.
+  const question = cyRow.getByTestId('member-question');
+  await expect(question).toHaveText(
+    notice('Ban Cy Newcomer? They leave the group and cannot come back until the ban is lifted.BanCancel'),
+  );
+  await question.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await expect(question).toBeHidden();
+  await expect(cyRow.getByRole('button', { name: 'Ban', exact: true })).toBeFocused();
+  await expect(bansSection).toContainText('Nobody is banned.');
+  await cyRow.getByRole('button', { name: 'Ban', exact: true }).click();
+  await question.getByRole('button', { name: 'Ban', exact: true }).click();
   const banned = dialog.getByTestId('group-bans').locator(`li[data-username="${cy.username}"]`);
   await expect(banned).toContainText('Cy Newcomer');
   await expect(banned).toContainText(notice('Banned by Ada Admin on'));
@@ -182,8 +201,24 @@ test('member actions from the keyboard keep focus on the pressed button, or in t
   await ada.page.keyboard.press('Enter');
   await expect(row(cy.username).getByRole('button', { name: 'Unmute', exact: true })).toBeFocused();
 
+  // Remove asks first with Cancel focused; Escape takes the question back (the dialog stays open)
+  // and focus returns to Remove.
+  const remove = row(cy.username).getByRole('button', { name: 'Remove', exact: true }).first();
+  await remove.focus();
+  await ada.page.keyboard.press('Enter');
+  const question = row(cy.username).getByTestId('member-question');
+  await expect(question.getByRole('button', { name: 'Cancel', exact: true })).toBeFocused();
+  await expect(remove).toHaveAttribute('aria-expanded', 'true');
+  await ada.page.keyboard.press('Escape');
+  await expect(question).toBeHidden();
+  await expect(dialog).toBeVisible();
+  await expect(remove).toBeFocused();
+  await expect(remove).toHaveAttribute('aria-expanded', 'false');
+
   // Removing Cy takes her row and its buttons away: focus goes to the member search, not out of the dialog.
-  await row(cy.username).getByRole('button', { name: 'Remove', exact: true }).focus();
+  await ada.page.keyboard.press('Enter');
+  await ada.page.keyboard.press('Shift+Tab');
+  await expect(question.getByRole('button', { name: 'Remove', exact: true })).toBeFocused();
   await ada.page.keyboard.press('Enter');
   await expect(row(cy.username)).toHaveCount(0);
   await expect(dialog.getByRole('searchbox', { name: 'Search members' })).toBeFocused();

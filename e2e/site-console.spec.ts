@@ -62,8 +62,23 @@ test('a site admin deactivates a user whose open session ends at once, and opens
   ).toBeVisible();
   await expectNoViolations(root.page, 'the console’s usage charts');
 
+  // The audit log says what happened in words, and to whom by name; its filters take a username and
+  // an action from a list.
   await root.page.getByRole('tab', { name: 'Audit log' }).click();
-  await expect(root.page.getByText('site.user.deactivate')).toBeVisible();
+  const what = root.page.getByTestId('audit-what');
+  await expect(what.filter({ hasText: 'Deactivated an account' })).toContainText(`@${mallory.username}`);
+  await root.page.getByLabel('Action').selectOption({ label: 'Deactivated an account' });
+  await root.page.getByLabel('Person affected (username)').fill(`@${mallory.username.toUpperCase()}`);
+  await root.page.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(what).toHaveCount(1);
+  await expect(what).toContainText('site.user.deactivate');
+  await root.page.getByLabel('Person affected (username)').fill('nobody-at-all');
+  await root.page.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(root.page.getByText('No entries match.')).toBeVisible();
+  await root.page.getByLabel('Person affected (username)').fill('');
+  await root.page.getByLabel('Action').selectOption({ label: 'Any action' });
+  await root.page.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(what.filter({ hasText: 'Deactivated an account' })).toBeVisible();
   await expectNoViolations(root.page, 'the audit log');
 
   await root.page.setViewportSize({ width: 1280, height: 860 });

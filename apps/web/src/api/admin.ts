@@ -38,6 +38,7 @@ import {
   type AdminUserPage,
   type AudioStatus,
   type AuditPage,
+  type AuditQuery,
   type RegistrationMode,
   type SiteInvite,
   type Usage,
@@ -116,14 +117,8 @@ export function fetchAudioStatus(): Promise<AudioStatus> {
   return request('GET', '/api/admin/audio', audioStatusSchema);
 }
 
-export interface AuditFilter {
-  actorId?: number;
-  action?: string;
-  targetUserId?: number;
-  conversationId?: number;
-  from?: string;
-  to?: string;
-}
+/** `GET /api/admin/audit`'s filters (auditQuerySchema); the page's cursor and size are apart. */
+export type AuditFilter = Omit<Partial<AuditQuery>, 'cursor' | 'limit'>;
 
 export function fetchAudit(filter: AuditFilter, cursor?: number): Promise<AuditPage> {
   return request('GET', '/api/admin/audit', auditPageSchema, { query: { ...filter, cursor } });

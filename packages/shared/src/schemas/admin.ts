@@ -3,7 +3,7 @@ import { textInputSchema } from './text.js';
 import { idCursorPageQuery, idSchema, isoDateSchema } from './common.js';
 import { presenceStatusSchema } from './presence.js';
 import { memberRoleSchema } from './roles.js';
-import { USERNAME_MAX, userRoleSchema } from './users.js';
+import { USERNAME_MAX, usernameSchema, userRoleSchema } from './users.js';
 
 // The site console's contract (/api/admin/*, site admins only: `admin/forbidden` for anyone else).
 
@@ -131,26 +131,84 @@ export const usageSchema = z.object({
 });
 export type Usage = z.infer<typeof usageSchema>;
 
-export const auditQuerySchema = z.strictObject({
-  actorId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
-  /** An action, or a prefix ending in "." (e.g. "site." or "group.member."). */
-  action: textInputSchema().trim().max(64).optional(),
-  targetUserId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
-  conversationId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
-  from: isoDateSchema.optional(),
-  to: isoDateSchema.optional(),
-  /** Newest first: the last id of the previous page. */
-  ...pageQuery,
-});
+/**
+ * Every action the audit log records (`audit_log.action`, written by the server's
+ * features/audit/audit.service.ts): a group's start with `group.`, the site console's with `site.`.
+ */
+export const AUDIT_ACTIONS = [
+  'group.settings',
+  'group.members.add',
+  'group.member.join',
+  'group.member.remove',
+  'group.member.leave',
+  'group.member.role',
+  'group.owner.transfer',
+  'group.member.mute',
+  'group.member.ban',
+  'group.member.unban',
+  'group.invite.create',
+  'group.invite.revoke',
+  'group.message.remove',
+  'site.user.deactivate',
+  'site.user.reactivate',
+  'site.user.role',
+  'site.user.password_reset',
+  'site.group.archive',
+  'site.group.unarchive',
+  'site.group.delete',
+  'site.registration',
+  'site.invite.create',
+  'site.invite.revoke',
+  'site.bot.create',
+  'site.bot.update',
+  'site.bot.token.create',
+  'site.bot.token.revoke',
+  'site.bot.webhook.create',
+  'site.bot.webhook.delete',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/**
+ * `GET /api/admin/audit`. Actor and target by id or by username (an unknown username matches no
+ * row); giving both forms of one is `request/invalid`.
+ */
+export const auditQuerySchema = z
+  .strictObject({
+    actorId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+    actorUsername: usernameSchema.optional(),
+    /** An action, or a prefix ending in "." (e.g. "site." or "group.member."). */
+    action: textInputSchema().trim().max(64).optional(),
+    targetUserId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+    targetUsername: usernameSchema.optional(),
+    conversationId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+    from: isoDateSchema.optional(),
+    to: isoDateSchema.optional(),
+    /** Newest first: the last id of the previous page. */
+    ...pageQuery,
+  })
+  .refine((query) => query.actorId === undefined || query.actorUsername === undefined, {
+    path: ['actorUsername'],
+    message: 'give actorId or actorUsername, not both',
+  })
+  .refine((query) => query.targetUserId === undefined || query.targetUsername === undefined, {
+    path: ['targetUsername'],
+    message: 'give targetUserId or targetUsername, not both',
+  });
 export type AuditQuery = z.infer<typeof auditQuerySchema>;
 
 export const auditEntrySchema = z.object({
   id: idSchema,
   createdAt: isoDateSchema,
+  /** `username` is null once the account is gone. */
   actor: z.object({ id: idSchema, username: z.string().nullable() }),
+  /** One of AUDIT_ACTIONS; a client meeting an action it does not know shows it as it is. */
   action: z.string(),
   conversationId: idSchema.nullable(),
+  /** The group's name as it is now; null without a group, or once the group is deleted. */
+  conversationName: z.string().nullable(),
   targetUserId: idSchema.nullable(),
+  /** The target's username as it is now; null without a target, or once the account is gone. */
+  targetUsername: z.string().nullable(),
   before: z.unknown(),
   after: z.unknown(),
 });

@@ -1,39 +1,5 @@
+import type { AuditAction } from '@parley/shared';
 import type { Prisma } from '../../generated/prisma/client.js';
-
-/**
- * Administrative actions, as stored in `audit_log.action`. Group actions start with `group.`; the
- * site console's will start with `site.`.
- */
-export type AuditAction =
-  | 'group.settings'
-  | 'group.members.add'
-  | 'group.member.join'
-  | 'group.member.remove'
-  | 'group.member.leave'
-  | 'group.member.role'
-  | 'group.owner.transfer'
-  | 'group.member.mute'
-  | 'group.member.ban'
-  | 'group.member.unban'
-  | 'group.invite.create'
-  | 'group.invite.revoke'
-  | 'group.message.remove'
-  | 'site.user.deactivate'
-  | 'site.user.reactivate'
-  | 'site.user.role'
-  | 'site.user.password_reset'
-  | 'site.group.archive'
-  | 'site.group.unarchive'
-  | 'site.group.delete'
-  | 'site.registration'
-  | 'site.invite.create'
-  | 'site.invite.revoke'
-  | 'site.bot.create'
-  | 'site.bot.update'
-  | 'site.bot.token.create'
-  | 'site.bot.token.revoke'
-  | 'site.bot.webhook.create'
-  | 'site.bot.webhook.delete';
 
 /** One audit row: who (`actorId`), what (`action`), to what (conversation, user), and the values. */
 export interface AuditEntry {

@@ -256,9 +256,9 @@ describe('site console actions', () => {
 
     const audit = (await call('GET', `/api/admin/audit?action=site.group.&conversationId=${group.id}`))
       .body as AuditPage;
-    expect(audit.entries.map((entry) => [entry.action, entry.after])).toEqual([
-      ['site.group.unarchive', { archivedAt: null }],
-      ['site.group.archive', { archivedAt: state.archivedAt }],
+    expect(audit.entries.map((entry) => [entry.action, entry.after, entry.conversationName])).toEqual([
+      ['site.group.unarchive', { archivedAt: null }, 'Old news'],
+      ['site.group.archive', { archivedAt: state.archivedAt }, 'Old news'],
     ]);
   });
 
@@ -324,8 +324,8 @@ describe('site console actions', () => {
     expect(await queryDatabase(t, 'SELECT id FROM conversations WHERE id = ?', [group.id])).toEqual([]);
     const audit = (await call('GET', `/api/admin/audit?action=site.group.delete&conversationId=${group.id}`))
       .body as AuditPage;
-    expect(audit.entries.map((entry) => entry.before)).toEqual([
-      { name: 'Long', members: 2, messages: total },
+    expect(audit.entries.map((entry) => [entry.before, entry.conversationName])).toEqual([
+      [{ name: 'Long', members: 2, messages: total }, null],
     ]);
   });
 
@@ -348,10 +348,24 @@ describe('site console actions', () => {
     await call('PUT', `/api/admin/users/${user.id}/role`, { role: 'user' });
     const byTarget = await call('GET', `/api/admin/audit?targetUserId=${user.id}`);
     const entries = (byTarget.body as AuditPage).entries;
-    expect(entries.map((e) => [e.action, e.before, e.after, e.actor.username])).toEqual([
-      ['site.user.role', { role: 'admin' }, { role: 'user' }, admin.username],
-      ['site.user.role', { role: 'user' }, { role: 'admin' }, admin.username],
+    expect(entries.map((e) => [e.action, e.before, e.after, e.actor.username, e.targetUsername])).toEqual([
+      ['site.user.role', { role: 'admin' }, { role: 'user' }, admin.username, user.username],
+      ['site.user.role', { role: 'user' }, { role: 'admin' }, admin.username, user.username],
     ]);
+    // By username, in any case: the same rows. An unknown username matches none; both forms of one
+    // filter are refused.
+    const byName = await call(
+      'GET',
+      `/api/admin/audit?targetUsername=${user.username.toUpperCase()}&actorUsername=${admin.username}`,
+    );
+    expect((byName.body as AuditPage).entries.map((e) => e.id)).toEqual(entries.map((e) => e.id));
+    expect((await call('GET', '/api/admin/audit?targetUsername=nobody-here')).body).toEqual({
+      entries: [],
+      nextCursor: null,
+    });
+    const both = await call('GET', `/api/admin/audit?actorId=${admin.id}&actorUsername=${admin.username}`);
+    expect(both.status).toBe(400);
+    expect(httpCode(both)).toBe(ErrorCode.Invalid);
     const page1 = (await call('GET', `/api/admin/audit?action=site.&actorId=${admin.id}&limit=2`))
       .body as AuditPage;
     expect(page1.entries).toHaveLength(2);

@@ -157,6 +157,13 @@ export const webhookReplySchema = z.object({
 export type WebhookReply = z.infer<typeof webhookReplySchema>;
 
 /**
+ * The most of a receiver's answer Parley reads, in bytes: a reply's text is at most 4,000 characters,
+ * so 64 KiB holds any valid reply with room to spare. A longer body posts nothing (the delivery is
+ * accepted, and the console says why); Parley stops reading it there.
+ */
+export const WEBHOOK_REPLY_MAX_BYTES = 65_536;
+
+/**
  * `POST /api/conversations/:id/messages` (bots and people alike): the same send as the socket's
  * `message:send`, with `clientMsgId` as the idempotency key: a retry returns the stored message.
  */

@@ -2,11 +2,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { backoffDelay } from '@parley/client';
 import {
   BotMetric,
+  isRetryableErrorCode,
+  WEBHOOK_REPLY_MAX_BYTES,
   webhookReplySchema,
   type BotWebhookEvent,
   type Message,
   type SendMessagePayload,
   type WebhookPayload,
+  type WebhookReply,
 } from '@parley/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebhookConfig } from '../../config.js';
@@ -48,6 +51,41 @@ export function replyClientMsgId(deliveryId: string): string {
   const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
+
+/**
+ * A receiver's answer as text, read no further than WEBHOOK_REPLY_MAX_BYTES: null when it is longer
+ * (announced or found while reading), the rest of the body then left unread and the stream cancelled,
+ * so a receiver streaming gigabytes costs this process 64 KiB.
+ */
+async function readCapped(response: Response): Promise<string | null> {
+  const announced = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (announced > WEBHOOK_REPLY_MAX_BYTES || !response.body) {
+    await response.body?.cancel();
+    return announced > WEBHOOK_REPLY_MAX_BYTES ? null : '';
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > WEBHOOK_REPLY_MAX_BYTES) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** What came of posting a receiver's reply. */
+type ReplyOutcome =
+  | { posted: true }
+  /** Final: nothing will be posted (no reply, not JSON, refused for good); `why` for the console. */
+  | { posted: false; why: string | null }
+  /** Refused for now (a full send budget, a busy server): post the same reply again later. */
+  | { posted: false; retry: { why: string; afterMs: number } };
 
 /** Whether `text` names `@username` as a word (not inside a longer name or an address). */
 function mentions(text: string, username: string): boolean {
@@ -142,16 +180,20 @@ export function createWebhookDeliverer({
     for (const { id } of queued) await queue.schedule(id, 0, 0);
   }
 
-  /** Marks an attempt's failure: the next attempt after the back-off, or failed past the time bound. */
+  /**
+   * Marks an attempt's failure: the next attempt after the back-off (or `atLeastMs`, a refusal's
+   * retryAfterMs, if longer), or failed past the time bound.
+   */
   async function failed(
     deliveryId: string,
     attempts: number,
     queuedAt: Date,
     status: number | null,
     error: string,
+    atLeastMs = 0,
   ) {
     const now = clock();
-    const delay = backoffDelay(attempts - 1, { ...config.retry, jitter: 0.2 });
+    const delay = Math.max(atLeastMs, backoffDelay(attempts - 1, { ...config.retry, jitter: 0.2 }));
     const giveUp = now.getTime() + delay - queuedAt.getTime() > config.retryForMs;
     await prisma.botWebhookDelivery.update({
       where: { id: deliveryId },
@@ -176,7 +218,11 @@ export function createWebhookDeliverer({
     return false;
   }
 
-  /** One attempt of one delivery (the queue's handler). */
+  /**
+   * One attempt of one delivery (the queue's handler): POST it to the receiver and post the reply it
+   * answers with, or, when an earlier attempt's reply is waiting (`reply`), post that without asking the
+   * receiver again, since a receiver deduplicating by delivery id would answer a repeat with nothing.
+   */
   async function attempt(deliveryId: string): Promise<void> {
     const delivery = await prisma.botWebhookDelivery.findUnique({
       where: { id: deliveryId },
@@ -186,42 +232,71 @@ export function createWebhookDeliverer({
     // Handed out twice (two processes' relays, a duplicate or early job): one claim wins, the rest stop.
     if (!(await claimDelivery(prisma, delivery, clock(), config.timeoutMs))) return;
     const attempts = delivery.attempts + 1;
-    const timestamp = Math.floor(clock().getTime() / 1000);
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(delivery.webhook.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Parley-Webhook/1',
-          [WebhookHeader.Delivery]: delivery.id,
-          [WebhookHeader.Event]: delivery.event,
-          [WebhookHeader.Timestamp]: String(timestamp),
-          [WebhookHeader.Signature]: signWebhook(delivery.webhook.secret, timestamp, delivery.payload),
-        },
-        body: delivery.payload,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(config.timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      const gaveUp = await failed(deliveryId, attempts, delivery.createdAt, null, String(error));
+    /** `failed`'s answer: a delivery given up on is counted as a failure. */
+    const countIfGivenUp = async (gaveUp: boolean) => {
       if (gaveUp) await counts.increment(delivery.webhook.botId, BotMetric.WebhookFailures);
-      return;
+    };
+    let statusCode = delivery.lastStatusCode;
+    let outcome: ReplyOutcome;
+    if (delivery.reply !== null) {
+      outcome = await postReply(delivery.webhook.botId, delivery.id, delivery.payload, delivery.reply);
+    } else {
+      const timestamp = Math.floor(clock().getTime() / 1000);
+      let response: Response;
+      let body: string | null;
+      try {
+        response = await fetch(delivery.webhook.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'Parley-Webhook/1',
+            [WebhookHeader.Delivery]: delivery.id,
+            [WebhookHeader.Event]: delivery.event,
+            [WebhookHeader.Timestamp]: String(timestamp),
+            [WebhookHeader.Signature]: signWebhook(delivery.webhook.secret, timestamp, delivery.payload),
+          },
+          body: delivery.payload,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(config.timeoutMs),
+        });
+        if (response.ok) body = await readCapped(response);
+        else {
+          // The status is the answer: its body is not read.
+          await response.body?.cancel();
+          body = '';
+        }
+      } catch (error) {
+        await countIfGivenUp(await failed(deliveryId, attempts, delivery.createdAt, null, String(error)));
+        return;
+      }
+      if (!response.ok) {
+        await countIfGivenUp(
+          await failed(deliveryId, attempts, delivery.createdAt, response.status, `HTTP ${response.status}`),
+        );
+        return;
+      }
+      statusCode = response.status;
+      outcome =
+        body === null
+          ? {
+              posted: false,
+              why: `The reply body is over ${WEBHOOK_REPLY_MAX_BYTES} bytes; nothing posted`,
+            }
+          : await postReply(delivery.webhook.botId, delivery.id, delivery.payload, body);
     }
-    if (!response.ok) {
-      const gaveUp = await failed(
-        deliveryId,
-        attempts,
-        delivery.createdAt,
-        response.status,
-        `HTTP ${response.status}`,
+    if (!outcome.posted && 'retry' in outcome) {
+      await countIfGivenUp(
+        await failed(
+          deliveryId,
+          attempts,
+          delivery.createdAt,
+          statusCode,
+          outcome.retry.why,
+          outcome.retry.afterMs,
+        ),
       );
-      if (gaveUp) await counts.increment(delivery.webhook.botId, BotMetric.WebhookFailures);
       return;
     }
-    const replyError = await postReply(delivery.webhook.botId, delivery.id, delivery.payload, text);
     await prisma.botWebhookDelivery.update({
       where: { id: deliveryId },
       data: {
@@ -229,8 +304,9 @@ export function createWebhookDeliverer({
         finishedAt: clock(),
         nextAttemptAt: null,
         lockedUntil: null,
-        lastStatusCode: response.status,
-        lastError: replyError,
+        lastStatusCode: statusCode,
+        lastError: outcome.posted ? null : outcome.why,
+        reply: null,
       },
     });
     await counts.increment(delivery.webhook.botId, BotMetric.WebhookDeliveries);
@@ -238,23 +314,24 @@ export function createWebhookDeliverer({
 
   /**
    * A receiver's answer may carry a message for the bot to post in the same conversation
-   * (webhookReplySchema). Anything else posts nothing. Returns why a reply was not posted, or null.
+   * (webhookReplySchema). Anything else posts nothing. A reply refused for a reason that passes
+   * (RETRYABLE_ERROR_CODES) is kept on the delivery, to be posted by its next attempt.
    */
   async function postReply(
     botId: number,
     deliveryId: string,
     sentPayload: string,
     body: string,
-  ): Promise<string | null> {
-    if (body.trim() === '') return null;
+  ): Promise<ReplyOutcome> {
+    if (body.trim() === '') return { posted: false, why: null };
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);
     } catch {
-      return 'The reply body is not JSON; nothing posted';
+      return { posted: false, why: 'The reply body is not JSON; nothing posted' };
     }
     const reply = webhookReplySchema.safeParse(parsed);
-    if (!reply.success) return 'The reply has no valid "text"; nothing posted';
+    if (!reply.success) return { posted: false, why: 'The reply has no valid "text"; nothing posted' };
     const { conversation } = JSON.parse(sentPayload) as WebhookPayload;
     try {
       await post(botId, {
@@ -263,10 +340,22 @@ export function createWebhookDeliverer({
         text: reply.data.text,
         ...(reply.data.replyToId ? { replyToId: reply.data.replyToId } : {}),
       });
-      return null;
+      return { posted: true };
     } catch (error) {
+      const { code, retryAfterMs } = error as { code?: string; retryAfterMs?: number };
+      if (code !== undefined && isRetryableErrorCode(code)) {
+        const kept: WebhookReply = reply.data;
+        await prisma.botWebhookDelivery.update({
+          where: { id: deliveryId },
+          data: { reply: JSON.stringify(kept) },
+        });
+        return {
+          posted: false,
+          retry: { why: `The reply is not posted yet: ${code}; trying again`, afterMs: retryAfterMs ?? 0 },
+        };
+      }
       log.warn({ err: error, deliveryId }, 'webhook reply not posted');
-      return errorText(`The reply was not posted: ${(error as { code?: string }).code ?? String(error)}`);
+      return { posted: false, why: errorText(`The reply was not posted: ${code ?? String(error)}`) };
     }
   }
 
@@ -308,6 +397,7 @@ export function createWebhookDeliverer({
           nextAttemptAt: now,
           lockedUntil: null,
           finishedAt: null,
+          reply: null,
         },
       });
       if (count === 0) return false;

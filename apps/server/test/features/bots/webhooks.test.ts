@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { WEBHOOK_REPLY_MAX_BYTES } from '@parley/shared';
 import type {
   BotCounts,
   BotResponse,
@@ -373,5 +374,118 @@ describe.each([
     } finally {
       await second.close();
     }
+  });
+
+  it('reads no more than 64 KiB of an answer: a longer one posts nothing, however long it streams', async () => {
+    let closedEarly = false;
+    receiver.script((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.on('close', () => (closedEarly = !response.writableFinished));
+      // An answer without end: without the cap the attempt would run into WEBHOOK_TIMEOUT_MS, fail,
+      // and be retried.
+      const chunk = `{"text":"${'x'.repeat(16_384)}`;
+      const pump = (): void => {
+        if (!response.destroyed) response.write(chunk, () => setImmediate(pump));
+      };
+      pump();
+    });
+    const conversationId = await directConversation();
+    const before = (await readStoredMessages(t.config.databaseUrl)).filter((row) => row.senderId === bot.id);
+    const sent = await say(conversationId, 'flood me');
+    const delivery = await settledFor(sent.id);
+    expect(delivery).toMatchObject({ status: 'delivered', attempts: 1, lastStatusCode: 200 });
+    expect(delivery.lastError).toBe(
+      `The reply body is over ${WEBHOOK_REPLY_MAX_BYTES} bytes; nothing posted`,
+    );
+    await expect.poll(() => closedEarly).toBe(true);
+    const after = (await readStoredMessages(t.config.databaseUrl)).filter((row) => row.senderId === bot.id);
+    expect(after).toHaveLength(before.length);
+  });
+});
+
+describe('a webhook reply refused for now', () => {
+  let t: TestServer;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    receiver = new Receiver();
+    await receiver.start();
+    t = await startTestServer({
+      env: {
+        // Two messages per person (and bot) per 10 s: the bot's own sends use up what its reply needs.
+        SOCKET_RATE_LIMIT: '2',
+        WEBHOOK_TIMEOUT_MS: '2000',
+        WEBHOOK_RETRY_BASE_MS: '50',
+        WEBHOOK_RETRY_MAX_MS: '500',
+        WEBHOOK_RETRY_FOR_MS: '60000',
+        WEBHOOK_POLL_MS: '50',
+      },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  it('is kept and posted once the send budget allows, without asking the receiver again', async () => {
+    const admin = await t.signUp();
+    const person = await t.signUp();
+    const created = await t.http<BotResponse>('POST', '/api/admin/bots', {
+      cookie: admin.cookie,
+      body: { username: uniqueName('later'), displayName: 'Later' },
+    });
+    const botId = created.body.bot.id;
+    await t.http('POST', `/api/admin/bots/${botId}/webhooks`, {
+      cookie: admin.cookie,
+      body: { url: receiver.url, events: ['direct'] },
+    });
+    const token = await t.http<CreatedBotToken>('POST', `/api/admin/bots/${botId}/tokens`, {
+      cookie: admin.cookie,
+      body: {},
+    });
+    const direct = await t.http<{ conversation: { id: number } }>('POST', '/api/conversations/direct', {
+      cookie: person.cookie,
+      body: { username: created.body.bot.username },
+    });
+    const conversationId = direct.body.conversation.id;
+    // The bot spends its budget on messages of its own.
+    for (const text of ['one', 'two']) {
+      const own = await t.http('POST', `/api/conversations/${conversationId}/messages`, {
+        headers: { authorization: `Bearer ${token.body.secret}` },
+        body: { clientMsgId: randomUUID(), text },
+      });
+      expect(own.status).toBe(200);
+    }
+
+    receiver.script(replyWith((payload) => `late reply to ${payload.message.text}`));
+    const sent = await t.http<{ message: Message }>('POST', `/api/conversations/${conversationId}/messages`, {
+      cookie: person.cookie,
+      body: { clientMsgId: randomUUID(), text: 'hello' },
+    });
+    const messageId = sent.body.message.id;
+    const deliveryOf = async () => {
+      const list = await t.http<{ deliveries: WebhookDelivery[] }>(
+        'GET',
+        `/api/admin/bots/${botId}/deliveries`,
+        {
+          cookie: admin.cookie,
+        },
+      );
+      return list.body.deliveries.find((d) => d.messageId === messageId);
+    };
+    // Refused for now: still pending, and the console says why.
+    await expect
+      .poll(async () => (await deliveryOf())?.lastError ?? null, { interval: 50 })
+      .toBe('The reply is not posted yet: request/rate_limited; trying again');
+    expect((await deliveryOf())?.status).toBe('pending');
+
+    // Once the budget refills the kept reply is posted, once; the receiver was asked once.
+    await expect.poll(async () => (await deliveryOf())?.status, { interval: 100 }).toBe('delivered');
+    expect(await deliveryOf()).toMatchObject({ lastStatusCode: 200, lastError: null });
+    const replies = (await readStoredMessages(t.config.databaseUrl)).filter(
+      (row) => row.senderId === botId && row.text.startsWith('late reply'),
+    );
+    expect(replies.map((row) => row.text)).toEqual(['late reply to hello']);
+    expect(receiver.requests).toHaveLength(1);
   });
 });

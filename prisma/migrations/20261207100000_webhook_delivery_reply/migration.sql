@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE `bot_webhook_deliveries` ADD COLUMN `reply` TEXT NULL;

@@ -162,9 +162,17 @@ export function runTool(command: string, args: string[], options: RunOptions): P
   });
 }
 
-/** The last line ffmpeg wrote to stderr, for a message; ffmpeg names the failing part there. */
-function lastLine(stderr: string): string {
-  return stderr.split('\n').filter(Boolean).at(-1) ?? 'no detail';
+/**
+ * The last line ffmpeg wrote to stderr, for a message; ffmpeg names the failing part there. It names
+ * files by their paths (`file:/…/uploads/tmp/…: Invalid data…`), which are the server's business: each
+ * of `paths` (with its `file:` prefix) is put as "the recording". People read these messages
+ * (upload/unreadable).
+ */
+function lastLine(stderr: string, paths: readonly string[] = []): string {
+  let line = stderr.split('\n').filter(Boolean).at(-1) ?? 'no detail';
+  for (const path of paths)
+    line = line.replaceAll(`file:${path}`, 'the recording').replaceAll(path, 'the recording');
+  return line;
 }
 
 function unreadable(detail: string): AppError {
@@ -369,7 +377,7 @@ export function createAudioTools({ ffmpegPath, ffprobePath, statusTtlMs = 60_000
         maxStdout: MAX_PROBE_OUTPUT,
       });
       if (run.timedOut) throw unreadable('reading its header took too long');
-      if (run.code !== 0) throw unreadable(lastLine(run.stderr));
+      if (run.code !== 0) throw unreadable(lastLine(run.stderr, [path]));
       let probed: FfprobeOutput;
       try {
         probed = JSON.parse(run.stdout.toString('utf8')) as FfprobeOutput;
@@ -439,7 +447,8 @@ export function createAudioTools({ ffmpegPath, ffprobePath, statusTtlMs = 60_000
       const args = decodeArgs(path, probed.demuxer, { maxDurationMs, renditionPath });
       const run = await runOrMissing(ffmpegPath, args, { timeoutMs: DECODE_TIMEOUT_MS, onStdout });
       if (run.timedOut) throw unreadable('decoding took too long');
-      if (run.code !== 0) throw unreadable(lastLine(run.stderr));
+      if (run.code !== 0)
+        throw unreadable(lastLine(run.stderr, renditionPath ? [path, renditionPath] : [path]));
       if (blockFill > 0) blockPeaks.push(blockMax);
       const samples = (blockPeaks.length - (blockFill > 0 ? 1 : 0)) * BLOCK_SAMPLES + blockFill;
       const durationMs = Math.round((samples * 1000) / PEAK_SAMPLE_RATE);

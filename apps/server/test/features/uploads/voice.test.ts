@@ -117,21 +117,32 @@ describe('voice uploads', () => {
     );
   });
 
-  it('refuses truncated recordings as unreadable', async () => {
+  it('refuses truncated recordings as unreadable, saying why without the server’s paths', async () => {
     const m4a = await sineAudio('mp4Aac', 2);
+    const messages: string[] = [];
     // MP4 keeps its index (moov) at the end: cut in half, it cannot be read.
-    await expectRefused(
-      uploadFile(t, alice.cookie, 'voice', m4a.subarray(0, Math.floor(m4a.length / 2)), 'cut.m4a'),
-      422,
-      ErrorCode.UploadUnreadable,
+    messages.push(
+      await expectRefused(
+        uploadFile(t, alice.cookie, 'voice', m4a.subarray(0, Math.floor(m4a.length / 2)), 'cut.m4a'),
+        422,
+        ErrorCode.UploadUnreadable,
+      ),
     );
     // A WebM cut right after its header holds no audio at all.
     const webm = await sineAudio('webmOpus', 2, { streamed: true });
-    await expectRefused(
-      uploadFile(t, alice.cookie, 'voice', webm.subarray(0, 300), 'cut.webm'),
-      422,
-      ErrorCode.UploadUnreadable,
+    messages.push(
+      await expectRefused(
+        uploadFile(t, alice.cookie, 'voice', webm.subarray(0, 300), 'cut.webm'),
+        422,
+        ErrorCode.UploadUnreadable,
+      ),
     );
+    // The first names the failing file, as ffmpeg does, by what it is, not where it lies.
+    expect(messages[0]).toMatch(/^The recording cannot be decoded \(the recording: /);
+    for (const message of messages) {
+      expect(message).not.toContain(t.config.uploads.dir);
+      expect(message).not.toMatch(/file:|\/tmp\//);
+    }
   });
 
   it('says in /readyz and the admin console that voice works', async () => {

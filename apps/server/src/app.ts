@@ -14,6 +14,7 @@ import authRoutes from './features/auth/auth.routes.js';
 import { createBotCounts } from './features/bots/bot-counts.js';
 import { createBotTokens } from './features/bots/bot-tokens.js';
 import { createBotWebhooksService } from './features/bots/bot-webhooks.service.js';
+import { createOutboundPolicy } from './lib/outbound-http.js';
 import { createBullDeliveryQueue, createDatabaseDeliveryQueue } from './features/bots/delivery-queue.js';
 import { createWebhookDeliverer, type WebhookDeliverer } from './features/bots/webhook-deliverer.js';
 import botsAdminRoutes from './features/bots/bots.admin.routes.js';
@@ -382,7 +383,11 @@ const app: FastifyPluginAsync<AppOptions> = async (
     prisma: fastify.prisma,
     bots: createBotsService(fastify.prisma, deliverer.botCreated),
     tokens: botTokens,
-    webhooks: createBotWebhooksService(fastify.prisma, deliverer),
+    webhooks: createBotWebhooksService(
+      fastify.prisma,
+      deliverer,
+      createOutboundPolicy(config.webhooks.allowedPrivateHosts),
+    ),
     counts: botCounts,
     users: adminUsers,
   });

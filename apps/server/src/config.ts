@@ -9,6 +9,7 @@ import {
   UPLOAD_MAX_BYTES_DEFAULT,
 } from '@parley/shared';
 import { z } from 'zod';
+import { createOutboundPolicy } from './lib/outbound-http.js';
 import type { SendQueueOptions } from './lib/send-queue.js';
 
 const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/parley';
@@ -85,6 +86,7 @@ const envSchema = z.object({
     .max(7 * 86_400_000)
     .default(3_600_000),
   WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  WEBHOOK_ALLOWED_PRIVATE_HOSTS: z.string().default(''),
 
   UPLOAD_DIR: z.string().min(1).default('.parley/uploads'),
   UPLOAD_MAX_BYTES: z.coerce
@@ -137,6 +139,11 @@ export interface WebhookConfig {
    * relay of rows stored without a job (features/bots/delivery-queue.ts).
    */
   pollMs: number;
+  /**
+   * Receivers inside the network Parley runs in that webhooks may still reach (lib/outbound-http.ts):
+   * host names, addresses and CIDR ranges. Everything else private, loopback or reserved is refused.
+   */
+  allowedPrivateHosts: string[];
 }
 
 export interface Config {
@@ -361,6 +368,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       retry: { baseMs: vars.WEBHOOK_RETRY_BASE_MS, maxMs: vars.WEBHOOK_RETRY_MAX_MS },
       retryForMs: vars.WEBHOOK_RETRY_FOR_MS,
       pollMs: vars.WEBHOOK_POLL_MS,
+      allowedPrivateHosts: parseAllowedPrivateHosts(vars.WEBHOOK_ALLOWED_PRIVATE_HOSTS),
     },
     maxGroupMembers: vars.MAX_GROUP_MEMBERS,
     httpRequestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
@@ -420,6 +428,22 @@ function parseOrigins(raw: string | undefined, port: number): string[] {
     }
   }
   return origins;
+}
+
+/** WEBHOOK_ALLOWED_PRIVATE_HOSTS: comma-separated host names, addresses and CIDR ranges. */
+function parseAllowedPrivateHosts(raw: string): string[] {
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  try {
+    createOutboundPolicy(entries);
+  } catch (error) {
+    throw new ConfigError(
+      `Invalid configuration:\n  WEBHOOK_ALLOWED_PRIVATE_HOSTS: ${(error as Error).message} (host names, addresses or CIDR ranges such as 10.0.0.0/8)`,
+    );
+  }
+  return entries;
 }
 
 /**

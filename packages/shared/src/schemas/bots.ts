@@ -95,8 +95,19 @@ export const botWebhookEventSchema = z.enum(['message', 'mention', 'direct']);
 export type BotWebhookEvent = z.infer<typeof botWebhookEventSchema>;
 
 export const createBotWebhookBodySchema = z.strictObject({
+  /**
+   * http(s), without a user name or password in it (the console shows the URL; deliveries are signed
+   * with the webhook's secret instead). Where it may point is the server's rule
+   * (WEBHOOK_ALLOWED_PRIVATE_HOSTS, docs/bots.md).
+   */
   url: wellFormed(
-    z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(BOT_WEBHOOK_URL_MAX),
+    z
+      .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+      .max(BOT_WEBHOOK_URL_MAX)
+      .refine((url) => {
+        const parsed = new URL(url);
+        return parsed.username === '' && parsed.password === '';
+      }, 'must not hold a user name or password'),
   ),
   events: z.array(botWebhookEventSchema).min(1).max(3),
 });

@@ -13,6 +13,7 @@ import type {
   PrismaClient,
 } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
+import { hostOf, type OutboundPolicy } from '../../lib/outbound-http.js';
 import { recordAudit } from '../audit/audit.service.js';
 import type { WebhookDeliverer } from './webhook-deliverer.js';
 
@@ -50,6 +51,8 @@ export type BotWebhooksService = ReturnType<typeof createBotWebhooksService>;
 export function createBotWebhooksService(
   prisma: PrismaClient,
   deliverer: Pick<WebhookDeliverer, 'redeliver'>,
+  /** Where webhooks may point (WEBHOOK_ALLOWED_PRIVATE_HOSTS); checked again at every delivery. */
+  policy: OutboundPolicy,
 ) {
   async function requireBot(botId: number): Promise<void> {
     const bot = await prisma.bot.findUnique({ where: { userId: botId }, select: { userId: true } });
@@ -57,9 +60,19 @@ export function createBotWebhooksService(
   }
 
   return {
-    /** Adds a webhook; the answer carries its signing secret, shown this once. */
+    /**
+     * Adds a webhook; the answer carries its signing secret, shown this once. A URL whose host is this
+     * machine or an address in a private or reserved network is `request/invalid` (issue path
+     * `body.url`), unless WEBHOOK_ALLOWED_PRIVATE_HOSTS lists it; a name is checked when delivering.
+     */
     async create(actorId: number, botId: number, body: CreateBotWebhookBody): Promise<CreatedBotWebhook> {
       await requireBot(botId);
+      const refused = policy.refusedHost(hostOf(new URL(body.url)));
+      if (refused) {
+        throw new AppError(ErrorCode.Invalid, `The webhook URL ${refused}`, [
+          { path: 'body.url', message: refused },
+        ]);
+      }
       const secret = randomBytes(32).toString('base64url');
       const row = await prisma.$transaction(async (tx) => {
         const created = await tx.botWebhook.create({

@@ -14,6 +14,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebhookConfig } from '../../config.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
+import { createOutboundPolicy, postOutbound } from '../../lib/outbound-http.js';
 import type { BotCountsStore } from './bot-counts.js';
 import { claimDelivery, type DeliveryQueue } from './delivery-queue.js';
 import { signWebhook, WebhookHeader } from './webhook-signature.js';
@@ -52,33 +53,6 @@ export function replyClientMsgId(deliveryId: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/**
- * A receiver's answer as text, read no further than WEBHOOK_REPLY_MAX_BYTES: null when it is longer
- * (announced or found while reading), the rest of the body then left unread and the stream cancelled,
- * so a receiver streaming gigabytes costs this process 64 KiB.
- */
-async function readCapped(response: Response): Promise<string | null> {
-  const announced = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (announced > WEBHOOK_REPLY_MAX_BYTES || !response.body) {
-    await response.body?.cancel();
-    return announced > WEBHOOK_REPLY_MAX_BYTES ? null : '';
-  }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > WEBHOOK_REPLY_MAX_BYTES) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** What came of posting a receiver's reply. */
 type ReplyOutcome =
   | { posted: true }
@@ -113,6 +87,7 @@ export function createWebhookDeliverer({
   log,
   clock = () => new Date(),
 }: WebhookDelivererDeps) {
+  const policy = createOutboundPolicy(config.allowedPrivateHosts);
   // Bots are never deleted (only deactivated), so once one exists this stays true. Until then a
   // message costs no query: a site without bots pays one lookup per NO_BOTS_RECHECK_MS per process.
   let botsExist = false;
@@ -242,11 +217,9 @@ export function createWebhookDeliverer({
       outcome = await postReply(delivery.webhook.botId, delivery.id, delivery.payload, delivery.reply);
     } else {
       const timestamp = Math.floor(clock().getTime() / 1000);
-      let response: Response;
-      let body: string | null;
+      let response: { status: number; body: string | null };
       try {
-        response = await fetch(delivery.webhook.url, {
-          method: 'POST',
+        response = await postOutbound(new URL(delivery.webhook.url), {
           headers: {
             'content-type': 'application/json',
             'user-agent': 'Parley-Webhook/1',
@@ -256,26 +229,22 @@ export function createWebhookDeliverer({
             [WebhookHeader.Signature]: signWebhook(delivery.webhook.secret, timestamp, delivery.payload),
           },
           body: delivery.payload,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(config.timeoutMs),
+          timeoutMs: config.timeoutMs,
+          maxBodyBytes: WEBHOOK_REPLY_MAX_BYTES,
+          policy,
         });
-        if (response.ok) body = await readCapped(response);
-        else {
-          // The status is the answer: its body is not read.
-          await response.body?.cancel();
-          body = '';
-        }
       } catch (error) {
         await countIfGivenUp(await failed(deliveryId, attempts, delivery.createdAt, null, String(error)));
         return;
       }
-      if (!response.ok) {
+      if (response.status < 200 || response.status > 299) {
         await countIfGivenUp(
           await failed(deliveryId, attempts, delivery.createdAt, response.status, `HTTP ${response.status}`),
         );
         return;
       }
       statusCode = response.status;
+      const body = response.body;
       outcome =
         body === null
           ? {

@@ -169,6 +169,8 @@ describe.each([
         WEBHOOK_RETRY_MAX_MS: '200',
         WEBHOOK_RETRY_FOR_MS: '1500',
         WEBHOOK_POLL_MS: '50',
+        // The receiver runs on this machine, which webhooks may not reach unless allowed.
+        WEBHOOK_ALLOWED_PRIVATE_HOSTS: '127.0.0.1',
       },
     });
     admin = await t.signUp();
@@ -419,6 +421,7 @@ describe('a webhook reply refused for now', () => {
         WEBHOOK_RETRY_MAX_MS: '500',
         WEBHOOK_RETRY_FOR_MS: '60000',
         WEBHOOK_POLL_MS: '50',
+        WEBHOOK_ALLOWED_PRIVATE_HOSTS: '127.0.0.1',
       },
     });
   });
@@ -487,5 +490,70 @@ describe('a webhook reply refused for now', () => {
     );
     expect(replies.map((row) => row.text)).toEqual(['late reply to hello']);
     expect(receiver.requests).toHaveLength(1);
+  });
+});
+
+describe('where a webhook may point', () => {
+  let t: TestServer;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    receiver = new Receiver();
+    await receiver.start();
+    t = await startTestServer({
+      env: { WEBHOOK_POLL_MS: '50', WEBHOOK_RETRY_FOR_MS: '200', WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost' },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  it('not into the network Parley runs in unless WEBHOOK_ALLOWED_PRIVATE_HOSTS names it, nor with a password', async () => {
+    const admin = await t.signUp();
+    const person = await t.signUp();
+    const created = await t.http<BotResponse>('POST', '/api/admin/bots', {
+      cookie: admin.cookie,
+      body: { username: uniqueName('where'), displayName: 'Where' },
+    });
+    const botId = created.body.bot.id;
+    const add = (url: string) =>
+      t.http<{ error?: { code: string; issues?: Array<{ path: string }> } }>(
+        'POST',
+        `/api/admin/bots/${botId}/webhooks`,
+        { cookie: admin.cookie, body: { url, events: ['direct'] } },
+      );
+    const port = new URL(receiver.url).port;
+    for (const url of [
+      receiver.url,
+      `http://127.1:${port}/hook`,
+      `http://0x7f000001:${port}/hook`,
+      `http://[::1]:${port}/hook`,
+      `http://[::ffff:127.0.0.1]:${port}/hook`,
+      'http://169.254.169.254/latest/meta-data/',
+      'http://10.0.0.8/hook',
+      'https://user:secret@hooks.example.com/hook',
+    ]) {
+      const refused = await add(url);
+      expect([refused.status, refused.body.error?.code, refused.body.error?.issues?.[0]?.path], url).toEqual([
+        400,
+        'request/invalid',
+        'body.url',
+      ]);
+    }
+    // Named in the setting: allowed, and delivered.
+    const allowed = await add(`http://localhost:${port}/hook`);
+    expect(allowed.status).toBe(201);
+    receiver.script(status(204));
+    const direct = await t.http<{ conversation: { id: number } }>('POST', '/api/conversations/direct', {
+      cookie: person.cookie,
+      body: { username: created.body.bot.username },
+    });
+    await t.http('POST', `/api/conversations/${direct.body.conversation.id}/messages`, {
+      cookie: person.cookie,
+      body: { clientMsgId: randomUUID(), text: 'through localhost' },
+    });
+    await receiver.received(1);
+    expect(receiver.requests[0]!.payload.message.text).toBe('through localhost');
   });
 });

@@ -91,6 +91,25 @@ const replyWith =
 /** Never answers: the attempt runs into WEBHOOK_TIMEOUT_MS. */
 const hang: Answer = () => undefined;
 
+/** A bot made through the console by `admin`, named `<name>_<unique>`, shown as `name`. */
+async function createBot(t: TestServer, admin: TestUser, name: string): Promise<BotResponse['bot']> {
+  const created = await t.http<BotResponse>('POST', '/api/admin/bots', {
+    cookie: admin.cookie,
+    body: { username: uniqueName(name.toLowerCase()), displayName: name },
+  });
+  expect(created.status).toBe(201);
+  return created.body.bot;
+}
+
+/** The direct conversation of `person` and `username`, opened by `person`. */
+async function openDirect(t: TestServer, person: TestUser, username: string): Promise<number> {
+  const response = await t.http<{ conversation: { id: number } }>('POST', '/api/conversations/direct', {
+    cookie: person.cookie,
+    body: { username },
+  });
+  return response.body.conversation.id;
+}
+
 describe.each([
   { driver: 'database', redis: false },
   { driver: 'BullMQ', redis: true },
@@ -137,13 +156,7 @@ describe.each([
     return found!;
   }
 
-  async function directConversation(): Promise<number> {
-    const response = await t.http<{ conversation: { id: number } }>('POST', '/api/conversations/direct', {
-      cookie: person.cookie,
-      body: { username: bot.username },
-    });
-    return response.body.conversation.id;
-  }
+  const directConversation = () => openDirect(t, person, bot.username);
 
   async function say(conversationId: number, text: string, who = person): Promise<Message> {
     const response = await t.http<{ message: Message }>(
@@ -175,20 +188,13 @@ describe.each([
     });
     admin = await t.signUp();
     person = await t.signUp();
-    const created = await t.http<BotResponse>('POST', '/api/admin/bots', {
+    const made = await createBot(t, admin, 'Hook');
+    const webhook = await t.http<CreatedBotWebhook>('POST', `/api/admin/bots/${made.id}/webhooks`, {
       cookie: admin.cookie,
-      body: { username: uniqueName('hook'), displayName: 'Hook' },
+      body: { url: receiver.url, events: ['direct', 'mention'] },
     });
-    const webhook = await t.http<CreatedBotWebhook>(
-      'POST',
-      `/api/admin/bots/${created.body.bot.id}/webhooks`,
-      {
-        cookie: admin.cookie,
-        body: { url: receiver.url, events: ['direct', 'mention'] },
-      },
-    );
     expect(webhook.status).toBe(201);
-    bot = { id: created.body.bot.id, username: created.body.bot.username, secret: webhook.body.secret };
+    bot = { id: made.id, username: made.username, secret: webhook.body.secret };
   });
   afterAll(async () => {
     await t.close();
@@ -433,11 +439,8 @@ describe('a webhook reply refused for now', () => {
   it('is kept and posted once the send budget allows, without asking the receiver again', async () => {
     const admin = await t.signUp();
     const person = await t.signUp();
-    const created = await t.http<BotResponse>('POST', '/api/admin/bots', {
-      cookie: admin.cookie,
-      body: { username: uniqueName('later'), displayName: 'Later' },
-    });
-    const botId = created.body.bot.id;
+    const later = await createBot(t, admin, 'Later');
+    const botId = later.id;
     await t.http('POST', `/api/admin/bots/${botId}/webhooks`, {
       cookie: admin.cookie,
       body: { url: receiver.url, events: ['direct'] },
@@ -446,11 +449,7 @@ describe('a webhook reply refused for now', () => {
       cookie: admin.cookie,
       body: {},
     });
-    const direct = await t.http<{ conversation: { id: number } }>('POST', '/api/conversations/direct', {
-      cookie: person.cookie,
-      body: { username: created.body.bot.username },
-    });
-    const conversationId = direct.body.conversation.id;
+    const conversationId = await openDirect(t, person, later.username);
     // The bot spends its budget on messages of its own.
     for (const text of ['one', 'two']) {
       const own = await t.http('POST', `/api/conversations/${conversationId}/messages`, {
@@ -512,11 +511,8 @@ describe('where a webhook may point', () => {
   it('not into the network Parley runs in unless WEBHOOK_ALLOWED_PRIVATE_HOSTS names it, nor with a password', async () => {
     const admin = await t.signUp();
     const person = await t.signUp();
-    const created = await t.http<BotResponse>('POST', '/api/admin/bots', {
-      cookie: admin.cookie,
-      body: { username: uniqueName('where'), displayName: 'Where' },
-    });
-    const botId = created.body.bot.id;
+    const where = await createBot(t, admin, 'Where');
+    const botId = where.id;
     const add = (url: string) =>
       t.http<{ error?: { code: string; issues?: Array<{ path: string }> } }>(
         'POST',
@@ -545,11 +541,8 @@ describe('where a webhook may point', () => {
     const allowed = await add(`http://localhost:${port}/hook`);
     expect(allowed.status).toBe(201);
     receiver.script(status(204));
-    const direct = await t.http<{ conversation: { id: number } }>('POST', '/api/conversations/direct', {
-      cookie: person.cookie,
-      body: { username: created.body.bot.username },
-    });
-    await t.http('POST', `/api/conversations/${direct.body.conversation.id}/messages`, {
+    const conversationId = await openDirect(t, person, where.username);
+    await t.http('POST', `/api/conversations/${conversationId}/messages`, {
       cookie: person.cookie,
       body: { clientMsgId: randomUUID(), text: 'through localhost' },
     });

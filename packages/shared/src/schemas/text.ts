@@ -45,6 +45,13 @@ export function isSafeName(text: string): boolean {
   return !NAME_FORBIDDEN_CHARACTER.test(text);
 }
 
+const NAME_FORBIDDEN_CHARACTERS = new RegExp(NAME_FORBIDDEN_CHARACTER.source, 'gu');
+
+/** `text` without the characters names may not hold (see NAME_FORBIDDEN_CHARACTER), for names taken as given. */
+export function withoutUnsafeNameCharacters(text: string): string {
+  return text.replace(NAME_FORBIDDEN_CHARACTERS, '');
+}
+
 /**
  * Whether `text` is well-formed UTF-16: no surrogate without its other half. JSON carries one
  * (`"\ud800"`), but UTF-8, in which the database and every wire keep text, cannot: it would be stored

@@ -1,29 +1,36 @@
-import { UPLOAD_FILE_NAME_MAX, dropLoneSurrogates } from '@parley/shared';
+import { UPLOAD_FILE_NAME_MAX, dropLoneSurrogates, withoutUnsafeNameCharacters } from '@parley/shared';
 import { create as contentDisposition } from 'content-disposition';
 
 /**
  * The uploader's name for a file, made safe to keep and show (OWASP File Upload Cheat Sheet,
  * "Filename Sanitization"): only the last path segment (no `../`, no directories, either slash),
- * without control or bidirectional-override characters or lone surrogates (which UTF-8 cannot keep:
- * the name answered must be the name stored), Unicode NFC, at most UPLOAD_FILE_NAME_MAX
- * characters with the extension kept; `fallback` when nothing is left. The name is never used as a
- * path: blobs are stored under their content hash.
+ * without the characters no name may hold (controls, line separators, bidi controls: shared's
+ * withoutUnsafeNameCharacters) or lone surrogates (which UTF-8 cannot keep: the name answered must be
+ * the name stored), Unicode NFC, at most UPLOAD_FILE_NAME_MAX UTF-16 code units (the project's
+ * "characters"; an emoji of two units counts two, and is never cut in half) with the extension kept;
+ * `fallback` when nothing is left. The name is never used as a path: blobs are stored under their
+ * content hash.
  */
 export function cleanFileName(raw: string | undefined, fallback: string): string {
   const lastSegment = (raw ?? '').split(/[/\\]/).pop() ?? '';
-  const cleaned = dropLoneSurrogates(lastSegment)
-    .normalize('NFC')
-    // C0 and C1 controls, and the bidirectional controls that make "gnp.exe" read as "exe.png".
-    // eslint-disable-next-line no-control-regex -- matching control characters is the point
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+  const cleaned = withoutUnsafeNameCharacters(dropLoneSurrogates(lastSegment).normalize('NFC'))
     .trim()
     .replace(/^\.+/, '');
   if (cleaned === '') return fallback;
-  const characters = [...cleaned];
-  if (characters.length <= UPLOAD_FILE_NAME_MAX) return cleaned;
+  if (cleaned.length <= UPLOAD_FILE_NAME_MAX) return cleaned;
   const dot = cleaned.lastIndexOf('.');
-  const extension = dot > 0 ? [...cleaned.slice(dot)].slice(0, 16).join('') : '';
-  return characters.slice(0, UPLOAD_FILE_NAME_MAX - [...extension].length).join('') + extension;
+  const extension = dot > 0 ? firstUnits(cleaned.slice(dot), 16) : '';
+  return firstUnits(cleaned, UPLOAD_FILE_NAME_MAX - extension.length) + extension;
+}
+
+/** The longest start of `text` of at most `max` UTF-16 code units that splits no surrogate pair. */
+function firstUnits(text: string, max: number): string {
+  let end = 0;
+  for (const character of text) {
+    if (end + character.length > max) break;
+    end += character.length;
+  }
+  return text.slice(0, end);
 }
 
 /**

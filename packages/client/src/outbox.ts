@@ -131,10 +131,14 @@ export class Outbox {
     return this.saves.get(clientMsgId) ?? Promise.resolve();
   }
 
-  /** Tries a failed message again, with the same clientMsgId. */
+  /**
+   * Tries a failed message again, with the same clientMsgId; one failed because the server no longer
+   * has its upload (`upload/not_found`) uploads its file again first.
+   */
   retry(clientMsgId: string): void {
     const entry = this.entries.get(clientMsgId);
     if (!entry || entry.state !== 'failed') return;
+    if (entry.error?.code === ErrorCode.UploadNotFound && entry.attachment) entry.attachment.uploaded = null;
     entry.state = 'pending';
     entry.error = null;
     this.persist(entry);
@@ -368,7 +372,30 @@ export class Outbox {
       startedAt,
       durationMs,
     });
+    if (outcome === 'error' && this.uploadAgain(entry, ack.error)) return 'continue';
     return this.refused(entry, ack.error, outcome === 'error');
+  }
+
+  /**
+   * A send refused with `upload/not_found` names an upload the server no longer has (never attached
+   * within UPLOAD_UNATTACHED_TTL_HOURS: the app was closed for a day). The outbox still holds the
+   * file, so it forgets the upload and uploads again before the same send (docs/protocol.md: upload
+   * again and resend, the message is stored once). Once per entry: a fresh upload refused the same
+   * way fails the message as before. Says whether it will.
+   */
+  private uploadAgain(entry: OutboxEntry, error: ApiError): boolean {
+    const attachment = entry.attachment;
+    if (error.code !== ErrorCode.UploadNotFound || !attachment?.uploaded) return false;
+    const before = entry.attempts
+      .slice(0, -1)
+      .filter((attempt) => attempt.step === 'send' && attempt.code === ErrorCode.UploadNotFound);
+    if (before.length > 0) return false;
+    attachment.uploaded = null;
+    entry.state = 'pending';
+    entry.error = null;
+    this.persist(entry);
+    this.deps.changed(entry);
+    return true;
   }
 
   /**

@@ -248,6 +248,36 @@ describe('outbox rules', () => {
     expect(await storage.load()).toEqual([]);
   });
 
+  it('uploads the file again when the server no longer has its upload, once, and retry() does too', async () => {
+    const gone: RequestResult<never> = {
+      ok: false,
+      error: { code: ErrorCode.UploadNotFound, message: 'No upload' },
+    };
+    const { outbox, sent, uploads } = scriptedOutbox([gone]);
+    const entry = outbox.add(1, 'a day later', { attachment: file() });
+    await outbox.whenSettled(5_000);
+    expect(entry.state).toBe('sent');
+    expect(uploads).toEqual(['notes.txt', 'notes.txt']);
+    expect(sent.map((payload) => [payload.clientMsgId, payload.attachmentId])).toEqual([
+      [entry.clientMsgId, 'upload0000000000000001'],
+      [entry.clientMsgId, 'upload0000000000000002'],
+    ]);
+
+    // Refused so again after its fresh upload: failed, not uploaded for ever. retry() uploads again.
+    const again = scriptedOutbox([gone, gone]);
+    const stuck = again.outbox.add(1, 'twice gone', { attachment: file() });
+    await again.outbox.whenSettled(5_000);
+    expect([stuck.state, stuck.error?.code, again.uploads.length]).toEqual([
+      'failed',
+      ErrorCode.UploadNotFound,
+      2,
+    ]);
+    again.outbox.retry(stuck.clientMsgId);
+    await again.outbox.whenSettled(5_000);
+    expect([stuck.state, again.uploads.length]).toEqual(['sent', 3]);
+    expect(again.sent.at(-1)?.attachmentId).toBe('upload0000000000000003');
+  });
+
   it('a restart after the upload sends with the saved upload id and does not upload again', async () => {
     const storage = new MemoryOutboxStorage();
     // Uploaded, then its send is lost (no acknowledgement) and the process ends.

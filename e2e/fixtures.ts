@@ -10,6 +10,7 @@ import {
   expect,
   type Browser,
   type BrowserContext,
+  type BrowserContextOptions,
   type Locator,
   type Page,
 } from '@playwright/test';
@@ -31,6 +32,8 @@ export interface SignedInUser extends Account {
 export interface SignUpOptions {
   /** Defaults to the capitalised name plus a short tag, so people of different tests never clash. */
   displayName?: string;
+  /** The person's browser, e.g. a phone's touch screen: `{ hasTouch: true, isMobile: true, viewport }`. */
+  contextOptions?: BrowserContextOptions;
 }
 
 export interface ParleyFixtures {
@@ -232,7 +235,7 @@ export async function signUpIn(
 ): Promise<SignedInUser> {
   // Contexts made from the `browser` fixture, in tests and hooks alike, get the config's `use`
   // options (baseURL, locale) and its tracing.
-  const context = await browser.newContext();
+  const context = await browser.newContext(options?.contextOptions);
   try {
     const page = await context.newPage();
     const account = newAccount(name, options);

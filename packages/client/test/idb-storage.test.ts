@@ -60,6 +60,7 @@ describe('the IndexedDB outbox storage', () => {
         sender: { id: 2, username: 'bob', displayName: 'Bob', kind: 'person' as const },
         excerpt: 'hi',
         deleted: false,
+        attachmentKind: null,
       },
       {},
     );
@@ -70,6 +71,7 @@ describe('the IndexedDB outbox storage', () => {
       sender: { id: 2, username: 'bob', displayName: 'Bob', kind: 'person' },
       excerpt: 'hi',
       deleted: false,
+      attachmentKind: null,
     });
   });
 

@@ -295,6 +295,7 @@ const en = {
     download: 'Download',
     voiceMessage: 'Voice message',
     photo: 'Photo',
+    file: 'File',
     closeViewer: 'Close image viewer',
     previousImage: 'Previous image',
     nextImage: 'Next image',

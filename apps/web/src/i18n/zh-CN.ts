@@ -293,6 +293,7 @@ const zhCN: MessageSchema = {
     download: '下载',
     voiceMessage: '语音消息',
     photo: '图片',
+    file: '文件',
     closeViewer: '关闭图片查看器',
     previousImage: '上一张图片',
     nextImage: '下一张图片',

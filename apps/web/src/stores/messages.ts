@@ -184,7 +184,10 @@ export const useMessagesStore = defineStore('messages', () => {
     const cached = quoted.get(message);
     if (cached?.quote === quote) return cached.shown;
     const preview = replyPreviewOf(quote);
-    const same = message.replyTo.excerpt === preview.excerpt && message.replyTo.deleted === preview.deleted;
+    const same =
+      message.replyTo.excerpt === preview.excerpt &&
+      message.replyTo.deleted === preview.deleted &&
+      message.replyTo.attachmentKind === preview.attachmentKind;
     const result = same ? message : markRaw({ ...message, replyTo: { ...message.replyTo, ...preview } });
     quoted.set(message, { quote, shown: result });
     return result;

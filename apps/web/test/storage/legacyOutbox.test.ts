@@ -12,7 +12,9 @@ function legacy(clientMsgId: string, userId: number, order: number): LegacyOutbo
     text: `unsent ${order}`,
     replyToId: order === 2 ? 9 : null,
     replyTo:
-      order === 2 ? { id: 9, seq: 3, sender: summaryOf(bob), excerpt: 'the plan', deleted: false } : null,
+      order === 2
+        ? { id: 9, seq: 3, sender: summaryOf(bob), excerpt: 'the plan', deleted: false, attachmentKind: null }
+        : null,
     sender: summaryOf(alice),
     createdAt: '2026-01-02T12:00:00.000Z',
     order,

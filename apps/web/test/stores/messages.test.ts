@@ -179,7 +179,14 @@ describe('messages store', () => {
       makeMessage({
         seq: 2,
         id: 2,
-        replyTo: { id: 1, seq: 1, sender: quoted.sender, excerpt: 'original', deleted: false },
+        replyTo: {
+          id: 1,
+          seq: 1,
+          sender: quoted.sender,
+          excerpt: 'original',
+          deleted: false,
+          attachmentKind: null,
+        },
       }),
     );
 

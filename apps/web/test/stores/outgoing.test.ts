@@ -33,7 +33,14 @@ describe('outgoing store', () => {
   });
 
   it('shows a message written before a reload as sending, with its quote, from the IndexedDB outbox', async () => {
-    const quote = { id: 9, seq: 3, sender: summaryOf(bob), excerpt: 'the plan', deleted: false };
+    const quote = {
+      id: 9,
+      seq: 3,
+      sender: summaryOf(bob),
+      excerpt: 'the plan',
+      deleted: false,
+      attachmentKind: null,
+    };
     const before = clientOver(new IndexedDbOutboxStorage({ userId: alice.id }));
     clients.push(before);
     const written = before.send(4, 'agreed', { replyTo: quote });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idSchema, isoDateSchema } from './common.js';
 import { systemEventSchema } from './system-events.js';
-import { attachmentSchema, uploadIdSchema } from './uploads.js';
+import { attachmentSchema, uploadIdSchema, uploadKindSchema } from './uploads.js';
 import { messageBodySchema } from './text.js';
 import { userSummarySchema } from './users.js';
 
@@ -115,9 +115,11 @@ export const replyPreviewSchema = z.object({
   id: idSchema,
   seq: z.number().int().positive(),
   sender: userSummarySchema,
-  /** The quoted text, cut to REPLY_EXCERPT_MAX; empty when deleted. */
+  /** The quoted text, cut to REPLY_EXCERPT_MAX; empty when deleted (and for a file sent without one). */
   excerpt: z.string(),
   deleted: z.boolean(),
+  /** What the quoted message carries besides its text (a photo, a voice message, a file); null when deleted. */
+  attachmentKind: uploadKindSchema.nullable(),
 });
 export type ReplyPreview = z.infer<typeof replyPreviewSchema>;
 

@@ -1,4 +1,4 @@
-import { ErrorCode, type Message, type UserKind } from '@parley/shared';
+import { ErrorCode, type Message, type UploadKind, type UserKind } from '@parley/shared';
 import type { Pool, PoolConnection } from 'mariadb';
 import { AppError, busy } from '../../lib/app-error.js';
 import { failpoint } from '../../lib/failpoints.js';
@@ -67,6 +67,7 @@ interface ReplyRow {
   username: string;
   displayName: string;
   kind: UserKind;
+  attachmentKind: UploadKind | null;
 }
 interface UploadRow extends AttachmentColumns {
   uploaderId: number;
@@ -280,8 +281,9 @@ async function lockAndRead(
   ];
   if (replyIds.length > 0) {
     statements.push(
-      `SELECT r.id, r.conversationId, r.seq, r.text, r.deletedAt, u.id AS senderId, u.username, u.displayName, u.kind
-         FROM messages r JOIN users u ON u.id = r.senderId
+      `SELECT r.id, r.conversationId, r.seq, r.text, r.deletedAt, u.id AS senderId, u.username, u.displayName, u.kind,
+              a.kind AS attachmentKind
+         FROM messages r JOIN users u ON u.id = r.senderId LEFT JOIN uploads a ON a.id = r.attachmentId
         WHERE r.id IN (${placeholders(replyIds.length, '?')})`,
     );
     values.push(...replyIds);
@@ -425,6 +427,7 @@ function decide(
       }
       replyTo = toReplyRef({
         ...reply,
+        attachment: reply.attachmentKind === null ? null : { kind: reply.attachmentKind },
         sender: {
           id: reply.senderId,
           username: reply.username,

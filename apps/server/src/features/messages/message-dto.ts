@@ -5,7 +5,7 @@ import { toUserSummary, userSummarySelect } from '../users/user-dto.js';
 
 export const messageInclude = {
   sender: { select: userSummarySelect },
-  replyTo: { include: { sender: { select: userSummarySelect } } },
+  replyTo: { include: { sender: { select: userSummarySelect }, attachment: { select: { kind: true } } } },
   reactions: { orderBy: [{ createdAt: 'asc' }, { userId: 'asc' }] },
   attachment: { select: attachmentSelect },
 } as const satisfies Prisma.MessageInclude;
@@ -24,14 +24,19 @@ function groupReactions(rows: MessageRow['reactions']): Reaction[] {
 
 /** What a message says about the message it replies to (fields of the replied-to row and its sender). */
 export function toReplyRef(
-  reply: Pick<NonNullable<MessageRow['replyTo']>, 'id' | 'seq' | 'text' | 'deletedAt' | 'sender'>,
+  reply: Pick<
+    NonNullable<MessageRow['replyTo']>,
+    'id' | 'seq' | 'text' | 'deletedAt' | 'sender' | 'attachment'
+  >,
 ): NonNullable<Message['replyTo']> {
+  const deleted = reply.deletedAt !== null;
   return {
     id: reply.id,
     seq: reply.seq,
     sender: toUserSummary(reply.sender),
-    excerpt: replyExcerpt(reply.text, reply.deletedAt !== null),
-    deleted: reply.deletedAt !== null,
+    excerpt: replyExcerpt(reply.text, deleted),
+    deleted,
+    attachmentKind: deleted ? null : (reply.attachment?.kind ?? null),
   };
 }
 

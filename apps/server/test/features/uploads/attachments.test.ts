@@ -38,7 +38,13 @@ describe('messages with attachments', () => {
   };
   const send = (
     socket: ClientSocket,
-    payload: { conversationId: number; text?: string; attachmentId?: string; clientMsgId?: string },
+    payload: {
+      conversationId: number;
+      text?: string;
+      attachmentId?: string;
+      clientMsgId?: string;
+      replyToId?: number;
+    },
   ) => socket.emitWithAck('message:send', { clientMsgId: randomUUID(), text: '', ...payload });
 
   beforeAll(async () => {
@@ -85,6 +91,28 @@ describe('messages with attachments', () => {
       text: '',
       attachment: { kind: 'file', mime: 'application/pdf', fileName: 'notes.pdf' },
     });
+  });
+
+  it('a reply to a message with an attachment says what it carries, live and in history', async () => {
+    const file = await upload(alice, 'file');
+    const original = okData(await send(aliceSocket, { conversationId, attachmentId: file.id }));
+    const plain = okData(await send(aliceSocket, { conversationId, text: 'just words' }));
+    const reply = okData(await send(bobSocket, { conversationId, text: 'got it', replyToId: original.id }));
+    expect(reply.replyTo).toMatchObject({
+      id: original.id,
+      excerpt: '',
+      deleted: false,
+      attachmentKind: 'file',
+    });
+    const toPlain = okData(await send(bobSocket, { conversationId, text: 'ok', replyToId: plain.id }));
+    expect(toPlain.replyTo?.attachmentKind).toBeNull();
+    const history = await t.http<HistoryResponse>('GET', `/api/conversations/${conversationId}/messages`, {
+      cookie: alice.cookie,
+    });
+    const replies = history.body.messages.filter(
+      (message) => message.id === reply.id || message.id === toPlain.id,
+    );
+    expect(replies.map((message) => message.replyTo?.attachmentKind)).toEqual(['file', null]);
   });
 
   it('refuses a message with neither text nor attachment', async () => {

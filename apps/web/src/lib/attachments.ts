@@ -10,18 +10,37 @@ export interface BoxSize {
 export const THUMBNAIL_BOX: BoxSize = { width: 320, height: 320 };
 /** A very thin image is still drawn this wide or tall at least (cropped to fit, never stretched). */
 export const THUMBNAIL_MIN_SIDE = 48;
+/**
+ * The most a thumbnail's long side is drawn times its short side: a full-page screenshot (1:20) is
+ * shown as a 1:2.5 window onto its top, not a 16-pixel sliver, and a panorama as a window onto its
+ * middle. The viewer shows the whole image.
+ */
+export const THUMBNAIL_MAX_ASPECT = 2.5;
+
+/** Whether an image of `width`×`height` is taller than a thumbnail shows: its thumbnail shows its top. */
+export function isTallImage(width: number | null, height: number | null): boolean {
+  return !!width && !!height && height / width > THUMBNAIL_MAX_ASPECT;
+}
 
 /**
  * The size an image of `width`×`height` pixels is drawn at to fit inside `box`, its aspect ratio
- * kept and never enlarged. Each side is at least THUMBNAIL_MIN_SIDE (a sliver of a panorama is
- * cropped rather than drawn one pixel thin). Unknown dimensions (null) give a square box.
+ * kept (up to THUMBNAIL_MAX_ASPECT, past which it is cropped) and never enlarged. Each side is at
+ * least THUMBNAIL_MIN_SIDE. Unknown dimensions (null) give a square box.
  */
 export function fitInBox(width: number | null, height: number | null, box: BoxSize = THUMBNAIL_BOX): BoxSize {
   if (!width || !height) return { width: box.width, height: box.height };
   const scale = Math.min(1, box.width / width, box.height / height);
+  let drawn = { width: width * scale, height: height * scale };
+  if (drawn.height > drawn.width * THUMBNAIL_MAX_ASPECT) {
+    const long = Math.min(height, box.height);
+    drawn = { width: long / THUMBNAIL_MAX_ASPECT, height: long };
+  } else if (drawn.width > drawn.height * THUMBNAIL_MAX_ASPECT) {
+    const long = Math.min(width, box.width);
+    drawn = { width: long, height: long / THUMBNAIL_MAX_ASPECT };
+  }
   return {
-    width: Math.max(THUMBNAIL_MIN_SIDE, Math.round(width * scale)),
-    height: Math.max(THUMBNAIL_MIN_SIDE, Math.round(height * scale)),
+    width: Math.max(THUMBNAIL_MIN_SIDE, Math.round(drawn.width)),
+    height: Math.max(THUMBNAIL_MIN_SIDE, Math.round(drawn.height)),
   };
 }
 

@@ -1,13 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { fileFamily, fileTypeLabel, fitInBox, formatByteSize } from '@/lib/attachments';
+import { fileFamily, fileTypeLabel, fitInBox, formatByteSize, isTallImage } from '@/lib/attachments';
 
 describe('attachment helpers', () => {
   it('fits an image in the thumbnail box, keeping its ratio and never enlarging it', () => {
     expect(fitInBox(4000, 3000)).toEqual({ width: 320, height: 240 });
-    expect(fitInBox(1000, 4000)).toEqual({ width: 80, height: 320 });
+    expect(fitInBox(1000, 2500)).toEqual({ width: 128, height: 320 });
     expect(fitInBox(120, 90)).toEqual({ width: 120, height: 90 });
-    expect(fitInBox(10_000, 20)).toEqual({ width: 320, height: 48 });
     expect(fitInBox(null, null)).toEqual({ width: 320, height: 320 });
+  });
+
+  it('draws a very tall or wide image as a 1:2.5 window onto it, not a sliver', () => {
+    // A full-page phone screenshot: its top, 128 by 320, where it was a 16-pixel strip.
+    expect(fitInBox(780, 15_392)).toEqual({ width: 128, height: 320 });
+    expect(isTallImage(780, 15_392)).toBe(true);
+    expect(fitInBox(1000, 4000)).toEqual({ width: 128, height: 320 });
+    expect(fitInBox(10_000, 20)).toEqual({ width: 320, height: 128 });
+    expect(isTallImage(10_000, 20)).toBe(false);
+    expect(isTallImage(1000, 2500)).toBe(false);
+    // Small and tall: its own height, not enlarged.
+    expect(fitInBox(20, 200)).toEqual({ width: 80, height: 200 });
   });
 
   it('formats sizes in decimal units in the given language', () => {

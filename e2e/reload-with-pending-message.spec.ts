@@ -100,3 +100,22 @@ test('messages still unsent when Ada reloads are kept, and go out in the order s
   await waitForText(graceLog, second);
   expect((await storedMessages(graceLog)).map((message) => message.text)).toEqual([first, second]);
 });
+
+test('a message half written when the page reloads is still in the composer, and only in its conversation', async ({
+  signUp,
+}) => {
+  const ada = await signUp('ada');
+  const grace = await signUp('grace');
+  await openDirectConversation(ada.page, grace);
+  const composer = ada.page.getByRole('textbox', { name: 'Message', exact: true });
+  await composer.fill('草稿：still thinking about the plan');
+  await ada.page.reload();
+  await expect(composer).toHaveValue('草稿：still thinking about the plan');
+  // Sent, it is gone from the composer for good: another reload brings back nothing.
+  await composer.press('Enter');
+  await waitForText(messageLog(ada.page, grace.displayName), '草稿：still thinking about the plan');
+  await expect(composer).toHaveValue('');
+  await ada.page.reload();
+  await expect(messageLog(ada.page, grace.displayName)).toContainText('草稿：still thinking about the plan');
+  await expect(composer).toHaveValue('');
+});

@@ -45,6 +45,7 @@ export function installSessionLifecycle(router: Router): void {
       typing.clearAll();
 
       if (userId !== null) {
+        drafts.restore(userId);
         conversations.load().catch(() => undefined);
         // Unsent messages from before a reload come back as pending and go out once connected.
         startClient(userId);

@@ -93,8 +93,9 @@ export function createAdminUsersService({
       await failpoint('admin-user-change:admins-locked');
       if (!locked.has(userId)) throw notFound(userId);
       // Counted under the locks: a change that moved an admin committed before they were granted.
+      // People only: a bot made an admin before bots could not be must not stand in for the last one.
       const [{ admins }] = await tx.$queryRaw<[{ admins: bigint }]>`
-        SELECT COUNT(*) AS admins FROM users WHERE role = 'admin' AND deactivatedAt IS NULL`;
+        SELECT COUNT(*) AS admins FROM users WHERE role = 'admin' AND deactivatedAt IS NULL AND kind = 'person'`;
       const row = await tx.user.findUniqueOrThrow({ where: { id: userId } });
       await failpoint('admin-user-change:locked');
       return change(tx, row, Number(admins));
@@ -102,7 +103,14 @@ export function createAdminUsersService({
   }
 
   const isLastAdmin = (user: User, admins: number) =>
-    user.role === 'admin' && !user.deactivatedAt && admins <= 1;
+    user.kind === 'person' && user.role === 'admin' && !user.deactivatedAt && admins <= 1;
+
+  /** Bots act through their tokens and the bot console: no site role, no password (docs/bots.md). */
+  const notForBots = (user: User, what: string, path: string) => {
+    if (user.kind === 'bot') {
+      throw new AppError(ErrorCode.Invalid, `A bot ${what}`, [{ path, message: `a bot ${what}` }]);
+    }
+  };
 
   return {
     /** Users whose username or display name starts with `q`, by id, a page at a time. */
@@ -170,6 +178,7 @@ export function createAdminUsersService({
       return toOneAdminUser(
         await withTarget(userId, async (tx, user, admins) => {
           if (user.role === role) return user;
+          if (role === 'admin') notForBots(user, 'cannot be a site admin', 'body.role');
           if (role === 'user' && isLastAdmin(user, admins)) {
             throw new AppError(ErrorCode.LastAdmin, 'The last site admin cannot be demoted');
           }
@@ -193,7 +202,8 @@ export function createAdminUsersService({
     async resetPassword(actorId: number, userId: number): Promise<{ temporaryPassword: string }> {
       const temporaryPassword = randomBytes(12).toString('base64url');
       const passwordHash = await hasher.hash(temporaryPassword);
-      await withTarget(userId, async (tx) => {
+      await withTarget(userId, async (tx, user) => {
+        notForBots(user, 'signs in with its tokens, not a password', '');
         await tx.user.update({ where: { id: userId }, data: { passwordHash } });
         // The values are not recorded: only that it happened.
         await recordAudit(tx, { actorId, action: 'site.user.password_reset', targetUserId: userId });

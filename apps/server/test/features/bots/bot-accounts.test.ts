@@ -3,7 +3,13 @@
 import { ErrorCode, type BotResponse, type Conversation, type UserSearchResponse } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpCode } from '../../helpers/groups.js';
-import { startTestServer, uniqueName, type TestServer, type TestUser } from '../../helpers/server.js';
+import {
+  queryDatabase,
+  startTestServer,
+  uniqueName,
+  type TestServer,
+  type TestUser,
+} from '../../helpers/server.js';
 
 describe('bot accounts', () => {
   let t: TestServer;
@@ -79,6 +85,33 @@ describe('bot accounts', () => {
       expect(httpCode(response)).toBe(ErrorCode.BotPasswordLogin);
       expect(response.cookie).toBeNull();
     }
+  });
+
+  it('a bot gets no site role and no password reset, and never counts as the last admin', async () => {
+    const { body } = await createBot({ username: uniqueName('noadmin'), displayName: 'No admin' });
+    const promote = await t.http('PUT', `/api/admin/users/${body.bot.id}/role`, {
+      cookie: admin.cookie,
+      body: { role: 'admin' },
+    });
+    expect([promote.status, httpCode(promote)]).toEqual([400, ErrorCode.Invalid]);
+    const reset = await t.http('POST', `/api/admin/users/${body.bot.id}/password-reset`, {
+      cookie: admin.cookie,
+    });
+    expect([reset.status, httpCode(reset)]).toEqual([400, ErrorCode.Invalid]);
+
+    // One made an admin before this rule (straight in the database) does not let the last person go.
+    await queryDatabase(t, "UPDATE users SET role = 'admin' WHERE id = ?", [body.bot.id]);
+    const demoteSelf = await t.http('PUT', `/api/admin/users/${admin.id}/role`, {
+      cookie: admin.cookie,
+      body: { role: 'user' },
+    });
+    expect(httpCode(demoteSelf)).toBe(ErrorCode.LastAdmin);
+    // And the bot itself may be demoted, though it was the only other admin.
+    const demoteBot = await t.http('PUT', `/api/admin/users/${body.bot.id}/role`, {
+      cookie: admin.cookie,
+      body: { role: 'user' },
+    });
+    expect(demoteBot.status).toBe(200);
   });
 
   it('a bot is marked as a bot in people search and in a direct conversation with it', async () => {

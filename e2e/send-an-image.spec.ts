@@ -4,9 +4,11 @@ import {
   conversationLink,
   expect,
   expectNoViolations,
+  messageActions,
   messageLog,
   messagesIn,
   openDirectConversation,
+  waitForText,
   type SignedInUser,
 } from './fixtures.js';
 import { openConversationId } from './seed.js';
@@ -132,6 +134,19 @@ test('attach an image with a caption: a preview before sending, and the other pe
     await expect(grace.page.getByRole('dialog', { name: 'sunset.png' })).toBeVisible();
     await grace.page.keyboard.press('Escape');
     await expect(shown).toBeFocused();
+  });
+
+  await test.step('Ada edits the caption with the image still in sight', async () => {
+    const log = messageLog(ada.page, grace.displayName);
+    const message = messagesIn(log, 'Sunset from the roof');
+    const toolbar = await messageActions(message);
+    await toolbar.getByRole('button', { name: 'Edit', exact: true }).click();
+    const caption = message.getByRole('textbox', { name: 'Caption', exact: true });
+    await expect(caption).toHaveValue('Sunset from the roof');
+    await expect(message.getByRole('button', { name: /^View image: / })).toBeVisible();
+    await caption.fill('Sunset from the roof, day two');
+    await caption.press('Enter');
+    await waitForText(messageLog(grace.page, ada.displayName), 'Sunset from the roof, day two');
   });
 });
 

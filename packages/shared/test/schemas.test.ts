@@ -1,6 +1,8 @@
 // The contract's schemas normalise and limit what both apps accept; docs/protocol.md describes these rules.
 import { describe, expect, it } from 'vitest';
 import {
+  auditQuerySchema,
+  createBotWebhookBodySchema,
   CONVERSATION_PAGE_DEFAULT,
   CONVERSATION_PAGE_MAX,
   conversationListQuerySchema,
@@ -157,5 +159,28 @@ describe('sync payload', () => {
     expect(syncPayloadSchema.safeParse({ conversations: entries(SYNC_CONVERSATIONS_MAX + 1) }).success).toBe(
       false,
     );
+  });
+});
+
+describe('webhook URLs', () => {
+  const url = (value: string) => createBotWebhookBodySchema.safeParse({ url: value, events: ['direct'] });
+
+  it('take http(s) without a user name or password, and refuse what is no URL without throwing', () => {
+    expect(url('https://hooks.example.com/parley').success).toBe(true);
+    for (const refused of [
+      'https://user:secret@hooks.example.com/',
+      'https://user@hooks.example.com/',
+      'ftp://x/',
+      'not a url',
+    ])
+      expect(url(refused).success, refused).toBe(false);
+  });
+});
+
+describe('audit query', () => {
+  it('takes an actor or target by id or by username, not both', () => {
+    expect(auditQuerySchema.parse({ actorUsername: 'Ada' }).actorUsername).toBe('ada');
+    expect(auditQuerySchema.safeParse({ actorId: '1', actorUsername: 'ada' }).success).toBe(false);
+    expect(auditQuerySchema.safeParse({ targetUserId: '2', targetUsername: 'ben' }).success).toBe(false);
   });
 });

@@ -223,6 +223,7 @@ const en = {
     copyText: 'Copy text',
     reactionLabel: '{emoji} {count}, reacted by {names}',
     editLabel: 'Edit message',
+    editCaption: 'Caption',
     editHint: 'Enter to save · Esc to cancel',
     save: 'Save',
     cancel: 'Cancel',

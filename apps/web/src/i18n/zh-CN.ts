@@ -222,6 +222,7 @@ const zhCN: MessageSchema = {
     copyText: '复制文字',
     reactionLabel: '{emoji} {count}，{names} 已回应',
     editLabel: '编辑消息',
+    editCaption: '说明文字',
     editHint: 'Enter 保存 · Esc 取消',
     save: '保存',
     cancel: '取消',

@@ -104,9 +104,14 @@ export const createBotWebhookBodySchema = z.strictObject({
     z
       .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
       .max(BOT_WEBHOOK_URL_MAX)
+      // zod runs this check even after the URL check failed: what does not parse is that one's to refuse.
       .refine((url) => {
-        const parsed = new URL(url);
-        return parsed.username === '' && parsed.password === '';
+        try {
+          const parsed = new URL(url);
+          return parsed.username === '' && parsed.password === '';
+        } catch {
+          return true;
+        }
       }, 'must not hold a user name or password'),
   ),
   events: z.array(botWebhookEventSchema).min(1).max(3),

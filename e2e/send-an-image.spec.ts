@@ -138,7 +138,9 @@ test('attach an image with a caption: a preview before sending, and the other pe
 
   await test.step('Ada edits the caption with the image still in sight', async () => {
     const log = messageLog(ada.page, grace.displayName);
-    const message = messagesIn(log, 'Sunset from the roof');
+    // By id: while edited, its text is in the editor, not the row's own text.
+    const id = await messagesIn(log, 'Sunset from the roof').getAttribute('data-message-id');
+    const message = log.locator(`[data-testid=message][data-message-id="${id}"]`);
     const toolbar = await messageActions(message);
     await toolbar.getByRole('button', { name: 'Edit', exact: true }).click();
     const caption = message.getByRole('textbox', { name: 'Caption', exact: true });

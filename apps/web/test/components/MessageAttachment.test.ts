@@ -21,10 +21,16 @@ describe('an attachment in the message list', () => {
     expect(box.style.width).toBe('320px');
     expect(box.style.aspectRatio.replace(/\s/g, '')).toBe('320/240');
 
-    const tall = mountAttachment(makeAttachment({ width: 600, height: 1800 }));
+    const tall = mountAttachment(makeAttachment({ width: 600, height: 1400 }));
     const tallBox = tall.get<HTMLButtonElement>('[data-testid="image-attachment"]').element;
-    expect(tallBox.style.width).toBe('107px');
-    expect(tallBox.style.aspectRatio.replace(/\s/g, '')).toBe('107/320');
+    expect(tallBox.style.width).toBe('137px');
+    expect(tallBox.style.aspectRatio.replace(/\s/g, '')).toBe('137/320');
+
+    // Taller than 1:2.5: a window onto its top.
+    const screenshot = mountAttachment(makeAttachment({ width: 600, height: 1800 }));
+    const screenshotBox = screenshot.get<HTMLButtonElement>('[data-testid="image-attachment"]');
+    expect(screenshotBox.element.style.aspectRatio.replace(/\s/g, '')).toBe('128/320');
+    expect(screenshotBox.get('img').classes()).toContain('object-top');
 
     // A small image is not enlarged.
     const small = mountAttachment(makeAttachment({ width: 200, height: 100 }));

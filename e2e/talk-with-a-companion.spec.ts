@@ -1,5 +1,5 @@
 import { AxeBuilder } from '@axe-core/playwright';
-import { E2E_CHECK_IN, E2E_REPLY } from '../apps/server/test/helpers/scripted-model-texts.js';
+import { E2E_CHECK_IN, E2E_FAIL_ONCE, E2E_REPLY } from '../apps/server/test/helpers/scripted-model-texts.js';
 import { E2E_BASE_URL } from './environment.js';
 import {
   expect,
@@ -49,6 +49,10 @@ test('a person chats with an AI companion, sees its reply stream in, gets a chec
   await expect(messagesIn(log, 'Hi, I am Mira. What is on your mind today?')).toBeVisible();
   const bar = sam.page.getByTestId('companion-bar');
   await expect(bar).toContainText('AI companion');
+  // It is told what the companion is given: the text alone.
+  await expect(bar.getByTestId('companion-text-only')).toHaveText(
+    'Reads the text of messages only, not photos, files or voice messages.',
+  );
   const checkIns = bar.getByRole('checkbox', { name: 'Check-ins' });
   await expect(checkIns).toBeChecked();
 
@@ -143,4 +147,40 @@ test('a person chats with an AI companion, sees its reply stream in, gets a chec
   await sam.page.screenshot({ path: screenshotPath('companion-mobile.zh-CN') });
   await sam.page.setViewportSize({ width: 1280, height: 800 });
   await sam.page.screenshot({ path: screenshotPath('companion-desktop.zh-CN') });
+});
+
+test('a companion reply that fails says why in its bubble and in the list, and Try again answers', async ({
+  signUp,
+}) => {
+  const admin = await signUp('admin');
+  await makeSiteAdmin(admin);
+  const headers = { origin: E2E_BASE_URL };
+  const nova = newAccount('nova', { displayName: 'Nova' });
+  const created = await admin.page.request.post('/api/admin/bots', {
+    headers,
+    data: { username: nova.username, displayName: nova.displayName },
+  });
+  const botId = ((await created.json()) as { bot: { id: number } }).bot.id;
+  const configured = await admin.page.request.put(`/api/admin/companions/${botId}`, {
+    headers,
+    data: { persona: 'You are Nova.', greeting: '', checkInMinutes: 0 },
+  });
+  expect(configured.status()).toBe(200);
+
+  const lee = await signUp('lee');
+  await openDirectConversation(lee.page, nova);
+  const log = messageLog(lee.page, 'Nova (bot)');
+  await sendMessage(lee.page, `Could you ${E2E_FAIL_ONCE}?`);
+  const failed = messagesIn(log).filter({ has: lee.page.getByTestId('message-generation-error') });
+  // Why, where the text would be, with its time in the same bubble; the list says it too.
+  await expect(failed.getByTestId('message-generation-error')).toHaveText(
+    "Couldn't answer: the AI model returned an error. Try again.",
+  );
+  await expect(failed.getByTestId('message-bubble').locator('time')).toBeVisible();
+  await expect(lee.page.getByRole('navigation', { name: 'Conversations' })).toContainText("Couldn't answer");
+  await expectNoViolations(lee.page, 'a failed companion reply');
+
+  await failed.getByRole('button', { name: 'Try again', exact: true }).click();
+  await expect(messagesIn(log, E2E_REPLY)).toBeVisible();
+  await expect(lee.page.getByTestId('message-generation-error')).toHaveCount(0);
 });

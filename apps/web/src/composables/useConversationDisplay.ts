@@ -38,14 +38,17 @@ export function useConversationDisplay() {
   /**
    * A message in one line of words, as a preview or a screen reader's announcement says it: a group
    * change as its sentence, a deleted message as "deleted", else its text with whitespace folded, or
-   * for an attachment without a caption what the attachment is ("Photo", "Voice message", a file's name).
+   * for an attachment without a caption what the attachment is ("Photo", "Voice message", a file's name);
+   * an AI companion's reply that failed before any text, as "Couldn't answer".
    */
   function summary(
-    message: Pick<Message, 'text' | 'deletedAt' | 'removedByAdmin' | 'system' | 'attachment'>,
+    message: Pick<Message, 'text' | 'deletedAt' | 'removedByAdmin' | 'system' | 'attachment'> &
+      Partial<Pick<Message, 'generation'>>,
   ): string {
     if (message.system) return systemText(message.system).join(' ');
     if (message.deletedAt) return t(message.removedByAdmin ? 'message.removedByAdmin' : 'message.deleted');
-    return message.text.replace(/\s+/g, ' ').trim() || attachmentWords(message.attachment);
+    const text = message.text.replace(/\s+/g, ' ').trim() || attachmentWords(message.attachment);
+    return text || (message.generation?.state === 'failed' ? t('companion.replyFailed') : '');
   }
 
   /**

@@ -188,10 +188,12 @@ const en = {
   },
   companion: {
     aiCompanion: 'AI companion',
+    textOnly: 'Reads the text of messages only, not photos, files or voice messages.',
     bar: 'About {name}',
     checkIns: 'Check-ins',
     writing: 'Writing…',
     retry: 'Try again',
+    replyFailed: "Couldn't answer",
   },
   message: {
     composerLabel: 'Message',

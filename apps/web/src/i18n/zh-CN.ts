@@ -187,10 +187,12 @@ const zhCN: MessageSchema = {
   },
   companion: {
     aiCompanion: 'AI 伙伴',
+    textOnly: '只读取消息中的文字，看不到图片、文件和语音。',
     bar: '关于{name}',
     checkIns: '主动问候',
     writing: '正在输入…',
     retry: '重试',
+    replyFailed: '无法回复',
   },
   message: {
     composerLabel: '消息',

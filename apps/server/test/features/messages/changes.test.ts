@@ -80,6 +80,7 @@ describe('replies, edits, deletes and reactions', () => {
         sender: { id: bob.id, username: bob.username, displayName: expect.any(String), kind: 'person' },
         excerpt: `${'é'.repeat(REPLY_EXCERPT_MAX - 1)}👍`,
         deleted: false,
+        attachmentKind: null,
       });
       expect(await toBob).toEqual(reply);
       expect((await stored(reply.id)).replyTo).toEqual(reply.replyTo);

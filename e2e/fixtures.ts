@@ -191,6 +191,9 @@ export async function openDirectConversation(page: Page, other: Account): Promis
   await page.getByRole('button', { name: 'New message', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'New message' });
   await dialog.getByRole('combobox', { name: 'Search people' }).fill(other.username);
+  // The list keeps showing everyone until the search answers, then re-sorts: a click in between can
+  // land where the option was (the dialog then stays open: seen on a loaded machine). Pick from the answer.
+  await expect(dialog.getByRole('listbox')).toHaveAttribute('aria-busy', 'false');
   await personOption(dialog, other).click();
   await expect(dialog).toBeHidden();
   await expect(

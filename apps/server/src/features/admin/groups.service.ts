@@ -162,7 +162,7 @@ export function createAdminGroupsService({
       const group = await find(id);
       if (confirm !== (group.name ?? String(id))) {
         throw new AppError(ErrorCode.Invalid, 'confirm must repeat the group name', [
-          { path: 'confirm', message: 'must repeat the group name' },
+          { path: 'body.confirm', message: 'must repeat the group name' },
         ]);
       }
       // Read-only from here on: one statement, which waits for the conversation's lock like a send.

@@ -159,6 +159,10 @@ describe('site console access', () => {
       body: { confirm: 'stays' },
     });
     expect(httpCode(response)).toBe(ErrorCode.Invalid);
+    // Named where it was sent, as a schema failure's issue is (docs/protocol.md).
+    expect((response.body as { error: { issues: Array<{ path: string }> } }).error.issues).toEqual([
+      { path: 'body.confirm', message: 'must repeat the group name' },
+    ]);
     expect(await queryDatabase(t, 'SELECT id FROM conversations WHERE id = ?', [group.id])).toHaveLength(1);
   });
 

@@ -67,9 +67,15 @@ export function createImageProcessor({ maxPixels }: ImageProcessorOptions): Uplo
     const pixels = (declared.width ?? 0) * (declared.height ?? 0);
     if (pixels <= 0) throw unreadable(new Error('no dimensions'));
     if (pixels > maxPixels) {
+      // An animation's height is all its frames stacked: say what a person sees, one frame and how many.
+      const frames = declared.pages ?? 1;
+      const size =
+        frames > 1 && declared.pageHeight
+          ? `${declared.width}×${declared.pageHeight} pixels in ${frames} frames`
+          : `${declared.width}×${declared.height} pixels`;
       throw new AppError(
         ErrorCode.UploadTooManyPixels,
-        `The image is ${declared.width}×${declared.height} pixels; at most ${maxPixels.toLocaleString('en')} pixels are accepted`,
+        `The image is ${size}; at most ${maxPixels.toLocaleString('en')} pixels are accepted`,
       );
     }
 

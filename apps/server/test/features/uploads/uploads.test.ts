@@ -1,4 +1,6 @@
 import { ErrorCode, type Attachment } from '@parley/shared';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, type TestUser } from '../../helpers/server.js';
@@ -13,6 +15,8 @@ import {
   smallImage,
   uploadFile,
 } from '../../helpers/uploads.js';
+
+const run = promisify(execFile);
 
 describe('uploads', () => {
   let t: TestServer;
@@ -170,6 +174,21 @@ describe('uploads', () => {
         ErrorCode.UploadTooManyPixels,
       );
       expect(message).toContain('60000×60000');
+    });
+
+    it('counts every frame of an animation, and says the size of one and how many', async () => {
+      // 1000×1000 in 5 frames: 5,000,000 pixels against this server's 4,000,000, each frame well under.
+      const { stdout: gif } = await run(
+        'ffmpeg',
+        ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=red:s=1000x1000:r=5:d=1', '-f', 'gif', 'pipe:1'],
+        { encoding: 'buffer', maxBuffer: 16 * 1024 * 1024 },
+      );
+      const message = await expectRefused(
+        uploadFile(t, alice.cookie, 'image', gif, 'flip.gif'),
+        413,
+        ErrorCode.UploadTooManyPixels,
+      );
+      expect(message).toContain('1000×1000 pixels in 5 frames');
     });
   });
 

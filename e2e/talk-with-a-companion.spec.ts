@@ -174,7 +174,8 @@ test('a companion reply that fails says why in its bubble and in the list, and T
   const failed = messagesIn(log).filter({ has: lee.page.getByTestId('message-generation-error') });
   // Why, where the text would be, with its time in the same bubble; the list says it too.
   await expect(failed.getByTestId('message-generation-error')).toHaveText(
-    "Couldn't answer: the AI model returned an error. Try again.",
+    // The button beside it says what to do: the sentence does not say it again.
+    "Couldn't answer: the AI model returned an error.",
   );
   await expect(failed.getByTestId('message-bubble').locator('time')).toBeVisible();
   await expect(lee.page.getByRole('navigation', { name: 'Conversations' })).toContainText("Couldn't answer");

@@ -110,6 +110,21 @@ async function openDirect(t: TestServer, person: TestUser, username: string): Pr
   return response.body.conversation.id;
 }
 
+/** A receiver and a server started for a describe block with `env`, both stopped after it. */
+function serverWithReceiver(env: Record<string, string>): { t: TestServer; receiver: Receiver } {
+  const scene = {} as { t: TestServer; receiver: Receiver };
+  beforeAll(async () => {
+    scene.receiver = new Receiver();
+    await scene.receiver.start();
+    scene.t = await startTestServer({ env });
+  });
+  afterAll(async () => {
+    await scene.t.close();
+    await scene.receiver.close();
+  });
+  return scene;
+}
+
 describe.each([
   { driver: 'database', redis: false },
   { driver: 'BullMQ', redis: true },
@@ -412,31 +427,19 @@ describe.each([
 });
 
 describe('a webhook reply refused for now', () => {
-  let t: TestServer;
-  let receiver: Receiver;
-
-  beforeAll(async () => {
-    receiver = new Receiver();
-    await receiver.start();
-    t = await startTestServer({
-      env: {
-        // Two messages per person (and bot) per 10 s: the bot's own sends use up what its reply needs.
-        SOCKET_RATE_LIMIT: '2',
-        WEBHOOK_TIMEOUT_MS: '2000',
-        WEBHOOK_RETRY_BASE_MS: '50',
-        WEBHOOK_RETRY_MAX_MS: '500',
-        WEBHOOK_RETRY_FOR_MS: '60000',
-        WEBHOOK_POLL_MS: '50',
-        WEBHOOK_ALLOWED_PRIVATE_HOSTS: '127.0.0.1',
-      },
-    });
-  });
-  afterAll(async () => {
-    await t.close();
-    await receiver.close();
+  const scene = serverWithReceiver({
+    // Two messages per person (and bot) per 10 s: the bot's own sends use up what its reply needs.
+    SOCKET_RATE_LIMIT: '2',
+    WEBHOOK_TIMEOUT_MS: '2000',
+    WEBHOOK_RETRY_BASE_MS: '50',
+    WEBHOOK_RETRY_MAX_MS: '500',
+    WEBHOOK_RETRY_FOR_MS: '60000',
+    WEBHOOK_POLL_MS: '50',
+    WEBHOOK_ALLOWED_PRIVATE_HOSTS: '127.0.0.1',
   });
 
   it('is kept and posted once the send budget allows, without asking the receiver again', async () => {
+    const { t, receiver } = scene;
     const admin = await t.signUp();
     const person = await t.signUp();
     const later = await createBot(t, admin, 'Later');
@@ -493,22 +496,14 @@ describe('a webhook reply refused for now', () => {
 });
 
 describe('where a webhook may point', () => {
-  let t: TestServer;
-  let receiver: Receiver;
-
-  beforeAll(async () => {
-    receiver = new Receiver();
-    await receiver.start();
-    t = await startTestServer({
-      env: { WEBHOOK_POLL_MS: '50', WEBHOOK_RETRY_FOR_MS: '200', WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost' },
-    });
-  });
-  afterAll(async () => {
-    await t.close();
-    await receiver.close();
+  const scene = serverWithReceiver({
+    WEBHOOK_POLL_MS: '50',
+    WEBHOOK_RETRY_FOR_MS: '200',
+    WEBHOOK_ALLOWED_PRIVATE_HOSTS: 'localhost',
   });
 
   it('not into the network Parley runs in unless WEBHOOK_ALLOWED_PRIVATE_HOSTS names it, nor with a password', async () => {
+    const { t, receiver } = scene;
     const admin = await t.signUp();
     const person = await t.signUp();
     const where = await createBot(t, admin, 'Where');

@@ -224,6 +224,8 @@ const en = {
     moreActions: 'More actions',
     copyText: 'Copy text',
     reactionLabel: '{emoji} {count}, reacted by {names}',
+    showMore: 'Show more',
+    showLess: 'Show less',
     editLabel: 'Edit message',
     editCaption: 'Caption',
     editHint: 'Enter to save · Esc to cancel',

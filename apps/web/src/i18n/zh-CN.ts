@@ -223,6 +223,8 @@ const zhCN: MessageSchema = {
     moreActions: '更多操作',
     copyText: '复制文字',
     reactionLabel: '{emoji} {count}，{names} 已回应',
+    showMore: '展开全文',
+    showLess: '收起',
     editLabel: '编辑消息',
     editCaption: '说明文字',
     editHint: 'Enter 保存 · Esc 取消',

@@ -58,10 +58,22 @@ export function usePeopleSearch({ limit, debounceMs = 250 }: PeopleSearchOptions
     if (ticket === asked) void search(term);
   }, debounceMs);
 
-  /** Searches for `term` once typing pauses; shows `searching` meanwhile. */
+  /**
+   * Searches for `term` once typing pauses; shows `searching` meanwhile. The people already shown are
+   * narrowed at once to those the term still fits (the server's rule: a username or display name that
+   * starts with it), the same objects in the same order: the list does not show people who no longer
+   * match, nor re-sort under a pointer when the answer comes (it usually names the same people).
+   */
   function searchSoon(term: string): void {
     asked += 1;
     searching.value = true;
+    const prefix = term.trim().toLowerCase();
+    if (prefix !== '') {
+      const narrowed = results.value.filter(
+        (user) => user.username.startsWith(prefix) || user.displayName.toLowerCase().startsWith(prefix),
+      );
+      if (narrowed.length !== results.value.length) results.value = narrowed;
+    }
     void debounced(term, asked);
   }
 

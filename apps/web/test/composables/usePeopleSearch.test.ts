@@ -33,6 +33,29 @@ describe('searching for people', () => {
     expect(search.results.value).toEqual([bob]);
   });
 
+  it('narrows the people shown at once as the term grows, the same objects, before the server answers', async () => {
+    const ada = { id: 7, username: 'ada', displayName: 'Ada Lovelace', kind: 'person' as const };
+    const requests = stubFetch((request) =>
+      new URL(request.url, 'http://parley.test').searchParams.get('q')
+        ? { status: 200, body: { users: [bob] } }
+        : { status: 200, body: { users: [ada, bob] } },
+    );
+    const search = start();
+    await search.search('');
+    const [, shownBob] = search.results.value;
+    search.searchSoon('BO');
+    expect(search.results.value).toEqual([bob]);
+    expect(search.results.value[0]).toBe(shownBob);
+    search.searchSoon('bobby');
+    expect(search.results.value).toEqual([]);
+    search.searchSoon('');
+    expect(search.results.value).toEqual([]);
+    await vi.advanceTimersByTimeAsync(200);
+    await vi.waitFor(() => expect(search.searching.value).toBe(false));
+    expect(queries(requests)).toEqual(['', '']);
+    expect(search.results.value).toEqual([ada, bob]);
+  });
+
   it('keeps the people shown when a later search finds the same ones, so a highlighted option stays', async () => {
     stubFetch(() => ({ status: 200, body: { users: [bob] } }));
     const search = start();

@@ -14,6 +14,7 @@ import {
   test,
   waitForText,
   type SignedInUser,
+  VIEWPORTS,
 } from './fixtures.js';
 
 // Each test signs people up and runs axe-core several times (a few seconds a run on a busy machine).
@@ -200,7 +201,7 @@ test.describe('a direct conversation with messages both ways, a reaction and a r
     browser,
   }) => {
     const { ada, grace } = scene;
-    const { context, page } = await openAs(browser, ada, { viewport: { width: 390, height: 844 } });
+    const { context, page } = await openAs(browser, ada, { viewport: VIEWPORTS.phone });
     await page.goto('/');
     await expect(conversationLink(page, grace.displayName)).toBeVisible();
     await expectNoViolations(page, 'the conversation list on a phone');

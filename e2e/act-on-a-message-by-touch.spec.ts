@@ -8,10 +8,11 @@ import {
   sendMessage,
   test,
   waitForText,
+  VIEWPORTS,
 } from './fixtures.js';
 
 /** A phone: a touch screen, no mouse to hover with. */
-const PHONE = { hasTouch: true, isMobile: true, viewport: { width: 390, height: 844 } };
+const PHONE = { hasTouch: true, isMobile: true, viewport: VIEWPORTS.phone };
 
 test('on a touch screen a tap on a message shows its actions, a tap elsewhere hides them, and Reply works', async ({
   signUp,

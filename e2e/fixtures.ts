@@ -69,6 +69,22 @@ export function accountMenu(page: Page, account: Pick<Account, 'displayName' | '
   return page.getByRole('button', { name: `${account.displayName} @${account.username}`, exact: true });
 }
 
+/** The app's languages (apps/web/src/i18n), as `parley.locale` in localStorage holds them. */
+export type AppLocale = 'en' | 'zh-CN';
+
+/** The sizes screenshots and layout checks use: a laptop and a phone (CSS pixels). */
+export const VIEWPORTS = {
+  desktop: { width: 1280, height: 800 },
+  phone: { width: 390, height: 844 },
+} as const;
+
+/** Switches `page` to `locale` as a person would (the language menu's choice, kept), and reloads. */
+export async function switchLocale(page: Page, locale: AppLocale): Promise<void> {
+  await page.evaluate((value) => localStorage.setItem('parley.locale', value), locale);
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('lang', locale);
+}
+
 /** `text` as a regular expression that matches it literally. */
 export function literal(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

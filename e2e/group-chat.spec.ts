@@ -9,6 +9,8 @@ import {
   storedMessages,
   test,
   waitForText,
+  switchLocale,
+  VIEWPORTS,
 } from './fixtures.js';
 import { screenshotPath } from './screenshots.js';
 
@@ -59,17 +61,15 @@ test('two people chat live in a new group, and the history is still there after 
   await ada.page.mouse.move(0, 0);
   await grace.page.mouse.move(0, 0);
 
-  await ada.page.setViewportSize({ width: 1280, height: 800 });
+  await ada.page.setViewportSize(VIEWPORTS.desktop);
   await ada.page.screenshot({ path: screenshotPath('chat-desktop') });
-  await grace.page.setViewportSize({ width: 390, height: 844 });
+  await grace.page.setViewportSize(VIEWPORTS.phone);
   await grace.page.screenshot({ path: screenshotPath('chat-mobile') });
 
   // The same screens in the Chinese UI, chosen as the account menu does (stored, then applied on load),
   // with a Chinese message arriving live.
   for (const page of [ada.page, grace.page]) {
-    await page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
-    await page.reload();
-    await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+    await switchLocale(page, 'zh-CN');
   }
   await grace.page.getByRole('textbox', { name: '消息', exact: true }).fill('好的，周五见！我带上那篇论文。');
   await grace.page.getByRole('button', { name: '发送', exact: true }).click();

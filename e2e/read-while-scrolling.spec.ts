@@ -7,6 +7,7 @@ import {
   sendMessage,
   test,
   waitForText,
+  VIEWPORTS,
 } from './fixtures.js';
 import { numbered, openConversationId, sendMessagesThroughSocket, serverReadState } from './seed.js';
 import { settledView } from './viewport.js';
@@ -32,7 +33,7 @@ async function setPageVisibility(page: Page, state: 'visible' | 'hidden'): Promi
 
 for (const screen of [
   { name: 'a desktop', size: null },
-  { name: 'a phone', size: { width: 390, height: 844 } },
+  { name: 'a phone', size: VIEWPORTS.phone },
 ]) {
   test(`on ${screen.name}, opening 28 unread messages at the divider reads only those on screen`, async ({
     signUp,

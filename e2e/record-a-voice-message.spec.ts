@@ -8,6 +8,8 @@ import {
   messageLog,
   openDirectConversation,
   test,
+  switchLocale,
+  VIEWPORTS,
 } from './fixtures.js';
 import { screenshotPath } from './screenshots.js';
 
@@ -112,8 +114,8 @@ test('switching conversation while recording stops it, sends nothing and says so
   expect(uploads).toBe(0);
 });
 
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
+const DESKTOP = VIEWPORTS.desktop;
+const PHONE = VIEWPORTS.phone;
 
 /**
  * `page` with nothing hovered, at desktop then phone size (left at phone size), as
@@ -186,9 +188,7 @@ test('record a voice message, send it, and the other person plays it, in English
   // The same screens in the Chinese UI, chosen as the account menu does (stored, then applied on
   // load), with a second recording.
   for (const page of [ada.page, grace.page]) {
-    await page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
-    await page.reload();
-    await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+    await switchLocale(page, 'zh-CN');
   }
   await grace.page.setViewportSize(DESKTOP);
   const second = await recordAndSend(ada.page, 'zh-CN');
@@ -212,6 +212,6 @@ test('the site console’s Server tab says voice messages work and which renditi
   await expect(page.getByText(/^ffmpeg version /)).toBeVisible();
   await expect(page.getByText('audio/webm (Opus) → audio/mp4 (AAC) (for Safari)')).toBeVisible();
   await expectNoViolations(page, 'the console’s Server tab');
-  await page.setViewportSize({ width: 390, height: 844 });
+  await page.setViewportSize(VIEWPORTS.phone);
   await expectNoViolations(page, 'the console’s Server tab on a phone');
 });

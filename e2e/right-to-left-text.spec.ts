@@ -10,6 +10,7 @@ import {
   openDirectConversation,
   test,
   waitForText,
+  switchLocale,
 } from './fixtures.js';
 
 const HEBREW = 'שלום, מה שלומך?';
@@ -45,8 +46,7 @@ for (const locale of ['en', 'zh-CN'] as const) {
     const noa = await signUp('noa', { displayName: `נועה ${Date.now() % 10_000}` });
     await openDirectConversation(ada.page, noa);
     for (const person of [ada, noa]) {
-      await person.page.evaluate((value) => localStorage.setItem('parley.locale', value), locale);
-      await person.page.reload();
+      await switchLocale(person.page, locale);
     }
     const composer = ada.page.locator('textarea[data-composer]');
     const send = ada.page.locator('form:has(textarea[data-composer]) button[type=submit]');

@@ -10,6 +10,7 @@ import {
   sendMessage,
   test,
   waitForText,
+  switchLocale,
 } from './fixtures.js';
 import { screenshotPath } from './screenshots.js';
 
@@ -102,9 +103,7 @@ test('an admin adds two members, promotes one, mutes and removes the other, and 
   await expect(messageLog(cy.page, group)).toContainText(notice('Ada Admin removed Cy Newcomer'));
 
   // The settings dialog again in Chinese, for the documentation.
-  await ada.page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
-  await ada.page.reload();
-  await expect(ada.page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  await switchLocale(ada.page, 'zh-CN');
   await ada.page
     .getByRole('navigation', { name: '会话', exact: true })
     .getByRole('link', { name: /^Night shift crew/ })

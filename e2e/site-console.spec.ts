@@ -8,6 +8,8 @@ import {
   messagesIn,
   sendMessage,
   test,
+  switchLocale,
+  VIEWPORTS,
 } from './fixtures.js';
 import { screenshotPath } from './screenshots.js';
 
@@ -87,8 +89,7 @@ test('a site admin deactivates a user whose open session ends at once, and opens
   await expect(botActivity.getByRole('status')).toHaveCount(0);
   await root.page.screenshot({ path: screenshotPath('console-desktop') });
 
-  await root.page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
-  await root.page.reload();
+  await switchLocale(root.page, 'zh-CN');
   await root.page.getByRole('tab', { name: '用量' }).click();
   await expect(root.page.getByRole('img', { name: /^每日消息数/ })).toBeVisible();
   await expect(botActivity.getByRole('status')).toHaveCount(0);
@@ -147,7 +148,7 @@ test('on a phone in Chinese, the console’s column headings, roles and statuses
 }) => {
   const root = await signUp('root', { displayName: 'Site Admin' });
   await makeSiteAdmin(root);
-  await root.page.setViewportSize({ width: 390, height: 844 });
+  await root.page.setViewportSize(VIEWPORTS.phone);
   await root.page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
   await root.page.goto('/admin');
   await root.page.getByRole('searchbox', { name: '搜索用户' }).fill(root.username);

@@ -8,6 +8,7 @@ import {
   messagesIn,
   sendMessage,
   test,
+  switchLocale,
 } from './fixtures.js';
 import { screenshotPath } from './screenshots.js';
 
@@ -75,8 +76,7 @@ test('an admin makes a bot and its token; the bot, running on @parley/client, an
   await root.page.screenshot({ path: screenshotPath('console-bots-phone') });
   await expectNoViolations(root.page, 'the console’s bots section on a phone');
 
-  await root.page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
-  await root.page.reload();
+  await switchLocale(root.page, 'zh-CN');
   await root.page.getByRole('tab', { name: '机器人' }).click();
   await root.page.getByRole('button', { name: '管理 Echo' }).click();
   await expect(root.page.getByText(`${token.slice(0, 12)}…`)).toBeVisible();

@@ -12,6 +12,8 @@ import {
   openDirectConversation,
   sendMessage,
   test,
+  switchLocale,
+  VIEWPORTS,
 } from './fixtures.js';
 import { screenshotPath } from './screenshots.js';
 
@@ -78,9 +80,9 @@ test('a person chats with an AI companion, sees its reply stream in, gets a chec
   await expect(messagesIn(log, E2E_CHECK_IN)).toHaveCount(1);
 
   await sam.page.mouse.move(0, 0);
-  await sam.page.setViewportSize({ width: 1280, height: 800 });
+  await sam.page.setViewportSize(VIEWPORTS.desktop);
   await sam.page.screenshot({ path: screenshotPath('companion-desktop') });
-  await sam.page.setViewportSize({ width: 390, height: 844 });
+  await sam.page.setViewportSize(VIEWPORTS.phone);
   await sam.page.screenshot({ path: screenshotPath('companion-mobile') });
 
   // The site console: Mira among the companions with its check-in policy; quiet hours set there.
@@ -117,12 +119,11 @@ test('a person chats with an AI companion, sees its reply stream in, gets a chec
   await admin.page.setViewportSize({ width: 1280, height: 1250 });
   await activity.scrollIntoViewIfNeeded();
   await admin.page.screenshot({ path: screenshotPath('console-bot-activity-desktop') });
-  await admin.page.setViewportSize({ width: 390, height: 844 });
+  await admin.page.setViewportSize(VIEWPORTS.phone);
   await activity.scrollIntoViewIfNeeded();
   await admin.page.screenshot({ path: screenshotPath('console-bot-activity-phone') });
   await expectNoViolations(admin.page, 'the console’s bot activity on a phone');
-  await admin.page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
-  await admin.page.reload();
+  await switchLocale(admin.page, 'zh-CN');
   await admin.page.getByRole('tab', { name: '用量' }).click();
   await activity.getByLabel('显示').selectOption({ label: `Mira (@${mira.username})` });
   await expect(activity.getByRole('img', { name: /^机器人与 AI 伙伴每日互动.*收到 1 条消息/ })).toBeVisible();
@@ -139,13 +140,11 @@ test('a person chats with an AI companion, sees its reply stream in, gets a chec
     sam.page.getByTestId('companion-bar').getByRole('checkbox', { name: 'Check-ins' }),
   ).not.toBeChecked();
 
-  await sam.page.evaluate(() => localStorage.setItem('parley.locale', 'zh-CN'));
-  await sam.page.reload();
-  await expect(sam.page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  await switchLocale(sam.page, 'zh-CN');
   await expect(sam.page.getByTestId('companion-bar')).toContainText('AI 伙伴');
   await sam.page.mouse.move(0, 0);
   await sam.page.screenshot({ path: screenshotPath('companion-mobile.zh-CN') });
-  await sam.page.setViewportSize({ width: 1280, height: 800 });
+  await sam.page.setViewportSize(VIEWPORTS.desktop);
   await sam.page.screenshot({ path: screenshotPath('companion-desktop.zh-CN') });
 });
 

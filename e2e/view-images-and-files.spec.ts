@@ -8,6 +8,8 @@ import {
   openDirectConversation,
   test,
   type SignedInUser,
+  switchLocale,
+  VIEWPORTS,
 } from './fixtures.js';
 import { screenshotPath } from './screenshots.js';
 import { drawnJpeg, openConversationId, sendMessagesThroughSocket, uploadThroughApi } from './seed.js';
@@ -231,12 +233,11 @@ test('screenshots of image and file messages and of the viewer, on desktop and p
     const suffix = locale === 'en' ? '' : `.${locale}`;
     const jumpToLatest = locale === 'en' ? 'Jump to latest messages' : '跳到最新消息';
     if (locale !== 'en') {
-      await page.evaluate((value) => localStorage.setItem('parley.locale', value), locale);
-      await page.reload();
+      await switchLocale(page, locale);
     }
     for (const [device, size] of [
-      ['desktop', { width: 1280, height: 800 }],
-      ['phone', { width: 390, height: 844 }],
+      ['desktop', VIEWPORTS.desktop],
+      ['phone', VIEWPORTS.phone],
     ] as const) {
       await page.setViewportSize(size);
       const log = page.getByRole('log');

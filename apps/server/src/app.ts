@@ -4,6 +4,8 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
+import accountRoutes from './features/account/account.routes.js';
+import { createAccountService } from './features/account/account.service.js';
 import adminRoutes from './features/admin/admin.routes.js';
 import { createAuditReader } from './features/admin/audit.query.js';
 import { createAdminGroupsService } from './features/admin/groups.service.js';
@@ -44,6 +46,7 @@ import messagesSocket from './features/messages/messages.socket.js';
 import { createPresenceService } from './features/presence/presence.service.js';
 import presenceSocket from './features/presence/presence.socket.js';
 import { RedisPresenceStore } from './features/presence/presence.store.js';
+import { createUserNotifier } from './features/users/user-notifier.js';
 import usersRoutes from './features/users/users.routes.js';
 import { createJobRunner } from './features/companions/companions.jobs.js';
 import { createCompanionsRepository } from './features/companions/companions.repository.js';
@@ -224,6 +227,10 @@ const app: FastifyPluginAsync<AppOptions> = async (
     admission: site,
   });
   fastify.decorate('accounts', { deactivate: auth.deactivate });
+  const userNotifier = createUserNotifier({
+    io: fastify.io,
+    conversationIdsOf: (userId) => conversationsRepository.conversationIdsOf(userId),
+  });
   const companionsRepository = createCompanionsRepository(fastify.prisma);
   const presence = createPresenceService({
     io: fastify.io,
@@ -276,6 +283,12 @@ const app: FastifyPluginAsync<AppOptions> = async (
     sessionSockets,
   });
   await fastify.register(authSocket, { sessionSockets });
+  await fastify.register(accountRoutes, {
+    account: createAccountService({ prisma: fastify.prisma, hasher, notifier: userNotifier }),
+    sessions: fastify.sessions.store,
+    sessionSockets,
+    wrongPasswordsPer15Minutes: config.authRateLimit.perAccountPerClientPer15Minutes,
+  });
   await fastify.register(usersRoutes, { prisma: fastify.prisma });
   await fastify.register(conversationsRoutes, { conversations, presence });
   await fastify.register(conversationsSocket, {
@@ -381,7 +394,10 @@ const app: FastifyPluginAsync<AppOptions> = async (
   fastify.addHook('onClose', () => deliveryQueue.close());
   await fastify.register(botsAdminRoutes, {
     prisma: fastify.prisma,
-    bots: createBotsService(fastify.prisma, deliverer.botCreated),
+    bots: createBotsService(fastify.prisma, {
+      onCreated: deliverer.botCreated,
+      onRenamed: userNotifier.userUpdated,
+    }),
     tokens: botTokens,
     webhooks: createBotWebhooksService(
       fastify.prisma,

@@ -7,6 +7,7 @@ import { useConversationsStore } from '@/stores/conversations';
 import { useMessagesStore } from '@/stores/messages';
 import { useOutgoingStore } from '@/stores/outgoing';
 import { useParleyClientStore } from '@/stores/parleyClient';
+import { usePeopleStore } from '@/stores/people';
 import { usePresenceStore } from '@/stores/presence';
 import { useReceiptsStore } from '@/stores/receipts';
 import { useSessionStore } from '@/stores/session';
@@ -38,6 +39,7 @@ function bind(client: ParleyClient): void {
   const session = useSessionStore();
   const receipts = useReceiptsStore();
   const presence = usePresenceStore();
+  const people = usePeopleStore();
   const typing = useTypingStore();
   const toasts = useToastsStore();
   const me = () => session.user?.id ?? null;
@@ -134,6 +136,13 @@ function bind(client: ParleyClient): void {
   });
   client.transport.onServer(ServerEvent.ConversationRemoved, (removed) => {
     if (live()) conversations.markRemoved(removed);
+  });
+  // Someone renamed (or we did, in another tab): wherever they are shown.
+  client.transport.onServer(ServerEvent.UserUpdated, ({ user }) => {
+    if (!live()) return;
+    people.apply(user);
+    conversations.applyUser(user);
+    session.applySummary(user);
   });
 
   client.on('read', (state) => {

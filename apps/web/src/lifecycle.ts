@@ -9,6 +9,7 @@ import { useConnectionStore } from '@/stores/connection';
 import { useConversationsStore } from '@/stores/conversations';
 import { useMessagesStore } from '@/stores/messages';
 import { useOutgoingStore } from '@/stores/outgoing';
+import { usePeopleStore } from '@/stores/people';
 import { usePresenceStore } from '@/stores/presence';
 import { useReceiptsStore } from '@/stores/receipts';
 import { useSessionStore } from '@/stores/session';
@@ -29,6 +30,7 @@ export function installSessionLifecycle(router: Router): void {
   const drafts = useComposerDrafts();
   const receipts = useReceiptsStore();
   const presence = usePresenceStore();
+  const people = usePeopleStore();
   const typing = useTypingStore();
 
   watch(
@@ -42,6 +44,7 @@ export function installSessionLifecycle(router: Router): void {
       drafts.reset();
       receipts.reset();
       presence.reset();
+      people.reset();
       typing.clearAll();
 
       if (userId !== null) {

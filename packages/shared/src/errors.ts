@@ -27,6 +27,16 @@ export const ErrorCode = {
   InviteRequired: 'auth/invite_required',
   /** Login with an unknown username or a wrong password; never says which (HTTP 401). */
   InvalidCredentials: 'auth/invalid_credentials',
+  /**
+   * A password change whose current password is wrong (HTTP 403, not 401: the session is fine).
+   * Counted like failed logins: too many answer `request/rate_limited`.
+   */
+  WrongPassword: 'auth/wrong_password',
+  /**
+   * PATCH /api/me or PUT /api/me/password with a bot's token (HTTP 403): a bot's display name is a
+   * site admin's to change (docs/bots.md), and a bot has no password.
+   */
+  PersonOnly: 'auth/person_only',
   /** No valid session: HTTP 401, or the socket handshake's connect_error. */
   Unauthenticated: 'auth/unauthenticated',
   /** The account was deactivated by an admin: login and handshake refuse it. */

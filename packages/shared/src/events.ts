@@ -16,6 +16,7 @@ import {
   syncPayloadSchema,
   syncResponseSchema,
 } from './schemas/messages.js';
+import { userUpdatedSchema } from './schemas/users.js';
 import {
   presenceSchema,
   setPresencePayloadSchema,
@@ -50,6 +51,7 @@ export const ServerEvent = {
   ConversationRead: 'conversation:read',
   ConversationUpdated: 'conversation:updated',
   ConversationRemoved: 'conversation:removed',
+  UserUpdated: 'user:updated',
   ReceiptUpdate: 'receipt:update',
   TypingUpdate: 'typing:update',
   PresenceSnapshot: 'presence:snapshot',
@@ -125,6 +127,12 @@ export const serverEventContract = {
   'conversation:updated': groupStateSchema,
   /** The user is no longer in the conversation; their sockets have left its room. Keep what is held. */
   'conversation:removed': conversationRemovedSchema,
+  /**
+   * Someone the user shares a conversation with, or the user, changed their display name (PATCH
+   * /api/me, or a site admin renaming a bot). Sent once per socket, however many conversations are
+   * shared. Messages already held keep the old summary until replaced: clients update them.
+   */
+  'user:updated': userUpdatedSchema,
   /** A member's delivery or read position moved: update ticks and "read by". */
   'receipt:update': receiptSchema,
   'typing:update': typingUpdateSchema,

@@ -12,7 +12,12 @@
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 import { z } from 'zod';
-import { PASSWORD_TOO_COMMON, PASSWORD_TOO_COMMON_MESSAGE, registerBodySchema } from './schemas/auth.js';
+import {
+  PASSWORD_TOO_COMMON,
+  PASSWORD_TOO_COMMON_MESSAGE,
+  passwordChangeBodySchema,
+  registerBodySchema,
+} from './schemas/auth.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from './schemas/users.js';
 
 /**
@@ -39,21 +44,42 @@ export function isPasswordTooCommon(password: string, related: string[] = []): b
   return checker.check(password.normalize('NFKC'), related).score < PASSWORD_SCORE_MIN;
 }
 
+/** The issue a too-common password gets, on `field`. */
+function tooCommon(field: string) {
+  return {
+    code: 'custom' as const,
+    path: [field],
+    message: PASSWORD_TOO_COMMON_MESSAGE,
+    params: { rule: PASSWORD_TOO_COMMON },
+  };
+}
+
+/** zod runs refinements after field issues too: a password of the wrong length has its answer already. */
+const hasValidLength = (password: string) =>
+  password.length >= PASSWORD_MIN && password.length <= PASSWORD_MAX;
+
 /**
  * The registration body with the common-password rule: a refused password is one issue on
  * `password` with `params: { rule: 'password_too_common' }`, which the server answers as
  * `request/invalid`.
  */
 export const registerBodyCheckedSchema = registerBodySchema.superRefine((body, context) => {
-  // zod runs refinements after field issues too: a password of the wrong length has its answer already.
-  if (body.password.length < PASSWORD_MIN || body.password.length > PASSWORD_MAX) return;
+  if (!hasValidLength(body.password)) return;
   if (isPasswordTooCommon(body.password, [body.username, body.displayName])) {
-    context.addIssue({
-      code: 'custom',
-      path: ['password'],
-      message: PASSWORD_TOO_COMMON_MESSAGE,
-      params: { rule: PASSWORD_TOO_COMMON },
-    });
+    context.addIssue(tooCommon('password'));
   }
 });
 export type RegisterBodyChecked = z.infer<typeof registerBodyCheckedSchema>;
+
+/**
+ * The password-change body with the common-password rule on `newPassword` (one issue, as
+ * registration's). `related` are the account's own words (its username and display name), which
+ * count as guessable; the body does not carry them, so the schema is made per account: the server
+ * checks it after the body's shape, the web app before sending.
+ */
+export function passwordChangeBodyCheckedSchema(related: string[]) {
+  return passwordChangeBodySchema.superRefine((body, context) => {
+    if (!hasValidLength(body.newPassword)) return;
+    if (isPasswordTooCommon(body.newPassword, related)) context.addIssue(tooCommon('newPassword'));
+  });
+}

@@ -3,6 +3,7 @@ import {
   PASSWORD_TOO_COMMON,
   PASSWORD_TOO_COMMON_MESSAGE,
   isPasswordTooCommon,
+  passwordChangeBodyCheckedSchema,
   registerBodyCheckedSchema,
 } from '../src/password-strength.js';
 
@@ -54,6 +55,29 @@ describe('the common-password rule of registration', () => {
 
   it('leaves the length rules to the base schema: a short password gets only the length issue', () => {
     const parsed = registerBodyCheckedSchema.safeParse({ ...body, password: 'short' });
+    expect(parsed.error?.issues.map((issue) => issue.code)).toEqual(['too_small']);
+  });
+});
+
+describe('the common-password rule of a password change', () => {
+  const change = { currentPassword: 'correct horse battery', newPassword: 'lantern orchard meridian' };
+
+  it('puts the issue on newPassword and counts the account’s own words, given per account', () => {
+    const schema = passwordChangeBodyCheckedSchema(['zorblax7731', 'Zorblax']);
+    expect(schema.parse(change)).toEqual(change);
+    for (const newPassword of ['Password1!', 'zorblax7731']) {
+      expect(schema.safeParse({ ...change, newPassword }).error?.issues).toEqual([
+        expect.objectContaining({ path: ['newPassword'], params: { rule: PASSWORD_TOO_COMMON } }),
+      ]);
+    }
+    // Without the account's words its username is just an unusual string.
+    expect(
+      passwordChangeBodyCheckedSchema([]).safeParse({ ...change, newPassword: 'zorblax7731' }).success,
+    ).toBe(true);
+  });
+
+  it('leaves the length rules to the base schema', () => {
+    const parsed = passwordChangeBodyCheckedSchema([]).safeParse({ ...change, newPassword: 'short' });
     expect(parsed.error?.issues.map((issue) => issue.code)).toEqual(['too_small']);
   });
 });

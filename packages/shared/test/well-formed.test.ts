@@ -29,9 +29,13 @@ const BROKEN = [
   'https://example.com/a?q=\udc00',
 ];
 
-/** Schemas the name pattern below matches that are not free text a client sends to be kept. */
+/**
+ * Schemas the name pattern below matches, or fields of them, that are not free text a client sends to
+ * be kept.
+ */
 const EXEMPT: Record<string, string> = {
   loginBodySchema: 'only compared, never stored: a login is answered as today (wrong credentials at worst)',
+  'passwordChangeBodySchema.currentPassword': 'only compared, never stored, as the password of a login',
   webhookPayloadSchema: 'what Parley POSTs to a webhook, built from stored rows, not client input',
 };
 
@@ -86,13 +90,17 @@ const inputSchemas = Object.entries(contract)
   ])
   .filter(([name]) => !(name in EXEMPT)) as [string, AnySchema][];
 
-const leaves = inputSchemas.flatMap(([name, schema]) => stringLeaves(schema, name));
+const leaves = inputSchemas
+  .flatMap(([name, schema]) => stringLeaves(schema, name))
+  .filter(([path]) => !(path in EXEMPT));
 
 describe('every string a client sends is well-formed', () => {
   it('finds the free-text fields of the contract (the walk reaches them)', () => {
     const paths = leaves.map(([path]) => path);
     for (const expected of [
       'registerBodySchema.password',
+      'passwordChangeBodySchema.newPassword',
+      'profileBodySchema.displayName',
       'createBotBodySchema.description',
       'createBotBodySchema.avatarUrl',
       'createBotTokenBodySchema.label',

@@ -18,6 +18,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.RegistrationClosed]: 403,
   [ErrorCode.InviteRequired]: 403,
   [ErrorCode.InvalidCredentials]: 401,
+  [ErrorCode.WrongPassword]: 403,
+  [ErrorCode.PersonOnly]: 403,
   [ErrorCode.Unauthenticated]: 401,
   [ErrorCode.AccountDeactivated]: 403,
   [ErrorCode.BotPasswordLogin]: 401,
@@ -119,12 +121,17 @@ export function busy(message: string, retryAfterMs = BUSY_RETRY_AFTER_MS): AppEr
   return withoutStack(() => new AppError(ErrorCode.Busy, message, undefined, retryAfterMs));
 }
 
-export function issuesFromZod(error: ZodError): ErrorIssue[] {
-  return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+/** `context` names where an HTTP field came from, as the schema errors of routes do ("body.name"). */
+export function issuesFromZod(error: ZodError, context?: string): ErrorIssue[] {
+  return error.issues.map((issue) => ({
+    path: [context, ...issue.path].filter((part) => part !== undefined).join('.'),
+    message: issue.message,
+  }));
 }
 
-export function invalid(error: ZodError): AppError {
-  const issues = issuesFromZod(error);
+/** `request/invalid` with zod's issues: a body checked in a handler gives `context` 'body'. */
+export function invalid(error: ZodError, context?: 'body' | 'query' | 'params'): AppError {
+  const issues = issuesFromZod(error, context);
   const first = issues[0];
   const summary = first ? `${first.path || 'payload'}: ${first.message}` : 'invalid payload';
   return new AppError(ErrorCode.Invalid, summary, issues);

@@ -15,6 +15,8 @@ const errorKeys: Record<ErrorCode | ClientErrorCode, ErrorKey> = {
   [ErrorCode.RegistrationClosed]: 'errors.registrationClosed',
   [ErrorCode.InviteRequired]: 'errors.inviteRequired',
   [ErrorCode.InvalidCredentials]: 'errors.invalidCredentials',
+  [ErrorCode.WrongPassword]: 'errors.wrongPassword',
+  [ErrorCode.PersonOnly]: 'errors.personOnly',
   [ErrorCode.Unauthenticated]: 'errors.unauthenticated',
   [ErrorCode.AccountDeactivated]: 'errors.accountDeactivated',
   [ErrorCode.BotPasswordLogin]: 'errors.botPasswordLogin',

@@ -6,6 +6,7 @@ import {
   type GroupState,
   type Message,
   type ReadState,
+  type UserSummary,
 } from '@parley/shared';
 import { defineStore } from 'pinia';
 import { computed, reactive, ref } from 'vue';
@@ -235,6 +236,24 @@ export const useConversationsStore = defineStore('conversations', () => {
   }
 
   /**
+   * `user:updated`: someone renamed. Every conversation they are a member of shows the new name
+   * (titles, avatars, typing, member lists, the preview's sender).
+   */
+  function applyUser(user: UserSummary): void {
+    for (const conversation of byId.values()) {
+      if (!conversation.members.some((member) => member.id === user.id)) continue;
+      const last = conversation.lastMessage;
+      byId.set(conversation.id, {
+        ...conversation,
+        members: conversation.members.map((member) =>
+          member.id === user.id ? { ...member, ...user } : member,
+        ),
+        lastMessage: last?.sender.id === user.id ? { ...last, sender: user } : last,
+      });
+    }
+  }
+
+  /**
    * `conversation:new`: a conversation we were added to, perhaps one we had been removed from while
    * the app was open (added back after an unban): it is ours again, no longer read-only.
    */
@@ -384,6 +403,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     applyMessage,
     applyUpdate,
     applyGroupState,
+    applyUser,
     added,
     markRemoved,
     removed,

@@ -15,6 +15,7 @@ import { replyPreviewOf } from '@/lib/replyPreview';
 import { useConversationsStore, type LoadStatus } from './conversations';
 import { useOutgoingStore, type OutgoingMessage, type OutgoingUpload } from './outgoing';
 import { useParleyClientStore } from './parleyClient';
+import { usePeopleStore } from './people';
 
 export type { OutgoingMessage } from './outgoing';
 
@@ -142,6 +143,7 @@ export const useMessagesStore = defineStore('messages', () => {
   const conversations = useConversationsStore();
   const outgoing = useOutgoingStore();
   const parley = useParleyClientStore();
+  const people = usePeopleStore();
   const threads = reactive(new Map<number, ConversationThread>());
 
   // Bookkeeping no view renders, kept out of the reactive state.
@@ -227,7 +229,16 @@ export const useMessagesStore = defineStore('messages', () => {
   function timeline(conversationId: number): TimelineMessage[] {
     const current = threads.get(conversationId);
     if (!current) return [];
-    const stored = current.stored.map(toTimeline);
+    // Senders as they are called now (stores/people.ts), not as when they sent.
+    const stored = current.stored.map((message) => {
+      const row = toTimeline(message);
+      row.sender = people.current(row.sender);
+      const quote = row.replyTo;
+      if (quote && people.current(quote.sender) !== quote.sender) {
+        row.replyTo = { ...quote, sender: people.current(quote.sender) };
+      }
+      return row;
+    });
     // Pending messages belong after the newest one; a window of old history does not show them.
     if (current.hasNewer) return stored;
     return stored.concat(outgoing.of(conversationId).map(outgoingToTimeline));

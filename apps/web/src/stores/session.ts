@@ -1,4 +1,12 @@
-import { ErrorCode, type CurrentUser, type LoginBody, type RegisterBody } from '@parley/shared';
+import {
+  ErrorCode,
+  type CurrentUser,
+  type LoginBody,
+  type PasswordChangeBody,
+  type ProfileBody,
+  type RegisterBody,
+  type UserSummary,
+} from '@parley/shared';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import * as authApi from '@/api/auth';
@@ -80,6 +88,20 @@ export const useSessionStore = defineStore('session', () => {
     user.value = null;
   }
 
+  async function updateProfile(body: ProfileBody): Promise<void> {
+    const updated = await authApi.updateProfile(body);
+    if (user.value?.id === updated.id) user.value = updated;
+  }
+
+  function changePassword(body: PasswordChangeBody): Promise<void> {
+    return authApi.changePassword(body);
+  }
+
+  /** `user:updated` about us (renamed in another tab): the account menu shows the new name. */
+  function applySummary(summary: UserSummary): void {
+    if (user.value?.id === summary.id) user.value = { ...user.value, displayName: summary.displayName };
+  }
+
   return {
     user,
     checked,
@@ -91,5 +113,8 @@ export const useSessionStore = defineStore('session', () => {
     register,
     logout,
     expire,
+    updateProfile,
+    changePassword,
+    applySummary,
   };
 });

@@ -2,7 +2,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CONVERSATION_PAGE_MAX } from '@parley/shared';
 import { FIRST_PAGE, useConversationsStore } from '@/stores/conversations';
-import { alice, makeConversation, makeMessage, stubFetch, summaryOf } from '../fixtures';
+import { alice, bob, makeConversation, makeMessage, stubFetch, summaryOf } from '../fixtures';
 
 function at(minute: number): string {
   return new Date(Date.UTC(2026, 0, 5, 9, minute)).toISOString();
@@ -380,5 +380,33 @@ describe('conversations store', () => {
       url: '/api/conversations',
       body: { name: 'Hikers', memberUsernames: ['bob'] },
     });
+  });
+
+  it('shows a renamed person by the new name in every conversation they are in', () => {
+    const store = useConversationsStore();
+    const renamed = { ...bob, displayName: '陈博 Bob' };
+    store.upsert(
+      makeConversation({
+        id: 1,
+        kind: 'direct',
+        members: [
+          { ...summaryOf(alice), role: 'member' },
+          { ...bob, role: 'member' },
+        ],
+        lastSeq: 1,
+        lastMessage: makeMessage({ seq: 1, conversationId: 1, sender: bob }),
+      }),
+    );
+    store.upsert(makeConversation({ id: 2, members: [{ ...summaryOf(alice), role: 'member' }] }));
+    const untouched = store.get(2);
+
+    store.applyUser(renamed);
+
+    expect(store.get(1)?.members).toEqual([
+      { ...summaryOf(alice), role: 'member' },
+      { ...renamed, role: 'member' },
+    ]);
+    expect(store.get(1)?.lastMessage?.sender).toEqual(renamed);
+    expect(store.get(2)).toBe(untouched);
   });
 });

@@ -4,6 +4,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useConversationsStore } from '@/stores/conversations';
 import { useMessagesStore } from '@/stores/messages';
+import { usePeopleStore } from '@/stores/people';
 import { useSessionStore } from '@/stores/session';
 import {
   alice,
@@ -193,6 +194,33 @@ describe('messages store', () => {
     receive({ ...quoted, text: '', deletedAt: '2026-01-02T12:00:00.000Z', changeSeq: 5 });
 
     expect(store.findBySeq(CONVERSATION, 2)?.replyTo).toMatchObject({ excerpt: '', deleted: true });
+  });
+
+  it('shows senders and quoted senders by the name they have now, once heard renamed', async () => {
+    historyServer(0);
+    const store = useMessagesStore();
+    await store.loadInitial(CONVERSATION);
+    const quoted = makeMessage({ seq: 1, id: 1, sender: bob, text: 'from Bob' });
+    receive(quoted);
+    receive(
+      makeMessage({
+        seq: 2,
+        id: 2,
+        sender: summaryOf(alice),
+        replyTo: { id: 1, seq: 1, sender: bob, excerpt: 'from Bob', deleted: false, attachmentKind: null },
+      }),
+    );
+    const before = store.timeline(CONVERSATION);
+    expect(before[0]?.sender.displayName).toBe('Bob Chen');
+
+    const renamed = { ...bob, displayName: '陈博 Bob' };
+    usePeopleStore().apply(renamed);
+
+    const after = store.timeline(CONVERSATION);
+    expect(after[0]?.sender).toEqual(renamed);
+    expect(after[1]?.replyTo?.sender).toEqual(renamed);
+    // Alice's own message is untouched.
+    expect(after[1]?.sender).toBe(before[1]?.sender);
   });
 
   it('does not keep pushed messages of a conversation it has not loaded', () => {

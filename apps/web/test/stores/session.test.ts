@@ -3,7 +3,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiRequestError } from '@/api/http';
 import { useSessionStore } from '@/stores/session';
-import { alice, apiError, stubFetch } from '../fixtures';
+import { alice, apiError, stubFetch, summaryOf } from '../fixtures';
 
 describe('session store', () => {
   beforeEach(() => setActivePinia(createPinia()));
@@ -115,5 +115,41 @@ describe('session store', () => {
     online = false;
 
     expect(await session.refresh()).toEqual(alice);
+  });
+
+  it('changes the display name, and takes a rename made in another tab', async () => {
+    const requests = stubFetch(() => ({
+      status: 200,
+      body: { user: { ...alice, displayName: 'Alice 爱丽丝' } },
+    }));
+    const session = useSessionStore();
+    session.user = alice;
+
+    await session.updateProfile({ displayName: 'Alice 爱丽丝' });
+    expect(requests[0]).toMatchObject({
+      method: 'PATCH',
+      url: '/api/me',
+      body: { displayName: 'Alice 爱丽丝' },
+    });
+    expect(session.user?.displayName).toBe('Alice 爱丽丝');
+
+    session.applySummary({ ...summaryOf(alice), displayName: 'Al' });
+    expect(session.user).toMatchObject({ displayName: 'Al', role: alice.role });
+    session.applySummary({ ...summaryOf(alice), id: alice.id + 1, displayName: 'Someone else' });
+    expect(session.user?.displayName).toBe('Al');
+  });
+
+  it('changes the password and keeps the user signed in', async () => {
+    const requests = stubFetch(() => ({ status: 204 }));
+    const session = useSessionStore();
+    session.user = alice;
+
+    await session.changePassword({ currentPassword: 'old secret', newPassword: 'lantern orchard meridian' });
+    expect(requests[0]).toMatchObject({
+      method: 'PUT',
+      url: '/api/me/password',
+      body: { currentPassword: 'old secret', newPassword: 'lantern orchard meridian' },
+    });
+    expect(session.user).toEqual(alice);
   });
 });

@@ -9,13 +9,18 @@ import { PASSWORD_MAX, PASSWORD_MIN, currentUserSchema, displayNameSchema, usern
 export const PASSWORD_TOO_COMMON = 'password_too_common';
 export const PASSWORD_TOO_COMMON_MESSAGE = 'is too common or too easy to guess; choose another';
 
+/**
+ * A password being chosen (registration, a password change). Well-formed: argon2 hashes every lone
+ * surrogate as the same U+FFFD (see wellFormed).
+ */
+const newPasswordSchema = textInputSchema()
+  .min(PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
+  .max(PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`);
+
 export const registerBodySchema = z.strictObject({
   username: usernameSchema,
   displayName: displayNameSchema,
-  /** Well-formed: argon2 hashes every lone surrogate as the same U+FFFD (see wellFormed). */
-  password: textInputSchema()
-    .min(PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
-    .max(PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`),
+  password: newPasswordSchema,
   /** A site invite code; required while registration is invite-only, ignored otherwise. */
   inviteCode: textInputSchema().trim().max(64).optional(),
 });
@@ -30,3 +35,19 @@ export type LoginBody = z.infer<typeof loginBodySchema>;
 
 export const sessionResponseSchema = z.object({ user: currentUserSchema });
 export type SessionResponse = z.infer<typeof sessionResponseSchema>;
+
+/** PATCH /api/me: what a person may change about themselves (the username stays: it is how others find them). */
+export const profileBodySchema = z.strictObject({ displayName: displayNameSchema });
+export type ProfileBody = z.infer<typeof profileBodySchema>;
+
+/**
+ * PUT /api/me/password. The current password is checked as login checks it (any shape may be
+ * wrong); the new one follows registration's rules, the common-password rule included
+ * (`password-strength`, on `newPassword`). OWASP Authentication Cheat Sheet, "Change password
+ * feature": ask for the current password, then end the account's other sessions.
+ */
+export const passwordChangeBodySchema = z.strictObject({
+  currentPassword: loginBodySchema.shape.password,
+  newPassword: newPasswordSchema,
+});
+export type PasswordChangeBody = z.infer<typeof passwordChangeBodySchema>;

@@ -50,6 +50,13 @@ export const currentUserSchema = userSummarySchema.extend({
 });
 export type CurrentUser = z.infer<typeof currentUserSchema>;
 
+/**
+ * `user:updated`: someone the user shares a conversation with (or the user, from another tab)
+ * changed how they are shown. Replace every copy of that user's summary: members, senders, quotes.
+ */
+export const userUpdatedSchema = z.object({ user: userSummarySchema });
+export type UserUpdated = z.infer<typeof userUpdatedSchema>;
+
 export const userSearchQuerySchema = z.strictObject({
   q: textInputSchema().trim().max(USERNAME_MAX).default(''),
   limit: z.coerce.number().int().min(1).max(50).default(20),

@@ -4,6 +4,7 @@ import {
   type Bot,
   type CreateBotBody,
   type UpdateBotBody,
+  type UserSummary,
 } from '@parley/shared';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
@@ -40,11 +41,14 @@ const NO_PASSWORD = '!';
 export type BotsService = ReturnType<typeof createBotsService>;
 
 /** Bot accounts as the site console makes and changes them; every change writes an audit row. */
-export function createBotsService(
-  prisma: PrismaClient,
+export interface BotsServiceHooks {
   /** Told after a bot is made (the webhook deliverer starts looking at messages). */
-  onCreated: () => void = () => undefined,
-) {
+  onCreated?: () => void;
+  /** Told after a bot's display name changed, once committed (`user:updated`, users/user-notifier.ts). */
+  onRenamed?: (bot: UserSummary) => Promise<void>;
+}
+
+export function createBotsService(prisma: PrismaClient, { onCreated, onRenamed }: BotsServiceHooks = {}) {
   async function ownerId(tx: Prisma.TransactionClient, username: string): Promise<number> {
     const owner = await tx.user.findUnique({ where: { username }, select: { id: true, kind: true } });
     if (!owner || owner.kind !== 'person') {
@@ -96,7 +100,7 @@ export function createBotsService(
           });
           return user.id;
         });
-        onCreated();
+        onCreated?.();
         return await find(botId);
       } catch (error) {
         if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
@@ -108,7 +112,7 @@ export function createBotsService(
 
     /** Changes what is given; the username stays (it is how people mention and find the bot). */
     async update(actorId: number, botId: number, body: UpdateBotBody): Promise<Bot> {
-      await prisma.$transaction(async (tx) => {
+      const renamed = await prisma.$transaction(async (tx) => {
         const before = await tx.bot.findUnique({ where: { userId: botId }, include: botInclude });
         if (!before) throw new AppError(ErrorCode.BotNotFound, `No bot ${botId}`);
         const owner = body.ownerUsername ? await ownerId(tx, body.ownerUsername) : undefined;
@@ -135,8 +139,13 @@ export function createBotsService(
           },
           after: body,
         });
+        return body.displayName !== undefined && body.displayName !== before.user.displayName;
       });
-      return find(botId);
+      const bot = await find(botId);
+      if (renamed) {
+        await onRenamed?.({ id: bot.id, username: bot.username, displayName: bot.displayName, kind: 'bot' });
+      }
+      return bot;
     },
 
     /** Every bot, oldest first (a site has few). */

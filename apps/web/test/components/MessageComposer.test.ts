@@ -7,6 +7,7 @@ import { i18n, setLocale } from '@/i18n';
 import { replyPreviewOf } from '@/lib/replyPreview';
 import { useComposerDrafts } from '@/components/message/composerDrafts';
 import { useOutgoingStore } from '@/stores/outgoing';
+import { usePeopleStore } from '@/stores/people';
 import { attachFakeClient, makeMessage } from '../fixtures';
 
 function mountComposer(conversationId = 1) {
@@ -84,6 +85,17 @@ describe('the composer', () => {
     await textarea.trigger('keydown', { key: 'Escape' });
     expect(wrapper.find('[data-testid="reply-preview"]').exists()).toBe(false);
     expect(send).toHaveBeenCalledTimes(1);
+  });
+
+  it('names the quoted person as they are called now, renamed since the reply was started', async () => {
+    const quoted = replyPreviewOf(makeMessage({ id: 7, seq: 3, conversationId: 1, text: 'the plan' }));
+    useComposerDrafts().replies.set(1, quoted);
+    const { wrapper } = mountComposer();
+    expect(wrapper.get('[data-testid="reply-preview"]').text()).toContain(quoted.sender.displayName);
+    usePeopleStore().apply({ ...quoted.sender, displayName: '陈博 Bob' });
+    await wrapper.vm.$nextTick();
+    expect(wrapper.get('[data-testid="reply-preview"]').text()).toContain('陈博 Bob');
+    wrapper.unmount();
   });
 
   it('offers the microphone while there is no text, and sends a recording through the outbox', async () => {

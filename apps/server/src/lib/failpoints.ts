@@ -25,6 +25,8 @@
  *   copy's rows read (last seq, read position), before its last messages and unread counts are.
  * - 'admin-group-delete:slice-deleted': features/admin/groups.service.ts `remove`, after each slice
  *   of a deleted group's messages is committed, no transaction open, before the next slice.
+ * - 'login:password-verified': features/auth/auth.routes.ts, a login's password verified, before its
+ *   session is made.
  */
 export type FailpointName =
   | 'message-send:before-commit'
@@ -33,7 +35,8 @@ export type FailpointName =
   | 'admin-user-change:admins-locked'
   | 'admin-user-change:locked'
   | 'conversation-view:rows-read'
-  | 'admin-group-delete:slice-deleted';
+  | 'admin-group-delete:slice-deleted'
+  | 'login:password-verified';
 
 /** A hold armed by a test: `reached` resolves once an operation waits at the point; `release` lets it go. */
 export interface FailpointHold {

@@ -3,6 +3,7 @@ import { registerBodyCheckedSchema } from '@parley/shared/password-strength';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError } from '../../lib/app-error.js';
+import { failpoint } from '../../lib/failpoints.js';
 import { rooms } from '../../plugins/socket-io.js';
 import type { AuthRateLimit } from '../../config.js';
 import type { AuthService } from './auth.service.js';
@@ -86,10 +87,17 @@ const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (
       // past the count; a success gives them back.
       await perClient.consume(client);
       if (!device) await perAccountNewDevices.consume(username);
-      const user = await auth.login(request.body);
+      const { user, credential } = await auth.login(request.body);
+      const held = failpoint('login:password-verified');
+      if (held) await held;
       await perClient.reset(client);
       if (!device) await perAccountNewDevices.refund(username);
       await signIn(request, user.id);
+      if (!(await auth.credentialIsCurrent(user.id, credential))) {
+        // The password changed while this login was checked: the old one opens nothing.
+        await request.session.destroy();
+        throw new AppError(ErrorCode.InvalidCredentials, 'Wrong username or password');
+      }
       rememberDevice(reply, user.username, device ?? undefined);
       return { user };
     },

@@ -54,7 +54,11 @@ export function createAuthService({ prisma, hasher, sessions, sockets, admission
       return toCurrentUser(user);
     },
 
-    async login(body: LoginBody): Promise<CurrentUser> {
+    /**
+     * Checks a username and password. Resolves with the user and `credential`, the password hash the
+     * password was verified against, for `credentialIsCurrent` once the session is saved.
+     */
+    async login(body: LoginBody): Promise<{ user: CurrentUser; credential: string }> {
       const user = await prisma.user.findUnique({ where: { username: body.username } });
       const valid = await hasher.verify(user?.passwordHash ?? (await decoyHash), body.password);
       if (user?.kind === 'bot') {
@@ -67,7 +71,19 @@ export function createAuthService({ prisma, hasher, sessions, sockets, admission
         throw new AppError(ErrorCode.AccountDeactivated, 'This account has been deactivated');
       }
       const updated = await prisma.user.update({ where: { id: user.id }, data: { lastSeenAt: new Date() } });
-      return toCurrentUser(updated);
+      return { user: toCurrentUser(updated), credential: user.passwordHash };
+    },
+
+    /**
+     * Whether the password a login verified is still the account's. A password change or a site
+     * admin's reset writes the new hash and then ends every session it finds; a login that verified
+     * the old password before that write but saved its session after the sessions were ended would
+     * outlive the change. Asked after the session is saved, this closes the gap: either the session
+     * was there to be ended, or this read sees the new hash.
+     */
+    async credentialIsCurrent(userId: number, credential: string): Promise<boolean> {
+      const user = await prisma.user.findUnique({ where: { id: userId }, select: { passwordHash: true } });
+      return user?.passwordHash === credential;
     },
 
     async currentUser(userId: number): Promise<CurrentUser | null> {

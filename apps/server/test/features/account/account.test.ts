@@ -2,6 +2,7 @@ import { ErrorCode, type Message, type SessionEnded, type UserUpdated } from '@p
 import { PASSWORD_TOO_COMMON_MESSAGE } from '@parley/shared/password-strength';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROFILE_CHANGES_PER_MINUTE } from '../../../src/features/account/account.routes.js';
+import { holdAtFailpoint } from '../../../src/lib/failpoints.js';
 import { createBotWithToken } from '../../helpers/bots.js';
 import {
   collectEvents,
@@ -142,6 +143,26 @@ describe('the account: display name and password', () => {
     expect((await login(user.username, newPassword)).status).toBe(200);
     elsewhereSocket.close();
     hereSocket.close();
+  });
+
+  it('lets no login that checked the old password outlive the change', async () => {
+    const user = await t.signUp();
+    // A login verifies the old password, then waits before making its session...
+    const hold = holdAtFailpoint('login:password-verified');
+    const racing = login(user.username, password);
+    await hold.reached;
+    // ...while the password changes and every session found is ended.
+    const changed = await t.http('PUT', '/api/me/password', {
+      cookie: user.cookie,
+      body: { currentPassword: password, newPassword },
+    });
+    expect(changed.status).toBe(204);
+    hold.release();
+    const late = await racing;
+    expect(late.status).toBe(401);
+    expect(late.body.error.code).toBe(ErrorCode.InvalidCredentials);
+    if (late.cookie) expect((await t.http('GET', '/api/auth/me', { cookie: late.cookie })).status).toBe(401);
+    expect((await t.http('GET', '/api/auth/me', { cookie: changed.cookie })).status).toBe(200);
   });
 
   it('refuses a wrong current password, a common new one and one made of the account’s own words', async () => {

@@ -112,6 +112,11 @@ test('screenshots of account settings on desktop and phone, in English and Chine
       await expect(dialog.locator('[aria-invalid="true"]')).toHaveCount(1);
       await page.screenshot({ path: screenshotPath(`account-${device}${suffix}`), animations: 'disabled' });
       await expectNoViolations(page, `account settings on ${device} (${locale})`);
+      if (device === 'desktop') {
+        await page.emulateMedia({ colorScheme: 'dark' });
+        await expectNoViolations(page, `account settings in the dark theme (${locale})`);
+        await page.emulateMedia({ colorScheme: 'light' });
+      }
       await page.keyboard.press('Escape');
       await expect(dialog).toBeHidden();
     }

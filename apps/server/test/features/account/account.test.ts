@@ -13,7 +13,9 @@ import {
   sendText,
   type TestServer,
   type TestUser,
+  startSecondProcess,
   startTestServer,
+  createHttpClient,
 } from '../../helpers/server.js';
 
 const password = 'correct horse battery';
@@ -245,5 +247,42 @@ describe('the account: display name and password', () => {
       user: { id: bot.id, username: bot.username, displayName: 'Helper 助手', kind: 'bot' },
     });
     socket.close();
+  });
+});
+
+describe('the account across two processes', () => {
+  it('reaches a peer connected to the other process, and ends a session held there', async () => {
+    const t = await startTestServer({ redis: true, env: { AUTH_RATE_LIMIT_PER_IP: '1000' } });
+    const second = await startSecondProcess(t);
+    try {
+      const [ana, ben] = [await t.signUp(), await t.signUp()];
+      await openDirect(t, ana, ben);
+      const benThere = await second.connectSocket(ben.cookie);
+      const heard = nextEvent(benThere, 'user:updated');
+      const renamed = await t.http('PATCH', '/api/me', {
+        cookie: ana.cookie,
+        body: { displayName: 'Ana B.' },
+      });
+      expect(renamed.status).toBe(200);
+      expect((await heard).user).toMatchObject({ id: ana.id, displayName: 'Ana B.' });
+
+      // Ana's other session, its socket on the second process, ends with the password change.
+      const elsewhere = await t.http('POST', '/api/auth/login', {
+        body: { username: ana.username, password },
+      });
+      const anaThere = await second.connectSocket(elsewhere.cookie!);
+      const ended = nextEvent(anaThere, 'session:ended');
+      const changed = await t.http('PUT', '/api/me/password', {
+        cookie: ana.cookie,
+        body: { currentPassword: password, newPassword },
+      });
+      expect(changed.status).toBe(204);
+      expect((await ended).code).toBe(ErrorCode.Unauthenticated);
+      const refused = await createHttpClient(second.url)('GET', '/api/auth/me', { cookie: elsewhere.cookie });
+      expect(refused.status).toBe(401);
+    } finally {
+      await second.close();
+      await t.close();
+    }
   });
 });

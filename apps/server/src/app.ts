@@ -46,6 +46,7 @@ import messagesSocket from './features/messages/messages.socket.js';
 import { createPresenceService } from './features/presence/presence.service.js';
 import presenceSocket from './features/presence/presence.socket.js';
 import { RedisPresenceStore } from './features/presence/presence.store.js';
+import { toUserSummary, userSummarySelect } from './features/users/user-dto.js';
 import { createUserNotifier } from './features/users/user-notifier.js';
 import usersRoutes from './features/users/users.routes.js';
 import { createJobRunner } from './features/companions/companions.jobs.js';
@@ -229,6 +230,10 @@ const app: FastifyPluginAsync<AppOptions> = async (
   fastify.decorate('accounts', { deactivate: auth.deactivate });
   const userNotifier = createUserNotifier({
     io: fastify.io,
+    summaryOf: async (userId) => {
+      const user = await fastify.prisma.user.findUnique({ where: { id: userId }, select: userSummarySelect });
+      return user && toUserSummary(user);
+    },
     conversationIdsOf: (userId) => conversationsRepository.conversationIdsOf(userId),
   });
   const companionsRepository = createCompanionsRepository(fastify.prisma);
@@ -285,9 +290,13 @@ const app: FastifyPluginAsync<AppOptions> = async (
   await fastify.register(authSocket, { sessionSockets });
   await fastify.register(accountRoutes, {
     account: createAccountService({ prisma: fastify.prisma, hasher, notifier: userNotifier }),
+    credentials: auth,
     sessions: fastify.sessions.store,
     sessionSockets,
-    wrongPasswordsPer15Minutes: config.authRateLimit.perAccountPerClientPer15Minutes,
+    passwordAttempts: {
+      perSession: config.authRateLimit.perAccountPerClientPer15Minutes,
+      perAccount: config.authRateLimit.perAccountNewDevicesPer15Minutes,
+    },
   });
   await fastify.register(usersRoutes, { prisma: fastify.prisma });
   await fastify.register(conversationsRoutes, { conversations, presence });

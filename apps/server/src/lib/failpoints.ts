@@ -27,6 +27,8 @@
  *   of a deleted group's messages is committed, no transaction open, before the next slice.
  * - 'login:password-verified': features/auth/auth.routes.ts, a login's password verified, before its
  *   session is made.
+ * - 'password-change:written': features/account/account.routes.ts, a password change's new hash
+ *   written, before the account's sessions are ended and the caller's is saved anew.
  */
 export type FailpointName =
   | 'message-send:before-commit'
@@ -36,7 +38,8 @@ export type FailpointName =
   | 'admin-user-change:locked'
   | 'conversation-view:rows-read'
   | 'admin-group-delete:slice-deleted'
-  | 'login:password-verified';
+  | 'login:password-verified'
+  | 'password-change:written';
 
 /** A hold armed by a test: `reached` resolves once an operation waits at the point; `release` lets it go. */
 export interface FailpointHold {

@@ -93,10 +93,13 @@ const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (
       await perClient.reset(client);
       if (!device) await perAccountNewDevices.refund(username);
       await signIn(request, user.id);
-      if (!(await auth.credentialIsCurrent(user.id, credential))) {
-        // The password changed while this login was checked: the old one opens nothing.
+      const state = await auth.credentialState(user.id, credential);
+      if (state !== 'current') {
+        // Changed or deactivated while this login was checked: the session it made must not stand.
         await request.session.destroy();
-        throw new AppError(ErrorCode.InvalidCredentials, 'Wrong username or password');
+        throw state === 'deactivated'
+          ? new AppError(ErrorCode.AccountDeactivated, 'This account has been deactivated')
+          : new AppError(ErrorCode.InvalidCredentials, 'Wrong username or password');
       }
       rememberDevice(reply, user.username, device ?? undefined);
       return { user };

@@ -56,7 +56,7 @@ export function createAuthService({ prisma, hasher, sessions, sockets, admission
 
     /**
      * Checks a username and password. Resolves with the user and `credential`, the password hash the
-     * password was verified against, for `credentialIsCurrent` once the session is saved.
+     * password was verified against, for `credentialState` once the session is saved.
      */
     async login(body: LoginBody): Promise<{ user: CurrentUser; credential: string }> {
       const user = await prisma.user.findUnique({ where: { username: body.username } });
@@ -75,15 +75,23 @@ export function createAuthService({ prisma, hasher, sessions, sockets, admission
     },
 
     /**
-     * Whether the password a login verified is still the account's. A password change or a site
-     * admin's reset writes the new hash and then ends every session it finds; a login that verified
-     * the old password before that write but saved its session after the sessions were ended would
-     * outlive the change. Asked after the session is saved, this closes the gap: either the session
-     * was there to be ended, or this read sees the new hash.
+     * Whether the session just saved on `credential` (the password hash a login verified, or the
+     * one a password change wrote) may stand: `current`, or `changed` (the password changed since)
+     * or `deactivated`. A password change, a site admin's reset and a deactivation each write first
+     * and then end every session they find; a session saved after that was not found. Asked once
+     * the session is saved, this closes the gap: either the session was there to be ended, or this
+     * read sees the write.
      */
-    async credentialIsCurrent(userId: number, credential: string): Promise<boolean> {
-      const user = await prisma.user.findUnique({ where: { id: userId }, select: { passwordHash: true } });
-      return user?.passwordHash === credential;
+    async credentialState(
+      userId: number,
+      credential: string,
+    ): Promise<'current' | 'changed' | 'deactivated'> {
+      const user = await prisma.user.findUnique({
+        where: { id: userId },
+        select: { passwordHash: true, deactivatedAt: true },
+      });
+      if (!user || user.deactivatedAt) return 'deactivated';
+      return user.passwordHash === credential ? 'current' : 'changed';
     },
 
     async currentUser(userId: number): Promise<CurrentUser | null> {

@@ -4,7 +4,6 @@ import {
   type Bot,
   type CreateBotBody,
   type UpdateBotBody,
-  type UserSummary,
 } from '@parley/shared';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { AppError } from '../../lib/app-error.js';
@@ -45,7 +44,7 @@ export interface BotsServiceHooks {
   /** Told after a bot is made (the webhook deliverer starts looking at messages). */
   onCreated?: () => void;
   /** Told after a bot's display name changed, once committed (`user:updated`, users/user-notifier.ts). */
-  onRenamed?: (bot: UserSummary) => Promise<void>;
+  onRenamed?: (botId: number) => Promise<void>;
 }
 
 export function createBotsService(prisma: PrismaClient, { onCreated, onRenamed }: BotsServiceHooks = {}) {
@@ -142,9 +141,7 @@ export function createBotsService(prisma: PrismaClient, { onCreated, onRenamed }
         return body.displayName !== undefined && body.displayName !== before.user.displayName;
       });
       const bot = await find(botId);
-      if (renamed) {
-        await onRenamed?.({ id: bot.id, username: bot.username, displayName: bot.displayName, kind: 'bot' });
-      }
+      if (renamed) await onRenamed?.(bot.id);
       return bot;
     },
 

@@ -13,6 +13,7 @@ import {
   sendText,
   type TestServer,
   type TestUser,
+  queryDatabase,
   startSecondProcess,
   startTestServer,
   createHttpClient,
@@ -27,7 +28,13 @@ describe('the account: display name and password', () => {
   let t: TestServer;
   let admin: TestUser;
   beforeAll(async () => {
-    t = await startTestServer({ env: { AUTH_RATE_LIMIT_PER_ACCOUNT: '3', AUTH_RATE_LIMIT_PER_IP: '1000' } });
+    t = await startTestServer({
+      env: {
+        AUTH_RATE_LIMIT_PER_ACCOUNT: '3',
+        AUTH_RATE_LIMIT_PER_ACCOUNT_NEW_DEVICES: '6',
+        AUTH_RATE_LIMIT_PER_IP: '1000',
+      },
+    });
     admin = await t.signUp();
   });
   afterAll(async () => t.close());
@@ -114,6 +121,22 @@ describe('the account: display name and password', () => {
     expect(statuses).toEqual([...Array<number>(PROFILE_CHANGES_PER_MINUTE).fill(200), 429]);
   });
 
+  it('spends nothing of that bound on a name that does not change', async () => {
+    const user = await t.signUp(undefined, 'Steady Name');
+    for (let attempt = 0; attempt <= PROFILE_CHANGES_PER_MINUTE; attempt++) {
+      const response = await t.http('PATCH', '/api/me', {
+        cookie: user.cookie,
+        body: { displayName: 'Steady Name' },
+      });
+      expect(response.status).toBe(200);
+    }
+    const changed = await t.http('PATCH', '/api/me', {
+      cookie: user.cookie,
+      body: { displayName: 'New Name' },
+    });
+    expect(changed.status).toBe(200);
+  });
+
   it('changes the password: the old one stops working, other sessions end, this one goes on under a new id', async () => {
     const user = await t.signUp();
     const elsewhere = await login(user.username, password);
@@ -176,9 +199,11 @@ describe('the account: display name and password', () => {
     expect(wrong.status).toBe(403);
     expect(wrong.body.error.code).toBe(ErrorCode.WrongPassword);
 
+    // Each attempt counts (three a session here): a fresh session for the three weak ones.
+    const session = await login(user.username, password);
     for (const weak of ['password1234', `${user.username}${user.username}`, 'QuintessaMarlowe']) {
       const response = await t.http<ErrorBody>('PUT', '/api/me/password', {
-        cookie: user.cookie,
+        cookie: session.cookie,
         body: { currentPassword: password, newPassword: weak },
       });
       expect(response.status, weak).toBe(400);
@@ -187,7 +212,7 @@ describe('the account: display name and password', () => {
       ]);
     }
     const short = await t.http<ErrorBody>('PUT', '/api/me/password', {
-      cookie: user.cookie,
+      cookie: session.cookie,
       body: { currentPassword: password, newPassword: 'short' },
     });
     expect(short.status).toBe(400);
@@ -196,26 +221,128 @@ describe('the account: display name and password', () => {
     expect((await login(user.username, password)).status).toBe(200);
   });
 
-  it('counts wrong current passwords per account, so a stolen session cannot guess its way to the password', async () => {
+  it('counts attempts per session, so a stolen session can neither guess on nor lock the owner out', async () => {
     const user = await t.signUp();
+    const stolen = await login(user.username, password);
     const codes: string[] = [];
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 4; attempt++) {
       const response = await t.http<ErrorBody>('PUT', '/api/me/password', {
-        cookie: user.cookie,
+        cookie: stolen.cookie,
         body: { currentPassword: `guess ${attempt}`, newPassword },
       });
       codes.push(response.body.error.code);
     }
-    expect(codes).toEqual([ErrorCode.WrongPassword, ErrorCode.WrongPassword, ErrorCode.WrongPassword]);
-    // Even the right password waits now, from another session of the same account too.
-    const again = await login(user.username, password);
+    expect(codes).toEqual([
+      ErrorCode.WrongPassword,
+      ErrorCode.WrongPassword,
+      ErrorCode.WrongPassword,
+      ErrorCode.RateLimited,
+    ]);
+    // The owner, in their own session, changes it, which ends the stolen one.
+    const owner = await t.http('PUT', '/api/me/password', {
+      cookie: user.cookie,
+      body: { currentPassword: password, newPassword },
+    });
+    expect(owner.status).toBe(204);
+    expect((await t.http('GET', '/api/auth/me', { cookie: stolen.cookie })).status).toBe(401);
+  });
+
+  it('counts attempts per account too, looser, so many sessions cannot guess on either', async () => {
+    const user = await t.signUp();
+    for (const session of [await login(user.username, password), await login(user.username, password)]) {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const response = await t.http<ErrorBody>('PUT', '/api/me/password', {
+          cookie: session.cookie,
+          body: { currentPassword: `guess ${attempt}`, newPassword },
+        });
+        expect(response.body.error.code).toBe(ErrorCode.WrongPassword);
+      }
+    }
+    // Six for the account here: a third session waits, even with the right password.
     const limited = await t.http<ErrorBody>('PUT', '/api/me/password', {
-      cookie: again.cookie,
+      cookie: user.cookie,
       body: { currentPassword: password, newPassword },
     });
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe(ErrorCode.RateLimited);
-    expect((await login(user.username, password)).status).toBe(200);
+  });
+
+  it('lets one of two changes made at once win; the other is told its password is no longer current', async () => {
+    const user = await t.signUp();
+    const other = await login(user.username, password);
+    const [first, second] = await Promise.all(
+      [
+        [user.cookie, 'lantern orchard meridian'],
+        [other.cookie!, 'quiet harbour willow'],
+      ].map(([cookie, chosen]) =>
+        t.http<ErrorBody>('PUT', '/api/me/password', {
+          cookie,
+          body: { currentPassword: password, newPassword: chosen },
+        }),
+      ),
+    );
+    const statuses = [first!.status, second!.status].sort();
+    expect(statuses).toEqual([204, 403]);
+    const winner = first!.status === 204 ? first! : second!;
+    const loser = first!.status === 204 ? second! : first!;
+    expect(loser.body.error.code).toBe(ErrorCode.WrongPassword);
+    const chosen = first!.status === 204 ? 'lantern orchard meridian' : 'quiet harbour willow';
+    const lost = first!.status === 204 ? 'quiet harbour willow' : 'lantern orchard meridian';
+    expect((await login(user.username, chosen)).status).toBe(200);
+    expect((await login(user.username, lost)).status).toBe(401);
+    expect((await t.http('GET', '/api/auth/me', { cookie: winner.cookie })).status).toBe(200);
+    const loserCookie = loser === first ? user.cookie : other.cookie;
+    expect((await t.http('GET', '/api/auth/me', { cookie: loserCookie })).status).toBe(401);
+  });
+
+  it('leaves no session standing when the account is deactivated during the change', async () => {
+    const user = await t.signUp();
+    const hold = holdAtFailpoint('password-change:written');
+    const changing = t.http<ErrorBody>('PUT', '/api/me/password', {
+      cookie: user.cookie,
+      body: { currentPassword: password, newPassword },
+    });
+    await hold.reached;
+    const deactivated = await t.http('POST', `/api/admin/users/${user.id}/deactivate`, {
+      cookie: admin.cookie,
+    });
+    expect(deactivated.status).toBe(200);
+    hold.release();
+    const answer = await changing;
+    expect(answer.status).toBe(403);
+    expect(answer.body.error.code).toBe(ErrorCode.AccountDeactivated);
+    if (answer.cookie)
+      expect((await t.http('GET', '/api/auth/me', { cookie: answer.cookie })).status).toBe(401);
+    const [row] = await queryDatabase<{ sessions: bigint }>(
+      t,
+      'SELECT COUNT(*) AS sessions FROM sessions WHERE userId = ?',
+      [user.id],
+    );
+    expect(Number(row!.sessions)).toBe(0);
+  });
+
+  it('gives way to a site admin’s reset made during the change: the temporary password signs in', async () => {
+    const user = await t.signUp();
+    const hold = holdAtFailpoint('password-change:written');
+    const changing = t.http<ErrorBody>('PUT', '/api/me/password', {
+      cookie: user.cookie,
+      body: { currentPassword: password, newPassword },
+    });
+    await hold.reached;
+    const reset = await t.http<{ temporaryPassword: string }>(
+      'POST',
+      `/api/admin/users/${user.id}/password-reset`,
+      { cookie: admin.cookie },
+    );
+    expect(reset.status).toBe(200);
+    hold.release();
+    const answer = await changing;
+    expect(answer.status).toBe(401);
+    expect(answer.body.error.code).toBe(ErrorCode.Unauthenticated);
+    if (answer.cookie)
+      expect((await t.http('GET', '/api/auth/me', { cookie: answer.cookie })).status).toBe(401);
+    expect((await login(user.username, reset.body.temporaryPassword)).status).toBe(200);
+    expect((await login(user.username, newPassword)).status).toBe(401);
   });
 
   it('refuses both to a bot’s token: a site admin renames a bot, and its members hear of that', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   PASSWORD_TOO_COMMON,
+  PASSWORD_CHECKED_CHARACTERS,
   PASSWORD_TOO_COMMON_MESSAGE,
   isPasswordTooCommon,
   passwordChangeBodyCheckedSchema,
@@ -80,4 +81,27 @@ describe('the common-password rule of a password change', () => {
     const parsed = passwordChangeBodyCheckedSchema([]).safeParse({ ...change, newPassword: 'short' });
     expect(parsed.error?.issues.map((issue) => issue.code)).toEqual(['too_small']);
   });
+});
+
+describe('the cost of the rule', () => {
+  // It runs on the server's main thread: a 256-character password of repeated dates took 1.1 s with
+  // Levenshtein matching. Bounded by reading the first PASSWORD_CHECKED_CHARACTERS only.
+  it('reads the first PASSWORD_CHECKED_CHARACTERS of a password and no more', () => {
+    const weakHead = 'password'.repeat(PASSWORD_CHECKED_CHARACTERS / 8);
+    const strongTail = ' and then kT9#qLm2$vX8 lantern orchard meridian';
+    expect(isPasswordTooCommon(strongTail)).toBe(false);
+    // Read whole, the strong tail would make it strong; only the head is read.
+    expect(isPasswordTooCommon(weakHead + strongTail)).toBe(true);
+    expect(isPasswordTooCommon(strongTail + weakHead)).toBe(false);
+  });
+});
+
+describe('the account’s own words', () => {
+  it.each(['QuintessaMarlowe', 'quintessa marlowe'])(
+    'counts a display name whole, without its spaces and word by word: %j',
+    (password) => {
+      expect(isPasswordTooCommon(password)).toBe(false);
+      expect(isPasswordTooCommon(password, ['zq_user', 'Quintessa Marlowe'])).toBe(true);
+    },
+  );
 });

@@ -7,6 +7,11 @@ import {
   passwordChangeBodyCheckedSchema,
   registerBodyCheckedSchema,
 } from '../src/password-strength.js';
+import {
+  PASSWORD_UNCHANGED,
+  PASSWORD_UNCHANGED_MESSAGE,
+  passwordChangeBodySchema,
+} from '../src/schemas/auth.js';
 
 const body = { username: 'alice', displayName: 'Alice', password: 'correct horse battery' };
 
@@ -104,4 +109,26 @@ describe('the account’s own words', () => {
       expect(isPasswordTooCommon(password, ['zq_user', 'Quintessa Marlowe'])).toBe(true);
     },
   );
+});
+
+describe('a new password that is the current one', () => {
+  it('is refused on newPassword, naming its rule', () => {
+    const parsed = passwordChangeBodySchema.safeParse({
+      currentPassword: 'lantern orchard',
+      newPassword: 'lantern orchard',
+    });
+    expect(parsed.error?.issues).toEqual([
+      expect.objectContaining({
+        path: ['newPassword'],
+        message: PASSWORD_UNCHANGED_MESSAGE,
+        params: { rule: PASSWORD_UNCHANGED },
+      }),
+    ]);
+    expect(
+      passwordChangeBodyCheckedSchema([]).safeParse({
+        currentPassword: 'lantern orchard',
+        newPassword: 'lantern orchard',
+      }).success,
+    ).toBe(false);
+  });
 });

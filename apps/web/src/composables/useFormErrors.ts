@@ -1,6 +1,8 @@
 import {
   PASSWORD_TOO_COMMON,
   PASSWORD_TOO_COMMON_MESSAGE,
+  PASSWORD_UNCHANGED,
+  PASSWORD_UNCHANGED_MESSAGE,
   type ErrorIssue,
   type TextRule,
 } from '@parley/shared';
@@ -23,6 +25,12 @@ const TEXT_RULE_KEYS: Record<TextRule, `validation.${keyof MessageSchema['valida
   visible: 'validation.invisible',
   name_characters: 'validation.nameCharacters',
   well_formed: 'validation.wellFormed',
+};
+
+/** Server messages of shared rules the form may not have checked first, in the reader's words. */
+const SERVER_MESSAGE_KEYS: Partial<Record<string, `validation.${keyof MessageSchema['validation']}`>> = {
+  [PASSWORD_TOO_COMMON_MESSAGE]: 'validation.passwordTooCommon',
+  [PASSWORD_UNCHANGED_MESSAGE]: 'validation.passwordUnchanged',
 };
 
 function isTextRule(rule: unknown): rule is TextRule {
@@ -63,6 +71,7 @@ export function useFormErrors<Field extends string>(fields: readonly Field[]) {
         // The shared rules name themselves in params.rule: the text rules and the password-strength rule.
         const rule: unknown = issue.params?.rule;
         if (rule === PASSWORD_TOO_COMMON) return t('validation.passwordTooCommon');
+        if (rule === PASSWORD_UNCHANGED) return t('validation.passwordUnchanged');
         if (isTextRule(rule)) return t(TEXT_RULE_KEYS[rule]);
         return t('validation.invalid');
       }
@@ -105,8 +114,9 @@ export function useFormErrors<Field extends string>(fields: readonly Field[]) {
       const field = fieldOf(issue.path);
       if (!isField(field) || fieldErrors[field]) continue;
       // A rule the form could not check first (its module had not loaded) still gets translated words.
-      fieldErrors[field] =
-        issue.message === PASSWORD_TOO_COMMON_MESSAGE ? t('validation.passwordTooCommon') : issue.message;
+      fieldErrors[field] = SERVER_MESSAGE_KEYS[issue.message]
+        ? t(SERVER_MESSAGE_KEYS[issue.message]!)
+        : issue.message;
     }
   }
 

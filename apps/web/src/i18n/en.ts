@@ -40,6 +40,7 @@ const en = {
     wellFormed:
       'This text contains a broken character (half of an emoji or symbol, often left by copying). Delete it or type it again.',
     passwordTooCommon: 'This password is too common or too easy to guess. Choose another.',
+    passwordUnchanged: 'That is your current password. Choose a new one.',
   },
   errors: {
     invalid: 'Some fields need attention.',

@@ -41,6 +41,7 @@ const zhCN: MessageSchema = {
     nameCharacters: '名称不能包含换行、控制字符或文字方向控制符。',
     wellFormed: '文本中有损坏的字符（半个表情符号或符号，常因复制产生），请删除后重新输入。',
     passwordTooCommon: '该密码太常见或太容易被猜到，请换一个。',
+    passwordUnchanged: '这是你当前的密码，请设置一个新密码。',
   },
   errors: {
     invalid: '部分内容需要修改。',

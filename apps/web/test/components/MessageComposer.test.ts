@@ -98,6 +98,17 @@ describe('the composer', () => {
     wrapper.unmount();
   });
 
+  it('cuts a long name in its placeholder, which would wrap over lines on a phone', () => {
+    attachFakeClient({ typing: vi.fn(async () => ({ ok: true as const, data: null })) });
+    const wrapper = mount(MessageComposer, {
+      props: { conversationId: 1, recipientName: `${'Bartholomew '.repeat(5)}👨‍👩‍👧 Smith` },
+      global: { plugins: [i18n] },
+    });
+    const placeholder = wrapper.get('textarea').attributes('placeholder') ?? '';
+    expect(placeholder).toMatch(/^Message \u2068Bartholomew Bartholomew…\u2069$/u);
+    wrapper.unmount();
+  });
+
   it('offers the microphone while there is no text, and sends a recording through the outbox', async () => {
     const { wrapper, textarea } = mountComposer(3);
     const send = vi.spyOn(useOutgoingStore(), 'send').mockReturnValue('voice-id');

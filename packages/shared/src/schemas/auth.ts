@@ -17,6 +17,10 @@ const newPasswordSchema = textInputSchema()
   .min(PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
   .max(PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`);
 
+/** A password change whose new password is the current one: the issue on `newPassword` names this rule. */
+export const PASSWORD_UNCHANGED = 'password_unchanged';
+export const PASSWORD_UNCHANGED_MESSAGE = 'is your current password; choose a new one';
+
 export const registerBodySchema = z.strictObject({
   username: usernameSchema,
   displayName: displayNameSchema,
@@ -46,8 +50,14 @@ export type ProfileBody = z.infer<typeof profileBodySchema>;
  * (`password-strength`, on `newPassword`). OWASP Authentication Cheat Sheet, "Change password
  * feature": ask for the current password, then end the account's other sessions.
  */
-export const passwordChangeBodySchema = z.strictObject({
-  currentPassword: loginBodySchema.shape.password,
-  newPassword: newPasswordSchema,
-});
+export const passwordChangeBodySchema = z
+  .strictObject({
+    currentPassword: loginBodySchema.shape.password,
+    newPassword: newPasswordSchema,
+  })
+  .refine((body) => body.newPassword !== body.currentPassword, {
+    path: ['newPassword'],
+    message: PASSWORD_UNCHANGED_MESSAGE,
+    params: { rule: PASSWORD_UNCHANGED },
+  });
 export type PasswordChangeBody = z.infer<typeof passwordChangeBodySchema>;

@@ -1,4 +1,10 @@
-import { ErrorCode, type Message, type SessionEnded, type UserUpdated } from '@parley/shared';
+import {
+  ErrorCode,
+  PASSWORD_UNCHANGED_MESSAGE,
+  type Message,
+  type SessionEnded,
+  type UserUpdated,
+} from '@parley/shared';
 import { PASSWORD_TOO_COMMON_MESSAGE } from '@parley/shared/password-strength';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROFILE_CHANGES_PER_MINUTE } from '../../../src/features/account/account.routes.js';
@@ -217,6 +223,14 @@ describe('the account: display name and password', () => {
     });
     expect(short.status).toBe(400);
     expect(short.body.error.issues?.[0]?.path).toBe('body.newPassword');
+    const same = await t.http<ErrorBody>('PUT', '/api/me/password', {
+      cookie: session.cookie,
+      body: { currentPassword: password, newPassword: password },
+    });
+    expect(same.status).toBe(400);
+    expect(same.body.error.issues).toEqual([
+      { path: 'body.newPassword', message: PASSWORD_UNCHANGED_MESSAGE },
+    ]);
     // Nothing changed: the password still signs in.
     expect((await login(user.username, password)).status).toBe(200);
   });

@@ -72,6 +72,11 @@ test('a new display name reaches the people you talk with at once, and a new pas
 
     // The other browser is signed out; this one goes on, its connection renewed with the new cookie.
     await expect(otherPage).toHaveURL(/\/login/);
+    // It says why, and keeps who was signed in.
+    await expect(
+      otherPage.getByRole('status').filter({ hasText: 'Your password was changed' }),
+    ).toBeVisible();
+    await expect(otherPage.getByLabel('Username', { exact: true })).toHaveValue(ada.username);
     await ada.page.keyboard.press('Escape');
     await expect(dialog).toBeHidden();
     // Back where the keyboard was: the menu item that opened it went with its menu.

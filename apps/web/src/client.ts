@@ -99,7 +99,11 @@ function bind(client: ParleyClient): void {
     }
   });
 
-  client.on('session:ended', () => live() && session.expire());
+  client.on(
+    'session:ended',
+    ({ code }) =>
+      live() && session.expire(code === ErrorCode.PasswordChanged ? 'password_changed' : 'expired'),
+  );
 
   client.on('message:added', ({ message }) => live() && messages.show(message));
   client.on('message:changed', ({ message }) => live() && messages.show(message));

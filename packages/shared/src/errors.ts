@@ -37,6 +37,11 @@ export const ErrorCode = {
    * site admin's to change (docs/bots.md), and a bot has no password.
    */
   PersonOnly: 'auth/person_only',
+  /**
+   * `session:ended` to a session that a password change ended: the person's own change made in
+   * another session, or a site admin's reset. Sign in with the new password.
+   */
+  PasswordChanged: 'auth/password_changed',
   /** No valid session: HTTP 401, or the socket handshake's connect_error. */
   Unauthenticated: 'auth/unauthenticated',
   /** The account was deactivated by an admin: login and handshake refuse it. */

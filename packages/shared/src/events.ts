@@ -94,11 +94,17 @@ export const clientEventContract = {
 } as const satisfies Record<string, { payload: ZodType; ack: ZodType }>;
 
 /**
- * Why a socket's session ended: `auth/unauthenticated` (expired, logged out), `auth/deactivated`, or,
- * for a bot connected with a token, `auth/token_revoked`.
+ * Why a socket's session ended: `auth/unauthenticated` (expired, logged out), `auth/password_changed`
+ * (the password changed elsewhere, or a site admin reset it), `auth/deactivated`, or, for a bot
+ * connected with a token, `auth/token_revoked`.
  */
 export const sessionEndedSchema = z.object({
-  code: z.enum([ErrorCode.Unauthenticated, ErrorCode.AccountDeactivated, ErrorCode.TokenRevoked]),
+  code: z.enum([
+    ErrorCode.Unauthenticated,
+    ErrorCode.PasswordChanged,
+    ErrorCode.AccountDeactivated,
+    ErrorCode.TokenRevoked,
+  ]),
   message: z.string(),
 });
 export type SessionEnded = z.infer<typeof sessionEndedSchema>;

@@ -20,6 +20,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.InvalidCredentials]: 401,
   [ErrorCode.WrongPassword]: 403,
   [ErrorCode.PersonOnly]: 403,
+  [ErrorCode.PasswordChanged]: 401,
   [ErrorCode.Unauthenticated]: 401,
   [ErrorCode.AccountDeactivated]: 403,
   [ErrorCode.BotPasswordLogin]: 401,

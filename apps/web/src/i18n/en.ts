@@ -59,6 +59,8 @@ const en = {
     accountDeactivated: 'This account has been deactivated.',
     botPasswordLogin: 'This is a bot account: bots connect with a token, not a password.',
     wrongPassword: 'That is not your current password.',
+    passwordChanged:
+      'Your password was changed, so you were signed out here. Sign in with the new password. If you did not change it, ask a site admin to reset it.',
     personOnly: 'A bot’s name is changed by a site admin, and a bot has no password.',
     invalidToken: 'That bot token is not valid.',
     tokenRevoked: 'That bot token has been revoked.',

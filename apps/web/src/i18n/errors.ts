@@ -17,6 +17,7 @@ const errorKeys: Record<ErrorCode | ClientErrorCode, ErrorKey> = {
   [ErrorCode.InvalidCredentials]: 'errors.invalidCredentials',
   [ErrorCode.WrongPassword]: 'errors.wrongPassword',
   [ErrorCode.PersonOnly]: 'errors.personOnly',
+  [ErrorCode.PasswordChanged]: 'errors.passwordChanged',
   [ErrorCode.Unauthenticated]: 'errors.unauthenticated',
   [ErrorCode.AccountDeactivated]: 'errors.accountDeactivated',
   [ErrorCode.BotPasswordLogin]: 'errors.botPasswordLogin',

@@ -60,6 +60,8 @@ const zhCN: MessageSchema = {
     accountDeactivated: '该账号已被停用。',
     botPasswordLogin: '这是机器人账号：机器人使用令牌连接，不能用密码登录。',
     wrongPassword: '当前密码不正确。',
+    passwordChanged:
+      '你的密码已被修改，因此你在这里已退出登录。请用新密码登录。如果不是你修改的，请联系站点管理员重置密码。',
     personOnly: '机器人的名称由站点管理员修改，机器人也没有密码。',
     invalidToken: '该机器人令牌无效。',
     tokenRevoked: '该机器人令牌已被撤销。',

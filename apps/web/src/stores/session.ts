@@ -13,13 +13,15 @@ import * as authApi from '@/api/auth';
 import { isApiRequestError } from '@/api/http';
 
 /** Why the last session ended: decides whether the login page offers to come back. */
-export type SessionEndReason = 'logout' | 'expired';
+export type SessionEndReason = 'logout' | 'expired' | 'password_changed';
 
 export const useSessionStore = defineStore('session', () => {
   const user = ref<CurrentUser | null>(null);
   /** True once "who am I" has been answered (or a login happened), so guards can trust `user`. */
   const checked = ref(false);
   const endReason = ref<SessionEndReason | null>(null);
+  /** Who was signed in when the server ended the session: the login form starts with it. */
+  const endedUsername = ref('');
   let inFlight: Promise<CurrentUser | null> | null = null;
   // While logging out, the server's own "you are signed out" signals are expected, not an expiry.
   let loggingOut = false;
@@ -81,10 +83,14 @@ export const useSessionStore = defineStore('session', () => {
     }
   }
 
-  /** The server told us (e.g. the socket handshake) that this session is no longer valid. */
-  function expire(): void {
+  /**
+   * The server told us (e.g. the socket handshake) that this session is no longer valid, and maybe
+   * why. The username is kept for the login form.
+   */
+  function expire(reason: Exclude<SessionEndReason, 'logout'> = 'expired'): void {
     if (!user.value || loggingOut) return;
-    endReason.value = 'expired';
+    endReason.value = reason;
+    endedUsername.value = user.value.username;
     user.value = null;
   }
 
@@ -106,6 +112,7 @@ export const useSessionStore = defineStore('session', () => {
     user,
     checked,
     endReason,
+    endedUsername,
     isAuthenticated,
     refresh,
     ensureLoaded,

@@ -152,4 +152,13 @@ describe('session store', () => {
     });
     expect(session.user).toEqual(alice);
   });
+
+  it('remembers why the server ended the session, and who was signed in, for the login page', () => {
+    const session = useSessionStore();
+    session.user = alice;
+    session.expire('password_changed');
+    expect(session.user).toBeNull();
+    expect(session.endReason).toBe('password_changed');
+    expect(session.endedUsername).toBe(alice.username);
+  });
 });

@@ -86,7 +86,7 @@ const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (
     request.session.userId = userId;
     await request.session.save();
     for (const sessionId of ended) {
-      if (sessionId !== current) sessionSockets.endSession(sessionId);
+      if (sessionId !== current) sessionSockets.endSession(sessionId, ErrorCode.PasswordChanged);
     }
     fastify.io.in(rooms.session(current)).disconnectSockets(true);
     // A site admin's reset or a deactivation that wrote after this change ended the sessions it

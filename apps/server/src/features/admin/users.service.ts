@@ -209,7 +209,7 @@ export function createAdminUsersService({
         await recordAudit(tx, { actorId, action: 'site.user.password_reset', targetUserId: userId });
       });
       await sessions.destroyAllOf(userId);
-      sockets.endUser(userId, ErrorCode.Unauthenticated);
+      sockets.endUser(userId, ErrorCode.PasswordChanged);
       return { temporaryPassword };
     },
   };

@@ -7,6 +7,7 @@ export type SessionEndCode = SessionEnded['code'];
 /** What `session:ended` says with each code. */
 export const SESSION_END_MESSAGES: Record<SessionEndCode, string> = {
   [ErrorCode.Unauthenticated]: 'Your session has ended; sign in again',
+  [ErrorCode.PasswordChanged]: 'Your password was changed; sign in with the new one',
   [ErrorCode.AccountDeactivated]: 'This account has been deactivated',
   [ErrorCode.TokenRevoked]: 'This bot token has been revoked',
 };

@@ -160,7 +160,7 @@ describe('the account: display name and password', () => {
     expect(changed.cookie).toBeTruthy();
     expect(changed.cookie).not.toBe(user.cookie);
 
-    expect((await ended).code).toBe(ErrorCode.Unauthenticated);
+    expect((await ended).code).toBe(ErrorCode.PasswordChanged);
     // This browser's socket rode the old session id: it is closed, to reconnect with the new cookie.
     expect(await hereDropped).toBe('io server disconnect');
     expect((await t.http('GET', '/api/auth/me', { cookie: changed.cookie })).status).toBe(200);
@@ -418,7 +418,7 @@ describe('the account across two processes', () => {
         body: { currentPassword: password, newPassword },
       });
       expect(changed.status).toBe(204);
-      expect((await ended).code).toBe(ErrorCode.Unauthenticated);
+      expect((await ended).code).toBe(ErrorCode.PasswordChanged);
       const refused = await createHttpClient(second.url)('GET', '/api/auth/me', { cookie: elsewhere.cookie });
       expect(refused.status).toBe(401);
     } finally {

@@ -108,7 +108,7 @@ describe('site console actions', () => {
       },
     );
     expect(reset.headers.get('cache-control')).toBe('no-store');
-    expect((await ended).code).toBe(ErrorCode.Unauthenticated);
+    expect((await ended).code).toBe(ErrorCode.PasswordChanged);
     const old = await t.http('POST', '/api/auth/login', {
       body: { username: user.username, password: 'correct horse battery' },
     });

@@ -29,6 +29,7 @@ const en = {
     toLogin: 'Log in',
   },
   validation: {
+    count: '{count} of {max}',
     required: 'This field is required.',
     minLength: 'Must be at least {min} characters.',
     maxLength: 'Must be at most {max} characters.',

@@ -31,6 +31,7 @@ const zhCN: MessageSchema = {
     toLogin: '登录',
   },
   validation: {
+    count: '{count}/{max}',
     required: '此项为必填项。',
     minLength: '至少需要 {min} 个字符。',
     maxLength: '最多 {max} 个字符。',

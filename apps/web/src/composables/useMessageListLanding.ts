@@ -127,6 +127,19 @@ export function useMessageListLanding(options: MessageListLandingOptions) {
     },
   );
 
+  // While at the bottom, every new row is followed. The virtualizer follows an append only when the
+  // last row changes: a message stored while one of ours is still pending (last, after the stored
+  // ones) is inserted before it, and the view stayed where it was, above the new end, leaving what
+  // arrived below the fold and unread (seen with five people sending at once). `atBottom` still
+  // says where the reader was before the rows changed: no scroll has been measured since.
+  watch(
+    () => rows.value.length,
+    (length, previous) => {
+      if (length > previous && landed.value && !landing.value && atBottom.value) scrollToEnd();
+    },
+    { flush: 'post' },
+  );
+
   // A resize (the composer growing, the keyboard opening) must not lift the newest message out of view.
   useResizeObserver(scroller, () => {
     if (atBottom.value && landed.value) scrollToEnd();

@@ -120,13 +120,28 @@ export async function deactivateDuringHold(
   return writtenWhenDeactivated;
 }
 
-/** The connections (ids) other than `raw` with a transaction open now: a write the test holds, say. */
+/**
+ * The connections (ids) other than `raw` with a transaction open: a write the test holds, say. Read
+ * until there is at least one, since the test knows one is open: InnoDB refreshes what
+ * information_schema.INNODB_TRX shows at most every 0.1 s, so a read right after the hold was reached
+ * can come back empty (seen in CI on a loaded machine, which then waited on an empty list).
+ */
 export async function openTransactions(raw: mariadb.Connection): Promise<number[]> {
-  const rows = await raw.query<Array<{ id: bigint }>>(
-    `SELECT trx_mysql_thread_id AS id FROM information_schema.INNODB_TRX
-      WHERE trx_mysql_thread_id <> CONNECTION_ID()`,
-  );
-  return rows.map((row) => Number(row.id));
+  let ids: number[] = [];
+  await expect
+    .poll(
+      async () => {
+        const rows = await raw.query<Array<{ id: bigint }>>(
+          `SELECT trx_mysql_thread_id AS id FROM information_schema.INNODB_TRX
+            WHERE trx_mysql_thread_id <> CONNECTION_ID()`,
+        );
+        ids = rows.map((row) => Number(row.id));
+        return ids.length;
+      },
+      { timeout: WAIT_CAP_MS, interval: 100, message: 'no transaction is open besides this connection' },
+    )
+    .toBeGreaterThan(0);
+  return ids;
 }
 
 /**
@@ -135,6 +150,9 @@ export async function openTransactions(raw: mariadb.Connection): Promise<number[
  * transaction holding the lock did not reach its next statement within 2 s on a loaded 2-core machine.
  */
 export async function waitForTransactionsToEnd(raw: mariadb.Connection, ids: number[]): Promise<void> {
+  // `IN ()` is not SQL: an empty list would fail every read until the timeout, naming nothing.
+  if (ids.length === 0)
+    throw new Error('waitForTransactionsToEnd needs the ids of the connections to wait for');
   await expect
     .poll(
       async () => {

@@ -43,6 +43,18 @@ if (cluster.isPrimary && config.processes > 1) {
   await superviseWorkers({ processes: config.processes, log });
   log.info('every worker has closed');
 } else {
+  // Before the server is built: building it starts its own work (the upload sweeps, the job and
+  // webhook pollers), and the sweep at start read a table a fresh database did not have yet.
+  if (cluster.isPrimary) {
+    const log = pino({ level: config.logLevel });
+    try {
+      await prepareDatabase((msg, details) => log.info(details ?? {}, msg));
+    } catch (error) {
+      log.fatal({ err: error }, 'Parley could not start');
+      process.exit(1);
+    }
+  }
+
   let server: Awaited<ReturnType<typeof buildServer>>;
   try {
     server = await buildServer({ config });
@@ -53,9 +65,6 @@ if (cluster.isPrimary && config.processes > 1) {
   }
 
   try {
-    if (cluster.isPrimary) {
-      await prepareDatabase((msg, details) => server.log.info(details ?? {}, msg));
-    }
     await server.listen({ host: config.host, port: config.port });
   } catch (error) {
     server.log.fatal({ err: error }, 'Parley could not start');

@@ -331,13 +331,24 @@ export async function letCheckInSilencePass(
   });
 }
 
-/** Fails with every WCAG 2.1 A/AA violation axe-core finds on the page as it is now. */
+/**
+ * Fails with every WCAG 2.1 A/AA violation axe-core finds on the page as it is now. While a modal
+ * dialog is open, text contrast is checked inside it only: what it covers is dimmed by its overlay
+ * on purpose and cannot be used until it closes (WCAG 2.1 SC 1.4.3 asks nothing of inactive
+ * components). Every other rule still covers the whole page.
+ */
 export async function expectNoViolations(page: Page, screen: string): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze();
+  const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+  const modal = '[role="dialog"][aria-modal="true"]';
+  const violations = (await page.locator(modal).count())
+    ? [
+        ...(await new AxeBuilder({ page }).withTags(tags).disableRules(['color-contrast']).analyze())
+          .violations,
+        ...(await new AxeBuilder({ page }).include(modal).withRules(['color-contrast']).analyze()).violations,
+      ]
+    : (await new AxeBuilder({ page }).withTags(tags).analyze()).violations;
   expect(
-    results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`),
+    violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`),
     `axe-core violations on ${screen}`,
   ).toEqual([]);
 }

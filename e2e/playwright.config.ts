@@ -97,6 +97,8 @@ export default defineConfig({
         // Groups of three or more share presence on demand here (100 by default), so the web app's
         // watch of the open group (presence:watch) is what every group spec exercises.
         PRESENCE_EAGER_MAX_MEMBERS: '2',
+        // Search finds a message within a fifth of a second of its sending (1 s by default).
+        SEARCH_INDEX_INTERVAL_MS: '200',
       },
     },
   ],

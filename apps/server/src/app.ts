@@ -44,6 +44,8 @@ import { createMessagesService } from './features/messages/messages.service.js';
 import { createSendBatcher } from './features/messages/send-batcher.js';
 import messagesSocket from './features/messages/messages.socket.js';
 import { createPresenceService } from './features/presence/presence.service.js';
+import { startSearchIndexer, type SearchIndexer } from './features/search/search-indexer.js';
+import searchRoutes from './features/search/search.routes.js';
 import presenceSocket from './features/presence/presence.socket.js';
 import { RedisPresenceStore } from './features/presence/presence.store.js';
 import { toUserSummary, userSummarySelect } from './features/users/user-dto.js';
@@ -100,6 +102,8 @@ declare module 'fastify' {
     accounts: { deactivate(userId: number): Promise<void> };
     /** The unattached-upload sweep, as the periodic sweeper and tests run it. */
     uploads: Pick<UploadsService, 'sweep' | 'sweepOrphanBlobs' | 'sweepTemporaryFiles'>;
+    /** The search indexer, whose catch-up tests run rather than wait for a round. */
+    searchIndexer: Pick<SearchIndexer, 'catchUp'>;
   }
 }
 
@@ -112,6 +116,11 @@ const UPLOAD_ORPHAN_SWEEP_INTERVAL_MS = 6 * 3_600_000;
  * process and store (HTTP_REQUEST_TIMEOUT_MS is at most 10 minutes).
  */
 const UPLOAD_ORPHAN_GRACE_MS = 3_600_000;
+
+/** Message changes one round of the search indexer reads and writes at most. */
+const SEARCH_INDEX_MAX_CHANGES = 2_000;
+/** Conversations one round of the search indexer reads at most. */
+const SEARCH_INDEX_MAX_CONVERSATIONS = 500;
 
 const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
@@ -305,6 +314,20 @@ const app: FastifyPluginAsync<AppOptions> = async (
     repository: conversationsRepository,
     handlerOptions,
   });
+  await fastify.register(searchRoutes, {
+    prisma: fastify.prisma,
+    conversations,
+    messages: messagesRepository,
+  });
+  const searchIndexer = startSearchIndexer(fastify.prisma, {
+    intervalMs: config.searchIndexIntervalMs,
+    maxChanges: SEARCH_INDEX_MAX_CHANGES,
+    maxConversations: SEARCH_INDEX_MAX_CONVERSATIONS,
+    log: fastify.log,
+  });
+  fastify.decorate('searchIndexer', searchIndexer);
+  // Before the database closes (onClose hooks run in reverse order).
+  fastify.addHook('onClose', () => searchIndexer.stop());
   const groups = createGroupsService({ prisma: fastify.prisma, maxMembers: config.maxGroupMembers, clock });
   const notifyGroup = createGroupNotifier({
     io: fastify.io,

@@ -73,6 +73,7 @@ const envSchema = z.object({
     .max(1024 * 1024 * 1024)
     .default(8 * 1024 * 1024),
   PRESENCE_BATCH_MS: z.coerce.number().int().min(10).max(60_000).default(PRESENCE_BATCH_MS),
+  SEARCH_INDEX_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1_000),
   PRESENCE_EAGER_MAX_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(100),
   MAX_GROUP_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(DEFAULT_MAX_GROUP_MEMBERS),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
@@ -188,6 +189,8 @@ export interface Config {
   /** Group commit for message:send (features/messages/send-batcher.ts). */
   sendBatch: SendBatchConfig;
   presenceBatchMs: number;
+  /** Milliseconds between the search indexer's rounds: how long a new message may take to be found. */
+  searchIndexIntervalMs: number;
   /**
    * Groups with more members than this share presence on demand: their members are not each other's
    * contacts (no snapshot entries, no changes through the group), only sockets that `presence:watch`
@@ -362,6 +365,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       connections: vars.BATCH_CONNECTIONS,
     },
     presenceBatchMs: vars.PRESENCE_BATCH_MS,
+    searchIndexIntervalMs: vars.SEARCH_INDEX_INTERVAL_MS,
     presenceEagerMaxMembers: vars.PRESENCE_EAGER_MAX_MEMBERS,
     webhooks: {
       timeoutMs: vars.WEBHOOK_TIMEOUT_MS,

@@ -12,6 +12,10 @@ import {
   SYNC_CONVERSATIONS_MAX,
   USERNAME_MAX,
   historyQuerySchema,
+  messageSearchQuerySchema,
+  searchTerms,
+  SEARCH_QUERY_MAX,
+  SEARCH_TERMS_MAX,
   idParamSchema,
   loginBodySchema,
   reactionEmojiSchema,
@@ -113,6 +117,31 @@ describe('history query', () => {
   it('refuses before and after together, and a limit over HISTORY_PAGE_MAX', () => {
     expect(historyQuerySchema.safeParse({ before: '10', after: '2' }).success).toBe(false);
     expect(historyQuerySchema.safeParse({ limit: String(HISTORY_PAGE_MAX + 1) }).success).toBe(false);
+  });
+});
+
+describe('message search query', () => {
+  it('splits at any white space and drops a word repeated in another case', () => {
+    expect(searchTerms('  Harbour\tbridge\u3000北京  harbour ')).toEqual(['Harbour', 'bridge', '北京']);
+    expect(searchTerms('   ')).toEqual([]);
+  });
+
+  it('trims q, defaults the page to 20 and coerces query strings', () => {
+    expect(messageSearchQuerySchema.parse({ q: ' 烤鸭 ', conversationId: '7', before: '99' })).toEqual({
+      q: '烤鸭',
+      conversationId: 7,
+      before: 99,
+      limit: 20,
+    });
+  });
+
+  it('refuses an empty query, one too long, and one of too many words', () => {
+    for (const q of ['', '   ', 'x'.repeat(SEARCH_QUERY_MAX + 1)]) {
+      expect(messageSearchQuerySchema.safeParse({ q }).success, JSON.stringify(q)).toBe(false);
+    }
+    const words = Array.from({ length: SEARCH_TERMS_MAX + 1 }, (_, i) => `w${i}`);
+    expect(messageSearchQuerySchema.safeParse({ q: words.join(' ') }).success).toBe(false);
+    expect(messageSearchQuerySchema.safeParse({ q: words.slice(1).join(' ') }).success).toBe(true);
   });
 });
 

@@ -178,8 +178,10 @@ async function applyPending(
   refuseInconsistentHistory(active, migrations);
 
   const appliedNames = new Set(active.map((record) => record.migration_name));
+  const pending = migrations.filter((m) => !appliedNames.has(m.name));
+  await refuseMissingEngines(conn, pending);
   const applied: string[] = [];
-  for (const migration of migrations.filter((m) => !appliedNames.has(m.name))) {
+  for (const migration of pending) {
     const startedAt = Date.now();
     await applyMigration(conn, migration);
     applied.push(migration.name);
@@ -209,6 +211,62 @@ async function applyMigration(conn: mariadb.Connection, migration: MigrationFold
         SET applied_steps_count = applied_steps_count + 1, finished_at = UTC_TIMESTAMP(3)
       WHERE id = ?`,
     [id],
+  );
+}
+
+/**
+ * Storage engines migrations may name that come as plugins, by engine (lower case): the library the
+ * runner loads when the server lacks the engine (Debian's package installs the library but its
+ * install script may fail to load it), and how to install it when that fails.
+ */
+const ENGINE_PLUGINS: Record<string, { soname: string; hint: string }> = {
+  mroonga: {
+    soname: 'ha_mroonga',
+    hint:
+      "message search needs MariaDB's Mroonga plugin: install it (Debian: apt-get install " +
+      "mariadb-plugin-mroonga) and load it once as a database admin: INSTALL SONAME 'ha_mroonga';",
+  },
+};
+
+/**
+ * Refuses, before anything runs, pending migrations that name a storage engine (`ENGINE=…`) the
+ * server does not offer: otherwise the first would fail halfway and be recorded as failed, to be
+ * repaired by hand, for want of a plugin.
+ */
+async function refuseMissingEngines(conn: mariadb.Connection, pending: MigrationFolder[]): Promise<void> {
+  const needed = new Map<string, string[]>();
+  for (const migration of pending) {
+    for (const [, engine] of migration.script.matchAll(/\bENGINE\s*=\s*`?(\w+)/gi)) {
+      const key = engine!.toLowerCase();
+      needed.set(key, [...(needed.get(key) ?? []), migration.name]);
+    }
+  }
+  if (needed.size === 0) return;
+  const offered = async () => {
+    const rows: Array<{ engine: string }> = await conn.query(
+      "SELECT ENGINE AS engine FROM information_schema.ENGINES WHERE SUPPORT IN ('YES', 'DEFAULT')",
+    );
+    return new Set(rows.map((row) => row.engine.toLowerCase()));
+  };
+  let engines = await offered();
+  const absent = [...needed.keys()].filter((engine) => !engines.has(engine));
+  if (absent.length === 0) return;
+  for (const engine of absent) {
+    const plugin = ENGINE_PLUGINS[engine];
+    // Needs the INSERT privilege on mysql.plugin; without it (or the library), the hint below says how.
+    if (plugin) await conn.query(`INSTALL SONAME '${plugin.soname}'`).catch(() => undefined);
+  }
+  engines = await offered();
+  const missing = [...needed].filter(([engine]) => !engines.has(engine));
+  if (missing.length === 0) return;
+  throw new Error(
+    missing
+      .map(
+        ([engine, names]) =>
+          `The database server has no ${engine} storage engine, which ${[...new Set(names)].map((n) => `\`${n}\``).join(', ')} needs` +
+          (ENGINE_PLUGINS[engine] ? `: ${ENGINE_PLUGINS[engine].hint}` : '.'),
+      )
+      .join('\n'),
   );
 }
 

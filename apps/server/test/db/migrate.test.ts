@@ -202,6 +202,27 @@ describe('migrateDatabase', () => {
     });
   });
 
+  test('a pending migration naming a storage engine the server lacks is refused before anything runs', async () => {
+    const dir = await copyOfMigrations();
+    const database = await emptyDatabase();
+    const needy = '29990101000000_needs_an_engine';
+    await mkdir(path.join(dir, needy));
+    await writeFile(
+      path.join(dir, needy, 'migration.sql'),
+      'CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY) ENGINE = Parleyfs;\n',
+    );
+
+    await expect(migrateDatabase(database.url, { migrationsDir: dir })).rejects.toThrow(
+      `The database server has no parleyfs storage engine, which \`${needy}\` needs.`,
+    );
+    // Nothing ran and nothing is recorded failed: installing the engine is the whole fix.
+    expect(await migrationRows(database.url)).toEqual([]);
+    await rm(path.join(dir, needy), { recursive: true });
+    await expect(migrateDatabase(database.url, { migrationsDir: dir })).resolves.toEqual({
+      applied: await migrationNames(),
+    });
+  });
+
   test('two concurrent runs on a fresh database apply each migration once', async () => {
     const database = await emptyDatabase();
     const expected = await migrationNames();

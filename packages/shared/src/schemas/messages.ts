@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { idSchema, isoDateSchema } from './common.js';
 import { systemEventSchema } from './system-events.js';
 import { attachmentSchema, uploadIdSchema, uploadKindSchema } from './uploads.js';
-import { messageBodySchema } from './text.js';
+import { messageBodySchema, textInputSchema } from './text.js';
 import { userSummarySchema } from './users.js';
 
 export const MESSAGE_TEXT_MAX = 4000;
@@ -226,3 +226,55 @@ export type SyncResult = z.infer<typeof syncResultSchema>;
 
 export const syncResponseSchema = z.object({ results: z.array(syncResultSchema) });
 export type SyncResponse = z.infer<typeof syncResponseSchema>;
+
+/** Characters of a search query at most (after trimming). */
+export const SEARCH_QUERY_MAX = 100;
+/** Words of a search query at most: each must appear in a message for it to match. */
+export const SEARCH_TERMS_MAX = 10;
+/** Results in one page of message search at most. */
+export const SEARCH_PAGE_MAX = 50;
+
+/**
+ * `GET /api/search/messages`: messages of the caller's conversations containing every word of `q`
+ * (split at white space; a word matches inside longer text, in any script: Chinese needs no
+ * spaces), newest first. `conversationId` keeps to one conversation; `before` (a message id from
+ * `nextBefore`) asks for the next page.
+ */
+export const messageSearchQuerySchema = z.strictObject({
+  q: textInputSchema()
+    .trim()
+    .min(1)
+    .max(SEARCH_QUERY_MAX)
+    .refine((q) => searchTerms(q).length <= SEARCH_TERMS_MAX, {
+      message: `at most ${SEARCH_TERMS_MAX} words`,
+    }),
+  conversationId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+  before: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+  limit: z.coerce.number().int().min(1).max(SEARCH_PAGE_MAX).default(20),
+});
+export type MessageSearchQuery = z.infer<typeof messageSearchQuerySchema>;
+
+export const messageSearchResponseSchema = z.object({
+  /** Newest first; a message deleted since it was indexed is left out. */
+  messages: z.array(messageSchema),
+  /** Pass as `before` for the next page; null when there is none. */
+  nextBefore: z.number().int().positive().nullable(),
+});
+export type MessageSearchResponse = z.infer<typeof messageSearchResponseSchema>;
+
+/**
+ * The words of a search query, as the server matches them and the web app highlights them: split at
+ * Unicode white space, duplicates (compared case-insensitively) dropped, in the order typed.
+ */
+export function searchTerms(q: string): string[] {
+  const seen = new Set<string>();
+  return q
+    .split(/\s+/u)
+    .filter((term) => term.length > 0)
+    .filter((term) => {
+      const key = term.toLocaleLowerCase();
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}

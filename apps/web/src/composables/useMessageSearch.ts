@@ -1,0 +1,103 @@
+import type { Message } from '@parley/shared';
+import { tryOnScopeDispose, useDebounceFn } from '@vueuse/core';
+import { ref } from 'vue';
+import { searchMessages } from '@/api/search';
+
+export interface MessageSearchOptions {
+  /** How long typing must pause before `searchSoon` asks the server, in milliseconds. */
+  debounceMs?: number;
+}
+
+/**
+ * Message search (`GET /api/search/messages`) for the search dialog: the latest query's results,
+ * newest first, and more of them on request. Only the latest search counts: an older one still in
+ * flight is aborted and its answer dropped; so is a page asked for before the query changed.
+ */
+export function useMessageSearch({ debounceMs = 300 }: MessageSearchOptions = {}) {
+  const results = ref<Message[]>([]);
+  /** The query the results are for ('' before any search). */
+  const searched = ref('');
+  const nextBefore = ref<number | null>(null);
+  const searching = ref(false);
+  const loadingMore = ref(false);
+  const failed = ref(false);
+  let controller: AbortController | null = null;
+  /** Counts searches asked for: a debounced one runs only if nothing was asked after it. */
+  let asked = 0;
+  let scope: { q: string; conversationId?: number } | null = null;
+
+  function begin(): AbortController {
+    controller?.abort();
+    const current = new AbortController();
+    controller = current;
+    failed.value = false;
+    return current;
+  }
+
+  /** Searches for `q` now, in one conversation or all; an empty `q` clears the results. */
+  async function search(q: string, conversationId?: number): Promise<void> {
+    asked += 1;
+    const current = begin();
+    scope = { q, conversationId };
+    if (q === '') {
+      results.value = [];
+      searched.value = '';
+      nextBefore.value = null;
+      searching.value = false;
+      return;
+    }
+    searching.value = true;
+    try {
+      const page = await searchMessages({ q, conversationId }, current.signal);
+      results.value = page.messages;
+      nextBefore.value = page.nextBefore;
+      searched.value = q;
+    } catch (error) {
+      if (current.signal.aborted) return;
+      results.value = [];
+      nextBefore.value = null;
+      searched.value = q;
+      failed.value = true;
+      console.warn('message search failed', error);
+    } finally {
+      if (controller === current) searching.value = false;
+    }
+  }
+
+  const debounced = useDebounceFn((q: string, conversationId: number | undefined, ticket: number) => {
+    if (ticket === asked) void search(q, conversationId);
+  }, debounceMs);
+
+  /** Searches for `q` once typing pauses; `searching` shows meanwhile. */
+  function searchSoon(q: string, conversationId?: number): void {
+    asked += 1;
+    searching.value = q !== '';
+    void debounced(q, conversationId, asked);
+  }
+
+  /** The next page of the current results, appended. */
+  async function loadMore(): Promise<void> {
+    const before = nextBefore.value;
+    if (before === null || !scope || loadingMore.value) return;
+    const { q, conversationId } = scope;
+    const ticket = asked;
+    const current = begin();
+    loadingMore.value = true;
+    try {
+      const page = await searchMessages({ q, conversationId, before }, current.signal);
+      if (ticket !== asked) return;
+      results.value = [...results.value, ...page.messages];
+      nextBefore.value = page.nextBefore;
+    } catch (error) {
+      if (current.signal.aborted) return;
+      failed.value = true;
+      console.warn('message search failed', error);
+    } finally {
+      if (controller === current) loadingMore.value = false;
+    }
+  }
+
+  tryOnScopeDispose(() => controller?.abort());
+
+  return { results, searched, nextBefore, searching, loadingMore, failed, search, searchSoon, loadMore };
+}

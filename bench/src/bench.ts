@@ -270,6 +270,7 @@ function innodbDelta(start: InnodbCounters | null, end: InnodbCounters | null): 
     pagesFlushed: end.pagesFlushed - start.pagesFlushed,
     logWaits: end.logWaits - start.logWaits,
     checkpointAgeBytes: end.checkpointAgeBytes,
+    searchBacklog: end.searchBacklog,
   };
 }
 
@@ -304,7 +305,8 @@ export function describePauses(window: Pick<ServerWindow, 'loopDelayMaxMs' | 'gc
     (database
       ? `, db ${database.commits} commits, ${database.rowLockWaits} row-lock waits ${database.rowLockMs} ms, ` +
         `${database.pagesFlushed} pages flushed, ${database.logWaits} log waits, ` +
-        `checkpoint age ${(database.checkpointAgeBytes / 1e6).toFixed(0)} MB`
+        `checkpoint age ${(database.checkpointAgeBytes / 1e6).toFixed(0)} MB, ` +
+        `search backlog ${database.searchBacklog ?? 0} changes`
       : '')
   );
 }

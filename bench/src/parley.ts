@@ -35,7 +35,9 @@ export interface ParleyUnderTest {
  * row-lock waits and their summed time (ms), pages written by the page cleaners (a burst means the
  * redo log's checkpoint was pressing), waits for log-buffer space; and the checkpoint age (bytes of
  * redo not yet checkpointed; near `Innodb_checkpoint_max_age`, InnoDB flushes furiously). Server-wide:
- * whatever else uses the same MariaDB counts too.
+ * whatever else uses the same MariaDB counts too. And, of Parley's own database, the changes not yet
+ * in the search index (the search indexer's backlog, read when the counters are: it keeps up when
+ * it stays under about a second's worth of messages).
  */
 export interface InnodbCounters {
   commits: number;
@@ -44,6 +46,7 @@ export interface InnodbCounters {
   pagesFlushed: number;
   logWaits: number;
   checkpointAgeBytes: number;
+  searchBacklog: number;
 }
 
 const INNODB_STATUS: Record<string, keyof InnodbCounters> = {
@@ -207,11 +210,18 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
           pagesFlushed: 0,
           logWaits: 0,
           checkpointAgeBytes: 0,
+          searchBacklog: 0,
         };
         for (const row of rows) {
           const name = INNODB_STATUS[row.Variable_name];
           if (name) counters[name] = Number(row.Value);
         }
+        const [backlog] = (await db.query(
+          `SELECT COALESCE(SUM(c.lastChangeSeq - COALESCE(p.indexedChangeSeq, 0)), 0) AS changes
+             FROM conversations c LEFT JOIN message_search_positions p ON p.conversationId = c.id
+            WHERE c.lastChangeSeq > COALESCE(p.indexedChangeSeq, 0)`,
+        )) as { changes: number | bigint | string }[];
+        counters.searchBacklog = Number(backlog!.changes);
         return counters;
       },
       stop,

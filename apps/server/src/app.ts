@@ -117,8 +117,11 @@ const UPLOAD_ORPHAN_SWEEP_INTERVAL_MS = 6 * 3_600_000;
  */
 const UPLOAD_ORPHAN_GRACE_MS = 3_600_000;
 
-/** Message changes one round of the search indexer reads and writes at most. */
-const SEARCH_INDEX_MAX_CHANGES = 2_000;
+/**
+ * Message changes one round of the search indexer reads and writes at most: what it parses and
+ * builds at once on the event loop (rounds follow each other while there is more).
+ */
+const SEARCH_INDEX_MAX_CHANGES = 500;
 /** Conversations one round of the search indexer reads at most. */
 const SEARCH_INDEX_MAX_CONVERSATIONS = 500;
 
@@ -319,7 +322,7 @@ const app: FastifyPluginAsync<AppOptions> = async (
     conversations,
     messages: messagesRepository,
   });
-  const searchIndexer = startSearchIndexer(fastify.prisma, {
+  const searchIndexer = startSearchIndexer(fastify.searchPool, {
     intervalMs: config.searchIndexIntervalMs,
     maxChanges: SEARCH_INDEX_MAX_CHANGES,
     maxConversations: SEARCH_INDEX_MAX_CONVERSATIONS,

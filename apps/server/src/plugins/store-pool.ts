@@ -43,6 +43,11 @@ declare module 'fastify' {
      * from the send path's, so a connect storm never queues sends behind it, nor waits behind them.
      */
     readPool: Pool;
+    /**
+     * The search indexer's one connection (features/search/search-indexer.ts): its rounds hold a
+     * named lock on it, and never take a connection from the send or connect paths.
+     */
+    searchPool: Pool;
   }
 }
 
@@ -91,10 +96,12 @@ export default fp<StorePoolsOptions>(
   async (fastify, { storeConnections, readConnections, ...options }) => {
     const storePool = createStorePool({ ...options, connections: storeConnections });
     const readPool = createStorePool({ ...options, connections: readConnections });
+    const searchPool = createStorePool({ ...options, connections: 1 });
     fastify.decorate('storePool', storePool);
     fastify.decorate('readPool', readPool);
+    fastify.decorate('searchPool', searchPool);
     fastify.addHook('onClose', async () => {
-      await Promise.all([storePool.end(), readPool.end()]);
+      await Promise.all([storePool.end(), readPool.end(), searchPool.end()]);
     });
   },
   { name: 'store-pool' },

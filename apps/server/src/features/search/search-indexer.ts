@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { Pool, PoolConnection } from 'mariadb';
 import { placeholders, unionAll } from '../../lib/sql-lists.js';
 
 /**
@@ -8,7 +8,9 @@ import { placeholders, unionAll } from '../../lib/sql-lists.js';
  * edit and delete moves its conversation's lastChangeSeq, and the indexer reads each conversation's
  * changes past the changeSeq it last indexed (`message_search_positions`). The send path does not
  * wait for it and does not write a row more: a message is found by search within about one
- * `intervalMs` of being stored.
+ * `intervalMs` of being stored. On the driver, on a connection of its own (`searchPool`): mapped
+ * through Prisma, a round of 2,000 messages held the event loop for tens of milliseconds, which every
+ * send in flight waited out (docs/benchmarks.md, "What search costs the send path").
  *
  * Safe to run in every process at once, and to stop anywhere. One round at a time writes, in all
  * processes together: a round holds the database's named lock `<database>.parley_search_index`
@@ -70,17 +72,17 @@ function searchableText(row: ChangeRow): string {
  * its changes, so a range of n changeSeqs reads at most n messages).
  */
 async function findBehind(
-  prisma: IndexWriter,
+  connection: PoolConnection,
   { maxChanges, maxConversations }: Pick<SearchIndexerOptions, 'maxChanges' | 'maxConversations'>,
 ): Promise<Behind[]> {
   // A scan of conversations joined with positions: fine for tens of thousands of conversations a
   // second (docs/architecture.md, "Search", says what would replace it).
-  const rows = await prisma.$queryRawUnsafe<Array<{ id: number; lastChangeSeq: number; indexed: number }>>(
+  const rows = await connection.query<Array<{ id: number; lastChangeSeq: number; indexed: number }>>(
     `SELECT c.id, c.lastChangeSeq, COALESCE(p.indexedChangeSeq, 0) AS indexed
        FROM conversations c LEFT JOIN message_search_positions p ON p.conversationId = c.id
       WHERE c.lastChangeSeq > COALESCE(p.indexedChangeSeq, 0)
       ORDER BY c.id LIMIT ?`,
-    maxConversations,
+    [maxConversations],
   );
   const behind: Behind[] = [];
   let budget = maxChanges;
@@ -94,8 +96,8 @@ async function findBehind(
   return behind;
 }
 
-/** What a round writes with: the client, or the transaction holding the index lock. */
-type IndexWriter = Pick<PrismaClient, '$queryRawUnsafe' | '$executeRawUnsafe'>;
+/** What a round writes with: the connection holding the index lock, or (a test) the pool. */
+type IndexWriter = Pick<PoolConnection, 'query'>;
 
 /** One row of `message_search`: what the indexer read of a message at its changeSeq. */
 export interface SearchRow {
@@ -111,61 +113,60 @@ export interface SearchRow {
  * assigns left to right, so `text` is decided against the old changeSeq. The caller holds the index
  * lock (see SearchIndexer): Mroonga's indexes break under concurrent writes.
  */
-export async function writeSearchRows(prisma: IndexWriter, rows: readonly SearchRow[]): Promise<void> {
+export async function writeSearchRows(connection: IndexWriter, rows: readonly SearchRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await prisma.$executeRawUnsafe(
+  await connection.query(
     `INSERT INTO message_search (messageId, conversationId, changeSeq, text)
      VALUES ${placeholders(rows.length, '(?, ?, ?, ?)')}
      ON DUPLICATE KEY UPDATE
        text = IF(VALUES(changeSeq) >= changeSeq, VALUES(text), text),
        changeSeq = GREATEST(changeSeq, VALUES(changeSeq))`,
-    ...rows.flatMap((row) => [row.messageId, row.conversationId, row.changeSeq, row.text]),
+    rows.flatMap((row) => [row.messageId, row.conversationId, row.changeSeq, row.text]),
   );
 }
 
-/** Seconds `catchUp` waits for another round to end (the periodic rounds do not wait). */
+/** Seconds `catchUp` waits for another process's rounds to end (the periodic rounds do not wait). */
 const LOCK_WAIT_S = 30;
-/** A round's transaction may last this long (ms): it writes at most `maxChanges` rows. */
-const ROUND_TIMEOUT_MS = 60_000;
+/** The lock's name: named locks are the server's, not a database's, so it names the database. */
+const LOCK_NAME = "CONCAT(DATABASE(), '.parley_search_index')";
 
 /**
- * Runs `round` holding the named lock of this database's search index, on one connection (an
- * interactive transaction: a named lock belongs to its session), waiting up to `waitS` seconds for
- * it. Resolves with null, without running `round`, when the lock stayed held.
+ * Runs `rounds` on a connection of `pool` holding this database's search index lock, waiting up to
+ * `waitS` seconds for it (a named lock belongs to its session). Resolves with null, without running
+ * `rounds`, when the lock stayed held.
  */
 async function withIndexLock<T>(
-  prisma: PrismaClient,
+  pool: Pool,
   waitS: number,
-  round: (tx: IndexWriter) => Promise<T>,
+  rounds: (connection: PoolConnection) => Promise<T>,
 ): Promise<T | null> {
-  return prisma.$transaction(
-    async (tx) => {
-      // Named locks are the server's, not the database's: the name says which database's index.
-      const [lock] = await tx.$queryRawUnsafe<Array<{ got: number | bigint | null }>>(
-        "SELECT GET_LOCK(CONCAT(DATABASE(), '.parley_search_index'), ?) AS got",
-        waitS,
-      );
-      if (Number(lock?.got) !== 1) return null;
-      try {
-        return await round(tx);
-      } finally {
-        await tx.$queryRawUnsafe("SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.parley_search_index'))");
-      }
-    },
-    { maxWait: ROUND_TIMEOUT_MS, timeout: ROUND_TIMEOUT_MS },
-  );
+  const connection = await pool.getConnection();
+  try {
+    const [lock] = await connection.query<Array<{ got: number | bigint | null }>>(
+      `SELECT GET_LOCK(${LOCK_NAME}, ?) AS got`,
+      [waitS],
+    );
+    if (Number(lock?.got) !== 1) return null;
+    try {
+      return await rounds(connection);
+    } finally {
+      await connection.query(`SELECT RELEASE_LOCK(${LOCK_NAME})`);
+    }
+  } finally {
+    await connection.release();
+  }
 }
 
 /** One round: reads the changes of the conversations behind, writes them, moves the positions on. */
 async function indexRound(
-  prisma: IndexWriter,
+  connection: PoolConnection,
   options: Pick<SearchIndexerOptions, 'maxChanges' | 'maxConversations'>,
 ): Promise<{ written: number; more: boolean }> {
-  const behind = await findBehind(prisma, options);
+  const behind = await findBehind(connection, options);
   if (behind.length === 0) return { written: 0, more: false };
   // One statement per conversation (unionAll): joined from a table of keys, MariaDB would read each
   // conversation's whole history for its range.
-  const changes = await prisma.$queryRawUnsafe<ChangeRow[]>(
+  const changes = await connection.query<ChangeRow[]>(
     unionAll(
       behind.length,
       `(SELECT m.id, m.conversationId, m.changeSeq, m.type, m.text, m.deletedAt IS NOT NULL AS deleted,
@@ -174,12 +175,12 @@ async function indexRound(
                LEFT JOIN uploads u ON u.id = m.attachmentId
          WHERE m.conversationId = ? AND m.changeSeq > ? AND m.changeSeq <= ?)`,
     ),
-    ...behind.flatMap((b) => [b.conversationId, b.indexed, b.upTo]),
+    behind.flatMap((b) => [b.conversationId, b.indexed, b.upTo]),
   );
   // System messages say what happened to the group, in words each reader's app makes: nothing to find.
   const rows = changes.filter((row) => row.type === 'text');
   await writeSearchRows(
-    prisma,
+    connection,
     rows.map((row) => ({
       messageId: Number(row.id),
       conversationId: Number(row.conversationId),
@@ -187,11 +188,11 @@ async function indexRound(
       text: searchableText(row),
     })),
   );
-  await prisma.$executeRawUnsafe(
+  await connection.query(
     `INSERT INTO message_search_positions (conversationId, indexedChangeSeq)
      VALUES ${placeholders(behind.length, '(?, ?)')}
      ON DUPLICATE KEY UPDATE indexedChangeSeq = GREATEST(indexedChangeSeq, VALUES(indexedChangeSeq))`,
-    ...behind.flatMap((b) => [b.conversationId, b.upTo]),
+    behind.flatMap((b) => [b.conversationId, b.upTo]),
   );
   const used = behind.reduce((sum, b) => sum + (b.upTo - b.indexed), 0);
   return {
@@ -201,26 +202,29 @@ async function indexRound(
 }
 
 /** Starts the periodic rounds (the first at once) and returns the indexer. */
-export function startSearchIndexer(prisma: PrismaClient, options: SearchIndexerOptions): SearchIndexer {
+export function startSearchIndexer(pool: Pool, options: SearchIndexerOptions): SearchIndexer {
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   /** The round running now, which catchUp and stop wait for rather than run beside. */
   let running: Promise<unknown> = Promise.resolve();
 
-  /** Rounds until nothing is left; with `waitS` 0, none when another process holds the lock. */
+  /**
+   * Rounds until nothing is left, holding the lock throughout; with `waitS` 0, none when another
+   * process holds it.
+   */
   async function catchUp(waitS: number): Promise<number> {
-    let written = 0;
-    for (;;) {
-      const round = withIndexLock(prisma, waitS, (tx) => indexRound(tx, options));
-      running = round.catch(() => undefined);
-      const result = await round;
-      if (result === null) {
-        if (waitS > 0) throw new Error(`the search index lock stayed held for ${waitS} s`);
-        return written;
+    const rounds = withIndexLock(pool, waitS, async (connection) => {
+      let written = 0;
+      for (;;) {
+        const result = await indexRound(connection, options);
+        written += result.written;
+        if (!result.more || stopped) return written;
       }
-      written += result.written;
-      if (!result.more || stopped) return written;
-    }
+    });
+    running = rounds.catch(() => undefined);
+    const written = await rounds;
+    if (written === null && waitS > 0) throw new Error(`the search index lock stayed held for ${waitS} s`);
+    return written ?? 0;
   }
 
   async function tick(): Promise<void> {

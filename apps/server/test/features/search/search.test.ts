@@ -236,8 +236,8 @@ describe('the search indexer', () => {
         messages.push(await sendText(socket, group.id, `backlog ${group.name} ${i}`));
     }
     const small = { intervalMs: 3_600_000, maxChanges: 3, maxConversations: 1, log: t.server.log };
-    const first = startSearchIndexer(t.server.prisma, small);
-    const second = startSearchIndexer(t.server.prisma, small);
+    const first = startSearchIndexer(t.server.searchPool, small);
+    const second = startSearchIndexer(t.server.storePool, small);
     const written = await Promise.all([first.catchUp(), second.catchUp()]);
     expect(written[0]! + written[1]!).toBeGreaterThanOrEqual(messages.length);
 
@@ -251,7 +251,7 @@ describe('the search indexer', () => {
     );
     await Promise.all([first.catchUp(), second.catchUp()]);
     // An older copy written late (a round that read before the edit) is refused by changeSeq.
-    await writeSearchRows(t.server.prisma, [
+    await writeSearchRows(t.server.readPool, [
       {
         messageId: edited.id,
         conversationId: edited.conversationId,

@@ -41,31 +41,48 @@ test('a word from weeks of history is found in any language and opens the conver
   await openDirectConversation(ada.page, grace);
   const conversationId = openConversationId(ada.page);
   await ada.page.goto('about:blank');
-  // The message to find, then more than a page of later history: it is not loaded when searched.
+  // The message to find in the middle of a long history: neither its first page nor its last.
   await sendMessagesThroughSocket(ada, conversationId, [
+    ...numbered(150, 'Earlier message'),
     '周末我们去北京吃烤鸭吧',
     ...numbered(150, 'Later message'),
   ]);
   await ada.page.goto('/');
+  await grace.page.goto('/');
 
-  const { dialog, results } = await searchFor(ada.page, '烤鸭');
+  const { dialog, results } = await searchFor(grace.page, '烤鸭');
   await expect(results).toHaveCount(1);
-  await expect(results.first()).toContainText(grace.displayName);
+  await expect(results.first()).toContainText(ada.displayName);
   await expect(results.first().locator('mark')).toHaveText('烤鸭');
   await results.first().click();
   await expect(dialog).toBeHidden();
 
-  // The conversation opens there, not at the newest of the 150 messages after it.
-  const log = messageLog(ada.page, grace.displayName);
+  // The conversation opens there, not at the first unread message nor at the newest, and stays there
+  // while pages load around it: it drifted to the oldest, page after page, when Grace had unread
+  // messages (the list landed at the unread divider first, then jumped).
+  const log = messageLog(grace.page, ada.displayName);
   const found = messagesIn(log, '周末我们去北京吃烤鸭吧');
-  await expect(found).toBeInViewport();
-  await expect(messagesIn(log, 'Later message 150')).not.toBeInViewport();
+  for (let check = 0; check < 6; check += 1) {
+    await expect(found).toBeInViewport();
+    await grace.page.waitForTimeout(500);
+  }
 
-  // Grace finds it too, by case-insensitive English in another message; Ada's other chats stay hers.
+  // Many matches come a page at a time; from the keyboard, the next page's first result takes focus.
+  const earlier = await searchFor(grace.page, 'earlier');
+  await expect(earlier.results).toHaveCount(20);
+  await earlier.dialog.getByTestId('message-search-more').focus();
+  await grace.page.keyboard.press('Enter');
+  await expect(earlier.results).toHaveCount(40);
+  await expect(earlier.results.nth(20)).toBeFocused();
+  await expect(earlier.results.nth(20)).toContainText('Earlier message 130');
+  await grace.page.keyboard.press('Escape');
+
+  // Ada finds a new message by case-insensitive English.
+  await conversationLink(ada.page, grace.displayName).click();
   await sendMessage(ada.page, 'Meet at the Harbour Bridge');
-  const { results: graceResults } = await searchFor(grace.page, 'harbour BRIDGE');
-  await expect(graceResults).toHaveCount(1);
-  await expect(graceResults.first().locator('mark')).toHaveText(['Harbour', 'Bridge']);
+  const { results: adaResults } = await searchFor(ada.page, 'harbour BRIDGE');
+  await expect(adaResults).toHaveCount(1);
+  await expect(adaResults.first().locator('mark')).toHaveText(['Harbour', 'Bridge']);
 });
 
 test('search keeps to your own conversations and, when asked, to the open one', async ({ signUp }) => {
@@ -90,8 +107,14 @@ test('search keeps to your own conversations and, when asked, to the open one', 
   await dialog.getByRole('checkbox', { name: 'Only in Lighthouse keepers' }).check();
   await expect(results).toHaveCount(1);
   await expect(results.first()).toContainText('The lighthouse lamp needs oil');
-  await dialog.getByRole('searchbox').fill('no such words anywhere');
-  await expect(dialog.getByTestId('message-search-status')).toHaveText(
+  await ada.page.keyboard.press('Escape');
+  // From the conversation's header (the only way on a phone), the search starts in it alone.
+  const here = await searchFor(ada.page, 'lamp oil', 'Search this conversation');
+  await expect(here.dialog.getByRole('checkbox', { name: 'Only in Lighthouse keepers' })).toBeChecked();
+  await expect(here.results).toHaveCount(1);
+  const { dialog: again } = here;
+  await again.getByRole('searchbox').fill('no such words anywhere');
+  await expect(again.getByTestId('message-search-status')).toHaveText(
     'No messages contain “no such words anywhere”.',
   );
 });

@@ -75,7 +75,7 @@ import type { SocketHandlerOptions } from './lib/socket-handler.js';
 import bearerAuth from './plugins/bearer-auth.js';
 import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.js';
 import prisma from './plugins/prisma.js';
-import storePool, { READ_POOL_CONNECTIONS } from './plugins/store-pool.js';
+import storePool, { READ_POOL_CONNECTIONS, SEARCH_QUERY_CONNECTIONS } from './plugins/store-pool.js';
 import rateLimits from './plugins/rate-limits.js';
 import redis from './plugins/redis.js';
 import requestOrigin from './plugins/request-origin.js';
@@ -122,6 +122,11 @@ const UPLOAD_ORPHAN_GRACE_MS = 3_600_000;
  * builds at once on the event loop (rounds follow each other while there is more).
  */
 const SEARCH_INDEX_MAX_CHANGES = 500;
+/** Searches waiting for a connection, all people together, and per person, before `server/busy`. */
+const SEARCH_QUEUE_MAX = 200;
+const SEARCH_QUEUE_PER_USER_MAX = 3;
+/** Longest a search waits for its turn (ms) before it is refused `server/busy`. */
+const SEARCH_QUEUE_MAX_WAIT_MS = 10_000;
 /** Conversations one round of the search indexer reads at most. */
 const SEARCH_INDEX_MAX_CONVERSATIONS = 500;
 
@@ -318,11 +323,17 @@ const app: FastifyPluginAsync<AppOptions> = async (
     handlerOptions,
   });
   await fastify.register(searchRoutes, {
-    prisma: fastify.prisma,
+    pool: fastify.searchQueryPool,
+    queue: createSendQueue({
+      concurrency: SEARCH_QUERY_CONNECTIONS,
+      maxQueued: SEARCH_QUEUE_MAX,
+      perUserMax: SEARCH_QUEUE_PER_USER_MAX,
+      maxWaitMs: SEARCH_QUEUE_MAX_WAIT_MS,
+    }),
     conversations,
     messages: messagesRepository,
   });
-  const searchIndexer = startSearchIndexer(fastify.searchPool, {
+  const searchIndexer = startSearchIndexer(fastify.searchIndexPool, {
     intervalMs: config.searchIndexIntervalMs,
     maxChanges: SEARCH_INDEX_MAX_CHANGES,
     maxConversations: SEARCH_INDEX_MAX_CONVERSATIONS,

@@ -124,6 +124,17 @@ describe('message search query', () => {
   it('splits at any white space and drops a word repeated in another case', () => {
     expect(searchTerms('  Harbour\tbridge\u3000北京  harbour ')).toEqual(['Harbour', 'bridge', '北京']);
     expect(searchTerms('   ')).toEqual([]);
+    expect(searchTerms('"spare key", flowerpot? standup-update 北京，烤鸭。')).toEqual([
+      'spare',
+      'key',
+      'flowerpot',
+      'standup',
+      'update',
+      '北京',
+      '烤鸭',
+    ]);
+    expect(searchTerms('x\u0000y \u200bz\u200b 👍🏽 $5')).toEqual(['x', 'y', 'z', '👍🏽', '$5']);
+    expect(searchTerms('\u0001 \u200b ...')).toEqual([]);
   });
 
   it('trims q, defaults the page to 20 and coerces query strings', () => {

@@ -179,7 +179,9 @@ async function applyPending(
 
   const appliedNames = new Set(active.map((record) => record.migration_name));
   const pending = migrations.filter((m) => !appliedNames.has(m.name));
-  await refuseMissingEngines(conn, pending);
+  // Applied ones too: a plugin unloaded since (a server upgrade, a restore elsewhere) left every
+  // search failing with a 500 while the server looked healthy.
+  await refuseMissingEngines(conn, migrations);
   const applied: string[] = [];
   for (const migration of pending) {
     const startedAt = Date.now();
@@ -229,9 +231,10 @@ const ENGINE_PLUGINS: Record<string, { soname: string; hint: string }> = {
 };
 
 /**
- * Refuses, before anything runs, pending migrations that name a storage engine (`ENGINE=…`) the
- * server does not offer: otherwise the first would fail halfway and be recorded as failed, to be
- * repaired by hand, for want of a plugin.
+ * Makes sure the server offers every storage engine `migrations` name (`ENGINE=…`), loading a known
+ * plugin that is missing (ENGINE_PLUGINS), and otherwise refuses before anything runs, saying how to
+ * install it. Without it, a pending migration would fail halfway and be recorded as failed, to be
+ * repaired by hand, and the tables of an applied one would fail every query.
  */
 async function refuseMissingEngines(conn: mariadb.Connection, pending: MigrationFolder[]): Promise<void> {
   const needed = new Map<string, string[]>();

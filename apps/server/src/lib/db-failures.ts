@@ -24,6 +24,7 @@
  * | lock_wait_timeout           | errno 1205 ER_LOCK_WAIT_TIMEOUT                        | busy     |
  * | deadlock                    | errno 1213 ER_LOCK_DEADLOCK (P2034)                    | busy     |
  * | too_many_connections        | errno 1040 / 1203 (P2037)                              | busy     |
+ * | statement_timeout           | errno 1969 ER_STATEMENT_TIMEOUT (max_statement_time)   | busy     |
  * | connection_lost             | 45001, 45009, 45013, 45019, 45026; 1927 killed; 1053   | unavailable |
  * |                             | shutdown; P1017, P1008; ECONNRESET, EPIPE, ETIMEDOUT   |          |
  * | database_unreachable        | 45028 with a cause (no connection could be opened),    | unavailable |
@@ -43,6 +44,8 @@ export type DatabaseFailureClass =
   | 'lock_wait_timeout'
   | 'deadlock'
   | 'too_many_connections'
+  /** A statement ran past the `max_statement_time` its caller gave it (message search bounds its own). */
+  | 'statement_timeout'
   | 'connection_lost'
   | 'database_unreachable'
   /**
@@ -63,6 +66,7 @@ const BUSY_ERRNOS: ReadonlyMap<number, DatabaseFailureClass> = new Map([
   [1213, 'deadlock'], // ER_LOCK_DEADLOCK
   [1040, 'too_many_connections'], // ER_CON_COUNT_ERROR
   [1203, 'too_many_connections'], // ER_TOO_MANY_USER_CONNECTIONS
+  [1969, 'statement_timeout'], // ER_STATEMENT_TIMEOUT
 ]);
 
 const CONNECTION_LOST_ERRNOS: ReadonlySet<number> = new Set([

@@ -39,7 +39,8 @@ export type FailpointName =
   | 'conversation-view:rows-read'
   | 'admin-group-delete:slice-deleted'
   | 'login:password-verified'
-  | 'password-change:written';
+  | 'password-change:written'
+  | 'message-search:query';
 
 /** A hold armed by a test: `reached` resolves once an operation waits at the point; `release` lets it go. */
 export interface FailpointHold {

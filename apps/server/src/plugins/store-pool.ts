@@ -32,6 +32,9 @@ export function gatheredReadOptions(name: string, busyMessage: string): GroupCom
   };
 }
 
+/** Connections of message search (`searchQueryPool`): searches at once per process, the rest wait. */
+export const SEARCH_QUERY_CONNECTIONS = 2;
+
 declare module 'fastify' {
   interface FastifyInstance {
     /** The send path's own connections (features/messages/send-batcher.ts), apart from Prisma's pool. */
@@ -47,7 +50,12 @@ declare module 'fastify' {
      * The search indexer's one connection (features/search/search-indexer.ts): its rounds hold a
      * named lock on it, and never take a connection from the send or connect paths.
      */
-    searchPool: Pool;
+    searchIndexPool: Pool;
+    /**
+     * Message search's own connections (features/search/search.routes.ts): a search of a large
+     * site can take a second, and searches waiting for these never hold up anything else.
+     */
+    searchQueryPool: Pool;
   }
 }
 
@@ -96,12 +104,14 @@ export default fp<StorePoolsOptions>(
   async (fastify, { storeConnections, readConnections, ...options }) => {
     const storePool = createStorePool({ ...options, connections: storeConnections });
     const readPool = createStorePool({ ...options, connections: readConnections });
-    const searchPool = createStorePool({ ...options, connections: 1 });
+    const searchIndexPool = createStorePool({ ...options, connections: 1 });
+    const searchQueryPool = createStorePool({ ...options, connections: SEARCH_QUERY_CONNECTIONS });
     fastify.decorate('storePool', storePool);
     fastify.decorate('readPool', readPool);
-    fastify.decorate('searchPool', searchPool);
+    fastify.decorate('searchIndexPool', searchIndexPool);
+    fastify.decorate('searchQueryPool', searchQueryPool);
     fastify.addHook('onClose', async () => {
-      await Promise.all([storePool.end(), readPool.end(), searchPool.end()]);
+      await Promise.all([storePool.end(), readPool.end(), searchIndexPool.end(), searchQueryPool.end()]);
     });
   },
   { name: 'store-pool' },

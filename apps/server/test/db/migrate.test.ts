@@ -223,6 +223,27 @@ describe('migrateDatabase', () => {
     });
   });
 
+  test('an applied migration whose storage engine the server no longer has is refused at start', async () => {
+    const dir = await copyOfMigrations();
+    const database = await emptyDatabase();
+    await migrateDatabase(database.url, { migrationsDir: dir });
+    // As if it had been applied while the engine was loaded.
+    const gone = '29990101000000_engine_gone';
+    const script = 'CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY) ENGINE = Parleyfs;\n';
+    await mkdir(path.join(dir, gone));
+    await writeFile(path.join(dir, gone, 'migration.sql'), script);
+    await query(
+      database.url,
+      `INSERT INTO _prisma_migrations (id, checksum, started_at, finished_at, migration_name, applied_steps_count)
+       VALUES (UUID(), ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), ?, 1)`,
+      [migrationChecksum(script), gone],
+    );
+
+    await expect(migrateDatabase(database.url, { migrationsDir: dir })).rejects.toThrow(
+      `The database server has no parleyfs storage engine, which \`${gone}\` needs.`,
+    );
+  });
+
   test('two concurrent runs on a fresh database apply each migration once', async () => {
     const database = await emptyDatabase();
     const expected = await migrationNames();

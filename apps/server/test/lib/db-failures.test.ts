@@ -137,6 +137,16 @@ describe('classifying database failures', () => {
     expect(toAppError(error).code).toBe(ErrorCode.Busy);
   });
 
+  it('a statement past its max_statement_time is statement_timeout, answered server/busy', async () => {
+    const error = await failureOf(() =>
+      raw.query('SET STATEMENT max_statement_time = 0.05 FOR SELECT SLEEP(2)'),
+    );
+
+    expect(error).toMatchObject({ errno: 1969 });
+    expect(classifyDatabaseFailure(error)).toEqual({ class: 'statement_timeout', answer: 'busy' });
+    expect(toAppError(error).code).toBe(ErrorCode.Busy);
+  });
+
   it('a transaction waiting for a row lock within innodb_lock_wait_timeout gets it, past the 5 s Prisma default', async () => {
     // Prisma cut interactive transactions off at 5 s whatever the lock wait allowed: a deactivation
     // waiting 5+ s for a send holding the account's row was refused busy though the lock was coming.

@@ -23,11 +23,13 @@ export interface MessageListLandingOptions {
   rows: ComputedRef<readonly MessageRow[]>;
   /** Land at the unread divider rather than at the newest message. */
   startAtUnread: boolean;
+  /** Land at this message instead, centred and highlighted (a search result's); first when given. */
+  startAtSeq?: number | null;
 }
 
 /**
- * Where the message list is and where it is going: the first landing (at the unread divider or
- * the newest message), jumps to a quoted message or back to the latest, fetching older and newer
+ * Where the message list is and where it is going: the first landing (at a given message, the unread
+ * divider or the newest message), jumps to a quoted message or back to the latest, fetching older and newer
  * pages as the reader nears an end, and following the newest message while at the bottom.
  *
  * `settled` is false from the start of a landing or jump until the view has stopped where it was
@@ -39,7 +41,13 @@ export function useMessageListLanding(options: MessageListLandingOptions) {
   const messages = useMessagesStore();
   const status = computed(() => thread.value?.status ?? 'idle');
 
-  const landing = ref<Landing | null>(options.startAtUnread ? { kind: 'unread' } : { kind: 'end' });
+  const landing = ref<Landing | null>(
+    options.startAtSeq
+      ? { kind: 'seq', seq: options.startAtSeq }
+      : options.startAtUnread
+        ? { kind: 'unread' }
+        : { kind: 'end' },
+  );
   const landed = ref(false);
   const settling = ref(false);
   /** Set while the history around a jump target loads, so the window change does not land at the end. */

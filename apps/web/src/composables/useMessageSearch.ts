@@ -6,6 +6,11 @@ import { searchMessages } from '@/api/search';
 export interface MessageSearchOptions {
   /** How long typing must pause before `searchSoon` asks the server, in milliseconds. */
   debounceMs?: number;
+  /**
+   * Milliseconds after a search that found nothing to ask once more: a message sent a moment ago
+   * is found once the index has taken it in (SEARCH_INDEX_INTERVAL_MS, a second by default).
+   */
+  retryEmptyMs?: number;
 }
 
 /**
@@ -13,7 +18,7 @@ export interface MessageSearchOptions {
  * newest first, and more of them on request. Only the latest search counts: an older one still in
  * flight is aborted and its answer dropped; so is a page asked for before the query changed.
  */
-export function useMessageSearch({ debounceMs = 300 }: MessageSearchOptions = {}) {
+export function useMessageSearch({ debounceMs = 300, retryEmptyMs = 1_500 }: MessageSearchOptions = {}) {
   const results = ref<Message[]>([]);
   /** The query the results are for ('' before any search). */
   const searched = ref('');
@@ -34,9 +39,14 @@ export function useMessageSearch({ debounceMs = 300 }: MessageSearchOptions = {}
     return current;
   }
 
+  let retry: ReturnType<typeof setTimeout> | null = null;
+
   /** Searches for `q` now, in one conversation or all; an empty `q` clears the results. */
-  async function search(q: string, conversationId?: number): Promise<void> {
+  async function search(q: string, conversationId?: number, again = false): Promise<void> {
     asked += 1;
+    const ticket = asked;
+    if (retry) clearTimeout(retry);
+    retry = null;
     const current = begin();
     scope = { q, conversationId };
     if (q === '') {
@@ -52,6 +62,12 @@ export function useMessageSearch({ debounceMs = 300 }: MessageSearchOptions = {}
       results.value = page.messages;
       nextBefore.value = page.nextBefore;
       searched.value = q;
+      // Found nothing: once more shortly, unless something else was asked meanwhile.
+      if (page.messages.length === 0 && !again) {
+        retry = setTimeout(() => {
+          if (ticket === asked) void search(q, conversationId, true);
+        }, retryEmptyMs);
+      }
     } catch (error) {
       if (current.signal.aborted) return;
       results.value = [];
@@ -97,7 +113,10 @@ export function useMessageSearch({ debounceMs = 300 }: MessageSearchOptions = {}
     }
   }
 
-  tryOnScopeDispose(() => controller?.abort());
+  tryOnScopeDispose(() => {
+    controller?.abort();
+    if (retry) clearTimeout(retry);
+  });
 
   return { results, searched, nextBefore, searching, loadingMore, failed, search, searchSoon, loadMore };
 }

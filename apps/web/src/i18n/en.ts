@@ -162,6 +162,7 @@ const en = {
   },
   search: {
     open: 'Search messages',
+    openHere: 'Search this conversation',
     title: 'Search messages',
     description: 'Find words in your conversations, in any language.',
     label: 'Words to find',

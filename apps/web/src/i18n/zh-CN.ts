@@ -161,6 +161,7 @@ const zhCN: MessageSchema = {
   },
   search: {
     open: '搜索消息',
+    openHere: '搜索此会话',
     title: '搜索消息',
     description: '在你的会话中查找文字，支持任何语言。',
     label: '要查找的文字',

@@ -14,11 +14,9 @@ describe('search result highlighting', () => {
     expect(marked('周末我们去北京吃烤鸭吧', '北京 烤鸭')).toBe('周末我们去[北京]吃[烤鸭]吧');
   });
 
-  it('takes characters that mean something in a pattern literally', () => {
-    expect(marked('costs $5 (maybe) or [more]?', '$5 (maybe) [more]?')).toBe(
-      'costs [$5] [(maybe)] or [[more]?]',
-    );
-    expect(marked('a.b and axb', 'a.b')).toBe('[a.b] and axb');
+  it('takes characters that mean something in a pattern literally, and punctuation as a separator', () => {
+    expect(marked('costs $5 (maybe) or C++?', '$5 (maybe) C++')).toBe('costs [$5] ([maybe]) or [C++]?');
+    expect(marked('the spare key, under the mat', '"spare key"')).toBe('the [spare] [key], under the mat');
   });
 
   it('prefers the longer of two overlapping words', () => {

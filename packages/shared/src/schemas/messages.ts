@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { idSchema, isoDateSchema } from './common.js';
 import { systemEventSchema } from './system-events.js';
 import { attachmentSchema, uploadIdSchema, uploadKindSchema } from './uploads.js';
-import { messageBodySchema, textInputSchema } from './text.js';
+import { hasVisibleText, messageBodySchema, textInputSchema } from './text.js';
 import { userSummarySchema } from './users.js';
 
 export const MESSAGE_TEXT_MAX = 4000;
@@ -245,6 +245,7 @@ export const messageSearchQuerySchema = z.strictObject({
     .trim()
     .min(1)
     .max(SEARCH_QUERY_MAX)
+    .refine((q) => searchTerms(q).length > 0, { message: 'must contain a visible character' })
     .refine((q) => searchTerms(q).length <= SEARCH_TERMS_MAX, {
       message: `at most ${SEARCH_TERMS_MAX} words`,
     }),
@@ -264,13 +265,19 @@ export type MessageSearchResponse = z.infer<typeof messageSearchResponseSchema>;
 
 /**
  * The words of a search query, as the server matches them and the web app highlights them: split at
- * Unicode white space, duplicates (compared case-insensitively) dropped, in the order typed.
+ * Unicode white space, control characters (a NUL ended the query early in MariaDB) and punctuation
+ * (the index keeps a full stop or a hyphen as a token of its own, so `flowerpot.` and
+ * `"spare key"` found nothing), invisible format characters at a word's ends (a zero-width space)
+ * trimmed, words without a visible character (hasVisibleText) dropped (the index's normaliser made
+ * them empty, and an empty word matched every message), duplicates (compared case-insensitively)
+ * dropped, in the order typed. Symbols (emoji, `+`, `$`) stay part of their word.
  */
 export function searchTerms(q: string): string[] {
   const seen = new Set<string>();
   return q
-    .split(/\s+/u)
-    .filter((term) => term.length > 0)
+    .split(/[\s\p{Cc}\p{P}]+/u)
+    .map((term) => term.replace(/^\p{Cf}+|\p{Cf}+$/gu, ''))
+    .filter((term) => hasVisibleText(term))
     .filter((term) => {
       const key = term.toLocaleLowerCase();
       if (seen.has(key)) return false;

@@ -8,7 +8,7 @@ import { placeholders, unionAll } from '../../lib/sql-lists.js';
  * edit and delete moves its conversation's lastChangeSeq, and the indexer reads each conversation's
  * changes past the changeSeq it last indexed (`message_search_positions`). The send path does not
  * wait for it and does not write a row more: a message is found by search within about one
- * `intervalMs` of being stored. On the driver, on a connection of its own (`searchPool`): mapped
+ * `intervalMs` of being stored. On the driver, on a connection of its own (`searchIndexPool`): mapped
  * through Prisma, a round of 2,000 messages held the event loop for tens of milliseconds, which every
  * send in flight waited out (docs/benchmarks.md, "What search costs the send path").
  *

@@ -7,13 +7,21 @@ import {
 } from '@parley/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { Pool } from 'mariadb';
+import { failpoint } from '../../lib/failpoints.js';
+import type { SendQueue } from '../../lib/send-queue.js';
 import { requireSignedIn, requireUserId } from '../auth/require-user.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { MessagesRepository } from '../messages/messages.repository.js';
 
 /** Searches a person may make per minute: typing a query searches as it pauses (the web app). */
 const SEARCHES_PER_MINUTE = 120;
+/**
+ * Seconds one search's statement may run (MariaDB's max_statement_time); past it the search is
+ * refused `server/busy`. A very common word on a large site makes Mroonga return every match before
+ * the membership join (docs/architecture.md, "Search").
+ */
+const SEARCH_STATEMENT_TIMEOUT_S = 5;
 
 /**
  * A query in Mroonga's BOOLEAN MODE syntax (Groonga's query syntax,
@@ -26,9 +34,20 @@ export function toBooleanQuery(terms: readonly string[]): string {
 }
 
 export interface MessageSearchDeps {
-  prisma: PrismaClient;
+  /** Search's own connections (`searchQueryPool`), so a slow search holds up only other searches. */
+  pool: Pool;
   conversations: Pick<ConversationsService, 'assertMember'>;
   messages: Pick<MessagesRepository, 'findMessagesByIds'>;
+}
+
+export interface SearchRoutesOptions extends MessageSearchDeps {
+  /**
+   * Admission control (lib/send-queue.ts, as `message:send` has it): one search per person at a
+   * time, people taking turns at the pool's connections, a few waiting per person and the rest
+   * refused `server/busy`. Forty searches at once from one person, each a second long on a large
+   * index, held every connection of the shared pool and other people's requests were refused.
+   */
+  queue: SendQueue;
 }
 
 /**
@@ -38,7 +57,7 @@ export interface MessageSearchDeps {
  * `conversation/not_found` when `conversationId` names one the caller is not in.
  */
 export async function searchMessages(
-  { prisma, conversations, messages }: MessageSearchDeps,
+  { pool, conversations, messages }: MessageSearchDeps,
   userId: number,
   query: MessageSearchQuery,
 ): Promise<MessageSearchResponse> {
@@ -53,17 +72,20 @@ export async function searchMessages(
     conditions.push('s.messageId < ?');
     values.push(query.before);
   }
+  const held = failpoint('message-search:query');
+  if (held) await held;
   // The full-text index first, then membership by its primary key: one more than a page, to know
-  // whether there is a next one.
-  const rows = await prisma.$queryRawUnsafe<Array<{ messageId: number }>>(
-    `SELECT s.messageId
+  // whether there is a next one. Bounded in time: past it, MariaDB ends it with error 1969, which
+  // lib/db-failures.ts answers `server/busy`.
+  const rows = await pool.query<Array<{ messageId: number }>>(
+    `SET STATEMENT max_statement_time = ${SEARCH_STATEMENT_TIMEOUT_S} FOR
+     SELECT s.messageId
        FROM message_search s
             STRAIGHT_JOIN memberships mb ON mb.conversationId = s.conversationId AND mb.userId = ?
       WHERE ${conditions.join(' AND ')}
       ORDER BY s.messageId DESC
       LIMIT ?`,
-    ...values,
-    query.limit + 1,
+    [...values, query.limit + 1],
   );
   const ids = rows.slice(0, query.limit).map((row) => Number(row.messageId));
   const found = new Map((await messages.findMessagesByIds(ids)).map((message) => [message.id, message]));
@@ -76,7 +98,7 @@ export async function searchMessages(
   };
 }
 
-const searchRoutes: FastifyPluginAsync<MessageSearchDeps> = async (fastify, deps) => {
+const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (fastify, { queue, ...deps }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   // Every route here needs a signed-in caller: 401 before validation (features/auth/require-user.ts).
   app.addHook('onRequest', requireSignedIn);
@@ -91,7 +113,7 @@ const searchRoutes: FastifyPluginAsync<MessageSearchDeps> = async (fastify, deps
     async (request) => {
       const userId = requireUserId(request);
       await searches.consume(String(userId));
-      return searchMessages(deps, userId, request.query);
+      return queue.take(userId).run(() => searchMessages(deps, userId, request.query));
     },
   );
 };

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, type Message, type MessageSearchResponse } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSearchIndexer, writeSearchRows } from '../../../src/features/search/search-indexer.js';
+import { holdAtFailpoint } from '../../../src/lib/failpoints.js';
 import {
   createGroup,
   okData,
@@ -105,21 +106,27 @@ describe('message search', () => {
     for (const q of [
       '"hi"',
       'back-slashed',
-      '\\',
+      'x\\',
       '(maybe)',
       '-not',
       '+really',
       '*D- said',
       'OR',
-      '"',
-      ')(',
+      '+"',
+      'a*',
     ]) {
       const response = await search(bo, { q });
       expect(response.status, `${q}: ${JSON.stringify(response.body)}`).toBe(200);
     }
+    // Control characters separate words (a NUL ended the query in MariaDB: a 500), and an
+    // invisible character at a word's end is not part of it.
+    expect(await found(bo, 'harbour\u0000bridge')).toEqual(['english']);
+    expect(await found(bo, '\u200bharbour\u200b')).toEqual(['english']);
     expect(await found(bo, '"hi"')).toEqual(['quotes']);
     expect(await found(bo, '-not')).toEqual(['quotes']);
-    expect(await found(bo, '-harbour')).toEqual([]);
+    // Punctuation separates words, as the index reads it: `-` is not "without".
+    expect(await found(bo, '-harbour')).toEqual(['english']);
+    expect(await found(bo, '"said hi"')).toEqual(['quotes']);
   });
 
   it('follows edits and deletes once indexed', async () => {
@@ -192,11 +199,38 @@ describe('message search', () => {
     expect(pages).toEqual([ids.slice(4).reverse(), ids.slice(1, 4).reverse(), [ids[0]]]);
   });
 
+  it("takes one person's searches in turn, refuses a pile of them busy, and lets others search meanwhile", async () => {
+    const hold = holdAtFailpoint('message-search:query');
+    const first = search(ada, { q: 'harbour' });
+    await hold.reached;
+    // Ada's next three wait behind the first; a fifth finds her lane full.
+    const waiting = [search(ada, { q: '北京' }), search(ada, { q: 'parley' }), search(ada, { q: 'タワー' })];
+    const refused = await search(ada, { q: 'noon' });
+    expect([refused.status, refused.body.error?.code]).toEqual([503, ErrorCode.Busy]);
+    // Cy takes the other connection while Ada's search holds one.
+    expect(await found(cy, 'harbour')).toEqual(['secret']);
+    hold.release();
+    const answers = await Promise.all([first, ...waiting]);
+    expect(answers.map((answer) => [answer.status, answer.body.messages.length])).toEqual([
+      [200, 2],
+      [200, 2],
+      [200, 1],
+      [200, 1],
+    ]);
+  });
+
   it('refuses what is not a query with request/invalid, and strangers with auth/unauthenticated', async () => {
     const refused = [
       {},
       { q: '' },
       { q: '   ' },
+      // Nothing visible: the index's normaliser made these an empty word, which matched every message.
+      { q: '\u0000' },
+      { q: '\u0001\u0001' },
+      { q: '\u200b' },
+      { q: '"' },
+      { q: ')(' },
+      { q: '\\' },
       { q: 'x'.repeat(101) },
       { q: Array.from({ length: 11 }, (_, i) => `w${i}`).join(' ') },
       { q: 'ok', limit: 51 },
@@ -236,7 +270,7 @@ describe('the search indexer', () => {
         messages.push(await sendText(socket, group.id, `backlog ${group.name} ${i}`));
     }
     const small = { intervalMs: 3_600_000, maxChanges: 3, maxConversations: 1, log: t.server.log };
-    const first = startSearchIndexer(t.server.searchPool, small);
+    const first = startSearchIndexer(t.server.searchIndexPool, small);
     const second = startSearchIndexer(t.server.storePool, small);
     const written = await Promise.all([first.catchUp(), second.catchUp()]);
     expect(written[0]! + written[1]!).toBeGreaterThanOrEqual(messages.length);

@@ -11,6 +11,7 @@ import {
   switchLocale,
   VIEWPORTS,
 } from './fixtures.js';
+import { numbered, openConversationId, sendMessagesThroughSocket } from './seed.js';
 import { screenshotPath } from './screenshots.js';
 
 test.describe.configure({ timeout: 120_000 });
@@ -22,6 +23,10 @@ test('a site admin deactivates a user whose open session ends at once, and opens
   const mallory = await signUp('mallory', { displayName: 'Mallory Spammer' });
   await createGroup(mallory.page, 'Deals every hour', [root]);
   await sendMessage(mallory.page, 'Limited offer, click now');
+  // Busy enough to be among the site's ten busiest groups (the e2e server's database is shared by
+  // every spec, whose groups hold a few messages each): with one message it tied with others at the
+  // bottom of the list, and fell out of it once another spec made more groups.
+  await sendMessagesThroughSocket(mallory, openConversationId(mallory.page), numbered(20, 'Limited offer'));
   await makeSiteAdmin(root);
 
   // The console is in the account menu of admins only, and refused to others by the router and the server.

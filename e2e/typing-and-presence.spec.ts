@@ -39,7 +39,11 @@ test('a new direct conversation shows that the other person is online, and when 
   await expect(peerStatus).toHaveText('Online');
   // A screen reader hears it once, under the name: the avatar's dot beside it says nothing more.
   expect(await ada.page.locator('main header').ariaSnapshot()).toBe(
-    [`- heading "${grace.displayName}" [level=1]`, '- paragraph: Online'].join('\n'),
+    [
+      `- heading "${grace.displayName}" [level=1]`,
+      '- paragraph: Online',
+      '- button "Search this conversation"',
+    ].join('\n'),
   );
 
   await grace.context.close();

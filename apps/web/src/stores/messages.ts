@@ -8,6 +8,7 @@ import type {
   SystemEvent,
   UserSummary,
 } from '@parley/shared';
+import { HISTORY_PAGE_MAX } from '@parley/shared';
 import { defineStore } from 'pinia';
 import { markRaw, reactive } from 'vue';
 import * as conversationsApi from '@/api/conversations';
@@ -19,8 +20,15 @@ import { usePeopleStore } from './people';
 
 export type { OutgoingMessage } from './outgoing';
 
-/** Messages shown before a jump target, so it does not sit at the very top of what was loaded. */
-const JUMP_CONTEXT = 20;
+/**
+ * Messages loaded before a jump target (a search result, a quoted message, the first unread of a long
+ * backlog), with JUMP_PAGE in all: enough on either side that the list, landing there, is further
+ * than its load-ahead distance from both ends and fetches no page before the reader scrolls. With
+ * 20 before and 29 after, it fetched older pages at once, and on a loaded machine the first of them
+ * was not held in place: the view drifted up to the oldest messages, page after page.
+ */
+const JUMP_CONTEXT = 45;
+const JUMP_PAGE = HISTORY_PAGE_MAX;
 /** Pages fetched to close a seq gap before giving up and reloading the newest page. */
 const GAP_FILL_PAGES = 5;
 const GAP_PAGE_SIZE = 100;
@@ -305,7 +313,11 @@ export const useMessagesStore = defineStore('messages', () => {
     const baseline = conversations.get(conversationId)?.changeSeq ?? 0;
     try {
       const after = aroundSeq === undefined ? null : Math.max(0, aroundSeq - 1 - JUMP_CONTEXT);
-      const page = await conversationsApi.fetchHistory(conversationId, after === null ? null : { after });
+      const page = await conversationsApi.fetchHistory(
+        conversationId,
+        after === null ? null : { after },
+        after === null ? undefined : JUMP_PAGE,
+      );
       const client = parley.client;
       if (current.status !== 'loading' || !client) return;
       client.hold(page.messages);
@@ -395,7 +407,7 @@ export const useMessagesStore = defineStore('messages', () => {
     if (findBySeq(conversationId, seq)) return;
     const epoch = current.epoch;
     const after = Math.max(0, seq - 1 - JUMP_CONTEXT);
-    const page = await conversationsApi.fetchHistory(conversationId, { after });
+    const page = await conversationsApi.fetchHistory(conversationId, { after }, JUMP_PAGE);
     if (current.epoch !== epoch) return;
     parley.client?.hold(page.messages);
     setRange(conversationId, page.messages, after + 1);

@@ -151,12 +151,13 @@ describe('messages store', () => {
     const server = historyServer(300);
     const store = useMessagesStore();
     await store.loadInitial(CONVERSATION);
-    expect(store.findBySeq(CONVERSATION, 40)).toBeUndefined();
+    expect(store.findBySeq(CONVERSATION, 80)).toBeUndefined();
 
-    await store.jumpTo(CONVERSATION, 40);
+    await store.jumpTo(CONVERSATION, 80);
 
-    expect(store.findBySeq(CONVERSATION, 40)).toBeDefined();
-    expect(server.requests.at(-1)?.url).toBe('/api/conversations/1/messages?after=19&limit=50');
+    expect(store.findBySeq(CONVERSATION, 80)).toBeDefined();
+    // 45 before it and 54 after: the list lands far from both ends and fetches nothing at once.
+    expect(server.requests.at(-1)?.url).toBe('/api/conversations/1/messages?after=34&limit=100');
     expect(store.thread(CONVERSATION)).toMatchObject({ hasOlder: true, hasNewer: true });
 
     // Live messages do not join a window of old history…
@@ -167,7 +168,7 @@ describe('messages store', () => {
     // …but paging down to the end re-attaches it, with what arrived meanwhile.
     while (store.thread(CONVERSATION).hasNewer) await store.loadNewer(CONVERSATION);
     expect(seqs(store).at(-1)).toBe(301);
-    expect(seqs(store)).toEqual(Array.from({ length: 301 - 19 }, (_, index) => index + 20));
+    expect(seqs(store)).toEqual(Array.from({ length: 301 - 34 }, (_, index) => index + 35));
   });
 
   it('refreshes the quote of replies when the quoted message is edited or deleted', async () => {

@@ -1,4 +1,4 @@
-import type { Message } from '@parley/shared';
+import type { Message, MessageSearchResponse } from '@parley/shared';
 import { tryOnScopeDispose, useDebounceFn } from '@vueuse/core';
 import { ref } from 'vue';
 import { searchMessages } from '@/api/search';
@@ -18,6 +18,26 @@ export interface MessageSearchOptions {
  * newest first, and more of them on request. Only the latest search counts: an older one still in
  * flight is aborted and its answer dropped; so is a page asked for before the query changed.
  */
+/** Pages an answer may skip while they are empty (every match on them deleted since indexing). */
+const EMPTY_PAGES_SKIPPED = 5;
+
+/**
+ * The first page with something to show from `query` on: the server leaves out matches deleted
+ * since they were indexed, so a page can come back empty with more after it ("No messages contain"
+ * beside "Show older matches").
+ */
+async function firstShown(
+  query: { q: string; conversationId?: number; before?: number },
+  signal: AbortSignal,
+): Promise<MessageSearchResponse> {
+  let page = await searchMessages(query, signal);
+  for (let skipped = 0; page.messages.length === 0 && page.nextBefore !== null; skipped += 1) {
+    if (skipped === EMPTY_PAGES_SKIPPED) break;
+    page = await searchMessages({ ...query, before: page.nextBefore }, signal);
+  }
+  return page;
+}
+
 export function useMessageSearch({ debounceMs = 300, retryEmptyMs = 1_500 }: MessageSearchOptions = {}) {
   const results = ref<Message[]>([]);
   /** The query the results are for ('' before any search). */
@@ -58,7 +78,7 @@ export function useMessageSearch({ debounceMs = 300, retryEmptyMs = 1_500 }: Mes
     }
     searching.value = true;
     try {
-      const page = await searchMessages({ q, conversationId }, current.signal);
+      const page = await firstShown({ q, conversationId }, current.signal);
       results.value = page.messages;
       nextBefore.value = page.nextBefore;
       searched.value = q;
@@ -100,7 +120,7 @@ export function useMessageSearch({ debounceMs = 300, retryEmptyMs = 1_500 }: Mes
     const current = begin();
     loadingMore.value = true;
     try {
-      const page = await searchMessages({ q, conversationId, before }, current.signal);
+      const page = await firstShown({ q, conversationId, before }, current.signal);
       if (ticket !== asked) return;
       results.value = [...results.value, ...page.messages];
       nextBefore.value = page.nextBefore;

@@ -19,6 +19,12 @@ describe('search result highlighting', () => {
     expect(marked('the spare key, under the mat', '"spare key"')).toBe('the [spare] [key], under the mat');
   });
 
+  it('marks a word written in full or half width, as the index finds it', () => {
+    expect(marked('ＰＡＲＬＥＹ　ＲＯＣＫＳ', 'parley')).toBe('[ＰＡＲＬＥＹ]　ＲＯＣＫＳ');
+    expect(marked('the spare key', 'ｓｐａｒｅ')).toBe('the [spare] key');
+    expect(marked('ｶﾀｶﾅ and カタカナ', 'カタカナ')).toBe('[ｶﾀｶﾅ] and [カタカナ]');
+  });
+
   it('prefers the longer of two overlapping words', () => {
     expect(marked('北京烤鸭', '北京 北京烤鸭')).toBe('[北京烤鸭]');
   });

@@ -3,6 +3,7 @@ import { ErrorCode, type ApiError } from './errors.js';
 import {
   conversationSchema,
   markReadPayloadSchema,
+  notificationSettingsSchema,
   readStateSchema,
   receiptSchema,
 } from './schemas/conversations.js';
@@ -51,6 +52,7 @@ export const ServerEvent = {
   ConversationRead: 'conversation:read',
   ConversationUpdated: 'conversation:updated',
   ConversationRemoved: 'conversation:removed',
+  ConversationNotifications: 'conversation:notifications',
   UserUpdated: 'user:updated',
   ReceiptUpdate: 'receipt:update',
   TypingUpdate: 'typing:update',
@@ -133,6 +135,11 @@ export const serverEventContract = {
   'conversation:updated': groupStateSchema,
   /** The user is no longer in the conversation; their sockets have left its room. Keep what is held. */
   'conversation:removed': conversationRemovedSchema,
+  /**
+   * The user muted or unmuted a conversation's notifications (in this or another tab or device,
+   * `PUT /api/conversations/:id/notifications`): its `notificationsMutedUntil` now.
+   */
+  'conversation:notifications': notificationSettingsSchema,
   /**
    * Someone the user shares a conversation with, or the user, changed their display name (PATCH
    * /api/me, or a site admin renaming a bot). Sent once per socket, however many conversations are

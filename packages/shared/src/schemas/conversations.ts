@@ -56,6 +56,11 @@ export const conversationSchema = z.object({
   archivedAt: isoDateSchema.nullable(),
   /** The caller is muted until then (ISO), else null. */
   mutedUntil: isoDateSchema.nullable(),
+  /**
+   * The caller has silenced this conversation's notifications until then (ISO), else null; their own
+   * choice, unlike `mutedUntil`. NOTIFICATIONS_MUTED_FOREVER: until they turn them back on.
+   */
+  notificationsMutedUntil: isoDateSchema.nullable(),
   lastMessage: messageSchema.nullable(),
   /** seq of the newest message, 0 when empty. */
   lastSeq: z.number().int().nonnegative(),
@@ -139,3 +144,38 @@ export const readStateSchema = z.object({
   unreadCount: z.number().int().nonnegative(),
 });
 export type ReadState = z.infer<typeof readStateSchema>;
+
+/**
+ * `notificationsMutedUntil` of a conversation silenced until its member turns notifications back on:
+ * the last instant DATETIME(3) holds, as Telegram's `mute_until` stands for "forever" with its own
+ * largest value.
+ */
+export const NOTIFICATIONS_MUTED_FOREVER = '9999-12-31T23:59:59.999Z';
+/** Notifications are muted for a period of at most this long (a year); longer is "forever". */
+export const NOTIFICATIONS_MUTE_MAX_SECONDS = 365 * 24 * 60 * 60;
+
+/**
+ * `PUT /api/conversations/:id/notifications`: the caller's own choice for this conversation, on every
+ * device. `{ muted: false }` turns notifications on; `{ muted: true, seconds }` silences them for that
+ * long from now; `{ muted: true }` until they are turned back on. Unread counts are kept either way.
+ */
+export const notificationSettingsBodySchema = z
+  .strictObject({
+    muted: z.boolean(),
+    seconds: z.number().int().min(60).max(NOTIFICATIONS_MUTE_MAX_SECONDS).optional(),
+  })
+  .refine((body) => body.muted || body.seconds === undefined, {
+    path: ['seconds'],
+    message: 'only with muted: true',
+  });
+export type NotificationSettingsBody = z.infer<typeof notificationSettingsBodySchema>;
+
+/**
+ * The answer to that request, and the `conversation:notifications` event that tells the caller's
+ * other tabs and devices. `notificationsMutedUntil` as in conversationSchema.
+ */
+export const notificationSettingsSchema = z.object({
+  conversationId: idSchema,
+  notificationsMutedUntil: isoDateSchema.nullable(),
+});
+export type NotificationSettings = z.infer<typeof notificationSettingsSchema>;

@@ -23,6 +23,10 @@ const conversationInclude = {
  */
 const LIST_SLICE = 1_000;
 
+/** A stored "until" as the DTO carries it: ISO while it is still ahead of `now`, else null. */
+export const ifFuture = (until: Date | null | undefined, now: Date): string | null =>
+  until && until > now ? until.toISOString() : null;
+
 type ConversationRow = Prisma.ConversationGetPayload<{ include: typeof conversationInclude }>;
 
 export type ConversationsRepository = ReturnType<typeof createConversationsRepository>;
@@ -125,6 +129,7 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
     return rows.map((row) => {
       const own = row.memberships.find((membership) => membership.userId === userId);
       const last = lastById.get(row.id);
+      const now = new Date();
       return {
         id: row.id,
         kind: row.kind,
@@ -139,7 +144,8 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
         onlyAdminsPost: row.onlyAdminsPost,
         slowModeSeconds: row.slowModeSeconds,
         archivedAt: row.archivedAt?.toISOString() ?? null,
-        mutedUntil: own?.mutedUntil && own.mutedUntil > new Date() ? own.mutedUntil.toISOString() : null,
+        mutedUntil: ifFuture(own?.mutedUntil, now),
+        notificationsMutedUntil: ifFuture(own?.notificationsMutedUntil, now),
         lastMessage: last ? toMessage(last) : null,
         lastSeq: row.lastSeq,
         changeSeq: row.lastChangeSeq,
@@ -199,6 +205,18 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
 
     async findMembership(conversationId: number, userId: number) {
       return prisma.membership.findUnique({ where: { conversationId_userId: { conversationId, userId } } });
+    },
+
+    /**
+     * Sets the member's own `notificationsMutedUntil` (null: notifications on). False when the user
+     * is not a member of the conversation.
+     */
+    async setNotificationsMutedUntil(conversationId: number, userId: number, until: Date | null) {
+      const { count } = await prisma.membership.updateMany({
+        where: { conversationId, userId },
+        data: { notificationsMutedUntil: until },
+      });
+      return count > 0;
     },
 
     /** The user's conversations, or those of `among` the user belongs to. */

@@ -4,6 +4,8 @@ import {
   conversationResponseSchema,
   createGroupBodySchema,
   idParamSchema,
+  notificationSettingsBodySchema,
+  notificationSettingsSchema,
   openDirectBodySchema,
   ServerEvent,
   type Conversation,
@@ -30,6 +32,11 @@ const conversationsRoutes: FastifyPluginAsync<ConversationsRoutesOptions> = asyn
   app.addHook('onRequest', requireSignedIn);
   // Creating a conversation adds other people to it and notifies them all: keep it to a human pace.
   const creations = fastify.createLimiter('conversation-create', { points: 30, durationSeconds: 60 });
+  // Each change is an event to every tab of the caller: a person's pace, not a script's.
+  const notificationChanges = fastify.createLimiter('conversation-notifications', {
+    points: 60,
+    durationSeconds: 60,
+  });
 
   /** Every tab of every member joins the room on whichever process holds it, then learns of it. */
   function announce(conversation: Conversation): void {
@@ -75,6 +82,25 @@ const conversationsRoutes: FastifyPluginAsync<ConversationsRoutesOptions> = asyn
       );
       announce(conversation);
       return reply.status(201).send({ conversation });
+    },
+  );
+
+  /** The caller's own choice; every tab and device of theirs hears of it (`conversation:notifications`). */
+  app.put(
+    '/api/conversations/:id/notifications',
+    {
+      schema: {
+        params: z.strictObject({ id: idParamSchema }),
+        body: notificationSettingsBodySchema,
+        response: { 200: notificationSettingsSchema },
+      },
+    },
+    async (request) => {
+      const userId = requireUserId(request);
+      await notificationChanges.consume(String(userId));
+      const settings = await conversations.setNotifications(userId, request.params.id, request.body);
+      fastify.io.to(rooms.user(userId)).emit(ServerEvent.ConversationNotifications, settings);
+      return settings;
     },
   );
 

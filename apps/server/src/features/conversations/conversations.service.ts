@@ -2,11 +2,14 @@ import {
   DEFAULT_MAX_GROUP_MEMBERS,
   encodeConversationCursor,
   ErrorCode,
+  NOTIFICATIONS_MUTED_FOREVER,
   type Conversation,
   type ConversationListQuery,
   type ConversationListResponse,
   type CreateGroupBody,
   type MemberRole,
+  type NotificationSettings,
+  type NotificationSettingsBody,
   type Receipt,
 } from '@parley/shared';
 import { Prisma } from '../../generated/prisma/client.js';
@@ -69,6 +72,27 @@ export function createConversationsService({
       const membership = await repository.findMembership(conversationId, userId);
       if (!membership) throw conversationNotFound();
       return membership.role;
+    },
+    /**
+     * The caller's own notification choice for a conversation (NotificationSettingsBody): on, off
+     * for `seconds` from `now`, or off until turned back on (NOTIFICATIONS_MUTED_FOREVER). Throws
+     * `conversation/not_found` when the caller is not a member.
+     */
+    async setNotifications(
+      userId: number,
+      conversationId: number,
+      body: NotificationSettingsBody,
+      now = new Date(),
+    ): Promise<NotificationSettings> {
+      const until = !body.muted
+        ? null
+        : body.seconds === undefined
+          ? new Date(NOTIFICATIONS_MUTED_FOREVER)
+          : new Date(now.getTime() + body.seconds * 1000);
+      if (!(await repository.setNotificationsMutedUntil(conversationId, userId, until))) {
+        throw conversationNotFound();
+      }
+      return { conversationId, notificationsMutedUntil: until?.toISOString() ?? null };
     },
     /** A page of the caller's conversations and the cursor of the next (ConversationListQuery). */
     async list(userId: number, query: ConversationListQuery): Promise<ConversationListResponse> {

@@ -43,6 +43,7 @@ test('a new direct conversation shows that the other person is online, and when 
       `- heading "${grace.displayName}" [level=1]`,
       '- paragraph: Online',
       '- button "Search this conversation"',
+      '- button "Notifications"',
     ].join('\n'),
   );
 

@@ -5,6 +5,7 @@ import { migrateLegacyOutbox } from '@/storage/legacyOutbox';
 import { useConnectionStore } from '@/stores/connection';
 import { useConversationsStore } from '@/stores/conversations';
 import { useMessagesStore } from '@/stores/messages';
+import { useNotificationsStore } from '@/stores/notifications';
 import { useOutgoingStore } from '@/stores/outgoing';
 import { useParleyClientStore } from '@/stores/parleyClient';
 import { usePeopleStore } from '@/stores/people';
@@ -42,6 +43,7 @@ function bind(client: ParleyClient): void {
   const people = usePeopleStore();
   const typing = useTypingStore();
   const toasts = useToastsStore();
+  const notifications = useNotificationsStore();
   const me = () => session.user?.id ?? null;
   const live = () => current === client;
 
@@ -105,7 +107,12 @@ function bind(client: ParleyClient): void {
       live() && session.expire(code === ErrorCode.PasswordChanged ? 'password_changed' : 'expired'),
   );
 
-  client.on('message:added', ({ message }) => live() && messages.show(message));
+  client.on('message:added', ({ message, via }) => {
+    if (!live()) return;
+    messages.show(message);
+    // Announced as it arrives; what a catch-up brings after a reconnect is not, one by one.
+    if (via === 'live') notifications.incoming(message);
+  });
   client.on('message:changed', ({ message }) => live() && messages.show(message));
   client.on('conversation:reset', ({ conversationId }) => {
     if (live()) messages.reload(conversationId).catch(() => undefined);
@@ -137,6 +144,9 @@ function bind(client: ParleyClient): void {
   // Group administration: the shared state after a change, and our own removal.
   client.transport.onServer(ServerEvent.ConversationUpdated, (state) => {
     if (live()) conversations.applyGroupState(state);
+  });
+  client.transport.onServer(ServerEvent.ConversationNotifications, (settings) => {
+    if (live()) conversations.applyNotificationSettings(settings);
   });
   client.transport.onServer(ServerEvent.ConversationRemoved, (removed) => {
     if (live()) conversations.markRemoved(removed);
@@ -228,6 +238,7 @@ export function startClient(userId: number): ParleyClient {
 export function stopClient(): void {
   const client = current;
   if (!client) return;
+  useNotificationsStore().closeAll();
   current = null;
   unwatchOpenGroup?.();
   unwatchOpenGroup = null;

@@ -78,6 +78,7 @@ export function makeConversation(overrides: Partial<Conversation> & Pick<Convers
     slowModeSeconds: 0,
     archivedAt: null,
     mutedUntil: null,
+    notificationsMutedUntil: null,
     lastMessage: null,
     lastSeq: 0,
     changeSeq: 0,

@@ -2,10 +2,13 @@ import {
   conversationListResponseSchema,
   conversationResponseSchema,
   historyResponseSchema,
+  notificationSettingsSchema,
   type Conversation,
   type ConversationListResponse,
   type CreateGroupBody,
   type HistoryResponse,
+  type NotificationSettings,
+  type NotificationSettingsBody,
 } from '@parley/shared';
 import { request } from './http';
 
@@ -51,4 +54,12 @@ export function fetchHistory(
   return request('GET', `/api/conversations/${conversationId}/messages`, historyResponseSchema, {
     query: { ...(cursor ?? {}), limit },
   });
+}
+
+/** The caller's own notification choice for a conversation (docs/protocol.md, "Notifications"). */
+export async function setNotifications(
+  id: number,
+  body: NotificationSettingsBody,
+): Promise<NotificationSettings> {
+  return request('PUT', `/api/conversations/${id}/notifications`, notificationSettingsSchema, { body });
 }

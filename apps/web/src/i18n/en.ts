@@ -160,6 +160,23 @@ const en = {
     retry: 'Try again',
     onlineCount: '{count} online',
   },
+  notifications: {
+    menu: 'Notifications',
+    menuMuted: 'Notifications (muted)',
+    on: 'Notifications on',
+    mutedForever: 'Muted until you turn them back on',
+    mutedUntil: 'Muted until {time}',
+    turnOn: 'Turn notifications on',
+    muteFor: {
+      hour: 'Mute for 1 hour',
+      eightHours: 'Mute for 8 hours',
+      week: 'Mute for 1 week',
+    },
+    muteForever: 'Mute until I turn them back on',
+    listMuted: 'Notifications muted',
+    desktop: 'Desktop notifications',
+    desktopBlocked: 'Blocked in this browser',
+  },
   search: {
     open: 'Search messages',
     openHere: 'Search this conversation',
@@ -209,6 +226,8 @@ const en = {
     copied: 'Copied to clipboard',
     dismiss: 'Dismiss',
     needsConnection: "You're offline: editing, deleting and reactions need a connection.",
+    notificationsNotSaved: 'Could not change notifications. Try again.',
+    notificationsBlocked: "Notifications are blocked in this browser's settings for this site.",
   },
   group: {
     dialogTitle: 'New group',

@@ -159,6 +159,23 @@ const zhCN: MessageSchema = {
     retry: '重试',
     onlineCount: '{count} 人在线',
   },
+  notifications: {
+    menu: '通知',
+    menuMuted: '通知（已静音）',
+    on: '通知已开启',
+    mutedForever: '已静音，直到你重新开启',
+    mutedUntil: '静音至 {time}',
+    turnOn: '开启通知',
+    muteFor: {
+      hour: '静音 1 小时',
+      eightHours: '静音 8 小时',
+      week: '静音 1 周',
+    },
+    muteForever: '静音，直到我重新开启',
+    listMuted: '通知已静音',
+    desktop: '桌面通知',
+    desktopBlocked: '已被此浏览器阻止',
+  },
   search: {
     open: '搜索消息',
     openHere: '搜索此会话',
@@ -208,6 +225,8 @@ const zhCN: MessageSchema = {
     copied: '已复制到剪贴板',
     dismiss: '关闭',
     needsConnection: '你已离线：编辑、删除和表情回应需要网络连接。',
+    notificationsNotSaved: '无法更改通知设置，请重试。',
+    notificationsBlocked: '此浏览器的网站设置阻止了通知。',
   },
   group: {
     dialogTitle: '新建群组',

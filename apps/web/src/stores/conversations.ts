@@ -5,6 +5,8 @@ import {
   type CreateGroupBody,
   type GroupState,
   type Message,
+  type NotificationSettings,
+  type NotificationSettingsBody,
   type ReadState,
   type UserSummary,
 } from '@parley/shared';
@@ -21,6 +23,15 @@ export const FIRST_PAGE = 50;
 /** Latest activity: the newest message, or creation for a conversation nobody has written in yet. */
 export function lastActivity(conversation: Conversation): number {
   return Date.parse(conversation.lastMessage?.createdAt ?? conversation.createdAt);
+}
+
+/**
+ * Whether the person has silenced this conversation's notifications at `now` (ms since the epoch):
+ * no desktop notification, and its unread messages leave the tab's title count alone.
+ */
+export function notificationsMuted(conversation: Conversation, now = Date.now()): boolean {
+  const until = conversation.notificationsMutedUntil;
+  return until !== null && Date.parse(until) > now;
 }
 
 function byActivityDesc(a: Conversation, b: Conversation): number {
@@ -55,7 +66,10 @@ export const useConversationsStore = defineStore('conversations', () => {
   const heardDuringLoads = new Set<Set<number>>();
 
   const sorted = computed(() => [...byId.values()].sort(byActivityDesc));
-  const totalUnread = computed(() => sorted.value.reduce((sum, c) => sum + c.unreadCount, 0));
+  /** What the tab's title counts: the unread messages of conversations not silenced. */
+  const totalUnread = computed(() =>
+    sorted.value.reduce((sum, c) => sum + (notificationsMuted(c) ? 0 : c.unreadCount), 0),
+  );
 
   /** Someone is looking at the page: its tab visible and its window focused. */
   function isAttentive(): boolean {
@@ -78,7 +92,9 @@ export const useConversationsStore = defineStore('conversations', () => {
    * (features/groups/group-change.ts), and `conversation:updated` follows that message on the same
    * socket. So the copy that has seen the later message is the newer one, its settings, members and
    * mute included; a fetched copy behind ours keeps ours (a `conversation:updated` still on its way
-   * brings the rest). Read positions only move forward.
+   * brings the rest). Read positions only move forward. The one exception is the person's own
+   * `notificationsMutedUntil`, changed without a message: a fetch answered before a change and
+   * received after its `conversation:notifications` shows the choice before it until the next fetch.
    */
   function merged(fetched: Conversation, known: Conversation | undefined): Conversation {
     if (!known) return fetched;
@@ -316,6 +332,18 @@ export const useConversationsStore = defineStore('conversations', () => {
     });
   }
 
+  /** The person's notification choice for a conversation, from this tab or another. */
+  function applyNotificationSettings(settings: NotificationSettings): void {
+    const conversation = byId.get(settings.conversationId);
+    if (!conversation) return;
+    byId.set(conversation.id, { ...conversation, notificationsMutedUntil: settings.notificationsMutedUntil });
+  }
+
+  /** Mutes or unmutes the conversation's notifications (every device; rejects with ApiRequestError). */
+  async function setNotifications(id: number, body: NotificationSettingsBody): Promise<void> {
+    applyNotificationSettings(await conversationsApi.setNotifications(id, body));
+  }
+
   function markRead(id: number): void {
     const conversation = byId.get(id);
     if (
@@ -408,6 +436,8 @@ export const useConversationsStore = defineStore('conversations', () => {
     markRemoved,
     removed,
     applyReadState,
+    applyNotificationSettings,
+    setNotifications,
     markRead,
     markReadUpTo,
     setOpen,

@@ -1,0 +1,88 @@
+import type { Message } from '@parley/shared';
+import { useBroadcastChannel, useEventListener } from '@vueuse/core';
+import { computed, onScopeDispose, watch } from 'vue';
+import { useRouter } from 'vue-router';
+import { useConversationDisplay } from '@/composables/useConversationDisplay';
+import { notificationsMuted, useConversationsStore } from '@/stores/conversations';
+import { useNotificationsStore } from '@/stores/notifications';
+import { useSessionStore } from '@/stores/session';
+
+/** A notice's text at most (in UTF-16 units); the browser may cut it further. */
+const BODY_MAX = 180;
+
+/** What each tab tells the others: the conversation it shows someone at its newest message, if any. */
+interface Attention {
+  tab: string;
+  reading: number | null;
+  /** A tab that has just opened asks the others where they are. */
+  ask?: boolean;
+}
+
+/**
+ * Announces others' new messages as desktop notifications (stores/notifications.ts shows them) while
+ * the person is not reading their conversation, in this tab or in another tab of the app (tabs tell
+ * each other over a BroadcastChannel). Not announced: one's own messages, group changes, conversations
+ * whose notifications are muted, and what a catch-up brings after a reconnect (client.ts passes
+ * only live messages, `notifications.incoming`).
+ * A click focuses the tab and opens the conversation at the message; reading the conversation
+ * anywhere takes its notice away. Call once, from the app's root component.
+ */
+export function useDesktopNotifier(): void {
+  const router = useRouter();
+  const display = useConversationDisplay();
+  const conversations = useConversationsStore();
+  const notifications = useNotificationsStore();
+  const session = useSessionStore();
+
+  const tab = crypto.randomUUID();
+  /** Other tabs of the app in this browser, and what each is reading. */
+  const elsewhere = new Map<string, number | null>();
+  const reading = computed(() => {
+    const id = conversations.openId;
+    return id !== null && conversations.isReading(id) ? id : null;
+  });
+  const channel = useBroadcastChannel<Attention, Attention>({ name: 'parley-attention' });
+  const tell = (attention: Omit<Attention, 'tab'>) => {
+    if (channel.isSupported.value) channel.post({ tab, ...attention });
+  };
+  watch(channel.data, (attention) => {
+    if (!attention || attention.tab === tab) return;
+    elsewhere.set(attention.tab, attention.reading);
+    if (attention.ask) tell({ reading: reading.value });
+  });
+  watch(reading, (id) => tell({ reading: id }));
+  tell({ reading: reading.value, ask: true });
+  useEventListener(window, 'pagehide', () => tell({ reading: null }));
+
+  const readElsewhere = (conversationId: number) => [...elsewhere.values()].includes(conversationId);
+
+  function announce(message: Message): void {
+    if (!notifications.enabled) return;
+    if (message.sender.id === session.user?.id || message.type === 'system' || message.deletedAt) return;
+    const conversation = conversations.get(message.conversationId);
+    if (conversation && notificationsMuted(conversation)) return;
+    if (conversations.isReading(message.conversationId) || readElsewhere(message.conversationId)) return;
+    const text = display.summary(message);
+    const shortened = text.length > BODY_MAX ? `${text.slice(0, BODY_MAX - 1)}…` : text;
+    const inGroup = conversation?.kind === 'group';
+    notifications.show({
+      conversationId: message.conversationId,
+      title: inGroup ? display.title(conversation) : message.sender.displayName,
+      body: inGroup ? `${message.sender.displayName}: ${shortened}` : shortened,
+      onOpen: () =>
+        void router.push({
+          name: 'conversation',
+          params: { id: message.conversationId },
+          query: { seq: message.seq },
+        }),
+    });
+  }
+
+  onScopeDispose(notifications.onIncoming(announce));
+
+  // A notice of a conversation read since (here or on another device) has nothing left to say.
+  watch(
+    () => notifications.showing.filter((id) => (conversations.get(id)?.unreadCount ?? 0) === 0),
+    (read) => read.forEach((id) => notifications.close(id)),
+  );
+}

@@ -2,6 +2,7 @@ import type { Message, MessageSearchResponse } from '@parley/shared';
 import { tryOnScopeDispose, useDebounceFn } from '@vueuse/core';
 import { ref } from 'vue';
 import { searchMessages } from '@/api/search';
+import { useMessagesStore } from '@/stores/messages';
 
 export interface MessageSearchOptions {
   /** How long typing must pause before `searchSoon` asks the server, in milliseconds. */
@@ -13,11 +14,6 @@ export interface MessageSearchOptions {
   retryEmptyMs?: number;
 }
 
-/**
- * Message search (`GET /api/search/messages`) for the search dialog: the latest query's results,
- * newest first, and more of them on request. Only the latest search counts: an older one still in
- * flight is aborted and its answer dropped; so is a page asked for before the query changed.
- */
 /** Pages an answer may skip while they are empty (every match on them deleted since indexing). */
 const EMPTY_PAGES_SKIPPED = 5;
 
@@ -38,6 +34,13 @@ async function firstShown(
   return page;
 }
 
+/**
+ * Message search (`GET /api/search/messages`) for the search dialog: the latest query's results,
+ * newest first, and more of them on request. Only the latest search counts: an older one still in
+ * flight is aborted and its answer dropped; so is a page asked for before the query changed.
+ * Results follow the messages as they change while shown: edited, they show the new text; deleted,
+ * they leave the results.
+ */
 export function useMessageSearch({ debounceMs = 300, retryEmptyMs = 1_500 }: MessageSearchOptions = {}) {
   const results = ref<Message[]>([]);
   /** The query the results are for ('' before any search). */
@@ -132,6 +135,23 @@ export function useMessageSearch({ debounceMs = 300, retryEmptyMs = 1_500 }: Mes
       if (controller === current) loadingMore.value = false;
     }
   }
+
+  /** A newer copy of a message shown: in its place, or out of the results once deleted. */
+  function follow(message: Message): void {
+    const index = results.value.findIndex((result) => result.id === message.id);
+    const held = results.value[index];
+    if (!held || message.changeSeq <= held.changeSeq) return;
+    results.value = message.deletedAt
+      ? results.value.toSpliced(index, 1)
+      : results.value.with(index, message);
+  }
+
+  // Every copy of a message the client takes in (live, acknowledged, caught up) reaches the messages
+  // store's `show` (client.ts), whether or not its conversation is open: heard there, not on the socket.
+  // Removed with the caller's scope.
+  useMessagesStore().$onAction(({ name, args }) => {
+    if (name === 'show') follow(args[0]);
+  });
 
   tryOnScopeDispose(() => {
     controller?.abort();

@@ -158,3 +158,36 @@ test('screenshots of message search on desktop and phone, in English and Chinese
     }
   }
 });
+
+test('a result opened again after scrolling away takes the conversation back to it', async ({ signUp }) => {
+  test.setTimeout(120_000);
+  const ada = await signUp('ada');
+  const grace = await signUp('grace');
+  await openDirectConversation(ada.page, grace);
+  const conversationId = openConversationId(ada.page);
+  await ada.page.goto('about:blank');
+  await sendMessagesThroughSocket(
+    ada,
+    conversationId,
+    [...numbered(20, 'Earlier note'), 'The spare key is under the blue pot', ...numbered(150, 'Later note')],
+    { inFlight: 10 },
+  );
+  await grace.page.goto('/');
+
+  const { dialog, results } = await searchFor(grace.page, 'spare key');
+  await results.first().click();
+  await expect(dialog).toBeHidden();
+  const log = messageLog(grace.page, ada.displayName);
+  const found = messagesIn(log, 'The spare key is under the blue pot');
+  await expect(found).toBeInViewport();
+
+  // Away to the newest messages, then the same result again: the route is the same, the jump is not.
+  await grace.page.getByRole('button', { name: 'Jump to latest messages', exact: true }).click();
+  await expect(messagesIn(log, 'Later note 150')).toBeInViewport();
+  await expect(found).not.toBeInViewport();
+  const again = await searchFor(grace.page, 'spare key');
+  await again.results.first().click();
+  await expect(again.dialog).toBeHidden();
+  await expect(found).toBeInViewport();
+  await expect(found).toHaveAttribute('data-highlighted', 'true');
+});

@@ -159,7 +159,9 @@ test('screenshots of message search on desktop and phone, in English and Chinese
   }
 });
 
-test('a result opened again after scrolling away takes the conversation back to it', async ({ signUp }) => {
+test('a result opened takes focus to its message, and opened again after scrolling away goes back to it', async ({
+  signUp,
+}) => {
   test.setTimeout(120_000);
   const ada = await signUp('ada');
   const grace = await signUp('grace');
@@ -174,12 +176,19 @@ test('a result opened again after scrolling away takes the conversation back to 
   );
   await grace.page.goto('/');
 
+  // From the keyboard, focus lands on the message found (not in the composer), and it is announced.
   const { dialog, results } = await searchFor(grace.page, 'spare key');
-  await results.first().click();
+  await results.first().focus();
+  await grace.page.keyboard.press('Enter');
   await expect(dialog).toBeHidden();
   const log = messageLog(grace.page, ada.displayName);
   const found = messagesIn(log, 'The spare key is under the blue pot');
   await expect(found).toBeInViewport();
+  await expect(found.getByTestId('message-bubble')).toBeFocused();
+  await expect(grace.page.getByTestId('message-announcement')).toContainText(
+    `Showing the message from ${ada.displayName}, sent`,
+  );
+  await expectNoViolations(grace.page, 'a conversation opened at a search result');
 
   // Away to the newest messages, then the same result again: the route is the same, the jump is not.
   await grace.page.getByRole('button', { name: 'Jump to latest messages', exact: true }).click();
@@ -190,4 +199,5 @@ test('a result opened again after scrolling away takes the conversation back to 
   await expect(again.dialog).toBeHidden();
   await expect(found).toBeInViewport();
   await expect(found).toHaveAttribute('data-highlighted', 'true');
+  await expect(found.getByTestId('message-bubble')).toBeFocused();
 });

@@ -25,7 +25,15 @@ export interface MessageListLandingOptions {
   startAtUnread: boolean;
   /** Land at this message instead, centred and highlighted (a search result's); first when given. */
   startAtSeq?: number | null;
+  /**
+   * Called once the view has been taken to message `seq` (a first landing there or a jump), with its
+   * row as rendered (`[data-seq]`), or null if it did not render within a few frames.
+   */
+  onArrived?: (seq: number, row: HTMLElement | null) => void;
 }
+
+/** Frames to wait for a jump's target row to render after the scroll that brings it in. */
+const ARRIVAL_FRAMES = 30;
 
 /**
  * Where the message list is and where it is going: the first landing (at a given message, the unread
@@ -93,6 +101,13 @@ export function useMessageListLanding(options: MessageListLandingOptions) {
     });
   }
 
+  /** Tells `onArrived` of the row of `seq` once it is rendered (the virtualizer mounts it after the scroll). */
+  function arrive(seq: number, frames = ARRIVAL_FRAMES): void {
+    const row = scroller.value?.querySelector<HTMLElement>(`[data-seq="${seq}"]`) ?? null;
+    if (row || frames === 0) options.onArrived?.(seq, row);
+    else requestAnimationFrame(() => arrive(seq, frames - 1));
+  }
+
   async function land(): Promise<void> {
     const target = landing.value;
     if (!target || status.value !== 'ready' || !scroller.value) return;
@@ -106,7 +121,10 @@ export function useMessageListLanding(options: MessageListLandingOptions) {
       scrollToEnd();
     } else {
       virtualizer.value.scrollToIndex(index, { align: target.kind === 'seq' ? 'center' : 'start' });
-      if (target.kind === 'seq') highlight(target.seq);
+      if (target.kind === 'seq') {
+        highlight(target.seq);
+        arrive(target.seq);
+      }
     }
     // Let the scroll settle before deciding whether more pages are needed or the newest is on screen.
     requestAnimationFrame(() => {

@@ -313,6 +313,7 @@ const en = {
     loadingNewer: 'Loading newer messages…',
     typing: '{first} is typing… | {first} and {second} are typing… | Several people are typing…',
     announce: '{name}: {text}',
+    jumpedTo: 'Showing the message from {name}, sent {time}',
     emojiPicker: 'Choose an emoji',
     insertEmoji: 'Insert emoji',
     emojiSuggestions: 'Emoji suggestions',

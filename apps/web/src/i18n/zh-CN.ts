@@ -312,6 +312,7 @@ const zhCN: MessageSchema = {
     loadingNewer: '正在加载更新的消息…',
     typing: '{first} 正在输入… | {first} 和 {second} 正在输入… | 多人正在输入…',
     announce: '{name}：{text}',
+    jumpedTo: '已跳到 {name} 于 {time} 发送的消息',
     emojiPicker: '选择表情',
     insertEmoji: '插入表情',
     emojiSuggestions: '表情建议',

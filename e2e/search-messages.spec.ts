@@ -4,6 +4,7 @@ import {
   createGroup,
   expect,
   expectNoViolations,
+  messageActions,
   messageLog,
   messagesIn,
   openDirectConversation,
@@ -200,4 +201,39 @@ test('a result opened takes focus to its message, and opened again after scrolli
   await expect(found).toBeInViewport();
   await expect(found).toHaveAttribute('data-highlighted', 'true');
   await expect(found.getByTestId('message-bubble')).toBeFocused();
+});
+
+test('results follow a message edited while the search is open, and one deleted leaves them', async ({
+  signUp,
+}) => {
+  const ada = await signUp('ada');
+  const grace = await signUp('grace');
+  await openDirectConversation(ada.page, grace);
+  await sendMessage(ada.page, 'The ferry leaves at nine');
+  await sendMessage(ada.page, 'Ferry tickets are in the drawer');
+  const adaLog = messageLog(ada.page, grace.displayName);
+  await expect(messagesIn(adaLog, 'Ferry tickets are in the drawer')).toHaveAttribute('data-state', 'sent');
+
+  // Grace searches with the conversation not open: its changes reach her all the same.
+  await grace.page.goto('/');
+  const { results } = await searchFor(grace.page, 'ferry');
+  await expect(results).toHaveCount(2);
+
+  const toolbar = await messageActions(messagesIn(adaLog, 'The ferry leaves at nine'));
+  await toolbar.getByRole('button', { name: 'Edit', exact: true }).click();
+  const editor = ada.page.getByRole('textbox', { name: 'Edit message', exact: true });
+  await editor.fill('The ferry leaves at ten');
+  await ada.page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(editor).toBeHidden();
+  await expect(results.filter({ hasText: 'The ferry leaves at ten' })).toHaveCount(1);
+  await expect(results.filter({ hasText: 'The ferry leaves at ten' }).locator('mark')).toHaveText('ferry');
+
+  const deleting = await messageActions(messagesIn(adaLog, 'Ferry tickets are in the drawer'));
+  await deleting.getByRole('button', { name: 'Delete', exact: true }).click();
+  const confirm = ada.page.getByRole('alertdialog', { name: 'Delete this message?' });
+  await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(confirm).toBeHidden();
+  await expect(results).toHaveCount(1);
+  await expect(results.first()).toContainText('The ferry leaves at ten');
+  await expect(grace.page.getByTestId('message-search-status')).toHaveText('1 message shown');
 });

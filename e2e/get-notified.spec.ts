@@ -4,18 +4,15 @@ import {
   conversationLink,
   createGroup,
   expect,
-  expectNoViolations,
   messageLog,
   messagesIn,
   openDirectConversation,
   sendMessage,
-  switchLocale,
   test,
-  VIEWPORTS,
   type SignedInUser,
 } from './fixtures.js';
 import { openConversationId } from './seed.js';
-import { screenshotPath } from './screenshots.js';
+import { captureScreen, forEachScreen } from './screenshots.js';
 
 interface Notice {
   title: string;
@@ -174,29 +171,12 @@ test('screenshots of the notification menu on desktop and phone, in English and 
   await sendMessage(ada.page, 'Next month: "The Left Hand of Darkness"');
   await sendMessage(ada.page, 'Who has a copy to lend?');
   await expect(conversationLink(page, 'Book club 读书会')).toContainText('2 unread messages');
-  for (const locale of ['en', 'zh-CN'] as const) {
-    const suffix = locale === 'en' ? '' : `.${locale}`;
-    if (locale !== 'en') await switchLocale(page, locale);
-    for (const [device, size] of [
-      ['desktop', VIEWPORTS.desktop],
-      ['phone', VIEWPORTS.phone],
-    ] as const) {
-      await page.setViewportSize(size);
-      await page.getByTestId('conversation-notifications').click();
-      const menu = page.getByRole('menu');
-      await expect(menu).toBeVisible();
-      await page.screenshot({
-        path: screenshotPath(`notifications-${device}${suffix}`),
-        animations: 'disabled',
-      });
-      await expectNoViolations(page, `notification menu on ${device} (${locale})`);
-      if (device === 'desktop') {
-        await page.emulateMedia({ colorScheme: 'dark' });
-        await expectNoViolations(page, `notification menu in the dark theme (${locale})`);
-        await page.emulateMedia({ colorScheme: 'light' });
-      }
-      await page.keyboard.press('Escape');
-      await expect(menu).toBeHidden();
-    }
-  }
+  await forEachScreen(page, async (screen) => {
+    await page.getByTestId('conversation-notifications').click();
+    const menu = page.getByRole('menu');
+    await expect(menu).toBeVisible();
+    await captureScreen(page, 'notifications', 'the notification menu', screen);
+    await page.keyboard.press('Escape');
+    await expect(menu).toBeHidden();
+  });
 });

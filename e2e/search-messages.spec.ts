@@ -9,13 +9,11 @@ import {
   messagesIn,
   openDirectConversation,
   sendMessage,
-  switchLocale,
   test,
   waitForText,
-  VIEWPORTS,
 } from './fixtures.js';
 import { numbered, openConversationId, sendMessagesThroughSocket } from './seed.js';
-import { screenshotPath } from './screenshots.js';
+import { captureScreen, forEachScreen } from './screenshots.js';
 
 /** Opens the search dialog from the sidebar, types `q` and waits until a result shows (the index keeps up within a second). */
 async function searchFor(page: Page, q: string, label = 'Search messages') {
@@ -133,31 +131,18 @@ test('screenshots of message search on desktop and phone, in English and Chinese
     await sendMessage(ada.page, text);
   }
   const page = ada.page;
-  for (const locale of ['en', 'zh-CN'] as const) {
-    const suffix = locale === 'en' ? '' : `.${locale}`;
-    if (locale !== 'en') await switchLocale(page, locale);
-    for (const [device, size] of [
-      ['desktop', VIEWPORTS.desktop],
-      ['phone', VIEWPORTS.phone],
-    ] as const) {
-      await page.setViewportSize(size);
-      if (device === 'phone') await page.goto('/');
-      const { dialog } = await searchFor(
-        page,
-        locale === 'en' ? 'beijing' : '烤鸭',
-        locale === 'en' ? 'Search messages' : '搜索消息',
-      );
-      await page.screenshot({ path: screenshotPath(`search-${device}${suffix}`), animations: 'disabled' });
-      await expectNoViolations(page, `message search on ${device} (${locale})`);
-      if (device === 'desktop') {
-        await page.emulateMedia({ colorScheme: 'dark' });
-        await expectNoViolations(page, `message search in the dark theme (${locale})`);
-        await page.emulateMedia({ colorScheme: 'light' });
-      }
-      await page.keyboard.press('Escape');
-      await expect(dialog).toBeHidden();
-    }
-  }
+  await forEachScreen(page, async (screen) => {
+    if (screen.device === 'phone') await page.goto('/');
+    const english = screen.locale === 'en';
+    const { dialog } = await searchFor(
+      page,
+      english ? 'beijing' : '烤鸭',
+      english ? 'Search messages' : '搜索消息',
+    );
+    await captureScreen(page, 'search', 'message search', screen);
+    await page.keyboard.press('Escape');
+    await expect(dialog).toBeHidden();
+  });
 });
 
 test('a result opened takes focus to its message, and opened again after scrolling away goes back to it', async ({

@@ -8,10 +8,8 @@ import {
   openDirectConversation,
   test,
   type SignedInUser,
-  switchLocale,
-  VIEWPORTS,
 } from './fixtures.js';
-import { screenshotPath } from './screenshots.js';
+import { forEachScreen, screenshotPath } from './screenshots.js';
 import { drawnJpeg, openConversationId, sendMessagesThroughSocket, uploadThroughApi } from './seed.js';
 
 // Two people sign up, upload four files and run axe-core several times on a shared two-core machine.
@@ -229,41 +227,28 @@ test('screenshots of image and file messages and of the viewer, on desktop and p
   const page = grace.page;
   await conversationLink(page, ada.displayName).click();
 
-  for (const locale of ['en', 'zh-CN'] as const) {
-    const suffix = locale === 'en' ? '' : `.${locale}`;
+  await forEachScreen(page, async ({ locale, device, suffix }) => {
+    const log = page.getByRole('log');
+    const images = log.locator('[data-testid=image-attachment] img');
+    await expect(images).toHaveCount(3);
+    for (const image of await images.all()) await expect.poll(() => naturalWidth(image)).toBeGreaterThan(0);
+    // The newest messages, with nothing hovered or focused (a focused row shows its toolbar).
+    await page.mouse.move(0, 0);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await log.evaluate((element) => element.scrollTo({ top: element.scrollHeight }));
     const jumpToLatest = locale === 'en' ? 'Jump to latest messages' : '跳到最新消息';
-    if (locale !== 'en') {
-      await switchLocale(page, locale);
-    }
-    for (const [device, size] of [
-      ['desktop', VIEWPORTS.desktop],
-      ['phone', VIEWPORTS.phone],
-    ] as const) {
-      await page.setViewportSize(size);
-      const log = page.getByRole('log');
-      const images = log.locator('[data-testid=image-attachment] img');
-      await expect(images).toHaveCount(3);
-      for (const image of await images.all()) await expect.poll(() => naturalWidth(image)).toBeGreaterThan(0);
-      // The newest messages, with nothing hovered or focused (a focused row shows its toolbar).
-      await page.mouse.move(0, 0);
-      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-      await log.evaluate((element) => element.scrollTo({ top: element.scrollHeight }));
-      await expect(page.getByRole('button', { name: jumpToLatest })).toBeHidden();
-      await page.screenshot({
-        path: screenshotPath(`media-${device}${suffix}`),
-        animations: 'disabled',
-      });
+    await expect(page.getByRole('button', { name: jumpToLatest })).toBeHidden();
+    await page.screenshot({ path: screenshotPath(`media-${device}${suffix}`), animations: 'disabled' });
 
-      await log.locator('[data-testid=image-attachment]').first().click();
-      const viewer = page.getByRole('dialog');
-      await expect(viewer.getByTestId('image-viewer-image')).toHaveAttribute('data-loaded', 'true');
-      await page.screenshot({
-        path: screenshotPath(`image-viewer-${device}${suffix}`),
-        animations: 'disabled',
-      });
-      if (device === 'phone') await expectNoViolations(page, `the image viewer on a phone (${locale})`);
-      await page.keyboard.press('Escape');
-      await expect(viewer).toBeHidden();
-    }
-  }
+    await log.locator('[data-testid=image-attachment]').first().click();
+    const viewer = page.getByRole('dialog');
+    await expect(viewer.getByTestId('image-viewer-image')).toHaveAttribute('data-loaded', 'true');
+    await page.screenshot({
+      path: screenshotPath(`image-viewer-${device}${suffix}`),
+      animations: 'disabled',
+    });
+    if (device === 'phone') await expectNoViolations(page, `the image viewer on a phone (${locale})`);
+    await page.keyboard.press('Escape');
+    await expect(viewer).toBeHidden();
+  });
 });

@@ -20,7 +20,7 @@ export interface DesktopNotice {
  * whether they can be shown (`supported`), what the browser allows (`permission`, kept current when
  * the person changes it in the site's settings, through the Permissions API), and whether the person
  * wants them on this device (`wanted`, in localStorage; on by default once allowed). Which messages
- * are announced is DesktopNotifier's business; this store only shows and closes.
+ * are announced is useDesktopNotifier's business; this store shows and closes them.
  *
  * Each notice is tagged by its conversation (`parley-conversation-<id>`): the browser replaces a
  * conversation's earlier notice instead of stacking one per message, and two tabs of the app that

@@ -3,7 +3,7 @@ import { useBroadcastChannel, useEventListener } from '@vueuse/core';
 import { computed, onScopeDispose, watch } from 'vue';
 import { useRouter } from 'vue-router';
 import { useConversationDisplay } from '@/composables/useConversationDisplay';
-import { notificationsMuted, useConversationsStore } from '@/stores/conversations';
+import { useConversationsStore } from '@/stores/conversations';
 import { useNotificationsStore } from '@/stores/notifications';
 import { useSessionStore } from '@/stores/session';
 
@@ -60,7 +60,7 @@ export function useDesktopNotifier(): void {
     if (!notifications.enabled) return;
     if (message.sender.id === session.user?.id || message.type === 'system' || message.deletedAt) return;
     const conversation = conversations.get(message.conversationId);
-    if (conversation && notificationsMuted(conversation)) return;
+    if (conversation && conversations.notificationsMuted(conversation)) return;
     if (conversations.isReading(message.conversationId) || readElsewhere(message.conversationId)) return;
     const text = display.summary(message);
     const shortened = text.length > BODY_MAX ? `${text.slice(0, BODY_MAX - 1)}…` : text;

@@ -11,7 +11,7 @@ import {
   type UserSummary,
 } from '@parley/shared';
 import { defineStore } from 'pinia';
-import { computed, reactive, ref } from 'vue';
+import { computed, reactive, ref, watchEffect } from 'vue';
 import * as conversationsApi from '@/api/conversations';
 import { useReceiptsStore } from './receipts';
 
@@ -25,14 +25,8 @@ export function lastActivity(conversation: Conversation): number {
   return Date.parse(conversation.lastMessage?.createdAt ?? conversation.createdAt);
 }
 
-/**
- * Whether the person has silenced this conversation's notifications at `now` (ms since the epoch):
- * no desktop notification, and its unread messages leave the tab's title count alone.
- */
-export function notificationsMuted(conversation: Conversation, now = Date.now()): boolean {
-  const until = conversation.notificationsMutedUntil;
-  return until !== null && Date.parse(until) > now;
-}
+/** setTimeout's longest wait (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 function byActivityDesc(a: Conversation, b: Conversation): number {
   return lastActivity(b) - lastActivity(a) || b.id - a.id;
@@ -66,6 +60,35 @@ export const useConversationsStore = defineStore('conversations', () => {
   const heardDuringLoads = new Set<Set<number>>();
 
   const sorted = computed(() => [...byId.values()].sort(byActivityDesc));
+  /**
+   * The time "muted now" is judged at (ms since the epoch): moved on when the next notification mute
+   * runs out, so a conversation muted for 8 hours comes back in the list and the title's count while
+   * the app stays open, without a clock ticking for every component.
+   */
+  const muteClock = ref(Date.now());
+  watchEffect((onCleanup) => {
+    const at = muteClock.value;
+    let next = Infinity;
+    for (const conversation of byId.values()) {
+      const until = conversation.notificationsMutedUntil;
+      const end = until === null ? Infinity : Date.parse(until);
+      if (end > at && end < next) next = end;
+    }
+    if (next === Infinity) return;
+    const timer = setTimeout(() => (muteClock.value = Date.now()), Math.min(next - at, LONGEST_TIMER_MS));
+    onCleanup(() => clearTimeout(timer));
+  });
+
+  /**
+   * Whether the person has silenced this conversation's notifications (notificationsMutedUntil still
+   * ahead): no desktop notification, a struck-out bell in the list, and its unread messages leave the
+   * tab title's count alone. Reactive, also to the mute running out.
+   */
+  function notificationsMuted(conversation: Conversation): boolean {
+    const until = conversation.notificationsMutedUntil;
+    return until !== null && Date.parse(until) > muteClock.value;
+  }
+
   /** What the tab's title counts: the unread messages of conversations not silenced. */
   const totalUnread = computed(() =>
     sorted.value.reduce((sum, c) => sum + (notificationsMuted(c) ? 0 : c.unreadCount), 0),
@@ -421,6 +444,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     viewingLatest,
     sorted,
     totalUnread,
+    notificationsMuted,
     isAttentive,
     isReading,
     get,

@@ -1,6 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CONVERSATION_PAGE_MAX } from '@parley/shared';
+import { CONVERSATION_PAGE_MAX, NOTIFICATIONS_MUTED_FOREVER } from '@parley/shared';
 import { FIRST_PAGE, useConversationsStore } from '@/stores/conversations';
 import { alice, bob, makeConversation, makeMessage, stubFetch, summaryOf } from '../fixtures';
 
@@ -15,6 +15,33 @@ function order(store: ReturnType<typeof useConversationsStore>): number[] {
 describe('conversations store', () => {
   beforeEach(() => setActivePinia(createPinia()));
   afterEach(() => vi.unstubAllGlobals());
+
+  it("leaves muted conversations out of the title's count, and counts them again once the mute runs out", async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 0, 5, 9, 0) });
+    try {
+      const store = useConversationsStore();
+      store.upsert(makeConversation({ id: 1, unreadCount: 2 }));
+      store.upsert(makeConversation({ id: 2, unreadCount: 3 }));
+      expect(store.totalUnread).toBe(5);
+      const inAnHour = new Date(Date.now() + 60 * 60 * 1000).toISOString();
+      store.applyNotificationSettings({ conversationId: 2, notificationsMutedUntil: inAnHour });
+      store.applyNotificationSettings({
+        conversationId: 1,
+        notificationsMutedUntil: NOTIFICATIONS_MUTED_FOREVER,
+      });
+      expect(store.totalUnread).toBe(0);
+      expect(store.notificationsMuted(store.get(2)!)).toBe(true);
+      await vi.advanceTimersByTimeAsync(60 * 60 * 1000 - 1);
+      expect(store.totalUnread).toBe(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(store.notificationsMuted(store.get(2)!)).toBe(false);
+      expect(store.totalUnread).toBe(3);
+      store.applyNotificationSettings({ conversationId: 1, notificationsMutedUntil: null });
+      expect(store.totalUnread).toBe(5);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 
   it('sorts by latest activity: the newest message, or creation when there is none', () => {
     const store = useConversationsStore();

@@ -339,8 +339,20 @@ export async function letCheckInSilencePass(
  * the rest of the page is hidden from assistive technology (reka-ui's modal dialogs mark it
  * `data-aria-hidden`, through the aria-hidden package) or a dialog says `aria-modal`. Every other
  * rule still covers the whole page.
+ *
+ * Colours are measured once the page's transitions have finished: right after a change of theme
+ * (`emulateMedia`) or of state, a row with `transition-colors` is still between its two backgrounds,
+ * and axe would judge text against a colour no one sees for longer than 150 ms.
  */
 export async function expectNoViolations(page: Page, screen: string): Promise<void> {
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((animation) => animation.effect?.getComputedTiming().endTime !== Infinity)
+        .map((animation) => animation.finished.catch(() => undefined)),
+    ),
+  );
   const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
   const modal = '[role="dialog"], [role="alertdialog"]';
   const modalOpen = (await page.locator('[data-aria-hidden="true"], [aria-modal="true"]').count()) > 0;

@@ -180,3 +180,28 @@ test('screenshots of the notification menu on desktop and phone, in English and 
     await expect(menu).toBeHidden();
   });
 });
+
+test('on a phone the notification menu keeps clear of the screen edges, its "muted until" line the longest', async ({
+  signUp,
+}) => {
+  const ada = await signUp('ada');
+  const grace = await signUp('grace');
+  await createGroup(ada.page, 'Harbour walk', [grace]);
+  const page = ada.page;
+  await page.setViewportSize(VIEWPORTS.phone);
+  // A date and time in full: the widest the menu gets.
+  await muteOpenConversation(page, 'Mute for 1 week');
+  for (const locale of ['en', 'zh-CN'] as const) {
+    if (locale !== 'en') await switchLocale(page, locale);
+    await page.getByTestId('conversation-notifications').click();
+    const menu = page.getByRole('menu');
+    await expect(menu).toBeVisible();
+    const box = (await menu.boundingBox())!;
+    expect(box.x, `the menu's left edge (${locale})`).toBeGreaterThanOrEqual(8);
+    expect(box.x + box.width, `the menu's right edge (${locale})`).toBeLessThanOrEqual(
+      VIEWPORTS.phone.width - 8,
+    );
+    await page.keyboard.press('Escape');
+    await expect(menu).toBeHidden();
+  }
+});

@@ -8,7 +8,9 @@ import {
   messagesIn,
   openDirectConversation,
   sendMessage,
+  switchLocale,
   test,
+  VIEWPORTS,
   type SignedInUser,
 } from './fixtures.js';
 import { openConversationId } from './seed.js';

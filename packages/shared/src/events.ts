@@ -137,7 +137,8 @@ export const serverEventContract = {
   'conversation:removed': conversationRemovedSchema,
   /**
    * The user muted or unmuted a conversation's notifications (in this or another tab or device,
-   * `PUT /api/conversations/:id/notifications`): its `notificationsMutedUntil` now.
+   * `PUT /api/conversations/:id/notifications`): its `notificationsMutedUntil` now, unless an event
+   * or answer of a higher `version` has been heard for that conversation.
    */
   'conversation:notifications': notificationSettingsSchema,
   /**

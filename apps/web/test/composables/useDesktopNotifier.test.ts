@@ -94,6 +94,7 @@ describe('useDesktopNotifier', () => {
     useConversationsStore().applyNotificationSettings({
       conversationId: 2,
       notificationsMutedUntil: NOTIFICATIONS_MUTED_FOREVER,
+      version: 1,
     });
     deliver(makeMessage({ conversationId: 1, seq: 1, sender: summaryOf(alice), text: 'mine' }));
     deliver(makeMessage({ conversationId: 1, seq: 3, sender: summaryOf(bob), type: 'system', text: '' }));
@@ -103,6 +104,7 @@ describe('useDesktopNotifier', () => {
     useConversationsStore().applyNotificationSettings({
       conversationId: 2,
       notificationsMutedUntil: new Date(Date.now() - 1000).toISOString(),
+      version: 2,
     });
     deliver(makeMessage({ conversationId: 2, seq: 5, sender: summaryOf(bob), text: 'heard' }));
     expect(shown.map((notice) => notice.body)).toEqual([`${bob.displayName}: heard`]);

@@ -172,10 +172,13 @@ export type NotificationSettingsBody = z.infer<typeof notificationSettingsBodySc
 
 /**
  * The answer to that request, and the `conversation:notifications` event that tells the caller's
- * other tabs and devices. `notificationsMutedUntil` as in conversationSchema.
+ * other tabs and devices. `notificationsMutedUntil` as in conversationSchema. `version` counts the
+ * user's changes of any conversation's setting, in the order they were stored: answers and events
+ * can arrive out of that order (several tabs or processes), so keep the highest version's.
  */
 export const notificationSettingsSchema = z.object({
   conversationId: idSchema,
   notificationsMutedUntil: isoDateSchema.nullable(),
+  version: z.number().int().positive(),
 });
 export type NotificationSettings = z.infer<typeof notificationSettingsSchema>;

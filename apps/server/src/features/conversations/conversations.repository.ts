@@ -29,6 +29,9 @@ export const ifFuture = (until: Date | null | undefined, now: Date): string | nu
 
 type ConversationRow = Prisma.ConversationGetPayload<{ include: typeof conversationInclude }>;
 
+/** Rolls back a notification change of someone who is not a member (setNotificationsMutedUntil). */
+class NotAMember extends Error {}
+
 export type ConversationsRepository = ReturnType<typeof createConversationsRepository>;
 
 /** What a socket handshake reads (ConversationsRepository.handshakeOf). */
@@ -208,15 +211,34 @@ export function createConversationsRepository(prisma: PrismaClient, pool: Pool) 
     },
 
     /**
-     * Sets the member's own `notificationsMutedUntil` (null: notifications on). False when the user
-     * is not a member of the conversation.
+     * Sets the member's own `notificationsMutedUntil` (null: notifications on) and answers the user's
+     * `notificationSettingsVersion` it is stored under, or null when the user is not a member. The
+     * user's row is locked first, so one user's changes take their versions in the order they are
+     * stored, whichever process stores them.
      */
-    async setNotificationsMutedUntil(conversationId: number, userId: number, until: Date | null) {
-      const { count } = await prisma.membership.updateMany({
-        where: { conversationId, userId },
-        data: { notificationsMutedUntil: until },
-      });
-      return count > 0;
+    async setNotificationsMutedUntil(
+      conversationId: number,
+      userId: number,
+      until: Date | null,
+    ): Promise<number | null> {
+      try {
+        return await prisma.$transaction(async (tx) => {
+          const { notificationSettingsVersion } = await tx.user.update({
+            where: { id: userId },
+            data: { notificationSettingsVersion: { increment: 1 } },
+            select: { notificationSettingsVersion: true },
+          });
+          const { count } = await tx.membership.updateMany({
+            where: { conversationId, userId },
+            data: { notificationsMutedUntil: until },
+          });
+          if (count === 0) throw new NotAMember();
+          return notificationSettingsVersion;
+        }, LOCK_THEN_READ_COMMITTED);
+      } catch (error) {
+        if (error instanceof NotAMember) return null;
+        throw error;
+      }
     },
 
     /** The user's conversations, or those of `among` the user belongs to. */

@@ -89,10 +89,9 @@ export function createConversationsService({
         : body.seconds === undefined
           ? new Date(NOTIFICATIONS_MUTED_FOREVER)
           : new Date(now.getTime() + body.seconds * 1000);
-      if (!(await repository.setNotificationsMutedUntil(conversationId, userId, until))) {
-        throw conversationNotFound();
-      }
-      return { conversationId, notificationsMutedUntil: until?.toISOString() ?? null };
+      const version = await repository.setNotificationsMutedUntil(conversationId, userId, until);
+      if (version === null) throw conversationNotFound();
+      return { conversationId, notificationsMutedUntil: until?.toISOString() ?? null, version };
     },
     /** A page of the caller's conversations and the cursor of the next (ConversationListQuery). */
     async list(userId: number, query: ConversationListQuery): Promise<ConversationListResponse> {

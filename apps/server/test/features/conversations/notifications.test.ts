@@ -8,10 +8,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpCode } from '../../helpers/groups.js';
 import {
+  collectEvents,
   createGroup,
   nextEvent,
   queryDatabase,
+  startSecondProcess,
   startTestServer,
+  waitUntil,
+  type SecondProcess,
   type TestServer,
   type TestUser,
 } from '../../helpers/server.js';
@@ -48,6 +52,7 @@ describe("a member's own notification setting (PUT /api/conversations/:id/notifi
     expect(await told).toEqual({
       conversationId: id,
       notificationsMutedUntil: response.body.notificationsMutedUntil,
+      version: response.body.version,
     });
 
     expect((await fetchConversation(alice, id)).notificationsMutedUntil).toBe(
@@ -65,11 +70,12 @@ describe("a member's own notification setting (PUT /api/conversations/:id/notifi
     expect(forever.body).toEqual({
       conversationId: id,
       notificationsMutedUntil: NOTIFICATIONS_MUTED_FOREVER,
+      version: 1,
     });
     expect((await fetchConversation(alice, id)).notificationsMutedUntil).toBe(NOTIFICATIONS_MUTED_FOREVER);
 
     const on = await put(alice, id, { muted: false });
-    expect(on.body).toEqual({ conversationId: id, notificationsMutedUntil: null });
+    expect(on.body).toEqual({ conversationId: id, notificationsMutedUntil: null, version: 2 });
     expect((await fetchConversation(alice, id)).notificationsMutedUntil).toBeNull();
   });
 
@@ -136,5 +142,55 @@ describe("a member's own notification setting (PUT /api/conversations/:id/notifi
     expect(codes[60]).toBe(ErrorCode.RateLimited);
     // Bob's budget is his own.
     expect(httpCode(await put(bob, id, { muted: true }))).toBe('ok');
+  });
+});
+
+describe('concurrent notification changes on two processes', () => {
+  let t: TestServer;
+  let second: SecondProcess;
+  beforeAll(async () => {
+    t = await startTestServer({ redis: true, env: { AUTH_RATE_LIMIT_PER_IP: '10000' } });
+    second = await startSecondProcess(t);
+  });
+  afterAll(async () => {
+    await second.close();
+    await t.close();
+  });
+
+  it("leaves every tab, keeping the highest version's, on the stored state", async () => {
+    const [alice, bob] = [await t.signUp(), await t.signUp()];
+    const { id } = await createGroup(t, alice, [bob], 'Racing tabs');
+    const tabs = [await t.connectSocket(alice.cookie), await second.connectSocket(alice.cookie)];
+    const heard = tabs.map((tab) => collectEvents(tab, 'conversation:notifications'));
+    const changes = 20;
+    // Out of order often enough without the version: most rounds of this left a tab on another state.
+    const answers = await Promise.all(
+      Array.from({ length: changes }, async (_, index) => {
+        const response = await fetch(
+          `${index % 2 === 0 ? t.url : second.url}/api/conversations/${id}/notifications`,
+          {
+            method: 'PUT',
+            headers: { cookie: alice.cookie, 'content-type': 'application/json', origin: t.origin },
+            body: JSON.stringify({ muted: true, seconds: 60 + index }),
+          },
+        );
+        expect(response.status).toBe(200);
+        return (await response.json()) as NotificationSettings;
+      }),
+    );
+    await waitUntil(() => heard.every((events) => events.length === changes), 'every change heard');
+
+    const [row] = await queryDatabase<{ until: Date }>(
+      t,
+      'SELECT notificationsMutedUntil AS until FROM memberships WHERE conversationId = ? AND userId = ?',
+      [id, alice.id],
+    );
+    const latest = (settings: NotificationSettings[]) =>
+      settings.reduce((best, next) => (next.version > best.version ? next : best));
+    expect(new Set(answers.map((answer) => answer.version)).size).toBe(changes);
+    expect(latest(answers).notificationsMutedUntil).toBe(row!.until.toISOString());
+    for (const events of heard) {
+      expect(latest(events).notificationsMutedUntil).toBe(row!.until.toISOString());
+    }
   });
 });

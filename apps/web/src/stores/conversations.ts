@@ -355,8 +355,16 @@ export const useConversationsStore = defineStore('conversations', () => {
     });
   }
 
-  /** The person's notification choice for a conversation, from this tab or another. */
+  /**
+   * The version of the latest notification choice heard for each conversation: the answer to this
+   * tab's own change and the events of several tabs' changes arrive in any order.
+   */
+  const notificationVersions = new Map<number, number>();
+
+  /** The person's notification choice for a conversation, from this tab or another; older ones lose. */
   function applyNotificationSettings(settings: NotificationSettings): void {
+    if (settings.version <= (notificationVersions.get(settings.conversationId) ?? 0)) return;
+    notificationVersions.set(settings.conversationId, settings.version);
     const conversation = byId.get(settings.conversationId);
     if (!conversation) return;
     byId.set(conversation.id, { ...conversation, notificationsMutedUntil: settings.notificationsMutedUntil });

@@ -436,4 +436,32 @@ describe('conversations store', () => {
     expect(store.get(1)?.lastMessage?.sender).toEqual(renamed);
     expect(store.get(2)).toBe(untouched);
   });
+  it("keeps the latest notification choice when this tab's answer arrives after another's change", async () => {
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1 }));
+    let answer: () => void = () => undefined;
+    stubFetch(
+      () =>
+        new Promise((resolve) => {
+          answer = () =>
+            resolve({
+              status: 200,
+              body: { conversationId: 1, notificationsMutedUntil: NOTIFICATIONS_MUTED_FOREVER, version: 1 },
+            });
+        }),
+    );
+    const muting = store.setNotifications(1, { muted: true });
+    // Another tab turns them back on after our change was stored; its event overtakes our answer.
+    store.applyNotificationSettings({ conversationId: 1, notificationsMutedUntil: null, version: 2 });
+    answer();
+    await muting;
+    expect(store.get(1)?.notificationsMutedUntil).toBeNull();
+    // And an event of our own change, late too, changes nothing.
+    store.applyNotificationSettings({
+      conversationId: 1,
+      notificationsMutedUntil: NOTIFICATIONS_MUTED_FOREVER,
+      version: 1,
+    });
+    expect(store.get(1)?.notificationsMutedUntil).toBeNull();
+  });
 });

@@ -1,4 +1,4 @@
-import type { Message } from '@parley/shared';
+import type { Conversation, Message } from '@parley/shared';
 import { useBroadcastChannel, useEventListener } from '@vueuse/core';
 import { computed, onScopeDispose, watch } from 'vue';
 import { useRouter } from 'vue-router';
@@ -58,13 +58,25 @@ export function useDesktopNotifier(): void {
 
   function announce(message: Message): void {
     if (!notifications.enabled) return;
-    if (message.sender.id === session.user?.id || message.type === 'system' || message.deletedAt) return;
-    const conversation = conversations.get(message.conversationId);
-    if (conversation && conversations.notificationsMuted(conversation)) return;
+    const me = session.user?.id;
+    if (message.sender.id === me || message.type === 'system' || message.deletedAt) return;
+    const known = conversations.get(message.conversationId);
+    if (known) return announceIn(known, message);
+    // Not listed yet (the list still loading): whether it is muted, and its name, come with it.
+    conversations
+      .ensure(message.conversationId)
+      .then((fetched) => {
+        if (fetched && session.user?.id === me && notifications.enabled) announceIn(fetched, message);
+      })
+      .catch(() => undefined);
+  }
+
+  function announceIn(conversation: Conversation, message: Message): void {
+    if (conversations.notificationsMuted(conversation) || conversation.lastReadSeq >= message.seq) return;
     if (conversations.isReading(message.conversationId) || readElsewhere(message.conversationId)) return;
     const text = display.summary(message);
     const shortened = text.length > BODY_MAX ? `${text.slice(0, BODY_MAX - 1)}…` : text;
-    const inGroup = conversation?.kind === 'group';
+    const inGroup = conversation.kind === 'group';
     notifications.show({
       conversationId: message.conversationId,
       title: inGroup ? display.title(conversation) : message.sender.displayName,

@@ -9,7 +9,7 @@ import { i18n } from '@/i18n';
 import { useConversationsStore } from '@/stores/conversations';
 import { useNotificationsStore } from '@/stores/notifications';
 import { useSessionStore } from '@/stores/session';
-import { alice, bob, makeConversation, makeMessage, summaryOf } from '../fixtures';
+import { alice, bob, makeConversation, makeMessage, stubFetch, summaryOf } from '../fixtures';
 
 interface Shown {
   title: string;
@@ -170,5 +170,33 @@ describe('useDesktopNotifier', () => {
     notifications[0]!.onclick();
     await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/c/2?seq=7'));
     expect(window.focus).toHaveBeenCalled();
+  });
+  it('waits for a conversation not listed yet, and stays quiet if it is muted', async () => {
+    const shown = stubNotifications();
+    stubFetch(async ({ url }) => {
+      const id = Number(/conversations\/(\d+)/.exec(url)?.[1]);
+      const conversation = makeConversation({
+        id,
+        kind: 'group',
+        name: id === 3 ? 'Muted elsewhere' : 'Not listed yet',
+        members,
+        lastSeq: 1,
+        unreadCount: 1,
+        notificationsMutedUntil: id === 3 ? NOTIFICATIONS_MUTED_FOREVER : null,
+      });
+      return { status: 200, body: { conversation } };
+    });
+    const { deliver } = mountNotifier();
+    deliver(makeMessage({ conversationId: 3, seq: 1, sender: summaryOf(bob), text: 'quiet' }));
+    deliver(makeMessage({ conversationId: 4, seq: 1, sender: summaryOf(bob), text: 'hello' }));
+    await vi.waitFor(() => expect(shown.length).toBe(1));
+    expect(shown).toEqual([
+      {
+        title: 'Not listed yet',
+        body: `${bob.displayName}: hello`,
+        tag: 'parley-conversation-4',
+        closed: false,
+      },
+    ]);
   });
 });

@@ -435,6 +435,8 @@ export const useConversationsStore = defineStore('conversations', () => {
 
   function reset(): void {
     byId.clear();
+    // Versions count one user's changes: the next person's start again.
+    notificationVersions.clear();
     fetching.clear();
     countInDoubt.clear();
     removed.clear();

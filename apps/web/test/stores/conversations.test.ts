@@ -24,10 +24,11 @@ describe('conversations store', () => {
       store.upsert(makeConversation({ id: 2, unreadCount: 3 }));
       expect(store.totalUnread).toBe(5);
       const inAnHour = new Date(Date.now() + 60 * 60 * 1000).toISOString();
-      store.applyNotificationSettings({ conversationId: 2, notificationsMutedUntil: inAnHour });
+      store.applyNotificationSettings({ conversationId: 2, notificationsMutedUntil: inAnHour, version: 1 });
       store.applyNotificationSettings({
         conversationId: 1,
         notificationsMutedUntil: NOTIFICATIONS_MUTED_FOREVER,
+        version: 2,
       });
       expect(store.totalUnread).toBe(0);
       expect(store.notificationsMuted(store.get(2)!)).toBe(true);
@@ -36,11 +37,25 @@ describe('conversations store', () => {
       await vi.advanceTimersByTimeAsync(1);
       expect(store.notificationsMuted(store.get(2)!)).toBe(false);
       expect(store.totalUnread).toBe(3);
-      store.applyNotificationSettings({ conversationId: 1, notificationsMutedUntil: null });
+      store.applyNotificationSettings({ conversationId: 1, notificationsMutedUntil: null, version: 3 });
       expect(store.totalUnread).toBe(5);
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("forgets the versions of one person's notification choices when the next person signs in", () => {
+    const store = useConversationsStore();
+    store.upsert(makeConversation({ id: 1 }));
+    store.applyNotificationSettings({ conversationId: 1, notificationsMutedUntil: null, version: 9 });
+    store.reset();
+    store.upsert(makeConversation({ id: 1 }));
+    store.applyNotificationSettings({
+      conversationId: 1,
+      notificationsMutedUntil: NOTIFICATIONS_MUTED_FOREVER,
+      version: 1,
+    });
+    expect(store.get(1)!.notificationsMutedUntil).toBe(NOTIFICATIONS_MUTED_FOREVER);
   });
 
   it('sorts by latest activity: the newest message, or creation when there is none', () => {

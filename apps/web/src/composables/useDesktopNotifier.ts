@@ -1,5 +1,5 @@
 import type { Conversation, Message } from '@parley/shared';
-import { useBroadcastChannel, useEventListener } from '@vueuse/core';
+import { useEventListener, useIntervalFn } from '@vueuse/core';
 import { computed, onScopeDispose, watch } from 'vue';
 import { useRouter } from 'vue-router';
 import { useConversationDisplay } from '@/composables/useConversationDisplay';
@@ -9,6 +9,10 @@ import { useSessionStore } from '@/stores/session';
 
 /** A notice's text at most (in UTF-16 units); the browser may cut it further. */
 const BODY_MAX = 180;
+
+/** How often a tab repeats what it is reading, and how old that word may be before it is ignored. */
+const ATTENTION_REPEAT_MS = 20_000;
+const ATTENTION_STALE_MS = 50_000;
 
 /** What each tab tells the others: the conversation it shows someone at its newest message, if any. */
 interface Attention {
@@ -35,26 +39,39 @@ export function useDesktopNotifier(): void {
   const session = useSessionStore();
 
   const tab = crypto.randomUUID();
-  /** Other tabs of the app in this browser, and what each is reading. */
-  const elsewhere = new Map<string, number | null>();
+  /** Other tabs of the app in this browser: what each is reading, and when it last said so. */
+  const elsewhere = new Map<string, { reading: number | null; at: number }>();
   const reading = computed(() => {
     const id = conversations.openId;
     return id !== null && conversations.isReading(id) ? id : null;
   });
-  const channel = useBroadcastChannel<Attention, Attention>({ name: 'parley-attention' });
-  const tell = (attention: Omit<Attention, 'tab'>) => {
-    if (channel.isSupported.value) channel.post({ tab, ...attention });
-  };
-  watch(channel.data, (attention) => {
-    if (!attention || attention.tab === tab) return;
-    elsewhere.set(attention.tab, attention.reading);
-    if (attention.ask) tell({ reading: reading.value });
-  });
+  // Each message handled as it comes (a ref of the latest, as VueUse's useBroadcastChannel keeps,
+  // would lose one of two that arrive in the same tick).
+  const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('parley-attention');
+  const tell = (attention: Omit<Attention, 'tab'>) => channel?.postMessage({ tab, ...attention });
+  if (channel) {
+    channel.onmessage = ({ data }: MessageEvent<Attention>) => {
+      if (data.tab === tab) return;
+      elsewhere.set(data.tab, { reading: data.reading, at: Date.now() });
+      if (data.ask) tell({ reading: reading.value });
+    };
+  }
   watch(reading, (id) => tell({ reading: id }));
   tell({ reading: reading.value, ask: true });
+  // A tab that crashed or was killed says nothing more: it is forgotten once its word is stale. A tab
+  // being read is visible, so its timer runs on time (browsers slow the timers of hidden tabs only).
+  useIntervalFn(() => tell({ reading: reading.value }), ATTENTION_REPEAT_MS);
   useEventListener(window, 'pagehide', () => tell({ reading: null }));
+  onScopeDispose(() => channel?.close());
 
-  const readElsewhere = (conversationId: number) => [...elsewhere.values()].includes(conversationId);
+  function readElsewhere(conversationId: number): boolean {
+    const now = Date.now();
+    for (const [other, { reading: read, at }] of elsewhere) {
+      if (now - at > ATTENTION_STALE_MS) elsewhere.delete(other);
+      else if (read === conversationId) return true;
+    }
+    return false;
+  }
 
   function announce(message: Message): void {
     if (!notifications.enabled) return;

@@ -151,6 +151,26 @@ describe('useDesktopNotifier', () => {
     }
   });
 
+  it('forgets a tab not heard from for a while (crashed, killed): its conversation is announced again', async () => {
+    const shown = stubNotifications();
+    const { deliver } = mountNotifier();
+    const otherTab = new BroadcastChannel('parley-attention');
+    try {
+      await new Promise<void>((resolve) => {
+        otherTab.onmessage = () => resolve();
+        otherTab.postMessage({ tab: 'crashed', reading: 1, ask: true });
+      });
+      deliver(makeMessage({ conversationId: 1, seq: 1, sender: summaryOf(bob), text: 'read there' }));
+      expect(shown).toEqual([]);
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 51_000 });
+      deliver(makeMessage({ conversationId: 1, seq: 2, sender: summaryOf(bob), text: 'nobody there' }));
+      expect(shown.map((notice) => notice.body)).toEqual(['nobody there']);
+    } finally {
+      vi.useRealTimers();
+      otherTab.close();
+    }
+  });
+
   it('opens the conversation at the message when the notice is clicked', async () => {
     const notifications: Array<{ onclick: () => void }> = [];
     vi.stubGlobal(

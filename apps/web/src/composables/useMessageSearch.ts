@@ -154,6 +154,8 @@ export function useMessageSearch({ debounceMs = 300, retryEmptyMs = 1_500 }: Mes
   });
 
   tryOnScopeDispose(() => {
+    // A search still waiting for typing to pause is not sent for a dialog that has gone.
+    asked += 1;
     controller?.abort();
     if (retry) clearTimeout(retry);
   });

@@ -73,6 +73,15 @@ describe('searching messages', () => {
     expect(search.results.value.find((message) => message.id === 40)?.text).toBe('harbour at one');
   });
 
+  it('sends nothing once its scope ends, not even a search still waiting for typing to pause', async () => {
+    const requests = stubFetch(() => ({ status: 200, body: { messages: [], nextBefore: null } }));
+    const search = start();
+    search.searchSoon('harbour');
+    scope.stop();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(requests).toEqual([]);
+  });
+
   it('stops following once its scope ends', async () => {
     const found = makeMessage({ seq: 4, id: 40, text: 'harbour' });
     stubFetch(() => ({ status: 200, body: { messages: [found], nextBefore: null } }));

@@ -3,11 +3,12 @@ import { useEventListener, useIntervalFn } from '@vueuse/core';
 import { computed, onScopeDispose, watch } from 'vue';
 import { useRouter } from 'vue-router';
 import { useConversationDisplay } from '@/composables/useConversationDisplay';
+import { truncateGraphemes } from '@/lib/graphemes';
 import { useConversationsStore } from '@/stores/conversations';
 import { useNotificationsStore } from '@/stores/notifications';
 import { useSessionStore } from '@/stores/session';
 
-/** A notice's text at most (in UTF-16 units); the browser may cut it further. */
+/** A notice's text at most, in grapheme clusters (no emoji cut in two); the browser may cut it further. */
 const BODY_MAX = 180;
 
 /** How often a tab repeats what it is reading, and how old that word may be before it is ignored. */
@@ -91,8 +92,7 @@ export function useDesktopNotifier(): void {
   function announceIn(conversation: Conversation, message: Message): void {
     if (conversations.notificationsMuted(conversation) || conversation.lastReadSeq >= message.seq) return;
     if (conversations.isReading(message.conversationId) || readElsewhere(message.conversationId)) return;
-    const text = display.summary(message);
-    const shortened = text.length > BODY_MAX ? `${text.slice(0, BODY_MAX - 1)}…` : text;
+    const shortened = truncateGraphemes(display.summary(message), BODY_MAX);
     const inGroup = conversation.kind === 'group';
     notifications.show({
       conversationId: message.conversationId,

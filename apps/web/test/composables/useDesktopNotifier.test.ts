@@ -74,12 +74,14 @@ describe('useDesktopNotifier', () => {
     const shown = stubNotifications();
     const { deliver, router } = mountNotifier();
     deliver(makeMessage({ conversationId: 1, seq: 4, sender: summaryOf(bob), text: 'Are you coming?' }));
-    deliver(makeMessage({ conversationId: 2, seq: 9, sender: summaryOf(bob), text: 'x'.repeat(400) }));
+    // Cut by grapheme clusters: the family emoji at the edge stays whole.
+    const long = `${'x'.repeat(179)}👨‍👩‍👧${'y'.repeat(200)}`;
+    deliver(makeMessage({ conversationId: 2, seq: 9, sender: summaryOf(bob), text: long }));
     expect(shown).toEqual([
       { title: bob.displayName, body: 'Are you coming?', tag: 'parley-conversation-1', closed: false },
       {
         title: 'Night shift',
-        body: `${bob.displayName}: ${'x'.repeat(179)}…`,
+        body: `${bob.displayName}: ${'x'.repeat(179)}👨‍👩‍👧…`,
         tag: 'parley-conversation-2',
         closed: false,
       },

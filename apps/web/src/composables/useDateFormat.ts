@@ -57,6 +57,20 @@ export function useDateFormat() {
     return format(iso, { year: 'numeric', month: 'short', day: 'numeric' });
   }
 
+  /**
+   * A moment ahead, short, as a mute's end: "14:05" today, "Tue 14:05" within the week, else
+   * "Dec 14, 14:05" (with the year when it is not this one).
+   */
+  function ahead(iso: string, now: Date = new Date()): string {
+    const date = new Date(iso);
+    const days = calendarDaysBetween(now, date);
+    if (days <= 0) return time(iso);
+    const clock = { hour: 'numeric', minute: '2-digit' } as const;
+    if (days < 7) return format(iso, { weekday: 'short', ...clock });
+    const year = date.getFullYear() === now.getFullYear() ? {} : ({ year: 'numeric' } as const);
+    return format(iso, { ...year, month: 'short', day: 'numeric', ...clock });
+  }
+
   /** Day separator: Today, Yesterday, or the full date. */
   function day(iso: string, now: Date = new Date()): string {
     const days = calendarDaysBetween(new Date(iso), now);
@@ -78,5 +92,5 @@ export function useDateFormat() {
     return relative(iso, now);
   }
 
-  return { time, full, relative, day, ago };
+  return { time, full, relative, ahead, day, ago };
 }

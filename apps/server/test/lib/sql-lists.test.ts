@@ -1,9 +1,9 @@
 // The table of keys the batch stores and the conversation list join from, run against MariaDB over
 // both of the driver's protocols: the store sends text commands, Prisma's raw queries prepared ones.
 import * as mariadb from 'mariadb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseDatabaseUrl } from '../../src/db/migrate.js';
-import { valuesTable } from '../../src/lib/sql-lists.js';
+import { sqlByShape, valuesTable } from '../../src/lib/sql-lists.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 describe('valuesTable', () => {
@@ -39,5 +39,28 @@ describe('valuesTable', () => {
       { n: 1, word: 'one', tag: 'a' },
       { n: 2, word: 'two', tag: 'b' },
     ]);
+  });
+});
+
+describe('sqlByShape', () => {
+  it('builds a text once per shape and gives the same text for the same shape', () => {
+    const build = vi.fn((rows: number, locked: boolean) => `SELECT ${rows}${locked ? ' FOR UPDATE' : ''}`);
+    const sql = sqlByShape(build);
+    expect(sql(2, false)).toBe('SELECT 2');
+    expect(sql(2, false)).toBe('SELECT 2');
+    expect(sql(2, true)).toBe('SELECT 2 FOR UPDATE');
+    expect(sql(12, false)).toBe('SELECT 12');
+    expect(build).toHaveBeenCalledTimes(3);
+  });
+
+  it('keeps at most its limit of shapes, starting afresh past it', () => {
+    const build = vi.fn((rows: number) => `SELECT ${rows}`);
+    const sql = sqlByShape(build, 2);
+    sql(1);
+    sql(2);
+    sql(3); // the third shape clears the cache first
+    sql(3);
+    sql(1);
+    expect(build.mock.calls.map(([rows]) => rows)).toEqual([1, 2, 3, 1]);
   });
 });

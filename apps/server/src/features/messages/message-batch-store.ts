@@ -3,7 +3,7 @@ import type { Pool, PoolConnection } from 'mariadb';
 import { AppError, busy } from '../../lib/app-error.js';
 import { failpoint } from '../../lib/failpoints.js';
 import { toSqlDateTime } from '../../lib/sql-datetime.js';
-import { placeholders, valuesTable } from '../../lib/sql-lists.js';
+import { placeholders, sqlByShape, valuesTable } from '../../lib/sql-lists.js';
 import { conversationNotFound } from '../conversations/conversations.service.js';
 import { postingRefusal, type PosterState, type PostingRules } from '../groups/posting-rules.js';
 import { toAttachment, type AttachmentColumns } from '../uploads/upload-dto.js';
@@ -230,6 +230,70 @@ async function endTransaction(connection: PoolConnection, open: boolean): Promis
   await connection.release().catch(() => undefined);
 }
 
+/**
+ * The first round trip's statements for a batch of this shape (how many conversations, senders,
+ * (conversation, sender) pairs, (sender, clientMsgId) keys, reply targets and uploads), built once
+ * per shape (lib/sql-lists.ts, sqlByShape); lockAndRead passes the values in the same order.
+ */
+const lockAndReadSql = sqlByShape(
+  (
+    conversations: number,
+    senders: number,
+    pairs: number,
+    keys: number,
+    replies: number,
+    uploads: number,
+    skipLocked: boolean,
+  ): string => {
+    const statements = [
+      'START TRANSACTION',
+      `SELECT id, lastSeq, lastChangeSeq, onlyAdminsPost, slowModeSeconds, archivedAt IS NOT NULL AS archived
+         FROM conversations
+        WHERE id IN (${placeholders(conversations, '?')}) ORDER BY id FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`,
+      // Shared locks on the senders' rows (see MemberRow.deactivated), in id order, as every
+      // transaction locking several users' rows takes them (users/user-locks.ts; here on the driver).
+      // Their own statement, in this round trip: the memberships must not be locked shared. The
+      // second round trip updates them, and a shared lock then upgraded deadlocked with a read report
+      // (position-batcher.ts) whose UPDATE of the sender's membership came in between: it waited for
+      // the shared lock, and the batch's UPDATE waited behind it (send-lock-order.test.ts).
+      `SELECT id FROM users WHERE id IN (${placeholders(senders, '?')}) ORDER BY id LOCK IN SHARE MODE`,
+      // Group moderation (features/groups/posting-rules.ts) reads with the membership check: times
+      // relative to `now` in SQL, so no time zone stands between the stored DATETIMEs and this process.
+      // A plain read: what it checks (role, mute, membership itself) changes only under the
+      // conversation's lock, held here; the positions a report may raise meanwhile are not read. The
+      // senders' rows are read under the locks just taken: READ COMMITTED sees them as committed.
+      `SELECT m.conversationId, u.id, u.username, u.displayName, u.kind, m.role,
+              u.deactivatedAt IS NOT NULL AS deactivated,
+              TIMESTAMPDIFF(MICROSECOND, ?, m.mutedUntil) DIV 1000 AS mutedForMs,
+              TIMESTAMPDIFF(MICROSECOND, m.lastPostedAt, ?) DIV 1000 AS sinceLastPostMs
+         FROM ${valuesTable('k', ['conversationId', 'userId'], pairs)}
+              STRAIGHT_JOIN memberships m FORCE INDEX (PRIMARY) ON m.conversationId = k.conversationId AND m.userId = k.userId
+              JOIN users u ON u.id = m.userId`,
+      `SELECT m.id, m.conversationId, m.senderId, m.clientMsgId
+         FROM ${valuesTable('k', ['senderId', 'clientMsgId'], keys)}
+              STRAIGHT_JOIN messages m FORCE INDEX (messages_senderId_clientMsgId_key) ON m.senderId = k.senderId AND m.clientMsgId = k.clientMsgId`,
+    ];
+    if (replies > 0) {
+      statements.push(
+        `SELECT r.id, r.conversationId, r.seq, r.text, r.deletedAt, u.id AS senderId, u.username, u.displayName, u.kind,
+                a.kind AS attachmentKind
+           FROM messages r JOIN users u ON u.id = r.senderId LEFT JOIN uploads a ON a.id = r.attachmentId
+          WHERE r.id IN (${placeholders(replies, '?')})`,
+      );
+    }
+    if (uploads > 0) {
+      // Locked after the conversations, in id order: a concurrent send naming the same upload waits
+      // here and then reads its attachedAt as committed.
+      statements.push(
+        `SELECT id, uploaderId, attachedAt, kind, mime, fileName, byteSize, width, height, placeholder,
+                durationMs, waveform, playableMime
+           FROM uploads WHERE id IN (${placeholders(uploads, '?')}) ORDER BY id FOR UPDATE`,
+      );
+    }
+    return statements.join(';\n');
+  },
+);
+
 async function lockAndRead(
   connection: PoolConnection,
   batch: readonly PendingMessage[],
@@ -242,34 +306,6 @@ async function lockAndRead(
   const senderIds = [...new Set(batch.map((message) => message.senderId))].sort((a, b) => a - b);
   const replyIds = [...new Set(batch.flatMap((message) => message.replyToId ?? []))];
   const uploadIds = [...new Set(batch.flatMap((message) => message.attachmentId ?? []))].sort();
-  const statements = [
-    'START TRANSACTION',
-    `SELECT id, lastSeq, lastChangeSeq, onlyAdminsPost, slowModeSeconds, archivedAt IS NOT NULL AS archived
-       FROM conversations
-      WHERE id IN (${placeholders(conversationIds.length, '?')}) ORDER BY id FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`,
-    // Shared locks on the senders' rows (see MemberRow.deactivated), in id order, as every
-    // transaction locking several users' rows takes them (users/user-locks.ts; here on the driver).
-    // Their own statement, in this round trip: the memberships must not be locked shared. The
-    // second round trip updates them, and a shared lock then upgraded deadlocked with a read report
-    // (position-batcher.ts) whose UPDATE of the sender's membership came in between: it waited for
-    // the shared lock, and the batch's UPDATE waited behind it (send-lock-order.test.ts).
-    `SELECT id FROM users WHERE id IN (${placeholders(senderIds.length, '?')}) ORDER BY id LOCK IN SHARE MODE`,
-    // Group moderation (features/groups/posting-rules.ts) reads with the membership check: times
-    // relative to `now` in SQL, so no time zone stands between the stored DATETIMEs and this process.
-    // A plain read: what it checks (role, mute, membership itself) changes only under the
-    // conversation's lock, held here; the positions a report may raise meanwhile are not read. The
-    // senders' rows are read under the locks just taken: READ COMMITTED sees them as committed.
-    `SELECT m.conversationId, u.id, u.username, u.displayName, u.kind, m.role,
-            u.deactivatedAt IS NOT NULL AS deactivated,
-            TIMESTAMPDIFF(MICROSECOND, ?, m.mutedUntil) DIV 1000 AS mutedForMs,
-            TIMESTAMPDIFF(MICROSECOND, m.lastPostedAt, ?) DIV 1000 AS sinceLastPostMs
-       FROM ${valuesTable('k', ['conversationId', 'userId'], pairs.length)}
-            STRAIGHT_JOIN memberships m FORCE INDEX (PRIMARY) ON m.conversationId = k.conversationId AND m.userId = k.userId
-            JOIN users u ON u.id = m.userId`,
-    `SELECT m.id, m.conversationId, m.senderId, m.clientMsgId
-       FROM ${valuesTable('k', ['senderId', 'clientMsgId'], keys.length)}
-            STRAIGHT_JOIN messages m FORCE INDEX (messages_senderId_clientMsgId_key) ON m.senderId = k.senderId AND m.clientMsgId = k.clientMsgId`,
-  ];
   const at = toSqlDateTime(now);
   const values: unknown[] = [
     ...conversationIds,
@@ -278,29 +314,21 @@ async function lockAndRead(
     at,
     ...pairs.flatMap((m) => [m.conversationId, m.senderId]),
     ...keys.flatMap((m) => [m.senderId, m.clientMsgId]),
+    ...replyIds,
+    ...uploadIds,
   ];
-  if (replyIds.length > 0) {
-    statements.push(
-      `SELECT r.id, r.conversationId, r.seq, r.text, r.deletedAt, u.id AS senderId, u.username, u.displayName, u.kind,
-              a.kind AS attachmentKind
-         FROM messages r JOIN users u ON u.id = r.senderId LEFT JOIN uploads a ON a.id = r.attachmentId
-        WHERE r.id IN (${placeholders(replyIds.length, '?')})`,
-    );
-    values.push(...replyIds);
-  }
-  if (uploadIds.length > 0) {
-    // Locked after the conversations, in id order: a concurrent send naming the same upload waits
-    // here and then reads its attachedAt as committed.
-    statements.push(
-      `SELECT id, uploaderId, attachedAt, kind, mime, fileName, byteSize, width, height, placeholder,
-              durationMs, waveform, playableMime
-         FROM uploads WHERE id IN (${placeholders(uploadIds.length, '?')}) ORDER BY id FOR UPDATE`,
-    );
-    values.push(...uploadIds);
-  }
+  const sql = lockAndReadSql(
+    conversationIds.length,
+    senderIds.length,
+    pairs.length,
+    keys.length,
+    replyIds.length,
+    uploadIds.length,
+    skipLocked,
+  );
   // One command, one round trip: the server runs the statements in order and stops at the first
   // that fails, so nothing after a failed lock runs.
-  const results = await connection.query<unknown[]>(statements.join(';\n'), values);
+  const results = await connection.query<unknown[]>(sql, values);
   const [, locked, , members, existing] = results as [
     unknown,
     ConversationRow[],
@@ -485,6 +513,34 @@ function decide(
 }
 
 /**
+ * The second round trip's command for a batch of this shape (messages, conversations, senders'
+ * positions, attachments), built once per shape (lib/sql-lists.ts, sqlByShape).
+ */
+const writeAndCommitSql = sqlByShape(
+  (inserts: number, tops: number, positions: number, attachments: number): string => {
+    // The unique key on messages.attachmentId is the last word: a second message naming the upload
+    // fails here, and the batch is rolled back and run again (storeBatch), seeing it attached.
+    const attach =
+      attachments > 0
+        ? `UPDATE uploads SET attachedAt = ? WHERE id IN (${placeholders(attachments, '?')});`
+        : '';
+    return `INSERT INTO messages (conversationId, seq, senderId, clientMsgId, type, text, createdAt, changeSeq, replyToId, attachmentId)
+       VALUES ${placeholders(inserts, "(?, ?, ?, ?, 'text', ?, ?, ?, ?, ?)")}
+       RETURNING id, conversationId, seq;
+      UPDATE ${valuesTable('t', ['id', 'lastSeq', 'lastChangeSeq'], tops)}
+             STRAIGHT_JOIN conversations c FORCE INDEX (PRIMARY) ON c.id = t.id
+         SET c.lastSeq = t.lastSeq, c.lastChangeSeq = t.lastChangeSeq, c.lastActivityAt = ?;
+      UPDATE ${valuesTable('p', ['conversationId', 'userId', 'seq'], positions)}
+             STRAIGHT_JOIN memberships m FORCE INDEX (PRIMARY) ON m.conversationId = p.conversationId AND m.userId = p.userId
+         SET m.lastReadSeq = GREATEST(m.lastReadSeq, p.seq),
+             m.lastDeliveredSeq = GREATEST(m.lastDeliveredSeq, p.seq),
+             m.lastPostedAt = ?;
+      ${attach}
+      COMMIT`;
+  },
+);
+
+/**
  * The second round trip, one command: insert, move the conversations on, raise the senders'
  * positions, commit. The server stops at the first statement that fails (a duplicate key on the
  * INSERT leaves the counters untouched and nothing committed), and the caller rolls back.
@@ -507,25 +563,7 @@ async function writeAndCommit(
     (a, b) => a.message.conversationId - b.message.conversationId || a.message.senderId - b.message.senderId,
   );
   const attachmentIds = inserts.flatMap((insert) => insert.message.attachmentId ?? []);
-  // The unique key on messages.attachmentId is the last word: a second message naming the upload
-  // fails here, and the batch is rolled back and run again (storeBatch), seeing it attached.
-  const attach =
-    attachmentIds.length > 0
-      ? `UPDATE uploads SET attachedAt = ? WHERE id IN (${placeholders(attachmentIds.length, '?')});`
-      : '';
-  const sql = `INSERT INTO messages (conversationId, seq, senderId, clientMsgId, type, text, createdAt, changeSeq, replyToId, attachmentId)
-     VALUES ${placeholders(inserts.length, "(?, ?, ?, ?, 'text', ?, ?, ?, ?, ?)")}
-     RETURNING id, conversationId, seq;
-    UPDATE ${valuesTable('t', ['id', 'lastSeq', 'lastChangeSeq'], tops.length)}
-           STRAIGHT_JOIN conversations c FORCE INDEX (PRIMARY) ON c.id = t.id
-       SET c.lastSeq = t.lastSeq, c.lastChangeSeq = t.lastChangeSeq, c.lastActivityAt = ?;
-    UPDATE ${valuesTable('p', ['conversationId', 'userId', 'seq'], positions.length)}
-           STRAIGHT_JOIN memberships m FORCE INDEX (PRIMARY) ON m.conversationId = p.conversationId AND m.userId = p.userId
-       SET m.lastReadSeq = GREATEST(m.lastReadSeq, p.seq),
-           m.lastDeliveredSeq = GREATEST(m.lastDeliveredSeq, p.seq),
-           m.lastPostedAt = ?;
-    ${attach}
-    COMMIT`;
+  const sql = writeAndCommitSql(inserts.length, tops.length, positions.length, attachmentIds.length);
   const [inserted] = await connection.query<[InsertedRow[], unknown, unknown, unknown]>(sql, [
     ...inserts.flatMap(({ message, seq, changeSeq }) => [
       message.conversationId,

@@ -11,6 +11,7 @@ import {
   sendMessage,
   test,
   waitForText,
+  type SignedInUser,
 } from './fixtures.js';
 import { numbered, openConversationId, sendMessagesThroughSocket } from './seed.js';
 import { captureScreen, forEachScreen } from './screenshots.js';
@@ -31,23 +32,36 @@ async function searchFor(page: Page, q: string, label = 'Search messages') {
   return { dialog, input, results };
 }
 
-test('a word from weeks of history is found in any language and opens the conversation at that message', async ({
-  signUp,
-}) => {
-  test.setTimeout(120_000);
+/**
+ * Ada and Grace in a direct conversation whose history Ada has sent through her socket (`texts`,
+ * oldest first), with Ada's tab away from the app meanwhile and Grace's back on it afterwards.
+ */
+async function directHistory(
+  signUp: (name: string) => Promise<SignedInUser>,
+  texts: string[],
+  options?: { inFlight?: number },
+): Promise<{ ada: SignedInUser; grace: SignedInUser }> {
   const ada = await signUp('ada');
   const grace = await signUp('grace');
   await openDirectConversation(ada.page, grace);
   const conversationId = openConversationId(ada.page);
   await ada.page.goto('about:blank');
+  await sendMessagesThroughSocket(ada, conversationId, texts, options);
+  await grace.page.goto('/');
+  return { ada, grace };
+}
+
+test('a word from weeks of history is found in any language and opens the conversation at that message', async ({
+  signUp,
+}) => {
+  test.setTimeout(120_000);
   // The message to find in the middle of a long history: neither its first page nor its last.
-  await sendMessagesThroughSocket(ada, conversationId, [
+  const { ada, grace } = await directHistory(signUp, [
     ...numbered(150, 'Earlier message'),
     '周末我们去北京吃烤鸭吧',
     ...numbered(150, 'Later message'),
   ]);
   await ada.page.goto('/');
-  await grace.page.goto('/');
 
   const { dialog, results } = await searchFor(grace.page, '烤鸭');
   await expect(results).toHaveCount(1);
@@ -149,18 +163,11 @@ test('a result opened takes focus to its message, and opened again after scrolli
   signUp,
 }) => {
   test.setTimeout(120_000);
-  const ada = await signUp('ada');
-  const grace = await signUp('grace');
-  await openDirectConversation(ada.page, grace);
-  const conversationId = openConversationId(ada.page);
-  await ada.page.goto('about:blank');
-  await sendMessagesThroughSocket(
-    ada,
-    conversationId,
+  const { ada, grace } = await directHistory(
+    signUp,
     [...numbered(20, 'Earlier note'), 'The spare key is under the blue pot', ...numbered(150, 'Later note')],
     { inFlight: 10 },
   );
-  await grace.page.goto('/');
 
   // From the keyboard, focus lands on the message found (not in the composer), and it is announced.
   const { dialog, results } = await searchFor(grace.page, 'spare key');

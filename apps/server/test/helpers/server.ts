@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Socket as TcpSocket } from 'node:net';
 import { ErrorCode, type ErrorResponse } from '@parley/shared';
 import type {
   Ack,
@@ -43,7 +44,7 @@ export interface TestServer {
   http: HttpClient;
   /** Register (and so sign in) a new user; returns their cookie and profile. */
   signUp(username?: string, displayName?: string): Promise<TestUser>;
-  connectSocket(cookie: string | null, options?: { origin?: string }): Promise<ClientSocket>;
+  connectSocket(cookie: string | null, options?: SocketOptions): Promise<ClientSocket>;
   close(): Promise<void>;
 }
 
@@ -98,6 +99,14 @@ export function createHttpClient(baseUrl: string): HttpClient {
   };
 }
 
+/** How a test's socket connects: its Origin header, hang cap, and Engine.IO transports (WebSocket only). */
+export interface SocketOptions {
+  origin?: string;
+  timeoutMs?: number;
+  /** `['polling']` keeps the socket on HTTP long-polling (no upgrade). */
+  transports?: Array<'websocket' | 'polling'>;
+}
+
 /**
  * Connects one socket (no reconnection) and resolves once the handshake is accepted; rejects with the
  * server's connect_error (its `data.code` says why it refused), or with "timeout" once `timeoutMs`
@@ -107,10 +116,10 @@ export function createHttpClient(baseUrl: string): HttpClient {
 export function connectSocketTo(
   url: string,
   cookie: string | null,
-  { origin, timeoutMs = WAIT_CAP_MS }: { origin?: string; timeoutMs?: number } = {},
+  { origin, timeoutMs = WAIT_CAP_MS, transports = ['websocket'] }: SocketOptions = {},
 ): Promise<ClientSocket> {
   const socket: ClientSocket = connect(url, {
-    transports: ['websocket'],
+    transports,
     reconnection: false,
     forceNew: true,
     timeout: timeoutMs,
@@ -266,6 +275,14 @@ export function collectEvents<E extends keyof ServerToClientEvents>(
   const received: Array<Parameters<ServerToClientEvents[E]>[0]> = [];
   socket.on(event, ((payload: Parameters<ServerToClientEvents[E]>[0]) => received.push(payload)) as never);
   return received;
+}
+
+/**
+ * A client socket's TCP connection under its WebSocket (engine.io-client's transport keeps the `ws`
+ * WebSocket, whose `_socket` it is): `pause()` makes a client that stops reading.
+ */
+export function tcpOf(client: ClientSocket): TcpSocket {
+  return (client.io.engine.transport as unknown as { ws: { _socket: TcpSocket } }).ws._socket;
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

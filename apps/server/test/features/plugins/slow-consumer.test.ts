@@ -1,5 +1,4 @@
 // A client that stops reading: what the server holds for it stays bounded, and nobody else waits.
-import type { Socket as TcpSocket } from 'node:net';
 import { MESSAGE_TEXT_MAX } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParleySocket } from '../../../src/plugins/socket-io.js';
@@ -9,6 +8,7 @@ import {
   messageBarrier,
   sendText,
   startTestServer,
+  tcpOf,
   waitUntil,
   type ClientSocket,
   type TestServer,
@@ -47,11 +47,6 @@ function watch(t: TestServer, client: ClientSocket): Watched {
     watched.droppedFor = reason;
   });
   return watched;
-}
-
-/** The client's TCP connection under its WebSocket (engine.io-client's transport, the `ws` package). */
-function tcpOf(client: ClientSocket): TcpSocket {
-  return (client.io.engine.transport as unknown as { ws: { _socket: TcpSocket } }).ws._socket;
 }
 
 describe('a client that does not read what it is sent', () => {

@@ -1,7 +1,7 @@
 import { ErrorCode, type Message, type UploadKind, type UserKind } from '@parley/shared';
 import type { Pool, PoolConnection } from 'mariadb';
 import { AppError, busy } from '../../lib/app-error.js';
-import { failpoint } from '../../lib/failpoints.js';
+import { failpoint, failpointArmed } from '../../lib/failpoints.js';
 import { toSqlDateTime } from '../../lib/sql-datetime.js';
 import { placeholders, sqlByShape, valuesTable } from '../../lib/sql-lists.js';
 import { conversationNotFound } from '../conversations/conversations.service.js';
@@ -29,7 +29,13 @@ export interface PendingMessage {
 export type BatchOutcome =
   | { kind: 'stored'; message: Message }
   | { kind: 'duplicate'; messageId: number }
-  | { kind: 'refused'; error: AppError };
+  | { kind: 'refused'; error: AppError }
+  /**
+   * The database error of the transaction that was to decide this message, when others of the batch
+   * were already stored by the one round trip before it (storeBatch): nothing of this message was
+   * written, and lib/db-failures.ts classifies the error (retryable) as for a whole batch.
+   */
+  | { kind: 'failed'; error: unknown };
 
 interface ConversationRow extends PostingRules {
   id: number;
@@ -94,12 +100,20 @@ const DUPLICATE_RUNS = 4;
 const keyOf = (senderId: number, clientMsgId: string) => `${senderId}:${clientMsgId.toLowerCase()}`;
 
 /**
- * Writes a batch of new messages in one transaction of two round trips, on a connection of its own
- * pool. Each round trip is one command carrying several statements (the store pool allows
- * multi-statement commands; every value is still escaped by the driver): the server runs them in
- * order and stops at the first that fails. A batch of one message costs the server process
- * about half a millisecond of CPU on our machines, most of it the kernel work of its round trips to
- * MariaDB rather than the driver, so round trips per batch are what the store's CPU follows:
+ * Writes a batch of new messages, on a connection of its own pool. A round trip is one command
+ * carrying several statements (the store pool allows multi-statement commands; every value is still
+ * escaped by the driver): the server runs them in order and stops at the first that fails. A batch of
+ * one message cost the server process about half a millisecond of CPU in two round trips, most of it
+ * the kernel work of the round trips to MariaDB rather than the driver, so round trips per batch are
+ * what the store's CPU follows.
+ *
+ * A batch of text messages (no attachment, one per sender) is stored in one round trip
+ * (storeInOneRoundTrip): the same locks in the same order, then an INSERT … SELECT whose conditions
+ * are the rules below, seqs numbered in SQL, the positions and the conversations moved on, COMMIT.
+ * What it leaves out (a refusal, a retry's duplicate) is decided by the two-round-trip store in a
+ * transaction of its own, which says why; an error there fails only those messages (`failed`).
+ * Otherwise, and when the one round trip fails with nothing committed, the batch is stored in one
+ * transaction of two round trips:
  *
  * 1. START TRANSACTION; lock every conversation of the batch (`SELECT … FOR UPDATE`, in primary-key
  *    order, so two batches never deadlock on each other); lock the senders' rows shared, in id order
@@ -132,7 +146,44 @@ export async function storeBatch(
   now: Date,
   held: HeldConversations = new Set(),
 ): Promise<BatchOutcome[]> {
-  let skipLocked = batch.some((message) => held.has(message.conversationId));
+  if (!fitsOneRoundTrip(batch, held)) return storeDecidingHere(pool, batch, now, held);
+  let first: Array<BatchOutcome | null>;
+  try {
+    first = await storeInOneRoundTrip(pool, batch, now);
+  } catch (error) {
+    // Nothing was committed: the batch is decided here instead, which retries a duplicate key and
+    // goes on without a conversation held past the lock wait.
+    const errno = (error as { errno?: unknown }).errno;
+    if (errno === ER_DUP_ENTRY) return storeDecidingHere(pool, batch, now, held);
+    if (errno === ER_LOCK_WAIT_TIMEOUT) return storeDecidingHere(pool, batch, now, held, true);
+    throw error;
+  }
+  const left = batch.filter((_, index) => first[index] === null);
+  if (left.length === 0) return first as BatchOutcome[];
+  // What the one round trip did not store (a refusal, a retry's duplicate, a rule's edge), decided
+  // here, each with its own answer. The others are stored: an error now fails only these.
+  let rest: BatchOutcome[];
+  try {
+    rest = await storeDecidingHere(pool, left, now, held);
+  } catch (error) {
+    rest = left.map(() => ({ kind: 'failed', error }));
+  }
+  let next = 0;
+  return first.map((outcome) => outcome ?? rest[next++]!);
+}
+
+/**
+ * The two-round-trip store: every rule decided in this process between the round trips (`decide`).
+ * `startSkipping`: begin with `SKIP LOCKED` (the one round trip already waited out a lock).
+ */
+async function storeDecidingHere(
+  pool: Pool,
+  batch: readonly PendingMessage[],
+  now: Date,
+  held: HeldConversations,
+  startSkipping = false,
+): Promise<BatchOutcome[]> {
+  let skipLocked = startSkipping || batch.some((message) => held.has(message.conversationId));
   for (let run = 1; ; run += 1) {
     try {
       const { outcomes, skipped } = await storeBatchOnce(pool, batch, now, skipLocked);
@@ -171,6 +222,157 @@ const conversationOf = (message: PendingMessage) => message.conversationId;
  * skip (`SKIP LOCKED`) until one finds them free (`storeBatch`). One per send batcher: per process.
  */
 export type HeldConversations = Set<number>;
+
+/**
+ * Whether a batch can be stored in one round trip (storeInOneRoundTrip): no conversation of it held by
+ * an outside transaction, no attachment, one message per sender (the send queue runs one send per
+ * user at a time, so a batch of sends is always so), and no test holding the point that lies between
+ * the two-round-trip store's round trips (lib/failpoints.ts).
+ */
+function fitsOneRoundTrip(batch: readonly PendingMessage[], held: HeldConversations): boolean {
+  if (failpointArmed('message-send:before-commit')) return false;
+  const senders = new Set<number>();
+  for (const message of batch) {
+    if (message.attachmentId !== null || held.has(message.conversationId) || senders.has(message.senderId)) {
+      return false;
+    }
+    senders.add(message.senderId);
+  }
+  return true;
+}
+
+/**
+ * The one round trip's command for a batch of this shape (messages, conversations, senders, reply
+ * targets), built once per shape (lib/sql-lists.ts, sqlByShape); storeInOneRoundTrip passes the values
+ * in the same order. The rules are the ones `decide` applies, written as the INSERT's conditions, and
+ * may only be stricter: a message they leave out is decided again by `decide`, which says why (the
+ * rule tests send through this command first, so a condition looser than `decide` stores what a test
+ * expects refused). Seqs are numbered in SQL over the messages let through, so a message left out
+ * takes none. The positions are raised for the messages this command inserted, found by their key
+ * and this batch's `createdAt`: a retry's duplicate stored earlier has an earlier one (one stored in
+ * the same millisecond would be given the values its own batch gave it: its seq, that instant).
+ */
+/** The highest seq stored in conversation `c` (an index read of one row, backwards). */
+const TOP_SEQ = 'SELECT x.seq FROM messages x WHERE x.conversationId = c.id ORDER BY x.seq DESC LIMIT 1';
+
+const oneRoundTripSql = sqlByShape(
+  (messages: number, conversations: number, senders: number, replies: number): string => {
+    const statements = [
+      'START TRANSACTION',
+      // Locks in the order the two-round-trip store takes them (lockAndReadSql, which says why).
+      `SELECT id FROM conversations WHERE id IN (${placeholders(conversations, '?')}) ORDER BY id FOR UPDATE`,
+      `SELECT id, username, displayName, kind FROM users WHERE id IN (${placeholders(senders, '?')}) ORDER BY id LOCK IN SHARE MODE`,
+    ];
+    if (replies > 0) statements.push(replyTargetsSql(replies));
+    statements.push(
+      // READ COMMITTED: the rows read here are read as committed, without locks (the conversations
+      // are held since the first statement, the senders shared).
+      `INSERT INTO messages (conversationId, seq, senderId, clientMsgId, type, text, createdAt, changeSeq, replyToId)
+       SELECT k.conversationId, c.lastSeq + ROW_NUMBER() OVER w, k.senderId, k.clientMsgId, 'text', k.text, ?,
+              c.lastChangeSeq + ROW_NUMBER() OVER w, k.replyToId
+         FROM ${valuesTable('k', ['ord', 'conversationId', 'senderId', 'clientMsgId', 'text', 'replyToId'], messages)}
+              STRAIGHT_JOIN conversations c FORCE INDEX (PRIMARY) ON c.id = k.conversationId
+              STRAIGHT_JOIN memberships m FORCE INDEX (PRIMARY) ON m.conversationId = k.conversationId AND m.userId = k.senderId
+              STRAIGHT_JOIN users u FORCE INDEX (PRIMARY) ON u.id = k.senderId
+        WHERE c.archivedAt IS NULL AND u.deactivatedAt IS NULL
+          AND (m.mutedUntil IS NULL OR m.mutedUntil <= ?)
+          AND (c.onlyAdminsPost = 0 OR m.role <> 'member')
+          AND (c.slowModeSeconds = 0 OR m.role <> 'member' OR m.lastPostedAt IS NULL
+               OR TIMESTAMPDIFF(MICROSECOND, m.lastPostedAt, ?) >= c.slowModeSeconds * 1000000)
+          AND NOT EXISTS (SELECT 1 FROM messages d WHERE d.senderId = k.senderId AND d.clientMsgId = k.clientMsgId)
+          AND (k.replyToId IS NULL
+               OR EXISTS (SELECT 1 FROM messages r WHERE r.id = k.replyToId AND r.conversationId = k.conversationId))
+       WINDOW w AS (PARTITION BY k.conversationId ORDER BY k.ord)
+       RETURNING id, senderId, seq, changeSeq`,
+      // In key order, as every writer of memberships locks them (writeAndCommit).
+      `UPDATE ${valuesTable('p', ['conversationId', 'senderId', 'clientMsgId'], messages)}
+              STRAIGHT_JOIN messages x FORCE INDEX (messages_senderId_clientMsgId_key)
+                    ON x.senderId = p.senderId AND x.clientMsgId = p.clientMsgId AND x.conversationId = p.conversationId
+                       AND x.createdAt = ?
+              STRAIGHT_JOIN memberships m FORCE INDEX (PRIMARY) ON m.conversationId = x.conversationId AND m.userId = x.senderId
+          SET m.lastReadSeq = GREATEST(m.lastReadSeq, x.seq),
+              m.lastDeliveredSeq = GREATEST(m.lastDeliveredSeq, x.seq),
+              m.lastPostedAt = ?`,
+      // Each new message took one seq and one changeSeq past the conversation's: both move on to the
+      // highest seq now stored (the last entry of the conversation's (conversationId, seq) range, read
+      // backwards, one row: a correlated MAX or COUNT read the whole range, 100,000 rows for a batch
+      // of 40 in a seeded database). A single-table UPDATE assigns left to right: lastSeq changes last.
+      `UPDATE conversations c
+          SET c.lastChangeSeq = c.lastChangeSeq + (${TOP_SEQ}) - c.lastSeq,
+              c.lastActivityAt = ?,
+              c.lastSeq = (${TOP_SEQ})
+        WHERE c.id IN (${placeholders(conversations, '?')}) AND c.lastSeq < (${TOP_SEQ})`,
+      'COMMIT',
+    );
+    return statements.join(';\n');
+  },
+);
+
+interface WrittenRow {
+  id: number;
+  senderId: number;
+  seq: number;
+  changeSeq: number;
+}
+
+/**
+ * Stores a batch in one transaction of one round trip (oneRoundTripSql): the messages every rule lets
+ * through are inserted and committed, each answered with its DTO; the others (null) are left for
+ * `decide`. Throws the database's error with nothing committed (a duplicate key, a lock wait past
+ * innodb_lock_wait_timeout: storeBatch decides the batch the other way then).
+ */
+async function storeInOneRoundTrip(
+  pool: Pool,
+  batch: readonly PendingMessage[],
+  now: Date,
+): Promise<Array<BatchOutcome | null>> {
+  const conversationIds = [...new Set(batch.map(conversationOf))].sort((a, b) => a - b);
+  const senderIds = batch.map((message) => message.senderId).sort((a, b) => a - b);
+  const replyIds = [...new Set(batch.flatMap((message) => message.replyToId ?? []))];
+  const positions = [...batch].sort((a, b) => a.conversationId - b.conversationId || a.senderId - b.senderId);
+  const at = toSqlDateTime(now);
+  const sql = oneRoundTripSql(batch.length, conversationIds.length, senderIds.length, replyIds.length);
+  const values: unknown[] = [
+    ...conversationIds,
+    ...senderIds,
+    ...replyIds,
+    at,
+    ...batch.flatMap((m, ord) => [ord, m.conversationId, m.senderId, m.clientMsgId, m.text, m.replyToId]),
+    at,
+    at,
+    ...positions.flatMap((m) => [m.conversationId, m.senderId, m.clientMsgId]),
+    at,
+    at,
+    at,
+    ...conversationIds,
+  ];
+  const connection = await pool.getConnection();
+  let open = true;
+  try {
+    const results = await connection.query<unknown[]>(sql, values);
+    open = false; // the command's last statement committed
+    const senders = new Map((results[2] as SenderSummary[]).map((row) => [row.id, row]));
+    let next = 3;
+    const replies = new Map(
+      replyIds.length > 0 ? (results[next++] as ReplyRow[]).map((row) => [row.id, row]) : [],
+    );
+    const written = new Map((results[next] as WrittenRow[]).map((row) => [row.senderId, row]));
+    return batch.map((message) => {
+      const row = written.get(message.senderId);
+      if (!row) return null;
+      const sender = senders.get(message.senderId);
+      const reply = message.replyToId === null ? null : replies.get(message.replyToId);
+      if (!sender || reply === undefined) {
+        // Read under the same locks as the INSERT's conditions: a stored message has both.
+        throw new Error('a stored message has no sender or reply target read with it');
+      }
+      const replyTo = reply === null ? null : replyRefOf(reply);
+      return { kind: 'stored', message: storedMessage(message, row, sender, now, replyTo, null) };
+    });
+  } finally {
+    await endTransaction(connection, open);
+  }
+}
 
 /** `skipLocked`: conversations another transaction holds are left out, their messages refused busy. */
 async function storeBatchOnce(
@@ -230,6 +432,13 @@ async function endTransaction(connection: PoolConnection, open: boolean): Promis
   await connection.release().catch(() => undefined);
 }
 
+/** Reads the reply targets of a batch (ReplyRow): who wrote them, what they say, what they carry. */
+const replyTargetsSql = (replies: number): string =>
+  `SELECT r.id, r.conversationId, r.seq, r.text, r.deletedAt, u.id AS senderId, u.username, u.displayName, u.kind,
+          a.kind AS attachmentKind
+     FROM messages r JOIN users u ON u.id = r.senderId LEFT JOIN uploads a ON a.id = r.attachmentId
+    WHERE r.id IN (${placeholders(replies, '?')})`;
+
 /**
  * The first round trip's statements for a batch of this shape (how many conversations, senders,
  * (conversation, sender) pairs, (sender, clientMsgId) keys, reply targets and uploads), built once
@@ -274,12 +483,7 @@ const lockAndReadSql = sqlByShape(
               STRAIGHT_JOIN messages m FORCE INDEX (messages_senderId_clientMsgId_key) ON m.senderId = k.senderId AND m.clientMsgId = k.clientMsgId`,
     ];
     if (replies > 0) {
-      statements.push(
-        `SELECT r.id, r.conversationId, r.seq, r.text, r.deletedAt, u.id AS senderId, u.username, u.displayName, u.kind,
-                a.kind AS attachmentKind
-           FROM messages r JOIN users u ON u.id = r.senderId LEFT JOIN uploads a ON a.id = r.attachmentId
-          WHERE r.id IN (${placeholders(replies, '?')})`,
-      );
+      statements.push(replyTargetsSql(replies));
     }
     if (uploads > 0) {
       // Locked after the conversations, in id order: a concurrent send naming the same upload waits
@@ -355,6 +559,53 @@ interface Insert {
   message: PendingMessage;
   seq: number;
   changeSeq: number;
+}
+
+/** A sender's summary as a stored message carries it. */
+type SenderSummary = Pick<MemberRow, 'id' | 'username' | 'displayName' | 'kind'>;
+
+/** The message as stored: what was sent, where it was written, who sent it (both stores build it so). */
+function storedMessage(
+  message: PendingMessage,
+  written: { id: number; seq: number; changeSeq: number },
+  sender: SenderSummary,
+  now: Date,
+  replyTo: Message['replyTo'],
+  attachment: Message['attachment'],
+): Message {
+  return {
+    id: written.id,
+    conversationId: message.conversationId,
+    seq: written.seq,
+    changeSeq: written.changeSeq,
+    clientMsgId: message.clientMsgId,
+    sender: { id: sender.id, username: sender.username, displayName: sender.displayName, kind: sender.kind },
+    type: 'text',
+    text: message.text,
+    attachment,
+    system: null,
+    createdAt: now.toISOString(),
+    editedAt: null,
+    deletedAt: null,
+    removedByAdmin: false,
+    replyTo,
+    reactions: [],
+    generation: null,
+  };
+}
+
+/** What a new message says about the message it replies to, from the reply target's row. */
+function replyRefOf(reply: ReplyRow): NonNullable<Message['replyTo']> {
+  return toReplyRef({
+    ...reply,
+    attachment: reply.attachmentKind === null ? null : { kind: reply.attachmentKind },
+    sender: {
+      id: reply.senderId,
+      username: reply.username,
+      displayName: reply.displayName,
+      kind: reply.kind,
+    },
+  });
 }
 
 /**
@@ -453,16 +704,7 @@ function decide(
         firstInBatch.set(key, { conversationId: message.conversationId, outcome: notFound.outcome });
         return notFound;
       }
-      replyTo = toReplyRef({
-        ...reply,
-        attachment: reply.attachmentKind === null ? null : { kind: reply.attachmentKind },
-        sender: {
-          id: reply.senderId,
-          username: reply.username,
-          displayName: reply.displayName,
-          kind: reply.kind,
-        },
-      });
+      replyTo = replyRefOf(reply);
     }
     let attachment: Message['attachment'] = null;
     if (message.attachmentId !== null) {
@@ -482,30 +724,8 @@ function decide(
     sender.sinceLastPostMs = 0; // slow mode counts this message for the sender's next one in the batch
     const outcome: BatchOutcome = {
       kind: 'stored',
-      message: {
-        id: 0, // filled in from INSERT … RETURNING
-        conversationId: message.conversationId,
-        seq: insert.seq,
-        changeSeq: insert.changeSeq,
-        clientMsgId: message.clientMsgId,
-        sender: {
-          id: sender.id,
-          username: sender.username,
-          displayName: sender.displayName,
-          kind: sender.kind,
-        },
-        type: 'text',
-        text: message.text,
-        attachment,
-        system: null,
-        createdAt: now.toISOString(),
-        editedAt: null,
-        deletedAt: null,
-        removedByAdmin: false,
-        replyTo,
-        reactions: [],
-        generation: null,
-      },
+      // The id is filled in from INSERT … RETURNING.
+      message: storedMessage(message, { id: 0, ...insert }, sender, now, replyTo, attachment),
     };
     firstInBatch.set(key, { conversationId: message.conversationId, outcome });
     return { outcome, insert };

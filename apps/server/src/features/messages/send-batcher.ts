@@ -6,7 +6,7 @@ import { storeBatch, type HeldConversations, type PendingMessage } from './messa
 /**
  * Group commit for `message:send` (lib/group-commit.ts): sends are stored in batches, one
  * transaction each (message-batch-store.ts), so a burst costs one commit, one fsync of the redo log,
- * and two round trips instead of several per message. Batches are formed in lanes by conversation
+ * and one round trip (two when a message is refused) instead of several per message. Batches are formed in lanes by conversation
  * (`connections` lanes, conversationId modulo their number), one batch in flight per lane.
  *
  * Composition with the send queue (lib/send-queue.ts): the queue runs one send per user at a time
@@ -56,7 +56,7 @@ export function createSendBatcher(
         : new Map<number, Message>();
     return outcomes.map((outcome) => {
       if (outcome.kind === 'stored') return { ok: true, value: outcome.message };
-      if (outcome.kind === 'refused') return { ok: false, error: outcome.error };
+      if (outcome.kind === 'refused' || outcome.kind === 'failed') return { ok: false, error: outcome.error };
       const stored = duplicates.get(outcome.messageId);
       // A copy per duplicate: two retries in one batch are two answers.
       const message = stored ? { ...stored } : undefined;

@@ -14,6 +14,12 @@ import {
 } from '../../helpers/server.js';
 import { readStoredMessages } from '../../helpers/stored-messages.js';
 
+/** Each submit's refusal code, or 'ok' for a stored (or retried) message. */
+const codesOf = (outcomes: Array<PromiseSettledResult<Message>>) =>
+  outcomes.map((outcome) =>
+    outcome.status === 'rejected' ? (outcome.reason as { code: string }).code : 'ok',
+  );
+
 describe('a send batch', () => {
   let t: TestServer;
   let alice: TestUser;
@@ -93,10 +99,7 @@ describe('a send batch', () => {
       batcher.submit(pending({ senderId: alice.id, text: 'fine' })),
     ]);
 
-    const codes = outcomes.map((outcome) =>
-      outcome.status === 'rejected' ? (outcome.reason as { code: string }).code : 'ok',
-    );
-    expect(codes).toEqual([
+    expect(codesOf(outcomes)).toEqual([
       ErrorCode.ConversationNotFound,
       ErrorCode.MessageNotFound,
       ErrorCode.Invalid,
@@ -104,6 +107,62 @@ describe('a send batch', () => {
     ]);
     const seqs = await seqsOf(conversationId);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  });
+
+  it('stores in one round trip what every rule lets through and decides the rest apart, each with its own answer', async () => {
+    // One message per sender, no attachment: the batch goes through the one-round-trip store first.
+    const [dave, erin] = [await t.signUp(), await t.signUp()];
+    const groupId = (await createGroup(t, alice, [bob, dave, erin])).id;
+    const elsewhere = await batcher.submit(
+      pending({ senderId: carol.id, conversationId: otherConversationId }),
+    );
+    const earlier = await batcher.submit(pending({ senderId: erin.id, conversationId: groupId }));
+    await t.server.prisma.membership.update({
+      where: { conversationId_userId: { conversationId: groupId, userId: dave.id } },
+      data: { mutedUntil: new Date(Date.now() + 60_000) },
+    });
+
+    const outcomes = await Promise.allSettled([
+      batcher.submit(pending({ senderId: carol.id, conversationId: groupId })),
+      batcher.submit(pending({ senderId: bob.id, conversationId: groupId, replyToId: elsewhere.id })),
+      batcher.submit(pending({ senderId: dave.id, conversationId: groupId })),
+      batcher.submit(
+        pending({ senderId: erin.id, conversationId: groupId, clientMsgId: earlier.clientMsgId }),
+      ),
+      batcher.submit(
+        pending({ senderId: alice.id, conversationId: groupId, text: 'fine', replyToId: earlier.id }),
+      ),
+    ]);
+
+    expect(codesOf(outcomes)).toEqual([
+      ErrorCode.ConversationNotFound,
+      ErrorCode.MessageNotFound,
+      ErrorCode.Muted,
+      'ok',
+      'ok',
+    ]);
+    const [, , , again, fine] = outcomes.map((outcome) =>
+      outcome.status === 'fulfilled' ? outcome.value : null,
+    );
+    expect(again).toEqual(earlier);
+    expect(fine).toMatchObject({ seq: earlier.seq + 1, changeSeq: earlier.changeSeq + 1, text: 'fine' });
+    expect(fine!.replyTo).toMatchObject({ id: earlier.id, seq: earlier.seq, sender: { id: erin.id } });
+    expect(await seqsOf(groupId)).toEqual([1, 2]);
+    // The conversation and the sender's membership moved on with the one message stored.
+    const conversation = await t.server.prisma.conversation.findUniqueOrThrow({
+      where: { id: groupId },
+      select: { lastSeq: true, lastChangeSeq: true },
+    });
+    expect(conversation).toEqual({ lastSeq: 2, lastChangeSeq: fine!.changeSeq });
+    const memberships = await t.server.prisma.membership.findMany({
+      where: { conversationId: groupId },
+      select: { userId: true, lastReadSeq: true, lastPostedAt: true },
+      orderBy: { userId: 'asc' },
+    });
+    const byUser = new Map(memberships.map((row) => [row.userId, row]));
+    expect(byUser.get(alice.id)).toMatchObject({ lastReadSeq: 2, lastPostedAt: new Date(fine!.createdAt) });
+    expect(byUser.get(erin.id)).toMatchObject({ lastReadSeq: 1 });
+    expect(byUser.get(dave.id)).toMatchObject({ lastReadSeq: 0, lastPostedAt: null });
   });
 
   it('answers with the message exactly as it was stored, reply preview included', async () => {

@@ -10,7 +10,7 @@ import { AppError } from '../../lib/app-error.js';
 import { failpoint } from '../../lib/failpoints.js';
 import { rooms } from '../../plugins/socket-io.js';
 import type { ParleySessionStore } from '../../plugins/session-stores.js';
-import { requireSignedIn, requireUserId } from '../auth/require-user.js';
+import { requirePerson, requireUserId } from '../auth/require-user.js';
 import type { SessionSockets } from '../auth/session-sockets.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { AccountService } from './account.service.js';
@@ -37,7 +37,8 @@ const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (
   { account, credentials, sessions, sessionSockets, passwordAttempts },
 ) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  app.addHook('onRequest', requireSignedIn);
+  // A person's own account: 401 without a caller, 403 auth/person_only to a bot, before validation.
+  app.addHook('onRequest', requirePerson);
   // A stolen session must not become a way to guess the password (and so to keep the account once
   // the session ends), nor to lock the owner out of changing it: attempts are counted per session,
   // and, far looser, per account, as failed logins are counted per device and per account. Every

@@ -22,3 +22,14 @@ export function requireUserId(request: FastifyRequest): number {
 export async function requireSignedIn(request: FastifyRequest): Promise<void> {
   requireUserId(request);
 }
+
+/**
+ * requireSignedIn for routes a person may call and a bot may not (their own display name and
+ * password): 403 `auth/person_only` to a bearer token, which is always a bot's, also before the body is
+ * validated. The service refuses a bot too (account.service.ts), whatever the route did.
+ */
+export async function requirePerson(request: FastifyRequest): Promise<void> {
+  if (request.bearer)
+    throw new AppError(ErrorCode.PersonOnly, 'Only a person may do this; a site admin manages a bot');
+  requireUserId(request);
+}

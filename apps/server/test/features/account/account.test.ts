@@ -374,6 +374,17 @@ describe('the account: display name and password', () => {
     });
     expect(change.status).toBe(403);
     expect(change.body.error.code).toBe(ErrorCode.PersonOnly);
+    // Before the body is looked at: a bot learns nothing about these routes' input.
+    for (const [method, path] of [
+      ['PATCH', '/api/me'],
+      ['PUT', '/api/me/password'],
+    ] as const) {
+      const malformed = await t.http<ErrorBody>(method, path, { headers: bearer, body: { displayName: 7 } });
+      expect([malformed.status, malformed.body.error.code], `${method} ${path}`).toEqual([
+        403,
+        ErrorCode.PersonOnly,
+      ]);
+    }
 
     const person = await t.signUp();
     await openDirect(t, person, { id: bot.id, username: bot.username, cookie: '' });

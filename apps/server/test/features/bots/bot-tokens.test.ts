@@ -167,6 +167,51 @@ describe('bot tokens', () => {
     );
   });
 
+  it('refuses a bad token before looking at the body or parameters, on every kind of route', async () => {
+    const revoked = await newBot();
+    await t.http('POST', `/api/admin/bots/${revoked.id}/tokens/${revoked.tokenId}/revoke`, {
+      cookie: admin.cookie,
+    });
+    const deactivated = await newBot();
+    await t.http('POST', `/api/admin/bots/${deactivated.id}/deactivate`, { cookie: admin.cookie });
+    const badTokens = [
+      [{ authorization: `Bearer pbt_${'A'.repeat(43)}` }, 401, ErrorCode.InvalidToken],
+      [{ authorization: 'Basic abc' }, 401, ErrorCode.InvalidToken],
+      [bearer(revoked.token), 401, ErrorCode.TokenRevoked],
+      [bearer(deactivated.token), 403, ErrorCode.AccountDeactivated],
+    ] as const;
+    // Bodies and parameters each of these routes refuses with 400 request/invalid from a good caller.
+    const badInput: Array<[string, string, { body?: unknown; rawBody?: string }]> = [
+      ['POST', '/api/conversations/1/messages', { body: { text: 42 } }],
+      ['POST', '/api/conversations/1/messages', { rawBody: '{"clientMsgId": ' }],
+      ['GET', '/api/conversations/not-a-number/messages?limit=-5', {}],
+      ['POST', '/api/conversations/direct', { body: {} }],
+      ['GET', '/api/search/messages?limit=many', {}],
+      ['PATCH', '/api/me', { body: { displayName: 7 } }],
+      ['PUT', '/api/me/time-zone', { body: { timeZone: 5 } }],
+      ['POST', '/api/admin/bots', { body: { username: [] } }],
+      ['POST', '/api/auth/login', { body: {} }],
+    ];
+    for (const [headers, status, code] of badTokens) {
+      for (const [method, path, input] of badInput) {
+        const response = await t.http(method, path, {
+          headers: { ...headers, ...(input.rawBody ? { 'content-type': 'application/json' } : {}) },
+          ...input,
+        });
+        expect([response.status, httpCode(response)], `${headers.authorization} ${method} ${path}`).toEqual([
+          status,
+          code,
+        ]);
+      }
+    }
+    // With the good token the same input is looked at.
+    const checked = await t.http('POST', '/api/conversations/1/messages', {
+      headers: bearer(token),
+      body: { text: 42 },
+    });
+    expect(httpCode(checked)).toBe(ErrorCode.Invalid);
+  });
+
   it('a revoked token is refused, and a socket connected with it is ended at once', async () => {
     const bot = await newBot();
     const socket = await connectBot(t.url, bot.token);

@@ -144,6 +144,18 @@ interface ServerUnderTest {
 
 async function startServers(config: BenchConfig, workload: Workload): Promise<ServerUnderTest[]> {
   const servers: ServerUnderTest[] = [];
+  try {
+    await startEach(config, workload, servers);
+  } catch (error) {
+    // Those already started are stopped, and Parley's database and Redis keys removed (parley.ts).
+    await stopServers(servers);
+    throw error;
+  }
+  return servers;
+}
+
+/** Starts each server of the run in turn, adding it to `servers` as soon as it is up. */
+async function startEach(config: BenchConfig, workload: Workload, servers: ServerUnderTest[]): Promise<void> {
   const roomIndexes = workload.rooms.map((_, index) => index);
   const peerFiles = { p0: 'p0-ws.ts', p1: 'p1-socketio.ts' } as const;
   for (const kind of config.servers ?? SERVER_KINDS) {
@@ -182,7 +194,6 @@ async function startServers(config: BenchConfig, workload: Workload): Promise<Se
       target: { kind: 'parley', url: parley.url, cookies: parley.cookies, roomIds: parley.roomIds },
     });
   }
-  return servers;
 }
 
 async function stopServers(servers: ServerUnderTest[]): Promise<void> {

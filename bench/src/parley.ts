@@ -3,9 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import mariadb, { type Connection } from 'mariadb';
+import mariadb, { type Connection, type ConnectionConfig } from 'mariadb';
 import { freePort } from './net.js';
-import { ServerProcess } from './server-process.js';
+import { deleteKeysUnder } from './redis-keys.js';
+import { onInterrupt, ServerProcess } from './server-process.js';
 import type { Workload } from './workload.js';
 
 const SERVER_DIR = fileURLToPath(new URL('../../apps/server', import.meta.url));
@@ -96,13 +97,28 @@ export function parleySettingOverrides(
   );
 }
 
+/**
+ * A fresh name for a run's database, which is also its Redis key prefix (with a colon): `parley_bench_`,
+ * then `BENCH_NAME_TAG` if set (lower-case letters, digits and `_`, at most 24; the smoke test's,
+ * to find what its run left), then the time and a random suffix.
+ */
+export function benchDatabaseName(env: NodeJS.ProcessEnv = process.env): string {
+  const tag = env.BENCH_NAME_TAG ?? '';
+  if (!/^[a-z0-9_]{0,24}$/.test(tag)) {
+    throw new Error(`BENCH_NAME_TAG must be at most 24 of a-z, 0-9 and _: ${JSON.stringify(tag)}`);
+  }
+  return `parley_bench_${tag}${Date.now()}_${randomBytes(3).toString('hex')}`;
+}
+
 export async function startParley(options: ParleyOptions): Promise<ParleyUnderTest> {
   const serverDir = options.serverDir ?? SERVER_DIR;
   const label = options.label ?? 'parley';
   if (!options.fromSource && !existsSync(`${serverDir}/dist/server.js`)) {
     throw new Error(`${serverDir}/dist/server.js is missing: run \`pnpm build\` there first`);
   }
-  const databaseName = `parley_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const databaseName = benchDatabaseName();
+  // Its own keys, apart from any other Parley using the same Redis; all deleted when it stops.
+  const redisKeyPrefix = `${databaseName}:`;
   const serverUrl = new URL(options.databaseServerUrl);
   const databaseUrl = new URL(options.databaseServerUrl);
   databaseUrl.pathname = `/${databaseName}`;
@@ -133,8 +149,7 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
           PORT: String(port),
           DATABASE_URL: databaseUrl.toString(),
           REDIS_URL: options.redisUrl,
-          // Its own keys, apart from any other Parley using the same Redis.
-          REDIS_KEY_PREFIX: `${databaseName}:`,
+          REDIS_KEY_PREFIX: redisKeyPrefix,
           // One process, so the instrument preloaded into it sees the whole server.
           PARLEY_PROCESSES: '1',
           SESSION_SECRET: sessionSecret,
@@ -154,31 +169,42 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
     );
     return { server, url };
   };
-  // One after another: the first creates and migrates the database.
-  const started: { server: ServerProcess; url: string }[] = [];
-  for (let index = 0; index < processes; index += 1) started.push(await startOne(index));
-  const servers = started.map((one) => one.server);
-  const urls = started.map((one) => one.url);
-  const [{ server, url }] = started as [{ server: ServerProcess; url: string }];
-
-  const db = await mariadb.createConnection({
+  const connection: ConnectionConfig = {
     host: serverUrl.hostname,
     port: Number(serverUrl.port || 3306),
     user: decodeURIComponent(serverUrl.username) || 'root',
     password: decodeURIComponent(serverUrl.password) || undefined,
-    database: databaseName,
-  });
-  const stop = async () => {
-    await Promise.all(servers.map((one) => one.stop()));
-    await db.query(`DROP DATABASE IF EXISTS \`${databaseName}\``).catch(() => undefined);
-    await db.end().catch(() => undefined);
   };
+  const started: { server: ServerProcess; url: string }[] = [];
+  let db: Connection | null = null;
+  let stopped: Promise<void> | null = null;
+  // Whichever way the run ends (done, failed while starting or seeding, interrupted), once: the
+  // servers first, so nothing writes again, then the database and every key under the prefix.
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      forgetInterrupt();
+      await Promise.all(started.map((one) => one.server.stop()));
+      await dropDatabase(db, connection, databaseName);
+      if (options.redisUrl) {
+        await deleteKeysUnder(options.redisUrl, redisKeyPrefix).catch((error: unknown) =>
+          options.log(`${label}: Redis keys under ${redisKeyPrefix} were left: ${String(error)}`),
+        );
+      }
+    })());
+  const forgetInterrupt = onInterrupt(stop);
   try {
-    const started = Date.now();
-    const userIds = await seedUsers(db, url, options.workload.connections);
-    const roomIds = await seedRooms(db, options.workload, userIds);
+    // One after another: the first creates and migrates the database.
+    for (let index = 0; index < processes; index += 1) started.push(await startOne(index));
+    const servers = started.map((one) => one.server);
+    const urls = started.map((one) => one.url);
+    const [{ server, url }] = started as [{ server: ServerProcess; url: string }];
+    const database = await mariadb.createConnection({ ...connection, database: databaseName });
+    db = database;
+    const seedStarted = Date.now();
+    const userIds = await seedUsers(database, url, options.workload.connections);
+    const roomIds = await seedRooms(database, options.workload, userIds);
     options.log(
-      `${label}: seeded ${userIds.length} users, ${roomIds.length} rooms in ${Date.now() - started} ms`,
+      `${label}: seeded ${userIds.length} users, ${roomIds.length} rooms in ${Date.now() - seedStarted} ms`,
     );
     const loginStarted = Date.now();
     const cookies = await logInAll(url, options.workload.connections);
@@ -191,13 +217,13 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
       cookies,
       roomIds,
       async newestMessageId() {
-        const rows = (await db.query('SELECT COALESCE(MAX(id), 0) AS id FROM messages')) as {
+        const rows = (await database.query('SELECT COALESCE(MAX(id), 0) AS id FROM messages')) as {
           id: number | bigint;
         }[];
         return Number(rows[0]!.id);
       },
       async innodbCounters() {
-        const rows = (await db.query(
+        const rows = (await database.query(
           `SHOW GLOBAL STATUS WHERE Variable_name IN (${Object.keys(INNODB_STATUS)
             .map(() => '?')
             .join(', ')})`,
@@ -216,7 +242,7 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
           const name = INNODB_STATUS[row.Variable_name];
           if (name) counters[name] = Number(row.Value);
         }
-        const [backlog] = (await db.query(
+        const [backlog] = (await database.query(
           `SELECT COALESCE(SUM(c.lastChangeSeq - COALESCE(p.indexedChangeSeq, 0)), 0) AS changes
              FROM conversations c LEFT JOIN message_search_positions p ON p.conversationId = c.id
             WHERE c.lastChangeSeq > COALESCE(p.indexedChangeSeq, 0)`,
@@ -230,6 +256,17 @@ export async function startParley(options: ParleyOptions): Promise<ParleyUnderTe
     await stop();
     throw error;
   }
+}
+
+/** Drops a run's database over `db`, or over a new connection when the run failed before it had one. */
+async function dropDatabase(
+  db: Connection | null,
+  connection: ConnectionConfig,
+  name: string,
+): Promise<void> {
+  const admin = db ?? (await mariadb.createConnection(connection).catch(() => null));
+  await admin?.query(`DROP DATABASE IF EXISTS \`${name}\``).catch(() => undefined);
+  await admin?.end().catch(() => undefined);
 }
 
 function username(index: number): string {

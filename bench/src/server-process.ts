@@ -10,9 +10,26 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-// Ctrl-C or a kill: no server may outlive the bench (its database is left behind, named parley_bench_*).
+const interruptCleanups = new Set<() => Promise<void>>();
+/** How long Ctrl-C waits for the cleanups (a database drop, a Redis SCAN) before the bench exits anyway. */
+const INTERRUPT_CLEANUP_MS = 15_000;
+// Ctrl-C or a kill: no server may outlive the bench, and what a run made outside it (its database
+// and Redis keys, parley.ts) is removed once the servers are gone. A second Ctrl-C exits at once.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => process.exit(130));
+  process.once(signal, () => {
+    for (const child of running) child.kill('SIGKILL');
+    setTimeout(() => process.exit(130), INTERRUPT_CLEANUP_MS).unref();
+    void Promise.allSettled([...interruptCleanups].map((cleanup) => cleanup())).then(() => process.exit(130));
+  });
+}
+
+/**
+ * Runs `cleanup` if the bench is interrupted (SIGINT, SIGTERM) after its servers are killed; the
+ * returned function unregisters it, once the run has cleaned up by itself.
+ */
+export function onInterrupt(cleanup: () => Promise<void>): () => void {
+  interruptCleanups.add(cleanup);
+  return () => interruptCleanups.delete(cleanup);
 }
 
 /** What a server process reports about itself. CPU in microseconds since it started; memory in bytes. */
@@ -159,9 +176,15 @@ export class ServerProcess {
         if (message.type === 'ready') resolve(message.port ?? 0);
       });
     });
-    const port = await Promise.race([ready ? ready().then(() => 0) : announced, exited]);
     exited.catch(() => undefined);
-    return { server, port };
+    try {
+      const port = await Promise.race([ready ? ready().then(() => 0) : announced, exited]);
+      return { server, port };
+    } catch (error) {
+      // Not ready in time: it must not go on writing to what the caller cleans up next.
+      await server.stop();
+      throw error;
+    }
   }
 
   /** The server's numbers now; `gc` runs a full collection first; `resetLoopDelay` starts a new window. */

@@ -4,6 +4,7 @@ import {
   conversationLink,
   createGroup,
   expect,
+  expectNoViolations,
   messageLog,
   messagesIn,
   openDirectConversation,
@@ -151,9 +152,48 @@ test('a message from someone else becomes a desktop notification that opens it, 
 /** Mutes the open conversation's notifications from the header's bell, with the menu item named `choice`. */
 async function muteOpenConversation(page: Page, choice: string): Promise<void> {
   await page.getByRole('button', { name: 'Notifications', exact: true }).click();
-  await page.getByRole('menuitem', { name: choice }).click();
+  await page.getByRole('menuitemradio', { name: choice }).click();
   await expect(page.getByRole('button', { name: 'Notifications (muted)', exact: true })).toBeVisible();
 }
+
+/** Opens the open conversation's bell menu and expects `choice` (a name or pattern) alone checked. */
+async function expectChecked(page: Page, choice: string | RegExp): Promise<void> {
+  await page.getByTestId('conversation-notifications').click();
+  const menu = page.getByRole('menu');
+  await expect(menu.getByRole('menuitemradio', { checked: true })).toHaveAccessibleName(choice);
+  await expect(menu.getByRole('menuitemradio', { checked: true })).toHaveCount(1);
+}
+
+test('the bell menu checks the choice in effect when reopened, also after a reload', async ({ signUp }) => {
+  const ada = await signUp('ada');
+  const grace = await signUp('grace');
+  await createGroup(ada.page, 'Harbour walk', [grace]);
+  const page = ada.page;
+  const menu = page.getByRole('menu');
+
+  await expectChecked(page, 'Notifications on');
+  await expect(menu.getByRole('group', { name: 'Notifications' })).toBeVisible();
+  await page.keyboard.press('Escape');
+
+  // The server keeps when a timed mute ends, not the period: that is what is checked.
+  await muteOpenConversation(page, 'Mute for 8 hours');
+  await page.reload();
+  await expectChecked(page, /^Muted until /);
+  await expect(menu.getByRole('menuitemradio', { name: 'Mute for 8 hours' })).toHaveAttribute(
+    'aria-checked',
+    'false',
+  );
+  await expectNoViolations(page, 'the notification menu muted for 8 hours');
+  await page.keyboard.press('Escape');
+
+  await page.getByTestId('conversation-notifications').click();
+  await menu.getByRole('menuitemradio', { name: 'Mute until I turn them back on' }).click();
+  await expectChecked(page, 'Mute until I turn them back on');
+  await expect(menu.getByRole('menuitemradio', { name: /^Muted until / })).toHaveCount(0);
+  await menu.getByRole('menuitemradio', { name: 'Notifications on' }).click();
+  await expect(page.getByRole('button', { name: 'Notifications', exact: true })).toBeVisible();
+  await expectChecked(page, 'Notifications on');
+});
 
 test('screenshots of the notification menu on desktop and phone, in English and Chinese', async ({
   signUp,

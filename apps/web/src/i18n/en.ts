@@ -166,7 +166,6 @@ const en = {
     on: 'Notifications on',
     mutedForever: 'Muted until you turn them back on',
     mutedUntil: 'Muted until {time}',
-    turnOn: 'Turn notifications on',
     muteFor: {
       hour: 'Mute for 1 hour',
       eightHours: 'Mute for 8 hours',

@@ -165,7 +165,6 @@ const zhCN: MessageSchema = {
     on: '通知已开启',
     mutedForever: '已静音，直到你重新开启',
     mutedUntil: '静音至 {time}',
-    turnOn: '开启通知',
     muteFor: {
       hour: '静音 1 小时',
       eightHours: '静音 8 小时',

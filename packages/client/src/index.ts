@@ -36,8 +36,9 @@ export {
   type OutboxRecordAttachment,
   type OutboxStorage,
 } from './storage.js';
+export { SearchResults, type SearchRequest } from './search-results.js';
 export { SyncEngine } from './sync.js';
-export { Timeline, type ApplyOutcome, type ApplyResult } from './timeline.js';
+export { isNewerCopy, Timeline, type ApplyOutcome, type ApplyResult } from './timeline.js';
 export {
   Transport,
   type ConnectionChange,

@@ -14,6 +14,15 @@ export interface ApplyResult {
   previous?: Message;
 }
 
+/**
+ * Whether `copy` is a later version of the message than `held`: a message's changeSeq is stamped by
+ * each of its changes (docs/protocol.md, `changeSeq`), so the higher one is the newer state, whatever
+ * order copies arrive in.
+ */
+export function isNewerCopy(copy: Message, held: Message): boolean {
+  return copy.changeSeq > held.changeSeq;
+}
+
 function sameIdentity(a: Message, b: Message): boolean {
   return (
     a.id === b.id &&
@@ -48,7 +57,7 @@ export class Timeline {
       return { outcome: 'added' };
     }
     if (!sameIdentity(held, message)) return { outcome: 'conflict', previous: held };
-    if (message.changeSeq <= held.changeSeq) return { outcome: 'known', previous: held };
+    if (!isNewerCopy(message, held)) return { outcome: 'known', previous: held };
     this.bySeq.set(message.seq, message);
     this.ordered = null;
     return { outcome: 'changed', previous: held };

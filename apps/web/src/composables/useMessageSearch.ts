@@ -1,6 +1,7 @@
+import { SearchResults } from '@parley/client';
 import type { Message, MessageSearchResponse } from '@parley/shared';
 import { tryOnScopeDispose, useDebounceFn } from '@vueuse/core';
-import { ref } from 'vue';
+import { ref, shallowRef } from 'vue';
 import { searchMessages } from '@/api/search';
 import { useMessagesStore } from '@/stores/messages';
 
@@ -12,6 +13,19 @@ export interface MessageSearchOptions {
    * is found once the index has taken it in (SEARCH_INDEX_INTERVAL_MS, a second by default).
    */
   retryEmptyMs?: number;
+  /**
+   * Milliseconds after a listed result's text changed to ask for the listed results again, so that
+   * the server's matcher says whether it still matches: long enough for the index to take the change
+   * in (SEARCH_INDEX_INTERVAL_MS, a second by default), or the server still finds it by its old words.
+   * Changes meanwhile wait with it, up to three times as long (a companion's reply streaming in).
+   */
+  refreshMs?: number;
+}
+
+interface SearchQuery {
+  q: string;
+  conversationId?: number;
+  before?: number;
 }
 
 /** Pages an answer may skip while they are empty (every match on them deleted since indexing). */
@@ -22,10 +36,7 @@ const EMPTY_PAGES_SKIPPED = 5;
  * since they were indexed, so a page can come back empty with more after it ("No messages contain"
  * beside "Show older matches").
  */
-async function firstShown(
-  query: { q: string; conversationId?: number; before?: number },
-  signal: AbortSignal,
-): Promise<MessageSearchResponse> {
+async function firstShown(query: SearchQuery, signal: AbortSignal): Promise<MessageSearchResponse> {
   let page = await searchMessages(query, signal);
   for (let skipped = 0; page.messages.length === 0 && page.nextBefore !== null; skipped += 1) {
     if (skipped === EMPTY_PAGES_SKIPPED) break;
@@ -34,15 +45,38 @@ async function firstShown(
   return page;
 }
 
+/** The results from the first page again, page after page, down to `oldestId` (the last one listed). */
+async function throughOldest(
+  query: SearchQuery,
+  oldestId: number | undefined,
+  signal: AbortSignal,
+): Promise<MessageSearchResponse> {
+  let page = await searchMessages(query, signal);
+  const messages = [...page.messages];
+  while (oldestId !== undefined && page.nextBefore !== null && page.nextBefore > oldestId) {
+    page = await searchMessages({ ...query, before: page.nextBefore }, signal);
+    messages.push(...page.messages);
+  }
+  return { messages, nextBefore: page.nextBefore };
+}
+
 /**
  * Message search (`GET /api/search/messages`) for the search dialog: the latest query's results,
  * newest first, and more of them on request. Only the latest search counts: an older one still in
  * flight is aborted and its answer dropped; so is a page asked for before the query changed.
- * Results follow the messages as they change while shown: edited, they show the new text; deleted,
- * they leave the results.
+ * Results follow the messages as they change while shown, and an answer takes in the changes heard
+ * while it was on its way (SearchResults, @parley/client): edited, they show the new text, and the
+ * listed results are asked for again, in place, to drop one that no longer matches; deleted, they
+ * leave the results.
  */
-export function useMessageSearch({ debounceMs = 300, retryEmptyMs = 1_500 }: MessageSearchOptions = {}) {
-  const results = ref<Message[]>([]);
+export function useMessageSearch({
+  debounceMs = 300,
+  retryEmptyMs = 1_500,
+  refreshMs = 1_500,
+}: MessageSearchOptions = {}) {
+  const listed = new SearchResults();
+  const results = shallowRef<readonly Message[]>([]);
+  const showListed = () => (results.value = listed.messages);
   /** The query the results are for ('' before any search). */
   const searched = ref('');
   const nextBefore = ref<number | null>(null);
@@ -53,6 +87,7 @@ export function useMessageSearch({ debounceMs = 300, retryEmptyMs = 1_500 }: Mes
   /** Counts searches asked for: a debounced one runs only if nothing was asked after it. */
   let asked = 0;
   let scope: { q: string; conversationId?: number } | null = null;
+  let disposed = false;
 
   function begin(): AbortController {
     controller?.abort();
@@ -73,16 +108,19 @@ export function useMessageSearch({ debounceMs = 300, retryEmptyMs = 1_500 }: Mes
     const current = begin();
     scope = { q, conversationId };
     if (q === '') {
-      results.value = [];
+      listed.clear();
+      showListed();
       searched.value = '';
       nextBefore.value = null;
       searching.value = false;
       return;
     }
     searching.value = true;
+    const request = listed.request();
     try {
       const page = await firstShown({ q, conversationId }, current.signal);
-      results.value = page.messages;
+      request.answered(page.messages, 'replace');
+      showListed();
       nextBefore.value = page.nextBefore;
       searched.value = q;
       // Found nothing: once more shortly, unless something else was asked meanwhile.
@@ -92,8 +130,10 @@ export function useMessageSearch({ debounceMs = 300, retryEmptyMs = 1_500 }: Mes
         }, retryEmptyMs);
       }
     } catch (error) {
+      request.abandon();
       if (current.signal.aborted) return;
-      results.value = [];
+      listed.clear();
+      showListed();
       nextBefore.value = null;
       searched.value = q;
       failed.value = true;
@@ -101,6 +141,7 @@ export function useMessageSearch({ debounceMs = 300, retryEmptyMs = 1_500 }: Mes
     } finally {
       if (controller === current) searching.value = false;
     }
+    refreshIfStale();
   }
 
   const debounced = useDebounceFn((q: string, conversationId: number | undefined, ticket: number) => {
@@ -121,41 +162,73 @@ export function useMessageSearch({ debounceMs = 300, retryEmptyMs = 1_500 }: Mes
     const { q, conversationId } = scope;
     const ticket = asked;
     const current = begin();
+    const request = listed.request();
     loadingMore.value = true;
     try {
       const page = await firstShown({ q, conversationId, before }, current.signal);
-      if (ticket !== asked) return;
-      results.value = [...results.value, ...page.messages];
+      if (ticket !== asked) return request.abandon();
+      request.answered(page.messages, 'append');
+      showListed();
       nextBefore.value = page.nextBefore;
     } catch (error) {
+      request.abandon();
       if (current.signal.aborted) return;
       failed.value = true;
       console.warn('message search failed', error);
     } finally {
       if (controller === current) loadingMore.value = false;
     }
+    refreshIfStale();
   }
 
-  /** A newer copy of a message shown: in its place, or out of the results once deleted. */
-  function follow(message: Message): void {
-    const index = results.value.findIndex((result) => result.id === message.id);
-    const held = results.value[index];
-    if (!held || message.changeSeq <= held.changeSeq) return;
-    results.value = message.deletedAt
-      ? results.value.toSpliced(index, 1)
-      : results.value.with(index, message);
+  /**
+   * The listed results asked for again, as far down as they reach, without showing a search: a
+   * listed message's text changed, and only the server's matcher can say whether it still matches.
+   */
+  async function refresh(): Promise<void> {
+    // A search or a next page on its way asks again once it has landed, if it must.
+    if (disposed || !scope || !listed.stale || searching.value || loadingMore.value) return;
+    const { q, conversationId } = scope;
+    const ticket = asked;
+    const current = begin();
+    const request = listed.request();
+    try {
+      const answer = await throughOldest({ q, conversationId }, listed.messages.at(-1)?.id, current.signal);
+      if (ticket !== asked) return request.abandon();
+      request.answered(answer.messages, 'replace');
+      showListed();
+      nextBefore.value = answer.nextBefore;
+    } catch (error) {
+      request.abandon();
+      if (current.signal.aborted) return;
+      // What is listed stays; the next change asks again.
+      console.warn('message search failed to ask again', error);
+      return;
+    }
+    // Changed again while on its way: that change waits for the index too.
+    refreshIfStale();
+  }
+
+  const refreshSoon = useDebounceFn(refresh, refreshMs, { maxWait: refreshMs * 3 });
+  function refreshIfStale(): void {
+    if (listed.stale) void refreshSoon();
   }
 
   // Every copy of a message the client takes in (live, acknowledged, caught up) reaches the messages
   // store's `show` (client.ts), whether or not its conversation is open: heard there, not on the socket.
   // Removed with the caller's scope.
   useMessagesStore().$onAction(({ name, args }) => {
-    if (name === 'show') follow(args[0]);
+    if (name !== 'show') return;
+    listed.hear(args[0]);
+    showListed();
+    refreshIfStale();
   });
 
   tryOnScopeDispose(() => {
     // A search still waiting for typing to pause is not sent for a dialog that has gone.
     asked += 1;
+    disposed = true;
+    refreshSoon.cancel();
     controller?.abort();
     if (retry) clearTimeout(retry);
   });

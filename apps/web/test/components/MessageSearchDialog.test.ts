@@ -5,8 +5,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory, createRouter } from 'vue-router';
 import MessageSearchDialog from '@/components/search/MessageSearchDialog.vue';
 import { i18n } from '@/i18n';
+import { useMessagesStore } from '@/stores/messages';
 import { useSessionStore } from '@/stores/session';
-import { alice, stubFetch } from '../fixtures';
+import { alice, makeMessage, stubFetch } from '../fixtures';
 
 async function openDialog() {
   const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/', component: {} }] });
@@ -44,5 +45,24 @@ describe('the message search dialog', () => {
     const count = dialog().querySelector('[data-testid="field-length-count"]');
     expect(count?.textContent?.trim()).toBe(`${SEARCH_QUERY_MAX} of ${SEARCH_QUERY_MAX}`);
     expect(input.getAttribute('aria-describedby')?.split(' ')).toContain(count?.id);
+  });
+
+  it('hands focus on to the next result when the focused one leaves the results', async () => {
+    const found = [30, 20].map((id) => makeMessage({ seq: id, id, text: `harbour ${id}` }));
+    stubFetch(() => ({ status: 200, body: { messages: found, nextBefore: null } }));
+    const { input } = await openDialog();
+    input.value = 'harbour';
+    input.dispatchEvent(new Event('input'));
+    input.form!.dispatchEvent(new Event('submit'));
+    await flushPromises();
+    const results = () => [
+      ...document.querySelectorAll<HTMLElement>('[data-testid="message-search-result"]'),
+    ];
+    expect(results()).toHaveLength(2);
+    results()[0]!.focus();
+    useMessagesStore().show({ ...found[0]!, text: '', deletedAt: '2026-01-03T00:00:00.000Z', changeSeq: 99 });
+    await flushPromises();
+    expect(results().map((result) => result.textContent)).toEqual([expect.stringContaining('harbour 20')]);
+    expect(document.activeElement).toBe(results()[0]);
   });
 });

@@ -235,3 +235,31 @@ test('results follow a message edited while the search is open, and one deleted 
   await expect(results.first()).toContainText('The ferry leaves at ten');
   await expect(grace.page.getByTestId('message-search-status')).toHaveText('1 message shown');
 });
+
+test('a result edited so that it no longer matches leaves the other person’s results', async ({ signUp }) => {
+  const ada = await signUp('ada');
+  const grace = await signUp('grace');
+  await openDirectConversation(ada.page, grace);
+  await sendMessage(ada.page, 'The ferry leaves at nine');
+  await sendMessage(ada.page, 'Ferry tickets are in the drawer');
+  const adaLog = messageLog(ada.page, grace.displayName);
+  await expect(messagesIn(adaLog, 'Ferry tickets are in the drawer')).toHaveAttribute('data-state', 'sent');
+
+  await grace.page.goto('/');
+  const { input, results } = await searchFor(grace.page, 'ferry');
+  await expect(results).toHaveCount(2);
+
+  // Ada's edit takes the searched word out: the search asks the server again once its index has the
+  // new text, and the message leaves Grace's results, with the rest and her place in the box kept.
+  const toolbar = await messageActions(messagesIn(adaLog, 'The ferry leaves at nine'));
+  await toolbar.getByRole('button', { name: 'Edit', exact: true }).click();
+  const editor = ada.page.getByRole('textbox', { name: 'Edit message', exact: true });
+  await editor.fill('The boat leaves at ten');
+  await ada.page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(editor).toBeHidden();
+  await expect(results).toHaveCount(1);
+  await expect(results.first()).toContainText('Ferry tickets are in the drawer');
+  await expect(grace.page.getByTestId('message-search-status')).toHaveText('1 message shown');
+  await expect(input).toBeFocused();
+  await expect(input).toHaveValue('ferry');
+});

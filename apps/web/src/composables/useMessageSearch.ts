@@ -89,11 +89,18 @@ export function useMessageSearch({
   let scope: { q: string; conversationId?: number } | null = null;
   let disposed = false;
 
+  /**
+   * Starts a request, aborting the one on its way (a search, a next page or an asking again): one at
+   * a time. The aborted one's flag is cleared here, since its own `finally` leaves the flags to the
+   * request that replaced it.
+   */
   function begin(): AbortController {
     controller?.abort();
     const current = new AbortController();
     controller = current;
     failed.value = false;
+    searching.value = false;
+    loadingMore.value = false;
     return current;
   }
 
@@ -155,10 +162,13 @@ export function useMessageSearch({
     void debounced(q, conversationId, asked);
   }
 
-  /** The next page of the current results, appended. */
+  /**
+   * The next page of the current results, appended. Nothing while a search is asked for or on its
+   * way: its query is not the one the listed results and their next page are for.
+   */
   async function loadMore(): Promise<void> {
     const before = nextBefore.value;
-    if (before === null || !scope || loadingMore.value) return;
+    if (before === null || !scope || loadingMore.value || searching.value) return;
     const { q, conversationId } = scope;
     const ticket = asked;
     const current = begin();

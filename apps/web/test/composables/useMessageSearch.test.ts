@@ -166,6 +166,65 @@ describe('searching messages', () => {
     await vi.waitFor(() => expect(requests).toHaveLength(2));
   });
 
+  it('takes the next page of a new query once a search replaced a next page on its way', async () => {
+    const harbour = makeMessage({ seq: 4, id: 40, text: 'harbour' });
+    const ferry = makeMessage({ seq: 8, id: 80, text: 'ferry' });
+    const olderFerry = makeMessage({ seq: 2, id: 20, text: 'ferry at dawn' });
+    let releaseOlder: () => void = () => {};
+    const requests = stubFetch(async (request) => {
+      const params = new URL(request.url, 'http://parley.test').searchParams;
+      if (params.get('q') === 'harbour' && params.get('before') === null) {
+        return { status: 200, body: { messages: [harbour], nextBefore: 41 } };
+      }
+      if (params.get('q') === 'harbour') {
+        // The next page of the first query: still on its way when the second search starts.
+        await new Promise<void>((resolve) => (releaseOlder = resolve));
+        return {
+          status: 200,
+          body: { messages: [makeMessage({ seq: 1, id: 10, text: 'harbour' })], nextBefore: null },
+        };
+      }
+      if (params.get('before') === null) return { status: 200, body: { messages: [ferry], nextBefore: 77 } };
+      return { status: 200, body: { messages: [olderFerry], nextBefore: null } };
+    });
+    const search = start();
+    await search.search('harbour');
+    void search.loadMore();
+    await vi.waitFor(() => expect(requests).toHaveLength(2));
+    await search.search('ferry');
+    expect(search.loadingMore.value).toBe(false);
+    await search.loadMore();
+    expect(befores(requests)).toEqual([null, '41', null, '77']);
+    // The replaced page's answer, landing late, is not added under the new query.
+    releaseOlder();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(search.results.value.map((message) => message.id)).toEqual([80, 20]);
+  });
+
+  it('asks for no next page while a new query is on its way', async () => {
+    const harbour = makeMessage({ seq: 4, id: 40, text: 'harbour' });
+    const ferry = makeMessage({ seq: 8, id: 80, text: 'ferry' });
+    let answerFerry: () => void = () => {};
+    const requests = stubFetch(async (request) => {
+      const params = new URL(request.url, 'http://parley.test').searchParams;
+      if (params.get('q') === 'harbour')
+        return { status: 200, body: { messages: [harbour], nextBefore: 41 } };
+      await new Promise<void>((resolve) => (answerFerry = resolve));
+      return { status: 200, body: { messages: [ferry], nextBefore: null } };
+    });
+    const search = start();
+    await search.search('harbour');
+    const searching = search.search('ferry');
+    await vi.waitFor(() => expect(requests).toHaveLength(2));
+    // "Show older" of the harbour results, pressed while the ferry search is on its way.
+    await search.loadMore();
+    answerFerry();
+    await searching;
+    expect(requests).toHaveLength(2);
+    expect(search.searching.value).toBe(false);
+    expect(search.results.value.map((message) => message.id)).toEqual([80]);
+  });
+
   it('sends nothing once its scope ends, not even a search still waiting for typing to pause', async () => {
     const requests = stubFetch(() => ({ status: 200, body: { messages: [], nextBefore: null } }));
     const search = start();

@@ -12,7 +12,12 @@ import { keysUnder } from '../src/redis-keys.js';
 
 const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const DATABASE_SERVER_URL = process.env.BENCH_DATABASE_SERVER_URL ?? 'mysql://root@127.0.0.1:3306';
+// The servers the other suites' tests use when the bench is not told otherwise (TEST_*: CI's job
+// container reaches them by name, .github/workflows/ci.yml), handed to both runs below.
+const DATABASE_SERVER_URL =
+  process.env.BENCH_DATABASE_SERVER_URL ??
+  process.env.TEST_DATABASE_SERVER_URL ??
+  'mysql://root@127.0.0.1:3306';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 
 /**
@@ -36,7 +41,12 @@ describe('pnpm bench --smoke', () => {
       {
         cwd: BENCH_DIR,
         maxBuffer: 10_000_000,
-        env: { ...process.env, BENCH_NAME_TAG: tag, BENCH_REDIS_URL: REDIS_URL },
+        env: {
+          ...process.env,
+          BENCH_NAME_TAG: tag,
+          BENCH_DATABASE_SERVER_URL: DATABASE_SERVER_URL,
+          BENCH_REDIS_URL: REDIS_URL,
+        },
       },
     );
     const result = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
@@ -62,7 +72,11 @@ describe('pnpm bench --smoke', () => {
         ...['--import', 'tsx', '--conditions=@parley/source', 'src/cli.ts', '--smoke'],
         ...['--baseline', REPO_ROOT, '--json', json],
       ],
-      { cwd: BENCH_DIR, maxBuffer: 10_000_000, env: { ...process.env, BENCH_NAME_TAG: tag } },
+      {
+        cwd: BENCH_DIR,
+        maxBuffer: 10_000_000,
+        env: { ...process.env, BENCH_NAME_TAG: tag, BENCH_DATABASE_SERVER_URL: DATABASE_SERVER_URL },
+      },
     );
     const result = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
 

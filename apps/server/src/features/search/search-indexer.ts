@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Pool, PoolConnection } from 'mariadb';
 import { placeholders, unionAll } from '../../lib/sql-lists.js';
+import { searchIndexText } from './search-text.js';
 
 /**
  * Keeps `message_search` (the Mroonga full-text table, prisma/schema.prisma) in step with
@@ -111,7 +112,9 @@ export interface SearchRow {
  * Writes rows into `message_search`, newest copy winning: a row read at an older changeSeq than
  * the one stored (a round that read before a later one wrote) leaves the stored one alone. MariaDB
  * assigns left to right, so `text` is decided against the old changeSeq. The caller holds the index
- * lock (see SearchIndexer): Mroonga's indexes break under concurrent writes.
+ * lock (see SearchIndexer): Mroonga's indexes break under concurrent writes. Each text is written as
+ * searchIndexText makes it: Groonga would leave a run of over 4,096 bytes out of the index and copy
+ * it into its log (search-text.ts).
  */
 export async function writeSearchRows(connection: IndexWriter, rows: readonly SearchRow[]): Promise<void> {
   if (rows.length === 0) return;
@@ -121,7 +124,7 @@ export async function writeSearchRows(connection: IndexWriter, rows: readonly Se
      ON DUPLICATE KEY UPDATE
        text = IF(VALUES(changeSeq) >= changeSeq, VALUES(text), text),
        changeSeq = GREATEST(changeSeq, VALUES(changeSeq))`,
-    rows.flatMap((row) => [row.messageId, row.conversationId, row.changeSeq, row.text]),
+    rows.flatMap((row) => [row.messageId, row.conversationId, row.changeSeq, searchIndexText(row.text)]),
   );
 }
 

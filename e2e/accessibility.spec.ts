@@ -146,6 +146,9 @@ test('the "New message" and "New group" dialogs and a group conversation have no
   const log = messageLog(page, 'Launch crew');
   await waitForText(log, 'On my way.');
   await expect(log.getByRole('button', { name: 'Read by 1', exact: true })).toBeVisible();
+  await expect(log.getByRole('article', { name: new RegExp(`^${literal(grace.displayName)} `) })).toHaveText(
+    /On my way\./,
+  );
   await expectNoViolations(page, 'a group conversation');
 });
 

@@ -106,6 +106,9 @@ test('closing the delete dialog or the editor gives focus back to the message', 
   await page.getByRole('textbox', { name: 'Message', exact: true }).focus();
   await page.keyboard.press('Shift+Tab');
   await expect(bubble).toBeFocused();
+  // A screen reader says whose message it reached and when, not just "clickable" or nothing.
+  await expect(page.locator(':focus')).toHaveRole('article');
+  await expect(page.locator(':focus')).toHaveAccessibleName(/^You \w+day, .+ \d{4}/);
   await page.keyboard.press('Tab');
   const toolbar = message.getByRole('toolbar', { name: 'Message actions' });
   await expect(toolbar.getByRole('button', { name: 'React with 👍', exact: true })).toBeFocused();

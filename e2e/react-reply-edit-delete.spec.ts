@@ -106,5 +106,27 @@ test('reactions, replies, edits and deletions are seen live by the other person'
     await quote.click();
     await expect(original).toBeInViewport();
     await expect(original).toHaveAttribute('data-highlighted', 'true');
+    // Focus goes there too, to an article named by who sent it: being focused says where the reader is.
+    await expect(original.getByRole('article', { name: /^You / })).toBeFocused();
+    await expect(ada.page.getByTestId('message-announcement')).not.toContainText('Showing the message');
+  });
+
+  await test.step('a quote of a message since deleted takes focus to the log, and says where it went', async () => {
+    // The first of the two rows that show its text: the reply below quotes it.
+    const toolbar = await messageActions(messagesIn(adaLog, quoted).first());
+    await toolbar.getByRole('button', { name: 'Delete', exact: true }).click();
+    await ada.page
+      .getByRole('alertdialog', { name: 'Delete this message?' })
+      .getByRole('button', { name: 'Delete', exact: true })
+      .click();
+    const reply = messagesIn(adaLog, 'QA signed off: ship it.');
+    await expect(reply.getByTestId('reply-quote')).toContainText('Deleted message');
+
+    await reply.getByTestId('reply-quote').click();
+    // A deleted message takes no focus: the log does, and the announcement names the message.
+    await expect(adaLog).toBeFocused();
+    await expect(ada.page.getByTestId('message-announcement')).toContainText(
+      `Showing the message from ${ada.displayName}, sent`,
+    );
   });
 });

@@ -139,6 +139,9 @@ const app: FastifyPluginAsync<AppOptions> = async (
 ) => {
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
+  // Bodies are JSON (uploads add multipart in their own scope): without Fastify's default text/plain
+  // parser, a body of any other type is refused 415 before it is read (plugins/errors.ts).
+  fastify.removeContentTypeParser('text/plain');
 
   await fastify.register(errors);
   await fastify.register(securityHeaders, { allowedOrigins: config.allowedOrigins });

@@ -16,6 +16,11 @@ export const ErrorCode = {
    * first byte (HTTP 408; the server closes the connection).
    */
   RequestTimeout: 'request/timeout',
+  /**
+   * An HTTP body whose Content-Type the route does not take, refused before it is read (HTTP 415):
+   * routes take `application/json`, POST /api/uploads `multipart/form-data`.
+   */
+  UnsupportedMediaType: 'request/unsupported_media_type',
   /** Registration with a username someone already has (HTTP 409). */
   UsernameTaken: 'auth/username_taken',
   /** Registration while a site admin has closed it (HTTP 403). */
@@ -244,6 +249,7 @@ export function isRetryableErrorCode(code: string): boolean {
 export const CONTENT_REFUSAL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.Invalid,
   ErrorCode.PayloadTooLarge,
+  ErrorCode.UnsupportedMediaType,
   ErrorCode.UploadUnsupportedType,
   ErrorCode.UploadEmpty,
   ErrorCode.UploadTooManyPixels,

@@ -14,6 +14,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.RequestTimeout]: 408,
+  [ErrorCode.UnsupportedMediaType]: 415,
   [ErrorCode.UsernameTaken]: 409,
   [ErrorCode.RegistrationClosed]: 403,
   [ErrorCode.InviteRequired]: 403,

@@ -18,8 +18,47 @@ function issuesOf(validation: ValidationEntry[], context: string | undefined): E
   });
 }
 
-/** Fastify's own client errors (bad JSON, wrong content type, body too large) under Parley's codes. */
-function fromFastifyError(error: FastifyError): AppError | null {
+/**
+ * Fastify's body parser refusals (its FST_ERR_CTP_* errors), each under the Parley code that tells a
+ * caller what to change; the status follows from the code (lib/app-error.ts). Routes parse JSON only
+ * (app.ts; uploads multipart), so a body of another type is refused before it is read.
+ */
+function bodyParserRefusal(error: FastifyError, request: FastifyRequest): AppError | null {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError(
+        ErrorCode.UnsupportedMediaType,
+        'The body must be JSON, sent with Content-Type: application/json',
+      );
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError(
+        ErrorCode.PayloadTooLarge,
+        `The request body is larger than the ${request.routeOptions.bodyLimit} bytes the server takes`,
+      );
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new AppError(ErrorCode.Invalid, 'The body is not valid JSON');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError(
+        ErrorCode.Invalid,
+        'The body is empty but its Content-Type says JSON: send JSON, or no Content-Type',
+      );
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError(ErrorCode.Invalid, 'The body is not as long as its Content-Length says');
+  }
+  return null;
+}
+
+/**
+ * Other client errors of Fastify or its plugins, by status: a refusal of the body's size or type keeps
+ * its status and meaning; any other 4xx is `request/invalid` (400).
+ */
+const CODE_BY_CLIENT_STATUS: Readonly<Record<number, ErrorCode>> = {
+  413: ErrorCode.PayloadTooLarge,
+  415: ErrorCode.UnsupportedMediaType,
+};
+
+/** Fastify's own client errors (schema failures, body parser refusals) under Parley's codes. */
+function fromFastifyError(error: FastifyError, request: FastifyRequest): AppError | null {
   if (error.validation) {
     const issues = issuesOf(error.validation, error.validationContext);
     const first = issues[0];
@@ -29,12 +68,11 @@ function fromFastifyError(error: FastifyError): AppError | null {
       issues,
     );
   }
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return new AppError(ErrorCode.PayloadTooLarge, 'The request body is too large');
-  }
+  const refusal = bodyParserRefusal(error, request);
+  if (refusal) return refusal;
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    return new AppError(ErrorCode.Invalid, error.message);
+    return new AppError(CODE_BY_CLIENT_STATUS[status] ?? ErrorCode.Invalid, error.message);
   }
   return null;
 }
@@ -92,7 +130,8 @@ export function frameworkErrors(
 export default fp(
   async (fastify) => {
     fastify.setErrorHandler((error: FastifyError, request, reply) => {
-      const appError = error instanceof AppError ? error : (fromFastifyError(error) ?? toAppError(error));
+      const appError =
+        error instanceof AppError ? error : (fromFastifyError(error, request) ?? toAppError(error));
       if (appError.code === ErrorCode.Internal) {
         request.log.error({ err: error }, 'request failed');
       } else if (appError.statusCode >= 500) {

@@ -49,6 +49,7 @@ const en = {
     rateLimited: 'Too many attempts. Please wait a moment and try again.',
     payloadTooLarge: 'That is too large to send.',
     requestTimeout: 'Sending took too long. Check your connection and try again.',
+    unsupportedMediaType: 'The server could not read what the app sent. Reload the page and try again.',
     usernameTaken: 'That username is already taken.',
     invalidCredentials: 'Wrong username or password.',
     unauthenticated: 'Your session has ended. Please log in again.',

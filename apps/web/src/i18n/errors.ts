@@ -11,6 +11,7 @@ const errorKeys: Record<ErrorCode | ClientErrorCode, ErrorKey> = {
   [ErrorCode.RateLimited]: 'errors.rateLimited',
   [ErrorCode.PayloadTooLarge]: 'errors.payloadTooLarge',
   [ErrorCode.RequestTimeout]: 'errors.requestTimeout',
+  [ErrorCode.UnsupportedMediaType]: 'errors.unsupportedMediaType',
   [ErrorCode.UsernameTaken]: 'errors.usernameTaken',
   [ErrorCode.RegistrationClosed]: 'errors.registrationClosed',
   [ErrorCode.InviteRequired]: 'errors.inviteRequired',

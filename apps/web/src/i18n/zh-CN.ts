@@ -50,6 +50,7 @@ const zhCN: MessageSchema = {
     rateLimited: '尝试次数过多，请稍后再试。',
     payloadTooLarge: '内容过大，无法发送。',
     requestTimeout: '发送耗时过长，请检查网络后重试。',
+    unsupportedMediaType: '服务器无法读取应用发送的内容，请刷新页面后重试。',
     usernameTaken: '该用户名已被占用。',
     invalidCredentials: '用户名或密码错误。',
     unauthenticated: '登录已过期，请重新登录。',

@@ -41,6 +41,8 @@ const INLINE_TYPES = /^(image\/(jpeg|png|webp|gif)|audio\/[a-z0-9.+-]+)$/;
  */
 const MEDIA_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
+const NOT_MULTIPART = 'Send the file as multipart/form-data';
+
 /**
  * @fastify/multipart's and busboy's refusals under Parley's codes, with a message a person can act on.
  * Limits reached are 413; a body that ends before its closing boundary is 400.
@@ -59,7 +61,7 @@ function multipartError(error: unknown, limits: UploadLimits): unknown {
     case 'FST_FIELDS_LIMIT':
       return new AppError(ErrorCode.PayloadTooLarge, 'An upload carries one file and nothing else');
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
-      return new AppError(ErrorCode.Invalid, 'Send the file as multipart/form-data');
+      return new AppError(ErrorCode.Invalid, NOT_MULTIPART);
     case 'FST_MP_PREMATURE_CLOSE':
       return new AppError(ErrorCode.Invalid, 'The upload was cut off before the whole file arrived');
     case 'FST_PROTO_VIOLATION':
@@ -98,9 +100,15 @@ const uploadsRoutes: FastifyPluginAsync<UploadsRoutesOptions> = async (
       headerPairs: 20,
     },
   };
+  // Only multipart bodies are parsed here: the app's JSON parser is dropped in this scope, and a body
+  // of any other type is refused 415 before a byte of it is read (or the upload gate is entered).
+  fastify.removeAllContentTypeParsers();
   // Registered here, so only this plugin's routes parse multipart bodies. (The options are passed
   // through to busboy, whose `defParamCharset` not every workspace package's view of the types knows.)
   await fastify.register(multipart, multipartOptions);
+  fastify.addContentTypeParser('*', (_request, _payload, done) => {
+    done(new AppError(ErrorCode.UnsupportedMediaType, NOT_MULTIPART), undefined);
+  });
   const routes = fastify.withTypeProvider<ZodTypeProvider>();
   // Every route here needs a signed-in caller: 401 before validation (features/auth/require-user.ts).
   routes.addHook('onRequest', requireSignedIn);
@@ -112,8 +120,8 @@ const uploadsRoutes: FastifyPluginAsync<UploadsRoutesOptions> = async (
     },
     async (request, reply) => {
       const userId = requireUserId(request);
-      if (!request.isMultipart())
-        throw new AppError(ErrorCode.Invalid, 'Send the file as multipart/form-data');
+      // A body of another type never gets here; this is a request without one.
+      if (!request.isMultipart()) throw new AppError(ErrorCode.Invalid, NOT_MULTIPART);
       // Before a byte of the body is read; held until the upload is stored or refused.
       const release = gate.admit(userId);
       try {

@@ -131,6 +131,8 @@ describe('uploads against hostile clients', () => {
       ['text/plain', 'just text'],
       ['application/x-www-form-urlencoded', 'file=abc'],
       ['application/octet-stream', 'raw bytes'],
+      ['application/json', '{"file": "abc"}'],
+      ['application/xml', '<file>abc</file>'],
       ['multipart/mixed; boundary=x', '--x\r\n\r\nhi\r\n--x--'],
     ])(
       'refuses a %s body with 415 request/unsupported_media_type, writing nothing',
@@ -140,11 +142,12 @@ describe('uploads against hostile clients', () => {
           headers: { cookie: alice.cookie, 'content-type': contentType },
           body,
         });
-        const answer = (await response.json()) as { error: { code: string } };
+        const answer = (await response.json()) as { error: { code: string; message: string } };
         expect({ status: response.status, code: answer.error.code }).toEqual({
           status: 415,
           code: ErrorCode.UnsupportedMediaType,
         });
+        expect(answer.error.message).toContain('multipart/form-data');
         expect(await temporaryFiles(t)).toEqual([]);
       },
     );

@@ -1,10 +1,11 @@
-import { ErrorCode, type Attachment } from '@parley/shared';
+import { ErrorCode, type Attachment, type ErrorResponse } from '@parley/shared';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, type TestUser } from '../../helpers/server.js';
 import {
+  BOUNDARY,
   fetchUpload,
   jpegWithExif,
   multipartBody,
@@ -320,20 +321,21 @@ describe('uploads', () => {
       expect(after.status).toBe(201);
     });
 
-    it('refuses an unknown kind and a body that is not multipart', async () => {
+    it('refuses an unknown kind, and a body that is not multipart', async () => {
       const wrongKind = await fetch(`${t.url}/api/uploads?kind=video`, {
         method: 'POST',
-        headers: { cookie: alice.cookie, 'content-type': 'application/json' },
-        body: '{}',
+        headers: { cookie: alice.cookie, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+        body: multipartBody([{ name: 'file', fileName: 'clip.mp4', body: 'x' }]),
       });
       expect(wrongKind.status).toBe(400);
+      expect(((await wrongKind.json()) as ErrorResponse).error.code).toBe(ErrorCode.Invalid);
       const notMultipart = await fetch(`${t.url}/api/uploads?kind=file`, {
         method: 'POST',
         headers: { cookie: alice.cookie, 'content-type': 'application/json' },
         body: '{}',
       });
-      expect(notMultipart.status).toBe(400);
-      expect(((await notMultipart.json()) as { error: { code: string } }).error.code).toBe(ErrorCode.Invalid);
+      expect(notMultipart.status).toBe(415);
+      expect(((await notMultipart.json()) as ErrorResponse).error.code).toBe(ErrorCode.UnsupportedMediaType);
     });
   });
 

@@ -62,7 +62,10 @@ const envSchema = z.object({
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).optional(),
   SEND_QUEUE_MAX_WAIT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   BATCH_WAIT_MS: z.coerce.number().min(0).max(1_000).default(1),
-  BATCH_MAX: z.coerce.number().int().min(1).max(1_000).default(64),
+  // 128: the send queue runs BATCH_MAX × BATCH_CONNECTIONS sends at once, and near 3,000 msg/s a send
+  // takes 35–75 ms from its turn to its commit, so 128 (64 a lane) queued them (Little's law:
+  // rate × time in flight). docs/benchmarks.md, "A batch of 128".
+  BATCH_MAX: z.coerce.number().int().min(1).max(1_000).default(128),
   BATCH_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(2),
   GC_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1_000).default(100),
   SOCKET_SIGNAL_RATE_LIMIT: z.coerce.number().int().min(1).default(300),

@@ -26,8 +26,8 @@ describe('configuration', () => {
       redis: null,
       httpRequestTimeoutMs: 30_000,
       database: { poolSize: 10, poolTimeoutMs: 3_000, lockWaitTimeoutSeconds: 5 },
-      sendQueue: { concurrency: 128, maxQueued: 1_000, perUserMax: 150, maxWaitMs: 5_000 },
-      sendBatch: { waitMs: 1, maxBatch: 64, connections: 2 },
+      sendQueue: { concurrency: 256, maxQueued: 1_000, perUserMax: 150, maxWaitMs: 5_000 },
+      sendBatch: { waitMs: 1, maxBatch: 128, connections: 2 },
       gcHeapGrowingPercent: 100,
     });
     expect(config.allowedOrigins).toContain('http://localhost:3000');
